@@ -1,0 +1,81 @@
+package io.minibit.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/** Checks for the identifiers that cross MiniBit's wire: names, peer ids, infohashes, ports. */
+public final class Validation {
+  public static final int MAX_NAME_BYTES = 255;
+  public static final int MAX_PEER_ID_LENGTH = 64;
+  public static final int MAX_HOST_LENGTH = 253;
+
+  private static final Pattern PEER_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:_\\[\\]%-]{1,253}");
+
+  private Validation() {}
+
+  /**
+   * Checks that {@code name} can be a file name in any directory: 1..255 UTF-8 bytes, no path
+   * separator, NUL or control character, not "." or "..".
+   */
+  public static String requireFileName(String field, String name) {
+    if (name == null || name.isEmpty()) {
+      throw MinibitException.invalid("%s is empty", field);
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      throw MinibitException.invalid("%s is longer than %d bytes", field, MAX_NAME_BYTES);
+    }
+    if (name.equals(".") || name.equals("..")) {
+      throw MinibitException.invalid("%s may not be '%s'", field, name);
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '/' || c == '\\') {
+        throw MinibitException.invalid("%s '%s' contains a path separator", field, printable(name));
+      }
+      if (Character.isISOControl(c)) {
+        throw MinibitException.invalid("%s contains a control character", field);
+      }
+    }
+    return name;
+  }
+
+  public static String requirePeerId(String field, String peerId) {
+    if (peerId == null || !PEER_ID.matcher(peerId).matches()) {
+      throw MinibitException.invalid(
+          "%s must be 1..%d characters of [A-Za-z0-9._-]", field, MAX_PEER_ID_LENGTH);
+    }
+    return peerId;
+  }
+
+  public static String requireHost(String field, String host) {
+    if (host == null || !HOST.matcher(host).matches()) {
+      throw MinibitException.invalid("%s '%s' is not a host name or IP address", field,
+          printable(host));
+    }
+    return host;
+  }
+
+  public static int requirePort(String field, long port) {
+    if (port < 1 || port > 65535) {
+      throw MinibitException.invalid("%s %d is not a port (1..65535)", field, port);
+    }
+    return (int) port;
+  }
+
+  /** Shortens and strips a user-supplied value so it can be quoted safely in a message. */
+  public static String printable(String value) {
+    if (value == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < value.length() && out.length() < 80; i++) {
+      char c = value.charAt(i);
+      out.append(Character.isISOControl(c) ? '?' : c);
+    }
+    if (value.length() > 80) {
+      out.append("...");
+    }
+    return out.toString();
+  }
+}

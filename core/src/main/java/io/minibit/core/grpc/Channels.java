@@ -1,0 +1,68 @@
+package io.minibit.core.grpc;
+
+import com.google.gson.Gson;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Client channels as MiniBit opens them: plaintext, large enough messages for a block, and the
+ * retry policy of {@code retry-service-config.json} (UNAVAILABLE only, exponential backoff) for
+ * the tracker and control APIs. Peer-to-peer calls are not retried by the channel: the download
+ * engine fails over to other peers instead.
+ */
+public final class Channels {
+  /** Largest message a client accepts: a 4 MiB block plus framing. */
+  public static final int MAX_INBOUND_MESSAGE_BYTES = 5 * 1024 * 1024;
+
+  private static final Map<String, ?> SERVICE_CONFIG = loadServiceConfig();
+
+  private Channels() {}
+
+  /** A channel to {@code target} ("host:port", or any gRPC target URI). */
+  public static ManagedChannel forTarget(String target) {
+    return configure(NettyChannelBuilder.forTarget(target)
+        .flowControlWindow(4 * 1024 * 1024)).build();
+  }
+
+  /** Applies MiniBit's channel settings to any builder (tests pass an in-process one). */
+  public static <T extends ManagedChannelBuilder<T>> T configure(ManagedChannelBuilder<T> builder) {
+    return builder
+        .usePlaintext()
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .defaultServiceConfig(SERVICE_CONFIG)
+        .enableRetry();
+  }
+
+  /** Shuts a channel down, waiting briefly for calls in flight. */
+  public static void close(ManagedChannel channel) {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, ?> loadServiceConfig() {
+    try (InputStream in = Channels.class.getResourceAsStream("retry-service-config.json")) {
+      if (in == null) {
+        throw new IllegalStateException("retry-service-config.json is missing from the jar");
+      }
+      return new Gson().fromJson(new InputStreamReader(in, StandardCharsets.UTF_8), Map.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

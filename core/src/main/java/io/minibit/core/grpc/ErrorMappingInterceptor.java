@@ -1,0 +1,82 @@
+package io.minibit.core.grpc;
+
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.minibit.core.MinibitException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Turns exceptions thrown by service methods into statuses: a {@link MinibitException} keeps its
+ * code and message; anything else becomes INTERNAL with a short message and a logged stack trace,
+ * so a caller never sees a stack trace and a bug never goes unnoticed.
+ */
+public final class ErrorMappingInterceptor implements ServerInterceptor {
+  private static final Logger log = Logger.getLogger(ErrorMappingInterceptor.class.getName());
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    ServerCall.Listener<Q> delegate;
+    try {
+      delegate = next.startCall(call, headers);
+    } catch (RuntimeException e) {
+      close(call, e);
+      return new ServerCall.Listener<>() {};
+    }
+    return new SimpleForwardingServerCallListener<>(delegate) {
+      @Override
+      public void onMessage(Q message) {
+        try {
+          super.onMessage(message);
+        } catch (RuntimeException e) {
+          close(call, e);
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        try {
+          super.onHalfClose();
+        } catch (RuntimeException e) {
+          close(call, e);
+        }
+      }
+
+      @Override
+      public void onReady() {
+        try {
+          super.onReady();
+        } catch (RuntimeException e) {
+          close(call, e);
+        }
+      }
+    };
+  }
+
+  /** The status a failure travels as. */
+  public static Status toStatus(Throwable e) {
+    if (e instanceof MinibitException m) {
+      return m.toStatus();
+    }
+    if (e instanceof StatusRuntimeException s) {
+      return s.getStatus();
+    }
+    log.log(Level.SEVERE, "unexpected failure in a call", e);
+    return Status.INTERNAL.withDescription("internal error (" + e.getClass().getSimpleName()
+        + "); the server log has the details");
+  }
+
+  private static void close(ServerCall<?, ?> call, RuntimeException e) {
+    try {
+      call.close(toStatus(e), new Metadata());
+    } catch (IllegalStateException alreadyClosed) {
+      log.log(Level.FINE, "call already closed when it failed", e);
+    }
+  }
+}

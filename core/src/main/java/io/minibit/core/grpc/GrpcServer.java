@@ -1,0 +1,83 @@
+package io.minibit.core.grpc;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A started gRPC server with what every MiniBit server has: the services given, grpc.health.v1
+ * Health (SERVING once started), server reflection (so grpcurl needs no .proto files) and the
+ * error-mapping interceptor. The builder is passed in so tests can hand over an in-process one.
+ */
+public final class GrpcServer implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(GrpcServer.class.getName());
+
+  private final Server server;
+  private final HealthStatusManager health;
+  private final String name;
+
+  private GrpcServer(Server server, HealthStatusManager health, String name) {
+    this.server = server;
+    this.health = health;
+    this.name = name;
+  }
+
+  /**
+   * Builds and starts a server named {@code name} (for logs) with {@code services}, each wrapped
+   * by {@code interceptors} (first one outermost) and the error mapping.
+   */
+  public static GrpcServer start(ServerBuilder<?> builder, String name,
+      List<ServerInterceptor> interceptors, BindableService... services) throws IOException {
+    HealthStatusManager health = new HealthStatusManager();
+    for (BindableService service : services) {
+      builder.addService(service);
+    }
+    builder.addService(health.getHealthService());
+    builder.addService(ProtoReflectionServiceV1.newInstance());
+    builder.intercept(new ErrorMappingInterceptor());
+    for (int i = interceptors.size() - 1; i >= 0; i--) {
+      builder.intercept(interceptors.get(i)); // the last one added runs first
+    }
+    Server server = builder.build().start();
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    for (BindableService service : services) {
+      health.setStatus(service.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
+    }
+    log.info(() -> name + " listening on " + server.getListenSockets());
+    return new GrpcServer(server, health, name);
+  }
+
+  /** The port the server listens on (useful when it was asked for port 0), or -1 in-process. */
+  public int port() {
+    return server.getPort();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** Reports NOT_SERVING, stops taking calls, and gives running calls a few seconds to end. */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    log.info(() -> name + " stopped");
+  }
+}

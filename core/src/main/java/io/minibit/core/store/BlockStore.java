@@ -1,0 +1,379 @@
+package io.minibit.core.store;
+
+import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.Hashing;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+
+/**
+ * The bytes of one torrent on disk, and which of its blocks are verified.
+ *
+ * <p>A download lives in {@code <name>.part}, written block by block at each block's offset. Its
+ * bitfield lives beside it in {@code <name>.part.bitfield}: a block's bit is written there only
+ * after the block itself was verified and written, and when a partial download is opened again
+ * every block the bitfield claims is hashed once more, so a crash can cost blocks but never
+ * leaves a block marked that is not really on disk. {@link #finish} renames the part file to
+ * {@code <name>} once every block is here and the whole-file SHA-256 and MD5 match.
+ *
+ * <p>The whole-file digests are computed while the download runs: {@link #hashVerifiedPrefix}
+ * feeds them the contiguous prefix of verified blocks, so finishing does not re-read the file.
+ *
+ * <p>Thread-safe: blocks may be read and written from any thread.
+ */
+public final class BlockStore implements Closeable {
+  static final String PART_SUFFIX = ".part";
+  static final String BITFIELD_SUFFIX = ".part.bitfield";
+
+  /** What became of a block handed to {@link #write}. */
+  public enum WriteResult {
+    /** Verified and written; its bit is set. */
+    STORED,
+    /** Already held; nothing written. */
+    DUPLICATE,
+    /** Wrong length or hash; nothing written. */
+    CORRUPT
+  }
+
+  private final Torrent torrent;
+  private final Path finalPath;
+  private final Object lock = new Object();
+  private final Object hasherLock = new Object();
+  private final int resumedBlocks;
+
+  private FileChannel data; // guarded by lock for reassignment; positional I/O is thread-safe
+  private FileChannel bitfieldFile; // null once complete
+  private final Bitfield have; // guarded by lock
+  private boolean finished; // guarded by lock
+
+  // guarded by hasherLock
+  private final MessageDigest fileSha256 = Hashing.newSha256();
+  private final MessageDigest fileMd5 = Hashing.newMd5();
+  private int hashedPrefix;
+
+  private BlockStore(Torrent torrent, Path finalPath, FileChannel data, FileChannel bitfieldFile,
+      Bitfield have, boolean finished) {
+    this.torrent = torrent;
+    this.finalPath = finalPath;
+    this.data = data;
+    this.bitfieldFile = bitfieldFile;
+    this.have = have;
+    this.finished = finished;
+    this.resumedBlocks = have.cardinality();
+  }
+
+  /**
+   * Opens a complete file for seeding. FAILED_PRECONDITION if its size does not match; the
+   * content is trusted (it was hashed when the manifest was built, or verified on download).
+   */
+  public static BlockStore openComplete(Torrent torrent, Path file) throws IOException {
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+    if (channel.size() != torrent.size()) {
+      long actual = channel.size();
+      channel.close();
+      throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+          "%s is %d bytes but its manifest says %d", file, actual, torrent.size()));
+    }
+    return new BlockStore(torrent, file, channel, null, Bitfield.full(torrent.blockCount()), true);
+  }
+
+  /**
+   * Opens (or creates) the partial download of {@code torrent} in {@code directory}. Blocks that
+   * the saved bitfield marks are hashed again; any that fail are dropped from it.
+   */
+  public static BlockStore openPartial(Torrent torrent, Path directory) throws IOException {
+    Path finalPath = directory.resolve(torrent.name());
+    Path partPath = partPath(directory, torrent);
+    Path bitsPath = bitfieldPath(directory, torrent);
+    FileChannel data = FileChannel.open(partPath, StandardOpenOption.CREATE,
+        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel bits = null;
+    try {
+      bits = FileChannel.open(bitsPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      Bitfield saved = readBitfield(bits, torrent.blockCount());
+      Bitfield verified = new Bitfield(torrent.blockCount());
+      ByteBuffer buffer = ByteBuffer.allocate(torrent.blockSize());
+      saved.setBits().forEach(index -> {
+        if (readInto(data, torrent, index, buffer)
+            && torrent.isValidBlock(index, buffer.array(), buffer.limit())) {
+          verified.set(index);
+        }
+      });
+      if (!verified.equals(saved) || bits.size() != Bitfield.byteLength(torrent.blockCount())) {
+        bits.truncate(0);
+        writeFully(bits, ByteBuffer.wrap(verified.toBytes()), 0);
+      }
+      return new BlockStore(torrent, finalPath, data, bits, verified, false);
+    } catch (IOException | RuntimeException e) {
+      data.close();
+      if (bits != null) {
+        bits.close();
+      }
+      throw e;
+    }
+  }
+
+  public static Path partPath(Path directory, Torrent torrent) {
+    return directory.resolve(torrent.name() + PART_SUFFIX);
+  }
+
+  public static Path bitfieldPath(Path directory, Torrent torrent) {
+    return directory.resolve(torrent.name() + BITFIELD_SUFFIX);
+  }
+
+  private static Bitfield readBitfield(FileChannel bits, int blockCount) throws IOException {
+    int length = Bitfield.byteLength(blockCount);
+    if (bits.size() != length) {
+      return new Bitfield(blockCount); // new, or torn: start over, nothing is trusted
+    }
+    ByteBuffer buffer = ByteBuffer.allocate(length);
+    while (buffer.hasRemaining() && bits.read(buffer, buffer.position()) >= 0) {
+      // read until full
+    }
+    try {
+      return Bitfield.fromBytes(blockCount, buffer.array());
+    } catch (MinibitException e) {
+      return new Bitfield(blockCount);
+    }
+  }
+
+  private static boolean readInto(FileChannel channel, Torrent torrent, int index, ByteBuffer buffer) {
+    buffer.clear().limit(torrent.blockLength(index));
+    long offset = torrent.blockOffset(index);
+    try {
+      while (buffer.hasRemaining()) {
+        if (channel.read(buffer, offset + buffer.position()) < 0) {
+          return false;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    buffer.flip();
+    return true;
+  }
+
+  private static void writeFully(FileChannel channel, ByteBuffer buffer, long position)
+      throws IOException {
+    while (buffer.hasRemaining()) {
+      channel.write(buffer, position + buffer.position());
+    }
+  }
+
+  public Torrent torrent() {
+    return torrent;
+  }
+
+  /** Where the file is once complete. */
+  public Path finalPath() {
+    return finalPath;
+  }
+
+  /** Blocks that were already verified on disk when this store was opened. */
+  public int resumedBlocks() {
+    return resumedBlocks;
+  }
+
+  public boolean has(int index) {
+    synchronized (lock) {
+      return have.get(index);
+    }
+  }
+
+  public Bitfield bitfield() {
+    synchronized (lock) {
+      return have.copy();
+    }
+  }
+
+  public int haveCount() {
+    synchronized (lock) {
+      return have.cardinality();
+    }
+  }
+
+  public boolean isComplete() {
+    synchronized (lock) {
+      return have.isComplete();
+    }
+  }
+
+  /** True once {@link #finish} has moved the file to its final name (or it was opened complete). */
+  public boolean isFinished() {
+    synchronized (lock) {
+      return finished;
+    }
+  }
+
+  /**
+   * Reads block {@code index}. OUT_OF_RANGE for a bad index, FAILED_PRECONDITION if the block is
+   * not held.
+   */
+  public byte[] read(int index) throws IOException {
+    torrent.checkIndex(index);
+    FileChannel channel;
+    synchronized (lock) {
+      if (!have.get(index)) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION,
+            String.format("block %d of %s is not held here yet", index, torrent));
+      }
+      channel = data;
+    }
+    ByteBuffer buffer = ByteBuffer.allocate(torrent.blockLength(index));
+    long offset = torrent.blockOffset(index);
+    while (buffer.hasRemaining()) {
+      if (channel.read(buffer, offset + buffer.position()) < 0) {
+        throw new IOException("unexpected end of " + finalPath + " at block " + index);
+      }
+    }
+    return buffer.array();
+  }
+
+  /**
+   * Verifies {@code length} bytes of {@code data} as block {@code index} and, if they are right
+   * and the block is new, writes them and marks the block held.
+   */
+  public WriteResult write(int index, byte[] data, int length) throws IOException {
+    torrent.checkIndex(index);
+    if (has(index)) {
+      return WriteResult.DUPLICATE;
+    }
+    if (!torrent.isValidBlock(index, data, length)) {
+      return WriteResult.CORRUPT;
+    }
+    FileChannel channel;
+    synchronized (lock) {
+      if (finished) {
+        return WriteResult.DUPLICATE;
+      }
+      channel = this.data;
+    }
+    writeFully(channel, ByteBuffer.wrap(data, 0, length), torrent.blockOffset(index));
+    synchronized (lock) {
+      if (have.get(index)) {
+        return WriteResult.DUPLICATE; // a concurrent write of the same block won; same bytes
+      }
+      have.set(index);
+      int byteIndex = index / 8;
+      writeFully(bitfieldFile, ByteBuffer.wrap(new byte[] {have.byteAt(byteIndex)}), byteIndex);
+    }
+    return WriteResult.STORED;
+  }
+
+  /**
+   * Feeds the whole-file digests with every verified block that extends the contiguous prefix
+   * hashed so far. Cheap to call often; call it from one background thread while downloading.
+   */
+  public void hashVerifiedPrefix() throws IOException {
+    synchronized (hasherLock) {
+      ByteBuffer buffer = null;
+      while (hashedPrefix < torrent.blockCount() && has(hashedPrefix)) {
+        if (buffer == null) {
+          buffer = ByteBuffer.allocate(torrent.blockSize());
+        }
+        FileChannel channel;
+        synchronized (lock) {
+          channel = data;
+        }
+        if (!readInto(channel, torrent, hashedPrefix, buffer)) {
+          throw new IOException("cannot read block " + hashedPrefix + " back from " + finalPath);
+        }
+        fileSha256.update(buffer.array(), 0, buffer.limit());
+        fileMd5.update(buffer.array(), 0, buffer.limit());
+        hashedPrefix++;
+      }
+    }
+  }
+
+  /** Blocks hashed into the whole-file digests so far. */
+  public int hashedPrefix() {
+    synchronized (hasherLock) {
+      return hashedPrefix;
+    }
+  }
+
+  /**
+   * Completes the download: checks the whole-file SHA-256 and MD5, flushes the data to disk and
+   * renames the part file to its final name. FAILED_PRECONDITION if blocks are missing,
+   * DATA_LOSS if the whole file does not match the manifest (the part file is kept). Returns the
+   * final path.
+   */
+  public Path finish() throws IOException {
+    synchronized (lock) {
+      if (finished) {
+        return finalPath;
+      }
+      if (!have.isComplete()) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+            "%s has %d of %d blocks", torrent, have.cardinality(), torrent.blockCount()));
+      }
+    }
+    hashVerifiedPrefix();
+    byte[] sha256;
+    byte[] md5;
+    synchronized (hasherLock) {
+      sha256 = cloneDigest(fileSha256).digest();
+      md5 = cloneDigest(fileMd5).digest();
+    }
+    if (!torrent.matchesFileHashes(sha256, md5)) {
+      throw new MinibitException(ErrorCode.DATA_LOSS, String.format(
+          "every block of %s verified, but the whole file does not match the manifest's "
+              + "SHA-256 and MD5: the manifest is inconsistent", torrent));
+    }
+    synchronized (lock) {
+      Path directory = finalPath.getParent();
+      Path part = partPath(directory, torrent);
+      data.force(true);
+      Files.move(part, finalPath, StandardCopyOption.ATOMIC_MOVE);
+      data.close();
+      data = FileChannel.open(finalPath, StandardOpenOption.READ);
+      bitfieldFile.close();
+      bitfieldFile = null;
+      Files.deleteIfExists(bitfieldPath(directory, torrent));
+      finished = true;
+      return finalPath;
+    }
+  }
+
+  private static MessageDigest cloneDigest(MessageDigest digest) {
+    try {
+      return (MessageDigest) digest.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("JDK digests are cloneable", e);
+    }
+  }
+
+  /** Closes the store and deletes its files: the part file and bitfield, or the finished file. */
+  public void delete() throws IOException {
+    close();
+    Path directory = finalPath.getParent();
+    synchronized (lock) {
+      if (finished) {
+        Files.deleteIfExists(finalPath);
+      } else {
+        Files.deleteIfExists(partPath(directory, torrent));
+        Files.deleteIfExists(bitfieldPath(directory, torrent));
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    synchronized (lock) {
+      data.close();
+      if (bitfieldFile != null) {
+        bitfieldFile.close();
+      }
+    }
+  }
+}
