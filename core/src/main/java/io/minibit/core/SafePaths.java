@@ -2,6 +2,7 @@ package io.minibit.core;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
@@ -16,7 +17,7 @@ public final class SafePaths {
    */
   public static Path existingInside(Path root, String userPath) throws IOException {
     Path realRoot = root.toRealPath();
-    Path candidate = realRoot.resolve(userPath == null ? "" : userPath).normalize();
+    Path candidate = resolve(realRoot, userPath);
     if (!Files.exists(candidate)) {
       if (!candidate.startsWith(realRoot)) {
         throw outside(userPath, realRoot);
@@ -36,7 +37,7 @@ public final class SafePaths {
    */
   public static Path directoryInside(Path root, String userPath) throws IOException {
     Path realRoot = root.toRealPath();
-    Path candidate = realRoot.resolve(userPath == null ? "" : userPath).normalize();
+    Path candidate = resolve(realRoot, userPath);
     if (!candidate.startsWith(realRoot)) {
       throw outside(userPath, realRoot);
     }
@@ -69,6 +70,15 @@ public final class SafePaths {
       throw MinibitException.invalid("file name '%s' escapes its directory", Validation.printable(name));
     }
     return file;
+  }
+
+  /** {@code userPath} against {@code realRoot}, normalized; INVALID_ARGUMENT if it is no path. */
+  private static Path resolve(Path realRoot, String userPath) {
+    try {
+      return realRoot.resolve(userPath == null ? "" : userPath).normalize();
+    } catch (InvalidPathException e) {
+      throw MinibitException.invalid("%s is not a valid path", Validation.printable(userPath));
+    }
   }
 
   private static MinibitException outside(String userPath, Path root) {

@@ -60,7 +60,7 @@ public final class Torrent {
 
   /** Number of blocks a file of {@code size} bytes has with blocks of {@code blockSize}. */
   public static long blockCount(long size, int blockSize) {
-    return (size + blockSize - 1) / blockSize;
+    return size / blockSize + (size % blockSize == 0 ? 0 : 1); // no overflow near Long.MAX_VALUE
   }
 
   /** The smallest power-of-two multiple of 256 KiB that cuts a file into at most 65536 blocks. */
@@ -75,7 +75,8 @@ public final class Torrent {
   private static int validate(Manifest m) {
     Validation.requireFileName("manifest name", m.getName());
     if (m.getSize() < 1) {
-      throw MinibitException.invalid("manifest size must be at least 1 byte");
+      throw MinibitException.invalid("manifest size %s is outside 1..%d bytes",
+          Long.toUnsignedString(m.getSize()), Long.MAX_VALUE);
     }
     int blockSize = m.getBlockSize();
     if (blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
@@ -84,12 +85,13 @@ public final class Torrent {
     }
     long expectedBlocks = blockCount(m.getSize(), blockSize);
     if (expectedBlocks > MAX_BLOCKS) {
-      throw MinibitException.invalid("manifest has %d blocks, more than %d: use larger blocks",
-          expectedBlocks, MAX_BLOCKS);
+      throw MinibitException.invalid(
+          "manifest size %d in block_size %d blocks is %d blocks, more than %d: use larger blocks",
+          m.getSize(), blockSize, expectedBlocks, MAX_BLOCKS);
     }
     if (m.getBlockSha256Count() != expectedBlocks) {
       throw MinibitException.invalid(
-          "manifest lists %d block hashes; a %d-byte file in %d-byte blocks has %d",
+          "manifest block_sha256 lists %d hashes; a %d-byte file in %d-byte blocks has %d",
           m.getBlockSha256Count(), m.getSize(), blockSize, expectedBlocks);
     }
     for (int i = 0; i < m.getBlockSha256Count(); i++) {

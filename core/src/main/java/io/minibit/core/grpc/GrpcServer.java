@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -64,13 +65,21 @@ public final class GrpcServer implements AutoCloseable {
     server.awaitTermination();
   }
 
-  /** Reports NOT_SERVING, stops taking calls, and gives running calls a few seconds to end. */
+  /** Reports NOT_SERVING, stops taking calls, and gives running calls 5 s to end. */
   @Override
   public void close() {
+    close(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Reports NOT_SERVING, stops taking calls, gives running calls {@code grace} to end, then
+   * cancels the rest (long-lived streams never end by themselves).
+   */
+  public void close(Duration grace) {
     health.enterTerminalState();
     server.shutdown();
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
       }

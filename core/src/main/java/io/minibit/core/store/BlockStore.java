@@ -100,6 +100,11 @@ public final class BlockStore implements Closeable {
     try {
       bits = FileChannel.open(bitsPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
+      if (data.size() > torrent.size()) {
+        // left by something else (an older torrent of the same name): the final file would keep
+        // the extra bytes, since only the blocks and the hashes of the blocks are checked
+        data.truncate(torrent.size());
+      }
       Bitfield saved = readBitfield(bits, torrent.blockCount());
       Bitfield verified = new Bitfield(torrent.blockCount());
       ByteBuffer buffer = ByteBuffer.allocate(torrent.blockSize());

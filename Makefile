@@ -1,0 +1,31 @@
+# MiniBit: `make demo` shows it working, `make test` proves it.
+MVN ?= mvn -B -ntp
+JARS := tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar cli/target/minibit.jar
+
+.PHONY: build test unit demo clean
+
+## build: compile everything and package the three runnable jars (no tests)
+build:
+	$(MVN) -q package -DskipTests
+
+## test: unit, in-process gRPC and multi-process tests (real JVMs on loopback)
+test:
+	$(MVN) verify
+
+## unit: only the fast tests (no real processes)
+unit:
+	$(MVN) test
+
+## demo: a tracker and 3 peers on loopback; a 64 MiB file shared by one, fetched by the others
+demo: $(JARS)
+	scripts/demo.sh
+
+$(JARS):
+	$(MVN) -q package -DskipTests
+
+## clean: remove build output
+clean:
+	$(MVN) -q clean
+
+help:
+	@grep -E '^## ' Makefile | sed 's/^## //'

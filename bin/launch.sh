@@ -1,0 +1,17 @@
+# Sourced by the bin/ launchers: finds a runnable jar and runs it with $JAVA_OPTS.
+# The jar is looked up beside an installed layout (../lib) first, then in the build tree.
+minibit_launch() {
+  local jar_name="$1" module="$2"
+  shift 2
+  local here
+  here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[1]}")")" && pwd)"
+  local jar
+  for jar in "$here/../lib/$jar_name" "$here/../$module/target/$jar_name"; do
+    if [ -f "$jar" ]; then
+      # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
+      exec "${JAVA:-java}" ${JAVA_OPTS:-} -jar "$jar" "$@"
+    fi
+  done
+  echo "${jar_name%.jar}: $jar_name not found; run 'make build' first" >&2
+  exit 1
+}

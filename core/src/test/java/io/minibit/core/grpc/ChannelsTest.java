@@ -1,0 +1,140 @@
+package io.minibit.core.grpc;
+
+import static io.minibit.core.testing.MinibitAssertions.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.ListTorrentsRequest;
+import io.minibit.api.v1.ListTorrentsResponse;
+import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v1.ListTransfersResponse;
+import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.PeerGrpc;
+import io.minibit.api.v1.PingRequest;
+import io.minibit.api.v1.PingResponse;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.core.testing.GrpcCleanup;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class ChannelsTest {
+  /** maxAttempts in retry-service-config.json. */
+  private static final int MAX_ATTEMPTS = 4;
+
+  @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
+
+  private final String name = InProcessServerBuilder.generateName();
+  private final AtomicInteger attempts = new AtomicInteger();
+
+  /** Fails the first {@code failures} calls with {@code code}, then answers. */
+  private final class FlakyTracker extends TrackerGrpc.TrackerImplBase {
+    private final int failures;
+    private final Status.Code code;
+
+    FlakyTracker(int failures, Status.Code code) {
+      this.failures = failures;
+      this.code = code;
+    }
+
+    @Override
+    public void listTorrents(ListTorrentsRequest request,
+        StreamObserver<ListTorrentsResponse> responses) {
+      if (attempts.incrementAndGet() <= failures) {
+        responses.onError(Status.fromCode(code).withDescription("attempt " + attempts.get())
+            .asRuntimeException());
+        return;
+      }
+      responses.onNext(ListTorrentsResponse.getDefaultInstance());
+      responses.onCompleted();
+    }
+  }
+
+  private ManagedChannel serve(io.grpc.BindableService service) throws Exception {
+    grpc.register(InProcessServerBuilder.forName(name).addService(service).build().start());
+    return grpc.register(Channels.configure(InProcessChannelBuilder.forName(name)).build());
+  }
+
+  private TrackerGrpc.TrackerBlockingStub tracker(int failures, Status.Code code)
+      throws Exception {
+    return TrackerGrpc.newBlockingStub(serve(new FlakyTracker(failures, code)))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void serviceConfigLoadsAndAppliesToAnInProcessBuilder() {
+    grpc.register(Channels.configure(InProcessChannelBuilder.forName(name)).build());
+  }
+
+  @Test
+  void networkChannelBuildsWithoutConnecting() {
+    Channels.close(Channels.forTarget("localhost:1"));
+  }
+
+  @Test
+  void trackerCallFailingWithUnavailableIsRetriedUntilItSucceeds() throws Exception {
+    tracker(2, Status.Code.UNAVAILABLE).listTorrents(ListTorrentsRequest.getDefaultInstance());
+
+    assertEquals(3, attempts.get());
+  }
+
+  @Test
+  void retriesStopAtMaxAttempts() throws Exception {
+    TrackerGrpc.TrackerBlockingStub tracker = tracker(Integer.MAX_VALUE, Status.Code.UNAVAILABLE);
+
+    assertStatus(Status.Code.UNAVAILABLE,
+        () -> tracker.listTorrents(ListTorrentsRequest.getDefaultInstance()));
+    assertEquals(MAX_ATTEMPTS, attempts.get());
+  }
+
+  @Test
+  void invalidArgumentIsNotRetried() throws Exception {
+    TrackerGrpc.TrackerBlockingStub tracker = tracker(1, Status.Code.INVALID_ARGUMENT);
+
+    assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> tracker.listTorrents(ListTorrentsRequest.getDefaultInstance()));
+    assertEquals(1, attempts.get());
+  }
+
+  @Test
+  void peerControlCallsAreRetriedToo() throws Exception {
+    PeerControlGrpc.PeerControlImplBase control = new PeerControlGrpc.PeerControlImplBase() {
+      @Override
+      public void listTransfers(ListTransfersRequest request,
+          StreamObserver<ListTransfersResponse> responses) {
+        if (attempts.incrementAndGet() == 1) {
+          responses.onError(Status.UNAVAILABLE.asRuntimeException());
+          return;
+        }
+        responses.onNext(ListTransfersResponse.getDefaultInstance());
+        responses.onCompleted();
+      }
+    };
+
+    PeerControlGrpc.newBlockingStub(serve(control)).withDeadlineAfter(20, TimeUnit.SECONDS)
+        .listTransfers(ListTransfersRequest.getDefaultInstance());
+
+    assertEquals(2, attempts.get());
+  }
+
+  @Test
+  void peerToPeerCallsAreNotRetriedByTheChannel() throws Exception {
+    PeerGrpc.PeerImplBase peer = new PeerGrpc.PeerImplBase() {
+      @Override
+      public void ping(PingRequest request, StreamObserver<PingResponse> responses) {
+        attempts.incrementAndGet();
+        responses.onError(Status.UNAVAILABLE.asRuntimeException());
+      }
+    };
+    PeerGrpc.PeerBlockingStub stub = PeerGrpc.newBlockingStub(serve(peer))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+
+    assertStatus(Status.Code.UNAVAILABLE, () -> stub.ping(PingRequest.getDefaultInstance()));
+    assertEquals(1, attempts.get());
+  }
+}

@@ -1,0 +1,188 @@
+package io.minibit.core.grpc;
+
+import static io.minibit.core.testing.MinibitAssertions.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.Block;
+import io.minibit.api.v1.GetBlocksRequest;
+import io.minibit.api.v1.GetManifestRequest;
+import io.minibit.api.v1.GetManifestResponse;
+import io.minibit.api.v1.PeerGrpc;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.MinibitException;
+import io.minibit.core.testing.GrpcCleanup;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class ErrorMappingInterceptorTest {
+  @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
+
+  private final Logger log = Logger.getLogger(ErrorMappingInterceptor.class.getName());
+  private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+  private final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord record) {
+      logged.add(record);
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
+  private boolean usedParentHandlers;
+
+  /** A tracker whose GetManifest fails the way the requested name says. */
+  static final class FailingTracker extends TrackerGrpc.TrackerImplBase {
+    @Override
+    public void getManifest(GetManifestRequest request,
+        StreamObserver<GetManifestResponse> responses) {
+      switch (request.getName()) {
+        case "not-found" -> throw new MinibitException(ErrorCode.NOT_FOUND, "x");
+        case "bug" -> throw new IllegalStateException("secret-detail");
+        case "status" -> throw Status.PERMISSION_DENIED.withDescription("wrong token")
+            .asRuntimeException();
+        default -> {
+          responses.onNext(GetManifestResponse.newBuilder().setInfohash("fine").build());
+          responses.onCompleted();
+        }
+      }
+    }
+  }
+
+  /** A peer whose GetBlocks streams block 0 and then fails. */
+  static final class FailingPeer extends PeerGrpc.PeerImplBase {
+    @Override
+    public void getBlocks(GetBlocksRequest request, StreamObserver<Block> responses) {
+      responses.onNext(Block.newBuilder().setIndex(0).build());
+      throw new MinibitException(ErrorCode.OUT_OF_RANGE, "block 9 is past the end");
+    }
+  }
+
+  @BeforeEach
+  void captureLog() {
+    usedParentHandlers = log.getUseParentHandlers();
+    log.setUseParentHandlers(false); // the expected stack traces would only be noise
+    log.addHandler(capture);
+  }
+
+  @AfterEach
+  void releaseLog() {
+    log.removeHandler(capture);
+    log.setUseParentHandlers(usedParentHandlers);
+  }
+
+  private ManagedChannel serve(BindableService service) throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    grpc.register(InProcessServerBuilder.forName(name).directExecutor()
+        .addService(ServerInterceptors.intercept(service, new ErrorMappingInterceptor()))
+        .build().start());
+    return grpc.register(InProcessChannelBuilder.forName(name).directExecutor().build());
+  }
+
+  private TrackerGrpc.TrackerBlockingStub tracker() throws IOException {
+    return TrackerGrpc.newBlockingStub(serve(new FailingTracker()))
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private static GetManifestRequest byName(String name) {
+    return GetManifestRequest.newBuilder().setName(name).build();
+  }
+
+  @Test
+  void minibitExceptionTravelsWithItsCodeAndMessage() throws IOException {
+    Status status = assertStatus(Status.Code.NOT_FOUND,
+        () -> tracker().getManifest(byName("not-found")));
+
+    assertEquals("x", status.getDescription());
+    assertTrue(logged.isEmpty(), "an expected failure is not logged as a bug");
+  }
+
+  @Test
+  void unexpectedExceptionIsInternalWithoutItsDetails() throws IOException {
+    Status status = assertStatus(Status.Code.INTERNAL, () -> tracker().getManifest(byName("bug")));
+
+    String description = status.getDescription();
+    assertTrue(description.contains("internal error"), description);
+    assertFalse(description.contains("secret-detail"), description);
+    assertFalse(description.contains("\tat "), description);
+    assertFalse(description.contains("ErrorMappingInterceptorTest"), description);
+  }
+
+  @Test
+  void unexpectedExceptionIsLoggedWithItsStackTrace() throws IOException {
+    assertStatus(Status.Code.INTERNAL, () -> tracker().getManifest(byName("bug")));
+
+    assertEquals(1, logged.size());
+    assertEquals(Level.SEVERE, logged.get(0).getLevel());
+    assertEquals("secret-detail", logged.get(0).getThrown().getMessage());
+  }
+
+  @Test
+  void statusExceptionKeepsItsStatus() throws IOException {
+    Status status = assertStatus(Status.Code.PERMISSION_DENIED,
+        () -> tracker().getManifest(byName("status")));
+
+    assertEquals("wrong token", status.getDescription());
+  }
+
+  @Test
+  void callsThatDoNotThrowAreUntouched() throws IOException {
+    assertEquals("fine", tracker().getManifest(byName("anything")).getInfohash());
+  }
+
+  @Test
+  void failureAfterStreamedMessagesEndsTheStreamWithItsCode() throws IOException {
+    Iterator<Block> blocks = PeerGrpc.newBlockingStub(serve(new FailingPeer()))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getBlocks(GetBlocksRequest.newBuilder().addIndices(0).addIndices(9).build());
+
+    assertEquals(0, blocks.next().getIndex());
+    Status status = assertStatus(Status.Code.OUT_OF_RANGE, blocks::hasNext);
+    assertEquals("block 9 is past the end", status.getDescription());
+  }
+
+  @Test
+  void toStatusMapsEachKindOfFailure() {
+    Status minibit = ErrorMappingInterceptor.toStatus(
+        new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, "choked"));
+    Status passthrough = Status.UNAVAILABLE.withDescription("later");
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, minibit.getCode());
+    assertEquals("choked", minibit.getDescription());
+    assertSame(passthrough, ErrorMappingInterceptor.toStatus(passthrough.asRuntimeException()));
+    assertEquals(Status.Code.INTERNAL,
+        ErrorMappingInterceptor.toStatus(new NullPointerException()).getCode());
+  }
+
+  @Test
+  void everyErrorCodeTravelsAsTheStatusOfTheSameName() {
+    for (ErrorCode code : ErrorCode.values()) {
+      Status status = ErrorMappingInterceptor.toStatus(new MinibitException(code, "m"));
+      assertEquals(code.name(), status.getCode().name());
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package io.minibit.core.grpc;
+
+import static io.minibit.core.testing.MinibitAssertions.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.GetManifestRequest;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.core.grpc.ErrorMappingInterceptorTest.FailingTracker;
+import io.minibit.core.testing.GrpcCleanup;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class GrpcServerTest {
+  @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
+
+  private final Logger interceptorLog = Logger.getLogger(ErrorMappingInterceptor.class.getName());
+  private Level interceptorLevel;
+  private final String name = InProcessServerBuilder.generateName();
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void openChannel() {
+    interceptorLevel = interceptorLog.getLevel();
+    interceptorLog.setLevel(Level.OFF); // the INTERNAL case logs a stack trace on purpose
+    channel = grpc.register(InProcessChannelBuilder.forName(name).directExecutor().build());
+  }
+
+  @AfterEach
+  void restoreLog() {
+    interceptorLog.setLevel(interceptorLevel);
+  }
+
+  private GrpcServer start(List<ServerInterceptor> interceptors) throws Exception {
+    return grpc.register(startUnmanaged(interceptors));
+  }
+
+  /** A server the test closes itself (closing it twice would log a warning). */
+  private GrpcServer startUnmanaged(List<ServerInterceptor> interceptors) throws Exception {
+    return GrpcServer.start(InProcessServerBuilder.forName(name).directExecutor(),
+        "test server", interceptors, new FailingTracker());
+  }
+
+  private ServingStatus health(String service) {
+    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+  }
+
+  @Test
+  void healthReportsTheServerAndEachServiceServing() throws Exception {
+    start(List.of());
+
+    assertEquals(ServingStatus.SERVING, health(""));
+    assertEquals(ServingStatus.SERVING, health("minibit.v1.Tracker"));
+    assertStatus(Status.Code.NOT_FOUND, () -> health("minibit.v1.Nothing"));
+  }
+
+  @Test
+  void reflectionListsTheServices() throws Exception {
+    start(List.of());
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse response) {
+            answer.complete(response);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+
+    List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse()
+        .getServiceList().stream().map(ServiceResponse::getName).toList();
+    assertTrue(services.contains("minibit.v1.Tracker"), services.toString());
+    assertTrue(services.contains("grpc.health.v1.Health"), services.toString());
+  }
+
+  @Test
+  void errorsAreMappedOnEveryService() throws Exception {
+    start(List.of());
+
+    assertStatus(Status.Code.INTERNAL, () -> TrackerGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getManifest(GetManifestRequest.newBuilder().setName("bug").build()));
+  }
+
+  @Test
+  void interceptorsRunInTheOrderGivenFirstOutermost() throws Exception {
+    List<String> order = new CopyOnWriteArrayList<>();
+    start(List.of(recording("first", order), recording("second", order)));
+
+    health("");
+
+    assertEquals(List.of("first", "second"), order);
+  }
+
+  @Test
+  void closeStopsTakingCalls() throws Exception {
+    GrpcServer server = startUnmanaged(List.of());
+    assertEquals(ServingStatus.SERVING, health(""));
+
+    server.close();
+
+    assertStatus(Status.Code.UNAVAILABLE, () -> health(""));
+  }
+
+  private static ServerInterceptor recording(String label, List<String> order) {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        order.add(label);
+        return next.startCall(call, headers);
+      }
+    };
+  }
+}

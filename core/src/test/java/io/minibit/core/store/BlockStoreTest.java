@@ -1,0 +1,422 @@
+package io.minibit.core.store;
+
+import static io.minibit.core.testing.MinibitAssertions.assertFailsWith;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.Torrent;
+import io.minibit.core.store.BlockStore.WriteResult;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.core.testing.TestFiles.SharedFile;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlockStoreTest {
+  private static final int BLOCK = Torrent.MIN_BLOCK_SIZE;
+  private static final String NAME = "data.bin";
+
+  @TempDir Path base;
+
+  /** Six blocks, the last one half full. */
+  private SharedFile source;
+  private Torrent torrent;
+  private Path downloads;
+  private final List<BlockStore> opened = new ArrayList<>();
+
+  @BeforeEach
+  void shareSource() throws IOException {
+    source = TestFiles.share(base.resolve("seed"), NAME, 5 * BLOCK + BLOCK / 2, BLOCK, 42);
+    torrent = source.torrent();
+    downloads = Files.createDirectories(base.resolve("downloads"));
+  }
+
+  @AfterEach
+  void closeStores() throws IOException {
+    for (BlockStore store : opened) {
+      store.close();
+    }
+  }
+
+  private BlockStore open() throws IOException {
+    BlockStore store = BlockStore.openPartial(torrent, downloads);
+    opened.add(store);
+    return store;
+  }
+
+  private Path part() {
+    return downloads.resolve(NAME + ".part");
+  }
+
+  private Path bitfieldFile() {
+    return downloads.resolve(NAME + ".part.bitfield");
+  }
+
+  private void writeBlocks(BlockStore store, int... indices) throws IOException {
+    for (int index : indices) {
+      byte[] block = source.block(index);
+      assertEquals(WriteResult.STORED, store.write(index, block, block.length), "block " + index);
+    }
+  }
+
+  private static List<Integer> held(BlockStore store) {
+    return store.bitfield().setBits().boxed().toList();
+  }
+
+  private static void overwrite(Path file, long position, byte[] bytes) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.seek(position);
+      raf.write(bytes);
+    }
+  }
+
+  @Test
+  void newDownloadStartsEmptyBesideItsPartFiles() throws IOException {
+    BlockStore store = open();
+
+    assertEquals(0, store.haveCount());
+    assertEquals(0, store.resumedBlocks());
+    assertFalse(store.isComplete());
+    assertFalse(store.isFinished());
+    assertEquals(downloads.resolve(NAME), store.finalPath());
+    assertEquals(part(), BlockStore.partPath(downloads, torrent));
+    assertEquals(bitfieldFile(), BlockStore.bitfieldPath(downloads, torrent));
+    assertTrue(Files.exists(part()));
+    assertTrue(Files.exists(bitfieldFile()));
+    assertFalse(Files.exists(downloads.resolve(NAME)));
+  }
+
+  @Test
+  void blocksWrittenOutOfOrderReadBackAsSent() throws IOException {
+    BlockStore store = open();
+
+    writeBlocks(store, 3, 0, 5, 1);
+
+    assertEquals(List.of(0, 1, 3, 5), held(store));
+    for (int index : new int[] {0, 1, 3, 5}) {
+      assertArrayEquals(source.block(index), store.read(index), "block " + index);
+    }
+    assertEquals(BLOCK / 2, store.read(5).length);
+  }
+
+  @Test
+  void bitfieldFileHoldsTheWireFormOfTheHeldBlocks() throws IOException {
+    BlockStore store = open();
+
+    writeBlocks(store, 0, 2, 5);
+
+    assertArrayEquals(new byte[] {(byte) 0b1010_0100}, Files.readAllBytes(bitfieldFile()));
+  }
+
+  @Test
+  void corruptBlockIsRefusedAndNotMarked() throws IOException {
+    BlockStore store = open();
+    byte[] flipped = source.block(2);
+    flipped[100] ^= 1;
+    byte[] shortened = Arrays.copyOf(source.block(2), BLOCK - 1);
+    byte[] lastPadded = Arrays.copyOf(source.block(5), BLOCK);
+
+    assertEquals(WriteResult.CORRUPT, store.write(2, flipped, flipped.length));
+    assertEquals(WriteResult.CORRUPT, store.write(2, shortened, shortened.length));
+    assertEquals(WriteResult.CORRUPT, store.write(5, lastPadded, lastPadded.length));
+    assertEquals(WriteResult.CORRUPT, store.write(1, source.block(2), BLOCK));
+
+    assertEquals(0, store.haveCount());
+    assertFailsWith(ErrorCode.FAILED_PRECONDITION, () -> store.read(2));
+    assertArrayEquals(new byte[1], Files.readAllBytes(bitfieldFile()));
+  }
+
+  @Test
+  void secondCopyOfABlockIsADuplicate() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 4);
+    byte[] block = source.block(4);
+
+    assertEquals(WriteResult.DUPLICATE, store.write(4, block, block.length));
+    assertEquals(1, store.haveCount());
+  }
+
+  @Test
+  void readOfABlockNotHeldIsAFailedPrecondition() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0);
+
+    assertFailsWith(ErrorCode.FAILED_PRECONDITION, () -> store.read(1));
+  }
+
+  @Test
+  void indexOutsideTheTorrentIsOutOfRange() throws IOException {
+    BlockStore store = open();
+
+    assertFailsWith(ErrorCode.OUT_OF_RANGE, () -> store.read(6));
+    assertFailsWith(ErrorCode.OUT_OF_RANGE, () -> store.read(-1));
+    assertFailsWith(ErrorCode.OUT_OF_RANGE, () -> store.write(6, new byte[BLOCK], BLOCK));
+  }
+
+  @Test
+  void finishRenamesThePartFileAndRemovesTheBitfield() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 5, 4, 3, 2, 1, 0);
+
+    Path done = store.finish();
+
+    assertEquals(downloads.resolve(NAME), done);
+    assertArrayEquals(source.content(), Files.readAllBytes(done));
+    assertFalse(Files.exists(part()));
+    assertFalse(Files.exists(bitfieldFile()));
+    assertTrue(store.isFinished());
+    assertArrayEquals(source.block(3), store.read(3), "a finished store keeps serving");
+    assertEquals(WriteResult.DUPLICATE, store.write(3, source.block(3), BLOCK));
+    assertEquals(done, store.finish(), "finishing again is harmless");
+  }
+
+  @Test
+  void finishWithBlocksMissingIsAFailedPrecondition() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0, 1, 2, 3, 4);
+
+    assertFailsWith(ErrorCode.FAILED_PRECONDITION, store::finish);
+
+    assertTrue(Files.exists(part()));
+    assertFalse(Files.exists(downloads.resolve(NAME)));
+    assertFalse(store.isFinished());
+  }
+
+  @Test
+  void reopenedDownloadResumesWithTheBlocksItHad() throws IOException {
+    BlockStore first = open();
+    writeBlocks(first, 1, 3, 4);
+    first.close();
+
+    BlockStore second = open();
+
+    assertEquals(List.of(1, 3, 4), held(second));
+    assertEquals(3, second.resumedBlocks());
+    assertArrayEquals(source.block(3), second.read(3));
+    writeBlocks(second, 0, 2, 5);
+    assertArrayEquals(source.content(), Files.readAllBytes(second.finish()));
+  }
+
+  @Test
+  void blockCorruptedOnDiskAfterACrashIsDroppedOnReopen() throws IOException {
+    BlockStore first = open();
+    writeBlocks(first, 0, 1, 2);
+    first.close();
+    overwrite(part(), torrent.blockOffset(1) + 500, new byte[] {(byte) ~source.block(1)[500]});
+
+    BlockStore second = open();
+
+    assertEquals(List.of(0, 2), held(second));
+    assertEquals(2, second.resumedBlocks());
+    assertArrayEquals(new byte[] {(byte) 0b1010_0000}, Files.readAllBytes(bitfieldFile()),
+        "the bitfield on disk is corrected too");
+  }
+
+  @Test
+  void bitSetForABlockNeverWrittenIsDroppedOnReopen() throws IOException {
+    BlockStore first = open();
+    writeBlocks(first, 0, 3);
+    first.close();
+    // block 1 lies in a hole of the part file, block 5 past its end
+    overwrite(bitfieldFile(), 0, new byte[] {(byte) 0b1101_0100});
+
+    BlockStore second = open();
+
+    assertEquals(List.of(0, 3), held(second));
+    assertEquals(2, second.resumedBlocks());
+  }
+
+  @Test
+  void truncatedBitfieldFileMeansStartingOver() throws IOException {
+    BlockStore first = open();
+    writeBlocks(first, 0, 1);
+    first.close();
+    Files.write(bitfieldFile(), new byte[0]);
+
+    BlockStore second = open();
+
+    assertEquals(0, second.haveCount());
+    writeBlocks(second, 0, 1, 2, 3, 4, 5);
+    assertArrayEquals(source.content(), Files.readAllBytes(second.finish()));
+  }
+
+  @Test
+  void garbageBitfieldFileMeansStartingOver() throws IOException {
+    open().close();
+    Files.write(bitfieldFile(), new byte[] {(byte) 0xff}); // sets spare bits 6 and 7
+
+    assertEquals(0, open().haveCount());
+
+    Files.write(bitfieldFile(), TestFiles.randomBytes(1000, 5)); // far too long
+    BlockStore store = open();
+
+    assertEquals(0, store.haveCount());
+    assertEquals(1, Files.size(bitfieldFile()), "rewritten at its proper length");
+  }
+
+  @Test
+  void partFileLeftLongerThanTheTorrentIsCutToSize() throws IOException {
+    byte[] tooLong = Arrays.copyOf(source.content(), source.content().length + 3 * BLOCK);
+    Arrays.fill(tooLong, source.content().length, tooLong.length, (byte) 0x5a);
+    Files.write(part(), tooLong);
+    Files.write(bitfieldFile(), Bitfield.full(torrent.blockCount()).toBytes());
+
+    BlockStore store = open();
+
+    assertEquals(6, store.resumedBlocks());
+    assertArrayEquals(source.content(), Files.readAllBytes(store.finish()));
+  }
+
+  @Test
+  void prefixHasherFollowsOnlyTheContiguousVerifiedBlocks() throws IOException {
+    BlockStore store = open();
+
+    writeBlocks(store, 1, 2);
+    store.hashVerifiedPrefix();
+    assertEquals(0, store.hashedPrefix());
+
+    writeBlocks(store, 0);
+    store.hashVerifiedPrefix();
+    assertEquals(3, store.hashedPrefix());
+
+    writeBlocks(store, 4, 5);
+    store.hashVerifiedPrefix();
+    assertEquals(3, store.hashedPrefix());
+
+    writeBlocks(store, 3);
+    store.hashVerifiedPrefix();
+    assertEquals(6, store.hashedPrefix());
+    store.hashVerifiedPrefix();
+    assertEquals(6, store.hashedPrefix());
+    assertArrayEquals(source.content(), Files.readAllBytes(store.finish()));
+  }
+
+  @Test
+  void wholeFileMismatchIsDataLossAndKeepsThePartFile() throws IOException {
+    byte[] wrongSha256 = torrent.manifest().getFileSha256().toByteArray();
+    wrongSha256[0] ^= 1;
+    // Every block hash is right; only the whole-file SHA-256 disagrees.
+    torrent = Torrent.of(torrent.manifest().toBuilder()
+        .setFileSha256(ByteString.copyFrom(wrongSha256)).build());
+    BlockStore store = open();
+    writeBlocks(store, 0, 1, 2, 3, 4, 5);
+
+    assertFailsWith(ErrorCode.DATA_LOSS, store::finish);
+
+    assertTrue(Files.exists(part()));
+    assertTrue(Files.exists(bitfieldFile()));
+    assertFalse(Files.exists(downloads.resolve(NAME)));
+    assertFalse(store.isFinished());
+    assertFailsWith(ErrorCode.DATA_LOSS, store::finish);
+  }
+
+  @Test
+  void wholeFileMd5MismatchIsDataLoss() throws IOException {
+    byte[] wrongMd5 = torrent.manifest().getFileMd5().toByteArray();
+    wrongMd5[15] ^= 1;
+    torrent = Torrent.of(torrent.manifest().toBuilder()
+        .setFileMd5(ByteString.copyFrom(wrongMd5)).build());
+    BlockStore store = open();
+    writeBlocks(store, 0, 1, 2, 3, 4, 5);
+
+    assertFailsWith(ErrorCode.DATA_LOSS, store::finish);
+    assertTrue(Files.exists(part()));
+  }
+
+  @Test
+  void openCompleteServesEveryBlockOfTheFile() throws IOException {
+    BlockStore store = BlockStore.openComplete(torrent, source.path());
+    opened.add(store);
+
+    assertTrue(store.isComplete());
+    assertTrue(store.isFinished());
+    assertEquals(6, store.haveCount());
+    for (int i = 0; i < 6; i++) {
+      assertArrayEquals(source.block(i), store.read(i));
+    }
+    assertEquals(source.path(), store.finish());
+  }
+
+  @Test
+  void openCompleteRefusesAFileOfTheWrongSize() throws IOException {
+    Path shorter = Files.write(base.resolve("short.bin"),
+        Arrays.copyOf(source.content(), source.content().length - 1));
+
+    assertFailsWith(ErrorCode.FAILED_PRECONDITION, () -> BlockStore.openComplete(torrent, shorter));
+  }
+
+  @Test
+  void deleteRemovesAPartialDownload() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0);
+
+    store.delete();
+
+    assertFalse(Files.exists(part()));
+    assertFalse(Files.exists(bitfieldFile()));
+  }
+
+  @Test
+  void deleteRemovesAFinishedDownload() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0, 1, 2, 3, 4, 5);
+    Path done = store.finish();
+
+    store.delete();
+
+    assertFalse(Files.exists(done));
+    try (var files = Files.list(downloads)) {
+      assertEquals(List.of(), files.toList());
+    }
+  }
+
+  @Test
+  void concurrentWritersStoreEachBlockOnceAndPersistEveryBit() throws Exception {
+    BlockStore store = open();
+    int writers = 8;
+    List<Callable<List<WriteResult>>> tasks = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      tasks.add(() -> {
+        List<WriteResult> results = new ArrayList<>();
+        for (int i = 0; i < torrent.blockCount(); i++) {
+          results.add(store.write(i, source.block(i), torrent.blockLength(i)));
+        }
+        return results;
+      });
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    List<WriteResult> results = new ArrayList<>();
+    try {
+      for (Future<List<WriteResult>> future : pool.invokeAll(tasks, 30, TimeUnit.SECONDS)) {
+        results.addAll(future.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertEquals(torrent.blockCount(),
+        results.stream().filter(r -> r == WriteResult.STORED).count());
+    assertTrue(store.isComplete());
+    store.close();
+    assertEquals(IntStream.range(0, 6).boxed().toList(), held(open()));
+  }
+}

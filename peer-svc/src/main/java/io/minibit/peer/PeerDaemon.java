@@ -1,0 +1,325 @@
+package io.minibit.peer;
+
+import io.grpc.Channel;
+import io.grpc.ServerBuilder;
+import io.grpc.Status;
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.ManifestBuilder;
+import io.minibit.core.MinibitException;
+import io.minibit.core.SafePaths;
+import io.minibit.core.Torrent;
+import io.minibit.core.Validation;
+import io.minibit.core.grpc.GrpcServer;
+import io.minibit.core.store.BlockStore;
+import io.minibit.peer.download.Download;
+import io.minibit.peer.download.PeerChannels;
+import io.minibit.peer.server.PeerControlGrpcService;
+import io.minibit.peer.server.PeerGrpcService;
+import io.minibit.peer.server.UploadLimiter;
+import io.minibit.peer.session.TorrentSession;
+import io.minibit.peer.session.TransferRecords;
+import io.minibit.peer.swarm.Announcer;
+import io.minibit.peer.swarm.TrackerClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * A running peer: the Peer service other peers fetch from, the control API the CLI drives, and
+ * the torrents it shares and downloads. Torrents are remembered under {@code .minibit/} in the
+ * data directory, so a restarted daemon seeds its files again and resumes its downloads.
+ *
+ * <p>Thread-safe.
+ */
+public final class PeerDaemon implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(PeerDaemon.class.getName());
+  static final String STATE_DIR = ".minibit";
+  private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(1);
+
+  private final PeerConfig config;
+  private final Path dataDir;
+  private final String peerId;
+  private final Clock clock;
+  private final Random random = new Random();
+  private final TrackerClient tracker;
+  private final PeerChannels peerChannels;
+  private final TransferRecords records;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService hashExecutor;
+  private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
+  private final Map<InfoHash, Download> downloads = new ConcurrentHashMap<>();
+  private final GrpcServer peerServer;
+  private final GrpcServer controlServer;
+  private final Announcer announcer;
+
+  private PeerDaemon(PeerConfig config, ServerBuilder<?> peerServerBuilder,
+      ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
+      Clock clock) throws IOException {
+    this.config = config;
+    this.dataDir = Files.createDirectories(config.dataDir()).toRealPath();
+    this.peerId = "mb-" + HexFormat.of().formatHex(SecureRandom.getSeed(8));
+    this.clock = clock;
+    this.tracker = new TrackerClient(trackerChannel, config.tracker());
+    this.peerChannels = peerChannels;
+    this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
+    this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
+    this.hashExecutor = Executors.newFixedThreadPool(2, daemonThreads("peer-hasher"));
+    UploadLimiter limiter = UploadLimiter.of(config.uploadLimitBytesPerSecond());
+    this.peerServer = GrpcServer.start(peerServerBuilder, "peer service", List.of(),
+        new PeerGrpcService(peerId, this::session, limiter));
+    int announcedPort = config.port() != 0 ? config.port() : peerServer.port();
+    this.announcer = new Announcer(tracker, peerId, config.advertiseHost(), announcedPort, random);
+    try {
+      this.controlServer = GrpcServer.start(controlServerBuilder, "control service", List.of(),
+          new PeerControlGrpcService(this, scheduler));
+    } catch (IOException e) {
+      announcer.close();
+      peerServer.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts a peer: both servers, then every torrent remembered from an earlier run.
+   *
+   * @param trackerChannel channel to the tracker, owned by the caller
+   * @param peerChannels how to reach other peers; closed with the daemon
+   */
+  public static PeerDaemon start(PeerConfig config, ServerBuilder<?> peerServerBuilder,
+      ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
+      Clock clock) throws IOException {
+    PeerDaemon daemon = new PeerDaemon(config, peerServerBuilder, controlServerBuilder,
+        trackerChannel, peerChannels, clock);
+    daemon.restore();
+    return daemon;
+  }
+
+  public String peerId() {
+    return peerId;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public PeerConfig config() {
+    return config;
+  }
+
+  /** Port of the Peer service (the actual one if 0 was asked), -1 in-process. */
+  public int peerPort() {
+    return peerServer.port();
+  }
+
+  public int controlPort() {
+    return controlServer.port();
+  }
+
+  /** The session of {@code infoHash}; NOT_FOUND if this peer does not hold it. */
+  public TorrentSession session(InfoHash infoHash) {
+    TorrentSession session = sessions.get(infoHash);
+    if (session == null) {
+      throw MinibitException.notFound("this peer does not have torrent %s", infoHash);
+    }
+    return session;
+  }
+
+  public Collection<TorrentSession> sessions() {
+    List<TorrentSession> list = new ArrayList<>(sessions.values());
+    list.sort((a, b) -> a.torrent().name().compareTo(b.torrent().name()));
+    return list;
+  }
+
+  /** The running download of {@code session}, if it is still downloading. */
+  public Optional<Download> download(TorrentSession session) {
+    return Optional.ofNullable(downloads.get(session.torrent().infoHash()));
+  }
+
+  /**
+   * Hashes the file at {@code path} (inside the data directory), publishes its manifest and
+   * seeds it. Sharing a file already shared returns its session.
+   */
+  public TorrentSession share(String path, int blockSize) throws IOException {
+    Path file = SafePaths.existingInside(dataDir, path);
+    if (!Files.isRegularFile(file)) {
+      throw MinibitException.invalid("%s is not a regular file", Validation.printable(path));
+    }
+    if (file.startsWith(dataDir.resolve(STATE_DIR))) {
+      throw MinibitException.invalid("%s is in the daemon's own state directory", path);
+    }
+    String name = Validation.requireFileName("file name", file.getFileName().toString());
+    Torrent torrent = ManifestBuilder.build(file, name, blockSize);
+    synchronized (this) {
+      TorrentSession existing = sessions.get(torrent.infoHash());
+      if (existing != null) {
+        return existing;
+      }
+      tracker.publish(torrent);
+      TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
+      records.save(torrent, file.getParent());
+      log.info(() -> "sharing " + torrent + " from " + file);
+      announcer.add(session, peers -> { });
+      return session;
+    }
+  }
+
+  /**
+   * Starts downloading the torrent {@code request} names into its destination, or returns the
+   * session already holding it.
+   */
+  public TorrentSession download(DownloadRequest request) throws IOException {
+    Torrent torrent = switch (request.getTorrentCase()) {
+      case INFOHASH -> {
+        InfoHash infoHash = InfoHash.parse(request.getInfohash());
+        TorrentSession existing = sessions.get(infoHash);
+        yield existing != null ? existing.torrent() : tracker.manifest(infoHash);
+      }
+      case NAME -> tracker.manifest(Validation.requireFileName("name", request.getName()));
+      case TORRENT_NOT_SET -> throw MinibitException.invalid("give an infohash or a name");
+    };
+    synchronized (this) {
+      TorrentSession existing = sessions.get(torrent.infoHash());
+      if (existing != null) {
+        return existing;
+      }
+      Path directory = SafePaths.directoryInside(dataDir, request.getDestination());
+      Path target = SafePaths.fileIn(directory, torrent.name());
+      if (Files.exists(target)) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+            "%s already exists; remove it or download somewhere else", target));
+      }
+      return startDownload(torrent, BlockStore.openPartial(torrent, directory));
+    }
+  }
+
+  /** Why a download is not progressing and for how long; zero when it is. */
+  public Duration stalledFor(TorrentSession session) {
+    return download(session).map(Download::stalledFor).orElse(Duration.ZERO);
+  }
+
+  /** Stops a transfer and leaves its swarm; deletes its file too if asked. */
+  public void remove(InfoHash infoHash, boolean deleteData) throws IOException {
+    TorrentSession session;
+    synchronized (this) {
+      session = sessions.remove(infoHash);
+      if (session == null) {
+        throw MinibitException.notFound("this peer has no transfer %s", infoHash);
+      }
+      records.delete(infoHash);
+    }
+    Download download = downloads.remove(infoHash);
+    if (download != null) {
+      download.close();
+    }
+    announcer.remove(infoHash);
+    session.subscribers().closeAll(Status.NOT_FOUND.withDescription("torrent removed"));
+    session.fail(new MinibitException(ErrorCode.NOT_FOUND, "the transfer was removed"));
+    if (deleteData) {
+      session.store().delete();
+    } else {
+      session.store().close();
+    }
+    log.info(() -> "removed " + session + (deleteData ? " and its data" : ""));
+  }
+
+  private TorrentSession newSession(Torrent torrent, BlockStore store) {
+    TorrentSession session = new TorrentSession(torrent, store, clock, hashExecutor);
+    sessions.put(torrent.infoHash(), session);
+    return session;
+  }
+
+  private TorrentSession startDownload(Torrent torrent, BlockStore store) throws IOException {
+    TorrentSession session = newSession(torrent, store);
+    records.save(torrent, store.finalPath().getParent());
+    Download download = new Download(session, peerId, peerChannels, scheduler, clock, random);
+    downloads.put(torrent.infoHash(), download);
+    session.completion().whenComplete((path, failure) -> {
+      downloads.remove(torrent.infoHash());
+      if (failure == null) {
+        announcer.completed(session);
+      }
+    });
+    log.info(() -> String.format("downloading %s into %s (%d of %d blocks already here)",
+        torrent, store.finalPath().getParent(), store.resumedBlocks(), torrent.blockCount()));
+    announcer.add(session, download::addPeers);
+    download.start();
+    return session;
+  }
+
+  /** Seeds again what an earlier run finished, and resumes what it did not. */
+  private void restore() throws IOException {
+    for (TransferRecords.Record record : records.loadAll()) {
+      Torrent torrent = record.torrent();
+      Path file = record.directory().resolve(torrent.name());
+      try {
+        synchronized (this) {
+          if (Files.isRegularFile(file)) {
+            TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
+            announcer.add(session, peers -> { });
+            log.info(() -> "seeding " + torrent + " again from " + file);
+          } else if (Files.exists(BlockStore.partPath(record.directory(), torrent))) {
+            startDownload(torrent, BlockStore.openPartial(torrent, record.directory()));
+          } else {
+            log.warning(() -> "forgetting " + torrent + ": " + file + " is gone");
+            records.delete(torrent.infoHash());
+          }
+        }
+      } catch (IOException | MinibitException e) {
+        log.warning(() -> "cannot restore " + torrent + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /** Stops fetching, leaves every swarm, then stops serving: open streams get a second. */
+  @Override
+  public void close() {
+    downloads.values().forEach(Download::close);
+    announcer.close();
+    controlServer.close(SHUTDOWN_GRACE);
+    peerServer.close(SHUTDOWN_GRACE);
+    for (TorrentSession session : sessions.values()) {
+      try {
+        session.store().close();
+      } catch (IOException e) {
+        log.warning(() -> "closing " + session + ": " + e.getMessage());
+      }
+    }
+    peerChannels.close();
+    scheduler.shutdownNow();
+    hashExecutor.shutdownNow();
+    try {
+      hashExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

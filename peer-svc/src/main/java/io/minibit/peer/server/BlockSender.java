@@ -1,0 +1,75 @@
+package io.minibit.peer.server;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.minibit.api.v1.Block;
+import io.minibit.peer.session.TorrentSession;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Streams the blocks of one GetBlocks call as fast as the caller reads them: a block is read from
+ * disk only when the transport is ready for it, so a slow reader never makes this peer buffer
+ * more than a block or so per call. Thread-safe: gRPC may call {@link #run} from any thread.
+ */
+final class BlockSender implements Runnable {
+  private static final Logger log = Logger.getLogger(BlockSender.class.getName());
+
+  private final TorrentSession session;
+  private final Iterator<Integer> remaining;
+  private final UploadLimiter limiter;
+  private final ServerCallStreamObserver<Block> call;
+  private boolean done;
+
+  BlockSender(TorrentSession session, List<Integer> indices, UploadLimiter limiter,
+      ServerCallStreamObserver<Block> call) {
+    this.session = session;
+    this.remaining = indices.iterator();
+    this.limiter = limiter;
+    this.call = call;
+  }
+
+  void start() {
+    call.setOnReadyHandler(this);
+    call.setOnCancelHandler(() -> {
+      synchronized (this) {
+        done = true;
+      }
+    });
+    run();
+  }
+
+  @Override
+  public synchronized void run() {
+    while (!done && call.isReady() && remaining.hasNext()) {
+      int index = remaining.next();
+      byte[] data;
+      try {
+        data = session.store().read(index);
+      } catch (IOException e) {
+        log.warning(() -> "cannot read block " + index + " of " + session + ": " + e.getMessage());
+        done = true;
+        call.onError(Status.UNAVAILABLE
+            .withDescription("cannot read block " + index + " from disk").asRuntimeException());
+        return;
+      }
+      limiter.acquire(data.length);
+      if (call.isCancelled()) {
+        done = true;
+        return;
+      }
+      call.onNext(Block.newBuilder()
+          .setIndex(index)
+          .setData(UnsafeByteOperations.unsafeWrap(data))
+          .build());
+      session.recordUploaded(data.length);
+    }
+    if (!done && !remaining.hasNext()) {
+      done = true;
+      call.onCompleted();
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.minibit.peer.server;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.Block;
+import io.minibit.api.v1.GetBlocksRequest;
+import io.minibit.api.v1.PeerEvent;
+import io.minibit.api.v1.PeerGrpc;
+import io.minibit.api.v1.PingRequest;
+import io.minibit.api.v1.PingResponse;
+import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import io.minibit.core.Validation;
+import io.minibit.peer.session.TorrentSession;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The Peer service other peers call: bitfield subscriptions, block streams and pings. Validates
+ * each request, then hands the work to the torrent's session and a {@link BlockSender}.
+ */
+public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
+  /** Most blocks one GetBlocks call may ask for. */
+  public static final int MAX_BLOCKS_PER_CALL = 64;
+
+  private final String peerId;
+  private final Function<InfoHash, TorrentSession> sessions;
+  private final UploadLimiter limiter;
+
+  /**
+   * @param sessions looks up a torrent's session; throws NOT_FOUND for one this peer lacks
+   */
+  public PeerGrpcService(String peerId, Function<InfoHash, TorrentSession> sessions,
+      UploadLimiter limiter) {
+    this.peerId = peerId;
+    this.sessions = sessions;
+    this.limiter = limiter;
+  }
+
+  @Override
+  public void subscribe(SubscribeRequest request, StreamObserver<PeerEvent> responseObserver) {
+    TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
+    Validation.requirePeerId("peer_id", request.getPeerId());
+    session.subscribers().add((ServerCallStreamObserver<PeerEvent>) responseObserver,
+        session.store()::bitfield);
+  }
+
+  @Override
+  public void getBlocks(GetBlocksRequest request, StreamObserver<Block> responseObserver) {
+    TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
+    Validation.requirePeerId("peer_id", request.getPeerId());
+    List<Integer> indices = checkedIndices(request, session);
+    new BlockSender(session, indices, limiter, (ServerCallStreamObserver<Block>) responseObserver)
+        .start();
+  }
+
+  @Override
+  public void ping(PingRequest request, StreamObserver<PingResponse> responseObserver) {
+    responseObserver.onNext(PingResponse.newBuilder().setPeerId(peerId).build());
+    responseObserver.onCompleted();
+  }
+
+  private static List<Integer> checkedIndices(GetBlocksRequest request, TorrentSession session) {
+    int count = request.getIndicesCount();
+    if (count == 0) {
+      throw MinibitException.invalid("indices is empty: ask for at least one block");
+    }
+    if (count > MAX_BLOCKS_PER_CALL) {
+      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+          "asked for %d blocks in one call; the limit is %d", count, MAX_BLOCKS_PER_CALL));
+    }
+    Torrent torrent = session.torrent();
+    Set<Integer> seen = new HashSet<>();
+    List<Integer> indices = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      long index = Integer.toUnsignedLong(request.getIndices(i));
+      torrent.checkIndex(index);
+      if (!seen.add((int) index)) {
+        throw MinibitException.invalid("block %d is asked for twice", index);
+      }
+      if (!session.store().has((int) index)) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION,
+            String.format("block %d of %s is not held here yet", index, torrent));
+      }
+      indices.add((int) index);
+    }
+    return indices;
+  }
+}

@@ -1,0 +1,101 @@
+package io.minibit.peer.server;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.minibit.api.v1.Transfer;
+import io.minibit.core.grpc.ErrorMappingInterceptor;
+import io.minibit.peer.session.TorrentSession;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Streams a transfer's progress to a Download caller twice a second until the file is complete
+ * (the stream ends OK), the transfer fails (its status), or no peer has had a needed block for
+ * the no-peers timeout (UNAVAILABLE; the daemon keeps trying). The caller going away ends only
+ * the stream, never the download. Thread-safe.
+ */
+final class ProgressStream {
+  private static final long PERIOD_MS = 500;
+
+  private final TorrentSession session;
+  private final Supplier<Duration> stalledFor;
+  private final Supplier<String> stallReason;
+  private final Duration noPeersTimeout;
+  private final ScheduledExecutorService scheduler;
+  private final ServerCallStreamObserver<Transfer> call;
+  private ScheduledFuture<?> ticks;
+  private boolean done;
+
+  ProgressStream(TorrentSession session, Supplier<Duration> stalledFor,
+      Supplier<String> stallReason, Duration noPeersTimeout, ScheduledExecutorService scheduler,
+      ServerCallStreamObserver<Transfer> call) {
+    this.session = session;
+    this.stalledFor = stalledFor;
+    this.stallReason = stallReason;
+    this.noPeersTimeout = noPeersTimeout;
+    this.scheduler = scheduler;
+    this.call = call;
+  }
+
+  synchronized void start() {
+    call.setOnCancelHandler(this::stop);
+    ticks = scheduler.scheduleAtFixedRate(this::tick, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+    session.completion().whenComplete((path, failure) -> scheduler.execute(this::tick));
+  }
+
+  private synchronized void stop() {
+    done = true;
+    if (ticks != null) {
+      ticks.cancel(false);
+    }
+  }
+
+  private synchronized void tick() {
+    if (done) {
+      return;
+    }
+    if (call.isCancelled()) {
+      stop();
+      return;
+    }
+    var completion = session.completion();
+    if (completion.isDone()) {
+      stop();
+      if (completion.isCompletedExceptionally()) {
+        call.onError(ErrorMappingInterceptor.toStatus(cause(completion)).asRuntimeException());
+      } else {
+        call.onNext(session.snapshot());
+        call.onCompleted();
+      }
+      return;
+    }
+    String reason = stallReason.get();
+    session.setStallReason(reason);
+    Duration stalled = stalledFor.get();
+    if (stalled.compareTo(noPeersTimeout) >= 0) {
+      stop();
+      call.onError(Status.UNAVAILABLE.withDescription(String.format(
+          "no peers for %s for %d s (%s); the daemon keeps trying in the background",
+          session.torrent().name(), stalled.toSeconds(), reason)).asRuntimeException());
+      return;
+    }
+    if (call.isReady()) {
+      call.onNext(session.snapshot());
+    }
+  }
+
+  private static Throwable cause(java.util.concurrent.CompletableFuture<?> future) {
+    try {
+      future.join();
+      return new IllegalStateException("not failed");
+    } catch (CompletionException e) {
+      return e.getCause() == null ? e : e.getCause();
+    } catch (java.util.concurrent.CancellationException e) {
+      return e;
+    }
+  }
+}

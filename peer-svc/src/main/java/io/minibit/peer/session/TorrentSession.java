@@ -1,0 +1,190 @@
+package io.minibit.peer.session;
+
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import io.minibit.core.store.BlockStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One torrent this peer holds or fetches: its blocks on disk, the streams watching it, its
+ * counters and its state (downloading, then seeding; or failed). Serving goes through the
+ * session from the moment it exists, so every verified block is served at once.
+ *
+ * <p>Thread-safe.
+ */
+public final class TorrentSession {
+  private static final Logger log = Logger.getLogger(TorrentSession.class.getName());
+
+  private final Torrent torrent;
+  private final BlockStore store;
+  private final Clock clock;
+  private final Executor hashExecutor;
+  private final Subscribers subscribers = new Subscribers();
+  private final AtomicLong uploaded = new AtomicLong();
+  private final AtomicLong downloaded = new AtomicLong();
+  private final RateMeter downloadRate;
+  private final AtomicBoolean hashingScheduled = new AtomicBoolean();
+  private final CompletableFuture<Path> complete = new CompletableFuture<>();
+  private final Instant startedAt;
+
+  private volatile TransferState state;
+  private volatile String error = "";
+  private volatile Instant completedAt;
+  private volatile Supplier<List<TransferPeer>> peerStats = List::of;
+
+  public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor) {
+    this.torrent = torrent;
+    this.store = store;
+    this.clock = clock;
+    this.hashExecutor = hashExecutor;
+    this.downloadRate = new RateMeter(clock);
+    this.startedAt = clock.instant();
+    if (store.isFinished()) {
+      this.state = TransferState.TRANSFER_STATE_SEEDING;
+      this.completedAt = startedAt;
+      complete.complete(store.finalPath());
+    } else {
+      this.state = TransferState.TRANSFER_STATE_DOWNLOADING;
+    }
+  }
+
+  public Torrent torrent() {
+    return torrent;
+  }
+
+  public BlockStore store() {
+    return store;
+  }
+
+  public Subscribers subscribers() {
+    return subscribers;
+  }
+
+  public TransferState state() {
+    return state;
+  }
+
+  public boolean isSeeding() {
+    return state == TransferState.TRANSFER_STATE_SEEDING;
+  }
+
+  /** Completes with the final path once the file is whole and verified, or with the failure. */
+  public CompletableFuture<Path> completion() {
+    return complete;
+  }
+
+  /** Where the running download's per-peer figures come from. */
+  public void setPeerStats(Supplier<List<TransferPeer>> peerStats) {
+    this.peerStats = peerStats;
+  }
+
+  /** Payload bytes arrived from a peer, verified or not. */
+  public void recordDownloaded(long bytes) {
+    downloaded.addAndGet(bytes);
+    downloadRate.record(bytes);
+  }
+
+  public void recordUploaded(long bytes) {
+    uploaded.addAndGet(bytes);
+  }
+
+  public long uploadedBytes() {
+    return uploaded.get();
+  }
+
+  public long downloadedBytes() {
+    return downloaded.get();
+  }
+
+  /** A block was verified and written: tell the subscribers, and extend the whole-file hash. */
+  public void onBlockStored(int index) {
+    subscribers.broadcastHave(index);
+    if (hashingScheduled.compareAndSet(false, true)) {
+      hashExecutor.execute(() -> {
+        hashingScheduled.set(false);
+        try {
+          store.hashVerifiedPrefix();
+        } catch (IOException e) {
+          log.log(Level.WARNING, "cannot hash " + torrent + " as it downloads", e);
+        }
+      });
+    }
+  }
+
+  /**
+   * Every block is here: check the whole file, give it its final name, and seed. On a mismatch
+   * the session fails with DATA_LOSS.
+   */
+  public void finishDownload() {
+    try {
+      Path path = store.finish();
+      completedAt = clock.instant();
+      state = TransferState.TRANSFER_STATE_SEEDING;
+      error = "";
+      log.info(() -> String.format("%s complete and verified in %.1f s: %s", torrent,
+          Duration.between(startedAt, completedAt).toMillis() / 1000.0, path));
+      complete.complete(path);
+    } catch (MinibitException e) {
+      fail(e);
+    } catch (IOException e) {
+      fail(new MinibitException(ErrorCode.INTERNAL,
+          "cannot finish " + torrent.name() + ": " + e.getMessage(), e));
+    }
+  }
+
+  /** Stops the transfer for good with {@code reason}. */
+  public void fail(MinibitException reason) {
+    log.warning(() -> torrent + " failed: " + reason.getMessage());
+    error = reason.getMessage();
+    state = TransferState.TRANSFER_STATE_FAILED;
+    complete.completeExceptionally(reason);
+  }
+
+  /** Records why the download is not progressing (empty when it is). */
+  public void setStallReason(String reason) {
+    if (state == TransferState.TRANSFER_STATE_DOWNLOADING) {
+      error = reason;
+    }
+  }
+
+  public Transfer snapshot() {
+    Instant end = completedAt != null ? completedAt : clock.instant();
+    return Transfer.newBuilder()
+        .setInfohash(torrent.infoHash().hex())
+        .setName(torrent.name())
+        .setPath(store.finalPath().toString())
+        .setSize(torrent.size())
+        .setBlockCount(torrent.blockCount())
+        .setBlocksHave(store.haveCount())
+        .setBlocksResumed(store.resumedBlocks())
+        .setState(state)
+        .setError(error)
+        .setDownloadedBytes(downloaded.get())
+        .setUploadedBytes(uploaded.get())
+        .setDownloadRate(isSeeding() ? 0 : downloadRate.bytesPerSecond())
+        .setElapsedMs(Duration.between(startedAt, end).toMillis())
+        .addAllPeers(peerStats.get())
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return torrent.toString();
+  }
+}

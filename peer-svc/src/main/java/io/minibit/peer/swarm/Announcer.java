@@ -1,0 +1,252 @@
+package io.minibit.peer.swarm;
+
+import io.minibit.api.v1.AnnounceEvent;
+import io.minibit.api.v1.AnnounceRequest;
+import io.minibit.api.v1.AnnounceResponse;
+import io.minibit.api.v1.PeerEndpoint;
+import io.minibit.core.Backoff;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.peer.session.TorrentSession;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Keeps this peer in the swarms of its torrents. Each torrent is announced when it starts,
+ * completes and stops, and again on the tracker's interval; the peer's tracker session is kept
+ * alive by heartbeats. A tracker that cannot be reached is retried with exponential backoff and
+ * jitter, so one that comes back is found again; one that forgot this peer (it restarted) gets
+ * every torrent announced again, and one that forgot a torrent this peer seeds gets its manifest
+ * published again.
+ *
+ * <p>Thread-safe. Tracker calls run one at a time on the announcer's own thread, so the session
+ * token of the first announce is in hand before the next one goes out.
+ */
+public final class Announcer implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(Announcer.class.getName());
+  private static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
+
+  private final TrackerClient tracker;
+  private final String peerId;
+  private final String advertiseHost;
+  private final int port;
+  private final Random random;
+  private final ScheduledExecutorService thread;
+  private final Map<InfoHash, Tracked> tracked = new ConcurrentHashMap<>();
+  private final Backoff heartbeatBackoff;
+
+  // touched only on the announcer thread
+  private String token = "";
+  private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+  private ScheduledFuture<?> heartbeat;
+
+  /** One torrent in one swarm. Fields are touched only on the announcer thread. */
+  private static final class Tracked {
+    final TorrentSession session;
+    final Consumer<List<PeerEndpoint>> onPeers;
+    final Backoff backoff;
+    AnnounceEvent pending;
+    ScheduledFuture<?> next;
+
+    Tracked(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Backoff backoff) {
+      this.session = session;
+      this.onPeers = onPeers;
+      this.backoff = backoff;
+    }
+  }
+
+  public Announcer(TrackerClient tracker, String peerId, String advertiseHost, int port,
+      Random random) {
+    this.tracker = tracker;
+    this.peerId = peerId;
+    this.advertiseHost = advertiseHost;
+    this.port = port;
+    this.random = random;
+    this.heartbeatBackoff = Backoff.standard(random);
+    this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread t = new Thread(runnable, "announcer");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Joins the swarm of {@code session}; the peers the tracker hands out go to {@code onPeers}. */
+  public void add(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers) {
+    Tracked t = new Tracked(session, onPeers, Backoff.standard(random));
+    t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
+    tracked.put(session.torrent().infoHash(), t);
+    thread.execute(() -> announce(t));
+  }
+
+  /** Tells the tracker that {@code session} now holds every block. */
+  public void completed(TorrentSession session) {
+    Tracked t = tracked.get(session.torrent().infoHash());
+    if (t != null) {
+      thread.execute(() -> {
+        t.pending = AnnounceEvent.ANNOUNCE_EVENT_COMPLETED;
+        announce(t);
+      });
+    }
+  }
+
+  /** Leaves the swarm of {@code infoHash} (best effort: a tracker that is down expires us). */
+  public void remove(InfoHash infoHash) {
+    Tracked t = tracked.remove(infoHash);
+    if (t != null) {
+      thread.execute(() -> {
+        cancel(t);
+        stopped(t);
+      });
+    }
+  }
+
+  // --- on the announcer thread -------------------------------------------------------------
+
+  private void announce(Tracked t) {
+    if (tracked.get(t.session.torrent().infoHash()) != t) {
+      return; // removed meanwhile
+    }
+    cancel(t);
+    AnnounceEvent event = t.pending == null ? AnnounceEvent.ANNOUNCE_EVENT_NONE : t.pending;
+    try {
+      AnnounceResponse response = tracker.announce(request(t.session, event));
+      token = response.getSessionToken();
+      if (response.getHeartbeatIntervalMs() > 0) {
+        heartbeatInterval = Duration.ofMillis(response.getHeartbeatIntervalMs());
+      }
+      if (heartbeat == null) {
+        scheduleHeartbeat(heartbeatInterval);
+      }
+      t.pending = null;
+      t.backoff.reset();
+      t.onPeers.accept(response.getPeersList());
+      long interval = Math.max(1000, response.getIntervalMs());
+      t.next = thread.schedule(() -> announce(t), interval, TimeUnit.MILLISECONDS);
+    } catch (MinibitException e) {
+      retryLater(t, event, e);
+    } catch (RuntimeException e) {
+      retryLater(t, event, new MinibitException(ErrorCode.INTERNAL, e.toString(), e));
+    }
+  }
+
+  private void retryLater(Tracked t, AnnounceEvent event, MinibitException e) {
+    if (e.code() == ErrorCode.PERMISSION_DENIED) {
+      token = ""; // our session is gone or was taken over: open a new one
+    } else if (e.code() == ErrorCode.NOT_FOUND && t.session.isSeeding()) {
+      republish(t);
+    }
+    if (t.pending == null) {
+      t.pending = event;
+    }
+    Duration delay = t.backoff.nextDelay();
+    log.warning(() -> String.format("announce of %s failed (%s); retrying in %d ms",
+        t.session, e.getMessage(), delay.toMillis()));
+    t.next = thread.schedule(() -> announce(t), delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void republish(Tracked t) {
+    try {
+      tracker.publish(t.session.torrent());
+      log.info(() -> "the tracker had lost " + t.session + "; published it again");
+    } catch (MinibitException e) {
+      log.fine(() -> "cannot publish " + t.session + " again: " + e.getMessage());
+    }
+  }
+
+  private void stopped(Tracked t) {
+    if (token.isEmpty()) {
+      return;
+    }
+    try {
+      tracker.announce(request(t.session, AnnounceEvent.ANNOUNCE_EVENT_STOPPED));
+    } catch (MinibitException e) {
+      log.fine(() -> "could not announce STOPPED for " + t.session + ": " + e.getMessage());
+    }
+  }
+
+  private AnnounceRequest request(TorrentSession session, AnnounceEvent event) {
+    return AnnounceRequest.newBuilder()
+        .setInfohash(session.torrent().infoHash().hex())
+        .setPeerId(peerId)
+        .setHost(advertiseHost)
+        .setPort(port)
+        .setEvent(event)
+        .setHaveCount(session.store().haveCount())
+        .setComplete(session.isSeeding())
+        .setUploaded(session.uploadedBytes())
+        .setDownloaded(session.downloadedBytes())
+        .setSessionToken(token)
+        .build();
+  }
+
+  private void scheduleHeartbeat(Duration delay) {
+    heartbeat = thread.schedule(this::heartbeat, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void heartbeat() {
+    if (token.isEmpty()) {
+      reannounceAll();
+      scheduleHeartbeat(heartbeatInterval);
+      return;
+    }
+    try {
+      var response = tracker.heartbeat(peerId, token);
+      heartbeatBackoff.reset();
+      scheduleHeartbeat(Duration.ofMillis(Math.max(100, response.getIntervalMs())));
+    } catch (MinibitException e) {
+      if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.PERMISSION_DENIED) {
+        log.info("the tracker no longer knows this peer; announcing every torrent again");
+        token = "";
+        reannounceAll();
+        scheduleHeartbeat(heartbeatInterval);
+      } else {
+        Duration delay = heartbeatBackoff.nextDelay();
+        Duration wait = delay.compareTo(heartbeatInterval) < 0 ? delay : heartbeatInterval;
+        log.warning(() -> "heartbeat failed (" + e.getMessage() + "); retrying in "
+            + wait.toMillis() + " ms");
+        scheduleHeartbeat(wait);
+      }
+    }
+  }
+
+  private void reannounceAll() {
+    for (Tracked t : tracked.values()) {
+      t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
+      announce(t);
+    }
+  }
+
+  private static void cancel(Tracked t) {
+    if (t.next != null) {
+      t.next.cancel(false);
+      t.next = null;
+    }
+  }
+
+  /** Announces STOPPED for every torrent (briefly; a tracker that is down expires us anyway). */
+  @Override
+  public void close() {
+    try {
+      thread.submit(() -> {
+        tracked.values().forEach(t -> {
+          cancel(t);
+          stopped(t);
+        });
+        tracked.clear();
+      }).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.fine(() -> "announcer shutdown: " + e);
+    }
+    thread.shutdownNow();
+  }
+}

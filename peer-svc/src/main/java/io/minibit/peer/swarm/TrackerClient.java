@@ -1,0 +1,115 @@
+package io.minibit.peer.swarm;
+
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.minibit.api.v1.AnnounceRequest;
+import io.minibit.api.v1.AnnounceResponse;
+import io.minibit.api.v1.GetManifestRequest;
+import io.minibit.api.v1.HeartbeatRequest;
+import io.minibit.api.v1.HeartbeatResponse;
+import io.minibit.api.v1.Manifest;
+import io.minibit.api.v1.PublishRequest;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The peer's view of the tracker: each call has a deadline, UNAVAILABLE is retried by the
+ * channel's service config, and failures come back as {@link MinibitException}s whose messages
+ * name the tracker. Thread-safe.
+ */
+public final class TrackerClient {
+  private static final long DEADLINE_SECONDS = 5;
+
+  private final TrackerGrpc.TrackerBlockingStub stub;
+  private final String target;
+
+  public TrackerClient(Channel channel, String target) {
+    this.stub = TrackerGrpc.newBlockingStub(channel);
+    this.target = target;
+  }
+
+  public String target() {
+    return target;
+  }
+
+  /** Publishes a manifest; returns true if the tracker did not have it yet. */
+  public boolean publish(Torrent torrent) {
+    try {
+      return deadline().publish(PublishRequest.newBuilder().setManifest(torrent.manifest()).build())
+          .getCreated();
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "publish " + torrent.name());
+    }
+  }
+
+  /** Fetches a manifest by infohash and checks that it hashes to it. */
+  public Torrent manifest(InfoHash infoHash) {
+    try {
+      Manifest manifest = deadline().getManifest(
+          GetManifestRequest.newBuilder().setInfohash(infoHash.hex()).build()).getManifest();
+      return checked(manifest, infoHash);
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "fetch the manifest of " + infoHash);
+    }
+  }
+
+  /** Fetches the most recent manifest published under {@code name}. */
+  public Torrent manifest(String name) {
+    try {
+      var response = deadline().getManifest(GetManifestRequest.newBuilder().setName(name).build());
+      return checked(response.getManifest(), InfoHash.parse(response.getInfohash()));
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "fetch the manifest named " + name);
+    }
+  }
+
+  public AnnounceResponse announce(AnnounceRequest request) {
+    try {
+      return deadline().announce(request);
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "announce");
+    }
+  }
+
+  public HeartbeatResponse heartbeat(String peerId, String token) {
+    try {
+      return deadline().heartbeat(
+          HeartbeatRequest.newBuilder().setPeerId(peerId).setSessionToken(token).build());
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "heartbeat");
+    }
+  }
+
+  private static Torrent checked(Manifest manifest, InfoHash infoHash) {
+    try {
+      return Torrent.of(manifest, infoHash);
+    } catch (MinibitException e) {
+      throw new MinibitException(ErrorCode.DATA_LOSS,
+          "the tracker returned a bad manifest for " + infoHash + ": " + e.getMessage());
+    }
+  }
+
+  private TrackerGrpc.TrackerBlockingStub deadline() {
+    return stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private MinibitException translate(StatusRuntimeException e, String action) {
+    Status status = e.getStatus();
+    String detail = status.getDescription() == null ? status.getCode().toString()
+        : status.getDescription();
+    return switch (status.getCode()) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED -> new MinibitException(ErrorCode.UNAVAILABLE,
+          "cannot reach the tracker at " + target + " to " + action + " (" + detail + ")", e);
+      case NOT_FOUND -> new MinibitException(ErrorCode.NOT_FOUND, detail, e);
+      case INVALID_ARGUMENT -> new MinibitException(ErrorCode.INVALID_ARGUMENT, detail, e);
+      case PERMISSION_DENIED -> new MinibitException(ErrorCode.PERMISSION_DENIED, detail, e);
+      default -> new MinibitException(ErrorCode.UNAVAILABLE,
+          "the tracker at " + target + " failed to " + action + ": " + detail, e);
+    };
+  }
+}

@@ -1,0 +1,149 @@
+package io.minibit.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.testing.Await;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.InProcessSwarm;
+import io.minibit.peer.testing.InProcessSwarm.Peer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Downloads through real peer daemons and a real tracker, joined in-process. */
+class SwarmDownloadTest {
+  private static final int BLOCK = 64 * 1024;
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  @TempDir Path root;
+  private InProcessSwarm swarm;
+
+  @BeforeEach
+  void startSwarm() throws Exception {
+    swarm = new InProcessSwarm(root);
+  }
+
+  @AfterEach
+  void stopSwarm() throws Exception {
+    swarm.close();
+  }
+
+  private static String share(Peer peer, String name, int size, long seed) throws Exception {
+    TestFiles.createFile(peer.dataDir(), name, size, seed);
+    return peer.control().share(
+        ShareRequest.newBuilder().setPath(name).setBlockSize(BLOCK).build()).getInfohash();
+  }
+
+  /** Runs a Download call to the end and returns its last progress message. */
+  private static Transfer download(Peer peer, String infohash) {
+    Iterator<Transfer> progress = peer.control().download(
+        DownloadRequest.newBuilder().setInfohash(infohash).build());
+    Transfer last = null;
+    while (progress.hasNext()) {
+      last = progress.next();
+    }
+    return last;
+  }
+
+  @Test
+  void twoLeechersDownloadTheSameFileAtOnce() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer a = swarm.peer("a");
+    Peer b = swarm.peer("b");
+    String infohash = share(seeder, "data.bin", 3 * 1024 * 1024 + 123, 1);
+
+    CompletableFuture<Transfer> fromA = CompletableFuture.supplyAsync(() -> download(a, infohash));
+    CompletableFuture<Transfer> fromB = CompletableFuture.supplyAsync(() -> download(b, infohash));
+
+    byte[] original = Files.readAllBytes(seeder.dataDir().resolve("data.bin"));
+    assertCompleteCopy(a, fromA.get(), original);
+    assertCompleteCopy(b, fromB.get(), original);
+  }
+
+  private static void assertCompleteCopy(Peer peer, Transfer done, byte[] original)
+      throws Exception {
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+    assertEquals(done.getBlockCount(), done.getBlocksHave());
+    assertEquals(done.getBlockCount(),
+        done.getPeersList().stream().mapToInt(TransferPeer::getBlocksReceived).sum());
+    assertArrayEquals(original, Files.readAllBytes(peer.dataDir().resolve("data.bin")));
+    assertFalse(Files.exists(peer.dataDir().resolve("data.bin.part")));
+  }
+
+  @Test
+  void aSeederThatLeavesMidwayLosesItsBlocksToTheOthers() throws Exception {
+    // Capped uploads make the download last long enough to stop a seeder half-way.
+    Peer first = swarm.peer("first", c -> c.withUploadLimit(1024 * 1024));
+    Peer second = swarm.peer("second", c -> c.withUploadLimit(1024 * 1024));
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(first, "big.bin", 4 * 1024 * 1024, 2);
+    Files.copy(first.dataDir().resolve("big.bin"), second.dataDir().resolve("big.bin"));
+    assertEquals(infohash, second.control().share(
+        ShareRequest.newBuilder().setPath("big.bin").setBlockSize(BLOCK).build()).getInfohash());
+
+    CompletableFuture<Transfer> result =
+        CompletableFuture.supplyAsync(() -> download(leecher, infohash));
+    Await.until(TIMEOUT, "a quarter of the blocks from the first seeder",
+        () -> leecher.transfer(infohash).map(t -> t.getPeersList().stream()
+            .filter(p -> p.getAddress().equals(swarm.address("first")))
+            .mapToInt(TransferPeer::getBlocksReceived).sum()).orElse(0),
+        received -> received >= 16);
+    first.close();
+
+    Transfer done = result.get();
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+    assertArrayEquals(Files.readAllBytes(second.dataDir().resolve("big.bin")),
+        Files.readAllBytes(leecher.dataDir().resolve("big.bin")));
+    TransferPeer fromSecond = done.getPeersList().stream()
+        .filter(p -> p.getAddress().equals(swarm.address("second"))).findFirst().orElseThrow();
+    assertTrue(fromSecond.getBlocksReceived() > 0, done.toString());
+  }
+
+  @Test
+  void aRestartedLeecherResumesWithoutFetchingVerifiedBlocksAgain() throws Exception {
+    Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(1024 * 1024));
+    Peer leecher = swarm.peer("leecher");
+    int size = 4 * 1024 * 1024;
+    String infohash = share(seeder, "resume.bin", size, 3);
+
+    leecher.control().download(DownloadRequest.newBuilder().setInfohash(infohash).build())
+        .hasNext(); // starts the download; the daemon goes on without the caller
+    Await.until(TIMEOUT, "a third of the blocks", () -> leecher.transfer(infohash)
+        .map(Transfer::getBlocksHave).orElse(0), have -> have >= 22);
+    leecher.close();
+    long uploadedBeforeRestart = seeder.transfer(infohash).orElseThrow().getUploadedBytes();
+
+    Peer restarted = swarm.peer("leecher");
+    Transfer resumed = restarted.transfer(infohash).orElseThrow();
+    assertTrue(resumed.getBlocksResumed() >= 22, resumed.toString());
+    assertTrue(resumed.getBlocksResumed() < resumed.getBlockCount(),
+        "the download was stopped before it completed: " + resumed);
+
+    Transfer done = download(restarted, infohash);
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+    long missingBytes = (long) (done.getBlockCount() - done.getBlocksResumed()) * BLOCK;
+    assertEquals(missingBytes, done.getDownloadedBytes(), "only the missing blocks are fetched");
+    assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("resume.bin")),
+        Files.readAllBytes(restarted.dataDir().resolve("resume.bin")));
+    long uploadedTotal = seeder.transfer(infohash).orElseThrow().getUploadedBytes();
+    assertTrue(uploadedBeforeRestart <= size + 16L * BLOCK);
+    long servedAfterRestart = uploadedTotal - uploadedBeforeRestart;
+    // A block the seeder was sending as the leecher stopped may be counted on either side.
+    assertTrue(servedAfterRestart >= missingBytes && servedAfterRestart <= missingBytes + BLOCK,
+        "served " + servedAfterRestart + " bytes after the restart for " + missingBytes + " missing");
+  }
+}

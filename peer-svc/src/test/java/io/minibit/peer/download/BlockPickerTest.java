@@ -1,0 +1,151 @@
+package io.minibit.peer.download;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.minibit.core.Bitfield;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class BlockPickerTest {
+  private static Bitfield bits(int size, int... set) {
+    Bitfield bitfield = new Bitfield(size);
+    for (int i : set) {
+      bitfield.set(i);
+    }
+    return bitfield;
+  }
+
+  private static Bitfield none(int size) {
+    return new Bitfield(size);
+  }
+
+  @Test
+  void picksTheRarestBlocksFirst() {
+    BlockPicker picker = new BlockPicker(none(10), new Random(1));
+    Bitfield everything = Bitfield.full(10);
+    picker.addAvailability(everything);
+    picker.addAvailability(everything);
+    picker.addAvailability(bits(10, 0, 1, 2, 3, 4, 5, 6, 8, 9)); // lacks block 7
+    picker.addAvailability(bits(10, 0, 1, 2, 3, 4, 5, 6, 7, 8)); // lacks block 9
+
+    assertEquals(3, picker.availability(7));
+    assertEquals(3, picker.availability(9));
+    assertEquals(4, picker.availability(0));
+
+    List<Integer> picked = picker.pick(everything, 2, none(10));
+    assertEquals(Set.of(7, 9), new HashSet<>(picked));
+  }
+
+  @Test
+  void aBlockHeldByASinglePeerComesFirst() {
+    BlockPicker picker = new BlockPicker(none(100), new Random(7));
+    Bitfield common = Bitfield.full(100);
+    common.clear(42);
+    picker.addAvailability(common);
+    picker.addAvailability(common);
+    picker.addAvailability(Bitfield.full(100));
+
+    List<Integer> picked = picker.pick(Bitfield.full(100), 1, none(100));
+    assertEquals(List.of(42), picked);
+  }
+
+  @Test
+  void onlyPicksBlocksThePeerHasAndThatAreMissing() {
+    BlockPicker picker = new BlockPicker(bits(8, 0, 1), new Random(3));
+    Bitfield peer = bits(8, 0, 1, 2, 3);
+    picker.addAvailability(peer);
+
+    List<Integer> picked = picker.pick(peer, 8, none(8));
+    assertEquals(Set.of(2, 3), new HashSet<>(picked));
+  }
+
+  @Test
+  void aRequestedBlockIsNotHandedToASecondPeerWhileOthersRemain() {
+    BlockPicker picker = new BlockPicker(none(4), new Random(5));
+    Bitfield all = Bitfield.full(4);
+    picker.addAvailability(all);
+    picker.addAvailability(all);
+
+    Set<Integer> first = new HashSet<>(picker.pick(all, 2, none(4)));
+    Set<Integer> second = new HashSet<>(picker.pick(all, 2, none(4)));
+    assertEquals(2, first.size());
+    assertEquals(2, second.size());
+    assertTrue(first.stream().noneMatch(second::contains), first + " and " + second);
+  }
+
+  @Test
+  void endgameRequestsTheLastBlocksFromAnotherPeer() {
+    BlockPicker picker = new BlockPicker(bits(3, 0, 1), new Random(9));
+    Bitfield all = Bitfield.full(3);
+    picker.addAvailability(all);
+    picker.addAvailability(all);
+
+    Bitfield requestedFromA = none(3);
+    List<Integer> fromA = picker.pick(all, 4, requestedFromA);
+    assertEquals(List.of(2), fromA);
+    fromA.forEach(requestedFromA::set);
+
+    // Peer B: nothing unrequested is left, so it duplicates the slow request ...
+    assertEquals(List.of(2), picker.pick(all, 4, none(3)));
+    // ... but peer A is never asked twice for the same block.
+    assertEquals(List.of(), picker.pick(all, 4, requestedFromA));
+  }
+
+  @Test
+  void releasedBlocksArePickedAgain() {
+    BlockPicker picker = new BlockPicker(none(2), new Random(11));
+    Bitfield all = Bitfield.full(2);
+    picker.addAvailability(all);
+
+    List<Integer> picked = picker.pick(all, 2, none(2));
+    assertEquals(2, picked.size());
+    picker.release(picked.get(0));
+    assertEquals(List.of(picked.get(0)), picker.pick(all, 2, bits(2, picked.get(1))));
+  }
+
+  @Test
+  void receivingEveryBlockCompletesThePicker() {
+    BlockPicker picker = new BlockPicker(none(3), new Random(13));
+    Bitfield all = Bitfield.full(3);
+    picker.addAvailability(all);
+    assertTrue(picker.isInteresting(all));
+    for (int index : picker.pick(all, 3, none(3))) {
+      assertFalse(picker.isComplete());
+      picker.received(index);
+    }
+    assertTrue(picker.isComplete());
+    assertEquals(0, picker.missing());
+    assertFalse(picker.isInteresting(all));
+    assertEquals(List.of(), picker.pick(all, 3, none(3)));
+  }
+
+  @Test
+  void tiesAreBrokenAtRandomSoPeersSpreadOut() {
+    Bitfield all = Bitfield.full(64);
+    Set<Integer> firstPicks = new HashSet<>();
+    for (int seed = 0; seed < 20; seed++) {
+      BlockPicker picker = new BlockPicker(none(64), new Random(seed));
+      picker.addAvailability(all);
+      firstPicks.add(picker.pick(all, 1, none(64)).get(0));
+    }
+    assertTrue(firstPicks.size() > 10, "first picks " + firstPicks);
+  }
+
+  @Test
+  void aPeerThatLeavesNoLongerCountsTowardsAvailability() {
+    BlockPicker picker = new BlockPicker(none(2), new Random(17));
+    Bitfield one = bits(2, 0);
+    picker.addAvailability(one);
+    picker.addAvailability(Bitfield.full(2));
+    assertEquals(2, picker.availability(0));
+    picker.removeAvailability(one);
+    assertEquals(1, picker.availability(0));
+    picker.addAvailability(1);
+    assertEquals(2, picker.availability(1));
+  }
+}

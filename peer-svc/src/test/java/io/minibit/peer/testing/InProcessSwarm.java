@@ -1,0 +1,156 @@
+package io.minibit.peer.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.core.grpc.Channels;
+import io.minibit.peer.PeerConfig;
+import io.minibit.peer.PeerDaemon;
+import io.minibit.peer.download.PeerChannels;
+import io.minibit.tracker.TrackerConfig;
+import io.minibit.tracker.TrackerServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * A tracker and any number of peer daemons in one JVM, joined by in-process channels. A peer
+ * named "a" serves on the in-process address "a:1", which is also what it advertises, so peers
+ * find each other through the tracker exactly as they do over the network.
+ */
+public final class InProcessSwarm implements AutoCloseable {
+  /** The port every in-process peer advertises. */
+  public static final int PORT = 1;
+
+  private final String prefix = InProcessServerBuilder.generateName() + "-";
+  private final Path root;
+  private final TrackerServer tracker;
+  private final List<Peer> closeables = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  public InProcessSwarm(Path root) throws IOException {
+    this(root, Duration.ofSeconds(1));
+  }
+
+  /** A swarm whose tracker asks for re-announces every {@code announceInterval}. */
+  public InProcessSwarm(Path root, Duration announceInterval) throws IOException {
+    this.root = root;
+    TrackerConfig config = new TrackerConfig(0, root.resolve("tracker"), Duration.ofSeconds(30),
+        announceInterval, 50, true);
+    this.tracker = TrackerServer.start(config,
+        InProcessServerBuilder.forName(prefix + "tracker").directExecutor());
+  }
+
+  public TrackerServer tracker() {
+    return tracker;
+  }
+
+  /** A new channel to the tracker, closed with the swarm. */
+  public ManagedChannel trackerChannel() {
+    return channel(prefix + "tracker");
+  }
+
+  public TrackerGrpc.TrackerBlockingStub trackerStub() {
+    return TrackerGrpc.newBlockingStub(trackerChannel());
+  }
+
+  /** Starts a peer named {@code name} with its data in {@code <root>/<name>}. */
+  public Peer peer(String name) throws IOException {
+    return peer(name, UnaryOperator.identity());
+  }
+
+  /** Starts a peer whose configuration {@code customize} may change (upload limit, ...). */
+  public Peer peer(String name, UnaryOperator<PeerConfig> customize) throws IOException {
+    Path dataDir = Files.createDirectories(root.resolve(name));
+    PeerConfig config = customize.apply(
+        PeerConfig.defaults("in-process tracker", dataDir)
+            .withAdvertiseHost(prefix + name)
+            .withPorts(PORT, 0));
+    PeerDaemon daemon = PeerDaemon.start(config,
+        InProcessServerBuilder.forName(address(name)),
+        InProcessServerBuilder.forName(prefix + name + "-control"),
+        trackerChannel(),
+        new PeerChannels(target -> InProcessChannelBuilder.forName(target).build()),
+        Clock.systemUTC());
+    Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
+    closeables.add(peer);
+    return peer;
+  }
+
+  /** The in-process address of the peer named {@code name}, as other peers dial it. */
+  public String address(String name) {
+    return prefix + name + ":" + PORT;
+  }
+
+  /** A new channel to any in-process server of this swarm, closed with the swarm. */
+  public ManagedChannel channel(String inProcessName) {
+    ManagedChannel channel = Channels.configure(InProcessChannelBuilder.forName(inProcessName))
+        .build();
+    channels.add(channel);
+    return channel;
+  }
+
+  /** A peer daemon of the swarm and a control client for it. */
+  public static final class Peer implements AutoCloseable {
+    private final String name;
+    private final PeerDaemon daemon;
+    private final PeerControlGrpc.PeerControlBlockingStub control;
+    private boolean closed;
+
+    Peer(String name, PeerDaemon daemon, ManagedChannel controlChannel) {
+      this.name = name;
+      this.daemon = daemon;
+      this.control = PeerControlGrpc.newBlockingStub(controlChannel);
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public PeerDaemon daemon() {
+      return daemon;
+    }
+
+    public Path dataDir() {
+      return daemon.dataDir();
+    }
+
+    public PeerControlGrpc.PeerControlBlockingStub control() {
+      return control;
+    }
+
+    /** This peer's snapshot of the transfer of {@code infohash}, if it has one. */
+    public Optional<Transfer> transfer(String infohash) {
+      return control.listTransfers(ListTransfersRequest.getDefaultInstance()).getTransfersList()
+          .stream().filter(t -> t.getInfohash().equals(infohash)).findFirst();
+    }
+
+    /** Stops the daemon, as a shutdown would. */
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        daemon.close();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+    tracker.close();
+    channels.forEach(Channels::close);
+  }
+}
