@@ -350,7 +350,7 @@ public final class Download implements AutoCloseable {
         }
         if (!expected) {
           call.cancel("sent a block that was not asked for", null);
-          strikeAndFail(peer, generation, "sent block " + index + ", which was not asked for");
+          banForViolation(peer, generation, "sent block " + index + ", which was not asked for");
           return;
         }
         onBlock(peer, generation, index, block.getData().toByteArray());
@@ -446,17 +446,13 @@ public final class Download implements AutoCloseable {
 
   // --- failures ----------------------------------------------------------------------------
 
-  private void strikeAndFail(RemotePeer peer, int generation, String reason) {
+  /** The peer broke the protocol: no second chance. */
+  private void banForViolation(RemotePeer peer, int generation, String reason) {
     synchronized (this) {
       if (peer.generation != generation) {
         return;
       }
-      peer.hashFailures++;
-      if (peer.hashFailures >= RemotePeer.MAX_STRIKES) {
-        ban(peer, reason);
-      } else {
-        failLocked(peer, reason);
-      }
+      ban(peer, reason);
     }
     fillAll();
   }

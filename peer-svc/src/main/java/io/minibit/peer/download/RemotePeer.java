@@ -14,7 +14,10 @@ import java.util.Set;
 final class RemotePeer {
   enum State { CONNECTING, ACTIVE, BACKING_OFF, BANNED, SELF, CLOSED }
 
-  /** Strikes (blocks that failed their hash) after which a peer is banned for the torrent. */
+  /**
+   * Blocks failing their hash after which a peer is banned for the torrent (one may be bad luck
+   * with the peer's disk; three are not). A protocol violation bans at once.
+   */
   static final int MAX_STRIKES = 3;
 
   final String address;
@@ -54,7 +57,19 @@ final class RemotePeer {
         .setBlocksAvailable(has == null ? 0 : has.cardinality())
         .setConnected(state == State.ACTIVE)
         .setHashFailures(hashFailures)
+        .setStatus(status())
         .build();
+  }
+
+  private String status() {
+    return switch (state) {
+      case CONNECTING -> "connecting";
+      case ACTIVE -> "active";
+      case BACKING_OFF -> "backing off: " + lastError;
+      case BANNED -> "banned: " + lastError;
+      case SELF -> "this peer";
+      case CLOSED -> "closed";
+    };
   }
 
   @Override

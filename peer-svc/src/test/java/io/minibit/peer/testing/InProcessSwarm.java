@@ -74,7 +74,7 @@ public final class InProcessSwarm implements AutoCloseable {
     Path dataDir = Files.createDirectories(root.resolve(name));
     PeerConfig config = customize.apply(
         PeerConfig.defaults("in-process tracker", dataDir)
-            .withAdvertiseHost(prefix + name)
+            .withAdvertiseHost(host(name))
             .withPorts(PORT, 0));
     PeerDaemon daemon = PeerDaemon.start(config,
         InProcessServerBuilder.forName(address(name)),
@@ -89,7 +89,12 @@ public final class InProcessSwarm implements AutoCloseable {
 
   /** The in-process address of the peer named {@code name}, as other peers dial it. */
   public String address(String name) {
-    return prefix + name + ":" + PORT;
+    return host(name) + ":" + PORT;
+  }
+
+  /** The host the peer named {@code name} advertises. */
+  public String host(String name) {
+    return prefix + name;
   }
 
   /** A new channel to any in-process server of this swarm, closed with the swarm. */

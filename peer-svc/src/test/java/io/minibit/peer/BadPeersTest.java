@@ -1,0 +1,75 @@
+package io.minibit.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.InProcessSwarm;
+import io.minibit.peer.testing.InProcessSwarm.Peer;
+import io.minibit.peer.testing.RoguePeer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Peers that send bad data are caught, struck and banned; the download still completes. */
+class BadPeersTest {
+  private static final int BLOCK = 64 * 1024;
+
+  @TempDir Path root;
+  private InProcessSwarm swarm;
+
+  @BeforeEach
+  void startSwarm() throws Exception {
+    swarm = new InProcessSwarm(root);
+  }
+
+  @AfterEach
+  void stopSwarm() {
+    swarm.close();
+  }
+
+  @ParameterizedTest
+  @EnumSource(RoguePeer.Mode.class)
+  void aMisbehavingPeerIsBannedAndTheDownloadCompletesFromHonestOnes(RoguePeer.Mode mode)
+      throws Exception {
+    // The honest seeder is slow, so the rogue one is offered plenty of blocks.
+    Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(2 * 1024 * 1024));
+    Peer leecher = swarm.peer("leecher");
+    TestFiles.SharedFile file = TestFiles.share(seeder.dataDir(), "file.bin", 2 * 1024 * 1024,
+        BLOCK, 5);
+    String infohash = seeder.control().share(
+        ShareRequest.newBuilder().setPath("file.bin").setBlockSize(BLOCK).build()).getInfohash();
+    try (RoguePeer rogue = RoguePeer.join(swarm, "rogue", file.torrent(), mode)) {
+      Iterator<Transfer> progress = leecher.control().download(
+          DownloadRequest.newBuilder().setInfohash(infohash).build());
+      Transfer done = null;
+      while (progress.hasNext()) {
+        done = progress.next();
+      }
+
+      assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+      assertArrayEquals(file.content(), Files.readAllBytes(leecher.dataDir().resolve("file.bin")));
+      TransferPeer fromRogue = done.getPeersList().stream()
+          .filter(p -> p.getAddress().equals(swarm.address("rogue"))).findFirst().orElseThrow();
+      assertTrue(rogue.blocksSent() > 0, "the rogue peer was asked for blocks");
+      assertEquals(0, fromRogue.getBlocksReceived());
+      assertFalse(fromRogue.getConnected(), fromRogue.toString());
+      assertTrue(fromRogue.getStatus().startsWith("banned: "), fromRogue.toString());
+      if (mode == RoguePeer.Mode.CORRUPT) {
+        assertTrue(fromRogue.getHashFailures() >= 3, fromRogue.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.minibit.peer;
+
+import static io.minibit.core.testing.MinibitAssertions.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.minibit.api.v1.Block;
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.GetBlocksRequest;
+import io.minibit.api.v1.PeerEvent;
+import io.minibit.api.v1.PeerGrpc;
+import io.minibit.api.v1.PingRequest;
+import io.minibit.api.v1.RemoveRequest;
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.InProcessSwarm;
+import io.minibit.peer.testing.InProcessSwarm.Peer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every malformed or out-of-bounds request to the Peer and PeerControl services gets its
+ * documented status with a readable message, and leaves the disk as it was.
+ */
+class PeerServicesBadInputTest {
+  private static final int BLOCK = 16 * 1024;
+
+  @TempDir Path root;
+  private InProcessSwarm swarm;
+  private Peer seeder;
+  private String infohash;
+  private PeerGrpc.PeerBlockingStub seederPeerApi;
+
+  @BeforeEach
+  void shareAFile() throws Exception {
+    swarm = new InProcessSwarm(root);
+    seeder = swarm.peer("seeder");
+    TestFiles.createFile(seeder.dataDir(), "f.bin", 10 * BLOCK + 5, 7);
+    infohash = seeder.control().share(
+        ShareRequest.newBuilder().setPath("f.bin").setBlockSize(BLOCK).build()).getInfohash();
+    seederPeerApi = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
+  }
+
+  @AfterEach
+  void stop() {
+    swarm.close();
+  }
+
+  private GetBlocksRequest.Builder blocks(int... indices) {
+    GetBlocksRequest.Builder request =
+        GetBlocksRequest.newBuilder().setInfohash(infohash).setPeerId("tester");
+    for (int index : indices) {
+      request.addIndices(index);
+    }
+    return request;
+  }
+
+  private static void drain(Iterator<?> stream) {
+    while (stream.hasNext()) {
+      stream.next();
+    }
+  }
+
+  private void assertBlocksStatus(Status.Code code, String messagePart, GetBlocksRequest request) {
+    Status status = assertStatus(code, () -> drain(seederPeerApi.getBlocks(request)));
+    assertTrue(status.getDescription().contains(messagePart), status.toString());
+  }
+
+  @Test
+  void getBlocksStreamsTheBlocksAskedFor() {
+    List<Block> received = new ArrayList<>();
+    seederPeerApi.getBlocks(blocks(10, 0, 3).build()).forEachRemaining(received::add);
+    assertEquals(List.of(10, 0, 3), received.stream().map(Block::getIndex).toList());
+    assertEquals(5, received.get(0).getData().size());
+    assertEquals(BLOCK, received.get(1).getData().size());
+  }
+
+  @Test
+  void getBlocksRefusesBadRequests() {
+    assertBlocksStatus(Status.Code.OUT_OF_RANGE, "out of range", blocks(11).build());
+    assertBlocksStatus(Status.Code.OUT_OF_RANGE, "out of range", blocks(-1).build());
+    assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "empty", blocks().build());
+    assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "twice", blocks(1, 1).build());
+    assertBlocksStatus(Status.Code.RESOURCE_EXHAUSTED, "limit",
+        blocks(IntStream.range(0, 65).map(i -> i % 11).toArray()).build());
+    assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "infohash",
+        blocks(0).setInfohash("not-hex").build());
+    assertBlocksStatus(Status.Code.NOT_FOUND, "does not have",
+        blocks(0).setInfohash("ab".repeat(32)).build());
+    assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "peer_id",
+        blocks(0).setPeerId("../../etc").build());
+  }
+
+  @Test
+  void getBlocksRefusesABlockNotHeldYet() throws Exception {
+    seeder.close(); // the leecher will find nobody to fetch from
+    Peer leecher = swarm.peer("leecher");
+    Iterator<Transfer> progress = leecher.control().download(
+        DownloadRequest.newBuilder().setInfohash(infohash).setNoPeersTimeoutMs(200).build());
+    Status status = assertStatus(Status.Code.UNAVAILABLE, () -> drain(progress));
+    assertTrue(status.getDescription().startsWith("no peers for f.bin"), status.toString());
+    assertEquals(TransferState.TRANSFER_STATE_DOWNLOADING,
+        leecher.transfer(infohash).orElseThrow().getState(), "the daemon keeps trying");
+
+    PeerGrpc.PeerBlockingStub leecherPeerApi =
+        PeerGrpc.newBlockingStub(swarm.channel(swarm.address("leecher")));
+    Status notHeld = assertStatus(Status.Code.FAILED_PRECONDITION,
+        () -> drain(leecherPeerApi.getBlocks(blocks(0).build())));
+    assertTrue(notHeld.getDescription().contains("not held"), notHeld.toString());
+  }
+
+  @Test
+  void subscribeSendsTheFullBitfieldFirst() {
+    Iterator<PeerEvent> events = seederPeerApi.withDeadlineAfter(
+            2, java.util.concurrent.TimeUnit.SECONDS)
+        .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester").build());
+    PeerEvent first = events.next();
+    assertTrue(first.hasBitfield());
+    assertEquals(11, first.getBitfield().getBlockCount());
+    assertEquals(11, io.minibit.core.Bitfield.fromBytes(11,
+        first.getBitfield().getBits().toByteArray()).cardinality());
+    assertStatus(Status.Code.NOT_FOUND, () -> seederPeerApi.subscribe(SubscribeRequest.newBuilder()
+        .setInfohash("cd".repeat(32)).setPeerId("tester").build()).next());
+  }
+
+  @Test
+  void pingAnswersWithThePeerId() {
+    assertEquals(seeder.daemon().peerId(),
+        seederPeerApi.ping(PingRequest.getDefaultInstance()).getPeerId());
+  }
+
+  @Test
+  void shareRefusesPathsOutsideTheDataDirectory() throws Exception {
+    Path outside = Files.writeString(root.resolve("secret.txt"), "not for sharing");
+    Path link = seeder.dataDir().resolve("link.txt");
+    Files.createSymbolicLink(link, outside);
+    for (String path : List.of(outside.toString(), "../secret.txt", "link.txt")) {
+      Status status = assertStatus(Status.Code.INVALID_ARGUMENT, () -> seeder.control()
+          .share(ShareRequest.newBuilder().setPath(path).build()));
+      assertTrue(status.getDescription().contains("outside the data directory"), status.toString());
+    }
+    assertStatus(Status.Code.NOT_FOUND, () -> seeder.control()
+        .share(ShareRequest.newBuilder().setPath("missing.bin").build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> seeder.control()
+        .share(ShareRequest.newBuilder().setPath("").build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> seeder.control()
+        .share(ShareRequest.newBuilder().setPath(".").build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> seeder.control()
+        .share(ShareRequest.newBuilder().setPath("f.bin").setBlockSize(1000).build()));
+    assertEquals(1, seeder.control().listTransfers(
+        io.minibit.api.v1.ListTransfersRequest.getDefaultInstance()).getTransfersCount());
+  }
+
+  @Test
+  void downloadRefusesBadRequestsAndWritesNothing() throws Exception {
+    Peer leecher = swarm.peer("leecher");
+    List<String> before = listing(leecher.dataDir());
+
+    assertStatus(Status.Code.NOT_FOUND, () -> drain(leecher.control().download(
+        DownloadRequest.newBuilder().setInfohash("ef".repeat(32)).build())));
+    assertStatus(Status.Code.NOT_FOUND, () -> drain(leecher.control().download(
+        DownloadRequest.newBuilder().setName("no-such-file").build())));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> drain(leecher.control().download(
+        DownloadRequest.newBuilder().setInfohash("xyz").build())));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> drain(leecher.control().download(
+        DownloadRequest.newBuilder().setName("../f.bin").build())));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> drain(leecher.control().download(
+        DownloadRequest.getDefaultInstance())));
+    Status outside = assertStatus(Status.Code.INVALID_ARGUMENT, () -> drain(leecher.control()
+        .download(DownloadRequest.newBuilder().setInfohash(infohash)
+            .setDestination(root.toString()).build())));
+    assertTrue(outside.getDescription().contains("outside the data directory"), outside.toString());
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> drain(leecher.control().download(
+        DownloadRequest.newBuilder().setInfohash(infohash).setDestination("../x").build())));
+
+    assertEquals(before, listing(leecher.dataDir()));
+    assertFalse(Files.exists(root.resolve("x")));
+    assertFalse(Files.exists(root.resolve("f.bin.part")));
+  }
+
+  @Test
+  void downloadRefusesToOverwriteAnExistingFile() throws Exception {
+    Peer leecher = swarm.peer("leecher");
+    Files.writeString(leecher.dataDir().resolve("f.bin"), "mine");
+    Status status = assertStatus(Status.Code.FAILED_PRECONDITION, () -> drain(leecher.control()
+        .download(DownloadRequest.newBuilder().setInfohash(infohash).build())));
+    assertTrue(status.getDescription().contains("already exists"), status.toString());
+    assertEquals("mine", Files.readString(leecher.dataDir().resolve("f.bin")));
+  }
+
+  @Test
+  void removeOfAnUnknownTransferIsNotFound() {
+    assertStatus(Status.Code.NOT_FOUND, () -> seeder.control().remove(
+        RemoveRequest.newBuilder().setInfohash("01".repeat(32)).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> seeder.control().remove(
+        RemoveRequest.newBuilder().setInfohash("zz").build()));
+  }
+
+  @Test
+  void removeStopsServingAndKeepsTheFileUnlessAsked() {
+    seeder.control().remove(RemoveRequest.newBuilder().setInfohash(infohash).build());
+    assertTrue(Files.exists(seeder.dataDir().resolve("f.bin")));
+    assertStatus(Status.Code.NOT_FOUND, () -> drain(seederPeerApi.getBlocks(blocks(0).build())));
+  }
+
+  private static List<String> listing(Path dir) throws Exception {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.map(p -> dir.relativize(p).toString()).sorted().toList();
+    }
+  }
+}
