@@ -1,0 +1,213 @@
+package io.minibit.tracker;
+
+import io.minibit.api.v1.Manifest;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The published manifests, by infohash and by name, kept on disk as one file per torrent:
+ * {@code <directory>/<infohash-hex>.manifest} holding the Manifest message's bytes.
+ *
+ * <p>A name maps to the manifest most recently published under it; publishing an older manifest
+ * again makes it the most recent. Across restarts that order is the files' modification times.
+ * A file is written to a temporary name, synced and renamed into place, so a crash leaves either
+ * the whole manifest or none of it.
+ *
+ * <p>Thread-safe: publishing is serialized (including its disk write) and lookups share the same
+ * lock.
+ */
+public final class Catalog {
+  private static final Logger log = Logger.getLogger(Catalog.class.getName());
+
+  static final String SUFFIX = ".manifest";
+  private static final String TEMP_PREFIX = ".publish-";
+  private static final String TEMP_SUFFIX = ".tmp";
+  // The largest valid manifest (65536 block hashes) is about 2.3 MB; anything bigger is not one.
+  private static final long MAX_FILE_BYTES = 4L * 1024 * 1024;
+
+  /** The outcome of a publish: the torrent, and false if the catalog already held it. */
+  public record Published(Torrent torrent, boolean created) {}
+
+  private final Object lock = new Object();
+  private final Path directory;
+  private final Map<InfoHash, Torrent> byInfoHash = new HashMap<>();
+  private final Map<String, Torrent> latestByName = new HashMap<>();
+
+  private Catalog(Path directory) {
+    this.directory = directory;
+  }
+
+  /**
+   * Opens the catalog kept in {@code directory}, creating the directory if needed. A file that
+   * cannot be read, is not a valid manifest, or does not hash to its file name is logged and
+   * skipped; it never stops the tracker from starting.
+   */
+  public static Catalog open(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Catalog catalog = new Catalog(directory);
+    catalog.load();
+    return catalog;
+  }
+
+  /**
+   * Validates {@code manifest} and stores it. INVALID_ARGUMENT (and nothing written) if it is
+   * malformed; INTERNAL if it cannot be written to disk.
+   */
+  public Published publish(Manifest manifest) {
+    Torrent torrent = Torrent.of(manifest);
+    synchronized (lock) {
+      Torrent existing = byInfoHash.get(torrent.infoHash());
+      if (existing != null) {
+        if (latestByName.get(existing.name()) != existing) {
+          latestByName.put(existing.name(), existing);
+          markMostRecent(existing);
+        }
+        return new Published(existing, false);
+      }
+      try {
+        writeAtomically(fileOf(torrent.infoHash()), manifest.toByteArray());
+      } catch (IOException e) {
+        throw new MinibitException(ErrorCode.INTERNAL,
+            "could not store manifest " + torrent + ": " + e.getMessage(), e);
+      }
+      byInfoHash.put(torrent.infoHash(), torrent);
+      latestByName.put(torrent.name(), torrent);
+      log.info(() -> "published " + torrent);
+      return new Published(torrent, true);
+    }
+  }
+
+  public Optional<Torrent> get(InfoHash infoHash) {
+    synchronized (lock) {
+      return Optional.ofNullable(byInfoHash.get(infoHash));
+    }
+  }
+
+  /** The manifest most recently published under {@code name}, if any. */
+  public Optional<Torrent> byName(String name) {
+    synchronized (lock) {
+      return Optional.ofNullable(latestByName.get(name));
+    }
+  }
+
+  /** Every torrent, ordered by name, then by infohash. */
+  public List<Torrent> list() {
+    List<Torrent> all;
+    synchronized (lock) {
+      all = new ArrayList<>(byInfoHash.values());
+    }
+    all.sort(Comparator.comparing(Torrent::name).thenComparing(Torrent::infoHash));
+    return all;
+  }
+
+  public int size() {
+    synchronized (lock) {
+      return byInfoHash.size();
+    }
+  }
+
+  private Path fileOf(InfoHash infoHash) {
+    return directory.resolve(infoHash.hex() + SUFFIX);
+  }
+
+  private void load() throws IOException {
+    record Loaded(Torrent torrent, FileTime modified) {}
+    List<Loaded> loaded = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX)) {
+          // Left by a publish that crashed before its rename: it was never part of the catalog.
+          Files.deleteIfExists(file);
+        } else if (name.endsWith(SUFFIX)) {
+          Torrent torrent = read(file, name.substring(0, name.length() - SUFFIX.length()));
+          if (torrent != null) {
+            loaded.add(new Loaded(torrent, Files.getLastModifiedTime(file)));
+          }
+        }
+      }
+    }
+    loaded.sort(Comparator.comparing(Loaded::modified)
+        .thenComparing(l -> l.torrent().infoHash()));
+    for (Loaded l : loaded) {
+      byInfoHash.put(l.torrent().infoHash(), l.torrent());
+      latestByName.put(l.torrent().name(), l.torrent());
+    }
+    log.info(() -> "catalog " + directory + " holds " + byInfoHash.size() + " torrents");
+  }
+
+  /** The torrent stored in {@code file}, or null (logged) if the file is not a valid one. */
+  private static Torrent read(Path file, String expectedHex) {
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        log.warning(() -> "skipping " + file + ": too large to be a manifest");
+        return null;
+      }
+      Torrent torrent = Torrent.of(Manifest.parseFrom(Files.readAllBytes(file)));
+      if (!torrent.infoHash().hex().equals(expectedHex)) {
+        log.warning(() -> "skipping " + file + ": its manifest hashes to " + torrent.infoHash());
+        return null;
+      }
+      return torrent;
+    } catch (IOException | RuntimeException e) {
+      // One bad file must not take the whole catalog (and the tracker) down with it.
+      log.log(Level.WARNING, "skipping " + file + ": not a valid manifest", e);
+      return null;
+    }
+  }
+
+  private void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path temp = Files.createTempFile(directory, TEMP_PREFIX, TEMP_SUFFIX);
+    try {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+    syncDirectory();
+  }
+
+  /** Makes the rename itself durable; not every platform can open a directory for this. */
+  private void syncDirectory() {
+    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      log.log(Level.FINE, "cannot sync directory " + directory, e);
+    }
+  }
+
+  private void markMostRecent(Torrent torrent) {
+    try {
+      Files.setLastModifiedTime(fileOf(torrent.infoHash()), FileTime.from(Instant.now()));
+    } catch (IOException e) {
+      log.log(Level.WARNING, "cannot record " + torrent + " as the latest of its name on disk;"
+          + " after a restart its name may resolve to an older manifest", e);
+    }
+  }
+}

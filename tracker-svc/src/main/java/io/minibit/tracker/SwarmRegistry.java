@@ -1,0 +1,308 @@
+package io.minibit.tracker;
+
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The tracker's soft state: the peers in each torrent's swarm and each peer's session. Nothing
+ * here survives a restart; peers rebuild it by announcing again.
+ *
+ * <p>A session is keyed by peer id and refreshed by every announce and heartbeat. A session not
+ * refreshed for {@value #MISSED_HEARTBEATS} heartbeat intervals is expired: every query ignores
+ * it at once, and {@link #expire()} (which the server calls on a schedule) drops it and removes
+ * its peer from every swarm.
+ *
+ * <p>Thread-safe: every method runs under the registry's own lock. It starts no threads and does
+ * no I/O; time comes from the injected {@link Clock} and sampling from the injected {@link Random}.
+ */
+public final class SwarmRegistry {
+  /** Most peers an announce returns, whatever it asks for. */
+  public static final int MAX_SAMPLE_SIZE = 200;
+  /** Heartbeat intervals a session may go without a refresh before it expires. */
+  public static final int MISSED_HEARTBEATS = 3;
+
+  private static final int TOKEN_BYTES = 16;
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** What an announce reports (see AnnounceEvent in tracker.proto). */
+  public enum Event { NONE, STARTED, COMPLETED, STOPPED }
+
+  /**
+   * One announce, already validated.
+   *
+   * @param sessionToken the token the peer presents; empty on its first announce
+   * @param numWant peers wanted, or 0 for the configured default
+   */
+  public record Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
+      int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
+      int numWant) {
+    public Announce {
+      Objects.requireNonNull(infoHash, "infoHash");
+      Objects.requireNonNull(peerId, "peerId");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(event, "event");
+      Objects.requireNonNull(sessionToken, "sessionToken");
+    }
+  }
+
+  /** A member of a swarm as it last announced itself. */
+  public record Peer(String peerId, String host, int port, boolean complete, int haveCount,
+      long uploaded, long downloaded, Instant lastAnnounce) {}
+
+  /** Live peers of a swarm, by whether they hold every block. */
+  public record SwarmCounts(int seeders, int leechers) {}
+
+  /**
+   * What an announce gets back.
+   *
+   * @param peers a uniformly random sample of the swarm's other live peers
+   * @param counts the swarm after this announce
+   */
+  public record AnnounceResult(String sessionToken, List<Peer> peers, SwarmCounts counts) {}
+
+  private static final class Session {
+    final String token;
+    final Set<InfoHash> swarms = new LinkedHashSet<>();
+    Instant lastSeen;
+
+    Session(String token, Instant lastSeen) {
+      this.token = token;
+      this.lastSeen = lastSeen;
+    }
+  }
+
+  private final Object lock = new Object();
+  private final Clock clock;
+  private final Random random;
+  private final Duration sessionTimeout;
+  private final int defaultSampleSize;
+  private final SecureRandom tokenSource = new SecureRandom();
+  private final Map<String, Session> sessions = new HashMap<>();
+  private final Map<InfoHash, Map<String, Peer>> swarms = new HashMap<>();
+
+  /**
+   * @param heartbeatInterval the interval peers are told to heartbeat at
+   * @param defaultSampleSize peers returned when an announce asks for 0, 1..{@value
+   *     #MAX_SAMPLE_SIZE}
+   * @param random source of sampling; seed it in tests
+   */
+  public SwarmRegistry(Clock clock, Random random, Duration heartbeatInterval,
+      int defaultSampleSize) {
+    if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+      throw new IllegalArgumentException("heartbeat interval must be positive");
+    }
+    if (defaultSampleSize < 1 || defaultSampleSize > MAX_SAMPLE_SIZE) {
+      throw new IllegalArgumentException("default sample size must be 1.." + MAX_SAMPLE_SIZE);
+    }
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.random = Objects.requireNonNull(random, "random");
+    this.sessionTimeout = heartbeatInterval.multipliedBy(MISSED_HEARTBEATS);
+    this.defaultSampleSize = defaultSampleSize;
+  }
+
+  /**
+   * Records an announce and samples the other peers of its swarm.
+   *
+   * <p>The first announce of a peer id without a live session opens one, whatever token it
+   * presents (the tracker may have restarted since the peer got its token). After that, a token
+   * that does not match is PERMISSION_DENIED. STOPPED removes the peer from the swarm and returns
+   * no peers; any other event adds or updates it, as a seeder if the event is COMPLETED or the
+   * peer says it is complete.
+   */
+  public AnnounceResult announce(Announce announce) {
+    synchronized (lock) {
+      Instant now = clock.instant();
+      Session session = liveSession(announce.peerId(), now);
+      if (session == null) {
+        session = new Session(newToken(), now);
+        sessions.put(announce.peerId(), session);
+      } else {
+        requireToken(session, announce.peerId(), announce.sessionToken());
+        session.lastSeen = now;
+      }
+
+      Map<String, Peer> swarm = swarms.get(announce.infoHash());
+      if (announce.event() == Event.STOPPED) {
+        if (swarm != null) {
+          swarm.remove(announce.peerId());
+          if (swarm.isEmpty()) {
+            swarms.remove(announce.infoHash());
+          }
+        }
+        session.swarms.remove(announce.infoHash());
+        return new AnnounceResult(session.token, List.of(), counts(announce.infoHash(), now));
+      }
+
+      if (swarm == null) {
+        // Insertion-ordered so that a seeded Random gives the same samples on every run.
+        swarm = new LinkedHashMap<>();
+        swarms.put(announce.infoHash(), swarm);
+      }
+      boolean complete = announce.event() == Event.COMPLETED || announce.complete();
+      swarm.put(announce.peerId(), new Peer(announce.peerId(), announce.host(), announce.port(),
+          complete, announce.haveCount(), announce.uploaded(), announce.downloaded(), now));
+      session.swarms.add(announce.infoHash());
+
+      int wanted = announce.numWant() > 0
+          ? Math.min(announce.numWant(), MAX_SAMPLE_SIZE)
+          : defaultSampleSize;
+      List<Peer> sample = sample(swarm, announce.peerId(), wanted, now);
+      return new AnnounceResult(session.token, sample, counts(announce.infoHash(), now));
+    }
+  }
+
+  /**
+   * Refreshes a peer's session. NOT_FOUND if it has none (never announced, expired, or the
+   * tracker restarted); PERMISSION_DENIED if {@code token} is not the session's.
+   */
+  public void heartbeat(String peerId, String token) {
+    synchronized (lock) {
+      Instant now = clock.instant();
+      Session session = liveSession(peerId, now);
+      if (session == null) {
+        throw MinibitException.notFound(
+            "no session for peer %s (expired, or the tracker restarted): announce again", peerId);
+      }
+      requireToken(session, peerId, token);
+      session.lastSeen = now;
+    }
+  }
+
+  /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
+  public SwarmCounts counts(InfoHash infoHash) {
+    synchronized (lock) {
+      return counts(infoHash, clock.instant());
+    }
+  }
+
+  /**
+   * Drops every session not refreshed within {@value #MISSED_HEARTBEATS} heartbeat intervals and
+   * removes its peer from every swarm.
+   *
+   * @return the peer ids expired
+   */
+  public List<String> expire() {
+    synchronized (lock) {
+      Instant now = clock.instant();
+      List<String> expired = new ArrayList<>();
+      for (Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();
+          it.hasNext(); ) {
+        Map.Entry<String, Session> entry = it.next();
+        if (isExpired(entry.getValue(), now)) {
+          it.remove();
+          leaveAllSwarms(entry.getKey(), entry.getValue());
+          expired.add(entry.getKey());
+        }
+      }
+      return expired;
+    }
+  }
+
+  /** Number of sessions held, expired or not, until the next {@link #expire()}. */
+  public int sessionCount() {
+    synchronized (lock) {
+      return sessions.size();
+    }
+  }
+
+  private Session liveSession(String peerId, Instant now) {
+    Session session = sessions.get(peerId);
+    if (session != null && isExpired(session, now)) {
+      // Dropped here too, so a peer that comes back before the next expire() starts clean.
+      sessions.remove(peerId);
+      leaveAllSwarms(peerId, session);
+      return null;
+    }
+    return session;
+  }
+
+  private boolean isExpired(Session session, Instant now) {
+    return now.isAfter(session.lastSeen.plus(sessionTimeout));
+  }
+
+  private boolean isLive(String peerId, Instant now) {
+    Session session = sessions.get(peerId);
+    return session != null && !isExpired(session, now);
+  }
+
+  private void leaveAllSwarms(String peerId, Session session) {
+    for (InfoHash infoHash : session.swarms) {
+      Map<String, Peer> swarm = swarms.get(infoHash);
+      if (swarm != null) {
+        swarm.remove(peerId);
+        if (swarm.isEmpty()) {
+          swarms.remove(infoHash);
+        }
+      }
+    }
+    session.swarms.clear();
+  }
+
+  private List<Peer> sample(Map<String, Peer> swarm, String caller, int wanted, Instant now) {
+    List<Peer> others = new ArrayList<>(swarm.size());
+    for (Peer peer : swarm.values()) {
+      if (!peer.peerId().equals(caller) && isLive(peer.peerId(), now)) {
+        others.add(peer);
+      }
+    }
+    int n = Math.min(wanted, others.size());
+    // A partial Fisher-Yates shuffle: the first n slots end up a uniform sample.
+    for (int i = 0; i < n; i++) {
+      Collections.swap(others, i, i + random.nextInt(others.size() - i));
+    }
+    return List.copyOf(others.subList(0, n));
+  }
+
+  private SwarmCounts counts(InfoHash infoHash, Instant now) {
+    Map<String, Peer> swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return new SwarmCounts(0, 0);
+    }
+    int seeders = 0;
+    int leechers = 0;
+    for (Peer peer : swarm.values()) {
+      if (isLive(peer.peerId(), now)) {
+        if (peer.complete()) {
+          seeders++;
+        } else {
+          leechers++;
+        }
+      }
+    }
+    return new SwarmCounts(seeders, leechers);
+  }
+
+  private static void requireToken(Session session, String peerId, String presented) {
+    // Constant-time, so response timing does not leak how much of a guess was right.
+    if (!MessageDigest.isEqual(session.token.getBytes(StandardCharsets.US_ASCII),
+        presented.getBytes(StandardCharsets.UTF_8))) {
+      throw new MinibitException(ErrorCode.PERMISSION_DENIED, String.format(
+          "session token does not match the live session of peer %s", peerId));
+    }
+  }
+
+  private String newToken() {
+    byte[] bytes = new byte[TOKEN_BYTES];
+    tokenSource.nextBytes(bytes);
+    return HEX.formatHex(bytes);
+  }
+}

@@ -1,0 +1,88 @@
+package io.minibit.tracker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a tracker can be configured with, validated once here. Immutable.
+ *
+ * @param port gRPC port, 1..65535, or 0 for any free port
+ * @param dataDir directory that holds the catalog (in {@code <dataDir>/catalog})
+ * @param heartbeatInterval how often peers heartbeat; a peer silent for {@value
+ *     SwarmRegistry#MISSED_HEARTBEATS} intervals is expired. 1 s..1 day
+ * @param announceInterval how often peers re-announce, 1 s..1 day
+ * @param peerSampleSize peers returned by an announce that does not say how many it wants,
+ *     1..{@value SwarmRegistry#MAX_SAMPLE_SIZE}
+ * @param trustAdvertisedAddresses whether an announce's non-empty host is used as given; if false,
+ *     the address the announce came from wins whenever the tracker can see it
+ */
+public record TrackerConfig(
+    int port,
+    Path dataDir,
+    Duration heartbeatInterval,
+    Duration announceInterval,
+    int peerSampleSize,
+    boolean trustAdvertisedAddresses) {
+
+  public static final int DEFAULT_PORT = 6969;
+  public static final String DEFAULT_DATA_DIR = "./tracker-data";
+  public static final long DEFAULT_HEARTBEAT_SECONDS = 30;
+  public static final long DEFAULT_ANNOUNCE_SECONDS = 60;
+  public static final int DEFAULT_PEER_SAMPLE_SIZE = 50;
+  public static final boolean DEFAULT_TRUST_ADVERTISED_ADDRESSES = true;
+
+  // Both intervals travel as uint32 milliseconds; a day keeps them far from overflowing.
+  private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration MAX_INTERVAL = Duration.ofDays(1);
+
+  public TrackerConfig {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+    Objects.requireNonNull(announceInterval, "announceInterval");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port " + port + " is not 0..65535");
+    }
+    requireInterval("heartbeat interval", heartbeatInterval);
+    requireInterval("announce interval", announceInterval);
+    if (peerSampleSize < 1 || peerSampleSize > SwarmRegistry.MAX_SAMPLE_SIZE) {
+      throw new IllegalArgumentException("peer sample size " + peerSampleSize + " is not 1.."
+          + SwarmRegistry.MAX_SAMPLE_SIZE);
+    }
+  }
+
+  /** The defaults, with the catalog under {@code dataDir}. */
+  public static TrackerConfig defaults(Path dataDir) {
+    return new TrackerConfig(DEFAULT_PORT, dataDir, Duration.ofSeconds(DEFAULT_HEARTBEAT_SECONDS),
+        Duration.ofSeconds(DEFAULT_ANNOUNCE_SECONDS), DEFAULT_PEER_SAMPLE_SIZE,
+        DEFAULT_TRUST_ADVERTISED_ADDRESSES);
+  }
+
+  public TrackerConfig withPort(int newPort) {
+    return new TrackerConfig(newPort, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
+        trustAdvertisedAddresses);
+  }
+
+  public TrackerConfig withPeerSampleSize(int newPeerSampleSize) {
+    return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval,
+        newPeerSampleSize, trustAdvertisedAddresses);
+  }
+
+  public TrackerConfig withTrustAdvertisedAddresses(boolean trust) {
+    return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
+        trust);
+  }
+
+  /** Where published manifests are kept. */
+  public Path catalogDir() {
+    return dataDir.resolve("catalog");
+  }
+
+  private static void requireInterval(String what, Duration interval) {
+    if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
+      String given = interval.getNano() == 0
+          ? interval.getSeconds() + " s" : interval.toNanos() / 1_000_000.0 + " ms";
+      throw new IllegalArgumentException(what + " " + given + " is not between 1 s and 1 day");
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package io.minibit.tracker;
+
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.AnnounceRequest;
+import io.minibit.api.v1.AnnounceResponse;
+import io.minibit.api.v1.GetManifestRequest;
+import io.minibit.api.v1.GetManifestResponse;
+import io.minibit.api.v1.HeartbeatRequest;
+import io.minibit.api.v1.HeartbeatResponse;
+import io.minibit.api.v1.ListTorrentsRequest;
+import io.minibit.api.v1.ListTorrentsResponse;
+import io.minibit.api.v1.PeerEndpoint;
+import io.minibit.api.v1.PublishRequest;
+import io.minibit.api.v1.PublishResponse;
+import io.minibit.api.v1.TorrentSummary;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import io.minibit.core.Validation;
+import io.minibit.core.grpc.CallerAddress;
+import java.util.Optional;
+
+/**
+ * The Tracker gRPC API of tracker.proto: validates every request field, converts between proto
+ * and domain types and delegates to the {@link Catalog} and the {@link SwarmRegistry}. Failures
+ * are thrown as {@link MinibitException}s for the server's error-mapping interceptor; the
+ * {@link CallerAddress} interceptor must be installed for announces with an empty host.
+ *
+ * <p>Thread-safe: it holds no mutable state of its own.
+ */
+public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
+  private final Catalog catalog;
+  private final SwarmRegistry registry;
+  private final TrackerConfig config;
+
+  public TrackerGrpcService(Catalog catalog, SwarmRegistry registry, TrackerConfig config) {
+    this.catalog = catalog;
+    this.registry = registry;
+    this.config = config;
+  }
+
+  @Override
+  public void publish(PublishRequest request, StreamObserver<PublishResponse> responses) {
+    if (!request.hasManifest()) {
+      throw MinibitException.invalid("manifest is missing");
+    }
+    Catalog.Published published = catalog.publish(request.getManifest());
+    reply(responses, PublishResponse.newBuilder()
+        .setInfohash(published.torrent().infoHash().hex())
+        .setCreated(published.created())
+        .build());
+  }
+
+  @Override
+  public void getManifest(GetManifestRequest request,
+      StreamObserver<GetManifestResponse> responses) {
+    Torrent torrent = switch (request.getTorrentCase()) {
+      case INFOHASH -> {
+        InfoHash infoHash = InfoHash.parse(request.getInfohash());
+        yield catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
+      }
+      case NAME -> {
+        String name = Validation.requireFileName("name", request.getName());
+        yield catalog.byName(name).orElseThrow(() -> MinibitException.notFound(
+            "no torrent named '%s' in the catalog", Validation.printable(name)));
+      }
+      case TORRENT_NOT_SET -> throw MinibitException.invalid("set one of infohash or name");
+    };
+    reply(responses, GetManifestResponse.newBuilder()
+        .setInfohash(torrent.infoHash().hex())
+        .setManifest(torrent.manifest())
+        .build());
+  }
+
+  @Override
+  public void listTorrents(ListTorrentsRequest request,
+      StreamObserver<ListTorrentsResponse> responses) {
+    ListTorrentsResponse.Builder list = ListTorrentsResponse.newBuilder();
+    for (Torrent torrent : catalog.list()) {
+      SwarmRegistry.SwarmCounts counts = registry.counts(torrent.infoHash());
+      list.addTorrents(TorrentSummary.newBuilder()
+          .setInfohash(torrent.infoHash().hex())
+          .setName(torrent.name())
+          .setSize(torrent.size())
+          .setBlockCount(torrent.blockCount())
+          .setSeeders(counts.seeders())
+          .setLeechers(counts.leechers()));
+    }
+    reply(responses, list.build());
+  }
+
+  @Override
+  public void announce(AnnounceRequest request, StreamObserver<AnnounceResponse> responses) {
+    InfoHash infoHash = InfoHash.parse(request.getInfohash());
+    String peerId = Validation.requirePeerId("peer_id", request.getPeerId());
+    int port = Validation.requirePort("port", Integer.toUnsignedLong(request.getPort()));
+    String host = dialableHost(request.getHost());
+    SwarmRegistry.Event event = switch (request.getEvent()) {
+      case ANNOUNCE_EVENT_NONE -> SwarmRegistry.Event.NONE;
+      case ANNOUNCE_EVENT_STARTED -> SwarmRegistry.Event.STARTED;
+      case ANNOUNCE_EVENT_COMPLETED -> SwarmRegistry.Event.COMPLETED;
+      case ANNOUNCE_EVENT_STOPPED -> SwarmRegistry.Event.STOPPED;
+      case UNRECOGNIZED -> throw MinibitException.invalid(
+          "event %d is not an AnnounceEvent", request.getEventValue());
+    };
+    Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
+    long haveCount = Integer.toUnsignedLong(request.getHaveCount());
+    if (haveCount > torrent.blockCount()) {
+      throw MinibitException.invalid("have_count %d is more than the %d blocks of %s",
+          haveCount, torrent.blockCount(), torrent);
+    }
+    // num_want is unsigned on the wire: a huge value must mean "many", not a negative int.
+    int numWant = (int) Math.min(Integer.toUnsignedLong(request.getNumWant()),
+        SwarmRegistry.MAX_SAMPLE_SIZE);
+
+    SwarmRegistry.AnnounceResult result = registry.announce(new SwarmRegistry.Announce(
+        infoHash, peerId, host, port, event, (int) haveCount, request.getComplete(),
+        request.getUploaded(), request.getDownloaded(), request.getSessionToken(), numWant));
+
+    AnnounceResponse.Builder response = AnnounceResponse.newBuilder()
+        .setIntervalMs((int) config.announceInterval().toMillis())
+        .setHeartbeatIntervalMs((int) config.heartbeatInterval().toMillis())
+        .setSessionToken(result.sessionToken())
+        .setSeeders(result.counts().seeders())
+        .setLeechers(result.counts().leechers());
+    for (SwarmRegistry.Peer peer : result.peers()) {
+      response.addPeers(PeerEndpoint.newBuilder()
+          .setPeerId(peer.peerId())
+          .setHost(peer.host())
+          .setPort(peer.port())
+          .setComplete(peer.complete()));
+    }
+    reply(responses, response.build());
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> responses) {
+    String peerId = Validation.requirePeerId("peer_id", request.getPeerId());
+    registry.heartbeat(peerId, request.getSessionToken());
+    reply(responses, HeartbeatResponse.newBuilder()
+        .setIntervalMs((int) config.heartbeatInterval().toMillis())
+        .build());
+  }
+
+  /**
+   * The host other peers should dial: the advertised one (a peer behind NAT or in a container
+   * knows its reachable address better than the tracker does), else the caller's address.
+   */
+  private String dialableHost(String advertised) {
+    Optional<String> caller = CallerAddress.current();
+    if (advertised.isEmpty()) {
+      return caller.orElseThrow(() -> MinibitException.invalid(
+          "host is empty and the tracker cannot see the caller's address: set host"));
+    }
+    Validation.requireHost("host", advertised);
+    if (!config.trustAdvertisedAddresses() && caller.isPresent()) {
+      return caller.get();
+    }
+    return advertised;
+  }
+
+  private static MinibitException unknownTorrent(InfoHash infoHash) {
+    return MinibitException.notFound("no torrent with infohash %s in the catalog", infoHash);
+  }
+
+  private static <T> void reply(StreamObserver<T> responses, T response) {
+    responses.onNext(response);
+    responses.onCompleted();
+  }
+}

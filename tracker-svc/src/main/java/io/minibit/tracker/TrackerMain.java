@@ -1,0 +1,191 @@
+package io.minibit.tracker;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.minibit.core.Logging;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code minibit-tracker} command: parses flags (each with a MINIBIT_* environment twin),
+ * starts a {@link TrackerServer} on every interface and runs until the process is stopped.
+ */
+@Command(
+    name = "minibit-tracker",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = "Runs the MiniBit tracker: a catalog of published manifests, kept in the data"
+        + " directory across restarts, and the swarm of peers of each torrent, rebuilt from their"
+        + " announces. Serves minibit.v1.Tracker, grpc.health.v1.Health and server reflection"
+        + " over gRPC.%n",
+    footer = "%nEvery option can also be set through the environment variable named in its"
+        + " description; a flag on the command line wins over the environment.")
+public final class TrackerMain implements Callable<Integer> {
+  static final int EXIT_FAILURE = 1;
+  static final int EXIT_USAGE = 2;
+
+  private static final Map<String, Level> LEVEL_ALIASES = Map.of(
+      "DEBUG", Level.FINE, "TRACE", Level.FINEST, "WARN", Level.WARNING, "ERROR", Level.SEVERE);
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--port", paramLabel = "PORT",
+      defaultValue = "${env:MINIBIT_PORT:-" + TrackerConfig.DEFAULT_PORT + "}",
+      description = "gRPC port to listen on, on every interface; 0 picks a free one."
+          + " Env MINIBIT_PORT. Default: ${DEFAULT-VALUE}.")
+  private int port;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      defaultValue = "${env:MINIBIT_DATA_DIR:-" + TrackerConfig.DEFAULT_DATA_DIR + "}",
+      description = "Directory for the catalog of published manifests; created if missing."
+          + " Env MINIBIT_DATA_DIR. Default: ${DEFAULT-VALUE}.")
+  private Path dataDir;
+
+  @Option(names = "--heartbeat-interval", paramLabel = "SECONDS",
+      defaultValue = "${env:MINIBIT_HEARTBEAT_INTERVAL:-"
+          + TrackerConfig.DEFAULT_HEARTBEAT_SECONDS + "}",
+      description = "Seconds between a peer's heartbeats; a peer silent for "
+          + SwarmRegistry.MISSED_HEARTBEATS + " intervals leaves every swarm."
+          + " Env MINIBIT_HEARTBEAT_INTERVAL. Default: ${DEFAULT-VALUE}.")
+  private long heartbeatSeconds;
+
+  @Option(names = "--announce-interval", paramLabel = "SECONDS",
+      defaultValue = "${env:MINIBIT_ANNOUNCE_INTERVAL:-"
+          + TrackerConfig.DEFAULT_ANNOUNCE_SECONDS + "}",
+      description = "Seconds between a peer's re-announces."
+          + " Env MINIBIT_ANNOUNCE_INTERVAL. Default: ${DEFAULT-VALUE}.")
+  private long announceSeconds;
+
+  @Option(names = "--peer-sample-size", paramLabel = "N",
+      defaultValue = "${env:MINIBIT_PEER_SAMPLE_SIZE:-"
+          + TrackerConfig.DEFAULT_PEER_SAMPLE_SIZE + "}",
+      description = "Peers an announce gets back when it does not ask for a number, 1.."
+          + SwarmRegistry.MAX_SAMPLE_SIZE + ". Env MINIBIT_PEER_SAMPLE_SIZE."
+          + " Default: ${DEFAULT-VALUE}.")
+  private int peerSampleSize;
+
+  @Option(names = "--trust-advertised-addresses", paramLabel = "true|false", arity = "1",
+      defaultValue = "${env:MINIBIT_TRUST_ADVERTISED_ADDRESSES:-"
+          + TrackerConfig.DEFAULT_TRUST_ADVERTISED_ADDRESSES + "}",
+      description = "Hand out the host a peer announces (its --advertise) as given; if false,"
+          + " the address its announce came from. Env MINIBIT_TRUST_ADVERTISED_ADDRESSES."
+          + " Default: ${DEFAULT-VALUE}.")
+  private boolean trustAdvertisedAddresses;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL", converter = LevelConverter.class,
+      defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
+      description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE,"
+          + " FINEST (or ERROR, WARN, DEBUG, TRACE). Env MINIBIT_LOG_LEVEL."
+          + " Default: ${DEFAULT-VALUE}.")
+  private Level logLevel;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  private boolean help;
+
+  public static void main(String[] args) {
+    int exitCode = commandLine().execute(args);
+    // On success the server ran until a shutdown hook stopped it: the JVM is already exiting.
+    if (exitCode != 0) {
+      System.exit(exitCode);
+    }
+  }
+
+  /** The command, with usage errors reported as one line instead of the whole help. */
+  static CommandLine commandLine() {
+    CommandLine command = new CommandLine(new TrackerMain());
+    command.setParameterExceptionHandler((e, args) -> {
+      e.getCommandLine().getErr().println("minibit-tracker: " + e.getMessage()
+          + " (see --help)");
+      return EXIT_USAGE;
+    });
+    return command;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    Path dir = dataDir.toAbsolutePath().normalize();
+    TrackerConfig config;
+    try {
+      config = new TrackerConfig(port, dir, Duration.ofSeconds(heartbeatSeconds),
+          Duration.ofSeconds(announceSeconds), peerSampleSize, trustAdvertisedAddresses);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    Logging.configure(logLevel);
+
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      err.println("minibit-tracker: cannot create data directory " + dir + ": " + describe(e));
+      return EXIT_FAILURE;
+    }
+
+    TrackerServer server;
+    try {
+      server = TrackerServer.start(config, NettyServerBuilder.forAddress(new InetSocketAddress(port)));
+    } catch (IOException e) {
+      err.println("minibit-tracker: cannot listen on port " + port + ": " + describe(e));
+      return EXIT_FAILURE;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
+      err.println("minibit-tracker stopped");
+      err.flush();
+    }, "tracker-shutdown"));
+    err.println("minibit-tracker listening on port " + server.port() + ", data in " + dir);
+    err.flush();
+    server.awaitTermination();
+    return 0;
+  }
+
+  /** The most telling message in a failure's cause chain, for a one-line report. */
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      // Netty's native transport reports a taken port as its own IOException, not BindException.
+      String message = t.getMessage();
+      if (t instanceof BindException
+          || (message != null && message.toLowerCase(Locale.ROOT).contains("already in use"))) {
+        return "address already in use";
+      }
+      root = t;
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName()
+        : root.getClass().getSimpleName() + ": " + message;
+  }
+
+  /** Accepts java.util.logging level names and the common aliases, in any case. */
+  static final class LevelConverter implements CommandLine.ITypeConverter<Level> {
+    @Override
+    public Level convert(String value) {
+      String name = value.trim().toUpperCase(Locale.ROOT);
+      Level alias = LEVEL_ALIASES.get(name);
+      if (alias != null) {
+        return alias;
+      }
+      try {
+        return Level.parse(name);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a log level");
+      }
+    }
+  }
+}

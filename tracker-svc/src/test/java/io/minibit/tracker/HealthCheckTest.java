@@ -1,0 +1,57 @@
+package io.minibit.tracker;
+
+import static io.minibit.tracker.TrackerHarness.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The grpc.health.v1 checks a Kubernetes probe or grpc_health_probe makes. */
+class HealthCheckTest {
+  @TempDir
+  Path dataDir;
+
+  private TrackerHarness tracker;
+
+  @BeforeEach
+  void start() throws IOException {
+    tracker = new TrackerHarness(dataDir);
+  }
+
+  @AfterEach
+  void stop() {
+    tracker.close();
+  }
+
+  private HealthGrpc.HealthBlockingStub health() {
+    return HealthGrpc.newBlockingStub(tracker.channel())
+        .withDeadlineAfter(TrackerHarness.DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "minibit.v1.Tracker"})
+  void trackerIsServing(String service) {
+    ServingStatus status = health()
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
+
+    assertEquals(ServingStatus.SERVING, status);
+  }
+
+  @Test
+  void unknownServiceIsNotFound() {
+    assertStatus(Status.Code.NOT_FOUND, () -> health()
+        .check(HealthCheckRequest.newBuilder().setService("minibit.v1.Nope").build()));
+  }
+}

@@ -1,0 +1,441 @@
+package io.minibit.tracker;
+
+import static io.minibit.tracker.TrackerHarness.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.minibit.api.v1.AnnounceEvent;
+import io.minibit.api.v1.AnnounceRequest;
+import io.minibit.api.v1.AnnounceResponse;
+import io.minibit.api.v1.GetManifestRequest;
+import io.minibit.api.v1.GetManifestResponse;
+import io.minibit.api.v1.HeartbeatRequest;
+import io.minibit.api.v1.ListTorrentsRequest;
+import io.minibit.api.v1.Manifest;
+import io.minibit.api.v1.PeerEndpoint;
+import io.minibit.api.v1.PublishRequest;
+import io.minibit.api.v1.PublishResponse;
+import io.minibit.api.v1.TorrentSummary;
+import io.minibit.core.Torrent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TrackerGrpcServiceTest {
+  private static final Manifest SONG = TestManifests.manifest("song.ogg", 1);
+  private static final String SONG_HASH = Torrent.of(SONG).infoHash().hex();
+  private static final String UNKNOWN_HASH = "ab".repeat(32);
+
+  @TempDir
+  Path dataDir;
+
+  private TrackerHarness tracker;
+
+  @BeforeEach
+  void start() throws IOException {
+    tracker = new TrackerHarness(dataDir);
+  }
+
+  @AfterEach
+  void stop() {
+    tracker.close();
+  }
+
+  private PublishResponse publish(Manifest manifest) {
+    return tracker.tracker().publish(PublishRequest.newBuilder().setManifest(manifest).build());
+  }
+
+  private static AnnounceRequest.Builder announce(String peerId, int port) {
+    return AnnounceRequest.newBuilder()
+        .setInfohash(SONG_HASH)
+        .setPeerId(peerId)
+        .setHost("10.0.0.1")
+        .setPort(port)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED);
+  }
+
+  private AnnounceResponse announce(AnnounceRequest.Builder request) {
+    return tracker.tracker().announce(request.build());
+  }
+
+  private void heartbeat(String peerId, String token) {
+    tracker.tracker().heartbeat(HeartbeatRequest.newBuilder()
+        .setPeerId(peerId).setSessionToken(token).build());
+  }
+
+  private TorrentSummary onlyTorrent() {
+    List<TorrentSummary> torrents =
+        tracker.tracker().listTorrents(ListTorrentsRequest.getDefaultInstance()).getTorrentsList();
+    assertEquals(1, torrents.size(), torrents::toString);
+    return torrents.get(0);
+  }
+
+  private List<Path> catalogFiles() throws IOException {
+    try (Stream<Path> files = Files.list(tracker.config.catalogDir())) {
+      return files.toList();
+    }
+  }
+
+  private static Set<String> peerIds(AnnounceResponse response) {
+    return response.getPeersList().stream().map(PeerEndpoint::getPeerId)
+        .collect(Collectors.toSet());
+  }
+
+  // --- happy paths ---
+
+  @Test
+  void publishReturnsTheInfohashAndIsIdempotent() throws IOException {
+    PublishResponse first = publish(SONG);
+    PublishResponse second = publish(SONG);
+
+    assertEquals(SONG_HASH, first.getInfohash());
+    assertTrue(first.getCreated());
+    assertEquals(SONG_HASH, second.getInfohash());
+    assertFalse(second.getCreated());
+    assertEquals(List.of(tracker.config.catalogDir().resolve(SONG_HASH + ".manifest")),
+        catalogFiles());
+  }
+
+  @Test
+  void getManifestByInfohashInEitherCaseAndByName() {
+    publish(SONG);
+
+    GetManifestResponse byHash = tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setInfohash(SONG_HASH).build());
+    GetManifestResponse byUpperHash = tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setInfohash(SONG_HASH.toUpperCase(Locale.ROOT)).build());
+    GetManifestResponse byName = tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setName("song.ogg").build());
+
+    for (GetManifestResponse response : List.of(byHash, byUpperHash, byName)) {
+      assertEquals(SONG_HASH, response.getInfohash());
+      assertEquals(SONG, response.getManifest());
+    }
+  }
+
+  @Test
+  void getManifestByNameReturnsTheLatestPublished() {
+    Manifest newer = TestManifests.manifest("song.ogg", 2);
+    publish(SONG);
+    publish(newer);
+
+    GetManifestResponse response = tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setName("song.ogg").build());
+
+    assertEquals(newer, response.getManifest());
+    assertEquals(Torrent.of(newer).infoHash().hex(), response.getInfohash());
+  }
+
+  @Test
+  void listTorrentsIsSortedByNameWithSwarmCounts() {
+    Manifest zebra = TestManifests.manifest("zebra.iso", 3);
+    Manifest apple = TestManifests.manifest("apple.iso", 4);
+    publish(zebra);
+    publish(SONG);
+    publish(apple);
+    announce(announce("seeder", 7001).setComplete(true));
+    announce(announce("leecher-1", 7002));
+    announce(announce("leecher-2", 7003));
+
+    List<TorrentSummary> torrents =
+        tracker.tracker().listTorrents(ListTorrentsRequest.getDefaultInstance()).getTorrentsList();
+
+    assertEquals(List.of("apple.iso", "song.ogg", "zebra.iso"),
+        torrents.stream().map(TorrentSummary::getName).toList());
+    TorrentSummary song = torrents.get(1);
+    assertEquals(SONG_HASH, song.getInfohash());
+    assertEquals(SONG.getSize(), song.getSize());
+    assertEquals(3, song.getBlockCount());
+    assertEquals(1, song.getSeeders());
+    assertEquals(2, song.getLeechers());
+    assertEquals(0, torrents.get(0).getSeeders() + torrents.get(0).getLeechers());
+  }
+
+  @Test
+  void announceReturnsTheOtherPeersAndTheTrackersIntervals() {
+    publish(SONG);
+    AnnounceResponse first = announce(announce("seeder", 7001)
+        .setHost("seed.example").setEvent(AnnounceEvent.ANNOUNCE_EVENT_COMPLETED)
+        .setHaveCount(3).setComplete(true).setUploaded(10));
+
+    AnnounceResponse second = announce(announce("leecher", 7002));
+
+    assertEquals(0, first.getPeersCount());
+    assertEquals(60_000, second.getIntervalMs());
+    assertEquals(30_000, second.getHeartbeatIntervalMs());
+    assertTrue(second.getSessionToken().matches("[0-9a-f]{32}"), second.getSessionToken());
+    assertNotEquals(first.getSessionToken(), second.getSessionToken());
+    assertEquals(1, second.getSeeders());
+    assertEquals(1, second.getLeechers());
+    assertEquals(List.of(PeerEndpoint.newBuilder().setPeerId("seeder").setHost("seed.example")
+        .setPort(7001).setComplete(true).build()), second.getPeersList());
+  }
+
+  @Test
+  void announceHonoursNumWantAndNeverReturnsTheCaller() {
+    publish(SONG);
+    String token = announce(announce("peer-0", 7000)).getSessionToken();
+    for (int i = 1; i < 10; i++) {
+      announce(announce("peer-" + i, 7000 + i));
+    }
+
+    AnnounceResponse few = announce(announce("peer-0", 7000).setNumWant(4)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(token));
+    AnnounceResponse huge = announce(announce("peer-0", 7000).setNumWant(-1)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(token));
+
+    assertEquals(4, few.getPeersCount());
+    assertFalse(peerIds(few).contains("peer-0"));
+    assertEquals(9, huge.getPeersCount(), "num_want 2^32-1 means as many as allowed");
+    assertFalse(peerIds(huge).contains("peer-0"));
+  }
+
+  @Test
+  void stoppedLeavesTheSwarm() {
+    publish(SONG);
+    announce(announce("stays", 7001));
+    AnnounceResponse joined = announce(announce("leaves", 7002));
+
+    AnnounceResponse stopped = announce(announce("leaves", 7002)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STOPPED)
+        .setSessionToken(joined.getSessionToken()));
+
+    assertEquals(0, stopped.getPeersCount());
+    assertEquals(1, onlyTorrent().getLeechers());
+  }
+
+  @Test
+  void heartbeatReturnsTheInterval() {
+    publish(SONG);
+    AnnounceResponse joined = announce(announce("peer", 7001));
+
+    int interval = tracker.tracker().heartbeat(HeartbeatRequest.newBuilder()
+        .setPeerId("peer").setSessionToken(joined.getSessionToken()).build()).getIntervalMs();
+
+    assertEquals(30_000, interval);
+  }
+
+  // --- malformed input ---
+
+  static Stream<Arguments> malformedManifests() {
+    return Stream.of(
+        Arguments.of("short block hash", SONG.toBuilder()
+            .setBlockSha256(1, ByteString.copyFrom(new byte[31])).build(), "block_sha256[1]"),
+        Arguments.of("short file hash", SONG.toBuilder()
+            .setFileSha256(ByteString.copyFrom(new byte[16])).build(), "file_sha256"),
+        Arguments.of("parent path", SONG.toBuilder().setName("../x").build(), "path separator"),
+        Arguments.of("dot-dot", SONG.toBuilder().setName("..").build(), "'..'"),
+        Arguments.of("slash", SONG.toBuilder().setName("dir/song.ogg").build(), "path separator"),
+        Arguments.of("empty name", SONG.toBuilder().setName("").build(), "name is empty"),
+        Arguments.of("block count", TestManifests.withoutLastBlockHash(SONG), "has 3"),
+        Arguments.of("block size", SONG.toBuilder().setBlockSize(1000).build(), "block_size"),
+        Arguments.of("empty file", SONG.toBuilder().setSize(0).build(), "size"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedManifests")
+  void malformedManifestIsInvalidAndNotStored(String what, Manifest manifest, String hint)
+      throws IOException {
+    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT, () -> publish(manifest));
+
+    String description = e.getStatus().getDescription();
+    assertTrue(description != null && description.contains(hint),
+        "'" + description + "' should mention " + hint);
+    assertEquals(List.of(), catalogFiles());
+  }
+
+  @Test
+  void publishWithoutAManifestIsInvalid() {
+    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> tracker.tracker().publish(PublishRequest.getDefaultInstance()));
+
+    assertEquals("manifest is missing", e.getStatus().getDescription());
+  }
+
+  @Test
+  void getManifestNeedsAnInfohashOrAName() {
+    assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> tracker.tracker().getManifest(GetManifestRequest.getDefaultInstance()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setName("a/b").build()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "abc", "not hex at all, but sixty-four characters long, exactly...."})
+  void badInfohashTextIsInvalid(String infohash) {
+    publish(SONG);
+
+    StatusRuntimeException get = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> tracker.tracker().getManifest(
+            GetManifestRequest.newBuilder().setInfohash(infohash).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> announce(announce("peer", 7001).setInfohash(infohash)));
+
+    assertTrue(get.getStatus().getDescription().startsWith("infohash"),
+        get.getStatus().getDescription());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "has space", "slash/y", "ünïcode",
+      "a-peer-id-that-is-far-too-long-to-be-accepted-by-the-tracker-at-all"})
+  void badPeerIdIsInvalid(String peerId) {
+    publish(SONG);
+
+    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> announce(announce(peerId, 7001)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> heartbeat(peerId, "token"));
+
+    assertTrue(e.getStatus().getDescription().startsWith("peer_id"),
+        e.getStatus().getDescription());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 65536, -1})
+  void badPortIsInvalid(int port) {
+    publish(SONG);
+
+    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> announce(announce("peer", port)));
+
+    assertTrue(e.getStatus().getDescription().startsWith("port"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void badHostIsInvalid() {
+    publish(SONG);
+
+    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> announce(announce("peer", 7001).setHost("bad host; rm -rf")));
+
+    assertTrue(e.getStatus().getDescription().startsWith("host"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void emptyHostWithoutAVisibleCallerAddressIsInvalid() {
+    publish(SONG);
+
+    // The in-process transport has no IP address to fall back on.
+    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> announce(announce("peer", 7001).setHost("")));
+
+    assertTrue(e.getStatus().getDescription().contains("set host"),
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void haveCountBeyondTheBlockCountIsInvalid() {
+    publish(SONG);
+
+    assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> announce(announce("peer", 7001).setHaveCount(4)));
+  }
+
+  @Test
+  void unknownEventIsInvalid() {
+    publish(SONG);
+
+    assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> announce(announce("peer", 7001).setEventValue(42)));
+  }
+
+  // --- unknown torrents and sessions ---
+
+  @Test
+  void unknownTorrentIsNotFound() {
+    publish(SONG);
+
+    StatusRuntimeException get = assertStatus(Status.Code.NOT_FOUND,
+        () -> tracker.tracker().getManifest(
+            GetManifestRequest.newBuilder().setInfohash(UNKNOWN_HASH).build()));
+    assertStatus(Status.Code.NOT_FOUND, () -> tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setName("nothing.bin").build()));
+    StatusRuntimeException announce = assertStatus(Status.Code.NOT_FOUND,
+        () -> announce(announce("peer", 7001).setInfohash(UNKNOWN_HASH)));
+
+    assertTrue(get.getStatus().getDescription().contains(UNKNOWN_HASH));
+    assertTrue(announce.getStatus().getDescription().contains(UNKNOWN_HASH));
+  }
+
+  @Test
+  void wrongTokenIsPermissionDenied() {
+    publish(SONG);
+    announce(announce("peer", 7001));
+
+    assertStatus(Status.Code.PERMISSION_DENIED, () -> announce(announce("peer", 7001)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken("0".repeat(32))));
+    assertStatus(Status.Code.PERMISSION_DENIED, () -> heartbeat("peer", "0".repeat(32)));
+    assertStatus(Status.Code.PERMISSION_DENIED, () -> heartbeat("peer", ""));
+  }
+
+  @Test
+  void heartbeatWithoutASessionIsNotFound() {
+    assertStatus(Status.Code.NOT_FOUND, () -> heartbeat("stranger", "0".repeat(32)));
+  }
+
+  // --- time and restarts ---
+
+  @Test
+  void silentPeersExpireAfterThreeHeartbeatIntervals() {
+    publish(SONG);
+    String steady = announce(announce("steady", 7001)).getSessionToken();
+    String silent = announce(announce("silent", 7002)).getSessionToken();
+
+    tracker.clock.advance(Duration.ofSeconds(60));
+    heartbeat("steady", steady);
+    tracker.clock.advance(Duration.ofSeconds(30));
+    assertEquals(2, onlyTorrent().getLeechers(), "90 s of silence is not yet too long");
+
+    tracker.clock.advance(Duration.ofMillis(1));
+
+    assertEquals(1, onlyTorrent().getLeechers());
+    AnnounceResponse view = announce(announce("steady", 7001)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(steady));
+    assertEquals(0, view.getPeersCount());
+    assertStatus(Status.Code.NOT_FOUND, () -> heartbeat("silent", silent));
+
+    AnnounceResponse back = announce(announce("silent", 7002).setSessionToken(silent));
+    assertNotEquals(silent, back.getSessionToken());
+    assertEquals(Set.of("steady"), peerIds(back));
+  }
+
+  @Test
+  void catalogSurvivesARestartButSwarmsDoNot() throws IOException {
+    publish(SONG);
+    String token = announce(announce("peer", 7001)).getSessionToken();
+
+    tracker.restart();
+
+    TorrentSummary song = onlyTorrent();
+    assertEquals(SONG_HASH, song.getInfohash());
+    assertEquals(0, song.getLeechers() + song.getSeeders());
+    assertEquals(SONG, tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setName("song.ogg").build()).getManifest());
+    assertFalse(publish(SONG).getCreated());
+    assertStatus(Status.Code.NOT_FOUND, () -> heartbeat("peer", token));
+    AnnounceResponse again = announce(announce("peer", 7001)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(token));
+    assertNotEquals(token, again.getSessionToken(), "a stale token opens a new session");
+    assertEquals(1, onlyTorrent().getLeechers());
+  }
+}

@@ -1,0 +1,108 @@
+package io.minibit.tracker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.minibit.api.v1.AnnounceEvent;
+import io.minibit.api.v1.AnnounceRequest;
+import io.minibit.api.v1.PeerEndpoint;
+import io.minibit.api.v1.PublishRequest;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.core.grpc.Channels;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The parts of announce that need a real socket: the caller's address as the tracker sees it. */
+class TrackerLoopbackTest {
+  private static final String LOOPBACK = "127.0.0.1";
+
+  @TempDir
+  Path dataDir;
+
+  private TrackerServer server;
+  private ManagedChannel channel;
+
+  @AfterEach
+  void stop() {
+    if (channel != null) {
+      Channels.close(channel);
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private TrackerGrpc.TrackerBlockingStub start(boolean trustAdvertisedAddresses)
+      throws IOException {
+    TrackerConfig config = TrackerConfig.defaults(dataDir).withPort(0)
+        .withTrustAdvertisedAddresses(trustAdvertisedAddresses);
+    server = TrackerServer.start(config,
+        NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0)), new MutableClock(),
+        new Random(1));
+    channel = Channels.forTarget(LOOPBACK + ":" + server.port());
+    return TrackerGrpc.newBlockingStub(channel);
+  }
+
+  /** Publishes a torrent, announces {@code advertisedHost} for one peer, returns what another sees. */
+  private static List<PeerEndpoint> seenByAnotherPeer(TrackerGrpc.TrackerBlockingStub stub,
+      String advertisedHost) {
+    String infohash = deadline(stub).publish(PublishRequest.newBuilder()
+        .setManifest(TestManifests.manifest("song.ogg", 1)).build()).getInfohash();
+    AnnounceRequest.Builder announce = AnnounceRequest.newBuilder()
+        .setInfohash(infohash)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED)
+        .setPort(6881);
+    deadline(stub).announce(announce.setPeerId("first").setHost(advertisedHost).build());
+    return deadline(stub).announce(announce.setPeerId("second").setHost("10.9.9.9").build())
+        .getPeersList();
+  }
+
+  private static TrackerGrpc.TrackerBlockingStub deadline(TrackerGrpc.TrackerBlockingStub stub) {
+    return stub.withDeadlineAfter(TrackerHarness.DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void listensOnTheBoundPort() throws IOException {
+    start(true);
+
+    assertTrue(server.port() > 0, "port " + server.port());
+  }
+
+  @Test
+  void emptyHostBecomesTheCallersAddress() throws IOException {
+    TrackerGrpc.TrackerBlockingStub stub = start(true);
+
+    List<PeerEndpoint> peers = seenByAnotherPeer(stub, "");
+
+    assertEquals(1, peers.size());
+    assertEquals(LOOPBACK, peers.get(0).getHost());
+    assertEquals(6881, peers.get(0).getPort());
+  }
+
+  @Test
+  void advertisedHostIsUsedAsGivenWhenTrusted() throws IOException {
+    TrackerGrpc.TrackerBlockingStub stub = start(true);
+
+    List<PeerEndpoint> peers = seenByAnotherPeer(stub, "peer-1.example");
+
+    assertEquals("peer-1.example", peers.get(0).getHost());
+  }
+
+  @Test
+  void callersAddressWinsWhenAdvertisedHostsAreNotTrusted() throws IOException {
+    TrackerGrpc.TrackerBlockingStub stub = start(false);
+
+    List<PeerEndpoint> peers = seenByAnotherPeer(stub, "peer-1.example");
+
+    assertEquals(LOOPBACK, peers.get(0).getHost());
+  }
+}

@@ -1,0 +1,182 @@
+package io.minibit.tracker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.minibit.core.grpc.Channels;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+class TrackerMainTest {
+  private static final Pattern LISTENING =
+      Pattern.compile("minibit-tracker listening on port (\\d+), data in (.+)");
+
+  @TempDir
+  Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine command = TrackerMain.commandLine();
+    command.setOut(new PrintWriter(out, true));
+    command.setErr(new PrintWriter(err, true));
+    return command.execute(args);
+  }
+
+  private void assertOneLineError(String expectedPart) {
+    String text = err.toString();
+    assertEquals(1, text.lines().count(), () -> "expected one line, got:\n" + text);
+    assertTrue(text.startsWith("minibit-tracker: ") && text.contains(expectedPart),
+        () -> "'" + text.strip() + "' should mention " + expectedPart);
+  }
+
+  @Test
+  void helpDescribesEveryFlagAndItsEnvironmentVariable() {
+    assertEquals(0, run("--help"));
+
+    String help = out.toString();
+    for (String flag : List.of("--port", "--data-dir", "--heartbeat-interval",
+        "--announce-interval", "--peer-sample-size", "--trust-advertised-addresses",
+        "--log-level")) {
+      assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
+      String env = "MINIBIT_" + flag.substring(2).replace('-', '_').toUpperCase();
+      assertTrue(help.contains(env), env + " missing from help:\n" + help);
+    }
+  }
+
+  @Test
+  void unknownFlagIsOneLineAndExitCodeTwo() {
+    assertEquals(TrackerMain.EXIT_USAGE, run("--bogus"));
+
+    assertOneLineError("--bogus");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "--port, abc, abc",
+      "--port, 70000, port 70000",
+      "--heartbeat-interval, 0, heartbeat interval",
+      "--announce-interval, 999999999, announce interval",
+      "--peer-sample-size, 500, peer sample size",
+      "--log-level, LOUD, LOUD",
+      "--trust-advertised-addresses, maybe, maybe"})
+  void badValueIsOneLineAndExitCodeTwo(String flag, String value, String mentioned) {
+    assertEquals(TrackerMain.EXIT_USAGE, run(flag, value, "--data-dir", dir.toString()));
+
+    assertOneLineError(mentioned);
+  }
+
+  @Test
+  void portInUseIsOneLineAndExitCodeOne() throws IOException {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(0));
+
+      int exit = run("--port", Integer.toString(taken.getLocalPort()),
+          "--data-dir", dir.toString(), "--log-level", "WARNING");
+
+      assertEquals(TrackerMain.EXIT_FAILURE, exit);
+      assertOneLineError(
+          "cannot listen on port " + taken.getLocalPort() + ": address already in use");
+    }
+  }
+
+  @Test
+  void uncreatableDataDirIsOneLineAndExitCodeOne() throws IOException {
+    Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+
+    int exit = run("--port", "0", "--data-dir", file.resolve("data").toString());
+
+    assertEquals(TrackerMain.EXIT_FAILURE, exit);
+    assertOneLineError("cannot create data directory");
+  }
+
+  /** The real command in its own JVM, configured only through the environment. */
+  @Test
+  void startsFromEnvironmentServesHealthAndStopsOnSigterm() throws Exception {
+    Path dataDir = dir.resolve("tracker-data");
+    String classpath = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    ProcessBuilder builder = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", classpath, TrackerMain.class.getName());
+    builder.environment().put("MINIBIT_PORT", "0");
+    builder.environment().put("MINIBIT_DATA_DIR", dataDir.toString());
+    builder.environment().put("MINIBIT_HEARTBEAT_INTERVAL", "5");
+    builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process process = builder.start();
+    try {
+      List<String> lines = new CopyOnWriteArrayList<>();
+      CompletableFuture<Matcher> listening = new CompletableFuture<>();
+      Thread reader = new Thread(() -> drain(process, lines, listening), "tracker-stderr");
+      reader.setDaemon(true);
+      reader.start();
+
+      Matcher line = listening.get(60, TimeUnit.SECONDS);
+      assertEquals(dataDir.toAbsolutePath().normalize().toString(), line.group(2));
+      assertTrue(Files.isDirectory(dataDir.resolve("catalog")));
+      ManagedChannel channel = Channels.forTarget("127.0.0.1:" + line.group(1));
+      try {
+        assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(TrackerHarness.DEADLINE_SECONDS, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+      } finally {
+        Channels.close(channel);
+      }
+
+      // SIGTERM through the handle: Process.destroy() would also close our end of its stderr.
+      process.toHandle().destroy();
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the tracker did not stop on SIGTERM");
+      reader.join(TimeUnit.SECONDS.toMillis(10));
+      assertTrue(lines.stream().anyMatch(l -> l.endsWith("minibit-tracker stopped")),
+          () -> "no clean shutdown (exit " + process.exitValue() + ") in:\n"
+              + String.join("\n", lines));
+      assertFalse(lines.stream().anyMatch(l -> l.contains("Exception")),
+          () -> String.join("\n", lines));
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  private static void drain(Process process, List<String> lines,
+      CompletableFuture<Matcher> listening) {
+    try (BufferedReader stderr = new BufferedReader(
+        new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = stderr.readLine()) != null; ) {
+        lines.add(line);
+        Matcher matcher = LISTENING.matcher(line);
+        if (matcher.matches()) {
+          listening.complete(matcher);
+        }
+      }
+      listening.completeExceptionally(
+          new AssertionError("the tracker exited without listening:\n" + String.join("\n", lines)));
+    } catch (IOException e) {
+      listening.completeExceptionally(e);
+    }
+  }
+}
