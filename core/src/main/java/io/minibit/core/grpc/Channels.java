@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Client channels as MiniBit opens them: plaintext, large enough messages for a block, and the
  * retry policy of {@code retry-service-config.json} (UNAVAILABLE only, exponential backoff) for
- * the tracker and control APIs. Peer-to-peer calls are not retried by the channel: the download
- * engine fails over to other peers instead.
+ * the tracker and the unary control calls. Peer-to-peer calls are not retried by the channel
+ * (the download engine fails over to other peers instead), nor is the Download progress stream
+ * (its UNAVAILABLE means "no peers", which a retry would only repeat).
  */
 public final class Channels {
   /** Largest message a client accepts: a 4 MiB block plus framing. */

@@ -12,7 +12,9 @@ import io.minibit.api.v1.ListTorrentsRequest;
 import io.minibit.api.v1.ListTorrentsResponse;
 import io.minibit.api.v1.ListTransfersRequest;
 import io.minibit.api.v1.ListTransfersResponse;
+import io.minibit.api.v1.DownloadRequest;
 import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.PeerGrpc;
 import io.minibit.api.v1.PingRequest;
 import io.minibit.api.v1.PingResponse;
@@ -136,5 +138,22 @@ class ChannelsTest {
 
     assertStatus(Status.Code.UNAVAILABLE, () -> stub.ping(PingRequest.getDefaultInstance()));
     assertEquals(1, attempts.get());
+  }
+
+  @Test
+  void theDownloadStreamIsNotRetried() throws Exception {
+    PeerControlGrpc.PeerControlImplBase control = new PeerControlGrpc.PeerControlImplBase() {
+      @Override
+      public void download(DownloadRequest request, StreamObserver<Transfer> responses) {
+        attempts.incrementAndGet();
+        responses.onError(Status.UNAVAILABLE.withDescription("no peers").asRuntimeException());
+      }
+    };
+    var stub = PeerControlGrpc.newBlockingStub(serve(control))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+
+    assertStatus(Status.Code.UNAVAILABLE,
+        () -> stub.download(DownloadRequest.getDefaultInstance()).hasNext());
+    assertEquals(1, attempts.get(), "\"no peers\" is an answer, not a fault to retry");
   }
 }

@@ -117,9 +117,6 @@ public final class Download implements AutoCloseable {
               Backoff.standard(random));
           peers.put(address, peer);
           added.add(peer);
-        } else if (peer.state == RemotePeer.State.CLOSED) {
-          peer.peerId = endpoint.getPeerId();
-          added.add(peer);
         }
       }
     }
@@ -533,7 +530,9 @@ public final class Download implements AutoCloseable {
         return;
       }
       for (RemotePeer peer : peers.values()) {
+        Bitfield lastKnown = peer.has;
         reset(peer);
+        peer.has = lastKnown; // kept for the status display
         if (peer.state != RemotePeer.State.BANNED) {
           peer.state = RemotePeer.State.CLOSED;
         }

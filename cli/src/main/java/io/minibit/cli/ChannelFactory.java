@@ -1,0 +1,14 @@
+package io.minibit.cli;
+
+import io.grpc.ManagedChannel;
+
+/**
+ * Opens the channel a command talks through. Production opens a Netty channel with MiniBit's
+ * retry policy; tests hand back an in-process channel. The command owns the returned channel
+ * and shuts it down when it is done.
+ */
+@FunctionalInterface
+public interface ChannelFactory {
+  /** A new channel to {@code target}, a "host:port" string. */
+  ManagedChannel open(String target);
+}

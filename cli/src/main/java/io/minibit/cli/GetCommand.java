@@ -1,0 +1,171 @@
+package io.minibit.cli;
+
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.InfoHash;
+import io.minibit.core.Validation;
+import java.nio.file.InvalidPathException;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code minibit get INFOHASH|NAME}: has the daemon download a torrent, shows progress on stderr
+ * and, once the file is complete and verified, prints its path on stdout and a summary of who
+ * sent what on stderr. Exits 0 only for a complete, verified file.
+ */
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
+    versionProvider = VersionProvider.class,
+    description = "Download a torrent through the local peer daemon and wait until it is verified.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  minibit get ubuntu.iso",
+        "  minibit get \"$HASH\" -o downloads",
+        "  FILE=$(minibit get --no-peers-timeout 120 big.bin) && sha256sum \"$FILE\"",
+        "",
+        "An argument of 64 hex characters is an infohash, anything else a name (the most",
+        "recently published torrent of that name). Progress goes to stderr; stdout gets",
+        "only the finished file's path. Interrupting the command leaves the download",
+        "running in the daemon: run the same command again to follow it."})
+final class GetCommand implements Callable<Integer> {
+  /** The largest timeout whose milliseconds fit the request's uint32. */
+  static final long MAX_NO_PEERS_TIMEOUT_SECONDS = 0xFFFF_FFFFL / 1000;
+
+  private final CliContext context;
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  PeerOptions peer;
+
+  @Parameters(paramLabel = "INFOHASH|NAME", description = "The torrent: its infohash or its name.")
+  String torrent;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "DIR",
+      description = "Directory for the file, inside the daemon's data directory; relative to "
+          + "here (env MINIBIT_OUTPUT; default: the data directory itself).")
+  String output;
+
+  @Option(
+      names = "--no-peers-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "0",
+      description = "Give up when no peer has been reachable for this long; the daemon keeps "
+          + "trying in the background (env MINIBIT_NO_PEERS_TIMEOUT; default: the daemon's, 30).")
+  long noPeersTimeoutSeconds;
+
+  GetCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    DownloadRequest request = request();
+    ProgressDisplay progress =
+        new ProgressDisplay(context.err(), context.interactive(), context.clock());
+    Transfer last;
+    try (ServiceConnection connection = ServiceConnection.open(context.channels(),
+        peer.endpoint())) {
+      last = connection.call(channel -> follow(channel, request, progress));
+    } finally {
+      progress.finish();
+    }
+    Transfer done = requireComplete(last);
+    context.out().println(done.getPath());
+    TransferText.summary(done).forEach(context.err()::println);
+    return ExitCodes.OK;
+  }
+
+  private DownloadRequest request() {
+    if (noPeersTimeoutSeconds < 0 || noPeersTimeoutSeconds > MAX_NO_PEERS_TIMEOUT_SECONDS) {
+      throw new ParameterException(spec.commandLine(),
+          "--no-peers-timeout must be 0.." + MAX_NO_PEERS_TIMEOUT_SECONDS + " seconds");
+    }
+    DownloadRequest.Builder request = DownloadRequest.newBuilder()
+        .setNoPeersTimeoutMs((int) (noPeersTimeoutSeconds * 1000));
+    if (InfoHash.looksLikeHex(torrent)) {
+      request.setInfohash(torrent.toLowerCase(Locale.ROOT));
+    } else {
+      request.setName(torrent);
+    }
+    if (output != null && !output.isEmpty()) {
+      request.setDestination(destination(output));
+    }
+    return request.build();
+  }
+
+  /** The daemon has its own working directory, so a relative -o is anchored here. */
+  private String destination(String dir) {
+    try {
+      return context.workingDirectory().resolve(dir).toAbsolutePath().normalize().toString();
+    } catch (InvalidPathException e) {
+      throw new ParameterException(spec.commandLine(),
+          "-o '" + Validation.printable(dir) + "' is not a directory path: " + e.getReason());
+    }
+  }
+
+  /**
+   * Reads the progress stream to its end and returns the last snapshot. A FAILED snapshot ends
+   * the wait early; the call is cancelled on the way out so the daemon is not left streaming to
+   * nobody (the download itself goes on there).
+   */
+  private static Transfer follow(Channel channel, DownloadRequest request,
+      ProgressDisplay progress) {
+    // No deadline: a big download may take hours. A daemon that cannot be reached still fails
+    // fast, because the call is not wait-for-ready.
+    Context.CancellableContext call = Context.current().withCancellation();
+    Context previous = call.attach();
+    try {
+      Iterator<Transfer> snapshots = PeerControlGrpc.newBlockingStub(channel).download(request);
+      Transfer last = null;
+      while (snapshots.hasNext()) {
+        last = snapshots.next();
+        progress.update(last);
+        if (last.getState() == TransferState.TRANSFER_STATE_FAILED) {
+          break;
+        }
+      }
+      return last;
+    } finally {
+      call.detach(previous);
+      call.cancel(null);
+    }
+  }
+
+  private static Transfer requireComplete(Transfer last) {
+    if (last == null) {
+      throw new CliFailure(ExitCodes.FAILURE,
+          "the peer daemon ended the download without reporting any progress");
+    }
+    String name = TransferText.name(last);
+    if (last.getState() == TransferState.TRANSFER_STATE_FAILED) {
+      String why = StatusMessages.oneLine(last.getError());
+      throw new CliFailure(ExitCodes.FAILURE,
+          "download of " + name + " failed" + (why.isEmpty() ? "" : ": " + why));
+    }
+    if (last.getState() != TransferState.TRANSFER_STATE_SEEDING
+        || last.getBlocksHave() < last.getBlockCount()) {
+      throw new CliFailure(ExitCodes.FAILURE, "the peer daemon stopped reporting on " + name
+          + " at " + HumanFormat.percent(last.getBlocksHave(), last.getBlockCount())
+          + " (" + TransferText.state(last.getState()) + ")");
+    }
+    return last;
+  }
+}

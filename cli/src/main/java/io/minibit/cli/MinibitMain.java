@@ -1,0 +1,111 @@
+package io.minibit.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code minibit} command: parses the command line, runs one subcommand against the local
+ * peer daemon or the tracker and returns an exit code from {@link ExitCodes}. {@link #run} does
+ * all of it without touching the process, so tests call it with a {@link CliContext} of their
+ * own; {@link #main} only adds {@code System.exit}.
+ */
+@Command(
+    name = "minibit",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    synopsisSubcommandLabel = "COMMAND",
+    description = {
+        "Share and fetch files peer to peer.",
+        "A thin client of the local peer daemon (minibit-peer) and the tracker."},
+    commandListHeading = "%nCommands:%n",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:success",
+        "1:other failure",
+        "2:usage error: a bad option or argument (found here or by the daemon)",
+        "3:not found: unknown torrent, missing file",
+        "4:unavailable: daemon or tracker unreachable, no peers",
+        "5:integrity failure: data does not match its hashes"},
+    footerHeading = "%nEnvironment:%n",
+    footer = {
+        "  MINIBIT_PEER     peer daemon control address (default " + PeerOptions.DEFAULT + ")",
+        "  MINIBIT_TRACKER  tracker address (default " + TrackerOptions.DEFAULT + ")",
+        "  Every option has a twin: --no-peers-timeout is MINIBIT_NO_PEERS_TIMEOUT,",
+        "  --block-size is MINIBIT_BLOCK_SIZE, and so on. A flag wins over its variable.",
+        "",
+        "Examples:",
+        "  minibit share ubuntu.iso          # prints the infohash",
+        "  minibit torrents                  # what the tracker knows",
+        "  minibit get ubuntu.iso -o isos    # prints the downloaded file's path",
+        "  minibit status                    # transfers and their peers",
+        "",
+        "Run 'minibit COMMAND --help' for a command's options."})
+public final class MinibitMain implements Callable<Integer> {
+  // Held so the level set in main is not lost when java.util.logging drops an unused logger.
+  private static final Logger GRPC_LOGGER = Logger.getLogger("io.grpc");
+
+  @Spec
+  CommandSpec spec;
+
+  // Also accepted before the command (minibit --peer HOST:PORT get ...); see GlobalOption.
+  @picocli.CommandLine.Option(
+      names = "--peer",
+      paramLabel = "HOST:PORT",
+      converter = HostPort.Converter.class,
+      description = "Control address of the peer daemon, for every command (env MINIBIT_PEER).")
+  HostPort peer;
+
+  @picocli.CommandLine.Option(
+      names = "--tracker",
+      paramLabel = "HOST:PORT",
+      converter = HostPort.Converter.class,
+      description = "Address of the tracker, for every command (env MINIBIT_TRACKER).")
+  HostPort tracker;
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(),
+        "missing command: one of share, get, torrents, status, remove");
+  }
+
+  /** Runs the command line {@code args} in {@code context} and returns the exit code. */
+  public static int run(String[] args, CliContext context) {
+    return commandLine(context).execute(args);
+  }
+
+  static CommandLine commandLine(CliContext context) {
+    CommandLine cli = new CommandLine(new MinibitMain())
+        .addSubcommand(new ShareCommand(context))
+        .addSubcommand(new GetCommand(context))
+        .addSubcommand(new TorrentsCommand(context))
+        .addSubcommand(new StatusCommand(context))
+        .addSubcommand(new RemoveCommand(context));
+    // These setters reach every subcommand added so far, so they come after addSubcommand.
+    cli.setDefaultValueProvider(new EnvDefaults(context.env()));
+    cli.setOut(new PrintWriter(context.out(), true));
+    cli.setErr(new PrintWriter(context.err(), true));
+    cli.setParameterExceptionHandler(new UsageErrorHandler());
+    cli.setExecutionExceptionHandler(new FailureHandler());
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    quietGrpcLogging();
+    System.exit(run(args, CliContext.system()));
+  }
+
+  /**
+   * gRPC logs transport hiccups (a refused connection, a retry) as warnings; the CLI already
+   * says what went wrong in one line, so only its severe messages get through.
+   */
+  private static void quietGrpcLogging() {
+    GRPC_LOGGER.setLevel(Level.SEVERE);
+  }
+}

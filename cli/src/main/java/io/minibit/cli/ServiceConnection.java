@@ -1,0 +1,51 @@
+package io.minibit.cli;
+
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.minibit.core.grpc.Channels;
+import java.util.function.Function;
+
+/**
+ * One command's channel to one service. {@link #call} runs an RPC and turns a failure into a
+ * {@link CliFailure} that names the service. Used by one thread; closing shuts the channel down.
+ */
+final class ServiceConnection implements AutoCloseable {
+  /** Every unary call gets this long, retries included. */
+  static final long UNARY_DEADLINE_SECONDS = 10;
+
+  private final Endpoint endpoint;
+  private final ManagedChannel channel;
+
+  private ServiceConnection(Endpoint endpoint, ManagedChannel channel) {
+    this.endpoint = endpoint;
+    this.channel = channel;
+  }
+
+  static ServiceConnection open(ChannelFactory channels, Endpoint endpoint) {
+    return new ServiceConnection(endpoint, channels.open(endpoint.address()));
+  }
+
+  Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /**
+   * Runs {@code rpc} on a channel that watches how far it gets, so an UNAVAILABLE can be told
+   * apart: "nothing listens there" or "the server said so".
+   */
+  <T> T call(Function<Channel, T> rpc) {
+    ServerContact contact = new ServerContact();
+    try {
+      return rpc.apply(ClientInterceptors.intercept(channel, contact.interceptor()));
+    } catch (StatusRuntimeException e) {
+      throw StatusMessages.failure(e.getStatus(), endpoint, contact.reach());
+    }
+  }
+
+  @Override
+  public void close() {
+    Channels.close(channel);
+  }
+}

@@ -1,0 +1,115 @@
+package io.minibit.cli;
+
+import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v1.ListTransfersResponse;
+import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.Validation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code minibit status}: every transfer the daemon runs, one row each, with an indented line
+ * per peer so a stalled download shows which peers are backing off or sending bad blocks.
+ */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
+    versionProvider = VersionProvider.class,
+    description = "Show the local peer daemon's downloads and seeds, and the peers of each.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  minibit status",
+        "  watch -n 1 minibit status",
+        "",
+        "PEERS counts connected peers out of those known. Under each transfer, one",
+        "line per peer: blocks it sent, blocks it has, whether it is connected or",
+        "backing off after a fault, and blocks from it that failed verification."})
+final class StatusCommand implements Callable<Integer> {
+  private static final String INDENT = "    ";
+
+  private final CliContext context;
+
+  @Mixin
+  PeerOptions peer;
+
+  StatusCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    ListTransfersResponse response;
+    try (ServiceConnection connection = ServiceConnection.open(context.channels(),
+        peer.endpoint())) {
+      response = connection.call(channel -> PeerControlGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .listTransfers(ListTransfersRequest.getDefaultInstance()));
+    }
+    if (response.getTransfersCount() == 0) {
+      context.out().println("no transfers: share a file with 'minibit share PATH' "
+          + "or fetch one with 'minibit get NAME'");
+      return ExitCodes.OK;
+    }
+    lines(response.getTransfersList()).forEach(context.out()::println);
+    return ExitCodes.OK;
+  }
+
+  static List<String> lines(List<Transfer> transfers) {
+    TextTable table = TextTable.withHeaders(
+        List.of("INFOHASH", "NAME", "STATE", "DONE", "BLOCKS", "RATE", "DOWN", "UP", "PEERS"),
+        List.of(TextTable.Align.LEFT, TextTable.Align.LEFT, TextTable.Align.LEFT,
+            TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
+            TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT));
+    for (Transfer transfer : transfers) {
+      table.row(
+          HumanFormat.shortHash(transfer.getInfohash()),
+          TransferText.name(transfer),
+          TransferText.state(transfer.getState()),
+          TransferText.done(transfer),
+          transfer.getBlocksHave() + "/" + transfer.getBlockCount(),
+          transfer.getState() == TransferState.TRANSFER_STATE_DOWNLOADING
+              ? HumanFormat.rate(transfer.getDownloadRate()) : "-",
+          HumanFormat.bytes(transfer.getDownloadedBytes()),
+          HumanFormat.bytes(transfer.getUploadedBytes()),
+          TransferText.connectedPeers(transfer) + "/" + transfer.getPeersCount());
+    }
+    List<String> rows = table.lines();
+    List<String> lines = new ArrayList<>();
+    lines.add(rows.get(0));
+    for (int i = 0; i < transfers.size(); i++) {
+      lines.add(rows.get(i + 1));
+      lines.addAll(details(transfers.get(i)));
+    }
+    return lines;
+  }
+
+  /** The indented lines under a transfer: why it is failing or stalled, then its peers. */
+  private static List<String> details(Transfer transfer) {
+    List<String> lines = new ArrayList<>();
+    if (!transfer.getError().isEmpty()) {
+      lines.add(INDENT + "error: " + StatusMessages.oneLine(transfer.getError()));
+    }
+    TextTable peers = TextTable.of(
+        TextTable.Align.LEFT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
+        TextTable.Align.LEFT, TextTable.Align.RIGHT);
+    for (TransferPeer peer : transfer.getPeersList()) {
+      peers.row(
+          Validation.printable(peer.getAddress()),
+          peer.getBlocksReceived() + " received",
+          peer.getBlocksAvailable() + "/" + transfer.getBlockCount() + " available",
+          peer.getConnected() ? "connected" : "backing off",
+          peer.getHashFailures() + (peer.getHashFailures() == 1 ? " hash failure"
+              : " hash failures"));
+    }
+    peers.lines().forEach(line -> lines.add(INDENT + line));
+    return lines;
+  }
+}

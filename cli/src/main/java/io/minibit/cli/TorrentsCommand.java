@@ -1,0 +1,63 @@
+package io.minibit.cli;
+
+import io.minibit.api.v1.ListTorrentsRequest;
+import io.minibit.api.v1.ListTorrentsResponse;
+import io.minibit.api.v1.TorrentSummary;
+import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.core.Validation;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code minibit torrents}: the tracker's catalog as a table, one row per torrent. */
+@Command(
+    name = "torrents",
+    mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
+    versionProvider = VersionProvider.class,
+    description = "List the torrents published on the tracker, with the size of each swarm.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  minibit torrents",
+        "  minibit torrents --tracker tracker.lan:6969",
+        "",
+        "Seeders hold every block; leechers are still downloading."})
+final class TorrentsCommand implements Callable<Integer> {
+  private final CliContext context;
+
+  @Mixin
+  TrackerOptions tracker;
+
+  TorrentsCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    ListTorrentsResponse response;
+    try (ServiceConnection connection = ServiceConnection.open(context.channels(),
+        tracker.endpoint())) {
+      response = connection.call(channel -> TrackerGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .listTorrents(ListTorrentsRequest.getDefaultInstance()));
+    }
+    if (response.getTorrentsCount() == 0) {
+      context.out().println("no torrents on the tracker at " + tracker.address
+          + " yet: publish one with 'minibit share PATH'");
+      return ExitCodes.OK;
+    }
+    TextTable table = TextTable.withHeaders(
+        List.of("INFOHASH", "NAME", "SIZE", "BLOCKS", "SEEDERS", "LEECHERS"),
+        List.of(TextTable.Align.LEFT, TextTable.Align.LEFT, TextTable.Align.RIGHT,
+            TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT));
+    for (TorrentSummary torrent : response.getTorrentsList()) {
+      table.row(torrent.getInfohash(), Validation.printable(torrent.getName()),
+          HumanFormat.bytes(torrent.getSize()), String.valueOf(torrent.getBlockCount()),
+          String.valueOf(torrent.getSeeders()), String.valueOf(torrent.getLeechers()));
+    }
+    table.lines().forEach(context.out()::println);
+    return ExitCodes.OK;
+  }
+}

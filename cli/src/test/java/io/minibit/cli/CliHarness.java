@@ -1,0 +1,147 @@
+package io.minibit.cli;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.minibit.core.grpc.Channels;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@code minibit} commands in-process against a fake peer daemon and a fake tracker served
+ * on one in-process server, capturing stdout, stderr and the exit code. Channels are opened with
+ * MiniBit's real settings (retry policy included), so only the transport is fake. Close it in
+ * {@code @AfterEach}: it shuts down every channel a command left open and the server.
+ */
+final class CliHarness implements AutoCloseable {
+  final FakePeerControl peer = new FakePeerControl();
+  final FakeTracker tracker = new FakeTracker();
+  final MutableClock clock = new MutableClock();
+  final Map<String, String> env = new HashMap<>();
+  /** The deadline each call arrived with, by full method name; "none" when it had none. */
+  final Map<String, String> deadlines = new ConcurrentHashMap<>();
+  /** Every target a command asked a channel for, in order. */
+  final List<String> targets = new CopyOnWriteArrayList<>();
+  Path workingDirectory = Path.of("").toAbsolutePath();
+  boolean interactive;
+
+  private final String serverName = InProcessServerBuilder.generateName();
+  private final Server server;
+  private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
+
+  CliHarness() {
+    try {
+      server = InProcessServerBuilder.forName(serverName)
+          .directExecutor()
+          .intercept(deadlineRecorder())
+          .addService(peer)
+          .addService(tracker)
+          .build()
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs {@code args} with channels to the fakes. */
+  Result run(String... args) {
+    return run(this::inProcessChannel, args);
+  }
+
+  /** Runs {@code args} with channels from {@code factory}, e.g. one with nothing behind it. */
+  Result run(ChannelFactory factory, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    ChannelFactory recording = target -> {
+      targets.add(target);
+      ManagedChannel channel = factory.open(target);
+      channels.add(channel);
+      return channel;
+    };
+    CliContext context = new CliContext(
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        env, workingDirectory, interactive, clock, recording);
+    int code = MinibitMain.run(args, context);
+    return new Result(code, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** A channel to an in-process name no server listens on. */
+  static ManagedChannel channelToNowhere(String target) {
+    return Channels.configure(
+        InProcessChannelBuilder.forName(InProcessServerBuilder.generateName())).build();
+  }
+
+  private ManagedChannel inProcessChannel(String target) {
+    return Channels.configure(InProcessChannelBuilder.forName(serverName).directExecutor())
+        .build();
+  }
+
+  private ServerInterceptor deadlineRecorder() {
+    return new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
+          Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        Deadline deadline = Context.current().getDeadline();
+        deadlines.put(call.getMethodDescriptor().getFullMethodName(), deadline == null ? "none"
+            : "within " + ((deadline.timeRemaining(TimeUnit.MILLISECONDS) + 999) / 1000) + " s");
+        return next.startCall(call, headers);
+      }
+    };
+  }
+
+  /** Takes the fake daemon and tracker away at once, as a killed process would. */
+  void stopServer() {
+    server.shutdownNow();
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow();
+    }
+    server.shutdownNow();
+    try {
+      for (ManagedChannel channel : channels) {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** What a command did: its exit code and everything it wrote. */
+  record Result(int exitCode, String out, String err) {
+    List<String> outLines() {
+      return out.lines().toList();
+    }
+
+    List<String> errLines() {
+      return err.lines().toList();
+    }
+
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.minibit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every unary call carries the 10 s deadline; the Download stream, which may run for hours, none. */
+class DeadlineTest {
+  private CliHarness cli;
+
+  @BeforeEach
+  void setUp() {
+    cli = new CliHarness();
+    cli.peer.snapshots = List.of(Snapshots.seeding());
+  }
+
+  @AfterEach
+  void tearDown() {
+    cli.close();
+  }
+
+  @Test
+  void unaryCallsHaveTenSecondsAndTheDownloadStreamIsOpenEnded() {
+    cli.run("share", "big.iso");
+    cli.run("status");
+    cli.run("remove", Snapshots.INFOHASH);
+    cli.run("torrents");
+    cli.run("get", "big.iso");
+
+    assertEquals(Map.of(
+        "minibit.v1.PeerControl/Share", "within 10 s",
+        "minibit.v1.PeerControl/ListTransfers", "within 10 s",
+        "minibit.v1.PeerControl/Remove", "within 10 s",
+        "minibit.v1.Tracker/ListTorrents", "within 10 s",
+        "minibit.v1.PeerControl/Download", "none"), cli.deadlines);
+  }
+}

@@ -1,0 +1,84 @@
+package io.minibit.cli;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v1.ListTransfersResponse;
+import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.RemoveRequest;
+import io.minibit.api.v1.RemoveResponse;
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.ShareResponse;
+import io.minibit.api.v1.Transfer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A scripted PeerControl: answers with what a test put in its fields and records every request.
+ * A test sets the fields before running a command; the server thread only reads them.
+ */
+final class FakePeerControl extends PeerControlGrpc.PeerControlImplBase {
+  final List<Object> requests = new CopyOnWriteArrayList<>();
+
+  volatile ShareResponse shareResponse = ShareResponse.getDefaultInstance();
+  /** Sent in order on Download, before the stream completes or fails with {@link #failure}. */
+  volatile List<Transfer> snapshots = List.of();
+  volatile ListTransfersResponse transfers = ListTransfersResponse.getDefaultInstance();
+  /** When set, every call fails with it (a Download after sending its snapshots). */
+  volatile Status failure;
+  /** Runs on Download after the snapshots are sent, e.g. to take the server away. */
+  volatile Runnable afterSnapshots = () -> { };
+
+  @Override
+  public void share(ShareRequest request, StreamObserver<ShareResponse> response) {
+    requests.add(request);
+    unary(response, shareResponse);
+  }
+
+  @Override
+  public void download(DownloadRequest request, StreamObserver<Transfer> response) {
+    requests.add(request);
+    snapshots.forEach(response::onNext);
+    afterSnapshots.run();
+    finish(response);
+  }
+
+  @Override
+  public void listTransfers(ListTransfersRequest request,
+      StreamObserver<ListTransfersResponse> response) {
+    requests.add(request);
+    unary(response, transfers);
+  }
+
+  @Override
+  public void remove(RemoveRequest request, StreamObserver<RemoveResponse> response) {
+    requests.add(request);
+    unary(response, RemoveResponse.getDefaultInstance());
+  }
+
+  /** The one request of type {@code type} this fake received; fails if there were others. */
+  <T> T only(Class<T> type) {
+    List<T> matching = requests.stream().filter(type::isInstance).map(type::cast).toList();
+    if (matching.size() != 1) {
+      throw new AssertionError("expected one " + type.getSimpleName() + ", got " + matching);
+    }
+    return matching.get(0);
+  }
+
+  private <T> void unary(StreamObserver<T> response, T value) {
+    if (failure == null) {
+      response.onNext(value);
+    }
+    finish(response);
+  }
+
+  private void finish(StreamObserver<?> response) {
+    Status status = failure;
+    if (status == null) {
+      response.onCompleted();
+    } else {
+      response.onError(status.asRuntimeException());
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.minibit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.Status;
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.ShareResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShareCommandTest {
+  private CliHarness cli;
+
+  @TempDir
+  Path dir;
+
+  @BeforeEach
+  void setUp() {
+    cli = new CliHarness();
+    cli.workingDirectory = dir;
+    cli.peer.shareResponse = ShareResponse.newBuilder()
+        .setInfohash(Snapshots.INFOHASH)
+        .setName("big.iso")
+        .setSize(Snapshots.SIZE)
+        .setBlockCount(Snapshots.BLOCKS)
+        .build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    cli.close();
+  }
+
+  @Test
+  void printsOnlyTheInfohashOnStdoutAndASummaryOnStderr() {
+    CliHarness.Result result = cli.run("share", "big.iso");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(Snapshots.INFOHASH + System.lineSeparator(), result.out());
+    assertEquals(List.of("shared big.iso: 160.0 MiB in 640 blocks"), result.errLines());
+  }
+
+  @Test
+  void sendsAFileThatExistsHereAsAnAbsolutePath() throws IOException {
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("sub/notes.txt"), "hello");
+
+    CliHarness.Result result = cli.run("share", "sub/../sub/notes.txt", "--block-size", "16384");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    ShareRequest request = cli.peer.only(ShareRequest.class);
+    assertEquals(dir.resolve("sub/notes.txt").toString(), request.getPath());
+    assertEquals(16384, request.getBlockSize());
+  }
+
+  @Test
+  void leavesAPathThatDoesNotExistHereForTheDaemonToResolve() {
+    CliHarness.Result result = cli.run("share", "in/data/dir.iso");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals("in/data/dir.iso", cli.peer.only(ShareRequest.class).getPath());
+    assertEquals(0, cli.peer.only(ShareRequest.class).getBlockSize());
+  }
+
+  @Test
+  void aMissingFileIsNotFound() {
+    cli.peer.failure = Status.NOT_FOUND.withDescription("no file nope.iso in /srv/minibit/data");
+
+    CliHarness.Result result = cli.run("share", "nope.iso");
+
+    assertEquals(ExitCodes.NOT_FOUND, result.exitCode(), result.toString());
+    assertEquals("", result.out());
+    assertEquals(List.of("minibit: no file nope.iso in /srv/minibit/data"), result.errLines());
+  }
+
+  @Test
+  void aPathTheDaemonRejectsIsAUsageError() {
+    cli.peer.failure = Status.INVALID_ARGUMENT.withDescription(
+        "/etc/passwd is outside the data directory /srv/minibit/data");
+
+    CliHarness.Result result = cli.run("share", "/etc/passwd");
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertEquals(List.of("minibit: /etc/passwd is outside the data directory /srv/minibit/data"),
+        result.errLines());
+  }
+
+  @Test
+  void aNegativeBlockSizeIsRejectedBeforeAnyCall() {
+    CliHarness.Result result = cli.run("share", "big.iso", "--block-size", "-1");
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertEquals(List.of(), cli.peer.requests);
+  }
+}

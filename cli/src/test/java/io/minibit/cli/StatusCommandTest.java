@@ -1,0 +1,73 @@
+package io.minibit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.minibit.api.v1.ListTransfersResponse;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferState;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class StatusCommandTest {
+  private CliHarness cli;
+
+  @BeforeEach
+  void setUp() {
+    cli = new CliHarness();
+  }
+
+  @AfterEach
+  void tearDown() {
+    cli.close();
+  }
+
+  @Test
+  void showsEachTransferWithItsPeersIndentedBelow() {
+    Transfer downloading = Snapshots.downloading(320).toBuilder()
+        .setPeers(1, Snapshots.peer("127.0.0.1:6883", 114, false).toBuilder()
+            .setHashFailures(2).setBlocksAvailable(500))
+        .setUploadedBytes(1024)
+        .setError("127.0.0.1:6883 stalled")
+        .build();
+    Transfer seeding = Transfer.newBuilder()
+        .setInfohash("b".repeat(64)).setName("notes.txt").setSize(5).setBlockCount(1)
+        .setBlocksHave(1).setState(TransferState.TRANSFER_STATE_SEEDING)
+        .setUploadedBytes(50)
+        .build();
+    cli.peer.transfers = ListTransfersResponse.newBuilder()
+        .addTransfers(downloading).addTransfers(seeding).build();
+
+    CliHarness.Result result = cli.run("status");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(List.of(
+        "INFOHASH  NAME       STATE          DONE   BLOCKS       RATE      DOWN       UP  PEERS",
+        "3f2a9c0d  big.iso    downloading   50.0%  320/640  12.3 MB/s  80.0 MiB  1.0 KiB    1/2",
+        "    error: 127.0.0.1:6883 stalled",
+        "    127.0.0.1:6882  206 received  640/640 available  connected    0 hash failures",
+        "    127.0.0.1:6883  114 received  500/640 available  backing off  2 hash failures",
+        "bbbbbbbb  notes.txt  seeding      100.0%      1/1          -       0 B     50 B    0/0"),
+        result.outLines());
+  }
+
+  @Test
+  void noTransfersGetsAFriendlyLine() {
+    CliHarness.Result result = cli.run("status");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(List.of("no transfers: share a file with 'minibit share PATH'"
+        + " or fetch one with 'minibit get NAME'"), result.outLines());
+  }
+
+  @Test
+  void theFlagWinsOverTheEnvironment() {
+    cli.env.put("MINIBIT_PEER", "10.0.0.1:7000");
+
+    cli.run("status", "--peer", "10.0.0.2:7001");
+    cli.run("status");
+
+    assertEquals(List.of("10.0.0.2:7001", "10.0.0.1:7000"), cli.targets);
+  }
+}

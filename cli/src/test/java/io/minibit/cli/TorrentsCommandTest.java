@@ -1,0 +1,77 @@
+package io.minibit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.Status;
+import io.minibit.api.v1.ListTorrentsResponse;
+import io.minibit.api.v1.TorrentSummary;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TorrentsCommandTest {
+  private static final String OTHER_HASH = "a".repeat(64);
+
+  private CliHarness cli;
+
+  @BeforeEach
+  void setUp() {
+    cli = new CliHarness();
+  }
+
+  @AfterEach
+  void tearDown() {
+    cli.close();
+  }
+
+  @Test
+  void printsARowPerTorrentWithTheFullInfohash() {
+    cli.tracker.torrents = ListTorrentsResponse.newBuilder()
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(Snapshots.INFOHASH)
+            .setName("big.iso").setSize(Snapshots.SIZE).setBlockCount(640)
+            .setSeeders(3).setLeechers(12))
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(OTHER_HASH)
+            .setName("notes.txt").setSize(5).setBlockCount(1).setSeeders(1))
+        .build();
+
+    CliHarness.Result result = cli.run("torrents");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    String pad = " ".repeat(58);
+    assertEquals(List.of(
+        "INFOHASH" + pad + "NAME            SIZE  BLOCKS  SEEDERS  LEECHERS",
+        Snapshots.INFOHASH + "  big.iso    160.0 MiB     640        3        12",
+        OTHER_HASH + "  notes.txt        5 B       1        1         0"),
+        result.outLines());
+  }
+
+  @Test
+  void talksToTheTrackerFromTheEnvironment() {
+    cli.env.put("MINIBIT_TRACKER", "tracker.lan:7000");
+
+    cli.run("torrents");
+
+    assertEquals(List.of("tracker.lan:7000"), cli.targets);
+  }
+
+  @Test
+  void anEmptyCatalogSaysSo() {
+    CliHarness.Result result = cli.run("torrents");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(List.of("no torrents on the tracker at 127.0.0.1:6969 yet:"
+        + " publish one with 'minibit share PATH'"), result.outLines());
+  }
+
+  @Test
+  void aTrackerFaultIsOneLine() {
+    cli.tracker.failure = Status.INTERNAL.withDescription("catalog is corrupt");
+
+    CliHarness.Result result = cli.run("torrents");
+
+    assertEquals(ExitCodes.FAILURE, result.exitCode(), result.toString());
+    assertEquals(List.of("minibit: the tracker at 127.0.0.1:6969 failed (INTERNAL):"
+        + " catalog is corrupt"), result.errLines());
+  }
+}

@@ -1,0 +1,131 @@
+package io.minibit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.Status;
+
+import io.minibit.core.grpc.Channels;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Commands against a daemon or tracker that is not there: exit 4 and one line that says so. */
+class UnreachableTest {
+  private CliHarness cli;
+
+  @BeforeEach
+  void setUp() {
+    cli = new CliHarness();
+  }
+
+  @AfterEach
+  void tearDown() {
+    cli.close();
+  }
+
+  /** A loopback port nothing listens on: bound by the OS, then released. */
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void aDaemonOnAClosedPortCannotBeReached() throws IOException {
+    String address = "127.0.0.1:" + closedPort();
+
+    // The production channel: Netty, MiniBit's retry policy, a real refused connection.
+    CliHarness.Result result = cli.run(Channels::forTarget, "status", "--peer", address);
+
+    assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+    assertEquals("", result.out());
+    assertEquals(List.of("minibit: cannot reach the peer daemon at " + address
+        + " (is minibit-peer running?)"), result.errLines());
+  }
+
+  @Test
+  void anUnavailableAnswerOverTcpIsQuotedNotMistakenForNoDaemon() throws IOException {
+    FakePeerControl daemon = new FakePeerControl();
+    daemon.failure = Status.UNAVAILABLE.withDescription("the tracker at t:6969 is unreachable");
+    Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(daemon)
+        .build()
+        .start();
+    try {
+      CliHarness.Result result = cli.run(Channels::forTarget, "status",
+          "--peer", "127.0.0.1:" + server.getPort());
+
+      assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+      assertEquals(List.of("minibit: the tracker at t:6969 is unreachable"), result.errLines());
+    } finally {
+      server.shutdownNow();
+    }
+  }
+
+  @Test
+  void aDaemonThatGoesAwayMidDownloadIsALostConnection() {
+    cli.peer.snapshots = List.of(Snapshots.downloading(10));
+    cli.peer.afterSnapshots = cli::stopServer;
+
+    CliHarness.Result result = cli.run("get", "big.iso");
+
+    assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+    assertEquals("", result.out());
+    String last = result.errLines().get(result.errLines().size() - 1);
+    assertTrue(last.startsWith("minibit: lost the connection to the peer daemon at 127.0.0.1:6880"),
+        result.toString());
+  }
+
+  @Test
+  void getFailsWhenTheDaemonIsNotThere() {
+    CliHarness.Result result = cli.run(CliHarness::channelToNowhere, "get", "big.iso");
+
+    assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+    assertEquals("", result.out());
+    assertEquals(List.of("minibit: cannot reach the peer daemon at 127.0.0.1:6880"
+        + " (is minibit-peer running?)"), result.errLines());
+  }
+
+  @Test
+  void everyDaemonCommandSaysWhichServiceIsMissing() {
+    for (String[] args : List.of(new String[] {"share", "x"}, new String[] {"status"},
+        new String[] {"remove", Snapshots.INFOHASH})) {
+      CliHarness.Result result = cli.run(CliHarness::channelToNowhere, args);
+
+      assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+      assertEquals(List.of("minibit: cannot reach the peer daemon at 127.0.0.1:6880"
+          + " (is minibit-peer running?)"), result.errLines());
+    }
+  }
+
+  @Test
+  void anUnexpectedErrorIsOneLineNotAStackTrace() {
+    ChannelFactory broken = target -> {
+      throw new IllegalStateException("no transport available");
+    };
+
+    CliHarness.Result result = cli.run(broken, "status");
+
+    assertEquals(ExitCodes.FAILURE, result.exitCode(), result.toString());
+    assertEquals(List.of("minibit: unexpected IllegalStateException: no transport available"),
+        result.errLines());
+  }
+
+  @Test
+  void aMissingTrackerIsNamedAsSuch() {
+    CliHarness.Result result = cli.run(CliHarness::channelToNowhere, "torrents",
+        "--tracker", "tracker.lan:6969");
+
+    assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+    assertEquals(List.of("minibit: cannot reach the tracker at tracker.lan:6969"
+        + " (is minibit-tracker running?)"), result.errLines());
+  }
+}

@@ -1,0 +1,125 @@
+package io.minibit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** Help, version and usage errors: what a newcomer sees before any call is made. */
+class UsageTest {
+  private CliHarness cli;
+
+  @BeforeEach
+  void setUp() {
+    cli = new CliHarness();
+  }
+
+  @AfterEach
+  void tearDown() {
+    cli.close();
+    assertEquals(List.of(), cli.targets, "no usage path should open a channel");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"share", "get", "torrents", "status", "remove"})
+  void everyCommandHasHelpWithExamples(String command) {
+    CliHarness.Result result = cli.run(command, "--help");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertTrue(result.out().startsWith("Usage: minibit " + command), result.out());
+    assertTrue(result.out().contains("Examples:"), result.out());
+    assertTrue(result.out().contains("  minibit " + command), result.out());
+    assertEquals("", result.err());
+  }
+
+  @Test
+  void topLevelHelpListsCommandsExitCodesAndEnvironment() {
+    CliHarness.Result result = cli.run("--help");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    for (String expected : List.of("share", "get", "torrents", "status", "remove",
+        "Exit codes:", "5   integrity failure", "4   unavailable", "3   not found",
+        "MINIBIT_PEER", "MINIBIT_TRACKER")) {
+      assertTrue(result.out().contains(expected), expected + " in\n" + result.out());
+    }
+  }
+
+  @Test
+  void footersFitTheHelpWidthSoPicocliDoesNotRewrapThem() {
+    CommandLine top = MinibitMain.commandLine(new CliContext(System.out, System.err, Map.of(),
+        Path.of(""), false, cli.clock, CliHarness::channelToNowhere));
+    List<CommandLine> commands = new ArrayList<>(top.getSubcommands().values());
+    commands.add(top);
+    for (CommandLine command : commands) {
+      int width = command.getCommandSpec().usageMessage().width();
+      for (String line : command.getCommandSpec().usageMessage().footer()) {
+        assertTrue(line.length() < width, command.getCommandName() + ": " + line);
+      }
+    }
+  }
+
+  @Test
+  void versionNamesTheProgram() {
+    CliHarness.Result result = cli.run("--version");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertTrue(result.out().startsWith("minibit "), result.out());
+    assertTrue(!result.out().startsWith("minibit unknown"), "version.properties is filtered");
+  }
+
+  @Test
+  void anUnknownOptionIsAUsageError() {
+    CliHarness.Result result = cli.run("get", "--bogus", "big.iso");
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertEquals("", result.out());
+    assertEquals("minibit: Unknown option: '--bogus'", result.errLines().get(0));
+    assertTrue(result.err().contains("Usage: minibit get"), result.err());
+    assertTrue(result.err().contains("minibit get --help"), result.err());
+  }
+
+  @Test
+  void aMissingArgumentIsAUsageError() {
+    CliHarness.Result result = cli.run("share");
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertEquals("minibit: Missing required parameter: 'PATH'", result.errLines().get(0));
+    assertTrue(result.err().contains("Usage: minibit share"), result.err());
+  }
+
+  @Test
+  void noCommandIsAUsageError() {
+    CliHarness.Result result = cli.run();
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertTrue(result.err().contains("Usage: minibit"), result.err());
+  }
+
+  @Test
+  void aMisspelledCommandGetsSuggestions() {
+    CliHarness.Result result = cli.run("sahre", "x");
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertTrue(result.err().contains("minibit share"), result.err());
+  }
+
+  @Test
+  void aMalformedAddressIsAUsageError() {
+    cli.env.put("MINIBIT_PEER", "localhost");
+
+    CliHarness.Result result = cli.run("status");
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertEquals("minibit: Invalid value for option '--peer': 'localhost' is not HOST:PORT",
+        result.errLines().get(0));
+  }
+}

@@ -1,0 +1,222 @@
+package io.minibit.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.Transfer;
+import io.minibit.core.grpc.Channels;
+import io.minibit.core.testing.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real MiniBit processes on loopback, started through the bin/ launchers exactly as a user
+ * starts them: a tracker and named peers, each with its own ports, data directory and log file.
+ * Everything is killed on {@link #close()}.
+ */
+final class Cluster implements AutoCloseable {
+  static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Path home = Path.of(System.getProperty("minibit.home", "..")).toAbsolutePath()
+      .normalize();
+  private final Path root;
+  private final List<Process> processes = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private int trackerPort;
+
+  Cluster(Path root) {
+    this.root = root;
+  }
+
+  Path root() {
+    return root;
+  }
+
+  /** Starts the tracker and waits until its health service says SERVING. */
+  void startTracker() throws IOException {
+    trackerPort = freePort();
+    Process tracker = start("tracker", List.of(home.resolve("bin/minibit-tracker").toString(),
+        "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString()));
+    awaitServing(trackerPort, tracker, "tracker");
+  }
+
+  String tracker() {
+    return "127.0.0.1:" + trackerPort;
+  }
+
+  /** A peer daemon: its ports are picked once and kept across restarts. */
+  final class PeerProcess {
+    final String name;
+    final int port = freePort();
+    final int controlPort = freePort();
+    final Path dataDir;
+    private final List<String> extraArgs;
+    private Process process;
+    private PeerControlGrpc.PeerControlBlockingStub control;
+
+    PeerProcess(String name, List<String> extraArgs) throws IOException {
+      this.name = name;
+      this.extraArgs = extraArgs;
+      this.dataDir = Files.createDirectories(root.resolve(name));
+    }
+
+    PeerProcess start() throws IOException {
+      List<String> command = new ArrayList<>(List.of(home.resolve("bin/minibit-peer").toString(),
+          "--tracker", tracker(), "--port", String.valueOf(port),
+          "--control-port", String.valueOf(controlPort), "--data-dir", dataDir.toString(),
+          "--advertise", "127.0.0.1"));
+      command.addAll(extraArgs);
+      process = Cluster.this.start(name, command);
+      awaitServing(controlPort, process, name);
+      control = PeerControlGrpc.newBlockingStub(channel(controlPort));
+      return this;
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed by the daemon. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    String controlAddress() {
+      return "127.0.0.1:" + controlPort;
+    }
+
+    Optional<Transfer> transfer(String infohash) {
+      return control.withDeadlineAfter(5, TimeUnit.SECONDS)
+          .listTransfers(ListTransfersRequest.getDefaultInstance())
+          .getTransfersList().stream().filter(t -> t.getInfohash().equals(infohash)).findFirst();
+    }
+  }
+
+  PeerProcess peer(String name, String... extraArgs) throws IOException {
+    return new PeerProcess(name, List.of(extraArgs)).start();
+  }
+
+  /** What a finished command printed and returned. */
+  record Result(int exitCode, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+    }
+  }
+
+  /** A {@code bin/minibit} process with its output going to files. */
+  record RunningCli(Process process, Path out, Path err, String commandLine) {
+    /** Waits for the command to end; fails the test if it takes longer than {@code timeout}. */
+    Result finish(Duration timeout) throws IOException, InterruptedException {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError(commandLine + " did not finish within " + timeout
+            + "; stderr so far:\n" + Files.readString(err));
+      }
+      return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Starts {@code bin/minibit args...} in the background. */
+  RunningCli startCli(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(home.resolve("bin/minibit").toString());
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(root, "cli", ".out");
+    Path err = Files.createTempFile(root, "cli", ".err");
+    Process process = new ProcessBuilder(command)
+        .redirectOutput(out.toFile())
+        .redirectError(err.toFile())
+        .start();
+    processes.add(process);
+    return new RunningCli(process, out, err, "minibit " + String.join(" ", args));
+  }
+
+  /** Runs {@code bin/minibit args...} to the end. */
+  Result cli(Duration timeout, String... args) throws IOException, InterruptedException {
+    return startCli(args).finish(timeout);
+  }
+
+  private Process start(String name, List<String> command) throws IOException {
+    Path log = root.resolve(name + ".log");
+    Process process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    processes.add(process);
+    return process;
+  }
+
+  private ManagedChannel channel(int port) {
+    ManagedChannel channel = Channels.forTarget("127.0.0.1:" + port);
+    channels.add(channel);
+    return channel;
+  }
+
+  /** Waits until the server on {@code port} is SERVING; fails at once if its process dies. */
+  private void awaitServing(int port, Process process, String name) {
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel(port));
+    try {
+      Await.until(START_TIMEOUT, name + " serving on port " + port, () -> {
+        if (!process.isAlive()) {
+          throw new AssertionError(name + " exited with status " + process.exitValue());
+        }
+        try {
+          return health.withDeadlineAfter(1, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+              == HealthCheckResponse.ServingStatus.SERVING;
+        } catch (RuntimeException notYet) {
+          return false;
+        }
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+    }
+  }
+
+  /** The logs of every process, for a failed test's report. */
+  String logs() {
+    StringBuilder all = new StringBuilder();
+    try (var files = Files.list(root)) {
+      for (Path log : files.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+        all.append("=== ").append(log.getFileName()).append('\n').append(Files.readString(log));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return all.toString();
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(Channels::close);
+    for (Process process : processes) {
+      process.destroyForcibly();
+    }
+    for (Process process : processes) {
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
