@@ -30,8 +30,8 @@ import picocli.CommandLine.Mixin;
         "  watch -n 1 minibit status",
         "",
         "PEERS counts connected peers out of those known. Under each transfer, one",
-        "line per peer: blocks it sent, blocks it has, whether it is connected or",
-        "backing off after a fault, and blocks from it that failed verification."})
+        "line per peer: blocks it sent, blocks it has, blocks from it that failed",
+        "verification, and what the daemon is doing with it (active, backing off, banned)."})
 final class StatusCommand implements Callable<Integer> {
   private static final String INDENT = "    ";
 
@@ -99,17 +99,25 @@ final class StatusCommand implements Callable<Integer> {
     }
     TextTable peers = TextTable.of(
         TextTable.Align.LEFT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
-        TextTable.Align.LEFT, TextTable.Align.RIGHT);
+        TextTable.Align.RIGHT, TextTable.Align.LEFT);
     for (TransferPeer peer : transfer.getPeersList()) {
       peers.row(
           Validation.printable(peer.getAddress()),
           peer.getBlocksReceived() + " received",
           peer.getBlocksAvailable() + "/" + transfer.getBlockCount() + " available",
-          peer.getConnected() ? "connected" : "backing off",
           peer.getHashFailures() + (peer.getHashFailures() == 1 ? " hash failure"
-              : " hash failures"));
+              : " hash failures"),
+          peerStatus(peer));
     }
     peers.lines().forEach(line -> lines.add(INDENT + line));
     return lines;
+  }
+
+  /** The daemon's own words for what it does with the peer; older daemons only say connected. */
+  private static String peerStatus(TransferPeer peer) {
+    if (!peer.getStatus().isEmpty()) {
+      return Validation.printable(peer.getStatus());
+    }
+    return peer.getConnected() ? "connected" : "not connected";
   }
 }
