@@ -31,7 +31,7 @@ import picocli.CommandLine.Mixin;
         "",
         "PEERS counts connected peers out of those known. Under each transfer, one",
         "line per peer: blocks it sent, blocks it has, blocks from it that failed",
-        "verification, and what the daemon is doing with it (active, backing off, banned)."})
+        "verification, and what the daemon does with it (active, backing off, banned)."})
 final class StatusCommand implements Callable<Integer> {
   private static final String INDENT = "    ";
 
