@@ -26,7 +26,8 @@ import java.util.function.UnaryOperator;
 /**
  * A tracker and any number of peer daemons in one JVM, joined by in-process channels. A peer
  * named "a" serves on the in-process address "a:1", which is also what it advertises, so peers
- * find each other through the tracker exactly as they do over the network.
+ * find each other through the tracker exactly as they do over the network. The tracker expects
+ * a heartbeat every second, so a restarted tracker is found again quickly.
  */
 public final class InProcessSwarm implements AutoCloseable {
   /** The port every in-process peer advertises. */
@@ -34,7 +35,8 @@ public final class InProcessSwarm implements AutoCloseable {
 
   private final String prefix = InProcessServerBuilder.generateName() + "-";
   private final Path root;
-  private final TrackerServer tracker;
+  private final TrackerConfig trackerConfig;
+  private TrackerServer tracker;
   private final List<Peer> closeables = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -45,10 +47,30 @@ public final class InProcessSwarm implements AutoCloseable {
   /** A swarm whose tracker asks for re-announces every {@code announceInterval}. */
   public InProcessSwarm(Path root, Duration announceInterval) throws IOException {
     this.root = root;
-    TrackerConfig config = new TrackerConfig(0, root.resolve("tracker"), Duration.ofSeconds(30),
+    this.trackerConfig = new TrackerConfig(0, root.resolve("tracker"), Duration.ofSeconds(1),
         announceInterval, 50, true);
-    this.tracker = TrackerServer.start(config,
+    this.tracker = startTracker();
+  }
+
+  private TrackerServer startTracker() throws IOException {
+    return TrackerServer.start(trackerConfig,
         InProcessServerBuilder.forName(prefix + "tracker").directExecutor());
+  }
+
+  /**
+   * Stops the tracker and starts a new one under the same name; with {@code forgetCatalog} the
+   * new one starts from an empty data directory, as if its disk had been lost.
+   */
+  public void restartTracker(boolean forgetCatalog) throws IOException {
+    tracker.close();
+    if (forgetCatalog) {
+      try (var files = Files.walk(trackerConfig.dataDir())) {
+        for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(file);
+        }
+      }
+    }
+    tracker = startTracker();
   }
 
   public TrackerServer tracker() {

@@ -1,0 +1,85 @@
+package io.minibit.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.ListTorrentsRequest;
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.testing.Await;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.InProcessSwarm;
+import io.minibit.peer.testing.InProcessSwarm.Peer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Peers find a restarted tracker again, and give back what it forgot. */
+class TrackerRecoveryTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  @TempDir Path root;
+  private InProcessSwarm swarm;
+
+  @BeforeEach
+  void startSwarm() throws Exception {
+    swarm = new InProcessSwarm(root);
+  }
+
+  @AfterEach
+  void stopSwarm() {
+    swarm.close();
+  }
+
+  private int seedersOf(String infohash) {
+    return swarm.trackerStub().listTorrents(ListTorrentsRequest.getDefaultInstance())
+        .getTorrentsList().stream().filter(t -> t.getInfohash().equals(infohash))
+        .mapToInt(t -> t.getSeeders()).findFirst().orElse(-1);
+  }
+
+  @Test
+  void aSeederRepublishesAndReRegistersWithATrackerThatLostEverything() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    TestFiles.createFile(seeder.dataDir(), "kept.bin", 300_000, 11);
+    String infohash = seeder.control().share(
+        ShareRequest.newBuilder().setPath("kept.bin").setBlockSize(64 * 1024).build())
+        .getInfohash();
+    Await.until(TIMEOUT, "the seeder registered", () -> seedersOf(infohash) == 1);
+
+    swarm.restartTracker(true);
+    assertEquals(-1, seedersOf(infohash), "the new tracker starts empty");
+
+    Await.until(TIMEOUT, "the seeder back in the catalog and the swarm",
+        () -> seedersOf(infohash) == 1);
+    Peer leecher = swarm.peer("leecher");
+    Iterator<Transfer> progress = leecher.control().download(
+        DownloadRequest.newBuilder().setName("kept.bin").build());
+    Transfer last = null;
+    while (progress.hasNext()) {
+      last = progress.next();
+    }
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, last.getState());
+    assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("kept.bin")),
+        Files.readAllBytes(leecher.dataDir().resolve("kept.bin")));
+  }
+
+  @Test
+  void aTrackerRestartedWithItsCatalogSeesItsPeersAgain() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    TestFiles.createFile(seeder.dataDir(), "kept.bin", 300_000, 12);
+    String infohash = seeder.control().share(
+        ShareRequest.newBuilder().setPath("kept.bin").build()).getInfohash();
+    Await.until(TIMEOUT, "the seeder registered", () -> seedersOf(infohash) == 1);
+
+    swarm.restartTracker(false);
+    assertEquals(0, seedersOf(infohash), "the catalog survives; the swarm is soft state");
+    Await.until(TIMEOUT, "the seeder re-registered", () -> seedersOf(infohash) == 1);
+  }
+}
