@@ -3,10 +3,12 @@ package io.minibit.peer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
+import io.minibit.core.MinibitException;
+import io.minibit.core.cli.LogLevelConverter;
+import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.grpc.Channels;
 import io.minibit.peer.download.PeerChannels;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,7 +18,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code minibit-peer}: the peer daemon. */
 @Command(
@@ -27,72 +32,93 @@ import picocli.CommandLine.Option;
     description = {
         "Runs a MiniBit peer: serves the blocks it holds to other peers, downloads from the "
             + "swarm, and takes commands from the local `minibit` CLI.",
-        "Every option can also be set through the environment variable named after it "
-            + "(--data-dir: MINIBIT_DATA_DIR)."},
+        "Every option can also be set through the environment variable named in its "
+            + "description; a flag on the command line wins over the environment."},
     footer = {"", "Example:",
         "  minibit-peer --tracker tracker.example:6969 --data-dir /srv/minibit --advertise 10.0.0.7"})
 public final class PeerMain implements Callable<Integer> {
   @Option(names = "--tracker", paramLabel = "HOST:PORT",
       defaultValue = "${env:MINIBIT_TRACKER:-127.0.0.1:6969}",
-      description = "Tracker to announce to (default: ${DEFAULT-VALUE}).")
+      description = "Tracker to announce to (env MINIBIT_TRACKER; default: ${DEFAULT-VALUE}).")
   String tracker;
 
   @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:MINIBIT_PORT:-6881}",
-      description = "Port other peers fetch blocks from (default: ${DEFAULT-VALUE}; 0 picks one).")
+      description = "Port other peers fetch blocks from; 0 picks one "
+          + "(env MINIBIT_PORT; default: ${DEFAULT-VALUE}).")
   int port;
 
   @Option(names = "--control-port", paramLabel = "PORT",
       defaultValue = "${env:MINIBIT_CONTROL_PORT:-6880}",
-      description = "Port of the control API the CLI uses (default: ${DEFAULT-VALUE}).")
+      description = "Port of the control API the CLI uses "
+          + "(env MINIBIT_CONTROL_PORT; default: ${DEFAULT-VALUE}).")
   int controlPort;
 
   @Option(names = "--control-host", paramLabel = "ADDRESS",
       defaultValue = "${env:MINIBIT_CONTROL_HOST:-127.0.0.1}",
-      description = "Address the control API listens on (default: ${DEFAULT-VALUE}, local "
-          + "callers only).")
+      description = "Address the control API listens on; the default lets only local "
+          + "callers in (env MINIBIT_CONTROL_HOST; default: ${DEFAULT-VALUE}).")
   String controlHost;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       defaultValue = "${env:MINIBIT_DATA_DIR:-./minibit-data}",
       description = "The only directory files are shared from and downloaded to "
-          + "(default: ${DEFAULT-VALUE}).")
+          + "(env MINIBIT_DATA_DIR; default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
   @Option(names = "--advertise", paramLabel = "HOST", defaultValue = "${env:MINIBIT_ADVERTISE:-}",
-      description = "Address other peers should dial; default: the address the tracker sees.")
+      description = "Address other peers should dial (env MINIBIT_ADVERTISE; default: the "
+          + "address the tracker sees).")
   String advertise;
 
   @Option(names = "--upload-limit", paramLabel = "KIB_PER_S",
       defaultValue = "${env:MINIBIT_UPLOAD_LIMIT:-0}",
-      description = "Cap on upload speed in KiB/s, over all peers (default: 0, no cap).")
+      description = "Cap on upload speed in KiB/s, over all peers (env MINIBIT_UPLOAD_LIMIT; "
+          + "default: 0, no cap).")
   long uploadLimitKib;
 
   @Option(names = "--no-peers-timeout", paramLabel = "SECONDS",
       defaultValue = "${env:MINIBIT_NO_PEERS_TIMEOUT:-30}",
       description = "How long `minibit get` waits when no peer has what it needs "
-          + "(default: ${DEFAULT-VALUE}).")
+          + "(env MINIBIT_NO_PEERS_TIMEOUT; default: ${DEFAULT-VALUE}).")
   long noPeersTimeoutSeconds;
 
-  @Option(names = "--log-level", paramLabel = "LEVEL",
+  @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
-      description = "Log level: SEVERE, WARNING, INFO, FINE (default: ${DEFAULT-VALUE}).")
-  String logLevel;
+      description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE "
+          + "(or ERROR, WARN, DEBUG) (env MINIBIT_LOG_LEVEL; default: ${DEFAULT-VALUE}).")
+  Level logLevel;
+
+  @Spec
+  CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new PeerMain()).execute(args));
+    int exitCode = commandLine().execute(args);
+    // On success the daemon ran until a shutdown hook stopped it: the JVM is already exiting.
+    if (exitCode != 0) {
+      System.exit(exitCode);
+    }
+  }
+
+  /** The command, with usage errors reported as one line instead of the whole help. */
+  static CommandLine commandLine() {
+    CommandLine command = new CommandLine(new PeerMain());
+    command.setParameterExceptionHandler((e, args) -> {
+      e.getCommandLine().getErr().println("minibit-peer: " + e.getMessage() + " (see --help)");
+      return 2;
+    });
+    return command;
   }
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
-    Logging.configure(Level.parse(logLevel.toUpperCase(java.util.Locale.ROOT)));
+  public Integer call() throws InterruptedException {
     PeerConfig config;
     try {
       config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertise,
           uploadLimitKib * 1024, Duration.ofSeconds(noPeersTimeoutSeconds));
-    } catch (IllegalArgumentException e) {
-      System.err.println("minibit-peer: " + e.getMessage());
-      return 2;
+    } catch (IllegalArgumentException | MinibitException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    Logging.configure(logLevel);
     ManagedChannel trackerChannel = Channels.forTarget(config.tracker());
     PeerDaemon daemon;
     try {
@@ -102,33 +128,25 @@ public final class PeerMain implements Callable<Integer> {
           NettyServerBuilder.forAddress(new InetSocketAddress(config.controlHost(),
               config.controlPort())),
           trackerChannel, PeerChannels.network(), Clock.systemUTC());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);
-      System.err.println("minibit-peer: cannot start: " + describe(e));
+      spec.commandLine().getErr().println("minibit-peer: cannot start: "
+          + StartupFailures.describe(e));
       return 1;
     }
-    System.err.printf("minibit-peer %s listening on port %d (control %s:%d), data in %s, "
+    spec.commandLine().getErr().printf("minibit-peer %s listening on port %d (control %s:%d), data in %s, "
             + "tracker %s%n", daemon.peerId(), daemon.peerPort(), config.controlHost(),
         daemon.controlPort(), daemon.dataDir(), config.tracker());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       daemon.close();
       Channels.close(trackerChannel);
+      // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
+      System.err.println("minibit-peer stopped");
       stopped.countDown();
     }, "shutdown"));
     stopped.await();
     return 0;
-  }
-
-  private static String describe(IOException e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && !(cause instanceof BindException)) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof BindException) {
-      return "a port is already in use (" + cause.getMessage() + ")";
-    }
-    return e.getMessage();
   }
 
   /** The version in the jar's manifest. */

@@ -2,15 +2,14 @@ package io.minibit.tracker;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
+import io.minibit.core.cli.LogLevelConverter;
+import io.minibit.core.cli.StartupFailures;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import picocli.CommandLine;
@@ -37,9 +36,6 @@ import picocli.CommandLine.Spec;
 public final class TrackerMain implements Callable<Integer> {
   static final int EXIT_FAILURE = 1;
   static final int EXIT_USAGE = 2;
-
-  private static final Map<String, Level> LEVEL_ALIASES = Map.of(
-      "DEBUG", Level.FINE, "TRACE", Level.FINEST, "WARN", Level.WARNING, "ERROR", Level.SEVERE);
 
   @Spec
   private CommandSpec spec;
@@ -87,7 +83,7 @@ public final class TrackerMain implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   private boolean trustAdvertisedAddresses;
 
-  @Option(names = "--log-level", paramLabel = "LEVEL", converter = LevelConverter.class,
+  @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE,"
           + " FINEST (or ERROR, WARN, DEBUG, TRACE). Env MINIBIT_LOG_LEVEL."
@@ -132,7 +128,7 @@ public final class TrackerMain implements Callable<Integer> {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      err.println("minibit-tracker: cannot create data directory " + dir + ": " + describe(e));
+      err.println("minibit-tracker: cannot create data directory " + dir + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;
     }
 
@@ -140,7 +136,7 @@ public final class TrackerMain implements Callable<Integer> {
     try {
       server = TrackerServer.start(config, NettyServerBuilder.forAddress(new InetSocketAddress(port)));
     } catch (IOException e) {
-      err.println("minibit-tracker: cannot listen on port " + port + ": " + describe(e));
+      err.println("minibit-tracker: cannot listen on port " + port + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -153,39 +149,5 @@ public final class TrackerMain implements Callable<Integer> {
     err.flush();
     server.awaitTermination();
     return 0;
-  }
-
-  /** The most telling message in a failure's cause chain, for a one-line report. */
-  private static String describe(Throwable e) {
-    Throwable root = e;
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      // Netty's native transport reports a taken port as its own IOException, not BindException.
-      String message = t.getMessage();
-      if (t instanceof BindException
-          || (message != null && message.toLowerCase(Locale.ROOT).contains("already in use"))) {
-        return "address already in use";
-      }
-      root = t;
-    }
-    String message = root.getMessage();
-    return message == null ? root.getClass().getSimpleName()
-        : root.getClass().getSimpleName() + ": " + message;
-  }
-
-  /** Accepts java.util.logging level names and the common aliases, in any case. */
-  static final class LevelConverter implements CommandLine.ITypeConverter<Level> {
-    @Override
-    public Level convert(String value) {
-      String name = value.trim().toUpperCase(Locale.ROOT);
-      Level alias = LEVEL_ALIASES.get(name);
-      if (alias != null) {
-        return alias;
-      }
-      try {
-        return Level.parse(name);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not a log level");
-      }
-    }
   }
 }

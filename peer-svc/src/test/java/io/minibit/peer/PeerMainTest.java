@@ -1,0 +1,75 @@
+package io.minibit.peer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+class PeerMainTest {
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine command = PeerMain.commandLine();
+    command.setOut(new PrintWriter(out, true));
+    command.setErr(new PrintWriter(err, true));
+    return command.execute(args);
+  }
+
+  private void assertOneLineError(String expectedPart) {
+    String text = err.toString();
+    assertEquals(1, text.lines().count(), () -> "expected one line, got:\n" + text);
+    assertTrue(text.startsWith("minibit-peer: ") && text.contains(expectedPart),
+        () -> "'" + text.strip() + "' should mention " + expectedPart);
+  }
+
+  @Test
+  void helpDescribesEveryFlagAndItsEnvironmentVariable() {
+    assertEquals(0, run("--help"));
+    String help = out.toString();
+    for (String flag : List.of("--tracker", "--port", "--control-port", "--control-host",
+        "--data-dir", "--advertise", "--upload-limit", "--no-peers-timeout", "--log-level")) {
+      assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
+      String env = "MINIBIT_" + flag.substring(2).replace('-', '_').toUpperCase();
+      assertTrue(help.contains(env), env + " missing from help:\n" + help);
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "--bogus, --bogus",
+      "--port=70000, --port 70000",
+      "--control-port=-1, --control-port",
+      "--log-level=loud, 'loud' is not a log level",
+      "--advertise=a/b, --advertise",
+      "--upload-limit=-5, --upload-limit",
+      "--no-peers-timeout=0, timeout",
+      "--tracker=, --tracker"})
+  void badFlagsAreOneLineAndExitCodeTwo(String flag, String mentioned) {
+    assertEquals(2, run(flag, "--data-dir", dir.toString()));
+    assertOneLineError(mentioned);
+  }
+
+  @Test
+  void aTakenPortIsOneLineAndExitCodeOne() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(0));
+      int exit = run("--port", String.valueOf(taken.getLocalPort()), "--control-port", "0",
+          "--data-dir", dir.toString());
+      assertEquals(1, exit);
+      assertOneLineError("address already in use");
+    }
+  }
+}
