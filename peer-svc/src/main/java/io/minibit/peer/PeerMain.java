@@ -134,9 +134,10 @@ public final class PeerMain implements Callable<Integer> {
           + StartupFailures.describe(e));
       return 1;
     }
-    spec.commandLine().getErr().printf("minibit-peer %s listening on port %d (control %s:%d), data in %s, "
-            + "tracker %s%n", daemon.peerId(), daemon.peerPort(), config.controlHost(),
-        daemon.controlPort(), daemon.dataDir(), config.tracker());
+    spec.commandLine().getErr().printf(
+        "minibit-peer %s listening on port %d (control %s:%d), data in %s, tracker %s%n",
+        daemon.peerId(), daemon.peerPort(), config.controlHost(), daemon.controlPort(),
+        daemon.dataDir(), config.tracker());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       daemon.close();
