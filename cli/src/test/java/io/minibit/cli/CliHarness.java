@@ -1,5 +1,6 @@
 package io.minibit.cli;
 
+import io.minibit.core.testing.MutableClock;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;

@@ -1,5 +1,6 @@
 package io.minibit.tracker;
 
+import io.minibit.core.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

@@ -1,4 +1,4 @@
-package io.minibit.tracker;
+package io.minibit.core.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,19 +7,22 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that stands still until a test moves it. Thread-safe. */
-final class MutableClock extends Clock {
+/**
+ * A clock that stands still until a test moves it, so time-driven code is tested without
+ * sleeping. Thread-safe.
+ */
+public final class MutableClock extends Clock {
   private final AtomicReference<Instant> now;
 
-  MutableClock() {
+  public MutableClock() {
     this(Instant.parse("2030-01-01T00:00:00Z"));
   }
 
-  MutableClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = new AtomicReference<>(start);
   }
 
-  void advance(Duration duration) {
+  public void advance(Duration duration) {
     now.updateAndGet(t -> t.plus(duration));
   }
 
