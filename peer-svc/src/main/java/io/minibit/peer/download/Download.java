@@ -19,6 +19,7 @@ import io.minibit.core.Bitfield;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
+import io.minibit.peer.policy.RarestFirstPicker;
 import io.minibit.peer.session.TorrentSession;
 import java.io.IOException;
 import java.time.Clock;
@@ -41,7 +42,7 @@ import java.util.logging.Logger;
  *
  * <p>For each peer it measures nothing yet and trusts everyone equally: it pings the peer,
  * subscribes to its bitfield, then keeps up to {@link #MAX_CALLS_PER_PEER} GetBlocks streams of
- * {@link #BLOCKS_PER_CALL} blocks in flight, picked rarest-first by the {@link BlockPicker}. Each
+ * {@link #BLOCKS_PER_CALL} blocks in flight, picked rarest-first by the {@link RarestFirstPicker}. Each
  * block is verified before it is written; one that fails costs its sender a strike, and three
  * strikes ban it. A peer that fails or stalls past its deadline gives its blocks back to the
  * others and is retried after an exponential backoff.
@@ -67,7 +68,7 @@ public final class Download implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Random random;
-  private final BlockPicker picker;
+  private final RarestFirstPicker picker;
   private final Map<String, RemotePeer> peers = new LinkedHashMap<>();
   private boolean closed;
   private boolean completing;
@@ -83,7 +84,7 @@ public final class Download implements AutoCloseable {
     this.scheduler = scheduler;
     this.clock = clock;
     this.random = random;
-    this.picker = new BlockPicker(store.bitfield(), random);
+    this.picker = new RarestFirstPicker(store.bitfield(), random);
     this.lastUseful = clock.instant();
     session.setPeerStats(this::peerStats);
   }

@@ -1,4 +1,4 @@
-package io.minibit.peer.download;
+package io.minibit.peer.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,7 +11,7 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class BlockPickerTest {
+class RarestFirstPickerTest {
   private static Bitfield bits(int size, int... set) {
     Bitfield bitfield = new Bitfield(size);
     for (int i : set) {
@@ -20,13 +20,18 @@ class BlockPickerTest {
     return bitfield;
   }
 
+  /** A picker without the random start, so rarity decides from the first pick. */
+  private static RarestFirstPicker rarest(Bitfield have, Random random) {
+    return new RarestFirstPicker(have, random, 0);
+  }
+
   private static Bitfield none(int size) {
     return new Bitfield(size);
   }
 
   @Test
   void picksTheRarestBlocksFirst() {
-    BlockPicker picker = new BlockPicker(none(10), new Random(1));
+    RarestFirstPicker picker = rarest(none(10), new Random(1));
     Bitfield everything = Bitfield.full(10);
     picker.addAvailability(everything);
     picker.addAvailability(everything);
@@ -43,7 +48,7 @@ class BlockPickerTest {
 
   @Test
   void aBlockHeldByASinglePeerComesFirst() {
-    BlockPicker picker = new BlockPicker(none(100), new Random(7));
+    RarestFirstPicker picker = rarest(none(100), new Random(7));
     Bitfield common = Bitfield.full(100);
     common.clear(42);
     picker.addAvailability(common);
@@ -56,7 +61,7 @@ class BlockPickerTest {
 
   @Test
   void onlyPicksBlocksThePeerHasAndThatAreMissing() {
-    BlockPicker picker = new BlockPicker(bits(8, 0, 1), new Random(3));
+    RarestFirstPicker picker = rarest(bits(8, 0, 1), new Random(3));
     Bitfield peer = bits(8, 0, 1, 2, 3);
     picker.addAvailability(peer);
 
@@ -66,7 +71,7 @@ class BlockPickerTest {
 
   @Test
   void aRequestedBlockIsNotHandedToASecondPeerWhileOthersRemain() {
-    BlockPicker picker = new BlockPicker(none(4), new Random(5));
+    RarestFirstPicker picker = rarest(none(4), new Random(5));
     Bitfield all = Bitfield.full(4);
     picker.addAvailability(all);
     picker.addAvailability(all);
@@ -80,7 +85,7 @@ class BlockPickerTest {
 
   @Test
   void endgameRequestsTheLastBlocksFromAnotherPeer() {
-    BlockPicker picker = new BlockPicker(bits(3, 0, 1), new Random(9));
+    RarestFirstPicker picker = rarest(bits(3, 0, 1), new Random(9));
     Bitfield all = Bitfield.full(3);
     picker.addAvailability(all);
     picker.addAvailability(all);
@@ -92,13 +97,15 @@ class BlockPickerTest {
 
     // Peer B: nothing unrequested is left, so it duplicates the slow request ...
     assertEquals(List.of(2), picker.pick(all, 4, none(3)));
-    // ... but peer A is never asked twice for the same block.
+    // ... but peer A is never asked twice for the same block ...
     assertEquals(List.of(), picker.pick(all, 4, requestedFromA));
+    // ... and a third peer finds both copies already asked for.
+    assertEquals(List.of(), picker.pick(all, 4, none(3)));
   }
 
   @Test
   void releasedBlocksArePickedAgain() {
-    BlockPicker picker = new BlockPicker(none(2), new Random(11));
+    RarestFirstPicker picker = rarest(none(2), new Random(11));
     Bitfield all = Bitfield.full(2);
     picker.addAvailability(all);
 
@@ -110,7 +117,7 @@ class BlockPickerTest {
 
   @Test
   void receivingEveryBlockCompletesThePicker() {
-    BlockPicker picker = new BlockPicker(none(3), new Random(13));
+    RarestFirstPicker picker = rarest(none(3), new Random(13));
     Bitfield all = Bitfield.full(3);
     picker.addAvailability(all);
     assertTrue(picker.isInteresting(all));
@@ -129,7 +136,7 @@ class BlockPickerTest {
     Bitfield all = Bitfield.full(64);
     Set<Integer> firstPicks = new HashSet<>();
     for (int seed = 0; seed < 20; seed++) {
-      BlockPicker picker = new BlockPicker(none(64), new Random(seed));
+      RarestFirstPicker picker = rarest(none(64), new Random(seed));
       picker.addAvailability(all);
       firstPicks.add(picker.pick(all, 1, none(64)).get(0));
     }
@@ -138,7 +145,7 @@ class BlockPickerTest {
 
   @Test
   void aPeerThatLeavesNoLongerCountsTowardsAvailability() {
-    BlockPicker picker = new BlockPicker(none(2), new Random(17));
+    RarestFirstPicker picker = rarest(none(2), new Random(17));
     Bitfield one = bits(2, 0);
     picker.addAvailability(one);
     picker.addAvailability(Bitfield.full(2));
@@ -147,5 +154,57 @@ class BlockPickerTest {
     assertEquals(1, picker.availability(0));
     picker.addAvailability(1);
     assertEquals(2, picker.availability(1));
+  }
+
+  @Test
+  void theFirstBlocksArePickedAtRandomThenTheRarest() {
+    // Block 0 is rare, but the first few picks ignore rarity: there must be something to trade.
+    Bitfield common = Bitfield.full(64);
+    common.clear(0);
+    Set<Integer> firstPicks = new HashSet<>();
+    for (int seed = 0; seed < 30; seed++) {
+      RarestFirstPicker picker = new RarestFirstPicker(none(64), new Random(seed));
+      picker.addAvailability(common);
+      picker.addAvailability(common);
+      picker.addAvailability(Bitfield.full(64));
+      List<Integer> first = picker.pick(Bitfield.full(64), RarestFirstPicker.RANDOM_FIRST,
+          none(64));
+      firstPicks.addAll(first);
+      assertEquals(List.of(0), picker.pick(Bitfield.full(64), 1, none(64)),
+          "rarest-first once the random start is over");
+    }
+    assertTrue(firstPicks.size() > 30, "random starts: " + firstPicks);
+  }
+
+  @Test
+  void aLateBlockIsOfferedToAnotherPeerFirst() {
+    RarestFirstPicker picker = rarest(none(8), new Random(19));
+    Bitfield all = Bitfield.full(8);
+    picker.addAvailability(all);
+    picker.addAvailability(all);
+    Bitfield requestedFromSlow = none(8);
+    List<Integer> slow = picker.pick(all, 1, requestedFromSlow);
+    slow.forEach(requestedFromSlow::set);
+
+    picker.markLate(slow.get(0));
+    List<Integer> other = picker.pick(all, 2, none(8));
+    assertEquals(slow.get(0), other.get(0), "the late block comes first");
+    assertEquals(2, picker.requests(slow.get(0)));
+    assertEquals(List.of(), picker.pick(all, 8, none(8)).stream()
+        .filter(slow.get(0)::equals).toList(), "never more than two copies at once");
+    assertEquals(List.of(), picker.pick(all, 1, requestedFromSlow).stream()
+        .filter(slow.get(0)::equals).toList(), "the slow peer is not asked twice");
+
+    picker.received(slow.get(0));
+    assertFalse(picker.isLate(slow.get(0)));
+  }
+
+  @Test
+  void blocksThePeerIsNotAllowedToServeAreNotPicked() {
+    RarestFirstPicker picker = rarest(none(6), new Random(23));
+    Bitfield all = Bitfield.full(6);
+    picker.addAvailability(all);
+    List<Integer> even = picker.pick(all, 6, none(6), index -> index % 2 == 0);
+    assertEquals(Set.of(0, 2, 4), new HashSet<>(even));
   }
 }

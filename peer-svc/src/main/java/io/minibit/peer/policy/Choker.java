@@ -1,0 +1,170 @@
+package io.minibit.peer.policy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Decides which of the peers that want our blocks we serve (unchoke), every choke interval.
+ *
+ * <p>Tit-for-tat (the default, for swarms of strangers): the {@code slots} regular slots go to
+ * the peers that gave us the most lately, or, once we seed and take nothing, to the peers that
+ * take our data fastest; one more, optimistic, slot goes to a random other peer and moves on
+ * every optimistic interval, so newcomers get started and better partners get found. A peer
+ * that never uploads keeps only its optimistic turns.
+ *
+ * <p>Cooperative (for trusted clusters): no rate game; the slots (regular and optimistic alike)
+ * go round-robin to the peers that have waited longest.
+ *
+ * <p>Pure policy: the caller passes time and rates in. Not thread-safe; its owner guards it.
+ */
+public final class Choker {
+  /** Which rule assigns the slots. */
+  public enum Mode {
+    TIT_FOR_TAT,
+    COOPERATIVE;
+
+    /** "tit-for-tat" or "cooperative". */
+    public static Mode named(String name) {
+      return switch (name.toLowerCase(Locale.ROOT)) {
+        case "tit-for-tat", "titfortat", "tft" -> TIT_FOR_TAT;
+        case "cooperative" -> COOPERATIVE;
+        default -> throw new IllegalArgumentException(
+            "unknown choking policy '" + name + "': use tit-for-tat or cooperative");
+      };
+    }
+  }
+
+  /**
+   * A peer that wants our blocks.
+   *
+   * @param receivedRate bytes per second it sent us lately
+   * @param sentRate bytes per second we sent it lately
+   */
+  public record Candidate(String peer, double receivedRate, double sentRate) {}
+
+  private final Mode mode;
+  private final int slots;
+  private final Duration optimisticInterval;
+  private final Random random;
+  private final Map<String, Instant> lastUnchoked = new HashMap<>();
+  private String optimistic;
+  private Instant optimisticSince = Instant.MIN;
+  private Set<String> unchoked = Set.of();
+
+  /**
+   * @param slots regular upload slots; 0 serves nobody (not even optimistically)
+   */
+  public Choker(Mode mode, int slots, Duration optimisticInterval, Random random) {
+    if (slots < 0) {
+      throw new IllegalArgumentException("slots " + slots + " < 0");
+    }
+    this.mode = mode;
+    this.slots = slots;
+    this.optimisticInterval = optimisticInterval;
+    this.random = random;
+  }
+
+  /** The peers to serve from now on, out of {@code candidates}. */
+  public Set<String> decide(List<Candidate> candidates, boolean seeding, Instant now) {
+    Set<String> chosen = new HashSet<>();
+    if (slots > 0 && !candidates.isEmpty()) {
+      if (mode == Mode.TIT_FOR_TAT) {
+        titForTat(candidates, seeding, now, chosen);
+      } else {
+        roundRobin(candidates, chosen);
+      }
+    }
+    for (String peer : chosen) {
+      lastUnchoked.put(peer, now);
+    }
+    Set<String> present = new HashSet<>();
+    candidates.forEach(c -> present.add(c.peer()));
+    lastUnchoked.keySet().retainAll(present);
+    unchoked = Set.copyOf(chosen);
+    return unchoked;
+  }
+
+  private void titForTat(List<Candidate> candidates, boolean seeding, Instant now,
+      Set<String> chosen) {
+    List<Candidate> ranked = new ArrayList<>(candidates);
+    java.util.Collections.shuffle(ranked, random); // equal rates: a random order, not a fixed one
+    Comparator<Candidate> byRate = Comparator.comparingDouble(
+        c -> seeding ? c.sentRate() : c.receivedRate());
+    ranked.sort(byRate.reversed());
+    for (Candidate candidate : ranked) {
+      if (chosen.size() == slots) {
+        break;
+      }
+      chosen.add(candidate.peer());
+    }
+    List<String> others = new ArrayList<>();
+    for (Candidate candidate : candidates) {
+      if (!chosen.contains(candidate.peer())) {
+        others.add(candidate.peer());
+      }
+    }
+    boolean keep = optimistic != null && others.contains(optimistic)
+        && Duration.between(optimisticSince, now).compareTo(optimisticInterval) < 0;
+    if (!keep) {
+      optimistic = others.isEmpty() ? null : others.get(random.nextInt(others.size()));
+      optimisticSince = now;
+    }
+    if (optimistic != null) {
+      chosen.add(optimistic);
+    }
+  }
+
+  private void roundRobin(List<Candidate> candidates, Set<String> chosen) {
+    List<Candidate> waiting = new ArrayList<>(candidates);
+    java.util.Collections.shuffle(waiting, random);
+    waiting.sort(Comparator.comparing(c -> lastUnchoked.getOrDefault(c.peer(), Instant.MIN)));
+    for (Candidate candidate : waiting) {
+      if (chosen.size() == slots + 1) {
+        break;
+      }
+      chosen.add(candidate.peer());
+    }
+  }
+
+  /** The peers served since the last decision. */
+  public Set<String> unchoked() {
+    return unchoked;
+  }
+
+  /** The peer holding the optimistic slot, or null. */
+  public String optimistic() {
+    return mode == Mode.TIT_FOR_TAT ? optimistic : null;
+  }
+
+  /** All slots, regular and optimistic. */
+  public int capacity() {
+    return slots == 0 ? 0 : slots + 1;
+  }
+
+  /**
+   * Lets a newcomer in between decisions if a slot is free, so that a new peer does not wait a
+   * whole choke interval for its first block. Returns true if {@code peer} is (now) served.
+   */
+  public boolean admit(String peer, Instant now) {
+    if (unchoked.contains(peer)) {
+      return true;
+    }
+    if (unchoked.size() >= capacity()) {
+      return false;
+    }
+    Set<String> grown = new HashSet<>(unchoked);
+    grown.add(peer);
+    unchoked = Set.copyOf(grown);
+    lastUnchoked.put(peer, now);
+    return true;
+  }
+}

@@ -1,0 +1,248 @@
+package io.minibit.peer.policy;
+
+import io.minibit.core.Bitfield;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntPredicate;
+
+/**
+ * Decides which blocks to ask a peer for.
+ *
+ * <ol>
+ *   <li>Late blocks first: a block another peer was asked for and is slow to deliver may be asked
+ *       of this one too (never more than {@link #MAX_COPIES} requests at once).
+ *   <li>The first {@link #RANDOM_FIRST} blocks are picked at random, so that there is soon
+ *       something to trade; after that, the rarest missing blocks the peer has that nobody is
+ *       fetching yet, random among equally rare ones.
+ *   <li>Endgame: once every missing block is being fetched, a peer with nothing else to do may
+ *       fetch a block another peer is already fetching; the first copy to arrive wins.
+ * </ol>
+ *
+ * <p>Pure policy: no I/O, no threads. Not thread-safe; its owner guards it.
+ */
+public final class RarestFirstPicker {
+  /** How many blocks are picked at random before rarest-first takes over. */
+  public static final int RANDOM_FIRST = 4;
+  /** Most requests out at once for one block (late and endgame duplicates included). */
+  public static final int MAX_COPIES = 2;
+
+  private final int blockCount;
+  private final Bitfield have;
+  private final Bitfield late;
+  private final int[] availability;
+  private final int[] requests;
+  private final Random random;
+  private final int randomFirst;
+  private int missing;
+  private int everRequested;
+
+  public RarestFirstPicker(Bitfield have, Random random) {
+    this(have, random, RANDOM_FIRST);
+  }
+
+  /** A picker that picks its first {@code randomFirst} blocks at random. */
+  public RarestFirstPicker(Bitfield have, Random random, int randomFirst) {
+    this.randomFirst = randomFirst;
+    this.blockCount = have.size();
+    this.have = have.copy();
+    this.late = new Bitfield(blockCount);
+    this.availability = new int[blockCount];
+    this.requests = new int[blockCount];
+    this.random = random;
+    this.missing = blockCount - have.cardinality();
+    this.everRequested = have.cardinality();
+  }
+
+  /** A peer with these blocks joined. */
+  public void addAvailability(Bitfield peerHas) {
+    peerHas.setBits().forEach(i -> availability[i]++);
+  }
+
+  /** A peer with these blocks left. */
+  public void removeAvailability(Bitfield peerHas) {
+    peerHas.setBits().forEach(i -> availability[i] = Math.max(0, availability[i] - 1));
+  }
+
+  /** A peer announced one more block. */
+  public void addAvailability(int index) {
+    availability[index]++;
+  }
+
+  public int availability(int index) {
+    return availability[index];
+  }
+
+  /**
+   * Up to {@code max} blocks to request from a peer that has {@code peerHas}, is already asked
+   * for {@code alreadyRequested} (skipped), and may serve only the blocks {@code allowed}
+   * accepts. The blocks returned count as requested until {@link #received} or {@link #release}.
+   */
+  public List<Integer> pick(Bitfield peerHas, int max, Bitfield alreadyRequested,
+      IntPredicate allowed) {
+    List<Integer> picked = pickLate(peerHas, max, alreadyRequested, allowed);
+    if (picked.size() < max) {
+      boolean randomly = everRequested < randomFirst;
+      picked.addAll(pickRarest(peerHas, max - picked.size(), alreadyRequested, allowed, 0,
+          randomly));
+    }
+    if (picked.isEmpty()) {
+      picked = pickEndgame(peerHas, max, alreadyRequested, allowed);
+    }
+    for (int index : picked) {
+      if (requests[index]++ == 0) {
+        everRequested++;
+      }
+    }
+    return picked;
+  }
+
+  /** Like {@link #pick(Bitfield, int, Bitfield, IntPredicate)} with every block allowed. */
+  public List<Integer> pick(Bitfield peerHas, int max, Bitfield alreadyRequested) {
+    return pick(peerHas, max, alreadyRequested, index -> true);
+  }
+
+  private List<Integer> pickLate(Bitfield peerHas, int max, Bitfield skip, IntPredicate allowed) {
+    List<Integer> picked = new ArrayList<>();
+    for (int i : late.setBits().toArray()) {
+      if (picked.size() == max) {
+        break;
+      }
+      if (requests[i] < MAX_COPIES && !have.get(i) && peerHas.get(i) && !skip.get(i)
+          && allowed.test(i)) {
+        picked.add(i);
+      }
+    }
+    return picked;
+  }
+
+  /**
+   * The rarest candidates with exactly {@code requestCount} requests out: all candidates rarer
+   * than a threshold, then a uniform sample of those at the threshold. With {@code randomly},
+   * rarity is ignored: a uniform sample of all candidates.
+   */
+  private List<Integer> pickRarest(Bitfield peerHas, int max, Bitfield skip, IntPredicate allowed,
+      int requestCount, boolean randomly) {
+    if (max <= 0) {
+      return new ArrayList<>();
+    }
+    int maxRarity = 0;
+    if (!randomly) {
+      for (int a : availability) {
+        maxRarity = Math.max(maxRarity, a);
+      }
+    }
+    int[] candidatesByRarity = new int[maxRarity + 1];
+    for (int i = 0; i < blockCount; i++) {
+      if (isCandidate(i, peerHas, skip, allowed, requestCount)) {
+        candidatesByRarity[rarity(i, randomly)]++;
+      }
+    }
+    int threshold = 0;
+    int rarer = 0;
+    while (threshold <= maxRarity && rarer + candidatesByRarity[threshold] < max) {
+      rarer += candidatesByRarity[threshold++];
+    }
+    List<Integer> picked = new ArrayList<>(max);
+    List<Integer> sample = new ArrayList<>(max - rarer);
+    int seenAtThreshold = 0;
+    for (int i = 0; i < blockCount; i++) {
+      if (!isCandidate(i, peerHas, skip, allowed, requestCount)) {
+        continue;
+      }
+      int rarity = rarity(i, randomly);
+      if (rarity < threshold) {
+        picked.add(i);
+      } else if (rarity == threshold) {
+        seenAtThreshold++;
+        if (sample.size() < max - rarer) {
+          sample.add(i);
+        } else {
+          int slot = random.nextInt(seenAtThreshold);
+          if (slot < sample.size()) {
+            sample.set(slot, i);
+          }
+        }
+      }
+    }
+    picked.addAll(sample);
+    return picked;
+  }
+
+  private int rarity(int index, boolean randomly) {
+    return randomly ? 0 : availability[index];
+  }
+
+  private List<Integer> pickEndgame(Bitfield peerHas, int max, Bitfield skip,
+      IntPredicate allowed) {
+    int fewest = Integer.MAX_VALUE;
+    for (int i = have.nextClearBit(0); i < blockCount; i = have.nextClearBit(i + 1)) {
+      if (peerHas.get(i) && !skip.get(i) && allowed.test(i)) {
+        fewest = Math.min(fewest, requests[i]);
+      }
+    }
+    if (fewest >= MAX_COPIES) {
+      return List.of();
+    }
+    return pickRarest(peerHas, max, skip, allowed, fewest, false);
+  }
+
+  private boolean isCandidate(int i, Bitfield peerHas, Bitfield skip, IntPredicate allowed,
+      int requestCount) {
+    return requests[i] == requestCount && !have.get(i) && peerHas.get(i) && !skip.get(i)
+        && allowed.test(i);
+  }
+
+  /** The block's holder is slow: let another peer be asked for it as well. */
+  public void markLate(int index) {
+    if (!have.get(index)) {
+      late.set(index);
+    }
+  }
+
+  public boolean isLate(int index) {
+    return late.get(index);
+  }
+
+  /** A block arrived and was verified: it is no longer missing. */
+  public void received(int index) {
+    if (!have.get(index)) {
+      have.set(index);
+      missing--;
+    }
+    late.clear(index);
+    requests[index] = Math.max(0, requests[index] - 1);
+  }
+
+  /** A request for a block ended without the block (failure, cancellation, corrupt data). */
+  public void release(int index) {
+    requests[index] = Math.max(0, requests[index] - 1);
+  }
+
+  /** Requests out for block {@code index}. */
+  public int requests(int index) {
+    return requests[index];
+  }
+
+  public boolean has(int index) {
+    return have.get(index);
+  }
+
+  public int missing() {
+    return missing;
+  }
+
+  public boolean isComplete() {
+    return missing == 0;
+  }
+
+  /** True if {@code peerHas} holds a block still missing here. */
+  public boolean isInteresting(Bitfield peerHas) {
+    for (int i = have.nextClearBit(0); i < blockCount; i = have.nextClearBit(i + 1)) {
+      if (peerHas.get(i)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
