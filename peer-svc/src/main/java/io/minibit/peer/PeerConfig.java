@@ -1,6 +1,8 @@
 package io.minibit.peer;
 
 import io.minibit.core.Validation;
+import io.minibit.peer.policy.Allocation;
+import io.minibit.peer.policy.Choker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -15,9 +17,12 @@ import java.util.Objects;
  * @param dataDir the only directory the daemon reads shared files from and writes downloads to
  * @param advertiseHost address other peers should dial, or empty to let the tracker use the
  *     address it sees
+ * @param advertisePort port other peers should dial (a port mapped to ours, say), or 0 for our
+ *     own
  * @param uploadLimitBytesPerSecond cap on the bytes served to other peers, 0 for none
  * @param noPeersTimeout default for how long a download may find no peer before its caller is
  *     told
+ * @param swarm how this peer shares its uploads and spreads its requests
  */
 public record PeerConfig(
     String tracker,
@@ -26,8 +31,52 @@ public record PeerConfig(
     int controlPort,
     Path dataDir,
     String advertiseHost,
+    int advertisePort,
     long uploadLimitBytesPerSecond,
-    Duration noPeersTimeout) {
+    Duration noPeersTimeout,
+    Swarm swarm) {
+
+  /**
+   * The swarm policies.
+   *
+   * @param choking who gets upload slots: tit-for-tat (strangers) or cooperative (trusted)
+   * @param uploadSlots regular upload slots per torrent (plus one optimistic); 0 uploads nothing
+   * @param chokeInterval how often the slots are recomputed
+   * @param optimisticInterval how long the optimistic slot stays with one peer
+   * @param allocation how requests are spread over peers: "latency" or "even"
+   */
+  public record Swarm(Choker.Mode choking, int uploadSlots, Duration chokeInterval,
+      Duration optimisticInterval, String allocation) {
+    public static final int DEFAULT_UPLOAD_SLOTS = 4;
+
+    public Swarm {
+      if (uploadSlots < 0) {
+        throw new IllegalArgumentException("--upload-slots must not be negative");
+      }
+      if (chokeInterval.toMillis() < 100 || optimisticInterval.toMillis() < 100) {
+        throw new IllegalArgumentException("choke intervals must be at least 100 ms");
+      }
+      Allocation.named(allocation); // refuses an unknown name
+    }
+
+    public static Swarm defaults() {
+      return new Swarm(Choker.Mode.TIT_FOR_TAT, DEFAULT_UPLOAD_SLOTS, Duration.ofSeconds(10),
+          Duration.ofSeconds(10), "latency");
+    }
+
+    public Swarm withChoking(Choker.Mode mode, int slots) {
+      return new Swarm(mode, slots, chokeInterval, optimisticInterval, allocation);
+    }
+
+    public Swarm withIntervals(Duration choke, Duration optimistic) {
+      return new Swarm(choking, uploadSlots, choke, optimistic, allocation);
+    }
+
+    public Swarm withAllocation(String name) {
+      return new Swarm(choking, uploadSlots, chokeInterval, optimisticInterval, name);
+    }
+  }
+
 
   public static final int DEFAULT_PORT = 6881;
   public static final int DEFAULT_CONTROL_PORT = 6880;
@@ -48,6 +97,9 @@ public record PeerConfig(
     if (!advertiseHost.isEmpty()) {
       Validation.requireHost("--advertise", advertiseHost);
     }
+    if (advertisePort < 0 || advertisePort > 65535) {
+      throw new IllegalArgumentException("the advertised port " + advertisePort + " is not a port");
+    }
     if (uploadLimitBytesPerSecond < 0) {
       throw new IllegalArgumentException("--upload-limit must not be negative");
     }
@@ -59,21 +111,32 @@ public record PeerConfig(
   /** Defaults for a peer of {@code tracker} keeping its files in {@code dataDir}. */
   public static PeerConfig defaults(String tracker, Path dataDir) {
     return new PeerConfig(tracker, DEFAULT_PORT, "127.0.0.1", DEFAULT_CONTROL_PORT, dataDir, "",
-        0, Duration.ofSeconds(30));
+        0, 0, Duration.ofSeconds(30), Swarm.defaults());
   }
 
   public PeerConfig withPorts(int port, int controlPort) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        uploadLimitBytesPerSecond, noPeersTimeout);
+        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm);
   }
 
   public PeerConfig withAdvertiseHost(String host) {
-    return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, host,
-        uploadLimitBytesPerSecond, noPeersTimeout);
+    return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, host, advertisePort,
+        uploadLimitBytesPerSecond, noPeersTimeout, swarm);
+  }
+
+  /** Other peers dial {@code host:port} to reach this one (a proxy, a mapped port). */
+  public PeerConfig withAdvertised(String host, int port) {
+    return new PeerConfig(tracker, this.port, controlHost, controlPort, dataDir, host, port,
+        uploadLimitBytesPerSecond, noPeersTimeout, swarm);
+  }
+
+  public PeerConfig withSwarm(Swarm newSwarm) {
+    return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
+        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, newSwarm);
   }
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        bytesPerSecond, noPeersTimeout);
+        advertisePort, bytesPerSecond, noPeersTimeout, swarm);
   }
 }

@@ -11,10 +11,13 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.SafePaths;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
+import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.store.BlockStore;
 import io.minibit.peer.download.Download;
 import io.minibit.peer.download.PeerChannels;
+import io.minibit.peer.policy.Allocation;
+import io.minibit.peer.policy.Choker;
 import io.minibit.peer.server.PeerControlGrpcService;
 import io.minibit.peer.server.PeerGrpcService;
 import io.minibit.peer.server.UploadLimiter;
@@ -71,6 +74,7 @@ public final class PeerDaemon implements AutoCloseable {
   private final GrpcServer peerServer;
   private final GrpcServer controlServer;
   private final Announcer announcer;
+  private final Allocation allocation;
 
   private PeerDaemon(PeerConfig config, ServerBuilder<?> peerServerBuilder,
       ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
@@ -85,9 +89,11 @@ public final class PeerDaemon implements AutoCloseable {
     this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
     this.hashExecutor = Executors.newFixedThreadPool(2, daemonThreads("peer-hasher"));
     UploadLimiter limiter = UploadLimiter.of(config.uploadLimitBytesPerSecond());
-    this.peerServer = GrpcServer.start(peerServerBuilder, "peer service", List.of(),
-        new PeerGrpcService(peerId, this::session, limiter));
-    int announcedPort = config.port() != 0 ? config.port() : peerServer.port();
+    this.allocation = Allocation.named(config.swarm().allocation());
+    this.peerServer = GrpcServer.start(peerServerBuilder, "peer service",
+        List.of(new CallerAddress()), new PeerGrpcService(peerId, this::session, limiter));
+    int announcedPort = config.advertisePort() != 0 ? config.advertisePort()
+        : config.port() != 0 ? config.port() : peerServer.port();
     this.announcer = new Announcer(tracker, peerId, config.advertiseHost(), announcedPort, random);
     try {
       this.controlServer = GrpcServer.start(controlServerBuilder, "control service", List.of(),
@@ -111,6 +117,8 @@ public final class PeerDaemon implements AutoCloseable {
     PeerDaemon daemon = new PeerDaemon(config, peerServerBuilder, controlServerBuilder,
         trackerChannel, peerChannels, clock);
     daemon.restore();
+    long every = config.swarm().chokeInterval().toMillis();
+    daemon.scheduler.scheduleAtFixedRate(daemon::rechoke, every, every, TimeUnit.MILLISECONDS);
     return daemon;
   }
 
@@ -242,8 +250,22 @@ public final class PeerDaemon implements AutoCloseable {
     log.info(() -> "removed " + session + (deleteData ? " and its data" : ""));
   }
 
+  /** Every choke interval: each torrent's upload slots are given out again. */
+  private void rechoke() {
+    for (TorrentSession session : sessions.values()) {
+      try {
+        session.uploadSlots().rechoke();
+      } catch (RuntimeException e) {
+        log.log(java.util.logging.Level.WARNING, "rechoking " + session + " failed", e);
+      }
+    }
+  }
+
   private TorrentSession newSession(Torrent torrent, BlockStore store) {
-    TorrentSession session = new TorrentSession(torrent, store, clock, hashExecutor);
+    PeerConfig.Swarm swarm = config.swarm();
+    Choker choker = new Choker(swarm.choking(), swarm.uploadSlots(), swarm.optimisticInterval(),
+        random);
+    TorrentSession session = new TorrentSession(torrent, store, clock, hashExecutor, choker);
     sessions.put(torrent.infoHash(), session);
     return session;
   }
@@ -251,7 +273,8 @@ public final class PeerDaemon implements AutoCloseable {
   private TorrentSession startDownload(Torrent torrent, BlockStore store) throws IOException {
     TorrentSession session = newSession(torrent, store);
     records.save(torrent, store.finalPath().getParent());
-    Download download = new Download(session, peerId, peerChannels, scheduler, clock, random);
+    Download download = new Download(session, peerId, peerChannels, scheduler, clock, random,
+        allocation);
     downloads.put(torrent.infoHash(), download);
     session.completion().whenComplete((path, failure) -> {
       downloads.remove(torrent.infoHash());

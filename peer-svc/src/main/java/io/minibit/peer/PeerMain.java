@@ -2,12 +2,14 @@ package io.minibit.peer;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import com.google.common.net.HostAndPort;
 import io.minibit.core.Logging;
 import io.minibit.core.MinibitException;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.grpc.Channels;
 import io.minibit.peer.download.PeerChannels;
+import io.minibit.peer.policy.Choker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -65,9 +67,10 @@ public final class PeerMain implements Callable<Integer> {
           + "(env MINIBIT_DATA_DIR; default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--advertise", paramLabel = "HOST", defaultValue = "${env:MINIBIT_ADVERTISE:-}",
-      description = "Address other peers should dial (env MINIBIT_ADVERTISE; default: the "
-          + "address the tracker sees).")
+  @Option(names = "--advertise", paramLabel = "HOST[:PORT]",
+      defaultValue = "${env:MINIBIT_ADVERTISE:-}",
+      description = "Address (and port, if another one maps to --port) other peers should dial "
+          + "(env MINIBIT_ADVERTISE; default: the address the tracker sees, and --port).")
   String advertise;
 
   @Option(names = "--upload-limit", paramLabel = "KIB_PER_S",
@@ -81,6 +84,38 @@ public final class PeerMain implements Callable<Integer> {
       description = "How long `minibit get` waits when no peer has what it needs "
           + "(env MINIBIT_NO_PEERS_TIMEOUT; default: ${DEFAULT-VALUE}).")
   long noPeersTimeoutSeconds;
+
+  @Option(names = "--choking", paramLabel = "POLICY",
+      defaultValue = "${env:MINIBIT_CHOKING:-tit-for-tat}",
+      description = "Who gets upload slots: tit-for-tat (who gives most; for strangers) or "
+          + "cooperative (everyone in turn; for trusted clusters) "
+          + "(env MINIBIT_CHOKING; default: ${DEFAULT-VALUE}).")
+  String choking;
+
+  @Option(names = "--upload-slots", paramLabel = "N",
+      defaultValue = "${env:MINIBIT_UPLOAD_SLOTS:-4}",
+      description = "Peers served at once per torrent, plus one optimistic slot; 0 uploads "
+          + "nothing (env MINIBIT_UPLOAD_SLOTS; default: ${DEFAULT-VALUE}).")
+  int uploadSlots;
+
+  @Option(names = "--choke-interval", paramLabel = "SECONDS",
+      defaultValue = "${env:MINIBIT_CHOKE_INTERVAL:-10}",
+      description = "How often the upload slots are given out again "
+          + "(env MINIBIT_CHOKE_INTERVAL; default: ${DEFAULT-VALUE}).")
+  double chokeIntervalSeconds;
+
+  @Option(names = "--optimistic-interval", paramLabel = "SECONDS",
+      defaultValue = "${env:MINIBIT_OPTIMISTIC_INTERVAL:-10}",
+      description = "How long the optimistic slot stays with one peer "
+          + "(env MINIBIT_OPTIMISTIC_INTERVAL; default: ${DEFAULT-VALUE}).")
+  double optimisticIntervalSeconds;
+
+  @Option(names = "--allocation", paramLabel = "POLICY",
+      defaultValue = "${env:MINIBIT_ALLOCATION:-latency}",
+      description = "How downloads spread requests over peers: latency (near and fast peers "
+          + "get more) or even (the same for all) "
+          + "(env MINIBIT_ALLOCATION; default: ${DEFAULT-VALUE}).")
+  String allocation;
 
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
@@ -113,8 +148,13 @@ public final class PeerMain implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PeerConfig config;
     try {
-      config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertise,
-          uploadLimitKib * 1024, Duration.ofSeconds(noPeersTimeoutSeconds));
+      HostAndPort advertised = advertise.isBlank() ? HostAndPort.fromHost("")
+          : HostAndPort.fromString(advertise);
+      PeerConfig.Swarm swarm = new PeerConfig.Swarm(Choker.Mode.named(choking), uploadSlots,
+          seconds(chokeIntervalSeconds), seconds(optimisticIntervalSeconds), allocation);
+      config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir,
+          advertised.getHost(), advertised.getPortOrDefault(0), uploadLimitKib * 1024,
+          Duration.ofSeconds(noPeersTimeoutSeconds), swarm);
     } catch (IllegalArgumentException | MinibitException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -148,6 +188,10 @@ public final class PeerMain implements Callable<Integer> {
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static Duration seconds(double value) {
+    return Duration.ofMillis(Math.round(value * 1000));
   }
 
   /** The version in the jar's manifest. */

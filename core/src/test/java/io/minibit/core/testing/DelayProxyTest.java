@@ -2,6 +2,7 @@ package io.minibit.core.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -144,7 +145,7 @@ class DelayProxyTest {
     Socket accepted = cleanup.register(accept(server));
     client.getOutputStream().write(9);
     assertEquals(9, accepted.getInputStream().read());
-    assertTrue(!proxyThreads(proxy.port()).isEmpty(), "the live connection has threads");
+    assertFalse(proxyThreads(proxy.port()).isEmpty(), "the live connection has threads");
 
     proxy.close();
 

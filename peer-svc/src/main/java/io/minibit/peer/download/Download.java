@@ -16,10 +16,14 @@ import io.minibit.api.v1.SubscribeRequest;
 import io.minibit.api.v1.TransferPeer;
 import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
+import io.minibit.peer.policy.Allocation;
+import io.minibit.peer.policy.Allocation.PeerSample;
 import io.minibit.peer.policy.RarestFirstPicker;
+import io.minibit.peer.session.RateMeter;
 import io.minibit.peer.session.TorrentSession;
 import java.io.IOException;
 import java.time.Clock;
@@ -34,18 +38,26 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import java.util.logging.Logger;
 
 /**
  * Fetches the missing blocks of one torrent from every peer that has them, at once.
  *
- * <p>For each peer it measures nothing yet and trusts everyone equally: it pings the peer,
- * subscribes to its bitfield, then keeps up to {@link #MAX_CALLS_PER_PEER} GetBlocks streams of
- * {@link #BLOCKS_PER_CALL} blocks in flight, picked rarest-first by the {@link RarestFirstPicker}. Each
- * block is verified before it is written; one that fails costs its sender a strike, and three
- * strikes ban it. A peer that fails or stalls past its deadline gives its blocks back to the
- * others and is retried after an exponential backoff.
+ * <p>Each peer is pinged (its RTT is the median of a few pings, renewed as the download runs),
+ * then subscribed to: its bitfield, HAVE events, CHOKE and UNCHOKE. The {@link Allocation} says
+ * how many blocks each peer may have in flight (by default, far peers fewer, then whoever proves
+ * faster more) and the {@link RarestFirstPicker} which ones; they go out as pipelined GetBlocks
+ * streams of up to {@link #BLOCKS_PER_CALL} blocks, each with a deadline that follows the
+ * peer's measured speed. A call that runs late has its blocks offered to other peers too (the
+ * first copy wins and the other request is cancelled); one past its deadline fails its peer.
+ *
+ * <p>Every block is verified before it is written; one that fails costs its sender a strike
+ * (three ban it for this torrent), a block that was not asked for bans at once. A peer that
+ * fails gives its blocks back to the others and is retried with exponential backoff and
+ * jitter; a peer that chokes us is left alone until it unchokes us.
  *
  * <p>Thread-safe: the scheduling state is guarded by this object's lock, while verifying and
  * writing blocks happen outside it, on gRPC's callback threads.
@@ -53,12 +65,18 @@ import java.util.logging.Logger;
 public final class Download implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Download.class.getName());
 
-  static final int MAX_CALLS_PER_PEER = 4;
   static final int BLOCKS_PER_CALL = 4;
+  private static final int PINGS_AT_CONNECT = 3;
   private static final Duration PING_DEADLINE = Duration.ofSeconds(5);
-  /** A call must deliver its blocks at this rate at least, or it is given up as stalled. */
-  private static final long SLOWEST_ACCEPTED_BYTES_PER_SECOND = 256 * 1024;
-  private static final Duration CALL_DEADLINE_BASE = Duration.ofSeconds(10);
+  private static final Duration PING_EVERY = Duration.ofSeconds(10);
+  private static final Duration TICK = Duration.ofMillis(250);
+  /** Below this rate a peer's speed is not trusted for deadlines yet. */
+  private static final double MIN_TRUSTED_RATE = 64 * 1024;
+  private static final Duration UNMEASURED_DEADLINE = Duration.ofSeconds(30);
+  private static final Duration MIN_DEADLINE = Duration.ofSeconds(10);
+  private static final Duration MAX_DEADLINE = Duration.ofSeconds(120);
+  private static final Duration UNMEASURED_LATE_AFTER = Duration.ofSeconds(5);
+  private static final Duration MIN_LATE_AFTER = Duration.ofSeconds(2);
 
   private final TorrentSession session;
   private final Torrent torrent;
@@ -68,14 +86,17 @@ public final class Download implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Random random;
+  private final Allocation allocation;
   private final RarestFirstPicker picker;
   private final Map<String, RemotePeer> peers = new LinkedHashMap<>();
   private boolean closed;
   private boolean completing;
   private Instant lastUseful;
+  private int blocksReceived;
+  private ScheduledFuture<?> ticker;
 
   public Download(TorrentSession session, String localPeerId, PeerChannels channels,
-      ScheduledExecutorService scheduler, Clock clock, Random random) {
+      ScheduledExecutorService scheduler, Clock clock, Random random, Allocation allocation) {
     this.session = session;
     this.torrent = session.torrent();
     this.store = session.store();
@@ -84,16 +105,20 @@ public final class Download implements AutoCloseable {
     this.scheduler = scheduler;
     this.clock = clock;
     this.random = random;
+    this.allocation = allocation;
     this.picker = new RarestFirstPicker(store.bitfield(), random);
     this.lastUseful = clock.instant();
-    session.setPeerStats(this::peerStats);
+    session.attachDownload(this::peerStats, this::receivedRate);
   }
 
   /** Finishes at once if every block was already on disk; otherwise waits for peers. */
   public synchronized void start() {
     if (picker.isComplete()) {
       completeLater();
+      return;
     }
+    ticker = scheduler.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** Starts fetching from the given peers (new ones join; known ones are left as they are). */
@@ -103,19 +128,14 @@ public final class Download implements AutoCloseable {
       if (closed) {
         return;
       }
-      if (picker.isComplete()) {
-        completeLater();
-        return;
-      }
       for (PeerEndpoint endpoint : endpoints) {
         if (endpoint.getPeerId().equals(localPeerId)) {
           continue;
         }
         String address = Endpoints.address(endpoint.getHost(), endpoint.getPort());
-        RemotePeer peer = peers.get(address);
-        if (peer == null) {
-          peer = new RemotePeer(address, endpoint.getPeerId(), torrent.blockCount(),
-              Backoff.standard(random));
+        if (!peers.containsKey(address)) {
+          RemotePeer peer = new RemotePeer(address, endpoint.getPeerId(), torrent.blockCount(),
+              Backoff.standard(random), new RateMeter(clock));
           peers.put(address, peer);
           added.add(peer);
         }
@@ -124,13 +144,13 @@ public final class Download implements AutoCloseable {
     added.forEach(this::connect);
   }
 
-  /** How long no connected peer has had a block this download still needs. */
+  /** How long no connected peer has been serving a block this download still needs. */
   public synchronized Duration stalledFor() {
     if (closed || picker.isComplete()) {
       return Duration.ZERO;
     }
     for (RemotePeer peer : peers.values()) {
-      if (peer.isActive() && (peer.callsInFlight > 0 || picker.isInteresting(peer.has))) {
+      if (peer.isServing() && (peer.inFlight > 0 || picker.isInteresting(peer.has))) {
         lastUseful = clock.instant();
         return Duration.ZERO;
       }
@@ -138,26 +158,49 @@ public final class Download implements AutoCloseable {
     return Duration.between(lastUseful, clock.instant());
   }
 
-  /** Why the download is not progressing, for the status display; empty if it is. */
+  /** Why the download is not going at full speed, for people; empty if nothing is wrong. */
   public synchronized String stallReason() {
-    if (stalledFor().isZero()) {
+    if (closed || picker.isComplete()) {
       return "";
     }
     if (peers.isEmpty()) {
       return "no peers in the swarm yet";
     }
-    long connected = peers.values().stream().filter(RemotePeer::isActive).count();
-    if (connected == 0) {
+    List<RemotePeer> active = peers.values().stream().filter(RemotePeer::isActive).toList();
+    if (active.isEmpty()) {
       return "no peer reachable (" + peers.size() + " known)";
     }
-    return "no connected peer has the " + picker.missing() + " missing blocks";
+    if (active.stream().allMatch(p -> p.chokesUs)) {
+      return "every connected peer chokes us (" + active.size() + "); waiting for an unchoke";
+    }
+    if (active.stream().noneMatch(p -> p.has != null && picker.isInteresting(p.has))) {
+      return "no connected peer has the " + picker.missing() + " missing blocks";
+    }
+    for (RemotePeer peer : active) {
+      long late = peer.calls.stream().filter(c -> c.late).mapToLong(c -> c.outstanding.size())
+          .sum();
+      if (late > 0) {
+        return "waiting on slow peer " + peer + " (" + late + " blocks late)";
+      }
+    }
+    return "";
   }
 
   public synchronized List<TransferPeer> peerStats() {
     return peers.values().stream()
         .filter(p -> p.state != RemotePeer.State.SELF)
-        .map(RemotePeer::stats)
+        .map(p -> p.stats(blocksReceived).build())
         .toList();
+  }
+
+  /** Bytes per second received lately from the peer with id {@code peerId} (for choking). */
+  public synchronized double receivedRate(String peerId) {
+    for (RemotePeer peer : peers.values()) {
+      if (peer.peerId.equals(peerId)) {
+        return peer.rate.bytesPerSecond();
+      }
+    }
+    return 0;
   }
 
   // --- connecting --------------------------------------------------------------------------
@@ -171,18 +214,41 @@ public final class Download implements AutoCloseable {
       peer.state = RemotePeer.State.CONNECTING;
       generation = ++peer.generation;
     }
+    ping(peer, generation, PINGS_AT_CONNECT);
+  }
+
+  /**
+   * Pings {@code peer} {@code count} times in a row for its RTT; after the first answer of a
+   * (re)connection it subscribes.
+   */
+  private void ping(RemotePeer peer, int generation, int count) {
     PeerGrpc.PeerStub stub = PeerGrpc.newStub(channels.get(peer.address));
+    long sent = System.nanoTime();
     detached(() -> stub.withDeadlineAfter(PING_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
         .ping(PingRequest.getDefaultInstance(), new StreamObserver<>() {
           @Override
           public void onNext(PingResponse response) {
-            if (response.getPeerId().equals(localPeerId)) {
-              synchronized (Download.this) {
-                peer.state = RemotePeer.State.SELF;
+            Duration rtt = Duration.ofNanos(System.nanoTime() - sent);
+            boolean subscribeNow;
+            synchronized (Download.this) {
+              if (peer.generation != generation) {
+                return;
               }
-              return;
+              if (response.getPeerId().equals(localPeerId)) {
+                peer.state = RemotePeer.State.SELF;
+                return;
+              }
+              peer.rtt.add(rtt);
+              peer.lastPing = clock.instant();
+              subscribeNow = peer.state == RemotePeer.State.CONNECTING && peer.subscription == null
+                  && count == PINGS_AT_CONNECT;
             }
-            subscribe(peer, generation, stub);
+            if (subscribeNow) {
+              subscribe(peer, generation, stub);
+            }
+            if (count > 1) {
+              ping(peer, generation, count - 1);
+            }
           }
 
           @Override
@@ -223,6 +289,8 @@ public final class Download implements AutoCloseable {
         switch (event.getEventCase()) {
           case BITFIELD -> onBitfield(peer, generation, event.getBitfield());
           case HAVE -> onHave(peer, generation, event.getHave().getIndex());
+          case CHOKE -> onChoke(peer, generation, true);
+          case UNCHOKE -> onChoke(peer, generation, false);
           default -> { } // newer event kinds are ignored
         }
       }
@@ -248,7 +316,7 @@ public final class Download implements AutoCloseable {
       }
       has = Bitfield.fromBytes(torrent.blockCount(), wire.getBits().toByteArray());
     } catch (MinibitException e) {
-      fail(peer, generation, "sent a bad bitfield: " + e.getMessage());
+      banForViolation(peer, generation, "sent a bad bitfield: " + e.getMessage());
       return;
     }
     synchronized (this) {
@@ -272,7 +340,7 @@ public final class Download implements AutoCloseable {
         return;
       }
       if (index < 0 || index >= torrent.blockCount()) {
-        failLocked(peer, "announced block " + index + " out of range");
+        ban(peer, "announced block " + index + ", which is out of range");
         return;
       }
       if (peer.has.get(index)) {
@@ -284,22 +352,53 @@ public final class Download implements AutoCloseable {
     fill(peer);
   }
 
+  private void onChoke(RemotePeer peer, int generation, boolean choked) {
+    synchronized (this) {
+      if (peer.generation != generation || closed) {
+        return;
+      }
+      peer.chokesUs = choked;
+    }
+    if (!choked) {
+      fill(peer);
+    }
+  }
+
   // --- fetching ----------------------------------------------------------------------------
 
-  /** Starts as many GetBlocks calls on {@code peer} as its pipeline has room for. */
+  /** Starts as many GetBlocks calls on {@code peer} as its share of the pipeline allows. */
   private void fill(RemotePeer peer) {
     List<List<Integer>> batches = new ArrayList<>();
     int generation;
     synchronized (this) {
       generation = peer.generation;
-      while (!closed && peer.isActive() && peer.callsInFlight < MAX_CALLS_PER_PEER) {
-        List<Integer> blocks = picker.pick(peer.has, BLOCKS_PER_CALL, peer.requested);
+      if (closed || !peer.isServing()) {
+        return;
+      }
+      List<PeerSample> samples = samples();
+      int budget = allocation.budgets(samples, torrent.blockSize()).getOrDefault(peer.address, 1);
+      IntPredicate allowed = allocation.allowedBlocks(peer.address, samples);
+      while (peer.inFlight < budget) {
+        int room = Math.min(BLOCKS_PER_CALL, budget - peer.inFlight);
+        List<Integer> blocks = picker.pick(peer.has, room, peer.requested, allowed);
         if (blocks.isEmpty()) {
           break;
         }
-        blocks.forEach(peer.requested::set);
-        peer.callsInFlight++;
-        batches.add(blocks);
+        // A second copy of a block goes in a call of its own, so it can be cancelled alone
+        // when the first copy arrives.
+        List<Integer> firstCopies = new ArrayList<>();
+        for (int index : blocks) {
+          peer.requested.set(index);
+          peer.inFlight++;
+          if (picker.requests(index) > 1) {
+            batches.add(List.of(index));
+          } else {
+            firstCopies.add(index);
+          }
+        }
+        if (!firstCopies.isEmpty()) {
+          batches.add(firstCopies);
+        }
       }
     }
     for (List<Integer> blocks : batches) {
@@ -307,138 +406,248 @@ public final class Download implements AutoCloseable {
     }
   }
 
-  private void fillAll() {
-    List<RemotePeer> active;
-    synchronized (this) {
-      active = peers.values().stream().filter(RemotePeer::isActive).toList();
+  /** What the allocation needs to know of the peers serving us. */
+  private List<PeerSample> samples() {
+    List<PeerSample> samples = new ArrayList<>();
+    for (RemotePeer peer : peers.values()) {
+      if (peer.isServing()) {
+        samples.add(new PeerSample(peer.address, peer.rtt.millis(), peer.rate.bytesPerSecond(),
+            peer.bytesReceived));
+      }
     }
-    active.forEach(this::fill);
+    return samples;
+  }
+
+  private void fillAll() {
+    List<RemotePeer> serving;
+    synchronized (this) {
+      serving = peers.values().stream().filter(RemotePeer::isServing).toList();
+    }
+    serving.forEach(this::fill);
   }
 
   private void fetch(RemotePeer peer, int generation, List<Integer> blocks) {
     long bytes = blocks.stream().mapToLong(torrent::blockLength).sum();
-    long deadlineMs = CALL_DEADLINE_BASE.toMillis() + 1000 * bytes / SLOWEST_ACCEPTED_BYTES_PER_SECOND;
+    RemotePeer.Call call = new RemotePeer.Call(new HashSet<>(blocks), bytes, clock.instant());
+    Set<Integer> asked = Set.copyOf(blocks);
+    Duration deadline;
+    synchronized (this) {
+      if (peer.generation != generation) {
+        return; // reset meanwhile: its requests were released then
+      }
+      peer.calls.add(call);
+      deadline = deadline(peer);
+    }
     GetBlocksRequest request = GetBlocksRequest.newBuilder()
         .setInfohash(torrent.infoHash().hex())
         .setPeerId(localPeerId)
         .addAllIndices(blocks)
         .build();
-    Set<Integer> outstanding = new HashSet<>(blocks);
     PeerGrpc.PeerStub stub = PeerGrpc.newStub(channels.get(peer.address))
-        .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     detached(() -> stub.getBlocks(request, new ClientResponseObserver<GetBlocksRequest, Block>() {
-      private ClientCallStreamObserver<GetBlocksRequest> call;
-
       @Override
       public void beforeStart(ClientCallStreamObserver<GetBlocksRequest> requestStream) {
-        call = requestStream;
         synchronized (Download.this) {
-          if (peer.generation == generation) {
-            peer.calls.add(requestStream);
-          }
+          call.stream = requestStream;
         }
       }
 
       @Override
       public void onNext(Block block) {
-        int index = block.getIndex();
-        boolean expected;
-        synchronized (Download.this) {
-          expected = outstanding.remove(index);
-        }
-        if (!expected) {
-          call.cancel("sent a block that was not asked for", null);
-          banForViolation(peer, generation, "sent block " + index + ", which was not asked for");
+        if (!asked.contains(block.getIndex())) {
+          banForViolation(peer, generation, "sent block " + block.getIndex()
+              + ", which was not asked for");
           return;
         }
-        onBlock(peer, generation, index, block.getData().toByteArray());
+        onBlock(peer, generation, call, block.getIndex(), block.getData().toByteArray());
       }
 
       @Override
       public void onError(Throwable t) {
-        endCall(peer, generation, call, outstanding, describe(t));
+        endCall(peer, generation, call, Status.fromThrowable(t));
       }
 
       @Override
       public void onCompleted() {
-        endCall(peer, generation, call, outstanding, null);
+        endCall(peer, generation, call, Status.OK);
       }
     }));
   }
 
-  private void onBlock(RemotePeer peer, int generation, int index, byte[] data) {
+  /**
+   * How long a call may take before its peer counts as failed: four times what the blocks in
+   * flight to that peer should take at its measured rate, plus some round trips; 30 s until the
+   * peer's rate is known.
+   */
+  private Duration deadline(RemotePeer peer) {
+    double rate = peer.rate.bytesPerSecond();
+    if (rate < MIN_TRUSTED_RATE) {
+      return UNMEASURED_DEADLINE;
+    }
+    long inFlightBytes = (long) peer.inFlight * torrent.blockSize();
+    long millis = (long) (4000.0 * inFlightBytes / rate + 4 * peer.rtt.millis());
+    return clamp(Duration.ofMillis(millis), MIN_DEADLINE, MAX_DEADLINE);
+  }
+
+  /** How long a call may take before its blocks are offered to other peers as well. */
+  private Duration lateAfter(RemotePeer peer) {
+    double rate = peer.rate.bytesPerSecond();
+    if (rate < MIN_TRUSTED_RATE) {
+      return UNMEASURED_LATE_AFTER;
+    }
+    long inFlightBytes = (long) peer.inFlight * torrent.blockSize();
+    long millis = (long) (2000.0 * inFlightBytes / rate + 4 * peer.rtt.millis());
+    return clamp(Duration.ofMillis(millis), MIN_LATE_AFTER, MAX_DEADLINE);
+  }
+
+  private static Duration clamp(Duration value, Duration min, Duration max) {
+    return value.compareTo(min) < 0 ? min : value.compareTo(max) > 0 ? max : value;
+  }
+
+  private void onBlock(RemotePeer peer, int generation, RemotePeer.Call call, int index,
+      byte[] data) {
     session.recordDownloaded(data.length);
+    synchronized (this) {
+      if (peer.generation != generation || !call.outstanding.remove(index)) {
+        return; // the peer was reset, or another copy of the block won: wasted, not wrong
+      }
+      peer.inFlight--;
+      peer.requested.clear(index);
+    }
     BlockStore.WriteResult result;
     try {
       result = store.write(index, data, data.length);
     } catch (IOException e) {
-      session.fail(new MinibitException(io.minibit.core.ErrorCode.INTERNAL,
+      session.fail(new MinibitException(ErrorCode.INTERNAL,
           "cannot write " + torrent.name() + ": " + e.getMessage(), e));
       close();
       return;
     }
-    boolean stored = result == BlockStore.WriteResult.STORED;
+    List<ClientCallStreamObserver<?>> toCancel = new ArrayList<>();
+    boolean banned = false;
     synchronized (this) {
-      if (stored) {
-        picker.received(index);
-      } else {
-        picker.release(index);
-      }
-      if (peer.generation == generation) {
-        peer.requested.clear(index);
-        switch (result) {
-          case STORED -> {
-            peer.blocksReceived++;
-            peer.bytesReceived += data.length;
-            peer.backoff.reset();
+      switch (result) {
+        case STORED -> {
+          picker.received(index);
+          blocksReceived++;
+          peer.blocksReceived++;
+          peer.bytesReceived += data.length;
+          peer.rate.record(data.length);
+          peer.backoff.reset();
+          lastUseful = clock.instant();
+          withdrawOtherCopies(index, call, toCancel);
+        }
+        case DUPLICATE -> picker.release(index);
+        case CORRUPT -> {
+          picker.release(index);
+          peer.hashFailures++;
+          if (peer.generation == generation && peer.hashFailures >= RemotePeer.MAX_STRIKES) {
+            ban(peer, peer.hashFailures + " blocks failed their hash");
+            banned = true;
           }
-          case CORRUPT -> peer.hashFailures++;
-          case DUPLICATE -> { }
         }
       }
-      lastUseful = clock.instant();
     }
-    if (stored) {
+    toCancel.forEach(stream -> stream.cancel("another peer delivered the block first", null));
+    if (result == BlockStore.WriteResult.STORED) {
       session.onBlockStored(index);
       synchronized (this) {
         if (picker.isComplete()) {
           completeLater();
+          return;
         }
       }
+      fill(peer);
     } else if (result == BlockStore.WriteResult.CORRUPT) {
-      log.warning(() -> peer + " sent a corrupt block " + index + " of " + torrent);
-      synchronized (this) {
-        if (peer.generation == generation && peer.hashFailures >= RemotePeer.MAX_STRIKES) {
-          ban(peer, peer.hashFailures + " blocks failed their hash");
-        }
+      log.warning(() -> peer + " sent a corrupt block " + index + " of " + torrent
+          + (peer.hashFailures >= RemotePeer.MAX_STRIKES ? "; banned" : ""));
+      if (!banned) {
+        fill(peer);
       }
       fillAll();
     }
   }
 
-  private void endCall(RemotePeer peer, int generation, ClientCallStreamObserver<?> call,
-      Set<Integer> outstanding, String error) {
-    boolean released;
+  /** Block {@code index} arrived: other requests for it are withdrawn, and lone ones cancelled. */
+  private void withdrawOtherCopies(int index, RemotePeer.Call winner,
+      List<ClientCallStreamObserver<?>> toCancel) {
+    for (RemotePeer other : peers.values()) {
+      for (RemotePeer.Call call : other.calls) {
+        if (call != winner && call.outstanding.remove(index)) {
+          picker.release(index);
+          other.inFlight--;
+          other.requested.clear(index);
+          if (call.outstanding.isEmpty() && call.stream != null) {
+            call.cancelled = true;
+            toCancel.add(call.stream);
+          }
+        }
+      }
+    }
+  }
+
+  private void endCall(RemotePeer peer, int generation, RemotePeer.Call call, Status status) {
     synchronized (this) {
       if (peer.generation != generation) {
         return; // the peer was reset; its blocks were released then
       }
       peer.calls.remove(call);
-      peer.callsInFlight--;
-      released = !outstanding.isEmpty();
-      for (int index : outstanding) {
+      for (int index : call.outstanding) {
         picker.release(index);
         peer.requested.clear(index);
+        peer.inFlight--;
       }
-      outstanding.clear();
-      if (error != null) {
-        failLocked(peer, "GetBlocks failed: " + error);
+      call.outstanding.clear();
+      if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+        peer.chokesUs = true; // it will say UNCHOKE when it serves us again
+      } else if (!status.isOk() && !call.cancelled) {
+        failLocked(peer, "GetBlocks failed: " + status.getCode()
+            + (status.getDescription() == null ? "" : ": " + status.getDescription()));
       }
     }
-    if (released) {
+    fillAll();
+  }
+
+  /** Every tick: offers late calls' blocks to other peers, and renews RTTs now and then. */
+  private void tick() {
+    List<RemotePeer> toPing = new ArrayList<>();
+    boolean anyLate = false;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      Instant now = clock.instant();
+      for (RemotePeer peer : peers.values()) {
+        if (!peer.isActive()) {
+          continue;
+        }
+        Duration lateAfter = lateAfter(peer);
+        for (RemotePeer.Call call : peer.calls) {
+          Duration age = Duration.between(call.started, now);
+          if (!call.late && !call.outstanding.isEmpty() && age.compareTo(lateAfter) > 0) {
+            call.late = true;
+            anyLate = true;
+            call.outstanding.forEach(picker::markLate);
+            peer.lastError = String.format("slow: %d blocks late after %.1f s",
+                call.outstanding.size(), age.toMillis() / 1000.0);
+          }
+        }
+        if (Duration.between(peer.lastPing, now).compareTo(PING_EVERY) > 0) {
+          peer.lastPing = now;
+          toPing.add(peer);
+        }
+      }
+    }
+    for (RemotePeer peer : toPing) {
+      int generation;
+      synchronized (this) {
+        generation = peer.generation;
+      }
+      ping(peer, generation, 1);
+    }
+    if (anyLate) {
       fillAll();
-    } else {
-      fill(peer);
     }
   }
 
@@ -496,12 +705,16 @@ public final class Download implements AutoCloseable {
       peer.subscription.cancel("peer reset", null);
       peer.subscription = null;
     }
-    for (ClientCallStreamObserver<?> call : peer.calls) {
-      call.cancel("peer reset", null);
+    for (RemotePeer.Call call : peer.calls) {
+      call.outstanding.forEach(picker::release);
+      call.outstanding.clear();
+      if (call.stream != null) {
+        call.stream.cancel("peer reset", null);
+      }
     }
     peer.calls.clear();
-    peer.callsInFlight = 0;
-    peer.requested.setBits().forEach(picker::release);
+    peer.inFlight = 0;
+    peer.chokesUs = false;
     peer.requested = new Bitfield(torrent.blockCount());
     if (peer.has != null) {
       picker.removeAvailability(peer.has);
@@ -523,18 +736,21 @@ public final class Download implements AutoCloseable {
     });
   }
 
-  /** Stops fetching and drops every peer connection. */
+  /** Stops fetching and drops every peer connection; the peers' figures stay for display. */
   @Override
   public void close() {
     synchronized (this) {
       if (closed) {
         return;
       }
+      if (ticker != null) {
+        ticker.cancel(false);
+      }
       for (RemotePeer peer : peers.values()) {
         Bitfield lastKnown = peer.has;
         reset(peer);
-        peer.has = lastKnown; // kept for the status display
-        if (peer.state != RemotePeer.State.BANNED) {
+        peer.has = lastKnown;
+        if (peer.state != RemotePeer.State.BANNED && peer.state != RemotePeer.State.SELF) {
           peer.state = RemotePeer.State.CLOSED;
         }
       }

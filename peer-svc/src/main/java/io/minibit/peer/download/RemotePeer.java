@@ -4,12 +4,15 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.minibit.api.v1.TransferPeer;
 import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
+import io.minibit.peer.policy.RttEstimator;
+import io.minibit.peer.session.RateMeter;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * What a {@link Download} knows of one remote peer: its connection state, the blocks it has and
- * the ones asked of it, and what it delivered. Not thread-safe: guarded by its download's lock.
+ * What a {@link Download} knows of one remote peer: its connection state, the blocks it has, the
+ * calls out to it, and how it has performed. Not thread-safe: guarded by its download's lock.
  */
 final class RemotePeer {
   enum State { CONNECTING, ACTIVE, BACKING_OFF, BANNED, SELF, CLOSED }
@@ -20,27 +23,51 @@ final class RemotePeer {
    */
   static final int MAX_STRIKES = 3;
 
+  /** One GetBlocks call out to the peer. */
+  static final class Call {
+    final Set<Integer> outstanding;
+    final long bytes;
+    final Instant started;
+    ClientCallStreamObserver<?> stream;
+    /** Cancelled by the download itself (a duplicate won), not failed. */
+    boolean cancelled;
+    /** Its blocks were offered to other peers because it is slow. */
+    boolean late;
+
+    Call(Set<Integer> outstanding, long bytes, Instant started) {
+      this.outstanding = outstanding;
+      this.bytes = bytes;
+      this.started = started;
+    }
+  }
+
   final String address;
   final Backoff backoff;
+  final RttEstimator rtt = new RttEstimator();
+  final RateMeter rate;
   String peerId;
   State state = State.CONNECTING;
   /** Incremented on every (re)connection, so callbacks from an older one are ignored. */
   int generation;
   Bitfield has;
   Bitfield requested;
-  int callsInFlight;
+  int inFlight;
+  /** The peer said CHOKE (or refused a call as choked) and has not said UNCHOKE since. */
+  boolean chokesUs;
   ClientCallStreamObserver<?> subscription;
-  final Set<ClientCallStreamObserver<?>> calls = new HashSet<>();
+  final Set<Call> calls = new HashSet<>();
   String lastError = "";
+  Instant lastPing = Instant.MIN;
 
   int blocksReceived;
   long bytesReceived;
   int hashFailures;
 
-  RemotePeer(String address, String peerId, int blockCount, Backoff backoff) {
+  RemotePeer(String address, String peerId, int blockCount, Backoff backoff, RateMeter rate) {
     this.address = address;
     this.peerId = peerId;
     this.backoff = backoff;
+    this.rate = rate;
     this.requested = new Bitfield(blockCount);
   }
 
@@ -48,7 +75,12 @@ final class RemotePeer {
     return state == State.ACTIVE;
   }
 
-  TransferPeer stats() {
+  /** Connected, not choking us: it may be asked for blocks. */
+  boolean isServing() {
+    return state == State.ACTIVE && !chokesUs && has != null;
+  }
+
+  TransferPeer.Builder stats(int blocksReceivedByDownload) {
     return TransferPeer.newBuilder()
         .setPeerId(peerId)
         .setAddress(address)
@@ -58,13 +90,18 @@ final class RemotePeer {
         .setConnected(state == State.ACTIVE)
         .setHashFailures(hashFailures)
         .setStatus(status())
-        .build();
+        .setRttMs(rtt.millis())
+        .setDownloadRate(rate.bytesPerSecond())
+        .setShare(blocksReceivedByDownload == 0 ? 0
+            : (double) blocksReceived / blocksReceivedByDownload)
+        .setInFlight(inFlight)
+        .setChokedByPeer(chokesUs);
   }
 
   private String status() {
     return switch (state) {
       case CONNECTING -> "connecting";
-      case ACTIVE -> "active";
+      case ACTIVE -> chokesUs ? "choked" : lastError.isEmpty() ? "active" : "active; " + lastError;
       case BACKING_OFF -> "backing off: " + lastError;
       case BANNED -> "banned: " + lastError;
       case SELF -> "this peer";

@@ -150,6 +150,15 @@ public final class Choker {
     return slots == 0 ? 0 : slots + 1;
   }
 
+  /** {@code peer} went away: its slot is free for a newcomer before the next decision. */
+  public void release(String peer) {
+    if (unchoked.contains(peer)) {
+      Set<String> shrunk = new HashSet<>(unchoked);
+      shrunk.remove(peer);
+      unchoked = Set.copyOf(shrunk);
+    }
+  }
+
   /**
    * Lets a newcomer in between decisions if a slot is free, so that a new peer does not wait a
    * whole choke interval for its first block. Returns true if {@code peer} is (now) served.

@@ -19,14 +19,16 @@ final class BlockSender implements Runnable {
   private static final Logger log = Logger.getLogger(BlockSender.class.getName());
 
   private final TorrentSession session;
+  private final String peerId;
   private final Iterator<Integer> remaining;
   private final UploadLimiter limiter;
   private final ServerCallStreamObserver<Block> call;
   private boolean done;
 
-  BlockSender(TorrentSession session, List<Integer> indices, UploadLimiter limiter,
-      ServerCallStreamObserver<Block> call) {
+  BlockSender(TorrentSession session, String peerId, List<Integer> indices,
+      UploadLimiter limiter, ServerCallStreamObserver<Block> call) {
     this.session = session;
+    this.peerId = peerId;
     this.remaining = indices.iterator();
     this.limiter = limiter;
     this.call = call;
@@ -65,7 +67,7 @@ final class BlockSender implements Runnable {
           .setIndex(index)
           .setData(UnsafeByteOperations.unsafeWrap(data))
           .build());
-      session.recordUploaded(data.length);
+      session.recordUploaded(peerId, data.length);
     }
     if (!done && !remaining.hasNext()) {
       done = true;

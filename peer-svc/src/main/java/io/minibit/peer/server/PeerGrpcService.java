@@ -14,6 +14,7 @@ import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
+import io.minibit.core.grpc.CallerAddress;
 import io.minibit.peer.session.TorrentSession;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,8 +48,8 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
   public void subscribe(SubscribeRequest request, StreamObserver<PeerEvent> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
-    session.subscribers().add((ServerCallStreamObserver<PeerEvent>) responseObserver,
-        session.store()::bitfield);
+    session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""),
+        (ServerCallStreamObserver<PeerEvent>) responseObserver);
   }
 
   @Override
@@ -56,8 +57,13 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
     List<Integer> indices = checkedIndices(request, session);
-    new BlockSender(session, indices, limiter, (ServerCallStreamObserver<Block>) responseObserver)
-        .start();
+    if (!session.uploadSlots().admit(request.getPeerId(), CallerAddress.current().orElse(""))) {
+      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+          "choked: every upload slot for %s is taken; wait for UNCHOKE on Subscribe",
+          session.torrent().name()));
+    }
+    new BlockSender(session, request.getPeerId(), indices, limiter,
+        (ServerCallStreamObserver<Block>) responseObserver).start();
   }
 
   @Override

@@ -4,37 +4,50 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v1.Bitfield;
+import io.minibit.api.v1.Choke;
 import io.minibit.api.v1.Have;
 import io.minibit.api.v1.PeerEvent;
+import io.minibit.api.v1.Unchoke;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
- * The Subscribe streams open on one torrent: each gets the full bitfield first, then a HAVE for
- * every block verified after it. Thread-safe: HAVEs may be broadcast from any thread.
+ * The Subscribe streams open on one torrent: each gets the full bitfield and its choke state
+ * first, then a HAVE for every block verified after it, and CHOKE or UNCHOKE when that changes.
+ * Thread-safe: events may be sent from any thread.
  */
 public final class Subscribers {
   private static final Logger log = Logger.getLogger(Subscribers.class.getName());
+  private static final PeerEvent CHOKE = PeerEvent.newBuilder().setChoke(Choke.getDefaultInstance())
+      .build();
+  private static final PeerEvent UNCHOKE = PeerEvent.newBuilder()
+      .setUnchoke(Unchoke.getDefaultInstance()).build();
 
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
 
   /**
-   * Adds a stream. The bitfield is taken after the stream is registered, so a block verified
-   * meanwhile shows up in the bitfield, in a HAVE, or both, but never in neither.
+   * Adds the stream of peer {@code peerId}. The bitfield is taken after the stream is
+   * registered, so a block verified meanwhile shows up in the bitfield, in a HAVE, or both, but
+   * never in neither.
    */
-  public void add(ServerCallStreamObserver<PeerEvent> stream,
-      Supplier<io.minibit.core.Bitfield> bitfield) {
-    Subscriber subscriber = new Subscriber(stream);
-    stream.setOnCancelHandler(() -> subscribers.remove(subscriber));
+  public void add(String peerId, ServerCallStreamObserver<PeerEvent> stream,
+      Supplier<io.minibit.core.Bitfield> bitfield, boolean unchoked, Runnable onCancel) {
+    Subscriber subscriber = new Subscriber(peerId, stream);
+    stream.setOnCancelHandler(() -> {
+      subscribers.remove(subscriber);
+      onCancel.run();
+    });
     synchronized (subscriber) {
       subscribers.add(subscriber);
       io.minibit.core.Bitfield snapshot = bitfield.get();
       subscriber.send(PeerEvent.newBuilder().setBitfield(Bitfield.newBuilder()
           .setBlockCount(snapshot.size())
           .setBits(ByteString.copyFrom(snapshot.toBytes()))).build());
+      subscriber.send(unchoked ? UNCHOKE : CHOKE);
     }
   }
 
@@ -45,6 +58,24 @@ public final class Subscribers {
         subscribers.remove(subscriber);
       }
     }
+  }
+
+  /** Tells every stream of {@code peerId} that it is now choked or unchoked. */
+  public void sendChoke(String peerId, boolean choked) {
+    for (Subscriber subscriber : subscribers) {
+      if (subscriber.peerId.equals(peerId)) {
+        subscriber.send(choked ? CHOKE : UNCHOKE);
+      }
+    }
+  }
+
+  /** The peers with a stream open: the ones interested in this torrent. */
+  public Set<String> peerIds() {
+    return subscribers.stream().map(s -> s.peerId).collect(Collectors.toSet());
+  }
+
+  public boolean contains(String peerId) {
+    return subscribers.stream().anyMatch(s -> s.peerId.equals(peerId));
   }
 
   public int size() {
@@ -61,10 +92,12 @@ public final class Subscribers {
 
   /** One stream; its lock serializes sends, as a StreamObserver requires. */
   private static final class Subscriber {
+    private final String peerId;
     private final ServerCallStreamObserver<PeerEvent> stream;
     private boolean closed;
 
-    Subscriber(ServerCallStreamObserver<PeerEvent> stream) {
+    Subscriber(String peerId, ServerCallStreamObserver<PeerEvent> stream) {
+      this.peerId = peerId;
       this.stream = stream;
     }
 

@@ -12,7 +12,15 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.minibit.api.v1.PeerEvent;
+import io.minibit.peer.policy.Choker;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,12 +55,15 @@ public final class TorrentSession {
   private volatile String error = "";
   private volatile Instant completedAt;
   private volatile Supplier<List<TransferPeer>> peerStats = List::of;
+  private final UploadSlots uploadSlots;
 
-  public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor) {
+  public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
+      Choker choker) {
     this.torrent = torrent;
     this.store = store;
     this.clock = clock;
     this.hashExecutor = hashExecutor;
+    this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding);
     this.downloadRate = new RateMeter(clock);
     this.startedAt = clock.instant();
     if (store.isFinished()) {
@@ -89,9 +100,28 @@ public final class TorrentSession {
     return complete;
   }
 
-  /** Where the running download's per-peer figures come from. */
-  public void setPeerStats(Supplier<List<TransferPeer>> peerStats) {
+  /** Who this peer serves for this torrent. */
+  public UploadSlots uploadSlots() {
+    return uploadSlots;
+  }
+
+  /**
+   * Connects the running download: its per-peer figures for the snapshots, and what each peer
+   * gave us lately, which the choker ranks peers by.
+   */
+  public void attachDownload(Supplier<List<TransferPeer>> peerStats,
+      ToDoubleFunction<String> receivedRates) {
     this.peerStats = peerStats;
+    uploadSlots.setReceivedRates(receivedRates);
+  }
+
+  /**
+   * Adds peer {@code peerId}'s Subscribe stream: it gets the bitfield and, if a slot is free,
+   * an unchoke at once.
+   */
+  public void subscribe(String peerId, String host, ServerCallStreamObserver<PeerEvent> stream) {
+    boolean unchoked = uploadSlots.admit(peerId, host);
+    subscribers.add(peerId, stream, store::bitfield, unchoked, () -> uploadSlots.left(peerId));
   }
 
   /** Payload bytes arrived from a peer, verified or not. */
@@ -100,8 +130,9 @@ public final class TorrentSession {
     downloadRate.record(bytes);
   }
 
-  public void recordUploaded(long bytes) {
+  public void recordUploaded(String peerId, long bytes) {
     uploaded.addAndGet(bytes);
+    uploadSlots.recordSent(peerId, bytes);
   }
 
   public long uploadedBytes() {
@@ -179,8 +210,32 @@ public final class TorrentSession {
         .setUploadedBytes(uploaded.get())
         .setDownloadRate(isSeeding() ? 0 : downloadRate.bytesPerSecond())
         .setElapsedMs(Duration.between(startedAt, end).toMillis())
-        .addAllPeers(peerStats.get())
+        .addAllPeers(peers())
         .build();
+  }
+
+  /**
+   * The peers we download from, with what we sent each, then the peers that only download
+   * from us.
+   */
+  private List<TransferPeer> peers() {
+    Map<String, UploadSlots.Sent> sent = new HashMap<>();
+    uploadSlots.sent().forEach(s -> sent.put(s.peerId(), s));
+    List<TransferPeer> peers = new ArrayList<>();
+    for (TransferPeer peer : peerStats.get()) {
+      UploadSlots.Sent to = sent.remove(peer.getPeerId());
+      peers.add(to == null ? peer : peer.toBuilder()
+          .setBytesSent(to.bytes()).setChokedByUs(to.choked()).build());
+    }
+    sent.values().stream().sorted(Comparator.comparing(UploadSlots.Sent::peerId))
+        .forEach(to -> peers.add(TransferPeer.newBuilder()
+            .setPeerId(to.peerId())
+            .setAddress(to.host())
+            .setStatus(to.choked() ? "downloading from us; choked" : "downloading from us")
+            .setBytesSent(to.bytes())
+            .setChokedByUs(to.choked())
+            .build()));
+    return peers;
   }
 
   @Override

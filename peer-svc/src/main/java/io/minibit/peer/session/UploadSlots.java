@@ -1,0 +1,113 @@
+package io.minibit.peer.session;
+
+import io.minibit.peer.policy.Choker;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Whom this peer serves for one torrent. Every choke interval {@link #rechoke} asks the
+ * {@link Choker} to pick among the peers subscribed to the torrent and tells each one that
+ * changed state (CHOKE or UNCHOKE on its stream); between two rounds, a newcomer gets a free slot
+ * at once. GetBlocks calls from a peer not admitted are refused as choked.
+ *
+ * <p>Thread-safe: all state is guarded by this object's lock; events are sent outside it.
+ */
+public final class UploadSlots {
+  /** What this peer has sent another. */
+  public record Sent(String peerId, String host, long bytes, double rate, boolean choked) {}
+
+  private final Choker choker;
+  private final Clock clock;
+  private final Subscribers subscribers;
+  private final BooleanSupplier seeding;
+  private final Map<String, PeerUploads> uploads = new HashMap<>();
+  private ToDoubleFunction<String> receivedRates = peer -> 0;
+
+  private static final class PeerUploads {
+    final RateMeter rate;
+    String host = "";
+    long bytes;
+
+    PeerUploads(Clock clock) {
+      rate = new RateMeter(clock);
+    }
+  }
+
+  public UploadSlots(Choker choker, Clock clock, Subscribers subscribers,
+      BooleanSupplier seeding) {
+    this.choker = choker;
+    this.clock = clock;
+    this.subscribers = subscribers;
+    this.seeding = seeding;
+  }
+
+  /** Where the rates received from each peer come from, while downloading. */
+  public synchronized void setReceivedRates(ToDoubleFunction<String> receivedRates) {
+    this.receivedRates = receivedRates;
+  }
+
+  /** True if {@code peerId} may be served now: it holds a slot, or a free one is given to it. */
+  public synchronized boolean admit(String peerId, String host) {
+    PeerUploads peer = uploads.computeIfAbsent(peerId, id -> new PeerUploads(clock));
+    if (!host.isEmpty()) {
+      peer.host = host;
+    }
+    return choker.admit(peerId, clock.instant());
+  }
+
+  /** {@code peerId} closed its subscription: its slot goes to the next newcomer. */
+  public synchronized void left(String peerId) {
+    if (!subscribers.contains(peerId)) {
+      choker.release(peerId);
+    }
+  }
+
+  public synchronized void recordSent(String peerId, long bytes) {
+    PeerUploads peer = uploads.computeIfAbsent(peerId, id -> new PeerUploads(clock));
+    peer.bytes += bytes;
+    peer.rate.record(bytes);
+  }
+
+  public synchronized boolean isChoking(String peerId) {
+    return !choker.unchoked().contains(peerId);
+  }
+
+  /** Recomputes the slots among the subscribed peers and tells those whose state changed. */
+  public void rechoke() {
+    Set<String> before;
+    Set<String> after;
+    Set<String> interested = subscribers.peerIds();
+    synchronized (this) {
+      before = choker.unchoked();
+      List<Choker.Candidate> candidates = new ArrayList<>();
+      for (String peerId : interested) {
+        PeerUploads peer = uploads.computeIfAbsent(peerId, id -> new PeerUploads(clock));
+        candidates.add(new Choker.Candidate(peerId, receivedRates.applyAsDouble(peerId),
+            peer.rate.bytesPerSecond()));
+      }
+      after = choker.decide(candidates, seeding.getAsBoolean(), clock.instant());
+      uploads.keySet().removeIf(id -> !interested.contains(id) && uploads.get(id).bytes == 0);
+    }
+    for (String peerId : interested) {
+      boolean wasUnchoked = before.contains(peerId);
+      boolean isUnchoked = after.contains(peerId);
+      if (wasUnchoked != isUnchoked) {
+        subscribers.sendChoke(peerId, !isUnchoked);
+      }
+    }
+  }
+
+  /** What was sent to each peer, and whether it is choked now. */
+  public synchronized List<Sent> sent() {
+    List<Sent> sent = new ArrayList<>();
+    uploads.forEach((id, peer) -> sent.add(new Sent(id, peer.host, peer.bytes,
+        peer.rate.bytesPerSecond(), !choker.unchoked().contains(id))));
+    return sent;
+  }
+}
