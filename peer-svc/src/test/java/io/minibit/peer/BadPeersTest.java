@@ -11,8 +11,8 @@ import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferPeer;
 import io.minibit.api.v1.TransferState;
 import io.minibit.core.testing.TestFiles;
-import io.minibit.peer.testing.InProcessSwarm;
-import io.minibit.peer.testing.InProcessSwarm.Peer;
+import io.minibit.peer.testing.LocalSwarm;
+import io.minibit.peer.testing.LocalSwarm.Peer;
 import io.minibit.peer.testing.RoguePeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +28,11 @@ class BadPeersTest {
   private static final int BLOCK = 64 * 1024;
 
   @TempDir Path root;
-  private InProcessSwarm swarm;
+  private LocalSwarm swarm;
 
   @BeforeEach
   void startSwarm() throws Exception {
-    swarm = new InProcessSwarm(root);
+    swarm = new LocalSwarm(root);
   }
 
   @AfterEach

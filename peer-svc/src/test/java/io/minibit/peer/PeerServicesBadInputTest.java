@@ -18,8 +18,8 @@ import io.minibit.api.v1.SubscribeRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferState;
 import io.minibit.core.testing.TestFiles;
-import io.minibit.peer.testing.InProcessSwarm;
-import io.minibit.peer.testing.InProcessSwarm.Peer;
+import io.minibit.peer.testing.LocalSwarm;
+import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,14 +40,14 @@ class PeerServicesBadInputTest {
   private static final int BLOCK = 16 * 1024;
 
   @TempDir Path root;
-  private InProcessSwarm swarm;
+  private LocalSwarm swarm;
   private Peer seeder;
   private String infohash;
   private PeerGrpc.PeerBlockingStub seederPeerApi;
 
   @BeforeEach
   void shareAFile() throws Exception {
-    swarm = new InProcessSwarm(root);
+    swarm = new LocalSwarm(root);
     seeder = swarm.peer("seeder");
     TestFiles.createFile(seeder.dataDir(), "f.bin", 10 * BLOCK + 5, 7);
     infohash = seeder.control().share(

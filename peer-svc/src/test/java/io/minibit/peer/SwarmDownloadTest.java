@@ -12,8 +12,8 @@ import io.minibit.api.v1.TransferPeer;
 import io.minibit.api.v1.TransferState;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
-import io.minibit.peer.testing.InProcessSwarm;
-import io.minibit.peer.testing.InProcessSwarm.Peer;
+import io.minibit.peer.testing.LocalSwarm;
+import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,11 +30,11 @@ class SwarmDownloadTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   @TempDir Path root;
-  private InProcessSwarm swarm;
+  private LocalSwarm swarm;
 
   @BeforeEach
   void startSwarm() throws Exception {
-    swarm = new InProcessSwarm(root);
+    swarm = new LocalSwarm(root);
   }
 
   @AfterEach

@@ -6,69 +6,62 @@ import java.util.Map;
 import java.util.function.IntPredicate;
 
 /**
- * Far peers get fewer blocks: each peer's share of the blocks in flight is inversely
- * proportional to its round-trip time until it has delivered enough data to be measured, and
- * proportional to its measured throughput from then on.
+ * Far peers get fewer blocks. A peer's budget of bytes in flight starts inversely proportional
+ * to its round-trip time; once the peer has delivered enough to be measured, its measured
+ * throughput sets the budget instead, so whoever proves faster gets more.
  *
  * <pre>
- *   r_i      = (1 / rtt_i) / sum_j (1 / rtt_j)              share by latency
- *   share_i  = r_i                                           before peer i is measured
- *            = R_m * thr_i / sum_{j measured} thr_j          once it is (1 MiB delivered)
- *              with R_m = sum_{j measured} r_j
- *   budget_i = clamp(round(share_i * B), 1, B_max)           blocks in flight
+ *   r_i      = (1 / rtt_i) / sum_j (1 / rtt_j)             latency share, sum of r_i = 1
+ *   budget_i = n * r_i * B_0        before peer i is measured (B_0 each at equal latency)
+ *            = thr_i * H            once it has delivered 1 MiB: H seconds of its throughput
+ *   blocks_i = clamp(budget_i / block size, 1, B_max / block size)
  * </pre>
  *
- * B is the download's whole in-flight budget ({@link #TOTAL_IN_FLIGHT_BYTES}, in blocks) and
- * B_max one peer's ({@link #MAX_PEER_IN_FLIGHT_BYTES}), sized so that one fast peer alone can
- * fill a fast link. Measured peers share among themselves, by throughput, the part that latency
- * gave them all, so measuring one peer never starves those still being measured. A peer whose
- * RTT is not known yet counts as having the median RTT of the others.
+ * with n peers, B_0 = {@link #INITIAL_PEER_IN_FLIGHT_BYTES}, H = {@link #HORIZON_SECONDS} and
+ * B_max = {@link #MAX_PEER_IN_FLIGHT_BYTES}. Keeping about a second of each peer's throughput in
+ * flight hides its round trips (no request waits on the previous one) without promising a slow
+ * peer blocks that a fast one could deliver sooner; a peer held back by its budget delivers at
+ * budget / RTT, so its budget grows until the budget no longer limits it, as a TCP window does.
+ * A peer whose RTT is not known yet counts as having the median RTT of the others.
  */
 public final class LatencyWeightedAllocation implements Allocation {
-  /** Bytes a peer must deliver before its throughput steers its share. */
+  /** Bytes a peer must deliver before its throughput steers its budget. */
   public static final long MIN_MEASURED_BYTES = 1024 * 1024;
-  public static final long TOTAL_IN_FLIGHT_BYTES = 24L * 1024 * 1024;
+  public static final long INITIAL_PEER_IN_FLIGHT_BYTES = 2L * 1024 * 1024;
   public static final long MAX_PEER_IN_FLIGHT_BYTES = 8L * 1024 * 1024;
+  public static final double HORIZON_SECONDS = 1.0;
   private static final double DEFAULT_RTT_MILLIS = 1;
 
   @Override
   public Map<String, Integer> budgets(List<PeerSample> peers, int blockSize) {
-    Map<String, Double> shares = shares(peers);
-    int total = (int) Math.max(1, TOTAL_IN_FLIGHT_BYTES / blockSize);
-    int perPeerMax = (int) Math.max(1, MAX_PEER_IN_FLIGHT_BYTES / blockSize);
+    Map<String, Double> latencyShares = latencyShares(peers);
+    int n = peers.size();
+    long maxBlocks = Math.max(1, MAX_PEER_IN_FLIGHT_BYTES / blockSize);
     Map<String, Integer> budgets = new HashMap<>();
-    shares.forEach((peer, share) ->
-        budgets.put(peer, (int) Math.max(1, Math.min(perPeerMax, Math.round(share * total)))));
+    for (PeerSample peer : peers) {
+      double bytes = peer.measured()
+          ? peer.bytesPerSecond() * HORIZON_SECONDS
+          : n * latencyShares.get(peer.peer()) * INITIAL_PEER_IN_FLIGHT_BYTES;
+      long blocks = Math.round(bytes / blockSize);
+      budgets.put(peer.peer(), (int) Math.max(1, Math.min(maxBlocks, blocks)));
+    }
     return budgets;
   }
 
-  /** Each peer's share of the blocks in flight, summing to 1. */
-  public Map<String, Double> shares(List<PeerSample> peers) {
-    Map<String, Double> byRtt = new HashMap<>();
+  /** Each peer's share by latency alone, r_i above; the shares sum to 1. */
+  public Map<String, Double> latencyShares(List<PeerSample> peers) {
     double fallbackRtt = medianKnownRtt(peers);
-    double rttWeights = 0;
+    Map<String, Double> weights = new HashMap<>();
+    double total = 0;
     for (PeerSample peer : peers) {
       double rtt = peer.rttMillis() > 0 ? peer.rttMillis() : fallbackRtt;
       double weight = 1 / Math.max(rtt, 0.05);
-      byRtt.put(peer.peer(), weight);
-      rttWeights += weight;
+      weights.put(peer.peer(), weight);
+      total += weight;
     }
-    double measuredRttShare = 0;
-    double measuredThroughput = 0;
-    for (PeerSample peer : peers) {
-      if (peer.measured()) {
-        measuredRttShare += byRtt.get(peer.peer()) / rttWeights;
-        measuredThroughput += peer.bytesPerSecond();
-      }
-    }
-    Map<String, Double> shares = new HashMap<>();
-    for (PeerSample peer : peers) {
-      double rttShare = byRtt.get(peer.peer()) / rttWeights;
-      shares.put(peer.peer(), peer.measured()
-          ? measuredRttShare * peer.bytesPerSecond() / measuredThroughput
-          : rttShare);
-    }
-    return shares;
+    double sum = total;
+    weights.replaceAll((peer, weight) -> weight / sum);
+    return weights;
   }
 
   private static double medianKnownRtt(List<PeerSample> peers) {

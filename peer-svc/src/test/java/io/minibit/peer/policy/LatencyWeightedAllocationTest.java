@@ -9,12 +9,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LatencyWeightedAllocationTest {
-  private static final int BLOCK = 256 * 1024;
+  private static final int BLOCK = 64 * 1024;
+  private static final long MEASURED = LatencyWeightedAllocation.MIN_MEASURED_BYTES;
   private final LatencyWeightedAllocation allocation = new LatencyWeightedAllocation();
 
+  private static int blocks(long bytes) {
+    return (int) (bytes / BLOCK);
+  }
+
   @Test
-  void sharesAreInverselyProportionalToLatencyBeforeAnythingIsMeasured() {
-    Map<String, Double> shares = allocation.shares(List.of(
+  void latencySharesAreInverselyProportionalToRtt() {
+    Map<String, Double> shares = allocation.latencyShares(List.of(
         new PeerSample("near", 10, 0, 0),
         new PeerSample("far", 40, 0, 0)));
     assertEquals(0.8, shares.get("near"), 1e-9);
@@ -22,47 +27,47 @@ class LatencyWeightedAllocationTest {
   }
 
   @Test
-  void fartherPeersGetFewerBlocksInFlight() {
+  void beforeMeasuringFarPeersGetFewerBlocksInFlight() {
     Map<String, Integer> budgets = allocation.budgets(List.of(
-        new PeerSample("near", 1, 0, 0),
-        new PeerSample("mid", 20, 0, 0),
-        new PeerSample("far", 100, 0, 0)), BLOCK);
-    assertTrue(budgets.get("near") > budgets.get("mid"), budgets.toString());
-    assertTrue(budgets.get("mid") >= budgets.get("far"), budgets.toString());
-    assertTrue(budgets.get("far") >= 1, "every peer keeps at least one block in flight");
-    assertTrue(budgets.get("near") <= LatencyWeightedAllocation.MAX_PEER_IN_FLIGHT_BYTES / BLOCK);
+        new PeerSample("near", 10, 0, 0),
+        new PeerSample("far", 40, 0, 0)), BLOCK);
+    // n * r_i * B_0 in 64 KiB blocks: 2 * 0.8 * 2 MiB = 51.2, and 2 * 0.2 * 2 MiB = 12.8
+    assertEquals(51, budgets.get("near"));
+    assertEquals(13, budgets.get("far"));
   }
 
   @Test
-  void aSinglePeerGetsEnoughInFlightToFillAFastLink() {
-    int budget = allocation.budgets(List.of(new PeerSample("only", 5, 0, 0)), BLOCK).get("only");
-    assertEquals(LatencyWeightedAllocation.MAX_PEER_IN_FLIGHT_BYTES / BLOCK, budget);
+  void peersAtEqualLatencyStartEqual() {
+    Map<String, Integer> budgets = allocation.budgets(List.of(
+        new PeerSample("a", 5, 0, 0), new PeerSample("b", 5, 0, 0),
+        new PeerSample("c", 5, 0, 0)), BLOCK);
+    int expected = blocks(LatencyWeightedAllocation.INITIAL_PEER_IN_FLIGHT_BYTES);
+    assertEquals(Map.of("a", expected, "b", expected, "c", expected), budgets);
   }
 
   @Test
-  void measuredThroughputSteersTheShareOnceKnown() {
-    long enough = LatencyWeightedAllocation.MIN_MEASURED_BYTES;
-    // Same latency, but "b" turned out three times faster.
-    Map<String, Double> shares = allocation.shares(List.of(
-        new PeerSample("a", 10, 1_000_000, enough),
-        new PeerSample("b", 10, 3_000_000, enough)));
-    assertEquals(0.25, shares.get("a"), 1e-9);
-    assertEquals(0.75, shares.get("b"), 1e-9);
+  void onceMeasuredAPeerKeepsAboutASecondOfItsThroughputInFlight() {
+    Map<String, Integer> budgets = allocation.budgets(List.of(
+        new PeerSample("slow", 10, 1024 * 1024, MEASURED),
+        new PeerSample("fast", 10, 4 * 1024 * 1024, MEASURED)), BLOCK);
+    assertEquals(blocks(1024 * 1024), budgets.get("slow"));
+    assertEquals(blocks(4 * 1024 * 1024), budgets.get("fast"));
   }
 
   @Test
-  void measuringOnePeerDoesNotStarveTheOthers() {
-    long enough = LatencyWeightedAllocation.MIN_MEASURED_BYTES;
-    Map<String, Double> shares = allocation.shares(List.of(
-        new PeerSample("measured", 10, 50_000_000, enough),
-        new PeerSample("new", 10, 0, 0)));
-    assertEquals(0.5, shares.get("new"), 1e-9, "the newcomer keeps its latency share");
-    assertEquals(0.5, shares.get("measured"), 1e-9);
+  void budgetsStayWithinOneBlockAndTheMaximum() {
+    Map<String, Integer> budgets = allocation.budgets(List.of(
+        new PeerSample("crawling", 10, 100, MEASURED),
+        new PeerSample("racing", 1, 1e10, MEASURED),
+        new PeerSample("very far", 100_000, 0, 0)), BLOCK);
+    assertEquals(1, budgets.get("crawling"));
+    assertEquals(1, budgets.get("very far"));
+    assertEquals(blocks(LatencyWeightedAllocation.MAX_PEER_IN_FLIGHT_BYTES), budgets.get("racing"));
   }
 
   @Test
   void aPeerWithoutRttCountsAsTheMedian() {
-    Map<String, Double> shares = allocation.shares(List.of(
+    Map<String, Double> shares = allocation.latencyShares(List.of(
         new PeerSample("a", 10, 0, 0),
         new PeerSample("b", 30, 0, 0),
         new PeerSample("unknown", 0, 0, 0)));

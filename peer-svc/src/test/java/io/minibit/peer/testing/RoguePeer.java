@@ -41,7 +41,7 @@ public final class RoguePeer implements AutoCloseable {
   }
 
   /** Starts a rogue peer named {@code name} in {@code swarm} claiming all of {@code torrent}. */
-  public static RoguePeer join(InProcessSwarm swarm, String name, Torrent torrent, Mode mode)
+  public static RoguePeer join(LocalSwarm swarm, String name, Torrent torrent, Mode mode)
       throws IOException {
     AtomicInteger sent = new AtomicInteger();
     Server server = InProcessServerBuilder.forName(swarm.address(name))
@@ -52,7 +52,7 @@ public final class RoguePeer implements AutoCloseable {
         .setInfohash(torrent.infoHash().hex())
         .setPeerId("rogue-" + name)
         .setHost(swarm.host(name))
-        .setPort(InProcessSwarm.PORT)
+        .setPort(LocalSwarm.PORT)
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED)
         .setComplete(true)
         .setHaveCount(torrent.blockCount())

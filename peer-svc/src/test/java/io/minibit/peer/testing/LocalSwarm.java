@@ -3,6 +3,8 @@ package io.minibit.peer.testing;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
 import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.api.v1.Transfer;
@@ -24,12 +26,14 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
- * A tracker and any number of peer daemons in one JVM, joined by in-process channels. A peer
- * named "a" serves on the in-process address "a:1", which is also what it advertises, so peers
- * find each other through the tracker exactly as they do over the network. The tracker expects
+ * A tracker and any number of peer daemons in one JVM. A peer named "a" made by {@link #peer}
+ * serves on the in-process address "a:1", which is also what it advertises, so peers find each
+ * other through the tracker exactly as they do over the network; one made by
+ * {@link #networkPeer} serves on a real loopback port instead (to put a delaying proxy in
+ * front of it, say). Control APIs and the tracker are always in-process. The tracker expects
  * a heartbeat every second, so a restarted tracker is found again quickly.
  */
-public final class InProcessSwarm implements AutoCloseable {
+public final class LocalSwarm implements AutoCloseable {
   /** The port every in-process peer advertises. */
   public static final int PORT = 1;
 
@@ -40,12 +44,12 @@ public final class InProcessSwarm implements AutoCloseable {
   private final List<Peer> closeables = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
-  public InProcessSwarm(Path root) throws IOException {
+  public LocalSwarm(Path root) throws IOException {
     this(root, Duration.ofSeconds(1));
   }
 
   /** A swarm whose tracker asks for re-announces every {@code announceInterval}. */
-  public InProcessSwarm(Path root, Duration announceInterval) throws IOException {
+  public LocalSwarm(Path root, Duration announceInterval) throws IOException {
     this.root = root;
     this.trackerConfig = new TrackerConfig(0, root.resolve("tracker"), Duration.ofSeconds(1),
         announceInterval, 50, true);
@@ -103,6 +107,28 @@ public final class InProcessSwarm implements AutoCloseable {
         InProcessServerBuilder.forName(prefix + name + "-control"),
         trackerChannel(),
         new PeerChannels(target -> InProcessChannelBuilder.forName(target).build()),
+        Clock.systemUTC());
+    Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
+    closeables.add(peer);
+    return peer;
+  }
+
+  /**
+   * Starts a peer named {@code name} whose Peer service listens on 127.0.0.1:{@code port} (0 for
+   * any) over TCP; {@code customize} may change what it advertises.
+   */
+  public Peer networkPeer(String name, int port, UnaryOperator<PeerConfig> customize)
+      throws IOException {
+    Path dataDir = Files.createDirectories(root.resolve(name));
+    PeerConfig config = customize.apply(
+        PeerConfig.defaults("in-process tracker", dataDir)
+            .withAdvertiseHost("127.0.0.1")
+            .withPorts(port, 0));
+    PeerDaemon daemon = PeerDaemon.start(config,
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)),
+        InProcessServerBuilder.forName(prefix + name + "-control"),
+        trackerChannel(),
+        PeerChannels.network(),
         Clock.systemUTC());
     Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
     closeables.add(peer);
