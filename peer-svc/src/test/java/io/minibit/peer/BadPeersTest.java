@@ -10,10 +10,11 @@ import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferPeer;
 import io.minibit.api.v1.TransferState;
+import io.minibit.core.Bitfield;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
-import io.minibit.peer.testing.RoguePeer;
+import io.minibit.peer.testing.ScriptedPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -41,8 +42,8 @@ class BadPeersTest {
   }
 
   @ParameterizedTest
-  @EnumSource(RoguePeer.Mode.class)
-  void aMisbehavingPeerIsBannedAndTheDownloadCompletesFromHonestOnes(RoguePeer.Mode mode)
+  @EnumSource(value = ScriptedPeer.Behaviour.class, names = {"CORRUPT", "WRONG_INDEX"})
+  void aMisbehavingPeerIsBannedAndTheDownloadCompletesFromHonestOnes(ScriptedPeer.Behaviour mode)
       throws Exception {
     // The honest seeder is slow, so the rogue one is offered plenty of blocks.
     Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(2 * 1024 * 1024));
@@ -51,7 +52,8 @@ class BadPeersTest {
         BLOCK, 5);
     String infohash = seeder.control().share(
         ShareRequest.newBuilder().setPath("file.bin").setBlockSize(BLOCK).build()).getInfohash();
-    try (RoguePeer rogue = RoguePeer.join(swarm, "rogue", file.torrent(), mode)) {
+    try (ScriptedPeer rogue = ScriptedPeer.join(swarm, "rogue", file,
+        Bitfield.full(file.torrent().blockCount()), mode, false)) {
       Iterator<Transfer> progress = leecher.control().download(
           DownloadRequest.newBuilder().setInfohash(infohash).build());
       Transfer done = null;
@@ -67,7 +69,7 @@ class BadPeersTest {
       assertEquals(0, fromRogue.getBlocksReceived());
       assertFalse(fromRogue.getConnected(), fromRogue.toString());
       assertTrue(fromRogue.getStatus().startsWith("banned: "), fromRogue.toString());
-      if (mode == RoguePeer.Mode.CORRUPT) {
+      if (mode == ScriptedPeer.Behaviour.CORRUPT) {
         assertTrue(fromRogue.getHashFailures() >= 3, fromRogue.toString());
       }
     }

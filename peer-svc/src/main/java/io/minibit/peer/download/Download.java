@@ -358,6 +358,9 @@ public final class Download implements AutoCloseable {
         return;
       }
       peer.chokesUs = choked;
+      if (!choked) {
+        peer.unchokes++;
+      }
     }
     if (!choked) {
       fill(peer);
@@ -368,8 +371,9 @@ public final class Download implements AutoCloseable {
 
   /** Starts as many GetBlocks calls on {@code peer} as its share of the pipeline allows. */
   private void fill(RemotePeer peer) {
-    List<List<Integer>> batches = new ArrayList<>();
+    List<RemotePeer.Call> calls = new ArrayList<>();
     int generation;
+    Duration deadline;
     synchronized (this) {
       generation = peer.generation;
       if (closed || !peer.isServing()) {
@@ -391,19 +395,28 @@ public final class Download implements AutoCloseable {
           peer.requested.set(index);
           peer.inFlight++;
           if (picker.requests(index) > 1) {
-            batches.add(List.of(index));
+            calls.add(newCall(peer, List.of(index)));
           } else {
             firstCopies.add(index);
           }
         }
         if (!firstCopies.isEmpty()) {
-          batches.add(firstCopies);
+          calls.add(newCall(peer, firstCopies));
         }
       }
+      deadline = deadline(peer);
     }
-    for (List<Integer> blocks : batches) {
-      fetch(peer, generation, blocks);
+    for (RemotePeer.Call call : calls) {
+      fetch(peer, generation, call, deadline);
     }
+  }
+
+  /** A call registered with its peer at once, so that a reset releases its blocks. */
+  private RemotePeer.Call newCall(RemotePeer peer, List<Integer> blocks) {
+    long bytes = blocks.stream().mapToLong(torrent::blockLength).sum();
+    RemotePeer.Call call = new RemotePeer.Call(blocks, bytes, clock.instant(), peer.unchokes);
+    peer.calls.add(call);
+    return call;
   }
 
   /** What the allocation needs to know of the peers serving us. */
@@ -426,31 +439,25 @@ public final class Download implements AutoCloseable {
     serving.forEach(this::fill);
   }
 
-  private void fetch(RemotePeer peer, int generation, List<Integer> blocks) {
-    long bytes = blocks.stream().mapToLong(torrent::blockLength).sum();
-    RemotePeer.Call call = new RemotePeer.Call(new HashSet<>(blocks), bytes, clock.instant());
-    Set<Integer> asked = Set.copyOf(blocks);
-    Duration deadline;
+  private void fetch(RemotePeer peer, int generation, RemotePeer.Call call, Duration deadline) {
     synchronized (this) {
-      if (peer.generation != generation) {
-        return; // reset meanwhile: its requests were released then
+      if (peer.generation != generation || call.outstanding.isEmpty()) {
+        return; // reset meanwhile: its blocks were released then
       }
-      peer.calls.add(call);
-      deadline = deadline(peer);
     }
+    Set<Integer> asked = Set.copyOf(call.asked);
     GetBlocksRequest request = GetBlocksRequest.newBuilder()
         .setInfohash(torrent.infoHash().hex())
         .setPeerId(localPeerId)
-        .addAllIndices(blocks)
+        .addAllIndices(call.asked)
         .build();
     PeerGrpc.PeerStub stub = PeerGrpc.newStub(channels.get(peer.address))
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    List<ClientCallStreamObserver<?>> started = new ArrayList<>(1);
     detached(() -> stub.getBlocks(request, new ClientResponseObserver<GetBlocksRequest, Block>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<GetBlocksRequest> requestStream) {
-        synchronized (Download.this) {
-          call.stream = requestStream;
-        }
+        started.add(requestStream); // published once the call is started, see below
       }
 
       @Override
@@ -473,6 +480,15 @@ public final class Download implements AutoCloseable {
         endCall(peer, generation, call, Status.OK);
       }
     }));
+    // Only a started call may be cancelled; one withdrawn while it was starting goes now.
+    boolean cancelNow;
+    synchronized (this) {
+      call.stream = started.get(0);
+      cancelNow = call.cancelled || peer.generation != generation;
+    }
+    if (cancelNow) {
+      call.stream.cancel("withdrawn before it started", null);
+    }
   }
 
   /**
@@ -578,9 +594,11 @@ public final class Download implements AutoCloseable {
           picker.release(index);
           other.inFlight--;
           other.requested.clear(index);
-          if (call.outstanding.isEmpty() && call.stream != null) {
+          if (call.outstanding.isEmpty()) {
             call.cancelled = true;
-            toCancel.add(call.stream);
+            if (call.stream != null) {
+              toCancel.add(call.stream); // else fetch cancels it once started
+            }
           }
         }
       }
@@ -600,7 +618,8 @@ public final class Download implements AutoCloseable {
       }
       call.outstanding.clear();
       if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-        peer.chokesUs = true; // it will say UNCHOKE when it serves us again
+        // Choked: it will say UNCHOKE when it serves us again, unless it already has since.
+        peer.chokesUs |= call.unchokesAtStart == peer.unchokes;
       } else if (!status.isOk() && !call.cancelled) {
         failLocked(peer, "GetBlocks failed: " + status.getCode()
             + (status.getDescription() == null ? "" : ": " + status.getDescription()));
@@ -714,7 +733,7 @@ public final class Download implements AutoCloseable {
     }
     peer.calls.clear();
     peer.inFlight = 0;
-    peer.chokesUs = false;
+    peer.chokesUs = true;
     peer.requested = new Bitfield(torrent.blockCount());
     if (peer.has != null) {
       picker.removeAvailability(peer.has);
@@ -731,8 +750,13 @@ public final class Download implements AutoCloseable {
     }
     completing = true;
     scheduler.execute(() -> {
-      close();
-      session.finishDownload();
+      try {
+        close();
+        session.finishDownload();
+      } catch (RuntimeException e) {
+        session.fail(new MinibitException(ErrorCode.INTERNAL,
+            "cannot finish " + torrent.name() + ": " + e, e));
+      }
     });
   }
 

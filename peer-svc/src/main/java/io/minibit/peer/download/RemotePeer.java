@@ -8,6 +8,7 @@ import io.minibit.peer.policy.RttEstimator;
 import io.minibit.peer.session.RateMeter;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,19 +26,25 @@ final class RemotePeer {
 
   /** One GetBlocks call out to the peer. */
   static final class Call {
+    /** The blocks asked for, in the picker's order. */
+    final List<Integer> asked;
     final Set<Integer> outstanding;
     final long bytes;
     final Instant started;
+    /** The peer's UNCHOKE count when the call started: a refusal then is no news after that. */
+    final int unchokesAtStart;
     ClientCallStreamObserver<?> stream;
     /** Cancelled by the download itself (a duplicate won), not failed. */
     boolean cancelled;
     /** Its blocks were offered to other peers because it is slow. */
     boolean late;
 
-    Call(Set<Integer> outstanding, long bytes, Instant started) {
-      this.outstanding = outstanding;
+    Call(List<Integer> asked, long bytes, Instant started, int unchokesAtStart) {
+      this.asked = List.copyOf(asked);
+      this.outstanding = new HashSet<>(asked);
       this.bytes = bytes;
       this.started = started;
+      this.unchokesAtStart = unchokesAtStart;
     }
   }
 
@@ -52,8 +59,13 @@ final class RemotePeer {
   Bitfield has;
   Bitfield requested;
   int inFlight;
-  /** The peer said CHOKE (or refused a call as choked) and has not said UNCHOKE since. */
-  boolean chokesUs;
+  /**
+   * Not unchoked yet: every peer starts choked and says UNCHOKE, right after its bitfield, when
+   * it will serve us; a call refused as choked sets it again.
+   */
+  boolean chokesUs = true;
+  /** UNCHOKE events received: a call refused as choked before the last one is stale news. */
+  int unchokes;
   ClientCallStreamObserver<?> subscription;
   final Set<Call> calls = new HashSet<>();
   String lastError = "";
@@ -105,7 +117,7 @@ final class RemotePeer {
       case BACKING_OFF -> "backing off: " + lastError;
       case BANNED -> "banned: " + lastError;
       case SELF -> "this peer";
-      case CLOSED -> "closed";
+      case CLOSED -> lastError.isEmpty() ? "closed" : "closed; " + lastError;
     };
   }
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -85,14 +86,14 @@ public final class Announcer implements AutoCloseable {
     Tracked t = new Tracked(session, onPeers, Backoff.standard(random));
     t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
     tracked.put(session.torrent().infoHash(), t);
-    thread.execute(() -> announce(t));
+    run(() -> announce(t));
   }
 
   /** Tells the tracker that {@code session} now holds every block. */
   public void completed(TorrentSession session) {
     Tracked t = tracked.get(session.torrent().infoHash());
     if (t != null) {
-      thread.execute(() -> {
+      run(() -> {
         t.pending = AnnounceEvent.ANNOUNCE_EVENT_COMPLETED;
         announce(t);
       });
@@ -103,10 +104,19 @@ public final class Announcer implements AutoCloseable {
   public void remove(InfoHash infoHash) {
     Tracked t = tracked.remove(infoHash);
     if (t != null) {
-      thread.execute(() -> {
+      run(() -> {
         cancel(t);
         stopped(t);
       });
+    }
+  }
+
+  /** Runs {@code task} on the announcer thread; after {@link #close} there is nothing to do. */
+  private void run(Runnable task) {
+    try {
+      thread.execute(task);
+    } catch (RejectedExecutionException closed) {
+      log.fine(() -> "announcer closed; dropped a late request");
     }
   }
 

@@ -1,0 +1,179 @@
+package io.minibit.peer.testing;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.AnnounceEvent;
+import io.minibit.api.v1.AnnounceRequest;
+import io.minibit.api.v1.Bitfield;
+import io.minibit.api.v1.Block;
+import io.minibit.api.v1.Choke;
+import io.minibit.api.v1.GetBlocksRequest;
+import io.minibit.api.v1.PeerEvent;
+import io.minibit.api.v1.PeerGrpc;
+import io.minibit.api.v1.PingRequest;
+import io.minibit.api.v1.PingResponse;
+import io.minibit.api.v1.PublishRequest;
+import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.api.v1.Unchoke;
+import io.minibit.core.testing.TestFiles;
+import java.io.IOException;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A peer whose behaviour a test scripts: which blocks it claims, whether it starts choked, and
+ * how it answers GetBlocks (honestly, with corrupt data, with blocks nobody asked for, or never).
+ * It joins the swarm through the tracker like any peer and logs the blocks it was asked for.
+ */
+public final class ScriptedPeer implements AutoCloseable {
+  /** How it answers GetBlocks. */
+  public enum Behaviour {
+    /** Sends the real blocks. */
+    HONEST,
+    /** Sends blocks of the right length full of random bytes. */
+    CORRUPT,
+    /** Sends a real-looking block under an index nobody asked for. */
+    WRONG_INDEX,
+    /** Accepts the call and never sends anything. */
+    STALL
+  }
+
+  private final Server server;
+  private final Service service;
+
+  private ScriptedPeer(Server server, Service service) {
+    this.server = server;
+    this.service = service;
+  }
+
+  /**
+   * Starts a scripted peer named {@code name} in {@code swarm}, claiming the blocks of
+   * {@code file} set in {@code claims}.
+   */
+  public static ScriptedPeer join(LocalSwarm swarm, String name, TestFiles.SharedFile file,
+      io.minibit.core.Bitfield claims, Behaviour behaviour, boolean startChoked)
+      throws IOException {
+    Service service = new Service(file, claims, behaviour, startChoked);
+    // A direct executor handles calls in the order they arrive, so the log is the request order.
+    Server server = InProcessServerBuilder.forName(swarm.address(name))
+        .directExecutor()
+        .addService(service)
+        .build()
+        .start();
+    swarm.trackerStub().publish(PublishRequest.newBuilder()
+        .setManifest(file.torrent().manifest()).build());
+    swarm.trackerStub().announce(AnnounceRequest.newBuilder()
+        .setInfohash(file.torrent().infoHash().hex())
+        .setPeerId("scripted-" + name)
+        .setHost(swarm.host(name))
+        .setPort(LocalSwarm.PORT)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED)
+        .setComplete(claims.isComplete())
+        .setHaveCount(claims.cardinality())
+        .build());
+    return new ScriptedPeer(server, service);
+  }
+
+  /** Blocks it has sent. */
+  public int blocksSent() {
+    return service.sent.get();
+  }
+
+  /** Every block index it was asked for, in order. */
+  public List<Integer> requested() {
+    return List.copyOf(service.requested);
+  }
+
+  /** Subscribe streams open on it. */
+  public int subscribers() {
+    return service.subscribers.size();
+  }
+
+  /** Sends UNCHOKE on every open Subscribe stream, and serves from now on. */
+  public void unchokeAll() {
+    service.choked = false;
+    for (ServerCallStreamObserver<PeerEvent> subscriber : service.subscribers) {
+      synchronized (subscriber) {
+        subscriber.onNext(PeerEvent.newBuilder().setUnchoke(Unchoke.getDefaultInstance()).build());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.shutdownNow();
+  }
+
+  private static final class Service extends PeerGrpc.PeerImplBase {
+    private final TestFiles.SharedFile file;
+    private final io.minibit.core.Bitfield claims;
+    private final Behaviour behaviour;
+    private final AtomicInteger sent = new AtomicInteger();
+    private final List<Integer> requested = new CopyOnWriteArrayList<>();
+    private final List<ServerCallStreamObserver<PeerEvent>> subscribers =
+        new CopyOnWriteArrayList<>();
+    private final Random random = new Random(99);
+    private volatile boolean choked;
+
+    Service(TestFiles.SharedFile file, io.minibit.core.Bitfield claims, Behaviour behaviour,
+        boolean startChoked) {
+      this.file = file;
+      this.claims = claims;
+      this.behaviour = behaviour;
+      this.choked = startChoked;
+    }
+
+    @Override
+    public void ping(PingRequest request, StreamObserver<PingResponse> response) {
+      response.onNext(PingResponse.newBuilder().setPeerId("scripted").build());
+      response.onCompleted();
+    }
+
+    @Override
+    public void subscribe(SubscribeRequest request, StreamObserver<PeerEvent> response) {
+      ServerCallStreamObserver<PeerEvent> stream = (ServerCallStreamObserver<PeerEvent>) response;
+      synchronized (stream) {
+        stream.onNext(PeerEvent.newBuilder().setBitfield(Bitfield.newBuilder()
+            .setBlockCount(claims.size())
+            .setBits(ByteString.copyFrom(claims.toBytes()))).build());
+        stream.onNext(choked
+            ? PeerEvent.newBuilder().setChoke(Choke.getDefaultInstance()).build()
+            : PeerEvent.newBuilder().setUnchoke(Unchoke.getDefaultInstance()).build());
+      }
+      subscribers.add(stream);
+    }
+
+    @Override
+    public void getBlocks(GetBlocksRequest request, StreamObserver<Block> response) {
+      if (choked) {
+        response.onError(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("choked")
+            .asRuntimeException());
+        return;
+      }
+      requested.addAll(request.getIndicesList());
+      if (behaviour == Behaviour.STALL) {
+        return; // never answers: the caller's deadline or a faster peer must step in
+      }
+      int count = file.torrent().blockCount();
+      for (int index : request.getIndicesList()) {
+        byte[] data = file.block(index);
+        if (behaviour == Behaviour.CORRUPT) {
+          data = new byte[data.length];
+          synchronized (random) {
+            random.nextBytes(data);
+          }
+        }
+        int sentIndex = behaviour == Behaviour.WRONG_INDEX ? (index + 1) % count : index;
+        response.onNext(Block.newBuilder().setIndex(sentIndex)
+            .setData(ByteString.copyFrom(data)).build());
+        sent.incrementAndGet();
+      }
+      response.onCompleted();
+    }
+  }
+}
