@@ -347,6 +347,7 @@ cpu_ticks() { python3 "$BENCH_DIR/lib/report.py" cpu-snapshot "$$"; }
 daemon_cpu() {
   local run="$1" file="$2" pidfile stat fields
   for pidfile in "$run"/hosts/*/pid; do
+    [ -f "$pidfile" ] || continue
     stat="$(cat "/proc/$(cat "$pidfile")/stat" 2>/dev/null)" || continue
     read -r -a fields <<<"${stat##*) }"
     echo $((fields[11] + fields[12])) >"$(dirname "$pidfile")/$file"

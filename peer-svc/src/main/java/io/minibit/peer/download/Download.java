@@ -419,11 +419,11 @@ public final class Download implements AutoCloseable {
     return call;
   }
 
-  /** What the allocation needs to know of the peers serving us. */
+  /** What the allocation needs to know of the peers we are connected or connecting to. */
   private List<PeerSample> samples() {
     List<PeerSample> samples = new ArrayList<>();
     for (RemotePeer peer : peers.values()) {
-      if (peer.isServing()) {
+      if (peer.state == RemotePeer.State.ACTIVE || peer.state == RemotePeer.State.CONNECTING) {
         samples.add(new PeerSample(peer.address, peer.rtt.millis(), peer.rate.bytesPerSecond(),
             peer.bytesReceived));
       }

@@ -1,0 +1,120 @@
+package io.minibit.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.testing.DelayProxy;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.LocalSwarm;
+import io.minibit.peer.testing.LocalSwarm.Peer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One near and one far seeder over real loopback TCP, the far one behind a proxy that adds
+ * latency (and with less upload, as far peers tend to have): the latency-weighted allocation
+ * asks the far peer for fewer blocks and finishes sooner than an even split of the blocks.
+ */
+class LatencyAllocationTest {
+  private static final int BLOCK = 64 * 1024;
+  private static final int SIZE = 12 * 1024 * 1024;
+  private static final Duration ONE_WAY_DELAY = Duration.ofMillis(50);
+
+  @TempDir Path root;
+  private LocalSwarm swarm;
+  private DelayProxy proxy;
+
+  @BeforeEach
+  void startSwarm() throws Exception {
+    swarm = new LocalSwarm(root);
+  }
+
+  @AfterEach
+  void stop() {
+    swarm.close();
+    if (proxy != null) {
+      proxy.close();
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Downloads with the named allocation; returns the transfer and how long it took. */
+  private Result fetch(String name, String allocation, String infohash) throws Exception {
+    Peer peer = swarm.networkPeer(name, 0,
+        c -> c.withSwarm(c.swarm().withAllocation(allocation)));
+    long started = System.nanoTime();
+    Transfer done = SwarmPoliciesTest.download(peer, infohash);
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+    assertArrayEquals(Files.readAllBytes(root.resolve("shared.bin")),
+        Files.readAllBytes(peer.dataDir().resolve("shared.bin")));
+    peer.close(); // leaves the swarm, so the next download sees the two seeders only
+    return new Result(done, took);
+  }
+
+  private record Result(Transfer transfer, Duration took) {
+    TransferPeer from(String address) {
+      return transfer.getPeersList().stream().filter(p -> p.getAddress().equals(address))
+          .findFirst().orElseThrow(() -> new AssertionError(address + " in " + transfer));
+    }
+
+    double share(String address) {
+      return (double) from(address).getBlocksReceived() / transfer.getBlockCount();
+    }
+  }
+
+  @Test
+  void theFarPeerServesFewerBlocksAndTheDownloadBeatsAnEvenSplit() throws Exception {
+    TestFiles.createFile(root, "shared.bin", SIZE, 31);
+    Peer near = swarm.networkPeer("near", 0, c -> c.withUploadLimit(8L * 1024 * 1024));
+    int farPort = freePort();
+    proxy = DelayProxy.start(new InetSocketAddress("127.0.0.1", farPort), ONE_WAY_DELAY);
+    Peer far = swarm.networkPeer("far", farPort,
+        c -> c.withUploadLimit(2L * 1024 * 1024).withAdvertised("127.0.0.1", proxy.port()));
+    String infohash = null;
+    for (Peer seeder : new Peer[] {near, far}) {
+      Files.copy(root.resolve("shared.bin"), seeder.dataDir().resolve("shared.bin"));
+      infohash = seeder.control().share(
+          ShareRequest.newBuilder().setPath("shared.bin").setBlockSize(BLOCK).build())
+          .getInfohash();
+    }
+    String nearAddress = "127.0.0.1:" + near.daemon().peerPort();
+    String farAddress = proxy.address();
+
+    Result weighted = fetch("weighted", "latency", infohash);
+    Result even = fetch("even", "even", infohash);
+
+    TransferPeer farSeen = weighted.from(farAddress);
+    assertTrue(farSeen.getRttMs() >= 2 * ONE_WAY_DELAY.toMillis(),
+        "the far peer's RTT is measured: " + farSeen);
+    assertTrue(weighted.from(nearAddress).getRttMs() < ONE_WAY_DELAY.toMillis(),
+        weighted.from(nearAddress).toString());
+    assertTrue(weighted.share(farAddress) < 0.35,
+        "the far peer served " + weighted.share(farAddress) + " of the blocks");
+    assertTrue(weighted.share(farAddress) < weighted.share(nearAddress));
+    assertEquals(0.5, even.share(farAddress), 0.1, "an even split gives it half");
+    assertTrue(weighted.took().compareTo(even.took()) < 0,
+        "latency-weighted " + weighted.took().toMillis() + " ms, even split "
+            + even.took().toMillis() + " ms");
+    System.out.printf("latency-weighted: %d ms, far share %.2f; even split: %d ms, far share "
+            + "%.2f%n", weighted.took().toMillis(), weighted.share(farAddress),
+        even.took().toMillis(), even.share(farAddress));
+  }
+}
