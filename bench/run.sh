@@ -6,6 +6,7 @@
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
+# The MiniBit tree whose launchers and jars are measured (--tree): by default, this one.
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 # shellcheck source=lib/netns.sh
 source "$BENCH_DIR/lib/netns.sh"
@@ -25,6 +26,7 @@ TRACKER_ADDR="$NET_SUBNET.1:$TRACKER_PORT"
 SEED_ADDR="$NET_SUBNET.10"
 RAW_PORT=7000
 LOCK_FILE=/run/minibit-bench.lock
+PID_FILE=/run/minibit-bench.pid
 
 MODE=all
 NS=""
@@ -69,12 +71,15 @@ Options:
                     copy the whole file from the seeder alone over raw TCP (one more JSON line)
   --repeat R        run each measurement R times (default 1)
   --out FILE        also append the JSON lines to FILE
+  --tree DIR        measure the MiniBit tree in DIR (its bin/ and built jars; `make build` there
+                    if a jar is missing) instead of the one this script is in
   --keep            keep the work directory (logs, files); it is kept anyway on failure
   -h, --help        this help
 
 Environment: BENCH_JAVA_OPTS (peers, default "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"),
 BENCH_TRACKER_JAVA_OPTS, BENCH_MEMORY_SEED_JAVA_OPTS (default "-Xmx512m"), TBF_BURST (16kb),
-TBF_LATENCY (50ms), TMPDIR (where the work directory goes).
+TBF_LATENCY (50ms), BENCH_QUIET_WAIT (seconds to wait for an idle machine before each
+measurement, 120), TMPDIR (where the work directory goes).
 
 Examples:
   sudo bench/run.sh swarm --n 8,16 --baseline
@@ -100,6 +105,7 @@ parse_args() {
       --memory-cap-mbit) MEMORY_CAP_MBIT="${2:?--memory-cap-mbit needs a value}"; shift ;;
       --repeat) REPEAT="${2:?--repeat needs a value}"; shift ;;
       --out) OUT="${2:?--out needs a value}"; shift ;;
+      --tree) ROOT="$(cd "${2:?--tree needs a value}" && pwd)" || die "no directory $2"; shift ;;
       --baseline) BASELINE=1 ;;
       --keep) KEEP=1 ;;
       -h | --help) usage; exit 0 ;;
@@ -125,10 +131,30 @@ require_root() {
   [ "$(id -u)" = 0 ] || die "needs root (network namespaces, tc): sudo $0 ..."
 }
 
-# One run at a time: a run removes every namespace with the prefix when it starts.
+# One run at a time: a run removes every namespace with the prefix when it starts. The lock is
+# a pid file (checked and written under flock): a lock held by an open file would be inherited
+# by the daemons and outlive a run killed with SIGKILL.
 take_lock() {
-  exec 9>"$LOCK_FILE"
-  flock -n 9 || die "another benchmark run holds $LOCK_FILE"
+  local other
+  other="$(claim_pid_file 8>"$LOCK_FILE")"
+  [ -z "$other" ] || die "another benchmark run is active (pid $other)"
+}
+
+# Under the flock on fd 8: prints the pid of another live run, or writes ours into PID_FILE.
+claim_pid_file() {
+  local holder
+  flock -w 30 8 || { echo "(lock $LOCK_FILE busy)"; return 0; }
+  holder="$(cat "$PID_FILE" 2>/dev/null || true)"
+  if [ -n "$holder" ] && [ "$holder" != "$$" ] && kill -0 "$holder" 2>/dev/null \
+      && tr '\0' ' ' <"/proc/$holder/cmdline" 2>/dev/null | grep -q 'run\.sh'; then
+    echo "$holder"
+  else
+    echo "$$" >"$PID_FILE"
+  fi
+}
+
+release_lock() {
+  if [ "$(cat "$PID_FILE" 2>/dev/null || true)" = "$$" ]; then rm -f "$PID_FILE"; fi
 }
 
 # Installs the Debian packages that provide missing commands.
@@ -175,6 +201,7 @@ on_exit() {
   trap - EXIT INT TERM
   mb_stop_daemons
   net_teardown
+  release_lock
   [ "$FAILED" = 0 ] || [ "$status" -ne 0 ] || status=1
   if [ -z "$WORK" ]; then
     exit "$status"
@@ -238,10 +265,12 @@ cpu_busy_pct() {
   echo $((100 * (b1 - b0) / (t1 - t0)))
 }
 
-# Waits (at most 60 s) until the machine is nearly idle, so the JVMs' start-up work (JIT,
-# pre-touch, GC) and leftover disk writes are over before the clock starts. Prints the busy %.
+# Waits (at most BENCH_QUIET_WAIT seconds, default 120) until the machine is nearly idle, so the
+# JVMs' start-up work (JIT, pre-touch, GC), leftover disk writes and anybody else's build are
+# over before the clock starts. Prints the busy percentage it settled for.
 await_quiet() {
-  local deadline=$((SECONDS + 60)) before busy
+  local limit="${BENCH_QUIET_WAIT:-120}" deadline before busy
+  deadline=$((SECONDS + limit))
   sync
   while :; do
     before="$(cpu_counters)"
@@ -249,7 +278,7 @@ await_quiet() {
     busy="$(cpu_busy_pct "$before" "$(cpu_counters)")"
     if [ "$busy" -le 15 ]; then break; fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-      log "the machine is still ${busy}% busy after 60 s; measuring anyway"
+      log "the machine is still ${busy}% busy after ${limit}s; measuring anyway"
       break
     fi
   done
@@ -625,12 +654,12 @@ main() {
   parse_args "$@"
   require_root
   take_lock
-  ensure_tools
-  ensure_jars
-  WORK="$(mktemp -d "${TMPDIR:-/tmp}/minibit-bench.XXXXXX")"
   trap on_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  ensure_tools
+  ensure_jars
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/minibit-bench.XXXXXX")"
   log "work directory: $WORK"
   DIST="$WORK/dist"
   mb_snapshot "$ROOT" "$DIST"

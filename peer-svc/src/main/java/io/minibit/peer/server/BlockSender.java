@@ -13,7 +13,8 @@ import java.util.logging.Logger;
 /**
  * Streams the blocks of one GetBlocks call as fast as the caller reads them: a block is read from
  * disk only when the transport is ready for it, so a slow reader never makes this peer buffer
- * more than a block or so per call. Thread-safe: gRPC may call {@link #run} from any thread.
+ * more than a block or so per call. A caller choked meanwhile gets RESOURCE_EXHAUSTED for the
+ * rest of the call. Thread-safe: gRPC may call {@link #run} from any thread.
  */
 final class BlockSender implements Runnable {
   private static final Logger log = Logger.getLogger(BlockSender.class.getName());
@@ -47,6 +48,13 @@ final class BlockSender implements Runnable {
   @Override
   public synchronized void run() {
     while (!done && call.isReady() && remaining.hasNext()) {
+      if (session.uploadSlots().isChoking(peerId)) {
+        // Choked since the call began: what it still asks for is dropped, as in BitTorrent.
+        done = true;
+        call.onError(Status.RESOURCE_EXHAUSTED.withDescription(
+            "choked: the rest of this call is dropped; wait for UNCHOKE").asRuntimeException());
+        return;
+      }
       int index = remaining.next();
       byte[] data;
       try {
