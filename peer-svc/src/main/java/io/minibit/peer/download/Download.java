@@ -66,7 +66,8 @@ public final class Download implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Download.class.getName());
 
   static final int BLOCKS_PER_CALL = 4;
-  private static final int PINGS_AT_CONNECT = 3;
+  /** Pings at connection; the first one also sets the connection up, so it is not counted. */
+  private static final int PINGS_AT_CONNECT = 4;
   private static final Duration PING_DEADLINE = Duration.ofSeconds(5);
   private static final Duration PING_EVERY = Duration.ofSeconds(10);
   private static final Duration TICK = Duration.ofMillis(250);
@@ -238,7 +239,9 @@ public final class Download implements AutoCloseable {
                 peer.state = RemotePeer.State.SELF;
                 return;
               }
-              peer.rtt.add(rtt);
+              if (count < PINGS_AT_CONNECT) {
+                peer.rtt.add(rtt);
+              }
               peer.lastPing = clock.instant();
               subscribeNow = peer.state == RemotePeer.State.CONNECTING && peer.subscription == null
                   && count == PINGS_AT_CONNECT;
