@@ -30,8 +30,9 @@ import picocli.CommandLine.Mixin;
         "  watch -n 1 minibit status",
         "",
         "PEERS counts connected peers out of those known. Under each transfer, one",
-        "line per peer: blocks it sent, blocks it has, blocks from it that failed",
-        "verification, and what the daemon does with it (active, backing off, banned)."})
+        "line per peer: blocks it sent us, blocks it has, its round-trip time and",
+        "rate, bytes we sent it, blocks from it that failed verification, and what",
+        "the daemon does with it (active, choked, backing off, banned)."})
 final class StatusCommand implements Callable<Integer> {
   private static final String INDENT = "    ";
 
@@ -99,15 +100,19 @@ final class StatusCommand implements Callable<Integer> {
     }
     TextTable peers = TextTable.of(
         TextTable.Align.LEFT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
+        TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
         TextTable.Align.RIGHT, TextTable.Align.LEFT);
     for (TransferPeer peer : transfer.getPeersList()) {
       peers.row(
           Validation.printable(peer.getAddress()),
           peer.getBlocksReceived() + " received",
           peer.getBlocksAvailable() + "/" + transfer.getBlockCount() + " available",
+          peer.getRttMs() > 0 ? String.format("rtt %.1f ms", peer.getRttMs()) : "rtt -",
+          HumanFormat.rate(peer.getDownloadRate()),
+          HumanFormat.bytes(peer.getBytesSent()) + " sent",
           peer.getHashFailures() + (peer.getHashFailures() == 1 ? " hash failure"
               : " hash failures"),
-          peerStatus(peer));
+          peerStatus(peer) + (peer.getChokedByUs() ? "; we choke it" : ""));
     }
     peers.lines().forEach(line -> lines.add(INDENT + line));
     return lines;

@@ -26,7 +26,8 @@ class StatusCommandTest {
   @Test
   void showsEachTransferWithItsPeersIndentedBelow() {
     Transfer downloading = Snapshots.downloading(320).toBuilder()
-        .setPeers(0, Snapshots.peer("127.0.0.1:6882", 206, true).toBuilder().setStatus("active"))
+        .setPeers(0, Snapshots.peer("127.0.0.1:6882", 206, true).toBuilder().setStatus("active")
+            .setRttMs(1.25).setDownloadRate(12_300_000).setBytesSent(2048).setChokedByUs(true))
         .setPeers(1, Snapshots.peer("127.0.0.1:6883", 114, false).toBuilder()
             .setHashFailures(2).setBlocksAvailable(500)
             .setStatus("backing off: GetBlocks failed: UNAVAILABLE"))
@@ -48,9 +49,10 @@ class StatusCommandTest {
         "INFOHASH  NAME       STATE          DONE   BLOCKS       RATE      DOWN       UP  PEERS",
         "3f2a9c0d  big.iso    downloading   50.0%  320/640  12.3 MB/s  80.0 MiB  1.0 KiB    1/2",
         "    error: 127.0.0.1:6883 stalled",
-        "    127.0.0.1:6882  206 received  640/640 available  0 hash failures  active",
-        "    127.0.0.1:6883  114 received  500/640 available  2 hash failures  backing off: "
-            + "GetBlocks failed: UNAVAILABLE",
+        "    127.0.0.1:6882  206 received  640/640 available  rtt 1.3 ms  12.3 MB/s  2.0 KiB sent"
+            + "  0 hash failures  active; we choke it",
+        "    127.0.0.1:6883  114 received  500/640 available       rtt -      0 B/s      0 B sent"
+            + "  2 hash failures  backing off: GetBlocks failed: UNAVAILABLE",
         "bbbbbbbb  notes.txt  seeding      100.0%      1/1          -       0 B     50 B    0/0"),
         result.outLines());
   }
