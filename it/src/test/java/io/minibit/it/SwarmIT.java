@@ -145,4 +145,42 @@ class SwarmIT {
     assertTrue(servedAfterRestart <= missingBytes + BLOCK,
         "the seeder sent " + servedAfterRestart + " bytes for " + missingBytes + " missing");
   }
+
+  @Test
+  void aSeederKilledHalfWayLosesItsBlocksToTheOther() throws Exception {
+    cluster = new Cluster(root);
+    cluster.startTracker();
+    Cluster.PeerProcess first = cluster.peer("first", "--upload-limit", "3072");
+    Cluster.PeerProcess second = cluster.peer("second", "--upload-limit", "3072");
+    Cluster.PeerProcess leecher = cluster.peer("leecher");
+    Path original = TestFiles.createFile(first.dataDir, "shared.bin", 32 * 1024 * 1024, 9);
+    Files.copy(original, second.dataDir.resolve("shared.bin"));
+    String infohash = onlyLine(cluster.cli(CLI_TIMEOUT, "--peer", first.controlAddress(),
+        "share", original.toString()).stdout());
+    assertEquals(infohash, onlyLine(cluster.cli(CLI_TIMEOUT, "--peer", second.controlAddress(),
+        "share", second.dataDir.resolve("shared.bin").toString()).stdout()));
+
+    var get = cluster.startCli("--peer", leecher.controlAddress(), "get", infohash);
+    String firstAddress = "127.0.0.1:" + first.port;
+    Transfer atKill = Await.until(Duration.ofSeconds(60), "both seeders serving, a quarter done",
+        () -> leecher.transfer(infohash).orElse(Transfer.getDefaultInstance()),
+        t -> t.getBlocksHave() >= 32 && t.getPeersList().stream()
+            .allMatch(p -> p.getBlocksReceived() > 0) && t.getPeersCount() == 2);
+    first.kill();
+
+    Cluster.Result finished = get.finish(CLI_TIMEOUT);
+    assertEquals(0, finished.exitCode(), finished + cluster.logs());
+    assertArrayEquals(Files.readAllBytes(original),
+        Files.readAllBytes(leecher.dataDir.resolve("shared.bin")));
+    Transfer done = leecher.transfer(infohash).orElseThrow();
+    int fromFirstAtKill = atKill.getPeersList().stream()
+        .filter(p -> p.getAddress().equals(firstAddress)).findFirst().orElseThrow()
+        .getBlocksReceived();
+    int fromFirst = done.getPeersList().stream()
+        .filter(p -> p.getAddress().equals(firstAddress)).findFirst().orElseThrow()
+        .getBlocksReceived();
+    assertTrue(fromFirst < done.getBlockCount(), done.toString());
+    assertTrue(fromFirst - fromFirstAtKill <= 32,
+        "at most the killed seeder's in-flight blocks arrived after the kill: " + done);
+  }
 }
