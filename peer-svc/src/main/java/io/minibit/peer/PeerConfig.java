@@ -44,9 +44,11 @@ public record PeerConfig(
    * @param chokeInterval how often the slots are recomputed
    * @param optimisticInterval how long the optimistic slot stays with one peer
    * @param allocation how requests are spread over peers: "latency" or "even"
+   * @param superSeeding a seeder shows each peer a few blocks at a time, so that its upload
+   *     goes to each block once before any block twice
    */
   public record Swarm(Choker.Mode choking, int uploadSlots, Duration chokeInterval,
-      Duration optimisticInterval, String allocation) {
+      Duration optimisticInterval, String allocation, boolean superSeeding) {
     public static final int DEFAULT_UPLOAD_SLOTS = 4;
 
     public Swarm {
@@ -61,19 +63,24 @@ public record PeerConfig(
 
     public static Swarm defaults() {
       return new Swarm(Choker.Mode.TIT_FOR_TAT, DEFAULT_UPLOAD_SLOTS, Duration.ofSeconds(10),
-          Duration.ofSeconds(10), "latency");
+          Duration.ofSeconds(10), "latency", true);
     }
 
     public Swarm withChoking(Choker.Mode mode, int slots) {
-      return new Swarm(mode, slots, chokeInterval, optimisticInterval, allocation);
+      return new Swarm(mode, slots, chokeInterval, optimisticInterval, allocation, superSeeding);
     }
 
     public Swarm withIntervals(Duration choke, Duration optimistic) {
-      return new Swarm(choking, uploadSlots, choke, optimistic, allocation);
+      return new Swarm(choking, uploadSlots, choke, optimistic, allocation, superSeeding);
     }
 
     public Swarm withAllocation(String name) {
-      return new Swarm(choking, uploadSlots, chokeInterval, optimisticInterval, name);
+      return new Swarm(choking, uploadSlots, chokeInterval, optimisticInterval, name,
+          superSeeding);
+    }
+
+    public Swarm withSuperSeeding(boolean on) {
+      return new Swarm(choking, uploadSlots, chokeInterval, optimisticInterval, allocation, on);
     }
   }
 

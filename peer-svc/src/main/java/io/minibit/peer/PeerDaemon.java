@@ -119,6 +119,7 @@ public final class PeerDaemon implements AutoCloseable {
     daemon.restore();
     long every = config.swarm().chokeInterval().toMillis();
     daemon.scheduler.scheduleAtFixedRate(daemon::rechoke, every, every, TimeUnit.MILLISECONDS);
+    daemon.scheduler.scheduleAtFixedRate(daemon::topUpOffers, 1, 1, TimeUnit.SECONDS);
     return daemon;
   }
 
@@ -261,11 +262,23 @@ public final class PeerDaemon implements AutoCloseable {
     }
   }
 
+  /** Every second: seeders offer more blocks to peers that got their offered ones elsewhere. */
+  private void topUpOffers() {
+    for (TorrentSession session : sessions.values()) {
+      try {
+        session.topUpOffers();
+      } catch (RuntimeException e) {
+        log.log(java.util.logging.Level.WARNING, "offering blocks of " + session + " failed", e);
+      }
+    }
+  }
+
   private TorrentSession newSession(Torrent torrent, BlockStore store) {
     PeerConfig.Swarm swarm = config.swarm();
     Choker choker = new Choker(swarm.choking(), swarm.uploadSlots(), swarm.optimisticInterval(),
         random);
-    TorrentSession session = new TorrentSession(torrent, store, clock, hashExecutor, choker);
+    TorrentSession session = new TorrentSession(torrent, store, clock, hashExecutor, choker,
+        swarm.superSeeding());
     sessions.put(torrent.infoHash(), session);
     return session;
   }

@@ -117,6 +117,13 @@ public final class PeerMain implements Callable<Integer> {
           + "(env MINIBIT_ALLOCATION; default: ${DEFAULT-VALUE}).")
   String allocation;
 
+  @Option(names = "--super-seeding", paramLabel = "true|false", arity = "1",
+      defaultValue = "${env:MINIBIT_SUPER_SEEDING:-true}",
+      description = "Seeders show each peer a few blocks at a time, so their upload goes to "
+          + "each block once before any twice (env MINIBIT_SUPER_SEEDING; "
+          + "default: ${DEFAULT-VALUE}).")
+  boolean superSeeding;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE "
@@ -151,7 +158,8 @@ public final class PeerMain implements Callable<Integer> {
       HostAndPort advertised = advertise.isBlank() ? HostAndPort.fromHost("")
           : HostAndPort.fromString(advertise);
       PeerConfig.Swarm swarm = new PeerConfig.Swarm(Choker.Mode.named(choking), uploadSlots,
-          seconds(chokeIntervalSeconds), seconds(optimisticIntervalSeconds), allocation);
+          seconds(chokeIntervalSeconds), seconds(optimisticIntervalSeconds), allocation,
+          superSeeding);
       config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir,
           advertised.getHost(), advertised.getPortOrDefault(0), uploadLimitKib * 1024,
           Duration.ofSeconds(noPeersTimeoutSeconds), swarm);

@@ -124,17 +124,30 @@ class PeerServicesBadInputTest {
   }
 
   @Test
-  void subscribeSendsTheFullBitfieldFirst() {
+  void aSuperSeedingSeederShowsAFewBlocksAtATime() {
     Iterator<PeerEvent> events = seederPeerApi.withDeadlineAfter(
             2, java.util.concurrent.TimeUnit.SECONDS)
         .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester").build());
     PeerEvent first = events.next();
     assertTrue(first.hasBitfield());
     assertEquals(11, first.getBitfield().getBlockCount());
-    assertEquals(11, io.minibit.core.Bitfield.fromBytes(11,
+    assertEquals(io.minibit.peer.policy.SuperSeeding.WINDOW, io.minibit.core.Bitfield.fromBytes(11,
         first.getBitfield().getBits().toByteArray()).cardinality());
+    assertTrue(events.next().hasUnchoke(), "a free slot: unchoked at once");
     assertStatus(Status.Code.NOT_FOUND, () -> seederPeerApi.subscribe(SubscribeRequest.newBuilder()
         .setInfohash("cd".repeat(32)).setPeerId("tester").build()).next());
+  }
+
+  @Test
+  void withoutSuperSeedingTheFullBitfieldComesFirst() throws Exception {
+    Peer plain = swarm.peer("plain", c -> c.withSwarm(c.swarm().withSuperSeeding(false)));
+    TestFiles.createFile(plain.dataDir(), "f.bin", 10 * BLOCK + 5, 7);
+    plain.control().share(ShareRequest.newBuilder().setPath("f.bin").setBlockSize(BLOCK).build());
+    Iterator<PeerEvent> events = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("plain")))
+        .withDeadlineAfter(2, java.util.concurrent.TimeUnit.SECONDS)
+        .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester").build());
+    assertEquals(11, io.minibit.core.Bitfield.fromBytes(11,
+        events.next().getBitfield().getBits().toByteArray()).cardinality());
   }
 
   @Test

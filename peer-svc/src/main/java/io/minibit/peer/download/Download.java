@@ -273,9 +273,13 @@ public final class Download implements AutoCloseable {
   }
 
   private void subscribe(RemotePeer peer, int generation, PeerGrpc.PeerStub stub) {
+    Bitfield ours = store.bitfield();
     SubscribeRequest request = SubscribeRequest.newBuilder()
         .setInfohash(torrent.infoHash().hex())
         .setPeerId(localPeerId)
+        .setHave(io.minibit.api.v1.Bitfield.newBuilder()
+            .setBlockCount(ours.size())
+            .setBits(com.google.protobuf.ByteString.copyFrom(ours.toBytes())))
         .build();
     detached(() -> stub.subscribe(request, new ClientResponseObserver<SubscribeRequest, PeerEvent>() {
       @Override
@@ -531,8 +535,6 @@ public final class Download implements AutoCloseable {
       if (peer.generation != generation || !call.outstanding.remove(index)) {
         return; // the peer was reset, or another copy of the block won: wasted, not wrong
       }
-      peer.inFlight--;
-      peer.requested.clear(index);
     }
     BlockStore.WriteResult result;
     try {
@@ -546,6 +548,11 @@ public final class Download implements AutoCloseable {
     List<ClientCallStreamObserver<?>> toCancel = new ArrayList<>();
     boolean banned = false;
     synchronized (this) {
+      // Asked of this peer until written: a fill meanwhile must not ask it for the block again.
+      if (peer.generation == generation) {
+        peer.inFlight--;
+        peer.requested.clear(index);
+      }
       switch (result) {
         case STORED -> {
           picker.received(index);

@@ -75,7 +75,7 @@ final class BlockSender implements Runnable {
           .setIndex(index)
           .setData(UnsafeByteOperations.unsafeWrap(data))
           .build());
-      session.recordUploaded(peerId, data.length);
+      session.recordUploaded(peerId, index, data.length);
     }
     if (!done && !remaining.hasNext()) {
       done = true;

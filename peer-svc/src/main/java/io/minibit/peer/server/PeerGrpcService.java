@@ -9,6 +9,7 @@ import io.minibit.api.v1.PeerGrpc;
 import io.minibit.api.v1.PingRequest;
 import io.minibit.api.v1.PingResponse;
 import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
@@ -48,7 +49,17 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
   public void subscribe(SubscribeRequest request, StreamObserver<PeerEvent> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
-    session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""),
+    Bitfield theirs = new Bitfield(session.torrent().blockCount());
+    if (request.hasHave()) {
+      if (request.getHave().getBlockCount() != session.torrent().blockCount()) {
+        throw MinibitException.invalid("have has %d blocks; %s has %d",
+            request.getHave().getBlockCount(), session.torrent().name(),
+            session.torrent().blockCount());
+      }
+      theirs = Bitfield.fromBytes(session.torrent().blockCount(),
+          request.getHave().getBits().toByteArray());
+    }
+    session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""), theirs,
         (ServerCallStreamObserver<PeerEvent>) responseObserver);
   }
 

@@ -60,6 +60,16 @@ public final class Subscribers {
     }
   }
 
+  /** Tells the streams of {@code peerId} alone that block {@code index} is offered to it. */
+  public void sendHave(String peerId, int index) {
+    PeerEvent event = PeerEvent.newBuilder().setHave(Have.newBuilder().setIndex(index)).build();
+    for (Subscriber subscriber : subscribers) {
+      if (subscriber.peerId.equals(peerId)) {
+        subscriber.send(event);
+      }
+    }
+  }
+
   /** Tells every stream of {@code peerId} that it is now choked or unchoked. */
   public void sendChoke(String peerId, boolean choked) {
     for (Subscriber subscriber : subscribers) {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v1.PeerEvent;
 import io.minibit.peer.policy.Choker;
+import io.minibit.peer.policy.SuperSeeding;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,9 +57,16 @@ public final class TorrentSession {
   private volatile Instant completedAt;
   private volatile Supplier<List<TransferPeer>> peerStats = List::of;
   private final UploadSlots uploadSlots;
+  private final SuperSeeding superSeeding; // guarded by itself; null when turned off
 
+  /**
+   * @param superSeeding whether, once seeding, each subscriber is shown a few blocks at a time
+   *     (see {@link SuperSeeding}) rather than the whole bitfield
+   */
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
-      Choker choker) {
+      Choker choker, boolean superSeeding) {
+    this.superSeeding = superSeeding
+        ? new SuperSeeding(torrent.blockCount(), new java.util.Random()) : null;
     this.torrent = torrent;
     this.store = store;
     this.clock = clock;
@@ -117,11 +125,44 @@ public final class TorrentSession {
 
   /**
    * Adds peer {@code peerId}'s Subscribe stream: it gets the bitfield and, if a slot is free,
-   * an unchoke at once.
+   * an unchoke at once. {@code theirs} is what it says it holds already.
    */
-  public void subscribe(String peerId, String host, ServerCallStreamObserver<PeerEvent> stream) {
+  public void subscribe(String peerId, String host, io.minibit.core.Bitfield theirs,
+      ServerCallStreamObserver<PeerEvent> stream) {
     boolean unchoked = uploadSlots.admit(peerId, host);
-    subscribers.add(peerId, stream, store::bitfield, unchoked, () -> uploadSlots.left(peerId));
+    Supplier<io.minibit.core.Bitfield> shown = store::bitfield;
+    if (superSeeding != null && isSeeding()) {
+      shown = () -> {
+        synchronized (superSeeding) {
+          return superSeeding.join(peerId, theirs, clock.instant());
+        }
+      };
+    }
+    subscribers.add(peerId, stream, shown, unchoked, () -> {
+      uploadSlots.left(peerId);
+      if (superSeeding != null) {
+        synchronized (superSeeding) {
+          superSeeding.leave(peerId);
+        }
+      }
+    });
+  }
+
+  /**
+   * While super-seeding: offers more blocks to the served subscribers that got their offered
+   * ones elsewhere. Called every second or so.
+   */
+  public void topUpOffers() {
+    if (superSeeding == null || !isSeeding()) {
+      return;
+    }
+    java.util.Map<String, List<Integer>> more;
+    synchronized (superSeeding) {
+      java.util.Set<String> serving = new java.util.HashSet<>(subscribers.peerIds());
+      serving.removeIf(uploadSlots::isChoking);
+      more = superSeeding.topUp(serving, clock.instant());
+    }
+    more.forEach((peer, blocks) -> blocks.forEach(index -> subscribers.sendHave(peer, index)));
   }
 
   /** Payload bytes arrived from a peer, verified or not. */
@@ -130,9 +171,17 @@ public final class TorrentSession {
     downloadRate.record(bytes);
   }
 
-  public void recordUploaded(String peerId, long bytes) {
+  /** Block {@code index}, {@code bytes} long, was sent to {@code peerId}. */
+  public void recordUploaded(String peerId, int index, long bytes) {
     uploaded.addAndGet(bytes);
     uploadSlots.recordSent(peerId, bytes);
+    if (superSeeding != null && isSeeding()) {
+      List<Integer> offered;
+      synchronized (superSeeding) {
+        offered = superSeeding.sent(peerId, index, clock.instant());
+      }
+      offered.forEach(next -> subscribers.sendHave(peerId, next));
+    }
   }
 
   public long uploadedBytes() {
