@@ -24,7 +24,8 @@ import java.util.logging.Logger;
 
 /**
  * Keeps this peer in the swarms of its torrents. Each torrent is announced when it starts,
- * completes and stops, and again on the tracker's interval; the peer's tracker session is kept
+ * completes and stops, and again on the tracker's interval (every 5 s at most while it
+ * downloads, so that peers that join later are found soon); the peer's tracker session is kept
  * alive by heartbeats. A tracker that cannot be reached is retried with exponential backoff and
  * jitter, so one that comes back is found again; one that forgot this peer (it restarted) gets
  * every torrent announced again, and one that forgot a torrent this peer seeds gets its manifest
@@ -36,6 +37,8 @@ import java.util.logging.Logger;
 public final class Announcer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Announcer.class.getName());
   private static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
+  /** Longest wait between two announces of a torrent still downloading. */
+  static final Duration DOWNLOADING_INTERVAL = Duration.ofSeconds(5);
 
   private final TrackerClient tracker;
   private final String peerId;
@@ -140,7 +143,9 @@ public final class Announcer implements AutoCloseable {
       t.pending = null;
       t.backoff.reset();
       t.onPeers.accept(response.getPeersList());
-      long interval = Math.max(1000, response.getIntervalMs());
+      // A download asks again sooner: the peers that joined after it are its best sources.
+      long interval = t.session.isSeeding() ? Math.max(1000, response.getIntervalMs())
+          : Math.max(1000, Math.min(DOWNLOADING_INTERVAL.toMillis(), response.getIntervalMs()));
       t.next = thread.schedule(() -> announce(t), interval, TimeUnit.MILLISECONDS);
     } catch (MinibitException e) {
       retryLater(t, event, e);
