@@ -55,12 +55,13 @@ class LatencyWeightedAllocationTest {
   }
 
   @Test
-  void budgetsStayWithinOneBlockAndTheMaximum() {
+  void budgetsStayWithinTheirFloorsAndTheMaximum() {
     Map<String, Integer> budgets = allocation.budgets(List.of(
         new PeerSample("crawling", 10, 100, MEASURED),
         new PeerSample("racing", 1, 1e10, MEASURED),
         new PeerSample("very far", 100_000, 0, 0)), BLOCK);
-    assertEquals(1, budgets.get("crawling"));
+    assertEquals(blocks(LatencyWeightedAllocation.MIN_MEASURED_IN_FLIGHT_BYTES),
+        budgets.get("crawling"), "a measured peer keeps a floor in flight");
     assertEquals(1, budgets.get("very far"));
     assertEquals(blocks(LatencyWeightedAllocation.MAX_PEER_IN_FLIGHT_BYTES), budgets.get("racing"));
   }
