@@ -103,6 +103,31 @@ public final class SuperSeeding {
     return more;
   }
 
+  /**
+   * {@code peer} is choked: it cannot fetch what it was offered, so those blocks go back to be
+   * offered to others first (it keeps seeing them, and may fetch them once served again).
+   */
+  public void choked(String peer) {
+    Offer offer = offers.get(peer);
+    if (offer == null) {
+      return;
+    }
+    for (int index : offer.pending) {
+      offered[index]--;
+    }
+    offer.pending.clear();
+  }
+
+  /** {@code peer} is served again: a fresh window of blocks offered least so far. */
+  public List<Integer> unchoked(String peer, Instant now) {
+    Offer offer = offers.get(peer);
+    if (offer == null) {
+      return List.of();
+    }
+    offer.lastFetch = now;
+    return offer(offer, WINDOW - offer.pending.size());
+  }
+
   /** How often block {@code index} has been offered. */
   public int offers(int index) {
     return offered[index];

@@ -72,6 +72,7 @@ public final class TorrentSession {
     this.clock = clock;
     this.hashExecutor = hashExecutor;
     this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding);
+    uploadSlots.setOnChokeChange(this::chokeChanged);
     this.downloadRate = new RateMeter(clock);
     this.startedAt = clock.instant();
     if (store.isFinished()) {
@@ -146,6 +147,22 @@ public final class TorrentSession {
         }
       }
     });
+  }
+
+  /** While super-seeding, a choked peer's offers go to others, and a served one gets fresh ones. */
+  private void chokeChanged(String peerId, boolean choked) {
+    if (superSeeding == null || !isSeeding()) {
+      return;
+    }
+    List<Integer> offered;
+    synchronized (superSeeding) {
+      if (choked) {
+        superSeeding.choked(peerId);
+        return;
+      }
+      offered = superSeeding.unchoked(peerId, clock.instant());
+    }
+    offered.forEach(index -> subscribers.sendHave(peerId, index));
   }
 
   /**

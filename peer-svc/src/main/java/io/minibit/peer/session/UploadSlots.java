@@ -28,6 +28,7 @@ public final class UploadSlots {
   private final BooleanSupplier seeding;
   private final Map<String, PeerUploads> uploads = new HashMap<>();
   private ToDoubleFunction<String> receivedRates = peer -> 0;
+  private java.util.function.BiConsumer<String, Boolean> onChokeChange = (peer, choked) -> { };
 
   private static final class PeerUploads {
     final RateMeter rate;
@@ -45,6 +46,11 @@ public final class UploadSlots {
     this.clock = clock;
     this.subscribers = subscribers;
     this.seeding = seeding;
+  }
+
+  /** Told of every peer whose choke state a round changed (after it is told itself). */
+  public synchronized void setOnChokeChange(java.util.function.BiConsumer<String, Boolean> c) {
+    this.onChokeChange = c;
   }
 
   /** Where the rates received from each peer come from, while downloading. */
@@ -82,8 +88,10 @@ public final class UploadSlots {
   public void rechoke() {
     Set<String> before;
     Set<String> after;
+    java.util.function.BiConsumer<String, Boolean> listener;
     Set<String> interested = subscribers.peerIds();
     synchronized (this) {
+      listener = onChokeChange;
       before = choker.unchoked();
       List<Choker.Candidate> candidates = new ArrayList<>();
       for (String peerId : interested) {
@@ -99,6 +107,7 @@ public final class UploadSlots {
       boolean isUnchoked = after.contains(peerId);
       if (wasUnchoked != isUnchoked) {
         subscribers.sendChoke(peerId, !isUnchoked);
+        listener.accept(peerId, !isUnchoked);
       }
     }
   }

@@ -83,4 +83,16 @@ class SuperSeedingTest {
     assertEquals(Set.of(12, 13, 14, 15), blocks);
     assertEquals(0, seeding.offers(0), "a block it has is not offered");
   }
+
+  @Test
+  void aChokedPeersOffersGoToOthersAndItGetsFreshOnesWhenServedAgain() {
+    SuperSeeding seeding = new SuperSeeding(16, new Random(6));
+    Set<Integer> first = shown(seeding.join("choked", new Bitfield(16), T0));
+    seeding.choked("choked");
+    first.forEach(block -> assertEquals(0, seeding.offers(block)));
+    assertEquals(SuperSeeding.WINDOW, shown(seeding.join("other", new Bitfield(16), T0)).size());
+    List<Integer> fresh = seeding.unchoked("choked", T0.plusSeconds(10));
+    assertEquals(SuperSeeding.WINDOW, fresh.size());
+    assertTrue(fresh.stream().noneMatch(first::contains), "blocks it was not shown yet");
+  }
 }
