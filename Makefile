@@ -2,7 +2,7 @@
 MVN ?= mvn -B -ntp
 JARS := tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar cli/target/minibit.jar
 
-.PHONY: build test unit demo clean
+.PHONY: build test unit demo bench clean
 
 ## build: compile everything and package the three runnable jars (no tests)
 build:
@@ -22,6 +22,10 @@ demo: $(JARS)
 
 $(JARS):
 	$(MVN) -q package -DskipTests
+
+## bench: swarm benchmark on emulated hosts (root; network namespaces, tc caps): JSON lines
+bench: $(JARS)
+	bench/run.sh all
 
 ## clean: remove build output
 clean:
