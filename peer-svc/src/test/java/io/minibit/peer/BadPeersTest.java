@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.DownloadRequest;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferPeer;
@@ -17,7 +16,6 @@ import io.minibit.peer.testing.LocalSwarm.Peer;
 import io.minibit.peer.testing.ScriptedPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,12 +52,7 @@ class BadPeersTest {
         ShareRequest.newBuilder().setPath("file.bin").setBlockSize(BLOCK).build()).getInfohash();
     try (ScriptedPeer rogue = ScriptedPeer.join(swarm, "rogue", file,
         Bitfield.full(file.torrent().blockCount()), mode, false)) {
-      Iterator<Transfer> progress = leecher.control().download(
-          DownloadRequest.newBuilder().setInfohash(infohash).build());
-      Transfer done = null;
-      while (progress.hasNext()) {
-        done = progress.next();
-      }
+      Transfer done = leecher.download(infohash);
 
       assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
       assertArrayEquals(file.content(), Files.readAllBytes(leecher.dataDir().resolve("file.bin")));

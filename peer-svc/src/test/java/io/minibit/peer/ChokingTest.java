@@ -178,10 +178,10 @@ class ChokingTest {
     List<java.util.concurrent.CompletableFuture<Transfer>> cooperating = new ArrayList<>();
     for (Peer peer : cooperators) {
       cooperating.add(java.util.concurrent.CompletableFuture.supplyAsync(
-          () -> SwarmPoliciesTest.download(peer, infohash)));
+          () -> peer.download(infohash)));
     }
     var riding = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      Transfer done = SwarmPoliciesTest.download(freeRider, infohash);
+      Transfer done = freeRider.download(infohash);
       assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
       return System.nanoTime() - started;
     });

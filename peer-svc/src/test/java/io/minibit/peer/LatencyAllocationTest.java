@@ -60,7 +60,7 @@ class LatencyAllocationTest {
     Peer peer = swarm.networkPeer(name, 0,
         c -> c.withSwarm(c.swarm().withAllocation(allocation)));
     long started = System.nanoTime();
-    Transfer done = SwarmPoliciesTest.download(peer, infohash);
+    Transfer done = peer.download(infohash);
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
     assertArrayEquals(Files.readAllBytes(root.resolve("shared.bin")),
@@ -90,7 +90,7 @@ class LatencyAllocationTest {
     int farPort = freePort();
     proxy = DelayProxy.start(new InetSocketAddress("127.0.0.1", farPort), ONE_WAY_DELAY);
     Peer far = swarm.networkPeer("far", farPort,
-        c -> c.withUploadLimit(2L * 1024 * 1024).withAdvertised("127.0.0.1", proxy.port())
+        c -> c.withUploadLimit(1024L * 1024).withAdvertised("127.0.0.1", proxy.port())
             .withSwarm(c.swarm().withSuperSeeding(false)));
     String infohash = null;
     for (Peer seeder : new Peer[] {near, far}) {

@@ -17,7 +17,6 @@ import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,17 +47,6 @@ class SwarmDownloadTest {
         ShareRequest.newBuilder().setPath(name).setBlockSize(BLOCK).build()).getInfohash();
   }
 
-  /** Runs a Download call to the end and returns its last progress message. */
-  private static Transfer download(Peer peer, String infohash) {
-    Iterator<Transfer> progress = peer.control().download(
-        DownloadRequest.newBuilder().setInfohash(infohash).build());
-    Transfer last = null;
-    while (progress.hasNext()) {
-      last = progress.next();
-    }
-    return last;
-  }
-
   @Test
   void twoLeechersDownloadTheSameFileAtOnce() throws Exception {
     Peer seeder = swarm.peer("seeder");
@@ -66,8 +54,8 @@ class SwarmDownloadTest {
     Peer b = swarm.peer("b");
     String infohash = share(seeder, "data.bin", 3 * 1024 * 1024 + 123, 1);
 
-    CompletableFuture<Transfer> fromA = CompletableFuture.supplyAsync(() -> download(a, infohash));
-    CompletableFuture<Transfer> fromB = CompletableFuture.supplyAsync(() -> download(b, infohash));
+    CompletableFuture<Transfer> fromA = CompletableFuture.supplyAsync(() -> a.download(infohash));
+    CompletableFuture<Transfer> fromB = CompletableFuture.supplyAsync(() -> b.download(infohash));
 
     byte[] original = Files.readAllBytes(seeder.dataDir().resolve("data.bin"));
     assertCompleteCopy(a, fromA.get(), original);
@@ -96,7 +84,7 @@ class SwarmDownloadTest {
         ShareRequest.newBuilder().setPath("big.bin").setBlockSize(BLOCK).build()).getInfohash());
 
     CompletableFuture<Transfer> result =
-        CompletableFuture.supplyAsync(() -> download(leecher, infohash));
+        CompletableFuture.supplyAsync(() -> leecher.download(infohash));
     Await.until(TIMEOUT, "a quarter of the blocks from the first seeder",
         () -> leecher.transfer(infohash).map(t -> t.getPeersList().stream()
             .filter(p -> p.getAddress().equals(swarm.address("first")))
@@ -133,7 +121,7 @@ class SwarmDownloadTest {
     assertTrue(resumed.getBlocksResumed() < resumed.getBlockCount(),
         "the download was stopped before it completed: " + resumed);
 
-    Transfer done = download(restarted, infohash);
+    Transfer done = restarted.download(infohash);
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
     long missingBytes = (long) (done.getBlockCount() - done.getBlocksResumed()) * BLOCK;
     assertEquals(missingBytes, done.getDownloadedBytes(), "only the missing blocks are fetched");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.DownloadRequest;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferPeer;
@@ -20,7 +19,6 @@ import io.minibit.peer.testing.ScriptedPeer.Behaviour;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -46,18 +44,6 @@ class SwarmPoliciesTest {
     swarm.close();
   }
 
-  /** Runs a Download call to the end and returns its last progress message. */
-  static Transfer download(Peer peer, String infohash) {
-    Iterator<Transfer> progress = peer.control()
-        .withDeadlineAfter(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .download(DownloadRequest.newBuilder().setInfohash(infohash).build());
-    Transfer last = null;
-    while (progress.hasNext()) {
-      last = progress.next();
-    }
-    return last;
-  }
-
   static TransferPeer peerEntry(Transfer transfer, String address) {
     return transfer.getPeersList().stream().filter(p -> p.getAddress().equals(address))
         .findFirst().orElseThrow(() -> new AssertionError("no " + address + " in " + transfer));
@@ -76,7 +62,7 @@ class SwarmPoliciesTest {
         ScriptedPeer c = ScriptedPeer.join(swarm, "c", file, common, Behaviour.HONEST, true)) {
       Peer leecher = swarm.peer("leecher");
       CompletableFuture<Transfer> done = CompletableFuture.supplyAsync(
-          () -> download(leecher, file.torrent().infoHash().hex()));
+          () -> leecher.download(file.torrent().infoHash().hex()));
       Await.until(TIMEOUT, "the leecher knows all three bitfields", () -> leecher
           .transfer(file.torrent().infoHash().hex())
           .map(t -> t.getPeersList().stream().mapToInt(TransferPeer::getBlocksAvailable).sum())
@@ -113,13 +99,13 @@ class SwarmPoliciesTest {
         ShareRequest.newBuilder().setPath("relay.bin").setBlockSize(BLOCK).build()).getInfohash();
     Peer first = swarm.peer("first");
     CompletableFuture<Transfer> firstDone =
-        CompletableFuture.supplyAsync(() -> download(first, infohash));
+        CompletableFuture.supplyAsync(() -> first.download(infohash));
     Await.until(TIMEOUT, "the first leecher has a few blocks",
         () -> first.transfer(infohash).map(Transfer::getBlocksHave).orElse(0) >= 4);
 
     Peer second = swarm.peer("second");
     CompletableFuture<Transfer> secondDone =
-        CompletableFuture.supplyAsync(() -> download(second, infohash));
+        CompletableFuture.supplyAsync(() -> second.download(infohash));
     Transfer whileRelaying = Await.until(TIMEOUT, "a block relayed by the first leecher",
         () -> second.transfer(infohash).orElse(Transfer.getDefaultInstance()),
         t -> t.getPeersList().stream().anyMatch(p -> p.getAddress().equals(swarm.address("first"))
@@ -146,7 +132,7 @@ class SwarmPoliciesTest {
         Behaviour.STALL, false)) {
       Peer leecher = swarm.peer("leecher");
       long started = System.nanoTime();
-      Transfer done = download(leecher, infohash);
+      Transfer done = leecher.download(infohash);
       Duration took = Duration.ofNanos(System.nanoTime() - started);
 
       assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());

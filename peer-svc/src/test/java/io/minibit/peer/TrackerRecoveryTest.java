@@ -15,7 +15,6 @@ import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,12 +58,7 @@ class TrackerRecoveryTest {
     Await.until(TIMEOUT, "the seeder back in the catalog and the swarm",
         () -> seedersOf(infohash) == 1);
     Peer leecher = swarm.peer("leecher");
-    Iterator<Transfer> progress = leecher.control().download(
-        DownloadRequest.newBuilder().setName("kept.bin").build());
-    Transfer last = null;
-    while (progress.hasNext()) {
-      last = progress.next();
-    }
+    Transfer last = leecher.download(DownloadRequest.newBuilder().setName("kept.bin").build());
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, last.getState());
     assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("kept.bin")),
         Files.readAllBytes(leecher.dataDir().resolve("kept.bin")));

@@ -13,7 +13,7 @@ import java.util.function.IntPredicate;
  * <pre>
  *   r_i      = (1 / rtt_i) / sum_j (1 / rtt_j)             latency share, sum of r_i = 1
  *   budget_i = n * r_i * B_0        before peer i is measured (B_0 each at equal latency)
- *            = max(1 MiB, thr_i * H)   once it has delivered 1 MiB: H s of its throughput
+ *            = max(2 blocks, thr_i * H)   once it has delivered 1 MiB: H s of its throughput
  *   blocks_i = clamp(budget_i / block size, 1, B_max / block size)
  * </pre>
  *
@@ -31,10 +31,10 @@ public final class LatencyWeightedAllocation implements Allocation {
   public static final long MAX_PEER_IN_FLIGHT_BYTES = 8L * 1024 * 1024;
   public static final double HORIZON_SECONDS = 1.0;
   /**
-   * A measured peer keeps at least this much in flight: with a single block out, its link
-   * idles for a round trip after every block, and its measured rate, so its budget, never grows.
+   * Blocks a measured peer keeps in flight at least: with a single block out, its link idles
+   * for a round trip after every block, and its measured rate, so its budget, never grows.
    */
-  public static final long MIN_MEASURED_IN_FLIGHT_BYTES = 1024 * 1024;
+  public static final int MIN_MEASURED_BLOCKS = 2;
   private static final double DEFAULT_RTT_MILLIS = 1;
 
   @Override
@@ -45,7 +45,8 @@ public final class LatencyWeightedAllocation implements Allocation {
     Map<String, Integer> budgets = new HashMap<>();
     for (PeerSample peer : peers) {
       double bytes = peer.measured()
-          ? Math.max(MIN_MEASURED_IN_FLIGHT_BYTES, peer.bytesPerSecond() * HORIZON_SECONDS)
+          ? Math.max(MIN_MEASURED_BLOCKS * (double) blockSize,
+              peer.bytesPerSecond() * HORIZON_SECONDS)
           : n * latencyShares.get(peer.peer()) * INITIAL_PEER_IN_FLIGHT_BYTES;
       long blocks = Math.round(bytes / blockSize);
       budgets.put(peer.peer(), (int) Math.max(1, Math.min(maxBlocks, blocks)));

@@ -60,8 +60,8 @@ class LatencyWeightedAllocationTest {
         new PeerSample("crawling", 10, 100, MEASURED),
         new PeerSample("racing", 1, 1e10, MEASURED),
         new PeerSample("very far", 100_000, 0, 0)), BLOCK);
-    assertEquals(blocks(LatencyWeightedAllocation.MIN_MEASURED_IN_FLIGHT_BYTES),
-        budgets.get("crawling"), "a measured peer keeps a floor in flight");
+    assertEquals(LatencyWeightedAllocation.MIN_MEASURED_BLOCKS, budgets.get("crawling"),
+        "a measured peer keeps a floor in flight");
     assertEquals(1, budgets.get("very far"));
     assertEquals(blocks(LatencyWeightedAllocation.MAX_PEER_IN_FLIGHT_BYTES), budgets.get("racing"));
   }

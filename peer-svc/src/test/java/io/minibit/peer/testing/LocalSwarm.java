@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.DownloadRequest;
 import io.minibit.api.v1.ListTransfersRequest;
 import io.minibit.core.grpc.Channels;
 import io.minibit.peer.PeerConfig;
@@ -186,6 +187,25 @@ public final class LocalSwarm implements AutoCloseable {
     public Optional<Transfer> transfer(String infohash) {
       return control.listTransfers(ListTransfersRequest.getDefaultInstance()).getTransfersList()
           .stream().filter(t -> t.getInfohash().equals(infohash)).findFirst();
+    }
+
+    /**
+     * Runs a Download call for {@code infohash} to its end (within a minute) and returns the
+     * last progress message: the finished transfer.
+     */
+    public Transfer download(String infohash) {
+      return download(DownloadRequest.newBuilder().setInfohash(infohash).build());
+    }
+
+    /** Runs {@code request} to its end (within a minute); returns the last progress message. */
+    public Transfer download(DownloadRequest request) {
+      var progress = control.withDeadlineAfter(1, java.util.concurrent.TimeUnit.MINUTES)
+          .download(request);
+      Transfer last = null;
+      while (progress.hasNext()) {
+        last = progress.next();
+      }
+      return last;
     }
 
     /** Stops the daemon, as a shutdown would. */
