@@ -63,7 +63,7 @@ public record PeerConfig(
 
     public static Swarm defaults() {
       return new Swarm(Choker.Mode.TIT_FOR_TAT, DEFAULT_UPLOAD_SLOTS, Duration.ofSeconds(10),
-          Duration.ofSeconds(10), "latency", true);
+          Duration.ofSeconds(10), "latency", false);
     }
 
     public Swarm withChoking(Choker.Mode mode, int slots) {

@@ -118,10 +118,10 @@ public final class PeerMain implements Callable<Integer> {
   String allocation;
 
   @Option(names = "--super-seeding", paramLabel = "true|false", arity = "1",
-      defaultValue = "${env:MINIBIT_SUPER_SEEDING:-true}",
+      defaultValue = "${env:MINIBIT_SUPER_SEEDING:-false}",
       description = "Seeders show each peer a few blocks at a time, so their upload goes to "
-          + "each block once before any twice (env MINIBIT_SUPER_SEEDING; "
-          + "default: ${DEFAULT-VALUE}).")
+          + "each block once before any twice; for a first seeder facing many downloaders "
+          + "(env MINIBIT_SUPER_SEEDING; default: ${DEFAULT-VALUE}).")
   boolean superSeeding;
 
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,

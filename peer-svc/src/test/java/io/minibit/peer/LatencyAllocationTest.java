@@ -83,15 +83,11 @@ class LatencyAllocationTest {
   @Test
   void theFarPeerServesFewerBlocksAndTheDownloadBeatsAnEvenSplit() throws Exception {
     TestFiles.createFile(root, "shared.bin", SIZE, 31);
-    // Super-seeding would show each downloader a few blocks at a time: this test is about how
-    // a downloader spreads its requests over seeders that show everything.
-    Peer near = swarm.networkPeer("near", 0, c -> c.withUploadLimit(8L * 1024 * 1024)
-        .withSwarm(c.swarm().withSuperSeeding(false)));
+    Peer near = swarm.networkPeer("near", 0, c -> c.withUploadLimit(8L * 1024 * 1024));
     int farPort = freePort();
     proxy = DelayProxy.start(new InetSocketAddress("127.0.0.1", farPort), ONE_WAY_DELAY);
     Peer far = swarm.networkPeer("far", farPort,
-        c -> c.withUploadLimit(1024L * 1024).withAdvertised("127.0.0.1", proxy.port())
-            .withSwarm(c.swarm().withSuperSeeding(false)));
+        c -> c.withUploadLimit(1024L * 1024).withAdvertised("127.0.0.1", proxy.port()));
     String infohash = null;
     for (Peer seeder : new Peer[] {near, far}) {
       Files.copy(root.resolve("shared.bin"), seeder.dataDir().resolve("shared.bin"));

@@ -124,14 +124,14 @@ class PeerServicesBadInputTest {
   }
 
   @Test
-  void aSuperSeedingSeederShowsAFewBlocksAtATime() {
+  void subscribeSendsTheFullBitfieldFirst() {
     Iterator<PeerEvent> events = seederPeerApi.withDeadlineAfter(
             2, java.util.concurrent.TimeUnit.SECONDS)
         .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester").build());
     PeerEvent first = events.next();
     assertTrue(first.hasBitfield());
     assertEquals(11, first.getBitfield().getBlockCount());
-    assertEquals(io.minibit.peer.policy.SuperSeeding.WINDOW, io.minibit.core.Bitfield.fromBytes(11,
+    assertEquals(11, io.minibit.core.Bitfield.fromBytes(11,
         first.getBitfield().getBits().toByteArray()).cardinality());
     assertTrue(events.next().hasUnchoke(), "a free slot: unchoked at once");
     assertStatus(Status.Code.NOT_FOUND, () -> seederPeerApi.subscribe(SubscribeRequest.newBuilder()
@@ -139,15 +139,24 @@ class PeerServicesBadInputTest {
   }
 
   @Test
-  void withoutSuperSeedingTheFullBitfieldComesFirst() throws Exception {
-    Peer plain = swarm.peer("plain", c -> c.withSwarm(c.swarm().withSuperSeeding(false)));
-    TestFiles.createFile(plain.dataDir(), "f.bin", 10 * BLOCK + 5, 7);
-    plain.control().share(ShareRequest.newBuilder().setPath("f.bin").setBlockSize(BLOCK).build());
-    Iterator<PeerEvent> events = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("plain")))
+  void aSuperSeedingSeederShowsAFewBlocksItLacksAtATime() throws Exception {
+    Peer superSeeder = swarm.peer("super", c -> c.withSwarm(c.swarm().withSuperSeeding(true)));
+    TestFiles.createFile(superSeeder.dataDir(), "f.bin", 10 * BLOCK + 5, 7);
+    superSeeder.control().share(
+        ShareRequest.newBuilder().setPath("f.bin").setBlockSize(BLOCK).build());
+    io.minibit.core.Bitfield held = new io.minibit.core.Bitfield(11);
+    held.set(0);
+    held.set(1);
+    Iterator<PeerEvent> events = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("super")))
         .withDeadlineAfter(2, java.util.concurrent.TimeUnit.SECONDS)
-        .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester").build());
-    assertEquals(11, io.minibit.core.Bitfield.fromBytes(11,
-        events.next().getBitfield().getBits().toByteArray()).cardinality());
+        .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester")
+            .setHave(io.minibit.api.v1.Bitfield.newBuilder().setBlockCount(11)
+                .setBits(com.google.protobuf.ByteString.copyFrom(held.toBytes())))
+            .build());
+    io.minibit.core.Bitfield shown = io.minibit.core.Bitfield.fromBytes(11,
+        events.next().getBitfield().getBits().toByteArray());
+    assertEquals(io.minibit.peer.policy.SuperSeeding.WINDOW, shown.cardinality());
+    assertTrue(!shown.get(0) && !shown.get(1), "blocks it holds are not offered: " + shown);
   }
 
   @Test
