@@ -37,6 +37,7 @@ REPEAT=1
 BASELINE=0
 KEEP=0
 OUT=""
+PEER_ARGS=""
 WORK=""
 FAILED=0
 COMMIT=unknown
@@ -71,6 +72,8 @@ Options:
                     copy the whole file from the seeder alone over raw TCP (one more JSON line)
   --repeat R        run each measurement R times (default 1)
   --out FILE        also append the JSON lines to FILE
+  --peer-args "ARGS"
+                    extra flags for every peer daemon, e.g. "--choking cooperative"
   --tree DIR        measure the MiniBit tree in DIR (its bin/ and built jars; `make build` there
                     if a jar is missing) instead of the one this script is in
   --keep            keep the work directory (logs, files); it is kept anyway on failure
@@ -92,8 +95,8 @@ die() {
   echo "bench: $*" >&2
   exit 1
 }
-# Arithmetic on decimals: calc 'expression'.
-calc() { awk "BEGIN { print $1 }"; }
+# Arithmetic on decimals: calc 'expression' (max0(x) is x, or 0 if x is negative).
+calc() { awk "function max0(x) { return x < 0 ? 0 : x } BEGIN { print $1 }"; }
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -105,6 +108,7 @@ parse_args() {
       --memory-cap-mbit) MEMORY_CAP_MBIT="${2:?--memory-cap-mbit needs a value}"; shift ;;
       --repeat) REPEAT="${2:?--repeat needs a value}"; shift ;;
       --out) OUT="${2:?--out needs a value}"; shift ;;
+      --peer-args) PEER_ARGS="${2?--peer-args needs a value}"; shift ;;
       --tree) ROOT="$(cd "${2:?--tree needs a value}" && pwd)" || die "no directory $2"; shift ;;
       --baseline) BASELINE=1 ;;
       --keep) KEEP=1 ;;
@@ -231,6 +235,7 @@ new_run() {
   mkdir -p "$run/hosts"
   : >"$run/facts"
   fact "$run" commit "$COMMIT"
+  fact "$run" peer_args "$PEER_ARGS"
   fact "$run" jars_built "$(date -r "$DIST/lib/minibit-peer.jar" +%FT%T)"
   echo "$run"
 }
@@ -386,7 +391,8 @@ daemon_cpu() {
 # run_downloads RUN KIND INFOHASH|ADDRESS SECONDS HOST...: starts a download (KIND get or raw)
 # on every host at the same moment, waits for all; records t0 and the CPU use meanwhile.
 run_downloads() {
-  local run="$1" kind="$2" what="$3" limit="$4" host cpu0 ticks0 ticks1 t0 span
+  local run="$1" kind="$2" what="$3" limit="$4" host cpu0 ticks0 t0 span
+  local -a before after
   shift 4
   fact "$run" cpu_busy_before_pct "$(await_quiet)"
   GET_PIDS=()
@@ -404,13 +410,13 @@ run_downloads() {
   done
   wait_gets
   fact "$run" cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
-  ticks1="$(cpu_ticks)"
   daemon_cpu "$run" cpu_after
-  read -r -a ticks0 <<<"$ticks0"
-  read -r -a ticks1 <<<"$ticks1"
+  read -r -a before <<<"$ticks0"
+  read -r -a after <<<"$(cpu_ticks)"
   span="$(calc "($EPOCHREALTIME - $t0) * $(getconf CLK_TCK) * $(nproc) / 100")"
-  fact "$run" cpu_kernel_pct "$(calc "int((${ticks1[1]} - ${ticks0[1]}) / $span)")"
-  fact "$run" cpu_other_pct "$(calc "int((${ticks1[2]} - ${ticks0[2]}) / $span)")"
+  # Kernel workers that exit take their ticks with them, so that sum can shrink: at least 0.
+  fact "$run" cpu_kernel_pct "$(calc "int(max0((${after[1]} - ${before[1]}) / $span))")"
+  fact "$run" cpu_other_pct "$(calc "int(max0((${after[2]} - ${before[2]}) / $span))")"
   fact "$run" clk_tck "$(getconf CLK_TCK)"
 }
 

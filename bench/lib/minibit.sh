@@ -5,7 +5,7 @@
 # after lib/netns.sh.
 #
 # Globals: DIST (a copy of bin/ and the jars, see mb_snapshot), TRACKER_ADDR (host:port),
-# DAEMON_JAVA_OPTS, TRACKER_JAVA_OPTS; DAEMON_PIDS and DAEMON_LOGS grow as daemons start.
+# DAEMON_JAVA_OPTS, TRACKER_JAVA_OPTS, PEER_ARGS; DAEMON_PIDS and DAEMON_LOGS grow as daemons start.
 
 TRACKER_PORT=6969
 CONTROL_PORT=6880
@@ -58,12 +58,15 @@ mb_start_tracker() {
     --port "$TRACKER_PORT" --data-dir "$dir/catalog"
 }
 
-# mb_start_peer HOST ADDRESS DIR [JAVA_OPTS]: a peer daemon whose data directory is DIR/data.
+# mb_start_peer HOST ADDRESS DIR [JAVA_OPTS]: a peer daemon whose data directory is DIR/data,
+# with the words of PEER_ARGS as extra flags.
 mb_start_peer() {
   local host="$1" address="$2" dir="$3" opts="${4:-$DAEMON_JAVA_OPTS}"
+  local -a extra
+  read -r -a extra <<<"${PEER_ARGS:-}"
   mkdir -p "$dir/data"
   mb_start_daemon "$host" "$dir/peer.log" "$opts" minibit-peer \
-    --tracker "$TRACKER_ADDR" --advertise "$address" --data-dir "$dir/data"
+    --tracker "$TRACKER_ADDR" --advertise "$address" --data-dir "$dir/data" "${extra[@]}"
   echo "$!" >"$dir/pid"
 }
 

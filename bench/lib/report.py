@@ -20,7 +20,9 @@ import sys
 
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 1024 ** 4}
 FROM_LINE = re.compile(r"^\s*from (\S+)\s+(\d+) blocks")
-GOT_LINE = re.compile(r"^got .*: .* in (\d+(?:\.\d+)?) (ms|s)\b")
+GOT_LINE = re.compile(r"^got .*: .* in (\d+(?:\.\d+)? ms|\d+(?:\.\d+)? s|\d+m \d+s|\d+h \d+m) \(")
+DURATION = re.compile(r"^(?:(\d+)h )?(?:(\d+)m ?)?(?:(\d+(?:\.\d+)?) ?s)?$")
+VERIFIED_IN = re.compile(r" INFO TorrentSession: .* complete and verified in (\d+(?:\.\d+)?) s")
 
 
 class Run:
@@ -76,13 +78,30 @@ def sources(get_err):
     return found
 
 
-def daemon_seconds(get_err):
-    """The download time the daemon reports in `got NAME: SIZE in 12.3 s`, or None."""
-    for line in (get_err or "").splitlines():
+def parse_duration(text):
+    """Seconds in one of the CLI's durations: "850 ms", "5.2 s", "3m 05s", "2h 03m"."""
+    if text.endswith(" ms"):
+        return float(text[:-3]) / 1000
+    match = DURATION.match(text)
+    if not match:
+        return None
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+
+
+def daemon_seconds(run, host):
+    """The download time the daemon reports: its log's "complete and verified in 68.7 s", or the
+    `got NAME: SIZE in 1m 09s` line of `minibit get`; None if neither is there."""
+    log = run.path / "hosts" / host / "peer.log"
+    if log.exists():
+        for line in log.read_text(errors="replace").splitlines():
+            match = VERIFIED_IN.search(line)
+            if match:
+                return float(match.group(1))
+    for line in (run.host_file(host, "get.err") or "").splitlines():
         match = GOT_LINE.match(line)
         if match:
-            value = float(match.group(1))
-            return value / 1000 if match.group(2) == "ms" else value
+            return parse_duration(match.group(1))
     return None
 
 
@@ -132,8 +151,11 @@ def start_lag(run, host, t0):
 
 def provenance(run):
     """Which code ran: the tree's commit (+dirty) and when the peer jar was built."""
-    return {"commit": run.fact("commit", default="unknown"),
-            "jar_built": run.fact("jars_built", default="unknown")}
+    out = {"commit": run.fact("commit", default="unknown"),
+           "jar_built": run.fact("jars_built", default="unknown")}
+    if run.facts.get("peer_args"):
+        out["peer_args"] = run.facts["peer_args"]
+    return out
 
 
 def downloads(run, hosts, t0):
@@ -178,6 +200,11 @@ def swarm(run):
     seed_tx = tx_delta(run, "seed")
     if seed_tx is not None:
         out["seeder_tx_bytes"] = seed_tx
+    if seed_tx is not None and slowest:
+        out["seeder_uplink_use_pct"] = round(100 * seed_tx / (u * slowest), 1)
+    leecher_tx = [tx_delta(run, h) for h in leechers]
+    if slowest and all(t is not None for t in leecher_tx):
+        out["leechers_uplink_use_pct"] = round(100 * sum(leecher_tx) / (n * u * slowest), 1)
     uploaded, downloaded = 0, 0
     for host in leechers:
         row = status_row(run.host_file(host, "status.txt", ""), infohash)
@@ -200,7 +227,7 @@ def swarm(run):
     if from_seed + from_others:
         out["blocks_from_seeder_pct"] = round(100 * from_seed / (from_seed + from_others), 1)
     out["sources_per_leecher"] = sources_per_leecher
-    out["daemon_seconds"] = [daemon_seconds(run.host_file(h, "get.err")) for h in leechers]
+    out["daemon_seconds"] = [daemon_seconds(run, h) for h in leechers]
     out["start_lag_s"] = [start_lag(run, h, t0) for h in leechers]
     out.update(daemon_cpu(run, leechers))
     out["cli_start_s"] = run.fact("cli_start_s", float)
@@ -257,7 +284,7 @@ def pair(run):
     if mb_seconds:
         out["minibit_seconds"] = mb_seconds
         out["minibit_mb_s"] = round(size / mb_seconds / 1e6, 1)
-    daemon = daemon_seconds(run.host_file("l01", "get.err"))
+    daemon = daemon_seconds(run, "l01")
     if daemon:
         out["minibit_daemon_seconds"] = daemon
         out["minibit_daemon_mb_s"] = round(size / daemon / 1e6, 1)
@@ -287,7 +314,8 @@ def rss_samples(path):
 
 
 def jstat_samples(path):
-    """[(heap used, heap committed)] in bytes, from `jstat -gc` output."""
+    """[(heap used, heap committed, old generation used, young GCs, full GCs)], bytes and
+    counts, from `jstat -gc` output."""
     header, rows = None, []
     for line in path.read_text().splitlines():
         parts = line.split()
@@ -304,7 +332,8 @@ def jstat_samples(path):
             continue
         used = sum(value.get(k, 0.0) for k in ("S0U", "S1U", "EU", "OU"))
         committed = sum(value.get(k, 0.0) for k in ("S0C", "S1C", "EC", "OC"))
-        rows.append((int(used * 1024), int(committed * 1024)))
+        rows.append((int(used * 1024), int(committed * 1024), int(value.get("OU", 0) * 1024),
+                     int(value.get("YGC", 0)), int(value.get("FGC", 0))))
     return rows
 
 
@@ -328,6 +357,9 @@ def memory(run):
         "heap_samples": len(heap),
         "max_heap_used_bytes": max(h[0] for h in heap) if heap else None,
         "max_heap_committed_bytes": max(h[1] for h in heap) if heap else None,
+        "max_old_used_bytes": max(h[2] for h in heap) if heap else None,
+        "young_gcs": heap[-1][3] - heap[0][3] if heap else None,
+        "full_gcs": heap[-1][4] - heap[0][4] if heap else None,
         "heap_max_bytes": run.fact("heap_max_bytes", int),
         "seeder_java_opts": run.fact("seeder_java_opts"),
     }
@@ -364,8 +396,8 @@ def capcheck(run):
         ]
         out[f"flows_{flows}"] = {
             "goodput_mbit": round(flows * size * 8 / (end - t0) / 1e6, 2),
-            "wire_mbit_min": round(min(rates), 2) if rates else None,
-            "wire_mbit_max": round(max(rates), 2) if rates else None,
+            "eth0_mbit_min": round(min(rates), 2) if rates else None,
+            "eth0_mbit_max": round(max(rates), 2) if rates else None,
             "drops": run.fact(f"drops_{flows}", int),
         }
     return out
