@@ -23,9 +23,10 @@ demo: $(JARS)
 $(JARS):
 	$(MVN) -q package -DskipTests
 
-## bench: swarm benchmark on emulated hosts (root; network namespaces, tc caps): JSON lines
-bench: $(JARS)
-	bench/run.sh all
+## bench: pair, swarm (N=8,16) and memory benchmarks on emulated hosts; needs root (BENCH_ARGS)
+BENCH_ARGS ?= all
+bench: build
+	bench/run.sh $(BENCH_ARGS)
 
 ## clean: remove build output
 clean:
