@@ -24,6 +24,8 @@ public final class GrpcServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health;
   private final String name;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private GrpcServer(Server server, HealthStatusManager health, String name) {
     this.server = server;
@@ -73,9 +75,12 @@ public final class GrpcServer implements AutoCloseable {
 
   /**
    * Reports NOT_SERVING, stops taking calls, gives running calls {@code grace} to end, then
-   * cancels the rest (long-lived streams never end by themselves).
+   * cancels the rest (long-lived streams never end by themselves). Closing again does nothing.
    */
   public void close(Duration grace) {
+    if (!closed.compareAndSet(false, true)) {
+      return; // closed already: nothing more to stop
+    }
     health.enterTerminalState();
     server.shutdown();
     try {

@@ -59,7 +59,7 @@ class GrpcServerTest {
     return grpc.register(startUnmanaged(interceptors));
   }
 
-  /** A server the test closes itself (closing it twice would log a warning). */
+  /** A server the test closes itself. */
   private GrpcServer startUnmanaged(List<ServerInterceptor> interceptors) throws Exception {
     return GrpcServer.start(InProcessServerBuilder.forName(name).directExecutor(),
         "test server", interceptors, new FailingTracker());
@@ -135,6 +135,36 @@ class GrpcServerTest {
 
     server.close();
 
+    assertStatus(Status.Code.UNAVAILABLE, () -> health(""));
+  }
+
+  @Test
+  void closingTwiceIsHarmlessAndQuiet() throws Exception {
+    GrpcServer server = startUnmanaged(List.of());
+    server.close();
+    List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger root = Logger.getLogger("");
+    root.addHandler(capture);
+    try {
+      server.close();
+    } finally {
+      root.removeHandler(capture);
+    }
+    assertEquals(List.of(), warnings.stream().map(java.util.logging.LogRecord::getMessage).toList());
     assertStatus(Status.Code.UNAVAILABLE, () -> health(""));
   }
 
