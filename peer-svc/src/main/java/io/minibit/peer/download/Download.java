@@ -640,7 +640,7 @@ public final class Download implements AutoCloseable {
 
   /** Every tick: offers late calls' blocks to other peers, and renews RTTs now and then. */
   private void tick() {
-    List<RemotePeer> toPing = new ArrayList<>();
+    Map<RemotePeer, Integer> toPing = new LinkedHashMap<>(); // peer -> its generation now
     boolean anyLate = false;
     synchronized (this) {
       if (closed) {
@@ -664,17 +664,11 @@ public final class Download implements AutoCloseable {
         }
         if (Duration.between(peer.lastPing, now).compareTo(PING_EVERY) > 0) {
           peer.lastPing = now;
-          toPing.add(peer);
+          toPing.put(peer, peer.generation);
         }
       }
     }
-    for (RemotePeer peer : toPing) {
-      int generation;
-      synchronized (this) {
-        generation = peer.generation;
-      }
-      ping(peer, generation, 1);
-    }
+    toPing.forEach((peer, generation) -> ping(peer, generation, 1));
     if (anyLate) {
       fillAll();
     }
