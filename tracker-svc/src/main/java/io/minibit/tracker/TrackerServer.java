@@ -10,7 +10,6 @@ import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -26,7 +25,6 @@ public final class TrackerServer implements AutoCloseable {
 
   private final GrpcServer server;
   private final ScheduledExecutorService expiry;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   private TrackerServer(GrpcServer server, ScheduledExecutorService expiry) {
     this.server = server;
@@ -89,9 +87,6 @@ public final class TrackerServer implements AutoCloseable {
   /** Stops the expiry task, then the server (health turns NOT_SERVING first). */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
     expiry.shutdownNow();
     server.close();
   }
