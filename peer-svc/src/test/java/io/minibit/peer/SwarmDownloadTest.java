@@ -10,10 +10,12 @@ import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferPeer;
 import io.minibit.api.v1.TransferState;
+import io.minibit.core.Bitfield;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import io.minibit.peer.testing.ScriptedPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,5 +135,27 @@ class SwarmDownloadTest {
     // A block the seeder was sending as the leecher stopped may be counted on either side.
     assertTrue(servedAfterRestart >= missingBytes && servedAfterRestart <= missingBytes + BLOCK,
         "served " + servedAfterRestart + " bytes after the restart for " + missingBytes + " missing");
+  }
+
+  @Test
+  void aFastPeerIsAskedForManyBlocksPerCall() throws Exception {
+    Peer leecher = swarm.peer("leecher");
+    int blocks = 512;
+    int block = 16 * 1024;
+    TestFiles.SharedFile file = TestFiles.share(root.resolve("source"), "file.bin",
+        blocks * block, block, 3);
+    try (ScriptedPeer seeder = ScriptedPeer.join(swarm, "seeder", file, Bitfield.full(blocks),
+        ScriptedPeer.Behaviour.HONEST, false)) {
+      Transfer done = leecher.download(file.torrent().infoHash().hex());
+
+      assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+      assertArrayEquals(file.content(), Files.readAllBytes(leecher.dataDir().resolve("file.bin")));
+      assertEquals(blocks, seeder.requested().size(), "each block asked for once");
+      // Refilling after every block would make about one call per block: a round of headers, a
+      // deadline and a picker scan each, which caps what one fast peer can deliver.
+      double perCall = (double) blocks / seeder.calls();
+      assertTrue(perCall >= 8, "blocks per GetBlocks call: " + perCall + " in " + seeder.calls()
+          + " calls");
+    }
   }
 }

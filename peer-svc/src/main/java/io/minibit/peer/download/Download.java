@@ -50,8 +50,8 @@ import java.util.logging.Logger;
  * then subscribed to: its bitfield, HAVE events, CHOKE and UNCHOKE. The {@link Allocation} says
  * how many blocks each peer may have in flight (by default, far peers fewer, then whoever proves
  * faster more) and the {@link RarestFirstPicker} which ones; they go out as pipelined GetBlocks
- * streams of up to {@link #BLOCKS_PER_CALL} blocks, each with a deadline that follows the
- * peer's measured speed. A call that runs late has its blocks offered to other peers too (the
+ * streams of up to {@link #BLOCKS_PER_CALL} blocks, refilled a whole call at a time (half the
+ * peer's budget, or a full call), each with a deadline that follows the peer's measured speed. A call that runs late has its blocks offered to other peers too (the
  * first copy wins and the other request is cancelled); one past its deadline fails its peer.
  *
  * <p>Every block is verified before it is written; one that fails costs its sender a strike
@@ -65,7 +65,7 @@ import java.util.logging.Logger;
 public final class Download implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Download.class.getName());
 
-  static final int BLOCKS_PER_CALL = 4;
+  static final int BLOCKS_PER_CALL = 16;
   /** Pings at connection; the first one also sets the connection up, so it is not counted. */
   private static final int PINGS_AT_CONNECT = 4;
   private static final Duration PING_DEADLINE = Duration.ofSeconds(5);
@@ -389,6 +389,12 @@ public final class Download implements AutoCloseable {
       List<PeerSample> samples = samples();
       int budget = allocation.budgets(samples, torrent.blockSize()).getOrDefault(peer.address, 1);
       IntPredicate allowed = allocation.allowedBlocks(peer.address, samples);
+      // Refill by whole calls: a call per block would cost a round of headers, a deadline
+      // timer and a picker scan for every block, which caps a fast pair's throughput.
+      int batch = Math.min(BLOCKS_PER_CALL, Math.max(1, budget / 2));
+      if (peer.inFlight > 0 && budget - peer.inFlight < batch) {
+        return;
+      }
       while (peer.inFlight < budget) {
         int room = Math.min(BLOCKS_PER_CALL, budget - peer.inFlight);
         List<Integer> blocks = picker.pick(peer.has, room, peer.requested, allowed);

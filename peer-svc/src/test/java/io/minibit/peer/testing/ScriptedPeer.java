@@ -84,6 +84,11 @@ public final class ScriptedPeer implements AutoCloseable {
     return service.sent.get();
   }
 
+  /** GetBlocks calls it has served (choked ones not counted). */
+  public int calls() {
+    return service.calls.get();
+  }
+
   /** Every block index it was asked for, in order. */
   public List<Integer> requested() {
     return List.copyOf(service.requested);
@@ -114,6 +119,7 @@ public final class ScriptedPeer implements AutoCloseable {
     private final io.minibit.core.Bitfield claims;
     private final Behaviour behaviour;
     private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicInteger calls = new AtomicInteger();
     private final List<Integer> requested = new CopyOnWriteArrayList<>();
     private final List<ServerCallStreamObserver<PeerEvent>> subscribers =
         new CopyOnWriteArrayList<>();
@@ -155,6 +161,7 @@ public final class ScriptedPeer implements AutoCloseable {
             .asRuntimeException());
         return;
       }
+      calls.incrementAndGet();
       requested.addAll(request.getIndicesList());
       if (behaviour == Behaviour.STALL) {
         return; // never answers: the caller's deadline or a faster peer must step in
