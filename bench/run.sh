@@ -35,6 +35,7 @@ CAP_MBIT=40
 MEMORY_CAP_MBIT=0
 REPEAT=1
 BASELINE=0
+WARMUP_MB=32
 KEEP=0
 OUT=""
 PEER_ARGS=""
@@ -70,6 +71,10 @@ Options:
                     upload cap in memory mode, Mbit/s (default 0: none)
   --baseline        in swarm mode, also the client-server baseline: the same N leechers each
                     copy the whole file from the seeder alone over raw TCP (one more JSON line)
+  --warmup-mb W     before a swarm or pair measurement, every leecher fetches a W MiB file
+                    from the seeder (default 32), so the measured download runs in daemons
+                    whose JIT has compiled the transfer path, as in daemons that have been up
+                    a while; 0 measures cold daemons (each JVM compiles while it transfers)
   --repeat R        run each measurement R times (default 1)
   --out FILE        also append the JSON lines to FILE
   --peer-args "ARGS"
@@ -111,6 +116,7 @@ parse_args() {
       --peer-args) PEER_ARGS="${2?--peer-args needs a value}"; shift ;;
       --tree) ROOT="$(cd "${2:?--tree needs a value}" && pwd)" || die "no directory $2"; shift ;;
       --baseline) BASELINE=1 ;;
+      --warmup-mb) WARMUP_MB="${2:?--warmup-mb needs a value}"; shift ;;
       --keep) KEEP=1 ;;
       -h | --help) usage; exit 0 ;;
       *) usage >&2; die "unknown argument: $1" ;;
@@ -121,6 +127,7 @@ parse_args() {
   [[ -z "$SIZE_MB" || "$SIZE_MB" =~ ^[1-9][0-9]*$ ]] || die "--size-mb takes a whole number"
   [[ "$CAP_MBIT" =~ ^[1-9][0-9]*$ ]] || die "--cap-mbit takes a whole number"
   [[ "$MEMORY_CAP_MBIT" =~ ^[0-9]+$ ]] || die "--memory-cap-mbit takes a whole number"
+  [[ "$WARMUP_MB" =~ ^[0-9]+$ ]] || die "--warmup-mb takes a whole number"
   [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a whole number"
   local n
   for n in ${NS//,/ }; do
@@ -336,6 +343,28 @@ share_file() {
   echo "$infohash"
 }
 
+# warm_up RUN HOST...: unless --warmup-mb 0, the seeder shares a small file and every HOST
+# fetches it at once, so that the daemons have run the transfer path before the clock starts.
+warm_up() {
+  local run="$1" file infohash host
+  shift
+  fact "$run" warmup_mb "$WARMUP_MB"
+  [ "$WARMUP_MB" -gt 0 ] || return 0
+  file="$run/hosts/seed/data/warmup.bin"
+  new_file "$file" "$WARMUP_MB"
+  infohash="$(mb_cli seed share "$file")"
+  log "warm-up: $# x minibit get of a $WARMUP_MB MiB file"
+  GET_PIDS=()
+  for host in "$@"; do
+    mb_cli_timeout 600 "$host" get "$infohash" >"$run/hosts/$host/warmup.log" 2>&1 &
+    GET_PIDS+=("$!")
+  done
+  for host in "${GET_PIDS[@]}"; do
+    wait "$host" || die "the warm-up download failed; see $run/hosts/*/warmup.log"
+  done
+  GET_PIDS=()
+}
+
 # spawn_get RUN HOST INFOHASH SECONDS: `minibit get` on HOST in the background; when it exits,
 # records its exit status and end time. Adds the background pid to GET_PIDS.
 spawn_get() {
@@ -486,6 +515,7 @@ run_swarm() {
   fact "$run" seed_address "$SEED_ADDR"
   fact "$run" leechers "${leechers[*]}"
   fact "$run" cli_start_s "$(cli_start_seconds seed)"
+  warm_up "$run" "${leechers[@]}"
   infohash="$(share_file "$run" "$mib")"
   for i in seed "${leechers[@]}"; do net_tx_bytes "$i" >"$run/hosts/$i/tx_before"; done
   # A generous bound: twenty times the fluid-model time, plus a minute.
@@ -532,6 +562,7 @@ run_pair() {
   start_minibit "$run" "$DAEMON_JAVA_OPTS" l01
   fact "$run" mode pair
   fact "$run" cli_start_s "$(cli_start_seconds l01)"
+  warm_up "$run" l01
   infohash="$(share_file "$run" "$mib")"
   run_downloads "$run" get "$infohash" 600 l01
   verify_copies "$run" l01

@@ -22,7 +22,9 @@ UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 1024 **
 FROM_LINE = re.compile(r"^\s*from (\S+)\s+(\d+) blocks")
 GOT_LINE = re.compile(r"^got .*: .* in (\d+(?:\.\d+)? ms|\d+(?:\.\d+)? s|\d+m \d+s|\d+h \d+m) \(")
 DURATION = re.compile(r"^(?:(\d+)h )?(?:(\d+)m ?)?(?:(\d+(?:\.\d+)?) ?s)?$")
-VERIFIED_IN = re.compile(r" INFO TorrentSession: .* complete and verified in (\d+(?:\.\d+)?) s")
+# The measured file is always bench.bin (a warm-up download before it has another name).
+VERIFIED_IN = re.compile(
+    r" INFO TorrentSession: bench\.bin \(.* complete and verified in (\d+(?:\.\d+)?) s")
 
 
 class Run:
@@ -127,7 +129,8 @@ def daemon_cpu(run, leechers):
     return out
 
 
-DOWNLOAD_STARTS = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) INFO PeerDaemon: downloading ")
+DOWNLOAD_STARTS = re.compile(
+    r"^(\d\d):(\d\d):(\d\d\.\d+) INFO PeerDaemon: downloading bench\.bin ")
 
 
 def start_lag(run, host, t0):
@@ -153,6 +156,8 @@ def provenance(run):
     """Which code ran: the tree's commit (+dirty) and when the peer jar was built."""
     out = {"commit": run.fact("commit", default="unknown"),
            "jar_built": run.fact("jars_built", default="unknown")}
+    if "warmup_mb" in run.facts:
+        out["warmup_mb"] = run.fact("warmup_mb", int)
     if run.facts.get("peer_args"):
         out["peer_args"] = run.facts["peer_args"]
     return out
