@@ -48,14 +48,20 @@ final class BlockSender implements Runnable {
   @Override
   public synchronized void run() {
     while (!done && call.isReady() && remaining.hasNext()) {
-      if (session.uploadSlots().isChoking(peerId)) {
-        // Choked since the call began: what it still asks for is dropped, as in BitTorrent.
-        done = true;
-        call.onError(Status.RESOURCE_EXHAUSTED.withDescription(
-            "choked: the rest of this call is dropped; wait for UNCHOKE").asRuntimeException());
+      if (refuseIfChoked()) {
         return;
       }
       int index = remaining.next();
+      // The upload cap may hold this thread for a while (other calls queue for it too): the
+      // choke state is checked again after, or a peer choked meanwhile would still be served.
+      limiter.acquire(session.store().torrent().blockLength(index));
+      if (call.isCancelled()) {
+        done = true;
+        return;
+      }
+      if (refuseIfChoked()) {
+        return;
+      }
       byte[] data;
       try {
         data = session.store().read(index);
@@ -64,11 +70,6 @@ final class BlockSender implements Runnable {
         done = true;
         call.onError(Status.UNAVAILABLE
             .withDescription("cannot read block " + index + " from disk").asRuntimeException());
-        return;
-      }
-      limiter.acquire(data.length);
-      if (call.isCancelled()) {
-        done = true;
         return;
       }
       call.onNext(Block.newBuilder()
@@ -81,5 +82,17 @@ final class BlockSender implements Runnable {
       done = true;
       call.onCompleted();
     }
+  }
+
+  /** Ends the call with RESOURCE_EXHAUSTED if its caller is choked now; true if it did. */
+  private boolean refuseIfChoked() {
+    if (!session.uploadSlots().isChoking(peerId)) {
+      return false;
+    }
+    // Choked since the call began: what it still asks for is dropped, as in BitTorrent.
+    done = true;
+    call.onError(Status.RESOURCE_EXHAUSTED.withDescription(
+        "choked: the rest of this call is dropped; wait for UNCHOKE").asRuntimeException());
+    return true;
   }
 }
