@@ -8,8 +8,15 @@ minibit_launch() {
   local jar
   for jar in "$here/../lib/$jar_name" "$here/../$module/target/$jar_name"; do
     if [ -f "$jar" ]; then
+      # A class-data archive made at build time (see the Makefile) beside the jar spares the
+      # JVM loading and verifying the same classes on every start; a stale one is ignored.
+      # JVM log lines go to stderr, so that stdout stays the program's own.
+      local cds=()
+      if [ -r "${jar%.jar}.jsa" ]; then
+        cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=warning:stderr)
+      fi
       # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
-      exec "${JAVA:-java}" ${JAVA_OPTS:-} -jar "$jar" "$@"
+      exec "${JAVA:-java}" ${JAVA_OPTS:-} "${cds[@]}" -jar "$jar" "$@"
     fi
   done
   echo "${jar_name%.jar}: $jar_name not found; run 'make build' first" >&2
