@@ -35,6 +35,7 @@ final class Cluster implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private int trackerPort;
+  private int trackerHttpPort;
 
   Cluster(Path root) {
     this.root = root;
@@ -47,8 +48,10 @@ final class Cluster implements AutoCloseable {
   /** Starts the tracker and waits until its health service says SERVING. */
   void startTracker() throws IOException {
     trackerPort = freePort();
+    trackerHttpPort = freePort();
     Process tracker = start("tracker", List.of(home.resolve("bin/minibit-tracker").toString(),
-        "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString()));
+        "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString(),
+        "--http-port", String.valueOf(trackerHttpPort)));
     awaitServing(trackerPort, tracker, "tracker");
   }
 
@@ -56,11 +59,17 @@ final class Cluster implements AutoCloseable {
     return "127.0.0.1:" + trackerPort;
   }
 
+  /** Base URL of the tracker's HTTP server (/metrics). */
+  String trackerHttp() {
+    return "http://127.0.0.1:" + trackerHttpPort;
+  }
+
   /** A peer daemon: its ports are picked once and kept across restarts. */
   final class PeerProcess {
     final String name;
     final int port = freePort();
     final int controlPort = freePort();
+    final int httpPort = freePort();
     final Path dataDir;
     private final List<String> extraArgs;
     private Process process;
@@ -76,7 +85,7 @@ final class Cluster implements AutoCloseable {
       List<String> command = new ArrayList<>(List.of(home.resolve("bin/minibit-peer").toString(),
           "--tracker", tracker(), "--port", String.valueOf(port),
           "--control-port", String.valueOf(controlPort), "--data-dir", dataDir.toString(),
-          "--advertise", "127.0.0.1"));
+          "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
       command.addAll(extraArgs);
       process = Cluster.this.start(name, command);
       awaitServing(controlPort, process, name);
@@ -92,6 +101,11 @@ final class Cluster implements AutoCloseable {
 
     String controlAddress() {
       return "127.0.0.1:" + controlPort;
+    }
+
+    /** Base URL of its HTTP server: the swarm page, /api/transfers, /metrics. */
+    String http() {
+      return "http://127.0.0.1:" + httpPort;
     }
 
     Optional<Transfer> transfer(String infohash) {

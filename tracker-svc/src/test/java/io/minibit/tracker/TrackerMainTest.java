@@ -125,6 +125,7 @@ class TrackerMainTest {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", classpath, TrackerMain.class.getName());
     builder.environment().put("MINIBIT_PORT", "0");
+    builder.environment().put("MINIBIT_HTTP_PORT", "0");
     builder.environment().put("MINIBIT_DATA_DIR", dataDir.toString());
     builder.environment().put("MINIBIT_HEARTBEAT_INTERVAL", "5");
     builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);

@@ -43,10 +43,7 @@ public final class Subscribers {
     });
     synchronized (subscriber) {
       subscribers.add(subscriber);
-      io.minibit.core.Bitfield snapshot = bitfield.get();
-      subscriber.send(PeerEvent.newBuilder().setBitfield(Bitfield.newBuilder()
-          .setBlockCount(snapshot.size())
-          .setBits(ByteString.copyFrom(snapshot.toBytes()))).build());
+      subscriber.send(PeerEvent.newBuilder().setBitfield(bitfield.get().toProto()).build());
       subscriber.send(unchoked ? UNCHOKE : CHOKE);
     }
   }
