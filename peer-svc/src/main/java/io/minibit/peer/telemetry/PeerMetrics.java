@@ -46,10 +46,10 @@ public final class PeerMetrics {
 
   /** Starts reading the figures of {@code daemon}'s transfers at every collection. */
   public void observe(PeerDaemon daemon) {
-    ObservableLongMeasurement downloaded = meter.counterBuilder("minibit.peer.bytes.downloaded")
+    ObservableLongMeasurement downloaded = meter.counterBuilder("minibit.peer.downloaded")
         .setUnit("By").setDescription("Payload bytes received from peers, per torrent")
         .buildObserver();
-    ObservableLongMeasurement uploaded = meter.counterBuilder("minibit.peer.bytes.uploaded")
+    ObservableLongMeasurement uploaded = meter.counterBuilder("minibit.peer.uploaded")
         .setUnit("By").setDescription("Payload bytes sent to peers, per torrent")
         .buildObserver();
     ObservableLongMeasurement verified = meter.counterBuilder("minibit.peer.blocks.verified")
