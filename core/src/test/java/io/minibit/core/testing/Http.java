@@ -45,16 +45,24 @@ public final class Http {
     return response.body();
   }
 
+  /** As {@link #sample}, failing with the samples of {@code metric} there are if none matches. */
+  public static double value(String text, String metric, String... labelParts) {
+    return sample(text, metric, labelParts).orElseThrow(() -> new AssertionError(
+        "no sample of " + metric + " with " + java.util.Arrays.toString(labelParts) + " among:\n" + text.lines()
+            .filter(l -> l.startsWith(metric)).collect(java.util.stream.Collectors.joining("\n"))));
+  }
+
   /**
    * The value of the first sample of {@code metric} in Prometheus text whose labels contain
-   * {@code labelPart} (say {@code infohash="ab12..."}); empty if there is none.
+   * every one of {@code labelParts} (say {@code infohash="ab12..."}); empty if there is none.
    */
-  public static OptionalDouble sample(String text, String metric, String labelPart) {
+  public static OptionalDouble sample(String text, String metric, String... labelParts) {
     Pattern line = Pattern.compile("^" + Pattern.quote(metric) + "\\{([^}]*)\\} (\\S+)$",
         Pattern.MULTILINE);
     Matcher matcher = line.matcher(text);
     while (matcher.find()) {
-      if (matcher.group(1).contains(labelPart)) {
+      String labels = matcher.group(1);
+      if (java.util.Arrays.stream(labelParts).allMatch(labels::contains)) {
         return OptionalDouble.of(Double.parseDouble(matcher.group(2)));
       }
     }
