@@ -123,7 +123,11 @@ public final class Telemetry implements AutoCloseable {
     return new Telemetry(sdk, prometheus);
   }
 
-  private static boolean otlpConfigured(Map<String, String> env) {
+  /**
+   * Whether {@code env} asks for anything to be exported (an OTLP endpoint or an exporter); a
+   * short-lived command can skip building the SDK when it does not.
+   */
+  public static boolean otlpConfigured(Map<String, String> env) {
     for (String name : new String[] {"OTEL_EXPORTER_OTLP_ENDPOINT",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
         "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER"}) {
