@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +35,7 @@ final class Cluster implements AutoCloseable {
   private final Path root;
   private final List<Process> processes = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Map<String, String> env = new java.util.HashMap<>();
   private int trackerPort;
   private int trackerHttpPort;
 
@@ -43,6 +45,12 @@ final class Cluster implements AutoCloseable {
 
   Path root() {
     return root;
+  }
+
+  /** Sets {@code name} in the environment of every process started from now on. */
+  Cluster env(String name, String value) {
+    env.put(name, value);
+    return this;
   }
 
   /** Starts the tracker and waits until its health service says SERVING. */
@@ -148,10 +156,11 @@ final class Cluster implements AutoCloseable {
     command.addAll(List.of(args));
     Path out = Files.createTempFile(root, "cli", ".out");
     Path err = Files.createTempFile(root, "cli", ".err");
-    Process process = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectOutput(out.toFile())
-        .redirectError(err.toFile())
-        .start();
+        .redirectError(err.toFile());
+    builder.environment().putAll(env);
+    Process process = builder.start();
     processes.add(process);
     return new RunningCli(process, out, err, "minibit " + String.join(" ", args));
   }
@@ -163,10 +172,11 @@ final class Cluster implements AutoCloseable {
 
   private Process start(String name, List<String> command) throws IOException {
     Path log = root.resolve(name + ".log");
-    Process process = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    Process process = builder.start();
     processes.add(process);
     return process;
   }
