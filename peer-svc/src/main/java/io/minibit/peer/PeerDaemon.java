@@ -145,6 +145,7 @@ public final class PeerDaemon implements AutoCloseable {
     long every = config.swarm().chokeInterval().toMillis();
     daemon.scheduler.scheduleAtFixedRate(daemon::rechoke, every, every, TimeUnit.MILLISECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::topUpOffers, 1, 1, TimeUnit.SECONDS);
+    daemon.scheduler.scheduleAtFixedRate(daemon::refreshStallReasons, 1, 1, TimeUnit.SECONDS);
     return daemon;
   }
 
@@ -320,6 +321,20 @@ public final class PeerDaemon implements AutoCloseable {
         session.topUpOffers();
       } catch (RuntimeException e) {
         log.log(java.util.logging.Level.WARNING, "offering blocks of " + session + " failed", e);
+      }
+    }
+  }
+
+  /**
+   * Every second: each download says why it is not going at full speed, so the snapshots (the
+   * swarm page, status) are current even when no `minibit get` follows it.
+   */
+  private void refreshStallReasons() {
+    for (TorrentSession session : sessions.values()) {
+      try {
+        download(session).ifPresent(download -> session.setStallReason(download.stallReason()));
+      } catch (RuntimeException e) {
+        log.log(java.util.logging.Level.WARNING, "checking " + session + " failed", e);
       }
     }
   }

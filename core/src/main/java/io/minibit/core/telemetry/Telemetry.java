@@ -3,6 +3,7 @@ package io.minibit.core.telemetry;
 import io.grpc.ClientInterceptor;
 import io.grpc.ServerInterceptor;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Tracer;
@@ -106,8 +107,7 @@ public final class Telemetry implements AutoCloseable {
    */
   public static Telemetry exportingTo(SpanExporter spans, String serviceName) {
     Resource resource = Resource.getDefault().merge(
-        Resource.create(Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey(
-            "service.name"), serviceName)));
+        Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), serviceName)));
     PrometheusMetricReader prometheus = PrometheusMetricReader.create();
     OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder()

@@ -1,9 +1,7 @@
 package io.minibit.peer.session;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.Bitfield;
 import io.minibit.api.v1.Choke;
 import io.minibit.api.v1.Have;
 import io.minibit.api.v1.PeerEvent;
