@@ -308,9 +308,7 @@ public final class Download implements AutoCloseable {
 
   /** As {@link #detached(Runnable)}, in the trace context {@code trace}. */
   private static void detached(io.opentelemetry.context.Context trace, Runnable call) {
-    try (var ignored = trace.makeCurrent()) {
-      Context.ROOT.run(call);
-    }
+    Context.ROOT.run(trace.wrap(call));
   }
 
   private void subscribe(RemotePeer peer, int generation, PeerGrpc.PeerStub stub) {

@@ -10,7 +10,6 @@ import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.peer.session.TorrentSession;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -146,8 +145,9 @@ public final class Announcer implements AutoCloseable {
     cancel(t);
     AnnounceEvent event = t.pending == null ? AnnounceEvent.ANNOUNCE_EVENT_NONE : t.pending;
     boolean inTrace = !t.session.isSeeding() || event == AnnounceEvent.ANNOUNCE_EVENT_COMPLETED;
-    try (Scope ignored = (inTrace ? t.trace : Context.root()).makeCurrent()) {
-      AnnounceResponse response = tracker.announce(request(t.session, event));
+    try {
+      AnnounceResponse response = (inTrace ? t.trace : Context.root())
+          .wrapSupplier(() -> tracker.announce(request(t.session, event))).get();
       token = response.getSessionToken();
       if (response.getHeartbeatIntervalMs() > 0) {
         heartbeatInterval = Duration.ofMillis(response.getHeartbeatIntervalMs());

@@ -63,8 +63,11 @@ public final class DownloadTrace {
 
   /** Runs {@code action} with the download span current (so its gRPC calls join the trace). */
   public <T, E extends Exception> T within(ThrowingSupplier<T, E> action) throws E {
-    try (Scope ignored = context.makeCurrent()) {
+    Scope scope = context.makeCurrent();
+    try {
       return action.get();
+    } finally {
+      scope.close();
     }
   }
 
