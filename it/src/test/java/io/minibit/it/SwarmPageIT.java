@@ -16,15 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The live swarm page as a person sees it: real tracker and peer JVMs, a download slowed by the
- * seeder's upload cap, and headless Chromium showing the downloader's page. Progress must
+ * The live swarm page as a person sees it: real tracker and peer JVMs, two downloads at once
+ * slowed by the seeder's upload cap, and headless Chromium showing one downloader's page. Progress must
  * advance and the block map fill while the page stays open; screenshots are kept under
  * {@code target/}. The metrics of both services are scraped along the way.
  */
 class SwarmPageIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
   private static final int BLOCK = 64 * 1024;
-  private static final int BLOCKS = 160; // 10 MiB at 1 MiB/s: about 10 s
+  private static final int BLOCKS = 160; // 10 MiB, from a seeder sending 1 MiB/s in all
   private static final Path SHOTS = Path.of("target", "screenshots");
 
   /** What the page shows of the transfer, read from its DOM. */
@@ -64,6 +64,7 @@ class SwarmPageIT {
     cluster.startTracker();
     Cluster.PeerProcess seeder = cluster.peer("seeder", "--upload-limit", "1024");
     Cluster.PeerProcess leecher = cluster.peer("leecher");
+    Cluster.PeerProcess other = cluster.peer("other"); // downloads too: blocks of two rarities
     Path file = TestFiles.createFile(seeder.dataDir, "watched.bin", BLOCKS * BLOCK, 11);
     Cluster.Result shared = cluster.cli(TIMEOUT, "--peer", seeder.controlAddress(), "share",
         file.toString(), "--block-size", String.valueOf(BLOCK));
@@ -84,6 +85,8 @@ class SwarmPageIT {
       });
       Cluster.RunningCli get = cluster.startCli("--peer", leecher.controlAddress(), "get",
           infohash);
+      Cluster.RunningCli otherGet = cluster.startCli("--peer", other.controlAddress(), "get",
+          infohash);
 
       JsonObject early = Await.until(TIMEOUT, "the page shows the download part-way",
           () -> pageState(browser), s -> s != null && s.get("have").getAsInt() > 0
@@ -93,17 +96,18 @@ class SwarmPageIT {
       assertTrue(early.get("peers").getAsInt() >= 1, early.toString());
       double downloadedEarly = Http.value(Http.body(leecher.http() + "/metrics"),
           "minibit_peer_downloaded_bytes_total", torrent);
-      browser.screenshot(SHOTS.resolve("swarm-page-downloading.png"));
 
       JsonObject later = Await.until(TIMEOUT, "progress advances on the same page",
           () -> pageState(browser), s -> s.get("progress").getAsDouble()
               > early.get("progress").getAsDouble() + 0.2);
       assertTrue(later.get("have").getAsInt() > early.get("have").getAsInt(), later.toString());
+      browser.screenshot(SHOTS.resolve("swarm-page-downloading.png"));
       assertTrue(Http.value(Http.body(leecher.http() + "/metrics"),
           "minibit_peer_downloaded_bytes_total", torrent) > downloadedEarly);
 
       Cluster.Result got = get.finish(TIMEOUT);
       assertEquals(0, got.exitCode(), got.toString());
+      assertEquals(0, otherGet.finish(TIMEOUT).exitCode());
       JsonObject done = Await.until(TIMEOUT, "the block map is full",
           () -> pageState(browser), s -> s.get("have").getAsInt() == BLOCKS);
       assertEquals("seeding", done.get("state").getAsString());
