@@ -64,8 +64,8 @@ class SwarmPageTest {
 
   @Test
   void pageJsonAndMetricsFollowARunningDownload() throws Exception {
-    // 3 MiB at 768 KiB/s: about 4 s, time enough to look while it runs
-    LocalSwarm.Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(768 * 1024));
+    // 3 MiB at 512 KiB/s: about 6 s, time enough to look while it runs
+    LocalSwarm.Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(512 * 1024));
     LocalSwarm.Peer leecher = swarm.peer("leecher");
     TestFiles.createFile(seeder.dataDir(), "watched.bin", BLOCKS * BLOCK, 3);
     String infohash = seeder.control().share(ShareRequest.newBuilder().setPath("watched.bin")
@@ -89,9 +89,21 @@ class SwarmPageTest {
     assertTrue(midway.getAsJsonArray("peers").size() >= 1);
     assertEquals(1, midway.getAsJsonObject("swarm").get("seeders").getAsInt());
     String label = "infohash=\"" + infohash + "\"";
-    double downloadedMidway = Http.value(Http.body(base + "/metrics"),
-        "minibit_peer_downloaded_bytes_total", label);
+    String midwayMetrics = Await.until(TIMEOUT, "the seeder connected and serving in /metrics",
+        () -> Http.body(base + "/metrics"), text -> Http.sample(text,
+            "minibit_peer_peers_choke", label, "side=\"peer\"", "state=\"unchoked\"")
+            .orElse(0) == 1);
+    double downloadedMidway = Http.value(midwayMetrics, "minibit_peer_downloaded_bytes_total",
+        label);
     assertTrue(downloadedMidway > 0);
+    assertEquals(1.0, Http.value(midwayMetrics, "minibit_peer_peers_connected", label));
+    assertEquals(0.0, Http.value(midwayMetrics, "minibit_peer_peers_choke", label,
+        "side=\"peer\"", "state=\"choked\""));
+    String seederLabel = "peer=\"" + swarm.address("seeder") + "\"";
+    assertTrue(Http.value(midwayMetrics, "minibit_peer_transfer_rtt_milliseconds", label,
+        seederLabel) > 0, "the seeder's RTT is measured");
+    assertEquals(1.0, Http.value(midwayMetrics, "minibit_peer_transfer_share", label,
+        seederLabel), "the only source sent every block so far");
 
     // while it runs, the peer answers for its swarm over gRPC too
     SwarmHealth health = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("leecher")))
