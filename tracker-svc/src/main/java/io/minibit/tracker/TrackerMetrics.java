@@ -4,7 +4,6 @@ import io.minibit.core.InfoHash;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
-import java.util.Map;
 
 /**
  * The tracker's metrics, read from the catalog and the registry whenever they are collected
@@ -36,9 +35,8 @@ final class TrackerMetrics {
     meter.gaugeBuilder("minibit.swarm.distributed_copies")
         .setDescription("Full copies of each torrent in its swarm, as announces describe it")
         .buildWithCallback(m -> {
-          for (Map.Entry<InfoHash, SwarmRegistry.SwarmCounts> swarm
-              : registry.allCounts().entrySet()) {
-            catalog.get(swarm.getKey()).ifPresent(torrent -> m.record(
+          for (InfoHash swarm : registry.allCounts().keySet()) {
+            catalog.get(swarm).ifPresent(torrent -> m.record(
                 registry.health(torrent).getDistributedCopies(),
                 Attributes.of(INFOHASH, torrent.infoHash().hex())));
           }

@@ -24,6 +24,9 @@ public final class PeerMetrics {
   static final AttributeKey<String> SIDE = AttributeKey.stringKey("side");
   static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+  /** The side and state of each count in minibit.peer.peers.choke, in the order counted. */
+  private static final String[][] CHOKE_LABELS = {{"us", "choked"}, {"us", "unchoked"},
+      {"peer", "choked"}, {"peer", "unchoked"}};
 
   private final Meter meter;
   private final DoubleHistogram downloadDuration;
@@ -100,7 +103,7 @@ public final class PeerMetrics {
         rate.record(t.getDownloadRate(), torrent);
         long failures = 0;
         long connectedPeers = 0;
-        long[] chokes = new long[4]; // us choked, us unchoked, peer choked, peer unchoked
+        long[] chokes = new long[CHOKE_LABELS.length];
         for (TransferPeer p : t.getPeersList()) {
           failures += p.getHashFailures();
           if (p.getConnected()) {
@@ -118,11 +121,9 @@ public final class PeerMetrics {
         }
         hashFailures.record(failures, torrent);
         connected.record(connectedPeers, torrent);
-        String[][] labels = {{"us", "choked"}, {"us", "unchoked"}, {"peer", "choked"},
-            {"peer", "unchoked"}};
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < CHOKE_LABELS.length; i++) {
           choke.record(chokes[i], torrent.toBuilder()
-              .put(SIDE, labels[i][0]).put(STATE, labels[i][1]).build());
+              .put(SIDE, CHOKE_LABELS[i][0]).put(STATE, CHOKE_LABELS[i][1]).build());
         }
         SwarmHealth health = daemon.health(session);
         copies.record(health.getDistributedCopies(), torrent);
