@@ -299,11 +299,11 @@ public final class Download implements AutoCloseable {
 
   /**
    * Runs {@code call} outside the caller's gRPC context: the streams a download opens must not
-   * be cancelled when the control call that started the download ends. It belongs to no trace
-   * (pings and subscriptions are not parts of the download's trace).
+   * be cancelled when the control call that started the download ends. It is not traced
+   * (pings and subscriptions would make a trace each, every few seconds).
    */
   private static void detached(Runnable call) {
-    detached(io.opentelemetry.context.Context.root(), call);
+    detached(DownloadTrace.untraced(), call);
   }
 
   /** As {@link #detached(Runnable)}, in the trace context {@code trace}. */

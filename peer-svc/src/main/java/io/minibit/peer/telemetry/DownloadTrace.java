@@ -5,10 +5,14 @@ import io.minibit.core.Torrent;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.trace.IdGenerator;
 
 /**
  * The trace of one download: a root span "download" from the request to the verified file, a
@@ -24,6 +28,16 @@ public final class DownloadTrace {
   public static final AttributeKey<Long> BLOCKS_ASKED = AttributeKey.longKey("minibit.blocks.asked");
   public static final AttributeKey<Long> BLOCKS = AttributeKey.longKey("minibit.blocks");
   public static final AttributeKey<Long> BYTES = AttributeKey.longKey("minibit.bytes");
+
+  /**
+   * A context whose calls are not traced: pings and subscriptions, which would otherwise make a
+   * trace each every few seconds. Its parent is marked not sampled, so the parent-based sampler
+   * (the default) drops their spans here and, as the flag travels with the calls, on the peers
+   * they go to.
+   */
+  private static final Context UNTRACED = Context.root().with(Span.wrap(SpanContext.create(
+      IdGenerator.random().generateTraceId(), IdGenerator.random().generateSpanId(),
+      TraceFlags.getDefault(), TraceState.getDefault())));
 
   private final Tracer tracer;
   private final Span span;
@@ -47,6 +61,11 @@ public final class DownloadTrace {
       builder.addLink(caller);
     }
     return new DownloadTrace(tracer, builder.startSpan());
+  }
+
+  /** The context of calls that should not be traced (see {@link #UNTRACED}). */
+  public static Context untraced() {
+    return UNTRACED;
   }
 
   /** Names the torrent once its manifest is known. */

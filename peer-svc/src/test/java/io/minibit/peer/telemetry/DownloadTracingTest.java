@@ -110,6 +110,13 @@ class DownloadTracingTest {
       blocksFetched += got;
     }
     assertTrue(blocksFetched >= blocks, "the streams brought " + blocksFetched + " blocks");
+
+    // pings and subscriptions are not traced, on either side
+    List<String> untraced = spans.stream().map(SpanData::getName)
+        .filter(name -> name.equals("minibit.v1.Peer/Ping")
+            || name.equals("minibit.v1.Peer/Subscribe"))
+        .toList();
+    assertEquals(List.of(), untraced);
   }
 
   private Optional<SpanData> find(Predicate<SpanData> predicate) {
