@@ -3,16 +3,23 @@ MVN ?= mvn -B -ntp
 JARS := tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar cli/target/minibit.jar
 CLI_CDS := cli/target/minibit.jsa
 
-.PHONY: build test unit demo bench clean
+.PHONY: build test unit demo bench clean deps
 
 ## build: compile everything and package the three runnable jars (no tests)
 build:
 	$(MVN) -q package -DskipTests
 	$(MAKE) --no-print-directory $(CLI_CDS)
 
-## test: unit, in-process gRPC and multi-process tests (real JVMs on loopback)
-test:
+## test: unit, in-process gRPC and multi-process tests (real JVMs on loopback, headless Chromium)
+test: deps
 	$(MVN) verify
+
+## deps: what the tests need beyond Maven: Debian's chromium for the swarm page test
+deps:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium (headless browser for the swarm page test)"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 ## unit: only the fast tests (no real processes)
 unit:

@@ -35,6 +35,7 @@ trap cleanup EXIT INT TERM
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 peer_port() { echo $((base + 10 * $1 + 1)); }
 control_port() { echo $((base + 10 * $1)); }
+http_port() { echo $((base + 10 * $1 + 2)); }
 cli() { local n="$1"; shift; "$root/bin/minibit" --peer "127.0.0.1:$(control_port "$n")" "$@"; }
 
 # Waits (bounded) until a command succeeds.
@@ -50,15 +51,18 @@ await() {
 
 step "starting a tracker on 127.0.0.1:$tracker_port"
 "$root/bin/minibit-tracker" --port "$tracker_port" --data-dir "$work/tracker" \
+  --http-port "$((base + 9))" \
   >"$work/tracker.log" 2>&1 &
 pids+=($!)
 await "the tracker" "$root/bin/minibit" torrents --tracker "127.0.0.1:$tracker_port"
 
 for n in 1 2 3; do
   mkdir -p "$work/peer$n"
-  echo "starting peer $n: peer port $(peer_port "$n"), control port $(control_port "$n")"
+  echo "starting peer $n: peer port $(peer_port "$n"), control port $(control_port "$n"),"\
+    "swarm page http://127.0.0.1:$(http_port "$n")/"
   "$root/bin/minibit-peer" --tracker "127.0.0.1:$tracker_port" --port "$(peer_port "$n")" \
-    --control-port "$(control_port "$n")" --data-dir "$work/peer$n" --advertise 127.0.0.1 \
+    --control-port "$(control_port "$n")" --http-port "$(http_port "$n")" \
+    --data-dir "$work/peer$n" --advertise 127.0.0.1 \
     >"$work/peer$n.log" 2>&1 &
   pids+=($!)
 done

@@ -1,5 +1,6 @@
 package io.minibit.cli;
 
+import io.grpc.ClientInterceptor;
 import io.minibit.core.grpc.Channels;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -40,6 +41,11 @@ public record CliContext(
 
   /** The real process: System streams and environment, the JVM's working directory. */
   public static CliContext system() {
+    return system(new ClientInterceptor[0]);
+  }
+
+  /** As {@link #system()}, with every call going through {@code interceptors} (telemetry). */
+  public static CliContext system(ClientInterceptor... interceptors) {
     return new CliContext(
         System.out,
         System.err,
@@ -47,6 +53,6 @@ public record CliContext(
         Path.of(""),
         System.console() != null,
         Clock.systemUTC(),
-        Channels::forTarget);
+        target -> Channels.forTarget(target, interceptors));
   }
 }

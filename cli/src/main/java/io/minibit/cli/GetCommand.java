@@ -71,6 +71,12 @@ final class GetCommand implements Callable<Integer> {
           + "trying in the background (env MINIBIT_NO_PEERS_TIMEOUT; default: the daemon's, 30).")
   long noPeersTimeoutSeconds;
 
+  @Option(
+      names = "--json",
+      description = "Print every progress update as one line of JSON on stdout (the last one is "
+          + "the finished transfer, with its path) instead of the progress and the path.")
+  boolean json;
+
   GetCommand(CliContext context) {
     this.context = context;
   }
@@ -78,8 +84,8 @@ final class GetCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DownloadRequest request = request();
-    ProgressDisplay progress =
-        new ProgressDisplay(context.err(), context.interactive(), context.clock());
+    ProgressDisplay progress = json ? ProgressDisplay.json(context.out())
+        : new ProgressDisplay(context.err(), context.interactive(), context.clock());
     Transfer last;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         peer.endpoint())) {
@@ -88,6 +94,9 @@ final class GetCommand implements Callable<Integer> {
       progress.finish();
     }
     Transfer done = requireComplete(last);
+    if (json) {
+      return ExitCodes.OK; // its last line was the finished transfer
+    }
     context.out().println(done.getPath());
     TransferText.summary(done).forEach(context.err()::println);
     return ExitCodes.OK;

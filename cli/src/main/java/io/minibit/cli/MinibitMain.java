@@ -1,5 +1,6 @@
 package io.minibit.cli;
 
+import io.minibit.core.telemetry.Telemetry;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
@@ -98,7 +99,16 @@ public final class MinibitMain implements Callable<Integer> {
 
   public static void main(String[] args) {
     quietGrpcLogging();
-    System.exit(run(args, CliContext.system()));
+    // Traced only when spans have somewhere to go: building the SDK costs a command time.
+    Telemetry telemetry = Telemetry.otlpConfigured(System.getenv())
+        ? Telemetry.fromEnvironment("minibit-cli") : Telemetry.noop();
+    int exitCode;
+    try {
+      exitCode = run(args, CliContext.system(telemetry.clientInterceptor()));
+    } finally {
+      telemetry.close(); // exports what is pending
+    }
+    System.exit(exitCode);
   }
 
   /**

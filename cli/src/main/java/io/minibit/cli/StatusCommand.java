@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code minibit status}: every transfer the daemon runs, one row each, with an indented line
@@ -28,6 +29,7 @@ import picocli.CommandLine.Mixin;
     footer = {
         "  minibit status",
         "  watch -n 1 minibit status",
+        "  minibit status --json | jq '.transfers[] | {name, blocksHave, etaMs}'",
         "",
         "PEERS counts connected peers out of those known. Under each transfer, one",
         "line per peer: blocks it sent us, blocks it has, its round-trip time and",
@@ -40,6 +42,10 @@ final class StatusCommand implements Callable<Integer> {
 
   @Mixin
   PeerOptions peer;
+
+  @Option(names = "--json",
+      description = "Print every transfer and its peers as one JSON document instead.")
+  boolean json;
 
   StatusCommand(CliContext context) {
     this.context = context;
@@ -54,6 +60,10 @@ final class StatusCommand implements Callable<Integer> {
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .listTransfers(ListTransfersRequest.getDefaultInstance()));
     }
+    if (json) {
+      context.out().println(TransferJson.document(response.getTransfersList()));
+      return ExitCodes.OK;
+    }
     if (response.getTransfersCount() == 0) {
       context.out().println("no transfers: share a file with 'minibit share PATH' "
           + "or fetch one with 'minibit get NAME'");
@@ -65,10 +75,12 @@ final class StatusCommand implements Callable<Integer> {
 
   static List<String> lines(List<Transfer> transfers) {
     TextTable table = TextTable.withHeaders(
-        List.of("INFOHASH", "NAME", "STATE", "DONE", "BLOCKS", "RATE", "DOWN", "UP", "PEERS"),
+        List.of("INFOHASH", "NAME", "STATE", "DONE", "BLOCKS", "RATE", "ETA", "DOWN", "UP",
+            "PEERS"),
         List.of(TextTable.Align.LEFT, TextTable.Align.LEFT, TextTable.Align.LEFT,
             TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
-            TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT));
+            TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
+            TextTable.Align.RIGHT));
     for (Transfer transfer : transfers) {
       table.row(
           HumanFormat.shortHash(transfer.getInfohash()),
@@ -78,6 +90,8 @@ final class StatusCommand implements Callable<Integer> {
           transfer.getBlocksHave() + "/" + transfer.getBlockCount(),
           transfer.getState() == TransferState.TRANSFER_STATE_DOWNLOADING
               ? HumanFormat.rate(transfer.getDownloadRate()) : "-",
+          transfer.getState() == TransferState.TRANSFER_STATE_DOWNLOADING
+              ? TransferText.eta(transfer) : "-",
           HumanFormat.bytes(transfer.getDownloadedBytes()),
           HumanFormat.bytes(transfer.getUploadedBytes()),
           TransferText.connectedPeers(transfer) + "/" + transfer.getPeersCount());

@@ -59,6 +59,19 @@ final class TransferText {
     return transfer.getPeersList().stream().filter(TransferPeer::getConnected).count();
   }
 
+  /** Time left at the current rate, as {@link HumanFormat#eta} says it. */
+  static String eta(Transfer transfer) {
+    return HumanFormat.eta(transfer.getSize() - bytesHave(transfer), transfer.getDownloadRate());
+  }
+
+  /** "[##########--------------]": the share of blocks held, {@code width} characters wide. */
+  static String bar(Transfer transfer, int width) {
+    int filled = transfer.getBlockCount() == 0
+        ? (transfer.getState() == TransferState.TRANSFER_STATE_SEEDING ? width : 0)
+        : (int) ((long) width * transfer.getBlocksHave() / transfer.getBlockCount());
+    return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
+  }
+
   /** "big.iso  42.0%  26.9 MiB / 64.0 MiB  12.3 MB/s  ETA 3s  3 peers". */
   static String progressLine(Transfer transfer) {
     long have = bytesHave(transfer);
@@ -72,8 +85,7 @@ final class TransferText {
         .append("  ").append(HumanFormat.bytes(have))
         .append(" / ").append(HumanFormat.bytes(transfer.getSize()))
         .append("  ").append(HumanFormat.rate(transfer.getDownloadRate()))
-        .append("  ETA ").append(HumanFormat.eta(transfer.getSize() - have,
-            transfer.getDownloadRate()))
+        .append("  ETA ").append(eta(transfer))
         .append("  ").append(peers).append(peers == 1 ? " peer" : " peers");
     if (!transfer.getError().isEmpty()) {
       line.append("  (").append(StatusMessages.oneLine(transfer.getError())).append(')');

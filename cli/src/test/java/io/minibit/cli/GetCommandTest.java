@@ -54,10 +54,30 @@ class GetCommandTest {
     CliHarness.Result result = cli.run("get", "big.iso");
 
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
-    assertTrue(result.err().startsWith("\r" + TransferText.progressLine(
+    assertTrue(result.err().startsWith("\r" + ProgressDisplay.terminalLine(
         Snapshots.downloading(320))), result.err());
-    assertTrue(result.err().contains("\r" + TransferText.progressLine(Snapshots.seeding())),
-        result.err());
+    assertTrue(result.err().contains("\r[########################]  "
+        + TransferText.progressLine(Snapshots.seeding())), result.err());
+  }
+
+  @Test
+  void jsonPrintsEachUpdateAsALineAndNothingElse() {
+    cli.interactive = true; // even on a terminal: scripts read stdout
+    cli.peer.snapshots = List.of(Snapshots.downloading(0), Snapshots.downloading(320),
+        Snapshots.seeding());
+
+    CliHarness.Result result = cli.run("get", "big.iso", "--json");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals("", result.err());
+    List<String> lines = result.outLines();
+    assertEquals(3, lines.size(), result.toString());
+    var first = com.google.gson.JsonParser.parseString(lines.get(0)).getAsJsonObject();
+    var last = com.google.gson.JsonParser.parseString(lines.get(2)).getAsJsonObject();
+    assertEquals(0, first.get("blocksHave").getAsInt());
+    assertEquals("TRANSFER_STATE_SEEDING", last.get("state").getAsString());
+    assertEquals(Snapshots.PATH, last.get("path").getAsString());
+    assertEquals(2, last.getAsJsonArray("peers").size());
   }
 
   @Test

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProgressDisplayTest {
@@ -46,12 +49,29 @@ class ProgressDisplayTest {
     display.update(Snapshots.downloading(128));
     display.finish();
 
-    String first = TransferText.progressLine(
+    String first = ProgressDisplay.terminalLine(
         Snapshots.downloading(64).toBuilder().setError("a long stall reason").build());
-    String second = TransferText.progressLine(Snapshots.downloading(128));
+    String second = ProgressDisplay.terminalLine(Snapshots.downloading(128));
+    assertTrue(second.startsWith("[####--------------------]  big.iso  20.0%"), second);
     // The shorter second line is padded so no tail of the first stays on screen.
     assertEquals("\r" + first + "\r" + second + " ".repeat(first.length() - second.length())
         + System.lineSeparator(), written());
+  }
+
+  @Test
+  void jsonPrintsEverySnapshotAsOneLine() {
+    ProgressDisplay display = ProgressDisplay.json(err);
+
+    display.update(Snapshots.downloading(64));
+    display.update(Snapshots.downloading(128));
+    display.finish();
+
+    List<String> lines = written().lines().toList();
+    assertEquals(2, lines.size(), written());
+    JsonObject second = JsonParser.parseString(lines.get(1)).getAsJsonObject();
+    assertEquals(128, second.get("blocksHave").getAsInt());
+    assertEquals(Snapshots.INFOHASH, second.get("infohash").getAsString());
+    assertEquals("TRANSFER_STATE_DOWNLOADING", second.get("state").getAsString());
   }
 
   @Test

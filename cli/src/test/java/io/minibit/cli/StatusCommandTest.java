@@ -46,15 +46,46 @@ class StatusCommandTest {
 
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
     assertEquals(List.of(
-        "INFOHASH  NAME       STATE          DONE   BLOCKS       RATE      DOWN       UP  PEERS",
-        "3f2a9c0d  big.iso    downloading   50.0%  320/640  12.3 MB/s  80.0 MiB  1.0 KiB    1/2",
+        "INFOHASH  NAME       STATE          DONE   BLOCKS       RATE  ETA      DOWN       UP  PEERS",
+        // 80 MiB left at 12.3 MB/s
+        "3f2a9c0d  big.iso    downloading   50.0%  320/640  12.3 MB/s   7s  80.0 MiB  1.0 KiB    1/2",
         "    error: 127.0.0.1:6883 stalled",
         "    127.0.0.1:6882  206 received  640/640 available  rtt 1.3 ms  12.3 MB/s  2.0 KiB sent"
             + "  0 hash failures  active; we choke it",
         "    127.0.0.1:6883  114 received  500/640 available       rtt -      0 B/s      0 B sent"
             + "  2 hash failures  backing off: GetBlocks failed: UNAVAILABLE",
-        "bbbbbbbb  notes.txt  seeding      100.0%      1/1          -       0 B     50 B    0/0"),
+        "bbbbbbbb  notes.txt  seeding      100.0%      1/1          -    -       0 B     50 B    0/0"),
         result.outLines());
+  }
+
+  @Test
+  void jsonIsOneDocumentOfEveryTransferAndItsPeers() {
+    cli.peer.transfers = ListTransfersResponse.newBuilder()
+        .addTransfers(Snapshots.downloading(320).toBuilder().setEtaMs(4200))
+        .addTransfers(Snapshots.seeding())
+        .build();
+
+    CliHarness.Result result = cli.run("status", "--json");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    var document = com.google.gson.JsonParser.parseString(result.out()).getAsJsonObject();
+    var transfers = document.getAsJsonArray("transfers");
+    assertEquals(2, transfers.size());
+    var downloading = transfers.get(0).getAsJsonObject();
+    assertEquals(320, downloading.get("blocksHave").getAsInt());
+    assertEquals("4200", downloading.get("etaMs").getAsString()); // int64: a string in JSON
+    assertEquals(2, downloading.getAsJsonArray("peers").size());
+    assertEquals("127.0.0.1:6882", downloading.getAsJsonArray("peers").get(0)
+        .getAsJsonObject().get("address").getAsString());
+  }
+
+  @Test
+  void jsonWithNoTransfersIsAnEmptyList() {
+    CliHarness.Result result = cli.run("status", "--json");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(0, com.google.gson.JsonParser.parseString(result.out()).getAsJsonObject()
+        .getAsJsonArray("transfers").size());
   }
 
   @Test

@@ -95,6 +95,14 @@ public final class Bitfield {
     return bits.stream();
   }
 
+  /** The wire form of bitfields in the protos (peer.proto's Bitfield). */
+  public io.minibit.api.v1.Bitfield toProto() {
+    return io.minibit.api.v1.Bitfield.newBuilder()
+        .setBlockCount(size())
+        .setBits(com.google.protobuf.ByteString.copyFrom(toBytes()))
+        .build();
+  }
+
   public Bitfield copy() {
     return new Bitfield(size, (BitSet) bits.clone());
   }

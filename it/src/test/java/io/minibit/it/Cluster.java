@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -34,7 +35,9 @@ final class Cluster implements AutoCloseable {
   private final Path root;
   private final List<Process> processes = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Map<String, String> env = new java.util.HashMap<>();
   private int trackerPort;
+  private int trackerHttpPort;
 
   Cluster(Path root) {
     this.root = root;
@@ -44,11 +47,19 @@ final class Cluster implements AutoCloseable {
     return root;
   }
 
+  /** Sets {@code name} in the environment of every process started from now on. */
+  Cluster env(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
   /** Starts the tracker and waits until its health service says SERVING. */
   void startTracker() throws IOException {
     trackerPort = freePort();
+    trackerHttpPort = freePort();
     Process tracker = start("tracker", List.of(home.resolve("bin/minibit-tracker").toString(),
-        "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString()));
+        "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString(),
+        "--http-port", String.valueOf(trackerHttpPort)));
     awaitServing(trackerPort, tracker, "tracker");
   }
 
@@ -56,11 +67,17 @@ final class Cluster implements AutoCloseable {
     return "127.0.0.1:" + trackerPort;
   }
 
+  /** Base URL of the tracker's HTTP server (/metrics). */
+  String trackerHttp() {
+    return "http://127.0.0.1:" + trackerHttpPort;
+  }
+
   /** A peer daemon: its ports are picked once and kept across restarts. */
   final class PeerProcess {
     final String name;
     final int port = freePort();
     final int controlPort = freePort();
+    final int httpPort = freePort();
     final Path dataDir;
     private final List<String> extraArgs;
     private Process process;
@@ -76,7 +93,7 @@ final class Cluster implements AutoCloseable {
       List<String> command = new ArrayList<>(List.of(home.resolve("bin/minibit-peer").toString(),
           "--tracker", tracker(), "--port", String.valueOf(port),
           "--control-port", String.valueOf(controlPort), "--data-dir", dataDir.toString(),
-          "--advertise", "127.0.0.1"));
+          "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
       command.addAll(extraArgs);
       process = Cluster.this.start(name, command);
       awaitServing(controlPort, process, name);
@@ -92,6 +109,11 @@ final class Cluster implements AutoCloseable {
 
     String controlAddress() {
       return "127.0.0.1:" + controlPort;
+    }
+
+    /** Base URL of its HTTP server: the swarm page, /api/transfers, /metrics. */
+    String http() {
+      return "http://127.0.0.1:" + httpPort;
     }
 
     Optional<Transfer> transfer(String infohash) {
@@ -134,10 +156,11 @@ final class Cluster implements AutoCloseable {
     command.addAll(List.of(args));
     Path out = Files.createTempFile(root, "cli", ".out");
     Path err = Files.createTempFile(root, "cli", ".err");
-    Process process = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectOutput(out.toFile())
-        .redirectError(err.toFile())
-        .start();
+        .redirectError(err.toFile());
+    builder.environment().putAll(env);
+    Process process = builder.start();
     processes.add(process);
     return new RunningCli(process, out, err, "minibit " + String.join(" ", args));
   }
@@ -149,10 +172,11 @@ final class Cluster implements AutoCloseable {
 
   private Process start(String name, List<String> command) throws IOException {
     Path log = root.resolve(name + ".log");
-    Process process = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    Process process = builder.start();
     processes.add(process);
     return process;
   }

@@ -87,6 +87,8 @@ public record PeerConfig(
 
   public static final int DEFAULT_PORT = 6881;
   public static final int DEFAULT_CONTROL_PORT = 6880;
+  /** HTTP port of the swarm page and /metrics; the flag, not this record, carries it. */
+  public static final int DEFAULT_HTTP_PORT = 9881;
 
   public PeerConfig {
     Objects.requireNonNull(tracker, "tracker");

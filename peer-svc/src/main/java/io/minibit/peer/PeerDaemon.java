@@ -25,6 +25,12 @@ import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.session.TransferRecords;
 import io.minibit.peer.swarm.Announcer;
 import io.minibit.peer.swarm.TrackerClient;
+import io.minibit.peer.telemetry.DownloadTrace;
+import io.minibit.peer.telemetry.PeerMetrics;
+import io.minibit.api.v1.SwarmHealth;
+import io.minibit.core.SwarmHealthCalculator;
+import io.minibit.core.telemetry.Telemetry;
+import io.grpc.ClientInterceptors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,29 +81,36 @@ public final class PeerDaemon implements AutoCloseable {
   private final GrpcServer controlServer;
   private final Announcer announcer;
   private final Allocation allocation;
+  private final Telemetry telemetry;
+  private final PeerMetrics metrics;
 
   private PeerDaemon(PeerConfig config, ServerBuilder<?> peerServerBuilder,
       ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
-      Clock clock) throws IOException {
+      Clock clock, Telemetry telemetry) throws IOException {
     this.config = config;
     this.dataDir = Files.createDirectories(config.dataDir()).toRealPath();
     this.peerId = "mb-" + HexFormat.of().formatHex(SecureRandom.getSeed(8));
     this.clock = clock;
-    this.tracker = new TrackerClient(trackerChannel, config.tracker());
-    this.peerChannels = peerChannels;
+    this.telemetry = telemetry;
+    this.metrics = new PeerMetrics(telemetry.meter());
+    this.tracker = new TrackerClient(
+        ClientInterceptors.intercept(trackerChannel, telemetry.clientInterceptor()),
+        config.tracker());
+    this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor());
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
     this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
     this.hashExecutor = Executors.newFixedThreadPool(2, daemonThreads("peer-hasher"));
     UploadLimiter limiter = UploadLimiter.of(config.uploadLimitBytesPerSecond());
     this.allocation = Allocation.named(config.swarm().allocation());
     this.peerServer = GrpcServer.start(peerServerBuilder, "peer service",
-        List.of(new CallerAddress()), new PeerGrpcService(peerId, this::session, limiter));
+        List.of(telemetry.serverInterceptor(), new CallerAddress()),
+        new PeerGrpcService(peerId, this::session, limiter, this::health));
     int announcedPort = config.advertisePort() != 0 ? config.advertisePort()
         : config.port() != 0 ? config.port() : peerServer.port();
     this.announcer = new Announcer(tracker, peerId, config.advertiseHost(), announcedPort, random);
     try {
-      this.controlServer = GrpcServer.start(controlServerBuilder, "control service", List.of(),
-          new PeerControlGrpcService(this, scheduler));
+      this.controlServer = GrpcServer.start(controlServerBuilder, "control service",
+          List.of(telemetry.serverInterceptor()), new PeerControlGrpcService(this, scheduler));
     } catch (IOException e) {
       announcer.close();
       peerServer.close();
@@ -114,12 +127,25 @@ public final class PeerDaemon implements AutoCloseable {
   public static PeerDaemon start(PeerConfig config, ServerBuilder<?> peerServerBuilder,
       ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
       Clock clock) throws IOException {
+    return start(config, peerServerBuilder, controlServerBuilder, trackerChannel, peerChannels,
+        clock, Telemetry.noop());
+  }
+
+  /**
+   * As above, with every call traced and the peer's metrics kept by {@code telemetry} (owned by
+   * the caller).
+   */
+  public static PeerDaemon start(PeerConfig config, ServerBuilder<?> peerServerBuilder,
+      ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
+      Clock clock, Telemetry telemetry) throws IOException {
     PeerDaemon daemon = new PeerDaemon(config, peerServerBuilder, controlServerBuilder,
-        trackerChannel, peerChannels, clock);
+        trackerChannel, peerChannels, clock, telemetry);
+    daemon.metrics.observe(daemon);
     daemon.restore();
     long every = config.swarm().chokeInterval().toMillis();
     daemon.scheduler.scheduleAtFixedRate(daemon::rechoke, every, every, TimeUnit.MILLISECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::topUpOffers, 1, 1, TimeUnit.SECONDS);
+    daemon.scheduler.scheduleAtFixedRate(daemon::refreshStallReasons, 1, 1, TimeUnit.SECONDS);
     return daemon;
   }
 
@@ -197,28 +223,54 @@ public final class PeerDaemon implements AutoCloseable {
    * session already holding it.
    */
   public TorrentSession download(DownloadRequest request) throws IOException {
-    Torrent torrent = switch (request.getTorrentCase()) {
-      case INFOHASH -> {
-        InfoHash infoHash = InfoHash.parse(request.getInfohash());
-        TorrentSession existing = sessions.get(infoHash);
-        yield existing != null ? existing.torrent() : tracker.manifest(infoHash);
-      }
-      case NAME -> tracker.manifest(Validation.requireFileName("name", request.getName()));
+    String what = switch (request.getTorrentCase()) {
+      case INFOHASH -> InfoHash.parse(request.getInfohash()).hex();
+      case NAME -> Validation.requireFileName("name", request.getName());
       case TORRENT_NOT_SET -> throw MinibitException.invalid("give an infohash or a name");
     };
-    synchronized (this) {
-      TorrentSession existing = sessions.get(torrent.infoHash());
+    if (request.getTorrentCase() == DownloadRequest.TorrentCase.INFOHASH) {
+      TorrentSession existing = sessions.get(InfoHash.parse(what));
       if (existing != null) {
         return existing;
       }
-      Path directory = SafePaths.directoryInside(dataDir, request.getDestination());
-      Path target = SafePaths.fileIn(directory, torrent.name());
-      if (Files.exists(target)) {
-        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
-            "%s already exists; remove it or download somewhere else", target));
-      }
-      return startDownload(torrent, BlockStore.openPartial(torrent, directory));
     }
+    DownloadTrace trace = DownloadTrace.start(telemetry.tracer(), what);
+    try {
+      return trace.within(() -> {
+        Torrent torrent = request.getTorrentCase() == DownloadRequest.TorrentCase.NAME
+            ? tracker.manifest(what) : tracker.manifest(InfoHash.parse(what));
+        trace.torrent(torrent);
+        synchronized (this) {
+          TorrentSession existing = sessions.get(torrent.infoHash());
+          if (existing != null) {
+            trace.endAttached();
+            return existing;
+          }
+          Path directory = SafePaths.directoryInside(dataDir, request.getDestination());
+          Path target = SafePaths.fileIn(directory, torrent.name());
+          if (Files.exists(target)) {
+            throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+                "%s already exists; remove it or download somewhere else", target));
+          }
+          return startDownload(torrent, BlockStore.openPartial(torrent, directory), trace);
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      trace.end(e);
+      throw e;
+    }
+  }
+
+  /**
+   * The swarm of {@code session} as this peer sees it: itself and the peers its download knows
+   * (a seed whose download is over sees only itself).
+   */
+  public SwarmHealth health(TorrentSession session) {
+    List<SwarmHealthCalculator.Member> members = new ArrayList<>();
+    members.add(new SwarmHealthCalculator.Member(peerId, session.store().bitfield(),
+        session.store().haveCount(), session.isSeeding(), session.downloadRate()));
+    download(session).ifPresent(download -> members.addAll(download.members()));
+    return SwarmHealthCalculator.compute(session.torrent(), members);
   }
 
   /** Why a download is not progressing and for how long; zero when it is. */
@@ -273,6 +325,20 @@ public final class PeerDaemon implements AutoCloseable {
     }
   }
 
+  /**
+   * Every second: each download says why it is not going at full speed, so the snapshots (the
+   * swarm page, status) are current even when no `minibit get` follows it.
+   */
+  private void refreshStallReasons() {
+    for (TorrentSession session : sessions.values()) {
+      try {
+        download(session).ifPresent(download -> session.setStallReason(download.stallReason()));
+      } catch (RuntimeException e) {
+        log.log(java.util.logging.Level.WARNING, "checking " + session + " failed", e);
+      }
+    }
+  }
+
   private TorrentSession newSession(Torrent torrent, BlockStore store) {
     PeerConfig.Swarm swarm = config.swarm();
     Choker choker = new Choker(swarm.choking(), swarm.uploadSlots(), swarm.optimisticInterval(),
@@ -283,21 +349,24 @@ public final class PeerDaemon implements AutoCloseable {
     return session;
   }
 
-  private TorrentSession startDownload(Torrent torrent, BlockStore store) throws IOException {
+  private TorrentSession startDownload(Torrent torrent, BlockStore store, DownloadTrace trace)
+      throws IOException {
     TorrentSession session = newSession(torrent, store);
     records.save(torrent, store.finalPath().getParent());
     Download download = new Download(session, peerId, peerChannels, scheduler, clock, random,
-        allocation);
+        allocation, trace);
     downloads.put(torrent.infoHash(), download);
     session.completion().whenComplete((path, failure) -> {
       downloads.remove(torrent.infoHash());
+      metrics.downloadEnded(session, failure);
       if (failure == null) {
         announcer.completed(session);
       }
+      trace.end(failure);
     });
     log.info(() -> String.format("downloading %s into %s (%d of %d blocks already here)",
         torrent, store.finalPath().getParent(), store.resumedBlocks(), torrent.blockCount()));
-    announcer.add(session, download::addPeers);
+    announcer.add(session, download::addPeers, trace.context());
     download.start();
     return session;
   }
@@ -314,7 +383,9 @@ public final class PeerDaemon implements AutoCloseable {
             announcer.add(session, peers -> { });
             log.info(() -> "seeding " + torrent + " again from " + file);
           } else if (Files.exists(BlockStore.partPath(record.directory(), torrent))) {
-            startDownload(torrent, BlockStore.openPartial(torrent, record.directory()));
+            DownloadTrace trace = DownloadTrace.start(telemetry.tracer(), torrent.infoHash().hex());
+            trace.torrent(torrent);
+            startDownload(torrent, BlockStore.openPartial(torrent, record.directory()), trace);
           } else {
             log.warning(() -> "forgetting " + torrent + ": " + file + " is gone");
             records.delete(torrent.infoHash());

@@ -8,6 +8,9 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.http.HttpEndpoint;
+import io.minibit.core.telemetry.Telemetry;
+import io.minibit.peer.web.SwarmPage;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Choker;
 import java.io.IOException;
@@ -124,6 +127,13 @@ public final class PeerMain implements Callable<Integer> {
           + "(env MINIBIT_SUPER_SEEDING; default: ${DEFAULT-VALUE}).")
   boolean superSeeding;
 
+  @Option(names = "--http-port", paramLabel = "PORT",
+      defaultValue = "${env:MINIBIT_HTTP_PORT:-" + PeerConfig.DEFAULT_HTTP_PORT + "}",
+      description = "HTTP port, on every interface, of the live swarm page (/), its JSON "
+          + "(/api/transfers) and /metrics (Prometheus text); 0 picks a free one, -1 serves "
+          + "no HTTP (env MINIBIT_HTTP_PORT; default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE "
@@ -163,11 +173,16 @@ public final class PeerMain implements Callable<Integer> {
       config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir,
           advertised.getHost(), advertised.getPortOrDefault(0), uploadLimitKib * 1024,
           Duration.ofSeconds(noPeersTimeoutSeconds), swarm);
+      if (httpPort < -1 || httpPort > 65535) {
+        throw new IllegalArgumentException(
+            "--http-port " + httpPort + " is not a port (-1 turns HTTP off)");
+      }
     } catch (IllegalArgumentException | MinibitException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Logging.configure(logLevel);
     ManagedChannel trackerChannel = Channels.forTarget(config.tracker());
+    Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer");
     PeerDaemon daemon;
     try {
       daemon = PeerDaemon.start(config,
@@ -175,21 +190,43 @@ public final class PeerMain implements Callable<Integer> {
               .maxInboundMessageSize(1024 * 1024),
           NettyServerBuilder.forAddress(new InetSocketAddress(config.controlHost(),
               config.controlPort())),
-          trackerChannel, PeerChannels.network(), Clock.systemUTC());
+          trackerChannel, PeerChannels.network(), Clock.systemUTC(), telemetry);
     } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);
+      telemetry.close();
       spec.commandLine().getErr().println("minibit-peer: cannot start: "
           + StartupFailures.describe(e));
       return 1;
     }
+    HttpEndpoint http = null;
+    if (httpPort >= 0) {
+      try {
+        http = HttpEndpoint.start(httpPort, telemetry, new SwarmPage(daemon).pages());
+      } catch (IOException | RuntimeException e) {
+        daemon.close();
+        Channels.close(trackerChannel);
+        telemetry.close();
+        spec.commandLine().getErr().println("minibit-peer: cannot serve HTTP on port "
+            + httpPort + ": " + StartupFailures.describe(e));
+        return 1;
+      }
+      spec.commandLine().getErr().printf(
+          "minibit-peer HTTP on port %d: swarm page at /, JSON at /api/transfers, /metrics%n",
+          http.port());
+    }
+    HttpEndpoint httpToClose = http;
     spec.commandLine().getErr().printf(
         "minibit-peer %s listening on port %d (control %s:%d), data in %s, tracker %s%n",
         daemon.peerId(), daemon.peerPort(), config.controlHost(), daemon.controlPort(),
         daemon.dataDir(), config.tracker());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (httpToClose != null) {
+        httpToClose.close();
+      }
       daemon.close();
       Channels.close(trackerChannel);
+      telemetry.close();
       // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
       System.err.println("minibit-peer stopped");
       stopped.countDown();

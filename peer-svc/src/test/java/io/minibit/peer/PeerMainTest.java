@@ -56,6 +56,8 @@ class PeerMainTest {
       "--advertise=a/b, --advertise",
       "--upload-limit=-5, --upload-limit",
       "--no-peers-timeout=0, timeout",
+      "--http-port=-2, --http-port -2 is not a port",
+      "--http-port=65536, --http-port 65536 is not a port",
       "--tracker=, --tracker"})
   void badFlagsAreOneLineAndExitCodeTwo(String flag, String mentioned) {
     assertEquals(2, run(flag, "--data-dir", dir.toString()));

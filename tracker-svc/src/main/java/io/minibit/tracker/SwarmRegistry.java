@@ -1,8 +1,11 @@
 package io.minibit.tracker;
 
+import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
+import io.minibit.core.SwarmHealthCalculator;
+import io.minibit.core.Torrent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -51,10 +54,12 @@ public final class SwarmRegistry {
    *
    * @param sessionToken the token the peer presents; empty on its first announce
    * @param numWant peers wanted, or 0 for the configured default
+   * @param have the peer's bitfield, or null if it sent none
+   * @param downloadRate bytes per second it receives lately
    */
   public record Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
       int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
-      int numWant) {
+      int numWant, Bitfield have, double downloadRate) {
     public Announce {
       Objects.requireNonNull(infoHash, "infoHash");
       Objects.requireNonNull(peerId, "peerId");
@@ -62,11 +67,19 @@ public final class SwarmRegistry {
       Objects.requireNonNull(event, "event");
       Objects.requireNonNull(sessionToken, "sessionToken");
     }
+
+    /** An announce without a bitfield or a rate. */
+    public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
+        int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
+        int numWant) {
+      this(infoHash, peerId, host, port, event, haveCount, complete, uploaded, downloaded,
+          sessionToken, numWant, null, 0);
+    }
   }
 
-  /** A member of a swarm as it last announced itself. */
+  /** A member of a swarm as it last announced itself; {@code have} null if it sent none. */
   public record Peer(String peerId, String host, int port, boolean complete, int haveCount,
-      long uploaded, long downloaded, Instant lastAnnounce) {}
+      long uploaded, long downloaded, Instant lastAnnounce, Bitfield have, double downloadRate) {}
 
   /** Live peers of a swarm, by whether they hold every block. */
   public record SwarmCounts(int seeders, int leechers) {}
@@ -98,6 +111,8 @@ public final class SwarmRegistry {
   private final SecureRandom tokenSource = new SecureRandom();
   private final Map<String, Session> sessions = new HashMap<>();
   private final Map<InfoHash, Map<String, Peer>> swarms = new HashMap<>();
+  private long announces;
+  private long expirations;
 
   /**
    * @param heartbeatInterval the interval peers are told to heartbeat at
@@ -139,6 +154,7 @@ public final class SwarmRegistry {
         requireToken(session, announce.peerId(), announce.sessionToken());
         session.lastSeen = now;
       }
+      announces++;
 
       Map<String, Peer> swarm = swarms.get(announce.infoHash());
       if (announce.event() == Event.STOPPED) {
@@ -159,7 +175,8 @@ public final class SwarmRegistry {
       }
       boolean complete = announce.event() == Event.COMPLETED || announce.complete();
       swarm.put(announce.peerId(), new Peer(announce.peerId(), announce.host(), announce.port(),
-          complete, announce.haveCount(), announce.uploaded(), announce.downloaded(), now));
+          complete, announce.haveCount(), announce.uploaded(), announce.downloaded(), now,
+          announce.have(), announce.downloadRate()));
       session.swarms.add(announce.infoHash());
 
       int wanted = announce.numWant() > 0
@@ -213,7 +230,49 @@ public final class SwarmRegistry {
           expired.add(entry.getKey());
         }
       }
+      expirations += expired.size();
       return expired;
+    }
+  }
+
+  /** The live members of a swarm as they last announced; empty for an unknown torrent. */
+  public List<Peer> members(InfoHash infoHash) {
+    synchronized (lock) {
+      Instant now = clock.instant();
+      Map<String, Peer> swarm = swarms.getOrDefault(infoHash, Map.of());
+      return swarm.values().stream().filter(peer -> isLive(peer.peerId(), now)).toList();
+    }
+  }
+
+  /** The health of {@code torrent}'s swarm from its live members' last announces. */
+  public io.minibit.api.v1.SwarmHealth health(Torrent torrent) {
+    return SwarmHealthCalculator.compute(torrent, members(torrent.infoHash()).stream()
+        .map(peer -> new SwarmHealthCalculator.Member(peer.peerId(), peer.have(),
+            peer.haveCount(), peer.complete(), peer.downloadRate()))
+        .toList());
+  }
+
+  /** Live seeders and leechers of every swarm that has a member. */
+  public Map<InfoHash, SwarmCounts> allCounts() {
+    synchronized (lock) {
+      Instant now = clock.instant();
+      Map<InfoHash, SwarmCounts> all = new HashMap<>();
+      swarms.keySet().forEach(infoHash -> all.put(infoHash, counts(infoHash, now)));
+      return all;
+    }
+  }
+
+  /** Announces taken since the registry was made (refused ones not counted). */
+  public long announceCount() {
+    synchronized (lock) {
+      return announces;
+    }
+  }
+
+  /** Sessions {@link #expire()} dropped since the registry was made. */
+  public long expiredCount() {
+    synchronized (lock) {
+      return expirations;
     }
   }
 

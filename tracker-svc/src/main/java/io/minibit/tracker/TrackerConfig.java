@@ -31,6 +31,8 @@ public record TrackerConfig(
   public static final long DEFAULT_ANNOUNCE_SECONDS = 60;
   public static final int DEFAULT_PEER_SAMPLE_SIZE = 50;
   public static final boolean DEFAULT_TRUST_ADVERTISED_ADDRESSES = true;
+  /** HTTP port of /metrics; the flag, not this record, carries it (-1: none). */
+  public static final int DEFAULT_HTTP_PORT = 9969;
 
   // Both intervals travel as uint32 milliseconds; a day keeps them far from overflowing.
   private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);

@@ -14,6 +14,9 @@ import io.minibit.api.v1.PublishRequest;
 import io.minibit.api.v1.PublishResponse;
 import io.minibit.api.v1.TorrentSummary;
 import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v1.SwarmHealth;
+import io.minibit.api.v1.SwarmHealthRequest;
+import io.minibit.core.Bitfield;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
@@ -105,7 +108,13 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
           "event %d is not an AnnounceEvent", request.getEventValue());
     };
     Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
-    long haveCount = Integer.toUnsignedLong(request.getHaveCount());
+    Bitfield have = request.hasHave() ? bitfield(request.getHave(), torrent) : null;
+    long haveCount = have != null ? have.cardinality()
+        : Integer.toUnsignedLong(request.getHaveCount());
+    double rate = request.getDownloadRate();
+    if (!Double.isFinite(rate) || rate < 0) {
+      throw MinibitException.invalid("download_rate %s is not a rate in bytes per second", rate);
+    }
     if (haveCount > torrent.blockCount()) {
       throw MinibitException.invalid("have_count %d is more than the %d blocks of %s",
           haveCount, torrent.blockCount(), torrent);
@@ -116,7 +125,8 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
 
     SwarmRegistry.AnnounceResult result = registry.announce(new SwarmRegistry.Announce(
         infoHash, peerId, host, port, event, (int) haveCount, request.getComplete(),
-        request.getUploaded(), request.getDownloaded(), request.getSessionToken(), numWant));
+        request.getUploaded(), request.getDownloaded(), request.getSessionToken(), numWant, have,
+        rate));
 
     AnnounceResponse.Builder response = AnnounceResponse.newBuilder()
         .setIntervalMs((int) config.announceInterval().toMillis())
@@ -141,6 +151,26 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
     reply(responses, HeartbeatResponse.newBuilder()
         .setIntervalMs((int) config.heartbeatInterval().toMillis())
         .build());
+  }
+
+  @Override
+  public void getSwarmHealth(SwarmHealthRequest request, StreamObserver<SwarmHealth> responses) {
+    InfoHash infoHash = InfoHash.parse(request.getInfohash());
+    Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
+    reply(responses, registry.health(torrent));
+  }
+
+  /** An announced bitfield, checked against its torrent. */
+  private static Bitfield bitfield(io.minibit.api.v1.Bitfield wire, Torrent torrent) {
+    if (wire.getBlockCount() != torrent.blockCount()) {
+      throw MinibitException.invalid("have.block_count %d is not the %d blocks of %s",
+          Integer.toUnsignedLong(wire.getBlockCount()), torrent.blockCount(), torrent);
+    }
+    try {
+      return Bitfield.fromBytes(torrent.blockCount(), wire.getBits().toByteArray());
+    } catch (MinibitException e) {
+      throw MinibitException.invalid("have: %s", e.getMessage());
+    }
   }
 
   /**

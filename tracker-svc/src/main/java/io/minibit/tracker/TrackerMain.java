@@ -16,6 +16,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import io.minibit.core.http.HttpEndpoint;
+import io.minibit.core.telemetry.Telemetry;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Random;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -83,6 +88,12 @@ public final class TrackerMain implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   private boolean trustAdvertisedAddresses;
 
+  @Option(names = "--http-port", paramLabel = "PORT",
+      defaultValue = "${env:MINIBIT_HTTP_PORT:-" + TrackerConfig.DEFAULT_HTTP_PORT + "}",
+      description = "HTTP port for /metrics (Prometheus text), on every interface; 0 picks a"
+          + " free one, -1 serves no HTTP. Env MINIBIT_HTTP_PORT. Default: ${DEFAULT-VALUE}.")
+  private int httpPort;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE,"
@@ -123,6 +134,10 @@ public final class TrackerMain implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    if (httpPort < -1 || httpPort > 65535) {
+      throw new ParameterException(spec.commandLine(),
+          "--http-port " + httpPort + " is not a port (-1 turns HTTP off)");
+    }
     Logging.configure(logLevel);
 
     try {
@@ -132,19 +147,42 @@ public final class TrackerMain implements Callable<Integer> {
       return EXIT_FAILURE;
     }
 
+    Telemetry telemetry = Telemetry.fromEnvironment("minibit-tracker");
     TrackerServer server;
     try {
-      server = TrackerServer.start(config, NettyServerBuilder.forAddress(new InetSocketAddress(port)));
+      server = TrackerServer.start(config, NettyServerBuilder.forAddress(new InetSocketAddress(port)),
+          Clock.systemUTC(), new Random(), telemetry);
     } catch (IOException e) {
+      telemetry.close();
       err.println("minibit-tracker: cannot listen on port " + port + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;
     }
+    HttpEndpoint http = null;
+    if (httpPort >= 0) {
+      try {
+        http = HttpEndpoint.start(httpPort, telemetry, Map.of());
+      } catch (IOException e) {
+        server.close();
+        telemetry.close();
+        err.println("minibit-tracker: cannot serve HTTP on port " + httpPort + ": "
+            + StartupFailures.describe(e));
+        return EXIT_FAILURE;
+      }
+    }
+    HttpEndpoint httpToClose = http;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (httpToClose != null) {
+        httpToClose.close();
+      }
       server.close();
+      telemetry.close();
       // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
       err.println("minibit-tracker stopped");
       err.flush();
     }, "tracker-shutdown"));
+    if (http != null) {
+      err.println("minibit-tracker HTTP on port " + http.port() + ": /metrics");
+    }
     err.println("minibit-tracker listening on port " + server.port() + ", data in " + dir);
     err.flush();
     server.awaitTermination();

@@ -3,6 +3,7 @@ package io.minibit.tracker;
 import io.grpc.ServerBuilder;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
+import io.minibit.core.telemetry.Telemetry;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -43,12 +44,22 @@ public final class TrackerServer implements AutoCloseable {
    */
   public static TrackerServer start(TrackerConfig config, ServerBuilder<?> builder, Clock clock,
       Random random) throws IOException {
+    return start(config, builder, clock, random, Telemetry.noop());
+  }
+
+  /**
+   * Starts a tracker whose calls are traced and whose metrics are kept by {@code telemetry}
+   * (owned by the caller).
+   */
+  public static TrackerServer start(TrackerConfig config, ServerBuilder<?> builder, Clock clock,
+      Random random, Telemetry telemetry) throws IOException {
     Catalog catalog = Catalog.open(config.catalogDir());
     SwarmRegistry registry = new SwarmRegistry(clock, random, config.heartbeatInterval(),
         config.peerSampleSize());
     TrackerGrpcService service = new TrackerGrpcService(catalog, registry, config);
-    GrpcServer server =
-        GrpcServer.start(builder, "minibit-tracker", List.of(new CallerAddress()), service);
+    TrackerMetrics.register(telemetry.meter(), catalog, registry);
+    GrpcServer server = GrpcServer.start(builder, "minibit-tracker",
+        List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
 
     ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(task -> {
       Thread thread = new Thread(task, "tracker-expiry");

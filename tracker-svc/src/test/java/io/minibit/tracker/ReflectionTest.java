@@ -108,7 +108,8 @@ class ReflectionTest {
         .filter(s -> s.getName().equals("Tracker"))
         .findFirst()
         .orElseThrow();
-    assertEquals(Set.of("Publish", "GetManifest", "ListTorrents", "Announce", "Heartbeat"),
+    assertEquals(Set.of("Publish", "GetManifest", "ListTorrents", "Announce", "Heartbeat",
+        "GetSwarmHealth"),
         service.getMethodList().stream().map(MethodDescriptorProto::getName)
             .collect(Collectors.toSet()));
   }

@@ -11,6 +11,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.telemetry.Telemetry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
@@ -29,13 +30,20 @@ final class TrackerHarness implements AutoCloseable {
   private final String serverName = InProcessServerBuilder.generateName();
   private TrackerServer server;
   private ManagedChannel channel;
+  private final Telemetry telemetry;
 
   TrackerHarness(Path dataDir) throws IOException {
     this(TrackerConfig.defaults(dataDir));
   }
 
   TrackerHarness(TrackerConfig config) throws IOException {
+    this(config, Telemetry.noop());
+  }
+
+  /** A tracker whose metrics (and spans) go to {@code telemetry}, which the caller closes. */
+  TrackerHarness(TrackerConfig config, Telemetry telemetry) throws IOException {
     this.config = config;
+    this.telemetry = telemetry;
     start();
   }
 
@@ -69,7 +77,7 @@ final class TrackerHarness implements AutoCloseable {
 
   private void start() throws IOException {
     server = TrackerServer.start(config, InProcessServerBuilder.forName(serverName),
-        clock, new Random(7));
+        clock, new Random(7), telemetry);
     channel = InProcessChannelBuilder.forName(serverName).build();
   }
 

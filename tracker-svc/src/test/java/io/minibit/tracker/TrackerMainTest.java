@@ -9,6 +9,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.testing.Http;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -32,6 +33,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 class TrackerMainTest {
+  private static final Pattern HTTP =
+      Pattern.compile("minibit-tracker HTTP on port (\\d+): /metrics");
   private static final Pattern LISTENING =
       Pattern.compile("minibit-tracker listening on port (\\d+), data in (.+)");
 
@@ -84,7 +87,8 @@ class TrackerMainTest {
       "--announce-interval, 999999999, announce interval",
       "--peer-sample-size, 500, peer sample size",
       "--log-level, LOUD, LOUD",
-      "--trust-advertised-addresses, maybe, maybe"})
+      "--trust-advertised-addresses, maybe, maybe",
+      "--http-port, -2, --http-port -2 is not a port"})
   void badValueIsOneLineAndExitCodeTwo(String flag, String value, String mentioned) {
     assertEquals(TrackerMain.EXIT_USAGE, run(flag, value, "--data-dir", dir.toString()));
 
@@ -125,6 +129,7 @@ class TrackerMainTest {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", classpath, TrackerMain.class.getName());
     builder.environment().put("MINIBIT_PORT", "0");
+    builder.environment().put("MINIBIT_HTTP_PORT", "0");
     builder.environment().put("MINIBIT_DATA_DIR", dataDir.toString());
     builder.environment().put("MINIBIT_HEARTBEAT_INTERVAL", "5");
     builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -138,6 +143,11 @@ class TrackerMainTest {
 
       Matcher line = listening.get(60, TimeUnit.SECONDS);
       assertEquals(dataDir.toAbsolutePath().normalize().toString(), line.group(2));
+      Matcher http = lines.stream().map(HTTP::matcher).filter(Matcher::matches).findFirst()
+          .orElseThrow(() -> new AssertionError("no HTTP port in " + lines));
+      String metrics = Http.body("http://127.0.0.1:" + http.group(1) + "/metrics");
+      assertEquals(0.0, Http.value(metrics, "minibit_tracker_torrents"));
+      assertTrue(metrics.contains("service_name=\"minibit-tracker\""), metrics);
       assertTrue(Files.isDirectory(dataDir.resolve("catalog")));
       ManagedChannel channel = Channels.forTarget("127.0.0.1:" + line.group(1));
       try {

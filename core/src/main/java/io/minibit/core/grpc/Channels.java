@@ -1,6 +1,7 @@
 package io.minibit.core.grpc;
 
 import com.google.gson.Gson;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -29,8 +30,13 @@ public final class Channels {
 
   /** A channel to {@code target} ("host:port", or any gRPC target URI). */
   public static ManagedChannel forTarget(String target) {
+    return forTarget(target, new ClientInterceptor[0]);
+  }
+
+  /** A channel to {@code target} whose calls go through {@code interceptors} (telemetry, say). */
+  public static ManagedChannel forTarget(String target, ClientInterceptor... interceptors) {
     return configure(NettyChannelBuilder.forTarget(target)
-        .flowControlWindow(4 * 1024 * 1024)).build();
+        .flowControlWindow(4 * 1024 * 1024)).intercept(interceptors).build();
   }
 
   /** Applies MiniBit's channel settings to any builder (tests pass an in-process one). */

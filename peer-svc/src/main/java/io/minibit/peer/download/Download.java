@@ -18,6 +18,7 @@ import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
+import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
 import io.minibit.peer.policy.Allocation;
@@ -25,6 +26,7 @@ import io.minibit.peer.policy.Allocation.PeerSample;
 import io.minibit.peer.policy.RarestFirstPicker;
 import io.minibit.peer.session.RateMeter;
 import io.minibit.peer.session.TorrentSession;
+import io.minibit.peer.telemetry.DownloadTrace;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,6 +91,7 @@ public final class Download implements AutoCloseable {
   private final Random random;
   private final Allocation allocation;
   private final RarestFirstPicker picker;
+  private final DownloadTrace trace;
   private final Map<String, RemotePeer> peers = new LinkedHashMap<>();
   private boolean closed;
   private boolean completing;
@@ -96,8 +99,11 @@ public final class Download implements AutoCloseable {
   private int blocksReceived;
   private ScheduledFuture<?> ticker;
 
+  /** @param trace the download's trace: each GetBlocks stream is a span of it */
   public Download(TorrentSession session, String localPeerId, PeerChannels channels,
-      ScheduledExecutorService scheduler, Clock clock, Random random, Allocation allocation) {
+      ScheduledExecutorService scheduler, Clock clock, Random random, Allocation allocation,
+      DownloadTrace trace) {
+    this.trace = trace;
     this.session = session;
     this.torrent = session.torrent();
     this.store = session.store();
@@ -194,6 +200,33 @@ public final class Download implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * The peers whose bitfields this download knows (the last one known, for a peer gone), as
+   * members of the swarm; their download rates are unknown here (0).
+   */
+  public synchronized List<SwarmHealthCalculator.Member> members() {
+    List<SwarmHealthCalculator.Member> members = new ArrayList<>();
+    for (RemotePeer peer : peers.values()) {
+      if (peer.has != null && peer.state != RemotePeer.State.SELF
+          && peer.state != RemotePeer.State.BANNED) {
+        members.add(new SwarmHealthCalculator.Member(peer.peerId, peer.has.copy(),
+            peer.has.cardinality(), peer.has.isComplete(), 0));
+      }
+    }
+    return members;
+  }
+
+  /** The blocks asked of some peer and not received yet. */
+  public synchronized Bitfield inFlight() {
+    Bitfield inFlight = new Bitfield(torrent.blockCount());
+    for (RemotePeer peer : peers.values()) {
+      for (RemotePeer.Call call : peer.calls) {
+        call.outstanding.forEach(inFlight::set);
+      }
+    }
+    return inFlight;
+  }
+
   /** Bytes per second received lately from the peer with id {@code peerId} (for choking). */
   public synchronized double receivedRate(String peerId) {
     for (RemotePeer peer : peers.values()) {
@@ -266,20 +299,23 @@ public final class Download implements AutoCloseable {
 
   /**
    * Runs {@code call} outside the caller's gRPC context: the streams a download opens must not
-   * be cancelled when the control call that started the download ends.
+   * be cancelled when the control call that started the download ends. It is not traced
+   * (pings and subscriptions would make a trace each, every few seconds).
    */
   private static void detached(Runnable call) {
-    Context.ROOT.run(call);
+    detached(DownloadTrace.untraced(), call);
+  }
+
+  /** As {@link #detached(Runnable)}, in the trace context {@code trace}. */
+  private static void detached(io.opentelemetry.context.Context trace, Runnable call) {
+    Context.ROOT.run(trace.wrap(call));
   }
 
   private void subscribe(RemotePeer peer, int generation, PeerGrpc.PeerStub stub) {
-    Bitfield ours = store.bitfield();
     SubscribeRequest request = SubscribeRequest.newBuilder()
         .setInfohash(torrent.infoHash().hex())
         .setPeerId(localPeerId)
-        .setHave(io.minibit.api.v1.Bitfield.newBuilder()
-            .setBlockCount(ours.size())
-            .setBits(com.google.protobuf.ByteString.copyFrom(ours.toBytes())))
+        .setHave(store.bitfield().toProto())
         .build();
     detached(() -> stub.subscribe(request, new ClientResponseObserver<SubscribeRequest, PeerEvent>() {
       @Override
@@ -467,7 +503,13 @@ public final class Download implements AutoCloseable {
     PeerGrpc.PeerStub stub = PeerGrpc.newStub(channels.get(peer.address))
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     List<ClientCallStreamObserver<?>> started = new ArrayList<>(1);
-    detached(() -> stub.getBlocks(request, new ClientResponseObserver<GetBlocksRequest, Block>() {
+    DownloadTrace.Fetch span = trace.fetch(peer.address, asked.size());
+    detached(span.context(), () -> stub.getBlocks(request,
+        new ClientResponseObserver<GetBlocksRequest, Block>() {
+      // gRPC calls an observer's methods one at a time
+      private int blocks;
+      private long bytes;
+
       @Override
       public void beforeStart(ClientCallStreamObserver<GetBlocksRequest> requestStream) {
         started.add(requestStream); // published once the call is started, see below
@@ -480,16 +522,20 @@ public final class Download implements AutoCloseable {
               + ", which was not asked for");
           return;
         }
+        blocks++;
+        bytes += block.getData().size();
         onBlock(peer, generation, call, block.getIndex(), block.getData().toByteArray());
       }
 
       @Override
       public void onError(Throwable t) {
+        span.end(blocks, bytes, Status.fromThrowable(t));
         endCall(peer, generation, call, Status.fromThrowable(t));
       }
 
       @Override
       public void onCompleted() {
+        span.end(blocks, bytes, Status.OK);
         endCall(peer, generation, call, Status.OK);
       }
     }));

@@ -1,7 +1,12 @@
 package io.minibit.peer.download;
 
+import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.minibit.core.grpc.Channels;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -12,10 +17,25 @@ import java.util.function.Function;
  */
 public final class PeerChannels implements AutoCloseable {
   private final Function<String, ManagedChannel> factory;
-  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, ManagedChannel> channels;
+  private final List<ClientInterceptor> interceptors;
 
   public PeerChannels(Function<String, ManagedChannel> factory) {
+    this(factory, new ConcurrentHashMap<>(), List.of());
+  }
+
+  private PeerChannels(Function<String, ManagedChannel> factory,
+      Map<String, ManagedChannel> channels, List<ClientInterceptor> interceptors) {
     this.factory = factory;
+    this.channels = channels;
+    this.interceptors = interceptors;
+  }
+
+  /** The same channels, with every call going through {@code interceptor} (telemetry, say). */
+  public PeerChannels intercepted(ClientInterceptor interceptor) {
+    List<ClientInterceptor> all = new ArrayList<>(interceptors);
+    all.add(interceptor);
+    return new PeerChannels(factory, channels, List.copyOf(all));
   }
 
   /** Channels over the network, with MiniBit's channel settings. */
@@ -24,8 +44,8 @@ public final class PeerChannels implements AutoCloseable {
   }
 
   /** The channel to {@code address} ("host:port"), opened on first use. */
-  public ManagedChannel get(String address) {
-    return channels.computeIfAbsent(address, factory);
+  public Channel get(String address) {
+    return ClientInterceptors.intercept(channels.computeIfAbsent(address, factory), interceptors);
   }
 
   @Override

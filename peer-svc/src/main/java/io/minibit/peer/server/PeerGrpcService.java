@@ -9,6 +9,8 @@ import io.minibit.api.v1.PeerGrpc;
 import io.minibit.api.v1.PingRequest;
 import io.minibit.api.v1.PingResponse;
 import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.api.v1.SwarmHealth;
+import io.minibit.api.v1.SwarmHealthRequest;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
@@ -34,15 +36,26 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
   private final String peerId;
   private final Function<InfoHash, TorrentSession> sessions;
   private final UploadLimiter limiter;
+  private final Function<TorrentSession, SwarmHealth> health;
 
   /**
    * @param sessions looks up a torrent's session; throws NOT_FOUND for one this peer lacks
+   * @param health the swarm health of a session, as this peer sees it
    */
   public PeerGrpcService(String peerId, Function<InfoHash, TorrentSession> sessions,
-      UploadLimiter limiter) {
+      UploadLimiter limiter, Function<TorrentSession, SwarmHealth> health) {
     this.peerId = peerId;
     this.sessions = sessions;
     this.limiter = limiter;
+    this.health = health;
+  }
+
+  @Override
+  public void getSwarmHealth(SwarmHealthRequest request,
+      StreamObserver<SwarmHealth> responseObserver) {
+    TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
+    responseObserver.onNext(health.apply(session));
+    responseObserver.onCompleted();
   }
 
   @Override

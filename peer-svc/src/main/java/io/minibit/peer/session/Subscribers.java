@@ -1,9 +1,7 @@
 package io.minibit.peer.session;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.Bitfield;
 import io.minibit.api.v1.Choke;
 import io.minibit.api.v1.Have;
 import io.minibit.api.v1.PeerEvent;
@@ -43,10 +41,7 @@ public final class Subscribers {
     });
     synchronized (subscriber) {
       subscribers.add(subscriber);
-      io.minibit.core.Bitfield snapshot = bitfield.get();
-      subscriber.send(PeerEvent.newBuilder().setBitfield(Bitfield.newBuilder()
-          .setBlockCount(snapshot.size())
-          .setBits(ByteString.copyFrom(snapshot.toBytes()))).build());
+      subscriber.send(PeerEvent.newBuilder().setBitfield(bitfield.get().toProto()).build());
       subscriber.send(unchoked ? UNCHOKE : CHOKE);
     }
   }

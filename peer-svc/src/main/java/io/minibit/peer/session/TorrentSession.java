@@ -205,6 +205,11 @@ public final class TorrentSession {
     return uploaded.get();
   }
 
+  /** Bytes per second received lately; 0 once seeding. */
+  public double downloadRate() {
+    return isSeeding() ? 0 : downloadRate.bytesPerSecond();
+  }
+
   public long downloadedBytes() {
     return downloaded.get();
   }
@@ -274,10 +279,21 @@ public final class TorrentSession {
         .setError(error)
         .setDownloadedBytes(downloaded.get())
         .setUploadedBytes(uploaded.get())
-        .setDownloadRate(isSeeding() ? 0 : downloadRate.bytesPerSecond())
+        .setDownloadRate(downloadRate())
         .setElapsedMs(Duration.between(startedAt, end).toMillis())
+        .setEtaMs(etaMillis())
         .addAllPeers(peers())
         .build();
+  }
+
+  /** Until the last block at the current rate: 0 when complete, -1 when not moving. */
+  private long etaMillis() {
+    if (isSeeding()) {
+      return 0;
+    }
+    long held = Math.min(torrent.size(), (long) store.haveCount() * torrent.blockSize());
+    double rate = downloadRate();
+    return rate > 0 ? (long) Math.ceil((torrent.size() - held) * 1000.0 / rate) : -1;
   }
 
   /**

@@ -9,6 +9,7 @@ import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.peer.session.TorrentSession;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -59,13 +60,17 @@ public final class Announcer implements AutoCloseable {
     final TorrentSession session;
     final Consumer<List<PeerEndpoint>> onPeers;
     final Backoff backoff;
+    /** The trace the announces of a download belong to (the root context for a seed). */
+    final Context trace;
     AnnounceEvent pending;
     ScheduledFuture<?> next;
 
-    Tracked(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Backoff backoff) {
+    Tracked(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Backoff backoff,
+        Context trace) {
       this.session = session;
       this.onPeers = onPeers;
       this.backoff = backoff;
+      this.trace = trace;
     }
   }
 
@@ -86,7 +91,15 @@ public final class Announcer implements AutoCloseable {
 
   /** Joins the swarm of {@code session}; the peers the tracker hands out go to {@code onPeers}. */
   public void add(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers) {
-    Tracked t = new Tracked(session, onPeers, Backoff.standard(random));
+    add(session, onPeers, Context.root());
+  }
+
+  /**
+   * As {@link #add(TorrentSession, Consumer)}; the announces made while it downloads (and the
+   * one that says it completed) are spans of {@code trace}.
+   */
+  public void add(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Context trace) {
+    Tracked t = new Tracked(session, onPeers, Backoff.standard(random), trace);
     t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
     tracked.put(session.torrent().infoHash(), t);
     run(() -> announce(t));
@@ -131,8 +144,10 @@ public final class Announcer implements AutoCloseable {
     }
     cancel(t);
     AnnounceEvent event = t.pending == null ? AnnounceEvent.ANNOUNCE_EVENT_NONE : t.pending;
+    boolean inTrace = !t.session.isSeeding() || event == AnnounceEvent.ANNOUNCE_EVENT_COMPLETED;
     try {
-      AnnounceResponse response = tracker.announce(request(t.session, event));
+      AnnounceResponse response = (inTrace ? t.trace : Context.root())
+          .wrapSupplier(() -> tracker.announce(request(t.session, event))).get();
       token = response.getSessionToken();
       if (response.getHeartbeatIntervalMs() > 0) {
         heartbeatInterval = Duration.ofMillis(response.getHeartbeatIntervalMs());
@@ -190,7 +205,12 @@ public final class Announcer implements AutoCloseable {
   }
 
   private AnnounceRequest request(TorrentSession session, AnnounceEvent event) {
-    return AnnounceRequest.newBuilder()
+    AnnounceRequest.Builder request = AnnounceRequest.newBuilder();
+    if (!session.isSeeding()) {
+      request.setHave(session.store().bitfield().toProto())
+          .setDownloadRate(session.downloadRate());
+    }
+    return request
         .setInfohash(session.torrent().infoHash().hex())
         .setPeerId(peerId)
         .setHost(advertiseHost)

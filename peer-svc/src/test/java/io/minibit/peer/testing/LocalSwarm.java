@@ -24,7 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import io.minibit.core.telemetry.Telemetry;
 
 /**
  * A tracker and any number of peer daemons in one JVM. A peer named "a" made by {@link #peer}
@@ -44,6 +46,7 @@ public final class LocalSwarm implements AutoCloseable {
   private TrackerServer tracker;
   private final List<Peer> closeables = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Function<String, Telemetry> telemetry;
 
   public LocalSwarm(Path root) throws IOException {
     this(root, Duration.ofSeconds(1));
@@ -51,7 +54,17 @@ public final class LocalSwarm implements AutoCloseable {
 
   /** A swarm whose tracker asks for re-announces every {@code announceInterval}. */
   public LocalSwarm(Path root, Duration announceInterval) throws IOException {
+    this(root, announceInterval, name -> Telemetry.noop());
+  }
+
+  /**
+   * A swarm whose tracker and peers trace and measure with {@code telemetry.apply(name)}
+   * ("tracker", or the peer's name); the caller closes what it hands out.
+   */
+  public LocalSwarm(Path root, Duration announceInterval, Function<String, Telemetry> telemetry)
+      throws IOException {
     this.root = root;
+    this.telemetry = telemetry;
     this.trackerConfig = new TrackerConfig(0, root.resolve("tracker"), Duration.ofSeconds(1),
         announceInterval, 50, true);
     this.tracker = startTracker();
@@ -59,7 +72,8 @@ public final class LocalSwarm implements AutoCloseable {
 
   private TrackerServer startTracker() throws IOException {
     return TrackerServer.start(trackerConfig,
-        InProcessServerBuilder.forName(prefix + "tracker").directExecutor());
+        InProcessServerBuilder.forName(prefix + "tracker").directExecutor(), Clock.systemUTC(),
+        new java.util.Random(), telemetry.apply("tracker"));
   }
 
   /**
@@ -108,7 +122,7 @@ public final class LocalSwarm implements AutoCloseable {
         InProcessServerBuilder.forName(prefix + name + "-control"),
         trackerChannel(),
         new PeerChannels(target -> InProcessChannelBuilder.forName(target).build()),
-        Clock.systemUTC());
+        Clock.systemUTC(), telemetry.apply(name));
     Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
     closeables.add(peer);
     return peer;
@@ -130,7 +144,7 @@ public final class LocalSwarm implements AutoCloseable {
         InProcessServerBuilder.forName(prefix + name + "-control"),
         trackerChannel(),
         PeerChannels.network(),
-        Clock.systemUTC());
+        Clock.systemUTC(), telemetry.apply(name));
     Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
     closeables.add(peer);
     return peer;

@@ -1,0 +1,40 @@
+package io.minibit.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.minibit.api.v1.ListTransfersResponse;
+import io.minibit.api.v1.Transfer;
+import java.util.List;
+
+/**
+ * Transfers as JSON for scripts: the proto3 JSON mapping of control.proto's messages (the field
+ * names in lowerCamelCase, 64-bit numbers as strings, every field present even when zero), the
+ * same shape grpcurl prints.
+ */
+final class TransferJson {
+  private static final JsonFormat.Printer LINE =
+      JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
+  private static final JsonFormat.Printer DOCUMENT =
+      JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
+
+  private TransferJson() {}
+
+  /** One transfer on one line: what `get --json` prints for each update. */
+  static String line(Transfer transfer) {
+    return print(LINE, transfer);
+  }
+
+  /** Every transfer as one indented document: what `status --json` prints. */
+  static String document(List<Transfer> transfers) {
+    return print(DOCUMENT, ListTransfersResponse.newBuilder().addAllTransfers(transfers));
+  }
+
+  private static String print(JsonFormat.Printer printer, MessageOrBuilder message) {
+    try {
+      return printer.print(message);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a transfer cannot be written as JSON", e);
+    }
+  }
+}

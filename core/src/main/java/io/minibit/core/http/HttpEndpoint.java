@@ -1,0 +1,130 @@
+package io.minibit.core.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.minibit.core.telemetry.Telemetry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A service's small HTTP server (the JDK's): {@code /metrics} in the Prometheus text format, plus
+ * whatever pages the service adds. Only GET and HEAD are answered; an unknown path is a 404 and
+ * a failing handler a 500 with a one-line message, never a stack trace. Thread-safe.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(HttpEndpoint.class.getName());
+
+  /** Writes a response body; the endpoint sets the status and headers. */
+  @FunctionalInterface
+  public interface Body {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** A page: its content type and how to write it for a request of {@code path}. */
+  public record Page(String contentType, PageWriter writer) {}
+
+  /** Writes the page for {@code path}; null if there is none at that path. */
+  @FunctionalInterface
+  public interface PageWriter {
+    Body render(String path) throws IOException;
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private HttpEndpoint(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Listens on {@code port} (0 picks one) on every interface and serves {@code /metrics} from
+   * {@code telemetry} and each of {@code pages} under its path prefix ("/" serves any path no
+   * other prefix claims).
+   */
+  public static HttpEndpoint start(int port, Telemetry telemetry, Map<String, Page> pages)
+      throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+    Map<String, Page> all = new LinkedHashMap<>(pages);
+    all.put("/metrics", new Page(Telemetry.prometheusContentType(),
+        path -> path.equals("/metrics") ? telemetry::writePrometheus : null));
+    all.forEach((prefix, page) -> server.createContext(prefix, exchange -> serve(exchange, page)));
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor = Executors.newFixedThreadPool(2, task -> {
+      Thread thread = new Thread(task, "http-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    server.setExecutor(executor);
+    server.start();
+    log.info(() -> "HTTP (/metrics" + (pages.isEmpty() ? "" : ", " + String.join(", ",
+        pages.keySet())) + ") on port " + server.getAddress().getPort());
+    return new HttpEndpoint(server, executor);
+  }
+
+  private static void serve(HttpExchange exchange, Page page) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        text(exchange, 405, "only GET and HEAD are served here");
+        return;
+      }
+      String path = exchange.getRequestURI().getPath();
+      Body body;
+      ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+      try {
+        body = page.writer().render(path);
+        if (body != null) {
+          body.write(buffer);
+        }
+      } catch (IOException | RuntimeException e) {
+        log.log(Level.WARNING, "HTTP " + path + " failed", e);
+        text(exchange, 500, "cannot render " + path + ": " + e.getMessage());
+        return;
+      }
+      if (body == null) {
+        text(exchange, 404, "nothing at " + path);
+        return;
+      }
+      exchange.getResponseHeaders().set("Content-Type", page.contentType());
+      exchange.getResponseHeaders().set("Cache-Control", "no-store");
+      send(exchange, 200, buffer.toByteArray());
+    }
+  }
+
+  private static void text(HttpExchange exchange, int status, String message) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    send(exchange, status, (message + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void send(HttpExchange exchange, int status, byte[] bytes) throws IOException {
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+    if (!head) {
+      exchange.getResponseBody().write(bytes);
+    }
+  }
+
+  /** The port it listens on (the actual one when 0 was asked). */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,180 @@
+package io.minibit.core.telemetry;
+
+import io.grpc.ClientInterceptor;
+import io.grpc.ServerInterceptor;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The one place a MiniBit process gets its OpenTelemetry SDK from, and the gRPC interceptors
+ * that make every call a span and carry the W3C trace context across processes.
+ *
+ * <p>{@link #fromEnvironment} reads the standard {@code OTEL_*} variables (the SDK's
+ * autoconfiguration). Traces and metrics go out over OTLP only when an OTLP endpoint is set
+ * ({@code OTEL_EXPORTER_OTLP_ENDPOINT}, or a per-signal one) or an exporter is named
+ * ({@code OTEL_TRACES_EXPORTER=otlp}); otherwise nothing is exported. Metrics can always be read
+ * in the Prometheus text format ({@link #writePrometheus}), which is what {@code /metrics}
+ * serves. Thread-safe.
+ */
+public final class Telemetry implements AutoCloseable {
+  /** Instrumentation scope of MiniBit's own spans and instruments. */
+  public static final String SCOPE = "io.minibit";
+
+  private static final PrometheusTextFormatWriter TEXT_FORMAT = PrometheusTextFormatWriter.create();
+
+  private static final Telemetry NOOP = new Telemetry(OpenTelemetry.noop(), null, () -> { });
+
+  private final OpenTelemetry sdk;
+  private final PrometheusMetricReader prometheus; // null: no metrics kept
+  private final Runnable shutdown;
+  private final GrpcTelemetry grpc;
+
+  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus, Runnable shutdown) {
+    this.sdk = sdk;
+    this.prometheus = prometheus;
+    this.shutdown = shutdown;
+    this.grpc = GrpcTelemetry.create(sdk);
+  }
+
+  private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus) {
+    this(sdk, prometheus, sdk::close);
+  }
+
+  /** No spans, no metrics: for components a test starts without caring for telemetry. */
+  public static Telemetry noop() {
+    return NOOP;
+  }
+
+  /**
+   * The SDK as the process environment configures it; {@code serviceName} unless
+   * {@code OTEL_SERVICE_NAME} says otherwise.
+   */
+  public static Telemetry fromEnvironment(String serviceName) {
+    return fromEnvironment(serviceName, System.getenv());
+  }
+
+  /** As {@link #fromEnvironment(String)}, with {@code env} standing for the environment. */
+  static Telemetry fromEnvironment(String serviceName, Map<String, String> env) {
+    PrometheusMetricReader prometheus = PrometheusMetricReader.create();
+    Map<String, String> defaults = new HashMap<>();
+    defaults.put("otel.service.name", serviceName);
+    defaults.put("otel.propagators", "tracecontext,baggage");
+    if (!otlpConfigured(env)) {
+      defaults.put("otel.traces.exporter", "none");
+      defaults.put("otel.metrics.exporter", "none");
+      defaults.put("otel.logs.exporter", "none");
+    }
+    Map<String, String> fromEnv = new HashMap<>();
+    env.forEach((name, value) -> {
+      if (name.startsWith("OTEL_")) {
+        fromEnv.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value);
+      }
+    });
+    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(() -> defaults)
+        .addPropertiesCustomizer(config -> fromEnv)
+        .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus))
+        .disableShutdownHook()
+        .build()
+        .getOpenTelemetrySdk();
+    return new Telemetry(sdk, prometheus);
+  }
+
+  /**
+   * Spans go to {@code spans} as each one ends, metrics only to {@link #writePrometheus}; for
+   * tests, where several services share a JVM and tell themselves apart by service name.
+   */
+  public static Telemetry exportingTo(SpanExporter spans, String serviceName) {
+    Resource resource = Resource.getDefault().merge(
+        Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), serviceName)));
+    PrometheusMetricReader prometheus = PrometheusMetricReader.create();
+    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder()
+            .setResource(resource)
+            .addSpanProcessor(SimpleSpanProcessor.create(spans))
+            .build())
+        .setMeterProvider(SdkMeterProvider.builder()
+            .setResource(resource)
+            .registerMetricReader(prometheus)
+            .build())
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+    return new Telemetry(sdk, prometheus);
+  }
+
+  /**
+   * Whether {@code env} asks for anything to be exported (an OTLP endpoint or an exporter); a
+   * short-lived command can skip building the SDK when it does not.
+   */
+  public static boolean otlpConfigured(Map<String, String> env) {
+    for (String name : new String[] {"OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+        "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER"}) {
+      String value = env.get(name);
+      if (value != null && !value.isBlank()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public OpenTelemetry openTelemetry() {
+    return sdk;
+  }
+
+  public Tracer tracer() {
+    return sdk.getTracer(SCOPE);
+  }
+
+  public Meter meter() {
+    return sdk.getMeter(SCOPE);
+  }
+
+  /** Makes each call a server span, continuing the caller's trace when it sent one. */
+  public ServerInterceptor serverInterceptor() {
+    return grpc.createServerInterceptor();
+  }
+
+  /** Makes each call a client span and sends the current trace context with it. */
+  public ClientInterceptor clientInterceptor() {
+    return grpc.createClientInterceptor();
+  }
+
+  /** Every metric now, in the Prometheus text exposition format (version 0.0.4). */
+  public void writePrometheus(OutputStream out) throws IOException {
+    if (prometheus != null) {
+      TEXT_FORMAT.write(out, prometheus.collect(), EscapingScheme.UNDERSCORE_ESCAPING);
+    }
+  }
+
+  public static String prometheusContentType() {
+    return TEXT_FORMAT.getContentType();
+  }
+
+  /** Exports what is pending and stops the SDK. */
+  @Override
+  public void close() {
+    shutdown.run();
+  }
+}

@@ -1,0 +1,68 @@
+package io.minibit.core.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The SDK as the OTEL_* variables configure it. */
+class TelemetryTest {
+  private static String scrape(Telemetry telemetry) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    telemetry.writePrometheus(out);
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void withoutVariablesTheServiceNameIsTheDefaultAndMetricsAreScrapeable() throws IOException {
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", Map.of())) {
+      telemetry.meter().counterBuilder("minibit.test.things").build().add(3);
+      String text = scrape(telemetry);
+      assertTrue(text.contains("minibit_test_things_total{otel_scope_name=\"io.minibit\"} 3.0"),
+          text);
+      assertTrue(text.contains("service_name=\"minibit-peer\""), text);
+    }
+  }
+
+  @Test
+  void otelServiceNameWins() throws IOException {
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer",
+        Map.of("OTEL_SERVICE_NAME", "edge-peer-7"))) {
+      telemetry.meter().counterBuilder("minibit.test.things").build().add(1);
+      assertTrue(scrape(telemetry).contains("service_name=\"edge-peer-7\""));
+    }
+  }
+
+  @Test
+  void spansCarryW3cTraceContext() {
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-tracker", Map.of())) {
+      Span span = telemetry.tracer().spanBuilder("probe").startSpan();
+      Map<String, String> headers = new HashMap<>();
+      TextMapSetter<Map<String, String>> setter = Map::put;
+      telemetry.openTelemetry().getPropagators().getTextMapPropagator()
+          .inject(Context.root().with(span), headers, setter);
+      span.end();
+      String traceparent = headers.get("traceparent");
+      // version 00, the ids, then flags with "sampled" set
+      assertTrue(traceparent.startsWith("00-" + span.getSpanContext().getTraceId() + "-"
+          + span.getSpanContext().getSpanId() + "-"), traceparent);
+      assertEquals(1, Integer.parseInt(traceparent.substring(53), 16) & 1, traceparent);
+    }
+  }
+
+  @Test
+  void noopKeepsNoMetrics() throws IOException {
+    Telemetry telemetry = Telemetry.noop();
+    telemetry.meter().counterBuilder("minibit.test.things").build().add(1);
+    assertEquals("", scrape(telemetry));
+    telemetry.close(); // and may be closed by anyone
+  }
+}

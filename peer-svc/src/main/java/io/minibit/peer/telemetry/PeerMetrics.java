@@ -1,0 +1,134 @@
+package io.minibit.peer.telemetry;
+
+import io.minibit.api.v1.SwarmHealth;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferPeer;
+import io.minibit.peer.PeerDaemon;
+import io.minibit.peer.session.TorrentSession;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
+import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+
+/**
+ * The peer's metrics. Almost all are read from the transfers' snapshots (the figures `minibit
+ * status` shows) once per collection, so they cannot drift from what people see; the download
+ * duration is recorded as each download ends. Thread-safe.
+ */
+public final class PeerMetrics {
+  static final AttributeKey<String> INFOHASH = AttributeKey.stringKey("infohash");
+  static final AttributeKey<String> NAME = AttributeKey.stringKey("name");
+  static final AttributeKey<String> PEER = AttributeKey.stringKey("peer");
+  static final AttributeKey<String> SIDE = AttributeKey.stringKey("side");
+  static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
+  static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+  /** The side and state of each count in minibit.peer.peers.choke, in the order counted. */
+  private static final String[][] CHOKE_LABELS = {{"us", "choked"}, {"us", "unchoked"},
+      {"peer", "choked"}, {"peer", "unchoked"}};
+
+  private final Meter meter;
+  private final DoubleHistogram downloadDuration;
+
+  public PeerMetrics(Meter meter) {
+    this.meter = meter;
+    this.downloadDuration = meter.histogramBuilder("minibit.peer.download.duration")
+        .setUnit("s")
+        .setDescription("Time from the start of a download to its verified file (or failure)")
+        .build();
+  }
+
+  /** A download ended: completed if {@code failure} is null. */
+  public void downloadEnded(TorrentSession session, Throwable failure) {
+    Transfer transfer = session.snapshot();
+    downloadDuration.record(transfer.getElapsedMs() / 1000.0, Attributes.of(
+        INFOHASH, transfer.getInfohash(), NAME, transfer.getName(),
+        OUTCOME, failure == null ? "completed" : "failed"));
+  }
+
+  /** Starts reading the figures of {@code daemon}'s transfers at every collection. */
+  public void observe(PeerDaemon daemon) {
+    ObservableLongMeasurement downloaded = meter.counterBuilder("minibit.peer.downloaded")
+        .setUnit("By").setDescription("Payload bytes received from peers, per torrent")
+        .buildObserver();
+    ObservableLongMeasurement uploaded = meter.counterBuilder("minibit.peer.uploaded")
+        .setUnit("By").setDescription("Payload bytes sent to peers, per torrent")
+        .buildObserver();
+    ObservableLongMeasurement verified = meter.counterBuilder("minibit.peer.blocks.verified")
+        .setDescription("Blocks verified and written since the transfer (re)started")
+        .buildObserver();
+    ObservableLongMeasurement hashFailures = meter.counterBuilder("minibit.peer.hash_failures")
+        .setDescription("Blocks that failed their SHA-256, per torrent")
+        .buildObserver();
+    ObservableLongMeasurement have = meter.gaugeBuilder("minibit.peer.blocks.have").ofLongs()
+        .setDescription("Verified blocks held, per torrent").buildObserver();
+    ObservableDoubleMeasurement progress = meter.gaugeBuilder("minibit.peer.download.progress")
+        .setDescription("Share of the blocks held, 0..1").buildObserver();
+    ObservableDoubleMeasurement rate = meter.gaugeBuilder("minibit.peer.download.rate")
+        .setUnit("By/s").setDescription("Download rate over the last few seconds")
+        .buildObserver();
+    ObservableLongMeasurement connected = meter.gaugeBuilder("minibit.peer.peers.connected")
+        .ofLongs().setDescription("Peers connected and serving, per torrent").buildObserver();
+    ObservableLongMeasurement choke = meter.gaugeBuilder("minibit.peer.peers.choke").ofLongs()
+        .setDescription("Peers by choke state: side=us (we choke them) or side=peer (they "
+            + "choke us); state=choked or unchoked")
+        .buildObserver();
+    ObservableDoubleMeasurement rtt = meter.gaugeBuilder("minibit.peer.transfer.rtt")
+        .setUnit("ms").setDescription("Median ping RTT of each peer a download uses")
+        .buildObserver();
+    ObservableDoubleMeasurement peerRate = meter.gaugeBuilder("minibit.peer.transfer.rate")
+        .setUnit("By/s").setDescription("Bytes per second received from each peer lately")
+        .buildObserver();
+    ObservableDoubleMeasurement share = meter.gaugeBuilder("minibit.peer.transfer.share")
+        .setDescription("Each peer's share of the blocks a download received, 0..1: the "
+            + "latency-weighted allocation at work")
+        .buildObserver();
+    ObservableLongMeasurement inFlight = meter.gaugeBuilder("minibit.peer.transfer.in_flight")
+        .ofLongs().setDescription("Blocks asked of each peer and not delivered yet")
+        .buildObserver();
+    ObservableDoubleMeasurement copies = meter.gaugeBuilder("minibit.swarm.distributed_copies")
+        .setDescription("Full copies of each torrent among the peers this one knows")
+        .buildObserver();
+    meter.batchCallback(() -> {
+      for (TorrentSession session : daemon.sessions()) {
+        Transfer t = session.snapshot();
+        Attributes torrent = Attributes.of(INFOHASH, t.getInfohash(), NAME, t.getName());
+        downloaded.record(t.getDownloadedBytes(), torrent);
+        uploaded.record(t.getUploadedBytes(), torrent);
+        verified.record(Math.max(0, t.getBlocksHave() - t.getBlocksResumed()), torrent);
+        have.record(t.getBlocksHave(), torrent);
+        progress.record(t.getBlockCount() == 0 ? 1 : (double) t.getBlocksHave()
+            / t.getBlockCount(), torrent);
+        rate.record(t.getDownloadRate(), torrent);
+        long failures = 0;
+        long connectedPeers = 0;
+        long[] chokes = new long[CHOKE_LABELS.length];
+        for (TransferPeer p : t.getPeersList()) {
+          failures += p.getHashFailures();
+          if (p.getConnected()) {
+            connectedPeers++;
+            chokes[p.getChokedByPeer() ? 2 : 3]++;
+            Attributes peer = torrent.toBuilder().put(PEER, p.getAddress()).build();
+            rtt.record(p.getRttMs(), peer);
+            peerRate.record(p.getDownloadRate(), peer);
+            share.record(p.getShare(), peer);
+            inFlight.record(p.getInFlight(), peer);
+          }
+          if (p.getBytesSent() > 0 || p.getChokedByUs()) {
+            chokes[p.getChokedByUs() ? 0 : 1]++;
+          }
+        }
+        hashFailures.record(failures, torrent);
+        connected.record(connectedPeers, torrent);
+        for (int i = 0; i < CHOKE_LABELS.length; i++) {
+          choke.record(chokes[i], torrent.toBuilder()
+              .put(SIDE, CHOKE_LABELS[i][0]).put(STATE, CHOKE_LABELS[i][1]).build());
+        }
+        SwarmHealth health = daemon.health(session);
+        copies.record(health.getDistributedCopies(), torrent);
+      }
+    }, downloaded, uploaded, verified, hashFailures, have, progress, rate, connected, choke,
+        rtt, peerRate, share, inFlight, copies);
+  }
+}
