@@ -10,10 +10,10 @@ minibit_launch() {
     if [ -f "$jar" ]; then
       # A class-data archive made at build time (see the Makefile) beside the jar spares the
       # JVM loading and verifying the same classes on every start; a stale one is ignored.
-      # JVM log lines go to stderr, so that stdout stays the program's own.
+      # Only JVM errors are logged (to stderr): a stale archive is dropped silently.
       local cds=()
       if [ -r "${jar%.jar}.jsa" ]; then
-        cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=warning:stderr)
+        cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=error:stderr)
       fi
       # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
       exec "${JAVA:-java}" ${JAVA_OPTS:-} "${cds[@]}" -jar "$jar" "$@"
