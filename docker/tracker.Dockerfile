@@ -15,11 +15,16 @@ RUN groupadd --system --gid 10001 minibit \
 
 COPY bin/launch.sh bin/minibit-tracker /opt/minibit/bin/
 COPY tracker-svc/target/minibit-tracker.jar /opt/minibit/lib/
+# An AppCDS archive of the classes a start loads: the tracker listens in about half the time.
+COPY docker/cds-train.sh /opt/minibit/bin/
+RUN /opt/minibit/bin/cds-train.sh /opt/minibit/lib/minibit-tracker.jsa \
+      /opt/minibit/lib/minibit-tracker.jar --port 0 --data-dir /tmp/cds-train \
+ && rm -rf /tmp/cds-train
 
 # Configuration is flags or their MINIBIT_* twins; these are the image's defaults.
 ENV MINIBIT_PORT=6969 \
     MINIBIT_DATA_DIR=/var/lib/minibit \
-    JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50"
+    JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50 -XX:SharedArchiveFile=/opt/minibit/lib/minibit-tracker.jsa"
 # The catalog of published manifests: keep it on a volume and it survives a new container.
 VOLUME /var/lib/minibit
 # gRPC (Tracker, Health, reflection); HTTP /metrics.
