@@ -96,8 +96,11 @@ class HealthProbeTest {
     // Accepts the connection and says nothing: only the deadline ends the check.
     try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread acceptor = new Thread(() -> {
-        try (Socket ignored = silent.accept()) {
-          Thread.sleep(60_000); // holds the connection open, unanswered, until interrupted
+        try (Socket connection = silent.accept()) {
+          // Holds the connection open, unanswered, until interrupted.
+          while (!connection.isClosed()) {
+            Thread.sleep(60_000);
+          }
         } catch (Exception e) {
           // closed or interrupted at the end of the test
         }
