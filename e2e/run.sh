@@ -43,6 +43,7 @@ export MINIBIT_TRACKER_PORT="${E2E_COMPOSE_TRACKER_PORT:-16969}"
 
 PASSED=0
 OK=0
+COMPOSE_UP=0
 START=$SECONDS
 
 say() { printf '%s\n' "$*"; }
@@ -73,7 +74,10 @@ cleanup() {
         rm -f "$WORK/$host/$name.log"
     done
   done
-  (cd "$ROOT" && timeout 30 "${COMPOSE[@]}" logs --no-color >"$WORK/compose.log" 2>&1)
+  if [ "$COMPOSE_UP" -eq 1 ]; then
+    (cd "$ROOT" && timeout 30 "${COMPOSE[@]}" logs --no-color >"$WORK/compose.log" 2>&1)
+  fi
+  # Also when this run did not get as far: a killed earlier run may have left the project up.
   (cd "$ROOT" && timeout 120 "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1)
   host_engines_stop
   net_teardown
@@ -297,6 +301,7 @@ step "case compose: docker-compose.yml, a tracker and three peers on this machin
 CASE_START=$SECONDS
 cd "$ROOT"
 say "  \$ docker-compose up -d"
+COMPOSE_UP=1
 "${COMPOSE[@]}" up -d >/dev/null 2>&1 || { "${COMPOSE[@]}" up -d; fail "docker-compose up"; }
 compose_exec() { "${COMPOSE[@]}" exec -T "$@"; }
 await "peer1's daemon under compose" 90 compose_exec peer1 minibit status
