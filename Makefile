@@ -41,6 +41,21 @@ BENCH_ARGS ?= all
 bench: build
 	bench/run.sh $(BENCH_ARGS)
 
+## images: the tracker and peer images (minibit/tracker, minibit/peer) on a JRE base built here
+## (JRE_IMAGE=eclipse-temurin:17-jre to use a registry's); installs and starts Docker if missing
+.PHONY: images base-image e2e
+images: build
+	docker/images.sh
+
+## base-image: only the local JRE base (debootstrap + docker import; skipped when it exists)
+base-image:
+	docker/engine.sh
+	docker/base-image.sh
+
+## e2e: the images end to end: docker run --network host on netns hosts, docker-compose (root)
+e2e: images
+	e2e/run.sh
+
 ## clean: remove build output
 clean:
 	$(MVN) -q clean

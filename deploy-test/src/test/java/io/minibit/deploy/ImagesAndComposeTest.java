@@ -1,0 +1,154 @@
+package io.minibit.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The Dockerfiles and docker-compose.yml agree with each other and with the services: ports,
+ * data directory, health check, launchers, images. (The images themselves are built and run by
+ * {@code make e2e}.)
+ */
+class ImagesAndComposeTest {
+  private static final Path ROOT = DeployFiles.root();
+  private static final Dockerfile TRACKER = Dockerfile.read(ROOT.resolve("docker/tracker.Dockerfile"));
+  private static final Dockerfile PEER = Dockerfile.read(ROOT.resolve("docker/peer.Dockerfile"));
+  /** "${VAR:-default}" as compose reads it when VAR is unset. */
+  private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{[A-Z_]+:-([^}]*)}");
+
+  private static String unset(String value) {
+    Matcher m = INTERPOLATION.matcher(value);
+    return m.replaceAll(r -> Matcher.quoteReplacement(r.group(1)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> compose() {
+    // SnakeYAML, not Jackson: the file shares the peers' settings through an anchor and "<<".
+    return new Yaml().load(DeployFiles.text(ROOT.resolve("docker-compose.yml")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> service(String name) {
+    Map<String, Object> services = (Map<String, Object>) compose().get("services");
+    Map<String, Object> service = (Map<String, Object>) services.get(name);
+    assertTrue(service != null, "compose has no service " + name);
+    return service;
+  }
+
+  @Test
+  void bothImagesRunAsANonRootUserOnTheJreBaseTheBuildChooses() {
+    for (Dockerfile image : List.of(TRACKER, PEER)) {
+      assertTrue(image.one("ARG").arguments().startsWith("JRE_IMAGE=eclipse-temurin:17"),
+          image.path() + ": the default base is a public Temurin JRE");
+      assertEquals("${JRE_IMAGE}", image.one("FROM").arguments());
+      String user = image.one("USER").arguments();
+      assertNotEquals("root", user);
+      assertNotEquals("0", user);
+      assertEquals(image.env("MINIBIT_DATA_DIR"), image.one("VOLUME").arguments());
+    }
+  }
+
+  @Test
+  void imagesExposeAndCheckTheServicesDefaultPorts() {
+    assertEquals(String.valueOf(ServiceDefaults.trackerPort()), TRACKER.env("MINIBIT_PORT"));
+    assertEquals(String.valueOf(ServiceDefaults.peerPort()), PEER.env("MINIBIT_PORT"));
+    assertEquals(String.valueOf(ServiceDefaults.peerControlPort()), PEER.env("MINIBIT_CONTROL_PORT"));
+    assertTrue(TRACKER.exposedPorts().contains(ServiceDefaults.trackerPort()));
+    assertTrue(PEER.exposedPorts().contains(ServiceDefaults.peerPort()));
+    // The control API listens on 127.0.0.1 only: exposing it would promise what is not there.
+    assertTrue(!PEER.exposedPorts().contains(ServiceDefaults.peerControlPort()));
+  }
+
+  @Test
+  void theHealthCheckAsksTheHealthServiceOnTheConfiguredPort() throws Exception {
+    for (Dockerfile image : List.of(TRACKER, PEER)) {
+      String check = image.one("HEALTHCHECK").arguments();
+      assertTrue(check.contains(" CMD java "), image.path() + ": " + check);
+      assertTrue(check.contains(" io.minibit.core.grpc.HealthProbe "), check);
+      assertTrue(check.contains("\"127.0.0.1:${MINIBIT_PORT}\""), check);
+      Matcher jar = Pattern.compile("-cp (\\S+\\.jar)").matcher(check);
+      assertTrue(jar.find(), check);
+      assertTrue(image.all("COPY").stream().anyMatch(copy -> copy.words().contains(
+          jar.group(1).substring(0, jar.group(1).lastIndexOf('/') + 1))
+          && copy.arguments().contains(Path.of(jar.group(1)).getFileName().toString())),
+          image.path() + ": the health check's jar is copied into the image");
+    }
+    // The class the health check runs is in the jars (core is in every one of them).
+    Class.forName("io.minibit.core.grpc.HealthProbe").getMethod("main", String[].class);
+  }
+
+  @Test
+  void everythingTheImagesCopyExistsAndPassesTheDockerignore() {
+    Set<String> allowed = Set.copyOf(DeployFiles.text(ROOT.resolve(".dockerignore")).lines()
+        .filter(l -> l.startsWith("!")).map(l -> l.substring(1)).toList());
+    for (Dockerfile image : List.of(TRACKER, PEER)) {
+      for (Dockerfile.Instruction copy : image.all("COPY")) {
+        List<String> words = copy.words();
+        for (String source : words.subList(0, words.size() - 1)) {
+          assertTrue(allowed.contains(source), source + " is let through by .dockerignore");
+          assertTrue(Files.exists(ROOT.resolve(source)) || source.endsWith(".jar"),
+              source + " exists (jars once built)");
+        }
+      }
+      String entrypoint = image.one("ENTRYPOINT").arguments();
+      String launcher = entrypoint.replaceAll("[\\[\\]\"]", "");
+      assertTrue(launcher.startsWith("/opt/minibit/bin/"), entrypoint);
+      String name = launcher.substring("/opt/minibit/bin/".length());
+      assertTrue(image.all("COPY").stream().anyMatch(c -> c.words().contains("bin/" + name)),
+          image.path() + " copies its entrypoint " + name);
+      assertTrue(Files.isExecutable(ROOT.resolve("bin/" + name)), "bin/" + name);
+    }
+    assertTrue(PEER.all("COPY").stream().anyMatch(c -> c.words().contains("bin/minibit")),
+        "the peer image has the CLI");
+    assertTrue(PEER.all("RUN").stream().anyMatch(r -> r.arguments().contains("/usr/local/bin/minibit")),
+        "`minibit` is on the PATH of the peer image, for docker exec");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void composeUsesTheImagesPortsAndVolumes() {
+    Map<String, Object> tracker = service("tracker");
+    assertEquals("minibit/tracker:latest", unset((String) tracker.get("image")));
+    assertEquals("docker/tracker.Dockerfile",
+        ((Map<String, Object>) tracker.get("build")).get("dockerfile"));
+    List<String> ports = (List<String>) tracker.get("ports");
+    assertEquals(1, ports.size());
+    String containerPort = unset(ports.get(0)).replaceFirst("^.*:", "");
+    assertEquals(String.valueOf(ServiceDefaults.trackerPort()), containerPort);
+    assertTrue(TRACKER.exposedPorts().contains(Integer.parseInt(containerPort)));
+    assertEquals("tracker-data:" + TRACKER.one("VOLUME").arguments(),
+        ((List<String>) tracker.get("volumes")).get(0));
+
+    for (String name : List.of("peer1", "peer2", "peer3")) {
+      Map<String, Object> peer = service(name);
+      assertEquals("minibit/peer:latest", unset((String) peer.get("image")), name);
+      assertEquals("docker/peer.Dockerfile",
+          ((Map<String, Object>) peer.get("build")).get("dockerfile"), name);
+      Map<String, Object> env = (Map<String, Object>) peer.get("environment");
+      assertEquals("tracker:" + containerPort, env.get("MINIBIT_TRACKER"),
+          name + " finds the tracker by its service name and port");
+      assertEquals(name + "-data:" + PEER.one("VOLUME").arguments(),
+          ((List<String>) peer.get("volumes")).get(0));
+    }
+    Map<String, Object> volumes = (Map<String, Object>) compose().get("volumes");
+    assertEquals(Set.of("tracker-data", "peer1-data", "peer2-data", "peer3-data"), volumes.keySet());
+  }
+
+  @Test
+  void composeAndTheImageBuildNameTheSameImages() {
+    String images = DeployFiles.text(ROOT.resolve("docker/images.sh"));
+    assertTrue(images.contains("TRACKER_IMAGE=\"${TRACKER_IMAGE:-minibit/tracker:latest}\""));
+    assertTrue(images.contains("PEER_IMAGE=\"${PEER_IMAGE:-minibit/peer:latest}\""));
+    assertTrue(images.contains("docker/tracker.Dockerfile") && images.contains("docker/peer.Dockerfile"));
+  }
+}

@@ -1,0 +1,112 @@
+package io.minibit.deploy;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a Kubernetes manifest into the fabric8 model classes, which are generated from the
+ * Kubernetes API's OpenAPI schemas, and refuses what the API would: an unknown kind, a value of
+ * the wrong type, and a field the schema does not have. The model classes keep unknown fields in
+ * an "additionalProperties" map instead of failing, so every object of the parsed tree is walked
+ * and any such field is reported with its path.
+ */
+final class StrictModel {
+  /** The kinds MiniBit's manifests use, by "apiVersion/kind". */
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+      "v1/Namespace", Namespace.class,
+      "v1/ConfigMap", ConfigMap.class,
+      "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
+      "v1/Service", Service.class,
+      "apps/v1/Deployment", Deployment.class,
+      "apps/v1/DaemonSet", DaemonSet.class);
+
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .build();
+
+  private StrictModel() {}
+
+  /** The manifest as its model class; IllegalArgumentException says what the API would reject. */
+  static HasMetadata parse(JsonNode manifest) {
+    String key = manifest.path("apiVersion").asText() + "/" + manifest.path("kind").asText();
+    Class<? extends HasMetadata> type = KINDS.get(key);
+    if (type == null) {
+      throw new IllegalArgumentException("unknown kind " + key);
+    }
+    HasMetadata resource;
+    try {
+      resource = MAPPER.treeToValue(manifest, type);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+    }
+    List<String> unknown = new ArrayList<>();
+    walk(resource, key, unknown, new IdentityHashMap<>());
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("fields not in the " + key + " schema: " + unknown);
+    }
+    return resource;
+  }
+
+  private static void walk(Object node, String path, List<String> unknown,
+      IdentityHashMap<Object, Boolean> seen) {
+    if (node == null || seen.put(node, true) != null) {
+      return;
+    }
+    if (node instanceof Collection<?> items) {
+      int i = 0;
+      for (Object item : items) {
+        walk(item, path + "[" + i++ + "]", unknown, seen);
+      }
+      return;
+    }
+    if (node instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> walk(v, path + "." + k, unknown, seen));
+      return;
+    }
+    if (!node.getClass().getName().startsWith("io.fabric8.")) {
+      return; // a string, a number, a boolean: a leaf
+    }
+    for (Method getter : node.getClass().getMethods()) {
+      if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers())
+          || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
+        continue;
+      }
+      Object value;
+      try {
+        value = getter.invoke(node);
+      } catch (IllegalAccessException | InvocationTargetException e) {
+        continue; // not a plain property
+      }
+      String field = getter.getName().substring(3);
+      if (field.equals("AdditionalProperties")) {
+        if (value instanceof Map<?, ?> extra) {
+          extra.keySet().forEach(name -> unknown.add(path + "." + name));
+        }
+      } else {
+        walk(value, path + "." + Character.toLowerCase(field.charAt(0)) + field.substring(1),
+            unknown, seen);
+      }
+    }
+  }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the tracker and peer images from the runnable jars (`make build` first; `make images`
+# does both). The JRE base is $JRE_IMAGE when set (e.g. eclipse-temurin:17-jre, from a registry);
+# otherwise one built on this machine by docker/base-image.sh, since no registry may be reachable.
+#
+# Environment: JRE_IMAGE, BASE_IMAGE (the local base's name), TRACKER_IMAGE, PEER_IMAGE.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+TRACKER_IMAGE="${TRACKER_IMAGE:-minibit/tracker:latest}"
+PEER_IMAGE="${PEER_IMAGE:-minibit/peer:latest}"
+
+for jar in tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar \
+  cli/target/minibit.jar; do
+  [ -f "$jar" ] || { echo "images: $jar is missing; run 'make build' first" >&2; exit 1; }
+done
+
+docker/engine.sh
+if [ -z "${JRE_IMAGE:-}" ]; then
+  JRE_IMAGE="${BASE_IMAGE:-minibit/jre-base:17}"
+  docker/base-image.sh "$JRE_IMAGE"
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+build() {
+  local image="$1" dockerfile="$2" start=$SECONDS
+  # The classic builder: Debian's engine has no BuildKit plugin, and these files need none.
+  # Its deprecation notice is noise on success; on failure the whole output is shown.
+  if ! DOCKER_BUILDKIT=0 docker build --build-arg "JRE_IMAGE=$JRE_IMAGE" -f "$dockerfile" \
+    -t "$image" . >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "images: building $image failed" >&2
+    exit 1
+  fi
+  echo "built $image on $JRE_IMAGE in $((SECONDS - start)) s"
+}
+build "$TRACKER_IMAGE" docker/tracker.Dockerfile
+build "$PEER_IMAGE" docker/peer.Dockerfile

@@ -1,0 +1,51 @@
+# The MiniBit peer image: the peer daemon, and the `minibit` CLI beside it, so that
+# `docker exec <container> minibit get NAME` asks this container's daemon. Built from the
+# repository root after `make build` (`make images` does both):
+#   docker build -f docker/peer.Dockerfile -t minibit/peer .
+# JRE_IMAGE is any image with a Java 17+ runtime on the PATH, /bin/sh and useradd; `make images`
+# passes one built locally (docker/base-image.sh) when no registry is reachable.
+ARG JRE_IMAGE=eclipse-temurin:17-jre
+FROM ${JRE_IMAGE}
+
+# A fixed, non-root uid, so a host directory mounted as the data volume can be chown'ed to it.
+RUN groupadd --system --gid 10001 minibit \
+ && useradd --system --uid 10001 --gid minibit --home-dir /var/lib/minibit --no-create-home \
+      --shell /usr/sbin/nologin minibit \
+ && mkdir -p /var/lib/minibit \
+ && chown minibit:minibit /var/lib/minibit
+
+COPY bin/launch.sh bin/minibit-peer bin/minibit /opt/minibit/bin/
+COPY peer-svc/target/minibit-peer.jar cli/target/minibit.jar /opt/minibit/lib/
+# `minibit` on the PATH for docker exec. It keeps its launcher's quick-start JVM options:
+# JAVA_OPTS in this image is the daemon's.
+RUN printf '#!/bin/sh\nexec env -u JAVA_OPTS /opt/minibit/bin/minibit "$@"\n' \
+      >/usr/local/bin/minibit \
+ && chmod 755 /usr/local/bin/minibit
+# An AppCDS archive of the classes a start loads: the daemon listens in about half the time.
+COPY docker/cds-train.sh /opt/minibit/bin/
+RUN /opt/minibit/bin/cds-train.sh /opt/minibit/lib/minibit-peer.jsa \
+      /opt/minibit/lib/minibit-peer.jar --port 0 --control-port 0 --data-dir /tmp/cds-train \
+      --tracker 127.0.0.1:9 \
+ && rm -rf /tmp/cds-train
+
+# Configuration is flags or their MINIBIT_* twins; these are the image's defaults.
+ENV MINIBIT_PORT=6881 \
+    MINIBIT_CONTROL_PORT=6880 \
+    MINIBIT_DATA_DIR=/var/lib/minibit \
+    JAVA_OPTS="-Xss512k -XX:MaxRAMPercentage=50 -XX:SharedArchiveFile=/opt/minibit/lib/minibit-peer.jsa"
+# Shared and downloaded files, with the state of unfinished downloads: a new container on the
+# same volume resumes them.
+VOLUME /var/lib/minibit
+# gRPC for other peers (Peer, Health, reflection); HTTP live page and /metrics. The control API
+# (6880) listens on 127.0.0.1 only: the CLI reaches it with `docker exec`, or from the host with
+# --network host.
+EXPOSE 6881 9881
+
+USER minibit
+WORKDIR /var/lib/minibit
+# The JVM of a health check only connects and asks: C1 alone starts it fastest.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
+  CMD java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
+      -cp /opt/minibit/lib/minibit-peer.jar io.minibit.core.grpc.HealthProbe \
+      --timeout 5 "127.0.0.1:${MINIBIT_PORT}"
+ENTRYPOINT ["/opt/minibit/bin/minibit-peer"]

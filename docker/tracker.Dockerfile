@@ -1,0 +1,40 @@
+# The MiniBit tracker image. Built from the repository root after `make build` (`make images`
+# does both):
+#   docker build -f docker/tracker.Dockerfile -t minibit/tracker .
+# JRE_IMAGE is any image with a Java 17+ runtime on the PATH, /bin/sh and useradd; `make images`
+# passes one built locally (docker/base-image.sh) when no registry is reachable.
+ARG JRE_IMAGE=eclipse-temurin:17-jre
+FROM ${JRE_IMAGE}
+
+# A fixed, non-root uid, so a host directory mounted as the data volume can be chown'ed to it.
+RUN groupadd --system --gid 10001 minibit \
+ && useradd --system --uid 10001 --gid minibit --home-dir /var/lib/minibit --no-create-home \
+      --shell /usr/sbin/nologin minibit \
+ && mkdir -p /var/lib/minibit \
+ && chown minibit:minibit /var/lib/minibit
+
+COPY bin/launch.sh bin/minibit-tracker /opt/minibit/bin/
+COPY tracker-svc/target/minibit-tracker.jar /opt/minibit/lib/
+# An AppCDS archive of the classes a start loads: the tracker listens in about half the time.
+COPY docker/cds-train.sh /opt/minibit/bin/
+RUN /opt/minibit/bin/cds-train.sh /opt/minibit/lib/minibit-tracker.jsa \
+      /opt/minibit/lib/minibit-tracker.jar --port 0 --data-dir /tmp/cds-train \
+ && rm -rf /tmp/cds-train
+
+# Configuration is flags or their MINIBIT_* twins; these are the image's defaults.
+ENV MINIBIT_PORT=6969 \
+    MINIBIT_DATA_DIR=/var/lib/minibit \
+    JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50 -XX:SharedArchiveFile=/opt/minibit/lib/minibit-tracker.jsa"
+# The catalog of published manifests: keep it on a volume and it survives a new container.
+VOLUME /var/lib/minibit
+# gRPC (Tracker, Health, reflection); HTTP /metrics.
+EXPOSE 6969 9969
+
+USER minibit
+WORKDIR /var/lib/minibit
+# The JVM of a health check only connects and asks: C1 alone starts it fastest.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
+  CMD java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
+      -cp /opt/minibit/lib/minibit-tracker.jar io.minibit.core.grpc.HealthProbe \
+      --timeout 5 "127.0.0.1:${MINIBIT_PORT}"
+ENTRYPOINT ["/opt/minibit/bin/minibit-tracker"]

@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# MiniBit end to end, deployed the way README.md tells users to: the real images, a tracker on
+# one host and a peer on each of four others, each started with `docker run --network host`
+# against that host's own Docker engine; then the docker-compose.yml on this machine's engine.
+# Hosts are Linux network namespaces on 10.78.0.0/24 joined by a bridge in a namespace of its
+# own, every peer's upload capped with tc tbf. Needs root, a running dockerd with the images
+# (`make e2e` sees to both). Everything is torn down afterwards, also on failure or Ctrl-C.
+#
+# Cases:
+#   swarm      a file shared on peer1 is fetched by peer2-4 at once; bytes checked (SHA-256);
+#              every container's HEALTHCHECK reports healthy
+#   peer-stop  peer3's container is stopped mid-download; peer2 and peer4 still finish; peer3,
+#              started again, resumes from the blocks it had and finishes
+#   tracker-restart
+#              the tracker's container is restarted mid-swarm; the downloads finish, the
+#              catalog is still there and every peer is back in the swarm
+#   compose    docker-compose.yml: a tracker and three peers; share on peer1, fetch on peer2
+#              and peer3 with the README's `docker-compose exec` lines; bytes checked
+#
+# Environment: E2E_SIZE_MB (file size, default 48), E2E_CAP_MBIT (upload cap of every peer,
+# default 80), E2E_KEEP=1 (keep the work directory), TRACKER_IMAGE, PEER_IMAGE.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+E2E_DIR="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
+ROOT="$(cd "$E2E_DIR/.." && pwd)"
+NET_PREFIX=mbe2e
+NET_SUBNET=10.78.0
+# shellcheck source=../bench/lib/netns.sh
+source "$ROOT/bench/lib/netns.sh"
+# shellcheck source=lib/hosts.sh
+source "$E2E_DIR/lib/hosts.sh"
+
+TRACKER_IMAGE="${TRACKER_IMAGE:-minibit/tracker:latest}"
+PEER_IMAGE="${PEER_IMAGE:-minibit/peer:latest}"
+SIZE_MB="${E2E_SIZE_MB:-48}"
+CAP_MBIT="${E2E_CAP_MBIT:-80}"
+TRACKER_ADDR="$NET_SUBNET.1:6969"
+PEERS=(peer1 peer2 peer3 peer4)
+COMPOSE=(docker-compose -p minibit-e2e -f "$ROOT/docker-compose.yml")
+# The compose tracker's port on this machine: not 6969, which a user's own tracker may hold.
+export MINIBIT_TRACKER_PORT="${E2E_COMPOSE_TRACKER_PORT:-16969}"
+
+PASSED=0
+OK=0
+COMPOSE_UP=0
+START=$SECONDS
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n== %s\n' "$*"; }
+fail() {
+  echo "e2e: FAILED: $*" >&2
+  exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || fail "needs root (network namespaces, a Docker engine per host)"
+for image in "$TRACKER_IMAGE" "$PEER_IMAGE"; do
+  docker image inspect "$image" >/dev/null 2>&1 || fail "image $image is missing: run 'make images'"
+done
+exec 9>/run/minibit-e2e.lock
+flock -n 9 || fail "another e2e run holds /run/minibit-e2e.lock"
+
+WORK="$(mktemp -d /var/tmp/minibit-e2e.XXXXXX)"
+
+# Saves every container's log, removes the containers, engines, namespaces and compose project;
+# keeps the logs (not the engines' data) when the run failed.
+cleanup() {
+  local host
+  set +e
+  for host in tracker "${PEERS[@]}"; do
+    [ -S "$(host_socket "$host")" ] || continue
+    for name in minibit-tracker minibit-peer; do
+      timeout 20 docker -H "unix://$(host_socket "$host")" logs "$name" >"$WORK/$host/$name.log" 2>&1 ||
+        rm -f "$WORK/$host/$name.log"
+    done
+  done
+  if [ "$COMPOSE_UP" -eq 1 ]; then
+    (cd "$ROOT" && timeout 30 "${COMPOSE[@]}" logs --no-color >"$WORK/compose.log" 2>&1)
+  fi
+  # Also when this run did not get as far: a killed earlier run may have left the project up.
+  (cd "$ROOT" && timeout 120 "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1)
+  host_engines_stop
+  net_teardown
+  if [ "$OK" -ne 1 ]; then
+    echo "e2e: $PASSED passed, 1 failed" >&2
+  fi
+  if [ "$OK" -eq 1 ] && [ "${E2E_KEEP:-0}" != 1 ]; then
+    rm -rf "$WORK"
+  else
+    rm -rf "$WORK"/*/engine "$WORK/images.tar" "$WORK"/*/data
+    if [ "$OK" -ne 1 ]; then
+      for log in "$WORK"/*/minibit-*.log "$WORK/compose.log"; do
+        [ -s "$log" ] || continue
+        echo "--- the end of $log" >&2
+        tail -n 25 "$log" >&2
+      done
+    fi
+    echo "e2e: logs kept in $WORK" >&2
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# minibit HOST ARGS...: the CLI inside HOST's peer container, as `docker exec` runs it.
+minibit() {
+  local host="$1"
+  shift
+  host_docker "$host" exec minibit-peer minibit "$@"
+}
+
+# Blocks of NAME that HOST's peer has verified so far, read from the bitfield beside its .part
+# file (one bit a block).
+blocks_held() {
+  local file="$WORK/$1/data/$2.part.bitfield"
+  [ -f "$file" ] || { echo 0; return; }
+  od -An -v -tu1 "$file" | awk '{ for (i = 1; i <= NF; i++) for (b = $i; b > 0; b = int(b / 2)) n += b % 2 }
+    END { print n + 0 }'
+}
+
+# True once HOST's peer holds at least N verified blocks of NAME.
+holds_at_least() { [ "$(blocks_held "$1" "$2")" -ge "$3" ]; }
+
+# make_file HOST NAME: SIZE_MB random MiB in HOST's data directory; prints nothing.
+make_file() {
+  head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$WORK/$1/data/$2"
+  chown 10001:10001 "$WORK/$1/data/$2"
+}
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# fetch_start HOST NAME: `minibit get NAME` on HOST in the background; fetch_wait collects it.
+declare -A FETCH_PID FETCH_START
+fetch_start() {
+  local host="$1" name="$2"
+  FETCH_START[$host]="$(now_ms)"
+  minibit "$host" get "$name" >"$WORK/$host/get-$name.out" 2>"$WORK/$host/get-$name.err" &
+  FETCH_PID[$host]=$!
+}
+
+# fetch_wait HOST NAME [NOTE]: waits for HOST's fetch (at most 5 minutes), then checks the
+# file's bytes.
+fetch_wait() {
+  local host="$1" name="$2" note="${3:-}" status=0 elapsed
+  timeout 300 tail --pid="${FETCH_PID[$host]}" -f /dev/null || true
+  wait "${FETCH_PID[$host]}" || status=$?
+  elapsed=$(( $(now_ms) - FETCH_START[$host] ))
+  if [ "$status" -ne 0 ]; then
+    cat "$WORK/$host/get-$name.err" >&2
+    fail "$host: minibit get $name exited with $status"
+  fi
+  verify "$host" "$name" "${note:+$note }fetched in $(awk -v ms="$elapsed" 'BEGIN { printf "%.1f s", ms / 1000 }')"
+}
+
+ORIGINAL_SHA=""
+verify() {
+  local host="$1" name="$2" note="$3" got
+  got="$(sha "$WORK/$host/data/$name")"
+  [ "$got" = "$ORIGINAL_SHA" ] || fail "$host: $name has SHA-256 $got, the original $ORIGINAL_SHA"
+  say "  $host: $name $note, SHA-256 matches (${got:0:16}...)"
+}
+
+# share HOST NAME: creates NAME on HOST and shares it there.
+share() {
+  local host="$1" name="$2" infohash
+  make_file "$host" "$name"
+  ORIGINAL_SHA="$(sha "$WORK/$host/data/$name")"
+  infohash="$(minibit "$host" share "/var/lib/minibit/$name" 2>"$WORK/$host/share.err")" || {
+    cat "$WORK/$host/share.err" >&2
+    fail "$host: minibit share $name"
+  }
+  say "  $host: shared $name ($SIZE_MB MiB), infohash ${infohash:0:16}..."
+}
+
+# run_container HOST NAME PORT ARGS...: `docker run` on HOST's engine, printed as a user types
+# it; then waits for PORT and says how long the container took to listen.
+run_container() {
+  local host="$1" name="$2" port="$3" start
+  shift 3
+  mkdir -p "$WORK/$host/data"
+  chown 10001:10001 "$WORK/$host/data"
+  say "  $host\$ docker run -d --name $name --network host --restart unless-stopped $*" |
+    sed "s|$WORK/$host/data|/srv/minibit|"
+  start="$(now_ms)"
+  host_docker "$host" run -d --name "$name" --network host --restart unless-stopped "$@" >/dev/null
+  await "$name on $host to listen on $port" 60 host_port_open "$host" "$port"
+  say "    listening $(( $(now_ms) - start )) ms after docker run"
+}
+
+# await_port_again HOST PORT WHAT: after a (re)start, how long until PORT listens again.
+await_listening() {
+  local host="$1" port="$2" what="$3" start="$4"
+  await "$what" 60 host_port_open "$host" "$port"
+  say "  $what listening $(( $(now_ms) - start )) ms after the command"
+}
+
+case_passed() {
+  PASSED=$((PASSED + 1))
+  say "  PASS ($(( SECONDS - CASE_START )) s)"
+}
+
+# ---------------------------------------------------------------------------------------------
+step "setup: 5 hosts on $NET_SUBNET.0/24 (tracker .1, peers .11-.14, uplinks capped at $CAP_MBIT Mbit/s), one Docker engine each"
+host_engines_stop
+net_teardown
+net_setup_bridge
+net_add_host tracker 1
+for i in "${!PEERS[@]}"; do
+  net_add_host "${PEERS[$i]}" $((11 + i))
+  net_cap "${PEERS[$i]}" "$CAP_MBIT"
+done
+docker save -o "$WORK/images.tar" "$TRACKER_IMAGE" "$PEER_IMAGE"
+for host in tracker "${PEERS[@]}"; do
+  host_engine_start "$host"
+done
+load_pids=()
+for host in tracker "${PEERS[@]}"; do
+  host_docker "$host" load -q -i "$WORK/images.tar" >/dev/null &
+  load_pids+=($!)
+done
+for pid in "${load_pids[@]}"; do wait "$pid" || fail "loading the images into a host's engine"; done
+say "  engines up, images loaded ($(( SECONDS - START )) s)"
+
+step "start: the tracker on host tracker, a peer on every other host (as README.md says)"
+# Short heartbeats, so peers are back in the swarm soon after the tracker restarts (case 3).
+run_container tracker minibit-tracker 6969 -v "$WORK/tracker/data:/var/lib/minibit" \
+  -e MINIBIT_HEARTBEAT_INTERVAL=5 "$TRACKER_IMAGE"
+for host in "${PEERS[@]}"; do
+  run_container "$host" minibit-peer 6880 -v "$WORK/$host/data:/var/lib/minibit" \
+    -e "MINIBIT_TRACKER=$TRACKER_ADDR" "$PEER_IMAGE"
+done
+
+# ---------------------------------------------------------------------------------------------
+step "case swarm: share on peer1, fetch on peer2, peer3 and peer4 at once"
+CASE_START=$SECONDS
+share peer1 a.bin
+for host in peer2 peer3 peer4; do fetch_start "$host" a.bin; done
+for host in peer2 peer3 peer4; do fetch_wait "$host" a.bin; done
+container_healthy() {
+  [ "$(host_docker "$1" inspect -f '{{.State.Health.Status}}' "$2")" = healthy ]
+}
+await "the tracker's HEALTHCHECK" 90 container_healthy tracker minibit-tracker
+for host in "${PEERS[@]}"; do
+  await "the HEALTHCHECK of $host" 90 container_healthy "$host" minibit-peer
+done
+say "  docker inspect: every container's HEALTHCHECK (grpc.health.v1 via HealthProbe) says healthy"
+case_passed
+
+# ---------------------------------------------------------------------------------------------
+step "case peer-stop: peer3's container is stopped mid-download"
+CASE_START=$SECONDS
+share peer1 b.bin
+TOTAL_BLOCKS=$((SIZE_MB * 4))
+for host in peer2 peer3 peer4; do fetch_start "$host" b.bin; done
+await "peer3 to hold some blocks of b.bin" 120 holds_at_least peer3 b.bin 8
+host_docker peer3 stop -t 10 minibit-peer >/dev/null
+held="$(blocks_held peer3 b.bin)"
+[ "$held" -lt "$TOTAL_BLOCKS" ] || fail "peer3 finished b.bin before it could be stopped"
+say "  peer3: docker stop minibit-peer with $held of $TOTAL_BLOCKS blocks on disk"
+wait "${FETCH_PID[peer3]}" 2>/dev/null || true
+for host in peer2 peer4; do fetch_wait "$host" b.bin; done
+started="$(now_ms)"
+host_docker peer3 start minibit-peer >/dev/null
+await_listening peer3 6880 "peer3: docker start minibit-peer:" "$started"
+fetch_start peer3 b.bin
+fetch_wait peer3 b.bin "resumed from $held blocks and"
+case_passed
+
+# ---------------------------------------------------------------------------------------------
+step "case tracker-restart: the tracker's container restarts mid-swarm"
+CASE_START=$SECONDS
+share peer1 c.bin
+for host in peer2 peer3 peer4; do fetch_start "$host" c.bin; done
+# Mid-swarm: every downloader has the manifest and some blocks, none has all.
+for host in peer2 peer3 peer4; do
+  await "$host to hold some blocks of c.bin" 120 holds_at_least "$host" c.bin 4
+done
+say "  tracker: docker restart minibit-tracker (peer2, peer3, peer4 hold $(blocks_held peer2 c.bin),"\
+" $(blocks_held peer3 c.bin), $(blocks_held peer4 c.bin) of $TOTAL_BLOCKS blocks)"
+started="$(now_ms)"
+host_docker tracker restart -t 10 minibit-tracker >/dev/null
+await_listening tracker 6969 "tracker: restarted," "$started"
+for host in peer2 peer3 peer4; do fetch_wait "$host" c.bin; done
+# The catalog is on the tracker's volume; the swarms are rebuilt from the peers' heartbeats and
+# announces, so every peer is a seeder of every file again.
+swarms_rebuilt() {
+  local table
+  table="$(minibit peer1 torrents)" || return 1
+  for name in a.bin b.bin c.bin; do
+    # NAME SIZE (two words) ... SEEDERS LEECHERS: the seeders are the next to last column.
+    awk -v n="$name" '$2 == n && $(NF - 1) == 4 && $NF == 0 { found = 1 } END { exit !found }' \
+      <<<"$table" || return 1
+  done
+}
+await "the catalog and all four seeders of each file on the restarted tracker" 90 swarms_rebuilt
+minibit peer1 torrents | sed 's/^/  | /'
+say "  the restarted tracker kept its catalog (3 torrents) and has all 4 peers back in each swarm"
+case_passed
+
+# ---------------------------------------------------------------------------------------------
+step "case compose: docker-compose.yml, a tracker and three peers on this machine's engine"
+CASE_START=$SECONDS
+cd "$ROOT"
+say "  \$ docker-compose up -d"
+COMPOSE_UP=1
+"${COMPOSE[@]}" up -d >/dev/null 2>&1 || { "${COMPOSE[@]}" up -d; fail "docker-compose up"; }
+compose_exec() { "${COMPOSE[@]}" exec -T "$@"; }
+await "peer1's daemon under compose" 90 compose_exec peer1 minibit status
+compose_exec peer1 sh -c "head -c $((SIZE_MB / 4))M /dev/urandom > /var/lib/minibit/sample.bin"
+say "  \$ docker-compose exec peer1 minibit share /var/lib/minibit/sample.bin"
+compose_exec peer1 minibit share /var/lib/minibit/sample.bin 2>&1 | sed 's/^/  | /'
+compose_sha() { compose_exec "$1" sha256sum /var/lib/minibit/sample.bin | cut -d' ' -f1; }
+ORIGINAL_SHA="$(compose_sha peer1)"
+for host in peer2 peer3; do
+  await "$host's daemon under compose" 90 compose_exec "$host" minibit status
+  say "  \$ docker-compose exec $host minibit get sample.bin"
+  compose_exec "$host" minibit get sample.bin 2>&1 | sed 's/^/  | /'
+  got="$(compose_sha "$host")"
+  [ "$got" = "$ORIGINAL_SHA" ] || fail "compose $host: sample.bin has SHA-256 $got, not $ORIGINAL_SHA"
+  say "  $host: SHA-256 matches (${got:0:16}...)"
+done
+compose_healthy() {
+  [ "$(docker inspect -f '{{.State.Health.Status}}' "$("${COMPOSE[@]}" ps -q "$1")")" = healthy ]
+}
+for service in tracker peer1 peer2 peer3; do
+  await "the HEALTHCHECK of compose's $service" 90 compose_healthy "$service"
+done
+say "  every compose service's HEALTHCHECK says healthy"
+case_passed
+
+OK=1
+say ""
+say "e2e: $PASSED passed, 0 failed ($(( SECONDS - START )) s in all)"
