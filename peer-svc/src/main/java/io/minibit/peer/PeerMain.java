@@ -8,6 +8,7 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.ServerLimits;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Choker;
 import java.io.IOException;
@@ -171,10 +172,10 @@ public final class PeerMain implements Callable<Integer> {
     PeerDaemon daemon;
     try {
       daemon = PeerDaemon.start(config,
-          NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
-              .maxInboundMessageSize(1024 * 1024),
-          NettyServerBuilder.forAddress(new InetSocketAddress(config.controlHost(),
-              config.controlPort())),
+          ServerLimits.PEER.applyTo(
+              NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))),
+          ServerLimits.CONTROL.applyTo(NettyServerBuilder.forAddress(
+              new InetSocketAddress(config.controlHost(), config.controlPort()))),
           trackerChannel, PeerChannels.network(), Clock.systemUTC());
     } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);

@@ -4,6 +4,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
+import io.minibit.core.grpc.ServerLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -134,7 +135,8 @@ public final class TrackerMain implements Callable<Integer> {
 
     TrackerServer server;
     try {
-      server = TrackerServer.start(config, NettyServerBuilder.forAddress(new InetSocketAddress(port)));
+      server = TrackerServer.start(config,
+          ServerLimits.TRACKER.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(port))));
     } catch (IOException e) {
       err.println("minibit-tracker: cannot listen on port " + port + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;
