@@ -7,7 +7,10 @@ import io.minibit.core.Logging;
 import io.minibit.core.MinibitException;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
+import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.MutualTls;
+import io.minibit.core.grpc.TokenAuth;
 import io.minibit.core.grpc.ServerLimits;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Choker;
@@ -16,11 +19,13 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -125,6 +130,16 @@ public final class PeerMain implements Callable<Integer> {
           + "(env MINIBIT_SUPER_SEEDING; default: ${DEFAULT-VALUE}).")
   boolean superSeeding;
 
+  @Option(names = "--control-token", paramLabel = "TOKEN",
+      defaultValue = "${env:MINIBIT_CONTROL_TOKEN:-}",
+      description = "Secret the CLI must send with every control call (16..256 printable "
+          + "characters); required when --control-host is not a loopback address "
+          + "(env MINIBIT_CONTROL_TOKEN; default: none).")
+  String controlToken;
+
+  @Mixin
+  TlsOptions tlsOptions;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE "
@@ -155,7 +170,10 @@ public final class PeerMain implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PeerConfig config;
+    Optional<MutualTls> tls;
     try {
+      tls = tlsOptions.tls();
+      ControlAccess.check(controlHost, controlToken);
       HostAndPort advertised = advertise.isBlank() ? HostAndPort.fromHost("")
           : HostAndPort.fromString(advertise);
       PeerConfig.Swarm swarm = new PeerConfig.Swarm(Choker.Mode.named(choking), uploadSlots,
@@ -168,15 +186,21 @@ public final class PeerMain implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Logging.configure(logLevel);
-    ManagedChannel trackerChannel = Channels.forTarget(config.tracker());
+    ManagedChannel trackerChannel = Channels.forTarget(config.tracker(), tls);
     PeerDaemon daemon;
     try {
-      daemon = PeerDaemon.start(config,
-          ServerLimits.PEER.applyTo(
-              NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))),
-          ServerLimits.CONTROL.applyTo(NettyServerBuilder.forAddress(
-              new InetSocketAddress(config.controlHost(), config.controlPort()))),
-          trackerChannel, PeerChannels.network(), Clock.systemUTC());
+      NettyServerBuilder peerServer = ServerLimits.PEER.applyTo(
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.port())));
+      NettyServerBuilder controlServer = ServerLimits.CONTROL.applyTo(NettyServerBuilder
+          .forAddress(new InetSocketAddress(config.controlHost(), config.controlPort())));
+      if (tls.isPresent()) {
+        tls.get().applyTo(peerServer);
+      }
+      if (!controlToken.isEmpty()) {
+        controlServer.intercept(TokenAuth.require(controlToken));
+      }
+      daemon = PeerDaemon.start(config, peerServer, controlServer, trackerChannel,
+          PeerChannels.network(tls), Clock.systemUTC());
     } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);
       spec.commandLine().getErr().println("minibit-peer: cannot start: "

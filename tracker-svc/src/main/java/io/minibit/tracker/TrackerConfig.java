@@ -30,7 +30,7 @@ public record TrackerConfig(
   public static final long DEFAULT_HEARTBEAT_SECONDS = 30;
   public static final long DEFAULT_ANNOUNCE_SECONDS = 60;
   public static final int DEFAULT_PEER_SAMPLE_SIZE = 50;
-  public static final boolean DEFAULT_TRUST_ADVERTISED_ADDRESSES = true;
+  public static final boolean DEFAULT_TRUST_ADVERTISED_ADDRESSES = false;
 
   // Both intervals travel as uint32 milliseconds; a day keeps them far from overflowing.
   private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);

@@ -4,6 +4,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
+import io.minibit.core.cli.TlsOptions;
+import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.ServerLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,10 +13,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -84,6 +88,9 @@ public final class TrackerMain implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   private boolean trustAdvertisedAddresses;
 
+  @Mixin
+  private TlsOptions tlsOptions;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE,"
@@ -118,7 +125,9 @@ public final class TrackerMain implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Path dir = dataDir.toAbsolutePath().normalize();
     TrackerConfig config;
+    Optional<MutualTls> tls;
     try {
+      tls = tlsOptions.tls();
       config = new TrackerConfig(port, dir, Duration.ofSeconds(heartbeatSeconds),
           Duration.ofSeconds(announceSeconds), peerSampleSize, trustAdvertisedAddresses);
     } catch (IllegalArgumentException e) {
@@ -135,9 +144,13 @@ public final class TrackerMain implements Callable<Integer> {
 
     TrackerServer server;
     try {
-      server = TrackerServer.start(config,
-          ServerLimits.TRACKER.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(port))));
-    } catch (IOException e) {
+      NettyServerBuilder builder =
+          ServerLimits.TRACKER.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(port)));
+      if (tls.isPresent()) {
+        tls.get().applyTo(builder);
+      }
+      server = TrackerServer.start(config, builder);
+    } catch (IOException | IllegalArgumentException e) {
       err.println("minibit-tracker: cannot listen on port " + port + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;
     }
