@@ -208,6 +208,10 @@ public final class PeerDaemon implements AutoCloseable {
     };
     synchronized (this) {
       TorrentSession existing = sessions.get(torrent.infoHash());
+      if (existing != null && existing.completion().isCompletedExceptionally()
+          && !existing.store().isComplete()) {
+        return retry(existing);
+      }
       if (existing != null) {
         return existing;
       }
@@ -219,6 +223,21 @@ public final class PeerDaemon implements AutoCloseable {
       }
       return startDownload(torrent, BlockStore.openPartial(torrent, directory));
     }
+  }
+
+  /**
+   * Starts a failed download again (a full disk since freed, say) from the blocks it verified;
+   * the caller holds the daemon's lock.
+   */
+  private TorrentSession retry(TorrentSession failed) throws IOException {
+    Torrent torrent = failed.torrent();
+    sessions.remove(torrent.infoHash());
+    announcer.remove(torrent.infoHash());
+    failed.subscribers().closeAll(Status.UNAVAILABLE.withDescription("download restarted"));
+    Path directory = failed.store().finalPath().getParent();
+    failed.store().close();
+    log.info(() -> "retrying the failed download of " + torrent);
+    return startDownload(torrent, BlockStore.openPartial(torrent, directory));
   }
 
   /** Why a download is not progressing and for how long; zero when it is. */
