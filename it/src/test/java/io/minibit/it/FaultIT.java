@@ -8,12 +8,14 @@ import io.grpc.ManagedChannel;
 import io.minibit.api.v1.ListTorrentsRequest;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferPeer;
 import io.minibit.api.v1.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.Torrent;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.ScriptedPeer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Faults injected into real processes on loopback: seeders, the downloader and the tracker killed
@@ -260,6 +264,40 @@ class FaultIT {
     assertEquals(0, done.exitCode(), done + cluster.logs());
     say("the download completed with the tracker down");
     assertSameSha256(original, leecher.dataDir.resolve("alone.bin"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = ScriptedPeer.Behaviour.class, names = {"CORRUPT", "WRONG_INDEX", "STALL"})
+  void aMisbehavingPeerOnTheNetworkIsCaughtAndTheDownloadCompletes(
+      ScriptedPeer.Behaviour behaviour) throws Exception {
+    cluster = new Cluster(root);
+    cluster.startTracker();
+    Cluster.PeerProcess seeder = cluster.peer("seeder", "--upload-limit", "2048");
+    Cluster.PeerProcess leecher = cluster.peer("leecher");
+    TestFiles.SharedFile file = TestFiles.share(seeder.dataDir, "rogue.bin", 8 * 1024 * 1024,
+        0, 21);
+    String infohash = share(seeder, file.path());
+    ManagedChannel channel = Channels.forTarget(cluster.tracker());
+    try (ScriptedPeer rogue = ScriptedPeer.joinOverTcp(TrackerGrpc.newBlockingStub(channel),
+        "rogue", file, Bitfield.full(file.torrent().blockCount()), behaviour)) {
+      Cluster.Result done = cluster.cli(CLI_TIMEOUT, "--peer", leecher.controlAddress(), "get",
+          infohash);
+      assertEquals(0, done.exitCode(), done + cluster.logs());
+      TransferPeer fromRogue = leecher.transfer(infohash).orElseThrow().getPeersList().stream()
+          .filter(p -> p.getAddress().equals("127.0.0.1:" + rogue.port())).findFirst()
+          .orElseThrow();
+      say("a %s peer on port %d was asked for %d blocks; %d of them kept, its status: %s",
+          behaviour, rogue.port(), rogue.requested().size(), fromRogue.getBlocksReceived(),
+          fromRogue.getStatus());
+      assertTrue(!rogue.requested().isEmpty(), "the rogue peer was asked for blocks");
+      assertEquals(0, fromRogue.getBlocksReceived(), fromRogue.toString());
+      if (behaviour != ScriptedPeer.Behaviour.STALL) {
+        assertTrue(fromRogue.getStatus().startsWith("banned: "), fromRogue.toString());
+      }
+      assertSameSha256(file.path(), leecher.dataDir.resolve("rogue.bin"));
+    } finally {
+      Channels.close(channel);
+    }
   }
 
   @Test
