@@ -5,7 +5,9 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.TokenAuth;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -26,6 +28,13 @@ final class ServiceConnection implements AutoCloseable {
 
   static ServiceConnection open(ChannelFactory channels, Endpoint endpoint) {
     return new ServiceConnection(endpoint, channels.open(endpoint.address()));
+  }
+
+  /** Over mutual TLS if {@code tls} is given; else through {@code channels}, as above. */
+  static ServiceConnection open(ChannelFactory channels, Endpoint endpoint,
+      Optional<MutualTls> tls) {
+    return tls.isEmpty() ? open(channels, endpoint)
+        : new ServiceConnection(endpoint, Channels.forTarget(endpoint.address(), tls));
   }
 
   /** The channel, sending the endpoint's token (if any) with every call. */

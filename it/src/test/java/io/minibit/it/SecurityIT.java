@@ -178,6 +178,14 @@ class SecurityIT {
     assertNotEquals(0, strangerGet.exitCode(), strangerGet.toString());
     assertTrue(Files.notExists(stranger.dataDir.resolve("private.bin")));
 
+    List<String> torrents = new ArrayList<>(List.of("torrents", "--tracker", cluster.tracker()));
+    Cluster.Result plain = cluster.cli(CLI_TIMEOUT, torrents.toArray(String[]::new));
+    assertEquals(4, plain.exitCode(), "a plaintext CLI cannot reach a TLS tracker: " + plain);
+    torrents.addAll(TestCertificates.flags(memberCert));
+    Cluster.Result listed = cluster.cli(CLI_TIMEOUT, torrents.toArray(String[]::new));
+    assertEquals(0, listed.exitCode(), listed.toString());
+    assertTrue(listed.stdout().contains(infohash), listed.toString());
+
     // The same calls, made directly: a swarm certificate gets an answer, any other none.
     AnnounceRequest announce = AnnounceRequest.newBuilder().setInfohash(infohash)
         .setPeerId("probe").setPort(1).setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED).build();
