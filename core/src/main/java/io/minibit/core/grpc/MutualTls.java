@@ -31,7 +31,7 @@ public record MutualTls(Path certificate, Path privateKey, Path trustedCa) {
 
   /**
    * TLS from the three flags --tls-cert, --tls-key and --tls-ca: all empty means none, all set
-   * means mutual TLS, anything else is a usage error.
+   * means mutual TLS (the files checked), anything else is a usage error.
    */
   public static Optional<MutualTls> fromFlags(String certificate, String privateKey,
       String trustedCa) {
@@ -45,7 +45,17 @@ public record MutualTls(Path certificate, Path privateKey, Path trustedCa) {
           "--tls-cert, --tls-key and --tls-ca go together: give all three or none");
     }
     return Optional.of(new MutualTls(Path.of(certificate), Path.of(privateKey),
-        Path.of(trustedCa)));
+        Path.of(trustedCa)).check());
+  }
+
+  /**
+   * Loads the three files as a server and as a client would, so that a bad file is reported
+   * when the flags are read; IllegalArgumentException says which problem.
+   */
+  public MutualTls check() {
+    applyTo(NettyServerBuilder.forPort(0));
+    applyTo(NettyChannelBuilder.forTarget("localhost:1"));
+    return this;
   }
 
   /** Makes {@code builder} require TLS and a client certificate from the swarm's CA. */

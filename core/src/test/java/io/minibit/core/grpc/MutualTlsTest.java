@@ -3,6 +3,7 @@ package io.minibit.core.grpc;
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -96,5 +97,10 @@ class MutualTlsTest {
         partial.getMessage());
     assertThrows(IllegalArgumentException.class,
         () -> MutualTls.fromFlags("/nonexistent.pem", "/nonexistent.key", "/nonexistent.ca"));
+    IllegalArgumentException notPem = assertThrows(IllegalArgumentException.class,
+        () -> MutualTls.fromFlags(member.certificate().toString(),
+            member.certificate().toString(), member.trustedCa().toString()));
+    assertTrue(notPem.getMessage().startsWith("cannot use the TLS files: "),
+        notPem.getMessage());
   }
 }
