@@ -3,7 +3,7 @@ MVN ?= mvn -B -ntp
 JARS := tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar cli/target/minibit.jar
 CLI_CDS := cli/target/minibit.jsa
 
-.PHONY: build test unit demo bench clean deps
+.PHONY: build test unit fuzz demo bench clean deps
 
 ## build: compile everything and package the three runnable jars (no tests)
 build:
@@ -14,16 +14,28 @@ build:
 test: deps
 	$(MVN) verify
 
-## deps: what the tests need beyond Maven: Debian's chromium for the swarm page test
+## deps: what the tests need beyond Maven: Debian's chromium (the swarm page test) and openssl
+## (the TLS tests make their certificates with it); installed only if missing
 deps:
-	@test -x /usr/bin/chromium || { \
-	  echo "installing chromium (headless browser for the swarm page test)"; \
-	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	@missing=""; \
+	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	  command -v openssl >/dev/null || missing="$$missing openssl"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing$$missing (needed by the tests)"; \
+	    SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  fi
 
 ## unit: only the fast tests (no real processes)
 unit:
 	$(MVN) test
+
+## fuzz: the request fuzzer alone, for FUZZ_SECONDS (300); FUZZ_SEED=n replays a run
+FUZZ_SECONDS ?= 300
+fuzz:
+	$(MVN) verify -pl it -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=FuzzIT -Dfailsafe.failIfNoSpecifiedTests=false \
+	  -Dminibit.fuzz.seconds=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),-Dminibit.fuzz.seed=$(FUZZ_SEED))
 
 ## demo: a tracker and 3 peers on loopback; a 64 MiB file shared by one, fetched by the others
 demo: $(JARS) $(CLI_CDS)

@@ -7,14 +7,24 @@ package io.minibit.cli;
  * @param role "peer daemon" or "tracker"
  * @param address "host:port"
  * @param hint what to check when it cannot be reached
+ * @param token secret sent with every call (the daemon's --control-token), empty for none
  */
-record Endpoint(String role, String address, String hint) {
+record Endpoint(String role, String address, String hint, String token) {
 
   static Endpoint peerDaemon(String address) {
-    return new Endpoint("peer daemon", address, "is minibit-peer running?");
+    return peerDaemon(address, "");
+  }
+
+  static Endpoint peerDaemon(String address, String token) {
+    return new Endpoint("peer daemon", address, "is minibit-peer running?", token);
   }
 
   static Endpoint tracker(String address) {
-    return new Endpoint("tracker", address, "is minibit-tracker running?");
+    return new Endpoint("tracker", address, "is minibit-tracker running?", "");
+  }
+
+  @Override
+  public String toString() {
+    return role + " at " + address; // never the token
   }
 }

@@ -16,10 +16,19 @@ final class PeerOptions {
       description = "Control address of the peer daemon (env MINIBIT_PEER; default ${DEFAULT-VALUE}).")
   HostPort address;
 
+  @Option(
+      names = "--control-token",
+      paramLabel = "TOKEN",
+      defaultValue = "",
+      description = "Secret the peer daemon asks for (its --control-token), sent with every "
+          + "call (env MINIBIT_CONTROL_TOKEN; default: none).")
+  String token;
+
   @Spec(Spec.Target.MIXEE)
   CommandSpec command;
 
   Endpoint endpoint() {
-    return Endpoint.peerDaemon(GlobalOption.resolve(command, "--peer", address).toString());
+    return Endpoint.peerDaemon(GlobalOption.resolve(command, "--peer", address).toString(),
+        token);
   }
 }

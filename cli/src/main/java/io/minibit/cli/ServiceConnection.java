@@ -5,6 +5,9 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.MutualTls;
+import io.minibit.core.grpc.TokenAuth;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -27,6 +30,19 @@ final class ServiceConnection implements AutoCloseable {
     return new ServiceConnection(endpoint, channels.open(endpoint.address()));
   }
 
+  /** Over mutual TLS if {@code tls} is given; else through {@code channels}, as above. */
+  static ServiceConnection open(ChannelFactory channels, Endpoint endpoint,
+      Optional<MutualTls> tls) {
+    return tls.isEmpty() ? open(channels, endpoint)
+        : new ServiceConnection(endpoint, Channels.forTarget(endpoint.address(), tls));
+  }
+
+  /** The channel, sending the endpoint's token (if any) with every call. */
+  private Channel guarded() {
+    return endpoint.token().isEmpty() ? channel
+        : ClientInterceptors.intercept(channel, TokenAuth.attach(endpoint.token()));
+  }
+
   Endpoint endpoint() {
     return endpoint;
   }
@@ -38,7 +54,7 @@ final class ServiceConnection implements AutoCloseable {
   <T> T call(Function<Channel, T> rpc) {
     ServerContact contact = new ServerContact();
     try {
-      return rpc.apply(ClientInterceptors.intercept(channel, contact.interceptor()));
+      return rpc.apply(ClientInterceptors.intercept(guarded(), contact.interceptor()));
     } catch (StatusRuntimeException e) {
       throw StatusMessages.failure(e.getStatus(), endpoint, contact.reach());
     }

@@ -38,7 +38,7 @@ final class TorrentsCommand implements Callable<Integer> {
   public Integer call() {
     ListTorrentsResponse response;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
-        tracker.endpoint())) {
+        tracker.endpoint(), tracker.tls())) {
       response = connection.call(channel -> TrackerGrpc.newBlockingStub(channel)
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .listTorrents(ListTorrentsRequest.getDefaultInstance()));

@@ -1,6 +1,7 @@
 package io.minibit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.minibit.api.v1.ListTorrentsResponse;
@@ -73,5 +74,15 @@ class TorrentsCommandTest {
     assertEquals(ExitCodes.FAILURE, result.exitCode(), result.toString());
     assertEquals(List.of("minibit: the tracker at 127.0.0.1:6969 failed (INTERNAL):"
         + " catalog is corrupt"), result.errLines());
+  }
+
+  @Test
+  void tlsFlagsGoTogether() {
+    CliHarness.Result result = cli.run("torrents", "--tls-cert", "/etc/hostname");
+
+    assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertTrue(result.errLines().get(0).contains(
+        "--tls-cert, --tls-key and --tls-ca go together"), result.toString());
+    assertEquals(List.of(), cli.targets, "no call was made");
   }
 }

@@ -8,6 +8,8 @@ import io.minibit.api.v1.ListTransfersRequest;
 import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.Transfer;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.MutualTls;
+import io.minibit.core.grpc.TokenAuth;
 import io.minibit.core.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +40,8 @@ final class Cluster implements AutoCloseable {
   private final Map<String, String> env = new java.util.HashMap<>();
   private int trackerPort;
   private int trackerHttpPort;
+  private Process trackerProcess;
+  private Optional<MutualTls> trackerTls = Optional.empty();
 
   Cluster(Path root) {
     this.root = root;
@@ -54,13 +58,29 @@ final class Cluster implements AutoCloseable {
   }
 
   /** Starts the tracker and waits until its health service says SERVING. */
-  void startTracker() throws IOException {
-    trackerPort = freePort();
-    trackerHttpPort = freePort();
-    Process tracker = start("tracker", List.of(home.resolve("bin/minibit-tracker").toString(),
+  void startTracker(String... extraArgs) throws IOException {
+    if (trackerPort == 0) {
+      trackerPort = freePort(); // kept across restarts, so peers find it again
+      trackerHttpPort = freePort();
+    }
+    List<String> command = new ArrayList<>(List.of(home.resolve("bin/minibit-tracker").toString(),
         "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString(),
         "--http-port", String.valueOf(trackerHttpPort)));
-    awaitServing(trackerPort, tracker, "tracker");
+    command.addAll(List.of(extraArgs));
+    trackerProcess = start("tracker", command);
+    awaitServing(channel(trackerPort, trackerTls), trackerProcess, "tracker on port " + trackerPort);
+  }
+
+  /** Probes a tracker started with mutual TLS through {@code tls} (a certificate of its swarm). */
+  Cluster withTrackerTls(MutualTls tls) {
+    trackerTls = Optional.of(tls);
+    return this;
+  }
+
+  /** SIGKILL for the tracker: its catalog is on disk, its swarms are lost. */
+  void killTracker() throws InterruptedException {
+    trackerProcess.destroyForcibly();
+    trackerProcess.waitFor(10, TimeUnit.SECONDS);
   }
 
   String tracker() {
@@ -96,9 +116,18 @@ final class Cluster implements AutoCloseable {
           "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
       command.addAll(extraArgs);
       process = Cluster.this.start(name, command);
-      awaitServing(controlPort, process, name);
-      control = PeerControlGrpc.newBlockingStub(channel(controlPort));
+      ManagedChannel controlChannel = channel(controlPort, Optional.empty());
+      awaitServing(controlChannel, process, name);
+      int token = extraArgs.indexOf("--control-token");
+      control = PeerControlGrpc.newBlockingStub(controlChannel);
+      if (token >= 0) {
+        control = control.withInterceptors(TokenAuth.attach(extraArgs.get(token + 1)));
+      }
       return this;
+    }
+
+    boolean isAlive() {
+      return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed by the daemon. */
@@ -181,17 +210,17 @@ final class Cluster implements AutoCloseable {
     return process;
   }
 
-  private ManagedChannel channel(int port) {
-    ManagedChannel channel = Channels.forTarget("127.0.0.1:" + port);
+  private ManagedChannel channel(int port, Optional<MutualTls> tls) {
+    ManagedChannel channel = Channels.forTarget("127.0.0.1:" + port, tls);
     channels.add(channel);
     return channel;
   }
 
-  /** Waits until the server on {@code port} is SERVING; fails at once if its process dies. */
-  private void awaitServing(int port, Process process, String name) {
-    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel(port));
+  /** Waits until the server behind {@code channel} is SERVING; fails at once if its process dies. */
+  private void awaitServing(ManagedChannel channel, Process process, String name) {
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
     try {
-      Await.until(START_TIMEOUT, name + " serving on port " + port, () -> {
+      Await.until(START_TIMEOUT, name + " serving", () -> {
         if (!process.isAlive()) {
           throw new AssertionError(name + " exited with status " + process.exitValue());
         }

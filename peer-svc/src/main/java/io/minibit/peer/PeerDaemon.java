@@ -230,7 +230,7 @@ public final class PeerDaemon implements AutoCloseable {
     };
     if (request.getTorrentCase() == DownloadRequest.TorrentCase.INFOHASH) {
       TorrentSession existing = sessions.get(InfoHash.parse(what));
-      if (existing != null) {
+      if (existing != null && !failedMidway(existing)) {
         return existing;
       }
     }
@@ -238,10 +238,13 @@ public final class PeerDaemon implements AutoCloseable {
     try {
       return trace.within(() -> {
         Torrent torrent = request.getTorrentCase() == DownloadRequest.TorrentCase.NAME
-            ? tracker.manifest(what) : tracker.manifest(InfoHash.parse(what));
+            ? tracker.manifest(what) : manifest(InfoHash.parse(what));
         trace.torrent(torrent);
         synchronized (this) {
           TorrentSession existing = sessions.get(torrent.infoHash());
+          if (existing != null && failedMidway(existing)) {
+            return retry(existing, trace);
+          }
           if (existing != null) {
             trace.endAttached();
             return existing;
@@ -271,6 +274,32 @@ public final class PeerDaemon implements AutoCloseable {
         session.store().haveCount(), session.isSeeding(), session.downloadRate()));
     download(session).ifPresent(download -> members.addAll(download.members()));
     return SwarmHealthCalculator.compute(session.torrent(), members);
+  }
+
+  /**
+   * Starts a failed download again (a full disk since freed, say) from the blocks it verified;
+   * the caller holds the daemon's lock.
+   */
+  private TorrentSession retry(TorrentSession failed, DownloadTrace trace) throws IOException {
+    Torrent torrent = failed.torrent();
+    sessions.remove(torrent.infoHash());
+    announcer.remove(torrent.infoHash());
+    failed.subscribers().closeAll(Status.UNAVAILABLE.withDescription("download restarted"));
+    Path directory = failed.store().finalPath().getParent();
+    failed.store().close();
+    log.info(() -> "retrying the failed download of " + torrent);
+    return startDownload(torrent, BlockStore.openPartial(torrent, directory), trace);
+  }
+
+  /** The manifest of a torrent this peer has a session for (even a failed one), or the tracker's. */
+  private Torrent manifest(InfoHash infoHash) {
+    TorrentSession known = sessions.get(infoHash);
+    return known != null ? known.torrent() : tracker.manifest(infoHash);
+  }
+
+  /** A download that failed before it had every block (a full disk, say): worth a retry. */
+  private static boolean failedMidway(TorrentSession session) {
+    return session.completion().isCompletedExceptionally() && !session.store().isComplete();
   }
 
   /** Why a download is not progressing and for how long; zero when it is. */

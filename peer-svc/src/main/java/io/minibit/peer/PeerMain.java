@@ -1,32 +1,38 @@
 package io.minibit.peer;
 
+import com.google.common.net.HostAndPort;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import com.google.common.net.HostAndPort;
 import io.minibit.core.Logging;
 import io.minibit.core.MinibitException;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
+import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.MutualTls;
+import io.minibit.core.grpc.ServerLimits;
+import io.minibit.core.grpc.TokenAuth;
 import io.minibit.core.http.HttpEndpoint;
 import io.minibit.core.telemetry.Telemetry;
-import io.minibit.peer.web.SwarmPage;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Choker;
+import io.minibit.peer.web.SwarmPage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code minibit-peer}: the peer daemon. */
 @Command(
@@ -134,6 +140,16 @@ public final class PeerMain implements Callable<Integer> {
           + "no HTTP (env MINIBIT_HTTP_PORT; default: ${DEFAULT-VALUE}).")
   int httpPort;
 
+  @Option(names = "--control-token", paramLabel = "TOKEN",
+      defaultValue = "${env:MINIBIT_CONTROL_TOKEN:-}",
+      description = "Secret the CLI must send with every control call (16..256 printable "
+          + "characters); required when --control-host is not a loopback address "
+          + "(env MINIBIT_CONTROL_TOKEN; default: none).")
+  String controlToken;
+
+  @Mixin
+  TlsOptions tlsOptions;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE "
@@ -164,7 +180,10 @@ public final class PeerMain implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PeerConfig config;
+    Optional<MutualTls> tls;
     try {
+      tls = tlsOptions.tls();
+      ControlAccess.check(controlHost, controlToken);
       HostAndPort advertised = advertise.isBlank() ? HostAndPort.fromHost("")
           : HostAndPort.fromString(advertise);
       PeerConfig.Swarm swarm = new PeerConfig.Swarm(Choker.Mode.named(choking), uploadSlots,
@@ -181,16 +200,22 @@ public final class PeerMain implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Logging.configure(logLevel);
-    ManagedChannel trackerChannel = Channels.forTarget(config.tracker());
+    ManagedChannel trackerChannel = Channels.forTarget(config.tracker(), tls);
     Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer");
     PeerDaemon daemon;
     try {
-      daemon = PeerDaemon.start(config,
-          NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
-              .maxInboundMessageSize(1024 * 1024),
-          NettyServerBuilder.forAddress(new InetSocketAddress(config.controlHost(),
-              config.controlPort())),
-          trackerChannel, PeerChannels.network(), Clock.systemUTC(), telemetry);
+      NettyServerBuilder peerServer = ServerLimits.PEER.applyTo(
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.port())));
+      NettyServerBuilder controlServer = ServerLimits.CONTROL.applyTo(NettyServerBuilder
+          .forAddress(new InetSocketAddress(config.controlHost(), config.controlPort())));
+      if (tls.isPresent()) {
+        tls.get().applyTo(peerServer);
+      }
+      if (!controlToken.isEmpty()) {
+        controlServer.intercept(TokenAuth.require(controlToken));
+      }
+      daemon = PeerDaemon.start(config, peerServer, controlServer, trackerChannel,
+          PeerChannels.network(tls), Clock.systemUTC(), telemetry);
     } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);
       telemetry.close();

@@ -40,7 +40,8 @@ class PeerMainTest {
     assertEquals(0, run("--help"));
     String help = out.toString();
     for (String flag : List.of("--tracker", "--port", "--control-port", "--control-host",
-        "--data-dir", "--advertise", "--upload-limit", "--no-peers-timeout", "--log-level")) {
+        "--data-dir", "--advertise", "--upload-limit", "--no-peers-timeout", "--log-level",
+        "--control-token", "--tls-cert", "--tls-key", "--tls-ca")) {
       assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
       String env = "MINIBIT_" + flag.substring(2).replace('-', '_').toUpperCase();
       assertTrue(help.contains(env), env + " missing from help:\n" + help);
@@ -58,7 +59,11 @@ class PeerMainTest {
       "--no-peers-timeout=0, timeout",
       "--http-port=-2, --http-port -2 is not a port",
       "--http-port=65536, --http-port 65536 is not a port",
-      "--tracker=, --tracker"})
+      "--tracker=, --tracker",
+      "--control-host=0.0.0.0, '--control-host 0.0.0.0 lets other machines control this peer: "
+          + "set --control-token (or MINIBIT_CONTROL_TOKEN) too'",
+      "--control-token=short, control token must be 16..256 characters",
+      "--tls-cert=/etc/hostname, '--tls-cert, --tls-key and --tls-ca go together'"})
   void badFlagsAreOneLineAndExitCodeTwo(String flag, String mentioned) {
     assertEquals(2, run(flag, "--data-dir", dir.toString()));
     assertOneLineError(mentioned);

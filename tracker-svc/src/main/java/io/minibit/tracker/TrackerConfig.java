@@ -30,7 +30,7 @@ public record TrackerConfig(
   public static final long DEFAULT_HEARTBEAT_SECONDS = 30;
   public static final long DEFAULT_ANNOUNCE_SECONDS = 60;
   public static final int DEFAULT_PEER_SAMPLE_SIZE = 50;
-  public static final boolean DEFAULT_TRUST_ADVERTISED_ADDRESSES = true;
+  public static final boolean DEFAULT_TRUST_ADVERTISED_ADDRESSES = false;
   /** HTTP port of /metrics; the flag, not this record, carries it (-1: none). */
   public static final int DEFAULT_HTTP_PORT = 9969;
 

@@ -4,25 +4,30 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
+import io.minibit.core.cli.TlsOptions;
+import io.minibit.core.grpc.MutualTls;
+import io.minibit.core.grpc.ServerLimits;
+import io.minibit.core.http.HttpEndpoint;
+import io.minibit.core.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import io.minibit.core.http.HttpEndpoint;
-import io.minibit.core.telemetry.Telemetry;
-import java.time.Clock;
-import java.util.Map;
-import java.util.Random;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The {@code minibit-tracker} command: parses flags (each with a MINIBIT_* environment twin),
@@ -94,6 +99,9 @@ public final class TrackerMain implements Callable<Integer> {
           + " free one, -1 serves no HTTP. Env MINIBIT_HTTP_PORT. Default: ${DEFAULT-VALUE}.")
   private int httpPort;
 
+  @Mixin
+  private TlsOptions tlsOptions;
+
   @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevelConverter.class,
       defaultValue = "${env:MINIBIT_LOG_LEVEL:-INFO}",
       description = "Least severe log records to print on stderr: SEVERE, WARNING, INFO, FINE,"
@@ -128,7 +136,9 @@ public final class TrackerMain implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Path dir = dataDir.toAbsolutePath().normalize();
     TrackerConfig config;
+    Optional<MutualTls> tls;
     try {
+      tls = tlsOptions.tls();
       config = new TrackerConfig(port, dir, Duration.ofSeconds(heartbeatSeconds),
           Duration.ofSeconds(announceSeconds), peerSampleSize, trustAdvertisedAddresses);
     } catch (IllegalArgumentException e) {
@@ -150,9 +160,13 @@ public final class TrackerMain implements Callable<Integer> {
     Telemetry telemetry = Telemetry.fromEnvironment("minibit-tracker");
     TrackerServer server;
     try {
-      server = TrackerServer.start(config, NettyServerBuilder.forAddress(new InetSocketAddress(port)),
-          Clock.systemUTC(), new Random(), telemetry);
-    } catch (IOException e) {
+      NettyServerBuilder builder =
+          ServerLimits.TRACKER.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(port)));
+      if (tls.isPresent()) {
+        tls.get().applyTo(builder);
+      }
+      server = TrackerServer.start(config, builder, Clock.systemUTC(), new Random(), telemetry);
+    } catch (IOException | IllegalArgumentException e) {
       telemetry.close();
       err.println("minibit-tracker: cannot listen on port " + port + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;

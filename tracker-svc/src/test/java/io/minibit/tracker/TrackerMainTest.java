@@ -65,7 +65,7 @@ class TrackerMainTest {
     String help = out.toString();
     for (String flag : List.of("--port", "--data-dir", "--heartbeat-interval",
         "--announce-interval", "--peer-sample-size", "--trust-advertised-addresses",
-        "--log-level")) {
+        "--log-level", "--tls-cert", "--tls-key", "--tls-ca")) {
       assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
       String env = "MINIBIT_" + flag.substring(2).replace('-', '_').toUpperCase();
       assertTrue(help.contains(env), env + " missing from help:\n" + help);
@@ -88,7 +88,8 @@ class TrackerMainTest {
       "--peer-sample-size, 500, peer sample size",
       "--log-level, LOUD, LOUD",
       "--trust-advertised-addresses, maybe, maybe",
-      "--http-port, -2, --http-port -2 is not a port"})
+      "--http-port, -2, --http-port -2 is not a port",
+      "--tls-ca, /etc/hostname, --tls-cert, --tls-key and --tls-ca go together"})
   void badValueIsOneLineAndExitCodeTwo(String flag, String value, String mentioned) {
     assertEquals(TrackerMain.EXIT_USAGE, run(flag, value, "--data-dir", dir.toString()));
 

@@ -11,10 +11,11 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Client channels as MiniBit opens them: plaintext, large enough messages for a block, and the
+ * Client channels as MiniBit opens them: plaintext (or mutual TLS in a private swarm), large enough messages for a block, and the
  * retry policy of {@code retry-service-config.json} (UNAVAILABLE only, exponential backoff) for
  * the tracker and the unary control calls. Peer-to-peer calls are not retried by the channel
  * (the download engine fails over to other peers instead), nor is the Download progress stream
@@ -39,10 +40,22 @@ public final class Channels {
         .flowControlWindow(4 * 1024 * 1024)).intercept(interceptors).build();
   }
 
+  /** A channel to {@code target}, over mutual TLS if {@code tls} is given, else plaintext. */
+  public static ManagedChannel forTarget(String target, Optional<MutualTls> tls) {
+    if (tls.isEmpty()) {
+      return forTarget(target);
+    }
+    return settings(tls.get().applyTo(NettyChannelBuilder.forTarget(target)
+        .flowControlWindow(4 * 1024 * 1024))).build();
+  }
+
   /** Applies MiniBit's channel settings to any builder (tests pass an in-process one). */
   public static <T extends ManagedChannelBuilder<T>> T configure(ManagedChannelBuilder<T> builder) {
+    return settings(builder.usePlaintext());
+  }
+
+  private static <T extends ManagedChannelBuilder<T>> T settings(ManagedChannelBuilder<T> builder) {
     return builder
-        .usePlaintext()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .defaultServiceConfig(SERVICE_CONFIG)
         .enableRetry();

@@ -1,5 +1,6 @@
 package io.minibit.core.grpc;
 
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -14,14 +15,28 @@ import java.util.logging.Logger;
 /**
  * Turns exceptions thrown by service methods into statuses: a {@link MinibitException} keeps its
  * code and message; anything else becomes INTERNAL with a short message and a logged stack trace,
- * so a caller never sees a stack trace and a bug never goes unnoticed.
+ * so a caller never sees a stack trace and a bug never goes unnoticed. Every description sent is
+ * cut to {@value #MAX_DESCRIPTION_CHARS} characters.
  */
 public final class ErrorMappingInterceptor implements ServerInterceptor {
   private static final Logger log = Logger.getLogger(ErrorMappingInterceptor.class.getName());
 
+  /**
+   * Longest status description sent, in characters: a message that quotes a caller's oversized
+   * input must not grow the trailers past what a client accepts (8 KiB by default, after
+   * percent-encoding, which can triple non-ASCII text).
+   */
+  static final int MAX_DESCRIPTION_CHARS = 1000;
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
-      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      ServerCall<Q, R> original, Metadata headers, ServerCallHandler<Q, R> next) {
+    ServerCall<Q, R> call = new SimpleForwardingServerCall<>(original) {
+      @Override
+      public void close(Status status, Metadata trailers) {
+        super.close(shortened(status), trailers);
+      }
+    };
     ServerCall.Listener<Q> delegate;
     try {
       delegate = next.startCall(call, headers);
@@ -70,6 +85,14 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
     log.log(Level.SEVERE, "unexpected failure in a call", e);
     return Status.INTERNAL.withDescription("internal error (" + e.getClass().getSimpleName()
         + "); the server log has the details");
+  }
+
+  private static Status shortened(Status status) {
+    String description = status.getDescription();
+    if (description == null || description.length() <= MAX_DESCRIPTION_CHARS) {
+      return status;
+    }
+    return status.withDescription(description.substring(0, MAX_DESCRIPTION_CHARS) + "...");
   }
 
   private static void close(ServerCall<?, ?> call, RuntimeException e) {

@@ -16,7 +16,8 @@ import java.util.logging.Logger;
 /**
  * A started gRPC server with what every MiniBit server has: the services given, grpc.health.v1
  * Health (SERVING once started), server reflection (so grpcurl needs no .proto files) and the
- * error-mapping interceptor. The builder is passed in so tests can hand over an in-process one.
+ * error-mapping interceptor; a request that is not a valid message is INVALID_ARGUMENT. The
+ * builder is passed in so tests can hand over an in-process one.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(GrpcServer.class.getName());
@@ -41,7 +42,7 @@ public final class GrpcServer implements AutoCloseable {
       List<ServerInterceptor> interceptors, BindableService... services) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
     for (BindableService service : services) {
-      builder.addService(service);
+      builder.addService(RequestParsing.strict(service.bindService()));
     }
     builder.addService(health.getHealthService());
     builder.addService(ProtoReflectionServiceV1.newInstance());

@@ -65,6 +65,8 @@ class ErrorMappingInterceptorTest {
         case "bug" -> throw new IllegalStateException("secret-detail");
         case "status" -> throw Status.PERMISSION_DENIED.withDescription("wrong token")
             .asRuntimeException();
+        case "long" -> responses.onError(Status.INVALID_ARGUMENT
+            .withDescription("é".repeat(20_000)).asRuntimeException());
         default -> {
           responses.onNext(GetManifestResponse.newBuilder().setInfohash("fine").build());
           responses.onCompleted();
@@ -147,6 +149,15 @@ class ErrorMappingInterceptorTest {
         () -> tracker().getManifest(byName("status")));
 
     assertEquals("wrong token", status.getDescription());
+  }
+
+  @Test
+  void aHugeDescriptionIsCutSoTheTrailersStaySmall() throws IOException {
+    Status status = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> tracker().getManifest(byName("long")));
+
+    assertEquals("é".repeat(ErrorMappingInterceptor.MAX_DESCRIPTION_CHARS) + "...",
+        status.getDescription());
   }
 
   @Test

@@ -592,8 +592,7 @@ public final class Download implements AutoCloseable {
     try {
       result = store.write(index, data, data.length);
     } catch (IOException e) {
-      session.fail(new MinibitException(ErrorCode.INTERNAL,
-          "cannot write " + torrent.name() + ": " + e.getMessage(), e));
+      session.fail(writeFailure(e));
       close();
       return;
     }
@@ -799,6 +798,20 @@ public final class Download implements AutoCloseable {
   }
 
   // --- the end -----------------------------------------------------------------------------
+
+  /**
+   * Why a block could not be written, for the user: a full disk is a limit they can lift (the
+   * verified blocks stay, and {@code minibit get} resumes once space is freed).
+   */
+  private MinibitException writeFailure(IOException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("No space left on device") || message.contains("Disk quota exceeded")) {
+      return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, "the disk is full: cannot write "
+          + torrent.name() + "; free some space and run get again to resume", e);
+    }
+    return new MinibitException(ErrorCode.FAILED_PRECONDITION,
+        "cannot write " + torrent.name() + ": " + message, e);
+  }
 
   private void completeLater() {
     if (completing) {

@@ -5,9 +5,11 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.MutualTls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -41,6 +43,11 @@ public final class PeerChannels implements AutoCloseable {
   /** Channels over the network, with MiniBit's channel settings. */
   public static PeerChannels network() {
     return new PeerChannels(Channels::forTarget);
+  }
+
+  /** Channels over the network, over mutual TLS if {@code tls} is given. */
+  public static PeerChannels network(Optional<MutualTls> tls) {
+    return new PeerChannels(address -> Channels.forTarget(address, tls));
   }
 
   /** The channel to {@code address} ("host:port"), opened on first use. */

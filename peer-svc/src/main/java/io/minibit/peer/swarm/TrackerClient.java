@@ -1,6 +1,7 @@
 package io.minibit.peer.swarm;
 
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.minibit.api.v1.AnnounceRequest;
@@ -25,10 +26,12 @@ import java.util.concurrent.TimeUnit;
 public final class TrackerClient {
   private static final long DEADLINE_SECONDS = 5;
 
+  private final Channel channel;
   private final TrackerGrpc.TrackerBlockingStub stub;
   private final String target;
 
   public TrackerClient(Channel channel, String target) {
+    this.channel = channel;
     this.stub = TrackerGrpc.newBlockingStub(channel);
     this.target = target;
   }
@@ -81,6 +84,12 @@ public final class TrackerClient {
       return deadline().heartbeat(
           HeartbeatRequest.newBuilder().setPeerId(peerId).setSessionToken(token).build());
     } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
+          && channel instanceof ManagedChannel managed) {
+        // Heartbeats are the probe for a tracker coming back: the next one dials at once
+        // instead of waiting out the channel's growing reconnect backoff.
+        managed.resetConnectBackoff();
+      }
       throw translate(e, "heartbeat");
     }
   }

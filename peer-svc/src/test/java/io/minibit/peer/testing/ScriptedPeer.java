@@ -3,6 +3,7 @@ package io.minibit.peer.testing;
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.minibit.api.v1.AnnounceEvent;
@@ -17,9 +18,11 @@ import io.minibit.api.v1.PingRequest;
 import io.minibit.api.v1.PingResponse;
 import io.minibit.api.v1.PublishRequest;
 import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.api.v1.Unchoke;
 import io.minibit.core.testing.TestFiles;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -65,18 +68,43 @@ public final class ScriptedPeer implements AutoCloseable {
         .addService(service)
         .build()
         .start();
-    swarm.trackerStub().publish(PublishRequest.newBuilder()
-        .setManifest(file.torrent().manifest()).build());
-    swarm.trackerStub().announce(AnnounceRequest.newBuilder()
+    announce(swarm.trackerStub(), name, file, claims, swarm.host(name), LocalSwarm.PORT);
+    return new ScriptedPeer(server, service);
+  }
+
+  /**
+   * Starts a scripted peer named {@code name} on a TCP port of 127.0.0.1 and announces it to a
+   * real tracker, unchoked, claiming the blocks of {@code file} set in {@code claims}.
+   */
+  public static ScriptedPeer joinOverTcp(TrackerGrpc.TrackerBlockingStub tracker, String name,
+      TestFiles.SharedFile file, io.minibit.core.Bitfield claims, Behaviour behaviour)
+      throws IOException {
+    Service service = new Service(file, claims, behaviour, false);
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(service)
+        .build()
+        .start();
+    announce(tracker, name, file, claims, "127.0.0.1", server.getPort());
+    return new ScriptedPeer(server, service);
+  }
+
+  private static void announce(TrackerGrpc.TrackerBlockingStub tracker, String name,
+      TestFiles.SharedFile file, io.minibit.core.Bitfield claims, String host, int port) {
+    tracker.publish(PublishRequest.newBuilder().setManifest(file.torrent().manifest()).build());
+    tracker.announce(AnnounceRequest.newBuilder()
         .setInfohash(file.torrent().infoHash().hex())
         .setPeerId("scripted-" + name)
-        .setHost(swarm.host(name))
-        .setPort(LocalSwarm.PORT)
+        .setHost(host)
+        .setPort(port)
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED)
         .setComplete(claims.isComplete())
         .setHaveCount(claims.cardinality())
         .build());
-    return new ScriptedPeer(server, service);
+  }
+
+  /** The port it listens on, for a peer started with {@link #joinOverTcp}. */
+  public int port() {
+    return server.getPort();
   }
 
   /** Blocks it has sent. */
