@@ -346,7 +346,7 @@ share_file() {
 # warm_up RUN HOST...: unless --warmup-mb 0, the seeder shares a small file and every HOST
 # fetches it at once, so that the daemons have run the transfer path before the clock starts.
 warm_up() {
-  local run="$1" file infohash host
+  local run="$1" file infohash host pid
   shift
   fact "$run" warmup_mb "$WARMUP_MB"
   [ "$WARMUP_MB" -gt 0 ] || return 0
@@ -359,8 +359,8 @@ warm_up() {
     mb_cli_timeout 600 "$host" get "$infohash" >"$run/hosts/$host/warmup.log" 2>&1 &
     GET_PIDS+=("$!")
   done
-  for host in "${GET_PIDS[@]}"; do
-    wait "$host" || die "the warm-up download failed; see $run/hosts/*/warmup.log"
+  for pid in "${GET_PIDS[@]}"; do
+    wait "$pid" || die "the warm-up download failed; see $run/hosts/*/warmup.log"
   done
   GET_PIDS=()
 }
