@@ -83,9 +83,10 @@ class SwarmPoliciesTest {
   }
 
   /**
-   * How early "first" is: after the random start, within the next few calls of blocks (the
-   * three peers unchoke at once and their first calls interleave). Picked at random, the rare
-   * block would come on average half-way through the holder's share.
+   * How early "first" is: right after the random start, which takes only the first few blocks
+   * of the download, so within the holder's first call or two (the three peers unchoke at once
+   * and their first calls interleave). Picked at random, the rare block would come on average
+   * half-way through the holder's share.
    */
   private static final class RarestFirstPickerPositions {
     static final int FIRST_CALLS = io.minibit.peer.policy.RarestFirstPicker.RANDOM_FIRST + 3 * 4;

@@ -80,21 +80,26 @@ public final class RarestFirstPicker {
    */
   public List<Integer> pick(Bitfield peerHas, int max, Bitfield alreadyRequested,
       IntPredicate allowed) {
-    List<Integer> picked = pickLate(peerHas, max, alreadyRequested, allowed);
-    if (picked.size() < max) {
-      boolean randomly = everRequested < randomFirst;
-      picked.addAll(pickRarest(peerHas, max - picked.size(), alreadyRequested, allowed, 0,
-          randomly));
-    }
+    List<Integer> picked = new ArrayList<>(max);
+    take(picked, pickLate(peerHas, max, alreadyRequested, allowed));
+    // Only the first few blocks of the whole download are random, not the whole first call.
+    int randomly = Math.min(max - picked.size(), Math.max(0, randomFirst - everRequested));
+    take(picked, pickRarest(peerHas, randomly, alreadyRequested, allowed, 0, true));
+    take(picked, pickRarest(peerHas, max - picked.size(), alreadyRequested, allowed, 0, false));
     if (picked.isEmpty()) {
-      picked = pickEndgame(peerHas, max, alreadyRequested, allowed);
+      take(picked, pickEndgame(peerHas, max, alreadyRequested, allowed));
     }
-    for (int index : picked) {
+    return picked;
+  }
+
+  /** Counts {@code blocks} as requested and adds them to {@code picked}. */
+  private void take(List<Integer> picked, List<Integer> blocks) {
+    for (int index : blocks) {
       if (requests[index]++ == 0) {
         everRequested++;
       }
+      picked.add(index);
     }
-    return picked;
   }
 
   /** Like {@link #pick(Bitfield, int, Bitfield, IntPredicate)} with every block allowed. */

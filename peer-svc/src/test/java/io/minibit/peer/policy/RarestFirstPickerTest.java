@@ -177,6 +177,23 @@ class RarestFirstPickerTest {
   }
 
   @Test
+  void aFirstCallLargerThanTheRandomStartStillCarriesTheRarestBlock() {
+    // A whole call of blocks is asked at once: only its first few may be random.
+    Bitfield common = Bitfield.full(256);
+    common.clear(137);
+    for (int seed = 0; seed < 30; seed++) {
+      RarestFirstPicker picker = new RarestFirstPicker(none(256), new Random(seed));
+      picker.addAvailability(common);
+      picker.addAvailability(common);
+      picker.addAvailability(Bitfield.full(256));
+      List<Integer> first = picker.pick(Bitfield.full(256), 16, none(256));
+      assertEquals(16, first.size());
+      assertEquals(16, new HashSet<>(first).size(), "no block twice in one call: " + first);
+      assertTrue(first.contains(137), "seed " + seed + ": " + first);
+    }
+  }
+
+  @Test
   void aLateBlockIsOfferedToAnotherPeerFirst() {
     RarestFirstPicker picker = rarest(none(8), new Random(19));
     Bitfield all = Bitfield.full(8);
