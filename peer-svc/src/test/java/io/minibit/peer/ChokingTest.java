@@ -1,6 +1,7 @@
 package io.minibit.peer;
 
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,19 +15,23 @@ import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.SubscribeRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferState;
+import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.policy.Choker;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -157,47 +162,68 @@ class ChokingTest {
   }
 
   @Test
-  void aFreeRiderStillCompletesThroughOptimisticUnchokes() throws Exception {
-    // Everyone's upload is capped and each leecher has more peers than slots, so slots matter.
-    java.util.function.UnaryOperator<PeerConfig> sharing = c -> c
+  void aFreeRiderGetsAClearlySmallerShareYetCompletes() throws Exception {
+    // Six cooperators start with half the file each, every block held by three of them, so
+    // there is plenty to trade; uploads are capped and each peer has more takers than slots.
+    // The seeder only makes the file known: it gives too little to matter.
+    int blocks = 192;
+    int cooperatorCount = 6;
+    TestFiles.SharedFile file = TestFiles.share(root.resolve("source"), "contended.bin",
+        blocks * BLOCK, BLOCK, 42);
+    UnaryOperator<PeerConfig> sharing = c -> c
         .withUploadLimit(512 * 1024)
         .withSwarm(c.swarm().withChoking(Choker.Mode.TIT_FOR_TAT, 2)
             .withIntervals(Duration.ofMillis(300), Duration.ofMillis(900)));
-    Peer seeder = swarm.peer("seeder", c -> sharing.apply(c).withUploadLimit(2 * 1024 * 1024));
-    TestFiles.createFile(seeder.dataDir(), "contended.bin", 96 * BLOCK, 42);
+    Peer seeder = swarm.peer("seeder", c -> sharing.apply(c).withUploadLimit(64 * 1024));
+    Files.copy(file.path(), seeder.dataDir().resolve("contended.bin"));
     String infohash = seeder.control().share(ShareRequest.newBuilder().setPath("contended.bin")
         .setBlockSize(BLOCK).build()).getInfohash();
     List<Peer> cooperators = new ArrayList<>();
-    for (String name : List.of("c1", "c2", "c3", "c4", "c5", "c6")) {
-      cooperators.add(swarm.peer(name, sharing));
+    for (int k = 0; k < cooperatorCount; k++) {
+      Peer peer = swarm.peer("c" + k, sharing);
+      try (BlockStore half = BlockStore.openPartial(file.torrent(), peer.dataDir())) {
+        for (int index = 0; index < blocks; index++) {
+          if ((index + k) % cooperatorCount < cooperatorCount / 2) {
+            half.write(index, file.block(index), file.block(index).length);
+          }
+        }
+      }
+      cooperators.add(peer);
     }
     Peer freeRider = swarm.peer("freerider", c -> sharing.apply(c)
         .withSwarm(c.swarm().withChoking(Choker.Mode.TIT_FOR_TAT, 0)));
 
-    long started = System.nanoTime();
-    List<java.util.concurrent.CompletableFuture<Transfer>> cooperating = new ArrayList<>();
+    List<CompletableFuture<Transfer>> cooperating = new ArrayList<>();
     for (Peer peer : cooperators) {
-      cooperating.add(java.util.concurrent.CompletableFuture.supplyAsync(
-          () -> peer.download(infohash)));
+      cooperating.add(CompletableFuture.supplyAsync(() -> peer.download(infohash)));
     }
-    var riding = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      Transfer done = freeRider.download(infohash);
-      assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
-      return System.nanoTime() - started;
-    });
+    CompletableFuture<Transfer> riding =
+        CompletableFuture.supplyAsync(() -> freeRider.download(infohash));
 
-    List<Transfer> finished = cooperating.stream()
-        .map(java.util.concurrent.CompletableFuture::join).toList();
-    long[] cooperatorNanos = finished.stream().mapToLong(t -> t.getElapsedMs() * 1_000_000)
-        .sorted().toArray();
-    long freeRiderNanos = riding.join();
-    assertEquals(0, freeRider.transfer(infohash).orElseThrow().getUploadedBytes(),
-        "the free rider never uploaded");
+    // Half-way through the trading, what has each gained?
+    Await.until(Duration.ofSeconds(60), "the cooperators half-way",
+        () -> gained(cooperators, infohash) >= blocks / 4.0);
+    double cooperatorsGained = gained(cooperators, infohash);
+    double freeRiderGained = gained(List.of(freeRider), infohash);
+    System.out.printf("half-way through the trading, the cooperators had gained %.1f blocks"
+        + " each on average, the free rider %.0f%n", cooperatorsGained, freeRiderGained);
 
-    System.out.printf("cooperators finished after %s ms, the free rider after %d ms%n",
-        java.util.Arrays.toString(java.util.Arrays.stream(cooperatorNanos)
-            .map(n -> n / 1_000_000).toArray()), freeRiderNanos / 1_000_000);
-    // Whether it also finishes later than the cooperators varies from run to run in so small
-    // a swarm (their slots often tie at zero early on); ChokerTest pins the rule itself down.
+    cooperating.forEach(download -> assertEquals(TransferState.TRANSFER_STATE_SEEDING,
+        download.join().getState()));
+    Transfer rider = riding.join();
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, rider.getState(),
+        "optimistic unchokes and then the new seeds let the free rider finish: " + rider);
+    assertArrayEquals(file.content(),
+        Files.readAllBytes(freeRider.dataDir().resolve("contended.bin")));
+    assertEquals(0, rider.getUploadedBytes(), "the free rider never uploaded");
+    assertTrue(freeRiderGained < 0.5 * cooperatorsGained, String.format(
+        "a free rider gains clearly less than a cooperator while they trade: %.0f blocks against"
+            + " %.1f", freeRiderGained, cooperatorsGained));
+  }
+
+  /** Blocks each of {@code peers} fetched so far, not counting those it started with: mean. */
+  private static double gained(List<Peer> peers, String infohash) {
+    return peers.stream().mapToInt(peer -> peer.transfer(infohash)
+        .map(t -> t.getBlocksHave() - t.getBlocksResumed()).orElse(0)).average().orElseThrow();
   }
 }

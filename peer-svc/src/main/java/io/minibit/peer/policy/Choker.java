@@ -15,11 +15,19 @@ import java.util.Set;
 /**
  * Decides which of the peers that want our blocks we serve (unchoke), every choke interval.
  *
- * <p>Tit-for-tat (the default, for swarms of strangers): the {@code slots} regular slots go to
- * the peers that gave us the most lately, or, once we seed and take nothing, to the peers that
- * take our data fastest; one more, optimistic, slot goes to a random other peer and moves on
- * every optimistic interval, so newcomers get started and better partners get found. A peer
- * that never uploads keeps only its optimistic turns.
+ * <p>Tit-for-tat (the default, for swarms of strangers): while leeching, the {@code slots}
+ * regular slots go to the peers that gave us the most lately; one more, optimistic, slot goes to
+ * a random other peer and moves on every optimistic interval, so newcomers get started and better
+ * partners get found. Regular slots nobody earned (fewer peers gave us anything lately than
+ * there are slots) go by chance too. Chance is weighted: a peer we served for k rounds without
+ * getting anything back weighs 1 / (1 + k) against a newcomer's 1, so a free rider, after its
+ * first turns, gets few more, while a peer that gives anything is a newcomer again.
+ *
+ * <p>Once we seed and take nothing, there is no gift to reward, and ranking by how fast a peer
+ * takes our data would lock the slots in: a peer is only measured while it is served, so whoever
+ * is served first stays fastest, free riders included. A seed serves by turns instead: the
+ * regular slots go to the peers that have waited longest, the optimistic one at random, so every
+ * leecher gets an even share of the seed (as BitTorrent's own seed-state choker does).
  *
  * <p>Cooperative (for trusted clusters): no rate game; the slots (regular and optimistic alike)
  * go round-robin to the peers that have waited longest.
@@ -47,15 +55,16 @@ public final class Choker {
    * A peer that wants our blocks.
    *
    * @param receivedRate bytes per second it sent us lately
-   * @param sentRate bytes per second we sent it lately
    */
-  public record Candidate(String peer, double receivedRate, double sentRate) {}
+  public record Candidate(String peer, double receivedRate) {}
 
   private final Mode mode;
   private final int slots;
   private final Duration optimisticInterval;
   private final Random random;
   private final Map<String, Instant> lastUnchoked = new HashMap<>();
+  /** Rounds each peer was served while we leeched without giving anything back. */
+  private final Map<String, Integer> unanswered = new HashMap<>();
   private String optimistic;
   private Instant optimisticSince = Instant.MIN;
   private Set<String> unchoked = Set.of();
@@ -89,19 +98,22 @@ public final class Choker {
     Set<String> present = new HashSet<>();
     candidates.forEach(c -> present.add(c.peer()));
     lastUnchoked.keySet().retainAll(present);
+    unanswered.keySet().retainAll(present);
     unchoked = Set.copyOf(chosen);
     return unchoked;
   }
 
   private void titForTat(List<Candidate> candidates, boolean seeding, Instant now,
       Set<String> chosen) {
+    if (!seeding) {
+      rememberWhoGaveBack(candidates);
+    }
     List<Candidate> ranked = new ArrayList<>(candidates);
-    java.util.Collections.shuffle(ranked, random); // equal rates: a random order, not a fixed one
-    Comparator<Candidate> byRate = Comparator.comparingDouble(
-        c -> seeding ? c.sentRate() : c.receivedRate());
-    ranked.sort(byRate.reversed());
+    java.util.Collections.shuffle(ranked, random); // equal ranks: a random order, not a fixed one
+    ranked.sort(seeding ? longestWaitingFirst()
+        : Comparator.comparingDouble(Candidate::receivedRate).reversed());
     for (Candidate candidate : ranked) {
-      if (chosen.size() == slots) {
+      if (chosen.size() == slots || (!seeding && candidate.receivedRate() == 0)) {
         break;
       }
       chosen.add(candidate.peer());
@@ -112,10 +124,16 @@ public final class Choker {
         others.add(candidate.peer());
       }
     }
+    // Regular slots nobody earned (too few gave us anything lately) go by chance.
+    while (chosen.size() < slots && others.size() > 1) {
+      String peer = pickByChance(others, seeding);
+      chosen.add(peer);
+      others.remove(peer);
+    }
     boolean keep = optimistic != null && others.contains(optimistic)
         && Duration.between(optimisticSince, now).compareTo(optimisticInterval) < 0;
     if (!keep) {
-      optimistic = others.isEmpty() ? null : others.get(random.nextInt(others.size()));
+      optimistic = others.isEmpty() ? null : pickByChance(others, seeding);
       optimisticSince = now;
     }
     if (optimistic != null) {
@@ -123,10 +141,50 @@ public final class Choker {
     }
   }
 
+  /**
+   * A peer we served last round that still gives us nothing is one more round unanswered; any
+   * gift clears its record.
+   */
+  private void rememberWhoGaveBack(List<Candidate> candidates) {
+    for (Candidate candidate : candidates) {
+      if (candidate.receivedRate() > 0) {
+        unanswered.remove(candidate.peer());
+      } else if (unchoked.contains(candidate.peer())) {
+        unanswered.merge(candidate.peer(), 1, Integer::sum);
+      }
+    }
+  }
+
+  /**
+   * One of {@code peers} at random. While leeching, a peer we served for k rounds that gave
+   * nothing back weighs 1 / (1 + k) against a newcomer's 1: chances go to peers that may still
+   * trade, and a free rider, after its first turns, gets few more. A seed expects nothing back.
+   */
+  private String pickByChance(List<String> peers, boolean seeding) {
+    double[] weights = new double[peers.size()];
+    double total = 0;
+    for (int i = 0; i < weights.length; i++) {
+      weights[i] = seeding ? 1 : 1.0 / (1 + unanswered.getOrDefault(peers.get(i), 0));
+      total += weights[i];
+    }
+    double point = random.nextDouble() * total;
+    for (int i = 0; i < weights.length; i++) {
+      point -= weights[i];
+      if (point < 0) {
+        return peers.get(i);
+      }
+    }
+    return peers.get(peers.size() - 1);
+  }
+
+  private Comparator<Candidate> longestWaitingFirst() {
+    return Comparator.comparing(c -> lastUnchoked.getOrDefault(c.peer(), Instant.MIN));
+  }
+
   private void roundRobin(List<Candidate> candidates, Set<String> chosen) {
     List<Candidate> waiting = new ArrayList<>(candidates);
     java.util.Collections.shuffle(waiting, random);
-    waiting.sort(Comparator.comparing(c -> lastUnchoked.getOrDefault(c.peer(), Instant.MIN)));
+    waiting.sort(longestWaitingFirst());
     for (Candidate candidate : waiting) {
       if (chosen.size() == slots + 1) {
         break;

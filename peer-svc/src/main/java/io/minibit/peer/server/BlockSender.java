@@ -52,14 +52,17 @@ final class BlockSender implements Runnable {
         return;
       }
       int index = remaining.next();
-      // The upload cap may hold this thread for a while (other calls queue for it too): the
-      // choke state is checked again after, or a peer choked meanwhile would still be served.
-      limiter.acquire(session.store().torrent().blockLength(index));
+      int length = session.store().torrent().blockLength(index);
+      // The upload cap may hold this thread for a while (other calls wait for it too): a peer
+      // choked meanwhile is refused, and the bytes it would have had go back to the others.
+      limiter.acquire(length);
       if (call.isCancelled()) {
+        limiter.refund(length);
         done = true;
         return;
       }
       if (refuseIfChoked()) {
+        limiter.refund(length);
         return;
       }
       byte[] data;

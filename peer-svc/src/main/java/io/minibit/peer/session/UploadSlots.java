@@ -95,9 +95,8 @@ public final class UploadSlots {
       before = choker.unchoked();
       List<Choker.Candidate> candidates = new ArrayList<>();
       for (String peerId : interested) {
-        PeerUploads peer = uploads.computeIfAbsent(peerId, id -> new PeerUploads(clock));
-        candidates.add(new Choker.Candidate(peerId, receivedRates.applyAsDouble(peerId),
-            peer.rate.bytesPerSecond()));
+        uploads.computeIfAbsent(peerId, id -> new PeerUploads(clock));
+        candidates.add(new Choker.Candidate(peerId, receivedRates.applyAsDouble(peerId)));
       }
       after = choker.decide(candidates, seeding.getAsBoolean(), clock.instant());
       uploads.keySet().removeIf(id -> !interested.contains(id) && uploads.get(id).bytes == 0);

@@ -20,11 +20,11 @@ class ChokerTest {
   private static final Duration OPTIMISTIC = Duration.ofSeconds(10);
   private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
 
-  /** Six peers: p0 gave us the least, p5 the most; we sent to p0 the most. */
+  /** Six peers: p0 gave us the least, p5 the most. */
   private static List<Candidate> sixPeers() {
     List<Candidate> peers = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      peers.add(new Candidate("p" + i, 1000 * i, 1000 * (5 - i)));
+      peers.add(new Candidate("p" + i, 1000 * i));
     }
     return peers;
   }
@@ -39,18 +39,95 @@ class ChokerTest {
   }
 
   @Test
-  void whileSeedingTheyGoToWhoTakesOurDataFastest() {
-    Choker choker = new Choker(Mode.TIT_FOR_TAT, 4, OPTIMISTIC, new Random(2));
-    Set<String> unchoked = choker.decide(sixPeers(), true, T0);
-    assertTrue(unchoked.containsAll(Set.of("p0", "p1", "p2", "p3")), unchoked.toString());
-    assertTrue(Set.of("p4", "p5").contains(choker.optimistic()));
+  void whileSeedingTheyGoByTurnsNotToWhoeverTakesFastest() {
+    // Ranked by what we sent them, whoever was served first would stay fastest for good.
+    Choker choker = new Choker(Mode.TIT_FOR_TAT, 2, OPTIMISTIC, new Random(2));
+    Set<String> served = new HashSet<>();
+    for (int round = 0; round < 3; round++) {
+      Set<String> unchoked =
+          choker.decide(sixPeers(), true, T0.plus(OPTIMISTIC.multipliedBy(round)));
+      assertEquals(3, unchoked.size(), "2 regular slots and 1 optimistic");
+      served.addAll(unchoked);
+    }
+    assertEquals(6, served.size(), "every leecher had a turn within three rounds: " + served);
+  }
+
+  @Test
+  void regularSlotsGoOnlyToGiversTheRestByChance() {
+    List<Candidate> peers = new ArrayList<>();
+    peers.add(new Candidate("giver", 5_000));
+    for (int i = 0; i < 5; i++) {
+      peers.add(new Candidate("idle" + i, 0));
+    }
+    Set<String> fillIns = new HashSet<>();
+    for (int seed = 0; seed < 20; seed++) {
+      Choker choker = new Choker(Mode.TIT_FOR_TAT, 3, OPTIMISTIC, new Random(seed));
+      Set<String> unchoked = choker.decide(peers, false, T0);
+      assertEquals(4, unchoked.size(), "every slot is used: " + unchoked);
+      assertTrue(unchoked.contains("giver"));
+      fillIns.addAll(unchoked);
+    }
+    assertEquals(6, fillIns.size(), "the unearned slots go round at random: " + fillIns);
+  }
+
+  @Test
+  void aPeerServedWithoutGivingBackIsTriedLessAndLess() {
+    List<Candidate> peers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      peers.add(new Candidate("giver" + i, 10_000 + i));
+    }
+    peers.add(new Candidate("freerider", 0));
+    peers.add(new Candidate("newcomer", 0));
+    int freeRiderTurns = 0;
+    int newcomerTurns = 0;
+    for (int seed = 0; seed < 200; seed++) {
+      Choker choker = new Choker(Mode.TIT_FOR_TAT, 4, OPTIMISTIC, new Random(seed));
+      // The free rider has been served for its first few rounds and gave nothing back.
+      List<Candidate> early = List.of(peers.get(0), peers.get(4));
+      for (int round = 0; round < 4; round++) {
+        choker.decide(early, false, T0.plus(OPTIMISTIC.multipliedBy(round)));
+      }
+      choker.decide(peers, false, T0.plus(OPTIMISTIC.multipliedBy(5)));
+      String optimistic = choker.optimistic();
+      if ("freerider".equals(optimistic)) {
+        freeRiderTurns++;
+      } else if ("newcomer".equals(optimistic)) {
+        newcomerTurns++;
+      }
+    }
+    assertEquals(200, freeRiderTurns + newcomerTurns, "the givers hold the regular slots");
+    // Weights 1/5 against 1: about 33 turns against 167.
+    assertTrue(freeRiderTurns < 60 && newcomerTurns > 140,
+        "free rider " + freeRiderTurns + ", newcomer " + newcomerTurns);
+  }
+
+  @Test
+  void aGiftClearsAPeersRecord() {
+    int aTurns = 0;
+    for (int seed = 0; seed < 200; seed++) {
+      Choker choker = new Choker(Mode.TIT_FOR_TAT, 1, OPTIMISTIC, new Random(seed));
+      for (int round = 0; round < 5; round++) { // served, silent
+        choker.decide(List.of(new Candidate("a", 0)), false,
+            T0.plus(OPTIMISTIC.multipliedBy(round)));
+      }
+      choker.decide(List.of(new Candidate("a", 1_000)), false, // then it gave
+          T0.plus(OPTIMISTIC.multipliedBy(5)));
+      choker.decide(List.of(new Candidate("giver", 9_000), new Candidate("a", 0),
+          new Candidate("b", 0)), false, T0.plus(OPTIMISTIC.multipliedBy(7)));
+      if ("a".equals(choker.optimistic())) {
+        aTurns++;
+      }
+    }
+    // Served in the round it gave, silent since: 1 round unanswered, weight 1/2 against b's 1
+    // (about 67 turns). Without the gift clearing its 5 silent rounds, 1/7 (about 25).
+    assertTrue(aTurns > 45 && aTurns < 95, "a's turns: " + aTurns + "/200");
   }
 
   @Test
   void theOptimisticSlotStaysForItsIntervalThenMoves() {
     List<Candidate> peers = new ArrayList<>(sixPeers());
     for (int i = 6; i < 20; i++) {
-      peers.add(new Candidate("p" + i, 0, 0));
+      peers.add(new Candidate("p" + i, 0));
     }
     Choker choker = new Choker(Mode.TIT_FOR_TAT, 4, OPTIMISTIC, new Random(3));
     choker.decide(peers, false, T0);
@@ -71,9 +148,9 @@ class ChokerTest {
   void aFreeRiderOnlyEverGetsOptimisticTurns() {
     List<Candidate> peers = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      peers.add(new Candidate("giver" + i, 10_000 + i, 0));
+      peers.add(new Candidate("giver" + i, 10_000 + i));
     }
-    peers.add(new Candidate("freerider", 0, 0));
+    peers.add(new Candidate("freerider", 0));
     Choker choker = new Choker(Mode.TIT_FOR_TAT, 4, OPTIMISTIC, new Random(4));
     int turns = 0;
     for (int round = 0; round < 40; round++) {
@@ -91,7 +168,7 @@ class ChokerTest {
   void cooperativeModeServesEveryoneInTurnWithoutRanking() {
     List<Candidate> peers = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      peers.add(new Candidate("p" + i, i == 0 ? 0 : 1_000_000, 0)); // p0 never gives
+      peers.add(new Candidate("p" + i, i == 0 ? 0 : 1_000_000)); // p0 never gives
     }
     Choker choker = new Choker(Mode.COOPERATIVE, 4, OPTIMISTIC, new Random(5));
     Set<String> first = choker.decide(peers, false, T0);
@@ -107,7 +184,7 @@ class ChokerTest {
   void fewCandidatesAreAllServed() {
     Choker choker = new Choker(Mode.TIT_FOR_TAT, 4, OPTIMISTIC, new Random(6));
     assertEquals(Set.of("a", "b"), choker.decide(
-        List.of(new Candidate("a", 0, 0), new Candidate("b", 0, 0)), false, T0));
+        List.of(new Candidate("a", 0), new Candidate("b", 0)), false, T0));
   }
 
   @Test
@@ -120,7 +197,7 @@ class ChokerTest {
   @Test
   void aNewcomerIsAdmittedBetweenDecisionsOnlyIfASlotIsFree() {
     Choker choker = new Choker(Mode.TIT_FOR_TAT, 2, OPTIMISTIC, new Random(8));
-    choker.decide(List.of(new Candidate("a", 5, 0)), false, T0);
+    choker.decide(List.of(new Candidate("a", 5)), false, T0);
     assertTrue(choker.admit("b", T0.plusSeconds(1)));
     assertTrue(choker.admit("c", T0.plusSeconds(1)));
     assertFalse(choker.admit("d", T0.plusSeconds(1)), "2 regular + 1 optimistic slots are taken");
