@@ -10,11 +10,12 @@ import java.util.function.IntPredicate;
  * Decides which blocks to ask a peer for.
  *
  * <ol>
- *   <li>Late blocks first: a block another peer was asked for and is slow to deliver may be asked
- *       of this one too (never more than {@link #MAX_COPIES} requests at once).
  *   <li>The first {@link #RANDOM_FIRST} blocks are picked at random, so that there is soon
  *       something to trade; after that, the rarest missing blocks the peer has that nobody is
  *       fetching yet, random among equally rare ones.
+ *   <li>Late blocks, once the peer has nothing fresh to give: a block another peer was asked
+ *       for and is slow to deliver may be asked of this one too (never more than
+ *       {@link #MAX_COPIES} requests at once).
  *   <li>Endgame: once every missing block is being fetched, a peer with nothing else to do may
  *       fetch a block another peer is already fetching; the first copy to arrive wins.
  * </ol>
@@ -81,11 +82,14 @@ public final class RarestFirstPicker {
   public List<Integer> pick(Bitfield peerHas, int max, Bitfield alreadyRequested,
       IntPredicate allowed) {
     List<Integer> picked = new ArrayList<>(max);
-    take(picked, pickLate(peerHas, max, alreadyRequested, allowed));
     // Only the first few blocks of the whole download are random, not the whole first call.
-    int randomly = Math.min(max - picked.size(), Math.max(0, randomFirst - everRequested));
+    int randomly = Math.min(max, Math.max(0, randomFirst - everRequested));
     take(picked, pickRarest(peerHas, randomly, alreadyRequested, allowed, 0, true));
     take(picked, pickRarest(peerHas, max - picked.size(), alreadyRequested, allowed, 0, false));
+    // A second copy of a late block costs the sender's upload twice for one block: only a peer
+    // with nothing fresh to give is asked for one (the tail of the download, a peer that holds
+    // little), so a seeder's upload, often what the whole swarm waits on, stays on new blocks.
+    take(picked, pickLate(peerHas, max - picked.size(), alreadyRequested, allowed));
     if (picked.isEmpty()) {
       take(picked, pickEndgame(peerHas, max, alreadyRequested, allowed));
     }

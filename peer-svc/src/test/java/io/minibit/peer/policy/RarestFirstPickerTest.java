@@ -194,7 +194,7 @@ class RarestFirstPickerTest {
   }
 
   @Test
-  void aLateBlockIsOfferedToAnotherPeerFirst() {
+  void aLateBlockIsAskedOfAnotherPeerOnceThatHasNothingFresh() {
     RarestFirstPicker picker = rarest(none(8), new Random(19));
     Bitfield all = Bitfield.full(8);
     picker.addAvailability(all);
@@ -202,18 +202,22 @@ class RarestFirstPickerTest {
     Bitfield requestedFromSlow = none(8);
     List<Integer> slow = picker.pick(all, 1, requestedFromSlow);
     slow.forEach(requestedFromSlow::set);
+    int late = slow.get(0);
 
-    picker.markLate(slow.get(0));
-    List<Integer> other = picker.pick(all, 2, none(8));
-    assertEquals(slow.get(0), other.get(0), "the late block comes first");
-    assertEquals(2, picker.requests(slow.get(0)));
+    picker.markLate(late);
+    List<Integer> fresh = picker.pick(all, 6, none(8));
+    assertFalse(fresh.contains(late), "fresh blocks first: " + fresh);
+    List<Integer> rest = picker.pick(all, 3, none(8));
+    assertEquals(2, rest.size(), "the last fresh block, then the late one: " + rest);
+    assertEquals(late, rest.get(1));
+    assertEquals(2, picker.requests(late));
     assertEquals(List.of(), picker.pick(all, 8, none(8)).stream()
-        .filter(slow.get(0)::equals).toList(), "never more than two copies at once");
+        .filter(index -> index == late).toList(), "never more than two copies at once");
     assertEquals(List.of(), picker.pick(all, 1, requestedFromSlow).stream()
-        .filter(slow.get(0)::equals).toList(), "the slow peer is not asked twice");
+        .filter(index -> index == late).toList(), "the slow peer is not asked twice");
 
-    picker.received(slow.get(0));
-    assertFalse(picker.isLate(slow.get(0)));
+    picker.received(late);
+    assertFalse(picker.isLate(late));
   }
 
   @Test
