@@ -24,6 +24,7 @@ import io.minibit.core.store.BlockStore;
 import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.policy.Allocation.PeerSample;
 import io.minibit.peer.policy.RarestFirstPicker;
+import io.minibit.peer.server.PeerGrpcService;
 import io.minibit.peer.session.RateMeter;
 import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.telemetry.DownloadTrace;
@@ -68,6 +69,10 @@ public final class Download implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Download.class.getName());
 
   static final int BLOCKS_PER_CALL = 16;
+  /** A seed is offered this many times the blocks it is to send, to choose from. */
+  static final int SEED_CHOICE = 4;
+  /** Most blocks listed in one call: the serving peer's limit. */
+  static final int MAX_OFFER = PeerGrpcService.MAX_BLOCKS_PER_CALL;
   /** Pings at connection; the first one also sets the connection up, so it is not counted. */
   private static final int PINGS_AT_CONNECT = 4;
   private static final Duration PING_DEADLINE = Duration.ofSeconds(5);
@@ -437,20 +442,26 @@ public final class Download implements AutoCloseable {
         if (blocks.isEmpty()) {
           break;
         }
+        if (peer.has.isComplete()) {
+          blocks = withSeedsChoice(peer, blocks, room, allowed);
+        }
         // A second copy of a block goes in a call of its own, so it can be cancelled alone
         // when the first copy arrives.
         List<Integer> firstCopies = new ArrayList<>();
         for (int index : blocks) {
           peer.requested.set(index);
-          peer.inFlight++;
           if (picker.requests(index) > 1) {
-            calls.add(newCall(peer, List.of(index)));
+            calls.add(newCall(peer, List.of(index), 1));
+            peer.inFlight++;
+            room--;
           } else {
             firstCopies.add(index);
           }
         }
         if (!firstCopies.isEmpty()) {
-          calls.add(newCall(peer, firstCopies));
+          int limit = Math.min(firstCopies.size(), Math.max(1, room));
+          calls.add(newCall(peer, firstCopies, limit));
+          peer.inFlight += limit;
         }
       }
       deadline = deadline(peer);
@@ -460,10 +471,40 @@ public final class Download implements AutoCloseable {
     }
   }
 
-  /** A call registered with its peer at once, so that a reset releases its blocks. */
-  private RemotePeer.Call newCall(RemotePeer peer, List<Integer> blocks) {
-    long bytes = blocks.stream().mapToLong(torrent::blockLength).sum();
-    RemotePeer.Call call = new RemotePeer.Call(blocks, bytes, clock.instant(), peer.unchokes);
+  /**
+   * {@code blocks} and, if there are, more blocks only the seed {@code peer} holds, up to
+   * {@link #SEED_CHOICE} times {@code room}: offered more than it is to send, a seed sends those
+   * it has sent least, as it knows what it gave the others, which we learn only once they have
+   * it. Blocks other peers hold are not offered as extras: they would wait on the seed's choice
+   * while another peer could send them.
+   */
+  private List<Integer> withSeedsChoice(RemotePeer peer, List<Integer> blocks, int room,
+      IntPredicate allowed) {
+    int extra = Math.min(MAX_OFFER, SEED_CHOICE * room) - blocks.size();
+    if (extra <= 0 || blocks.size() < room) {
+      return blocks;
+    }
+    Bitfield skip = peer.requested.copy();
+    blocks.forEach(skip::set);
+    List<Integer> offered = new ArrayList<>(blocks);
+    for (int index : picker.pick(peer.has, extra, skip, allowed)) {
+      if (picker.availability(index) <= 1 && picker.requests(index) == 1) {
+        offered.add(index);
+      } else {
+        picker.release(index);
+      }
+    }
+    return offered;
+  }
+
+  /**
+   * A call for {@code limit} of {@code blocks} (the peer chooses which if that is fewer),
+   * registered with its peer at once, so that a reset releases its blocks.
+   */
+  private RemotePeer.Call newCall(RemotePeer peer, List<Integer> blocks, int limit) {
+    long bytes = (long) limit * torrent.blockSize();
+    RemotePeer.Call call =
+        new RemotePeer.Call(blocks, limit, bytes, clock.instant(), peer.unchokes);
     peer.calls.add(call);
     return call;
   }
@@ -499,6 +540,7 @@ public final class Download implements AutoCloseable {
         .setInfohash(torrent.infoHash().hex())
         .setPeerId(localPeerId)
         .addAllIndices(call.asked)
+        .setMaxBlocks(call.limit < call.asked.size() ? call.limit : 0)
         .build();
     PeerGrpc.PeerStub stub = PeerGrpc.newStub(channels.get(peer.address))
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
@@ -583,10 +625,12 @@ public final class Download implements AutoCloseable {
   private void onBlock(RemotePeer peer, int generation, RemotePeer.Call call, int index,
       byte[] data) {
     session.recordDownloaded(data.length);
+    boolean counted; // against the peer's budget: not so if it sent more than its call's limit
     synchronized (this) {
       if (peer.generation != generation || !call.outstanding.remove(index)) {
         return; // the peer was reset, or another copy of the block won: wasted, not wrong
       }
+      counted = call.received++ < call.limit;
     }
     BlockStore.WriteResult result;
     try {
@@ -601,7 +645,7 @@ public final class Download implements AutoCloseable {
     synchronized (this) {
       // Asked of this peer until written: a fill meanwhile must not ask it for the block again.
       if (peer.generation == generation) {
-        peer.inFlight--;
+        peer.inFlight -= counted ? 1 : 0;
         peer.requested.clear(index);
       }
       switch (result) {
@@ -651,11 +695,12 @@ public final class Download implements AutoCloseable {
       List<ClientCallStreamObserver<?>> toCancel) {
     for (RemotePeer other : peers.values()) {
       for (RemotePeer.Call call : other.calls) {
+        int expected = call.expected();
         if (call != winner && call.outstanding.remove(index)) {
           picker.release(index);
-          other.inFlight--;
+          other.inFlight -= expected - call.expected();
           other.requested.clear(index);
-          if (call.outstanding.isEmpty()) {
+          if (call.expected() == 0) {
             call.cancelled = true;
             if (call.stream != null) {
               toCancel.add(call.stream); // else fetch cancels it once started
@@ -672,10 +717,10 @@ public final class Download implements AutoCloseable {
         return; // the peer was reset; its blocks were released then
       }
       peer.calls.remove(call);
+      peer.inFlight -= call.expected();
       for (int index : call.outstanding) {
         picker.release(index);
         peer.requested.clear(index);
-        peer.inFlight--;
       }
       call.outstanding.clear();
       if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {

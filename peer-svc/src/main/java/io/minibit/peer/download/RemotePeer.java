@@ -38,13 +38,22 @@ final class RemotePeer {
     boolean cancelled;
     /** Its blocks were offered to other peers because it is slow. */
     boolean late;
+    /** How many of the blocks asked the peer is to send (it chooses which); all, usually. */
+    final int limit;
+    int received;
 
-    Call(List<Integer> asked, long bytes, Instant started, int unchokesAtStart) {
+    Call(List<Integer> asked, int limit, long bytes, Instant started, int unchokesAtStart) {
       this.asked = List.copyOf(asked);
       this.outstanding = new HashSet<>(asked);
+      this.limit = limit;
       this.bytes = bytes;
       this.started = started;
       this.unchokesAtStart = unchokesAtStart;
+    }
+
+    /** Blocks still to come: what counts against the peer's budget. */
+    int expected() {
+      return Math.max(0, Math.min(outstanding.size(), limit - received));
     }
   }
 

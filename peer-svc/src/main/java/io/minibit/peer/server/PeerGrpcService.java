@@ -86,7 +86,8 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
           "choked: every upload slot for %s is taken; wait for UNCHOKE on Subscribe",
           session.torrent().name()));
     }
-    new BlockSender(session, request.getPeerId(), indices, limiter,
+    new BlockSender(session, request.getPeerId(),
+        session.chooseToSend(indices, request.getMaxBlocks()), limiter,
         (ServerCallStreamObserver<Block>) responseObserver).start();
   }
 
@@ -119,6 +120,10 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
             String.format("block %d of %s is not held here yet", index, torrent));
       }
       indices.add((int) index);
+    }
+    if (Integer.toUnsignedLong(request.getMaxBlocks()) > count) {
+      throw MinibitException.invalid("max_blocks is %d but only %d blocks are listed",
+          Integer.toUnsignedLong(request.getMaxBlocks()), count);
     }
     return indices;
   }

@@ -46,6 +46,7 @@ public final class TorrentSession {
   private final Executor hashExecutor;
   private final Subscribers subscribers = new Subscribers();
   private final AtomicLong uploaded = new AtomicLong();
+  private final int[] offered; // guarded by itself: GetBlocks calls that were to send each block
   private final AtomicLong downloaded = new AtomicLong();
   private final RateMeter downloadRate;
   private final AtomicBoolean hashingScheduled = new AtomicBoolean();
@@ -68,6 +69,7 @@ public final class TorrentSession {
     this.superSeeding = superSeeding
         ? new SuperSeeding(torrent.blockCount(), new java.util.Random()) : null;
     this.torrent = torrent;
+    this.offered = new int[torrent.blockCount()];
     this.store = store;
     this.clock = clock;
     this.hashExecutor = hashExecutor;
@@ -186,6 +188,25 @@ public final class TorrentSession {
   public void recordDownloaded(long bytes) {
     downloaded.addAndGet(bytes);
     downloadRate.record(bytes);
+  }
+
+  /**
+   * The blocks a GetBlocks call of {@code indices} is to send: all of them when {@code max} is 0
+   * or covers them, else the {@code max} this peer has offered least so far (ties in the order
+   * given), so that a seed spreads its upload over blocks nobody has yet. Either way the blocks
+   * chosen count as offered once more.
+   */
+  public List<Integer> chooseToSend(List<Integer> indices, int max) {
+    synchronized (offered) {
+      List<Integer> chosen = indices;
+      if (max > 0 && max < indices.size()) {
+        chosen = new java.util.ArrayList<>(indices);
+        chosen.sort(java.util.Comparator.comparingInt(index -> offered[index]));
+        chosen = List.copyOf(chosen.subList(0, max));
+      }
+      chosen.forEach(index -> offered[index]++);
+      return chosen;
+    }
   }
 
   /** Block {@code index}, {@code bytes} long, was sent to {@code peerId}. */

@@ -117,7 +117,7 @@ public final class ScriptedPeer implements AutoCloseable {
     return service.calls.get();
   }
 
-  /** Every block index it was asked for, in order. */
+  /** Every block index it was asked to send, in order (of a choice, those it chose). */
   public List<Integer> requested() {
     return List.copyOf(service.requested);
   }
@@ -190,12 +190,17 @@ public final class ScriptedPeer implements AutoCloseable {
         return;
       }
       calls.incrementAndGet();
-      requested.addAll(request.getIndicesList());
+      // Told to choose, it sends the first max_blocks listed.
+      List<Integer> toSend = request.getIndicesList();
+      if (request.getMaxBlocks() > 0 && request.getMaxBlocks() < toSend.size()) {
+        toSend = toSend.subList(0, request.getMaxBlocks());
+      }
+      requested.addAll(toSend);
       if (behaviour == Behaviour.STALL) {
         return; // never answers: the caller's deadline or a faster peer must step in
       }
       int count = file.torrent().blockCount();
-      for (int index : request.getIndicesList()) {
+      for (int index : toSend) {
         byte[] data = file.block(index);
         if (behaviour == Behaviour.CORRUPT) {
           data = new byte[data.length];
