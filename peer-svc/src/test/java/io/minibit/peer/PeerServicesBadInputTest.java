@@ -90,7 +90,27 @@ class PeerServicesBadInputTest {
   }
 
   @Test
+  void givenAChoiceASeedSendsTheBlocksItHasSentLeast() {
+    List<Integer> first = new ArrayList<>();
+    seederPeerApi.getBlocks(blocks(4, 5, 6, 7).setMaxBlocks(2).build())
+        .forEachRemaining(block -> first.add(block.getIndex()));
+    assertEquals(List.of(4, 5), first, "ties go in the order listed");
+    List<Integer> second = new ArrayList<>();
+    seederPeerApi.getBlocks(blocks(4, 5, 6, 7).setMaxBlocks(2).setPeerId("another").build())
+        .forEachRemaining(block -> second.add(block.getIndex()));
+    assertEquals(List.of(6, 7), second, "4 and 5 went out once already");
+    List<Integer> all = new ArrayList<>();
+    seederPeerApi.getBlocks(blocks(4, 5, 6, 7).setMaxBlocks(4).build())
+        .forEachRemaining(block -> all.add(block.getIndex()));
+    assertEquals(List.of(4, 5, 6, 7), all, "a limit covering them all is no choice");
+  }
+
+  @Test
   void getBlocksRefusesBadRequests() {
+    assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "max_blocks",
+        blocks(1, 2).setMaxBlocks(3).build());
+    assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "max_blocks",
+        blocks(1, 2).setMaxBlocks(-1).build());
     assertBlocksStatus(Status.Code.OUT_OF_RANGE, "out of range", blocks(11).build());
     assertBlocksStatus(Status.Code.OUT_OF_RANGE, "out of range", blocks(-1).build());
     assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "empty", blocks().build());

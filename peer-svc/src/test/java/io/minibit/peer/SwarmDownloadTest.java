@@ -151,6 +151,7 @@ class SwarmDownloadTest {
       assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
       assertArrayEquals(file.content(), Files.readAllBytes(leecher.dataDir().resolve("file.bin")));
       assertEquals(blocks, seeder.requested().size(), "each block asked for once");
+      assertTrue(seeder.choices() > 0, "a seed is offered more blocks than it is to send");
       // Refilling after every block would make about one call per block: a round of headers, a
       // deadline and a picker scan each, which caps what one fast peer can deliver.
       double perCall = (double) blocks / seeder.calls();

@@ -117,6 +117,11 @@ public final class ScriptedPeer implements AutoCloseable {
     return service.calls.get();
   }
 
+  /** GetBlocks calls that let it choose which of the blocks listed to send. */
+  public int choices() {
+    return service.choices.get();
+  }
+
   /** Every block index it was asked to send, in order (of a choice, those it chose). */
   public List<Integer> requested() {
     return List.copyOf(service.requested);
@@ -149,6 +154,7 @@ public final class ScriptedPeer implements AutoCloseable {
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicInteger calls = new AtomicInteger();
     private final List<Integer> requested = new CopyOnWriteArrayList<>();
+    private final AtomicInteger choices = new AtomicInteger();
     private final List<ServerCallStreamObserver<PeerEvent>> subscribers =
         new CopyOnWriteArrayList<>();
     private final Random random = new Random(99);
@@ -194,6 +200,7 @@ public final class ScriptedPeer implements AutoCloseable {
       List<Integer> toSend = request.getIndicesList();
       if (request.getMaxBlocks() > 0 && request.getMaxBlocks() < toSend.size()) {
         toSend = toSend.subList(0, request.getMaxBlocks());
+        choices.incrementAndGet();
       }
       requested.addAll(toSend);
       if (behaviour == Behaviour.STALL) {
