@@ -14,7 +14,27 @@ public final class Logging {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
+  /**
+   * Held here because java.util.logging keeps loggers weakly: its filter would go with it. When
+   * a peer cancels a GetBlocks call (another copy of the block came first, or it was choked)
+   * while a block is on its way, gRPC logs a "Stream Error" WARNING; in a swarm that is routine.
+   */
+  private static final Logger NETTY_SERVER =
+      Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+  private static final String STREAM_RESET_BY_CALLER =
+      "Stream closed before write could take place";
+
   private Logging() {}
+
+  /** True for gRPC's record of a write to a stream its caller has just cancelled. */
+  static boolean isRoutineStreamReset(LogRecord record) {
+    for (Throwable cause = record.getThrown(); cause != null; cause = cause.getCause()) {
+      if (cause.getMessage() != null && cause.getMessage().contains(STREAM_RESET_BY_CALLER)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /** Sends every record at {@code level} or above to stderr, one line each. */
   public static void configure(Level level) {
@@ -29,6 +49,7 @@ public final class Logging {
     root.setLevel(level);
     // gRPC's transport logs at INFO about every connection hiccup; its warnings are enough.
     Logger.getLogger("io.grpc").setLevel(Level.WARNING);
+    NETTY_SERVER.setFilter(record -> !isRoutineStreamReset(record));
   }
 
   private static final class OneLineFormatter extends Formatter {
