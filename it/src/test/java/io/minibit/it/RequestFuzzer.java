@@ -184,6 +184,10 @@ final class RequestFuzzer {
     for (int i = 0; i < count; i++) {
       request.addIndices(index());
     }
+    if (random.nextBoolean()) {
+      request.setMaxBlocks(pick(() -> 0, () -> 1, () -> count, () -> count + 1,
+          () -> random.nextInt(), () -> -1));
+    }
     return request.build();
   }
 
