@@ -15,6 +15,7 @@ import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.SubscribeRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferState;
+import io.minibit.core.Bitfield;
 import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
@@ -75,10 +76,19 @@ class ChokingTest {
     final Context.CancellableContext context = Context.current().withCancellation();
 
     Subscription(PeerGrpc.PeerStub stub, String infohash, String peerId) {
+      this(stub, infohash, peerId, null);
+    }
+
+    /** A subscription that says it holds {@code have} already (nothing if null). */
+    Subscription(PeerGrpc.PeerStub stub, String infohash, String peerId, Bitfield have) {
       this.peerId = peerId;
       subscriptions.add(context);
-      context.run(() -> stub.subscribe(
-          SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId(peerId).build(),
+      SubscribeRequest.Builder request =
+          SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId(peerId);
+      if (have != null) {
+        request.setHave(have.toProto());
+      }
+      context.run(() -> stub.subscribe(request.build(),
           new io.grpc.stub.StreamObserver<>() {
             @Override
             public void onNext(PeerEvent event) {
@@ -142,6 +152,24 @@ class ChokingTest {
     assertEquals(false, gamma.nextChoked(), "a slot came free: told at the next round");
     drain(blocking.getBlocks(GetBlocksRequest.newBuilder().setInfohash(infohash)
         .setPeerId("gamma").addIndices(0).build()));
+  }
+
+  @Test
+  void aPeerThatLacksNothingWeHoldIsNotGivenASlot() throws Exception {
+    Peer seeder = swarm.peer("seeder", c -> c.withSwarm(c.swarm()
+        .withChoking(Choker.Mode.TIT_FOR_TAT, 1).withIntervals(QUICK, QUICK)));
+    String infohash = seed(seeder);
+    PeerGrpc.PeerStub async = PeerGrpc.newStub(swarm.channel(swarm.address("seeder")));
+    Subscription done = new Subscription(async, infohash, "done", Bitfield.full(16));
+    assertEquals(true, done.nextChoked(), "it holds every block: not interested");
+    Subscription alpha = new Subscription(async, infohash, "alpha");
+    assertEquals(false, alpha.nextChoked(), "1 regular + 1 optimistic slot, both free");
+
+    // Rounds go by every 200 ms; the slots the complete peer could have had stay with others.
+    Subscription beta = new Subscription(async, infohash, "beta");
+    assertEquals(false, beta.nextChoked());
+    PeerEvent told = done.events.poll(10 * QUICK.toMillis(), TimeUnit.MILLISECONDS);
+    assertEquals(null, told, "over ten rounds, the complete peer was told nothing more");
   }
 
   @Test

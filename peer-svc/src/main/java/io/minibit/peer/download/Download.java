@@ -121,6 +121,7 @@ public final class Download implements AutoCloseable {
     this.picker = new RarestFirstPicker(store.bitfield(), random);
     this.lastUseful = clock.instant();
     session.attachDownload(this::peerStats, this::receivedRate);
+    session.attachBitfields(this::bitfieldOf);
   }
 
   /** Finishes at once if every block was already on disk; otherwise waits for peers. */
@@ -230,6 +231,16 @@ public final class Download implements AutoCloseable {
       }
     }
     return inFlight;
+  }
+
+  /** What the peer with id {@code peerId} holds, as it last told us; null if not known. */
+  public synchronized Bitfield bitfieldOf(String peerId) {
+    for (RemotePeer peer : peers.values()) {
+      if (peerId.equals(peer.peerId)) {
+        return peer.has.copy();
+      }
+    }
+    return null;
   }
 
   /** Bytes per second received lately from the peer with id {@code peerId} (for choking). */

@@ -23,9 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -57,6 +59,8 @@ public final class TorrentSession {
   private volatile String error = "";
   private volatile Instant completedAt;
   private volatile Supplier<List<TransferPeer>> peerStats = List::of;
+  private volatile Function<String, io.minibit.core.Bitfield> downloadBitfields = peerId -> null;
+  private final Map<String, io.minibit.core.Bitfield> subscribedWith = new ConcurrentHashMap<>();
   private final UploadSlots uploadSlots;
   private final SuperSeeding superSeeding; // guarded by itself; null when turned off
 
@@ -74,6 +78,7 @@ public final class TorrentSession {
     this.clock = clock;
     this.hashExecutor = hashExecutor;
     this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding);
+    uploadSlots.setInterest(this::isInterested);
     uploadSlots.setOnChokeChange(this::chokeChanged);
     this.downloadRate = new RateMeter(clock);
     this.startedAt = clock.instant();
@@ -126,13 +131,31 @@ public final class TorrentSession {
     uploadSlots.setReceivedRates(receivedRates);
   }
 
+  /** The running download's latest view of each peer's blocks (null for a peer it lacks). */
+  public void attachBitfields(Function<String, io.minibit.core.Bitfield> bitfields) {
+    this.downloadBitfields = bitfields;
+  }
+
+  /**
+   * True if peer {@code peerId} may want something from us: it lacks a block we hold, as far as
+   * we know (what the running download last heard from it, else what it said it held when it
+   * subscribed; a peer we know nothing of counts as interested).
+   */
+  public boolean isInterested(String peerId) {
+    io.minibit.core.Bitfield known = downloadBitfields.apply(peerId);
+    io.minibit.core.Bitfield theirs = known != null ? known : subscribedWith.get(peerId);
+    return theirs == null || store.bitfield().setBits().anyMatch(index -> !theirs.get(index));
+  }
+
   /**
    * Adds peer {@code peerId}'s Subscribe stream: it gets the bitfield and, if a slot is free,
    * an unchoke at once. {@code theirs} is what it says it holds already.
    */
   public void subscribe(String peerId, String host, io.minibit.core.Bitfield theirs,
       ServerCallStreamObserver<PeerEvent> stream) {
-    boolean unchoked = uploadSlots.admit(peerId, host);
+    subscribedWith.put(peerId, theirs);
+    // A peer that lacks nothing we hold is not given a slot it would not use.
+    boolean unchoked = isInterested(peerId) && uploadSlots.admit(peerId, host);
     Supplier<io.minibit.core.Bitfield> shown = store::bitfield;
     if (superSeeding != null && isSeeding()) {
       shown = () -> {
@@ -142,6 +165,9 @@ public final class TorrentSession {
       };
     }
     subscribers.add(peerId, stream, shown, unchoked, () -> {
+      if (!subscribers.contains(peerId)) {
+        subscribedWith.remove(peerId);
+      }
       uploadSlots.left(peerId);
       if (superSeeding != null) {
         synchronized (superSeeding) {

@@ -28,6 +28,7 @@ public final class UploadSlots {
   private final BooleanSupplier seeding;
   private final Map<String, PeerUploads> uploads = new HashMap<>();
   private ToDoubleFunction<String> receivedRates = peer -> 0;
+  private java.util.function.Predicate<String> interested = peer -> true;
   private java.util.function.BiConsumer<String, Boolean> onChokeChange = (peer, choked) -> { };
 
   private static final class PeerUploads {
@@ -51,6 +52,11 @@ public final class UploadSlots {
   /** Told of every peer whose choke state a round changed (after it is told itself). */
   public synchronized void setOnChokeChange(java.util.function.BiConsumer<String, Boolean> c) {
     this.onChokeChange = c;
+  }
+
+  /** Which subscribers want something from us: only they are given slots. */
+  public synchronized void setInterest(java.util.function.Predicate<String> interested) {
+    this.interested = interested;
   }
 
   /** Where the rates received from each peer come from, while downloading. */
@@ -89,19 +95,22 @@ public final class UploadSlots {
     Set<String> before;
     Set<String> after;
     java.util.function.BiConsumer<String, Boolean> listener;
-    Set<String> interested = subscribers.peerIds();
+    Set<String> subscribed = subscribers.peerIds();
     synchronized (this) {
       listener = onChokeChange;
       before = choker.unchoked();
       List<Choker.Candidate> candidates = new ArrayList<>();
-      for (String peerId : interested) {
+      for (String peerId : subscribed) {
+        if (!interested.test(peerId)) {
+          continue; // it lacks nothing we hold: a slot would go unused
+        }
         uploads.computeIfAbsent(peerId, id -> new PeerUploads(clock));
         candidates.add(new Choker.Candidate(peerId, receivedRates.applyAsDouble(peerId)));
       }
       after = choker.decide(candidates, seeding.getAsBoolean(), clock.instant());
-      uploads.keySet().removeIf(id -> !interested.contains(id) && uploads.get(id).bytes == 0);
+      uploads.keySet().removeIf(id -> !subscribed.contains(id) && uploads.get(id).bytes == 0);
     }
-    for (String peerId : interested) {
+    for (String peerId : subscribed) {
       boolean wasUnchoked = before.contains(peerId);
       boolean isUnchoked = after.contains(peerId);
       if (wasUnchoked != isUnchoked) {
