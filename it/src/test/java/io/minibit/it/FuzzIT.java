@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -20,6 +21,7 @@ import io.minibit.api.v1.GetManifestRequest;
 import io.minibit.api.v1.ListTransfersRequest;
 import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.PeerGrpc;
+import io.minibit.api.v1.RemoveRequest;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.core.Torrent;
@@ -175,9 +177,20 @@ class FuzzIT {
       }
       TestFiles.createFile(original.getParent(), "fuzz.bin", FILE_SIZE, seed);
     }
-    String infohash = PeerControlGrpc.newBlockingStub(channels.get(Server.CONTROL))
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .share(ShareRequest.newBuilder().setPath(original.toString()).build()).getInfohash();
+    PeerControlGrpc.PeerControlBlockingStub control =
+        PeerControlGrpc.newBlockingStub(channels.get(Server.CONTROL));
+    ShareRequest share = ShareRequest.newBuilder().setPath(original.toString()).build();
+    String infohash;
+    try {
+      infohash = control.withDeadlineAfter(30, TimeUnit.SECONDS).share(share).getInfohash();
+    } catch (StatusRuntimeException e) {
+      // The fuzzer removed the file's transfer and downloaded it again (from nobody): sharing
+      // the file is refused while that download runs, until it is removed.
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.toString());
+      control.withDeadlineAfter(10, TimeUnit.SECONDS).remove(
+          RemoveRequest.newBuilder().setInfohash(torrent.infoHash().hex()).build());
+      infohash = control.withDeadlineAfter(30, TimeUnit.SECONDS).share(share).getInfohash();
+    }
     assertEquals(torrent.infoHash().hex(), infohash);
     assertEquals(torrent.manifest(), TrackerGrpc.newBlockingStub(channels.get(Server.TRACKER))
         .withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -31,6 +31,7 @@ import io.minibit.api.v1.SwarmHealth;
 import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.core.telemetry.Telemetry;
 import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +96,8 @@ public final class PeerDaemon implements AutoCloseable {
     this.metrics = new PeerMetrics(telemetry.meter());
     this.tracker = new TrackerClient(
         ClientInterceptors.intercept(trackerChannel, telemetry.clientInterceptor()),
-        config.tracker());
+        config.tracker(), trackerChannel instanceof ManagedChannel managed
+            ? managed::resetConnectBackoff : () -> { });
     this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor());
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
     this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
@@ -192,7 +194,8 @@ public final class PeerDaemon implements AutoCloseable {
 
   /**
    * Hashes the file at {@code path} (inside the data directory), publishes its manifest and
-   * seeds it. Sharing a file already shared returns its session.
+   * seeds it. Sharing a file already shared returns its session; FAILED_PRECONDITION if the same
+   * torrent is being downloaded (remove that transfer first).
    */
   public TorrentSession share(String path, int blockSize) throws IOException {
     Path file = SafePaths.existingInside(dataDir, path);
@@ -206,6 +209,11 @@ public final class PeerDaemon implements AutoCloseable {
     Torrent torrent = ManifestBuilder.build(file, name, blockSize);
     synchronized (this) {
       TorrentSession existing = sessions.get(torrent.infoHash());
+      if (existing != null && !existing.isSeeding()) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+            "%s is being downloaded into %s; remove that transfer before sharing this copy",
+            torrent.name(), existing.store().finalPath().getParent()));
+      }
       if (existing != null) {
         return existing;
       }

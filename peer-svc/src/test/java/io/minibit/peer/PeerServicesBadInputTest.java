@@ -17,11 +17,13 @@ import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.SubscribeRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferState;
+import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -242,6 +244,29 @@ class PeerServicesBadInputTest {
         .download(DownloadRequest.newBuilder().setInfohash(infohash).build())));
     assertTrue(status.getDescription().contains("already exists"), status.toString());
     assertEquals("mine", Files.readString(leecher.dataDir().resolve("f.bin")));
+  }
+
+  @Test
+  void sharingACopyOfAFileBeingDownloadedIsRefusedUntilTheDownloadIsRemoved() throws Exception {
+    Peer leecher = swarm.peer("copyholder");
+    Path copy = Files.createDirectories(leecher.dataDir().resolve("copy")).resolve("f.bin");
+    Files.copy(seeder.dataDir().resolve("f.bin"), copy);
+    // Nobody serves it once the seeder is gone: the download waits for peers.
+    seeder.close();
+    leecher.control().download(DownloadRequest.newBuilder().setInfohash(infohash).build())
+        .hasNext();
+    Await.until(Duration.ofSeconds(10), "the download registered",
+        () -> leecher.transfer(infohash).isPresent());
+    ShareRequest share =
+        ShareRequest.newBuilder().setPath("copy/f.bin").setBlockSize(BLOCK).build();
+    Status refused = assertStatus(Status.Code.FAILED_PRECONDITION,
+        () -> leecher.control().share(share));
+    assertTrue(refused.getDescription().contains("being downloaded"), refused.toString());
+
+    leecher.control().remove(RemoveRequest.newBuilder().setInfohash(infohash).build());
+    assertEquals(infohash, leecher.control().share(share).getInfohash());
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING,
+        leecher.transfer(infohash).orElseThrow().getState());
   }
 
   @Test

@@ -29,11 +29,18 @@ public final class TrackerClient {
   private final Channel channel;
   private final TrackerGrpc.TrackerBlockingStub stub;
   private final String target;
+  private final Runnable reconnectNow;
 
-  public TrackerClient(Channel channel, String target) {
+  /**
+   * @param reconnectNow makes the channel dial the tracker on the next call instead of waiting
+   *     out its reconnect backoff (which grows to minutes while a tracker is down); run after
+   *     every failure to reach it, since the callers pace their own retries
+   */
+  public TrackerClient(Channel channel, String target, Runnable reconnectNow) {
     this.channel = channel;
     this.stub = TrackerGrpc.newBlockingStub(channel);
     this.target = target;
+    this.reconnectNow = reconnectNow;
   }
 
   public String target() {
@@ -111,6 +118,10 @@ public final class TrackerClient {
     Status status = e.getStatus();
     String detail = status.getDescription() == null ? status.getCode().toString()
         : status.getDescription();
+    if (status.getCode() == Status.Code.UNAVAILABLE
+        || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      reconnectNow.run();
+    }
     return switch (status.getCode()) {
       case UNAVAILABLE, DEADLINE_EXCEEDED -> new MinibitException(ErrorCode.UNAVAILABLE,
           "cannot reach the tracker at " + target + " to " + action + " (" + detail + ")", e);
