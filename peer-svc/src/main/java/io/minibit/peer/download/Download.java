@@ -236,7 +236,7 @@ public final class Download implements AutoCloseable {
   /** What the peer with id {@code peerId} holds, as it last told us; null if not known. */
   public synchronized Bitfield bitfieldOf(String peerId) {
     for (RemotePeer peer : peers.values()) {
-      if (peerId.equals(peer.peerId)) {
+      if (peerId.equals(peer.peerId) && peer.has != null) {
         return peer.has.copy();
       }
     }
