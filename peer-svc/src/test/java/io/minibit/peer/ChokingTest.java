@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.minibit.api.v1.Block;
+import io.minibit.api.v1.DownloadRequest;
 import io.minibit.api.v1.GetBlocksRequest;
 import io.minibit.api.v1.PeerEvent;
 import io.minibit.api.v1.PeerGrpc;
@@ -22,6 +23,7 @@ import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.policy.Choker;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import io.minibit.peer.testing.ScriptedPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -170,6 +172,32 @@ class ChokingTest {
     assertEquals(false, beta.nextChoked());
     PeerEvent told = done.events.poll(10 * QUICK.toMillis(), TimeUnit.MILLISECONDS);
     assertEquals(null, told, "over ten rounds, the complete peer was told nothing more");
+  }
+
+  @Test
+  void aPeerIsServedAsSoonAsWeHoldABlockItLacks() throws Exception {
+    TestFiles.SharedFile file = TestFiles.share(root.resolve("source"), "slots.bin", 16 * BLOCK,
+        BLOCK, 41);
+    String infohash = file.torrent().infoHash().hex();
+    // The only source holds back until told, so the leecher holds nothing for now; and no
+    // round comes (1 hour).
+    try (ScriptedPeer holder = ScriptedPeer.join(swarm, "holder", file, Bitfield.full(16),
+        ScriptedPeer.Behaviour.HONEST, true)) {
+      Peer leecher = swarm.peer("leecher", c -> c.withSwarm(c.swarm()
+          .withChoking(Choker.Mode.TIT_FOR_TAT, 1)
+          .withIntervals(Duration.ofHours(1), Duration.ofHours(1))));
+      leecher.control().download(DownloadRequest.newBuilder().setInfohash(infohash).build())
+          .hasNext();
+      Await.until(TIMEOUT, "the download registered",
+          () -> leecher.transfer(infohash).isPresent());
+      Subscription watcher = new Subscription(
+          PeerGrpc.newStub(swarm.channel(swarm.address("leecher"))), infohash, "watcher");
+      assertEquals(true, watcher.nextChoked(), "the leecher holds nothing it could want yet");
+
+      holder.unchokeAll();
+      assertEquals(false, watcher.nextChoked(), "unchoked with the first block, not a round later");
+      assertTrue(leecher.transfer(infohash).orElseThrow().getBlocksHave() >= 1);
+    }
   }
 
   @Test

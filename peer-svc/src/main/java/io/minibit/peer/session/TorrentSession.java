@@ -264,6 +264,7 @@ public final class TorrentSession {
   /** A block was verified and written: tell the subscribers, and extend the whole-file hash. */
   public void onBlockStored(int index) {
     subscribers.broadcastHave(index);
+    uploadSlots.admitInterested();
     if (hashingScheduled.compareAndSet(false, true)) {
       hashExecutor.execute(() -> {
         hashingScheduled.set(false);

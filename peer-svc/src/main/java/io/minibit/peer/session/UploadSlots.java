@@ -73,6 +73,32 @@ public final class UploadSlots {
     return choker.admit(peerId, clock.instant());
   }
 
+  /**
+   * Gives free slots at once to subscribers that now want something from us (we just got a
+   * block they lack), as a free slot goes to a newcomer: a peer that had nothing to offer when
+   * it subscribed is not kept waiting for the next round.
+   */
+  public void admitInterested() {
+    List<String> admitted = new ArrayList<>();
+    java.util.function.BiConsumer<String, Boolean> listener;
+    synchronized (this) {
+      listener = onChokeChange;
+      if (choker.unchoked().size() >= choker.capacity()) {
+        return;
+      }
+      for (String peerId : subscribers.peerIds()) {
+        if (!choker.unchoked().contains(peerId) && interested.test(peerId)
+            && choker.admit(peerId, clock.instant())) {
+          admitted.add(peerId);
+        }
+      }
+    }
+    for (String peerId : admitted) {
+      subscribers.sendChoke(peerId, false);
+      listener.accept(peerId, false);
+    }
+  }
+
   /** {@code peerId} closed its subscription: its slot goes to the next newcomer. */
   public synchronized void left(String peerId) {
     if (!subscribers.contains(peerId)) {
