@@ -235,22 +235,23 @@ public final class Download implements AutoCloseable {
 
   /** What the peer with id {@code peerId} holds, as it last told us; null if not known. */
   public synchronized Bitfield bitfieldOf(String peerId) {
-    for (RemotePeer peer : peers.values()) {
-      if (peerId.equals(peer.peerId) && peer.has != null) {
-        return peer.has.copy();
-      }
-    }
-    return null;
+    RemotePeer peer = peerWithId(peerId);
+    return peer == null || peer.has == null ? null : peer.has.copy();
   }
 
   /** Bytes per second received lately from the peer with id {@code peerId} (for choking). */
   public synchronized double receivedRate(String peerId) {
+    RemotePeer peer = peerWithId(peerId);
+    return peer == null ? 0 : peer.rate.bytesPerSecond();
+  }
+
+  private RemotePeer peerWithId(String peerId) {
     for (RemotePeer peer : peers.values()) {
-      if (peer.peerId.equals(peerId)) {
-        return peer.rate.bytesPerSecond();
+      if (peerId.equals(peer.peerId)) {
+        return peer;
       }
     }
-    return 0;
+    return null;
   }
 
   // --- connecting --------------------------------------------------------------------------
@@ -513,9 +514,7 @@ public final class Download implements AutoCloseable {
    * registered with its peer at once, so that a reset releases its blocks.
    */
   private RemotePeer.Call newCall(RemotePeer peer, List<Integer> blocks, int limit) {
-    long bytes = (long) limit * torrent.blockSize();
-    RemotePeer.Call call =
-        new RemotePeer.Call(blocks, limit, bytes, clock.instant(), peer.unchokes);
+    RemotePeer.Call call = new RemotePeer.Call(blocks, limit, clock.instant(), peer.unchokes);
     peer.calls.add(call);
     return call;
   }

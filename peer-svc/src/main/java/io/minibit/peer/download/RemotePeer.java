@@ -29,7 +29,6 @@ final class RemotePeer {
     /** The blocks asked for, in the picker's order. */
     final List<Integer> asked;
     final Set<Integer> outstanding;
-    final long bytes;
     final Instant started;
     /** The peer's UNCHOKE count when the call started: a refusal then is no news after that. */
     final int unchokesAtStart;
@@ -42,11 +41,10 @@ final class RemotePeer {
     final int limit;
     int received;
 
-    Call(List<Integer> asked, int limit, long bytes, Instant started, int unchokesAtStart) {
+    Call(List<Integer> asked, int limit, Instant started, int unchokesAtStart) {
       this.asked = List.copyOf(asked);
       this.outstanding = new HashSet<>(asked);
       this.limit = limit;
-      this.bytes = bytes;
       this.started = started;
       this.unchokesAtStart = unchokesAtStart;
     }

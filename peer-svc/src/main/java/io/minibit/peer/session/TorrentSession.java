@@ -226,8 +226,8 @@ public final class TorrentSession {
     synchronized (offered) {
       List<Integer> chosen = indices;
       if (max > 0 && max < indices.size()) {
-        chosen = new java.util.ArrayList<>(indices);
-        chosen.sort(java.util.Comparator.comparingInt(index -> offered[index]));
+        chosen = new ArrayList<>(indices);
+        chosen.sort(Comparator.comparingInt(index -> offered[index]));
         chosen = List.copyOf(chosen.subList(0, max));
       }
       chosen.forEach(index -> offered[index]++);
