@@ -1,6 +1,9 @@
 package io.minibit.cli;
 
 import io.grpc.ManagedChannel;
+import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.MutualTls;
+import java.util.Optional;
 
 /**
  * Opens the channel a command talks through. Production opens a Netty channel with MiniBit's
@@ -11,4 +14,9 @@ import io.grpc.ManagedChannel;
 public interface ChannelFactory {
   /** A new channel to {@code target}, a "host:port" string. */
   ManagedChannel open(String target);
+
+  /** A new channel to {@code target} over mutual TLS. */
+  default ManagedChannel open(String target, MutualTls tls) {
+    return Channels.forTarget(target, Optional.of(tls));
+  }
 }

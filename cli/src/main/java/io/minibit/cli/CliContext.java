@@ -1,12 +1,16 @@
 package io.minibit.cli;
 
 import io.grpc.ClientInterceptor;
+import io.grpc.ManagedChannel;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.ClientEventLoop;
+import io.minibit.core.grpc.MutualTls;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a command reads from or writes to the outside world, gathered so a test can
@@ -39,13 +43,11 @@ public record CliContext(
     Objects.requireNonNull(channels, "channels");
   }
 
-  /** The real process: System streams and environment, the JVM's working directory. */
-  public static CliContext system() {
-    return system(new ClientInterceptor[0]);
-  }
-
-  /** As {@link #system()}, with every call going through {@code interceptors} (telemetry). */
-  public static CliContext system(ClientInterceptor... interceptors) {
+  /**
+   * The real process: System streams and environment, the JVM's working directory, channels on
+   * {@code loop}'s thread whose calls go through {@code interceptors} (telemetry).
+   */
+  public static CliContext system(ClientEventLoop loop, ClientInterceptor... interceptors) {
     return new CliContext(
         System.out,
         System.err,
@@ -53,6 +55,16 @@ public record CliContext(
         Path.of(""),
         System.console() != null,
         Clock.systemUTC(),
-        target -> Channels.forTarget(target, interceptors));
+        new ChannelFactory() {
+          @Override
+          public ManagedChannel open(String target) {
+            return Channels.forTarget(target, Optional.empty(), loop, interceptors);
+          }
+
+          @Override
+          public ManagedChannel open(String target, MutualTls tls) {
+            return Channels.forTarget(target, Optional.of(tls), loop, interceptors);
+          }
+        });
   }
 }

@@ -1,5 +1,6 @@
 package io.minibit.cli;
 
+import io.minibit.core.grpc.ClientEventLoop;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -103,8 +104,8 @@ public final class MinibitMain implements Callable<Integer> {
     Telemetry telemetry = Telemetry.otlpConfigured(System.getenv())
         ? Telemetry.fromEnvironment("minibit-cli") : Telemetry.noop();
     int exitCode;
-    try {
-      exitCode = run(args, CliContext.system(telemetry.clientInterceptor()));
+    try (ClientEventLoop loop = new ClientEventLoop()) {
+      exitCode = run(args, CliContext.system(loop, telemetry.clientInterceptor()));
     } finally {
       telemetry.close(); // exports what is pending
     }

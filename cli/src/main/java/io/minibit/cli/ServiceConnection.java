@@ -34,7 +34,7 @@ final class ServiceConnection implements AutoCloseable {
   static ServiceConnection open(ChannelFactory channels, Endpoint endpoint,
       Optional<MutualTls> tls) {
     return tls.isEmpty() ? open(channels, endpoint)
-        : new ServiceConnection(endpoint, Channels.forTarget(endpoint.address(), tls));
+        : new ServiceConnection(endpoint, channels.open(endpoint.address(), tls.get()));
   }
 
   /** The channel, sending the endpoint's token (if any) with every call. */

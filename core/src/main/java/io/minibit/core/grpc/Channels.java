@@ -49,6 +49,18 @@ public final class Channels {
         .flowControlWindow(4 * 1024 * 1024))).build();
   }
 
+  /**
+   * A channel to {@code target} on {@code loop}'s thread, over mutual TLS if {@code tls} is
+   * given, else plaintext, whose calls go through {@code interceptors}.
+   */
+  public static ManagedChannel forTarget(String target, Optional<MutualTls> tls,
+      ClientEventLoop loop, ClientInterceptor... interceptors) {
+    NettyChannelBuilder builder =
+        loop.applyTo(NettyChannelBuilder.forTarget(target).flowControlWindow(4 * 1024 * 1024));
+    builder = tls.isPresent() ? settings(tls.get().applyTo(builder)) : configure(builder);
+    return builder.intercept(interceptors).build();
+  }
+
   /** Applies MiniBit's channel settings to any builder (tests pass an in-process one). */
   public static <T extends ManagedChannelBuilder<T>> T configure(ManagedChannelBuilder<T> builder) {
     return settings(builder.usePlaintext());
