@@ -133,16 +133,21 @@ DOWNLOAD_STARTS = re.compile(
     r"^(\d\d):(\d\d):(\d\d\.\d+) INFO PeerDaemon: downloading bench\.bin ")
 
 
-def start_lag(run, host, t0):
-    """Seconds from the common start to the daemon's "downloading" log record: what starting
-    the CLI's JVM (and its call) cost before the daemon could begin, or None."""
+FULL_COPY_OUT = re.compile(
+    r"^(\d\d):(\d\d):(\d\d\.\d+) INFO TorrentSession: bench\.bin \([0-9a-f]+\): "
+    r"every block uploaded")
+
+
+def logged_at(run, host, pattern, t0):
+    """Seconds from the common start to the first record of HOST's daemon log that matches
+    PATTERN (whose first three groups are its hours, minutes and seconds), or None."""
     log = run.path / "hosts" / host / "peer.log"
     if not log.exists():
         return None
     midnight = datetime.datetime.fromtimestamp(t0).replace(hour=0, minute=0, second=0,
                                                            microsecond=0).timestamp()
     for line in log.read_text(errors="replace").splitlines():
-        match = DOWNLOAD_STARTS.match(line)
+        match = pattern.match(line)
         if match:
             at = midnight + int(match.group(1)) * 3600 + int(match.group(2)) * 60 \
                 + float(match.group(3))
@@ -150,6 +155,19 @@ def start_lag(run, host, t0):
                 at += 86400
             return round(at - t0, 2)
     return None
+
+
+def start_lag(run, host, t0):
+    """Seconds from the common start to the daemon's "downloading" log record: what starting
+    the CLI's JVM (and its call) cost before the daemon could begin, or None."""
+    return logged_at(run, host, DOWNLOAD_STARTS, t0)
+
+
+def full_copy_out(run, t0):
+    """Seconds from the common start until the seeder had uploaded every block at least once:
+    from then on its upload no longer limits the swarm, and what remains is the leechers'
+    exchange of what they lack (the tail)."""
+    return logged_at(run, "seed", FULL_COPY_OUT, t0)
 
 
 def provenance(run):
@@ -234,6 +252,10 @@ def swarm(run):
     out["sources_per_leecher"] = sources_per_leecher
     out["daemon_seconds"] = [daemon_seconds(run, h) for h in leechers]
     out["start_lag_s"] = [start_lag(run, h, t0) for h in leechers]
+    full_copy = full_copy_out(run, t0)
+    if full_copy is not None and slowest:
+        out["seeder_full_copy_s"] = full_copy
+        out["tail_s"] = round(slowest - full_copy, 2)
     out.update(daemon_cpu(run, leechers))
     out["cli_start_s"] = run.fact("cli_start_s", float)
     out.update(machine(run))

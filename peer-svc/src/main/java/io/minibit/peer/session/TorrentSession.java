@@ -49,6 +49,8 @@ public final class TorrentSession {
   private final Subscribers subscribers = new Subscribers();
   private final AtomicLong uploaded = new AtomicLong();
   private final int[] offered; // guarded by itself: GetBlocks calls that were to send each block
+  private final UploadCoverage uploadCoverage;
+  private volatile Instant firstUploadAt;
   private final AtomicLong downloaded = new AtomicLong();
   private final RateMeter downloadRate;
   private final AtomicBoolean hashingScheduled = new AtomicBoolean();
@@ -74,6 +76,7 @@ public final class TorrentSession {
         ? new SuperSeeding(torrent.blockCount(), new java.util.Random()) : null;
     this.torrent = torrent;
     this.offered = new int[torrent.blockCount()];
+    this.uploadCoverage = new UploadCoverage(torrent.blockCount());
     this.store = store;
     this.clock = clock;
     this.hashExecutor = hashExecutor;
@@ -238,6 +241,14 @@ public final class TorrentSession {
   /** Block {@code index}, {@code bytes} long, was sent to {@code peerId}. */
   public void recordUploaded(String peerId, int index, long bytes) {
     uploaded.addAndGet(bytes);
+    if (firstUploadAt == null) {
+      firstUploadAt = clock.instant();
+    }
+    if (uploadCoverage.record(index) && isSeeding()) {
+      log.info(() -> String.format("%s: every block uploaded at least once, %.1f s after the first"
+          + " (%.2f copies sent)", torrent, Duration.between(firstUploadAt, clock.instant())
+          .toMillis() / 1000.0, (double) uploaded.get() / torrent.size()));
+    }
     uploadSlots.recordSent(peerId, bytes);
     if (superSeeding != null && isSeeding()) {
       List<Integer> offered;
