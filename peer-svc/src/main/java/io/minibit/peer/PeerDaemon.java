@@ -404,6 +404,11 @@ public final class PeerDaemon implements AutoCloseable {
     log.info(() -> String.format("downloading %s into %s (%d of %d blocks already here)",
         torrent, store.finalPath().getParent(), store.resumedBlocks(), torrent.blockCount()));
     announcer.add(session, download::addPeers, trace.context());
+    session.onSubscribed(peerId -> {
+      if (!session.isSeeding() && !download.knows(peerId)) {
+        announcer.peerJoined(torrent.infoHash());
+      }
+    });
     download.start();
     return session;
   }

@@ -64,6 +64,34 @@ class SwarmDownloadTest {
     assertCompleteCopy(b, fromB.get(), original);
   }
 
+  @Test
+  void aDownloadTakesAPeerThatSubscribedToItAsASourceWithoutWaitingForItsNextAnnounce()
+      throws Exception {
+    swarm.close();
+    // A tracker that asks for announces every minute: a download would ask every 5 s.
+    swarm = new LocalSwarm(root.resolve("slow-announces"), Duration.ofSeconds(60));
+    Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(512 * 1024));
+    String infohash = share(seeder, "late.bin", 3 * 1024 * 1024, 31);
+    Peer first = swarm.peer("first");
+    CompletableFuture<Transfer> firstDone =
+        CompletableFuture.supplyAsync(() -> first.download(infohash));
+    Await.until(TIMEOUT, "the first leecher is under way",
+        () -> first.transfer(infohash).map(Transfer::getBlocksHave).orElse(0) >= 2);
+
+    Peer second = swarm.peer("second");
+    long joined = System.nanoTime();
+    CompletableFuture<Transfer> secondDone =
+        CompletableFuture.supplyAsync(() -> second.download(infohash));
+    Await.until(Duration.ofSeconds(3), "the first leecher lists the second as a peer",
+        () -> first.transfer(infohash).orElseThrow().getPeersList().stream()
+            .anyMatch(peer -> peer.getAddress().equals(swarm.address("second"))));
+    Duration found = Duration.ofNanos(System.nanoTime() - joined);
+
+    assertTrue(found.compareTo(Duration.ofSeconds(3)) < 0, "found after " + found);
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, firstDone.get().getState());
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, secondDone.get().getState());
+  }
+
   private static void assertCompleteCopy(Peer peer, Transfer done, byte[] original)
       throws Exception {
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());

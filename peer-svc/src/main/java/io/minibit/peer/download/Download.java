@@ -245,6 +245,11 @@ public final class Download implements AutoCloseable {
     return peer == null ? 0 : peer.rate.bytesPerSecond();
   }
 
+  /** Whether the peer with id {@code peerId} is one of this download's sources. */
+  public synchronized boolean knows(String peerId) {
+    return peerWithId(peerId) != null;
+  }
+
   private RemotePeer peerWithId(String peerId) {
     for (RemotePeer peer : peers.values()) {
       if (peerId.equals(peer.peerId)) {

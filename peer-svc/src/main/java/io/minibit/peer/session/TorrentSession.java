@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -62,6 +63,7 @@ public final class TorrentSession {
   private volatile Instant completedAt;
   private volatile Supplier<List<TransferPeer>> peerStats = List::of;
   private volatile Function<String, io.minibit.core.Bitfield> downloadBitfields = peerId -> null;
+  private volatile Consumer<String> onSubscribed = peerId -> { };
   private final Map<String, io.minibit.core.Bitfield> subscribedWith = new ConcurrentHashMap<>();
   private final UploadSlots uploadSlots;
   private final SuperSeeding superSeeding; // guarded by itself; null when turned off
@@ -139,6 +141,11 @@ public final class TorrentSession {
     this.downloadBitfields = bitfields;
   }
 
+  /** {@code listener} hears the peer id of every subscriber, once its stream is open. */
+  public void onSubscribed(Consumer<String> listener) {
+    this.onSubscribed = listener;
+  }
+
   /**
    * True if peer {@code peerId} may want something from us: it lacks a block we hold, as far as
    * we know (what the running download last heard from it, else what it said it held when it
@@ -178,6 +185,7 @@ public final class TorrentSession {
         }
       }
     });
+    onSubscribed.accept(peerId);
   }
 
   /** While super-seeding, a choked peer's offers go to others, and a served one gets fresh ones. */

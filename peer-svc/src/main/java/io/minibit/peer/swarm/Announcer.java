@@ -40,6 +40,8 @@ public final class Announcer implements AutoCloseable {
   private static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
   /** Longest wait between two announces of a torrent still downloading. */
   static final Duration DOWNLOADING_INTERVAL = Duration.ofSeconds(5);
+  /** Shortest wait between two announces of a torrent that {@link #peerJoined} asks for. */
+  static final Duration SOONEST_REANNOUNCE = Duration.ofSeconds(1);
 
   private final TrackerClient tracker;
   private final String peerId;
@@ -64,6 +66,7 @@ public final class Announcer implements AutoCloseable {
     final Context trace;
     AnnounceEvent pending;
     ScheduledFuture<?> next;
+    long lastAnnouncedNanos;
 
     Tracked(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Backoff backoff,
         Context trace) {
@@ -116,6 +119,29 @@ public final class Announcer implements AutoCloseable {
     }
   }
 
+  /**
+   * A peer the download of {@code infoHash} does not know has subscribed to it: it joined the
+   * swarm after our last announce. Announces again now (at most once a second) rather than at
+   * the next interval, so that the newcomer is a source for us too at once, not only we for it.
+   */
+  public void peerJoined(InfoHash infoHash) {
+    Tracked t = tracked.get(infoHash);
+    if (t == null) {
+      return;
+    }
+    run(() -> {
+      if (t.session.isSeeding() || t.next == null || t.pending != null) {
+        return; // nothing to learn, an announce under way, or a failing tracker being retried
+      }
+      long wait = Math.max(0,
+          t.lastAnnouncedNanos + SOONEST_REANNOUNCE.toNanos() - System.nanoTime());
+      if (t.next.getDelay(TimeUnit.NANOSECONDS) > wait) {
+        cancel(t);
+        t.next = thread.schedule(() -> announce(t), wait, TimeUnit.NANOSECONDS);
+      }
+    });
+  }
+
   /** Leaves the swarm of {@code infoHash} (best effort: a tracker that is down expires us). */
   public void remove(InfoHash infoHash) {
     Tracked t = tracked.remove(infoHash);
@@ -156,6 +182,7 @@ public final class Announcer implements AutoCloseable {
         scheduleHeartbeat(heartbeatInterval);
       }
       t.pending = null;
+      t.lastAnnouncedNanos = System.nanoTime();
       t.backoff.reset();
       t.onPeers.accept(response.getPeersList());
       // A download asks again sooner: the peers that joined after it are its best sources.
