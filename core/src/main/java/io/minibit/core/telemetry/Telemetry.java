@@ -33,7 +33,8 @@ import java.util.Map;
  * <p>{@link #fromEnvironment} reads the standard {@code OTEL_*} variables (the SDK's
  * autoconfiguration). Traces and metrics go out over OTLP only when an OTLP endpoint is set
  * ({@code OTEL_EXPORTER_OTLP_ENDPOINT}, or a per-signal one) or an exporter is named
- * ({@code OTEL_TRACES_EXPORTER=otlp}); otherwise nothing is exported. Metrics can always be read
+ * ({@code OTEL_TRACES_EXPORTER=otlp}); otherwise nothing is exported, and only the traces a
+ * caller sampled are recorded (so that they go on downstream). Metrics can always be read
  * in the Prometheus text format ({@link #writePrometheus}), which is what {@code /metrics}
  * serves. Thread-safe.
  */
@@ -84,6 +85,10 @@ public final class Telemetry implements AutoCloseable {
       defaults.put("otel.traces.exporter", "none");
       defaults.put("otel.metrics.exporter", "none");
       defaults.put("otel.logs.exporter", "none");
+      // Spans that go nowhere are not recorded: a trace this process starts is not sampled
+      // (its spans cost next to nothing), while one a caller samples is recorded and carried
+      // on, so the processes downstream that do export see the whole trace.
+      defaults.put("otel.traces.sampler", "parentbased_always_off");
     }
     Map<String, String> fromEnv = new HashMap<>();
     env.forEach((name, value) -> {

@@ -1,9 +1,13 @@
 package io.minibit.core.telemetry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.io.ByteArrayOutputStream;
@@ -43,7 +47,8 @@ class TelemetryTest {
 
   @Test
   void spansCarryW3cTraceContext() {
-    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-tracker", Map.of())) {
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-tracker",
+        Map.of("OTEL_TRACES_SAMPLER", "always_on"))) {
       Span span = telemetry.tracer().spanBuilder("probe").startSpan();
       Map<String, String> headers = new HashMap<>();
       TextMapSetter<Map<String, String>> setter = Map::put;
@@ -55,6 +60,26 @@ class TelemetryTest {
       assertTrue(traceparent.startsWith("00-" + span.getSpanContext().getTraceId() + "-"
           + span.getSpanContext().getSpanId() + "-"), traceparent);
       assertEquals(1, Integer.parseInt(traceparent.substring(53), 16) & 1, traceparent);
+    }
+  }
+
+  @Test
+  void withNothingToExportOnlyTracesACallerSampledAreRecorded() {
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", Map.of())) {
+      Span root = telemetry.tracer().spanBuilder("download").startSpan();
+      Span sampledParent = Span.wrap(SpanContext.createFromRemoteParent(
+          "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", TraceFlags.getSampled(),
+          TraceState.getDefault()));
+      Span child = telemetry.tracer().spanBuilder("GetBlocks")
+          .setParent(Context.root().with(sampledParent)).startSpan();
+
+      assertFalse(root.isRecording(), "a trace this process starts costs nothing");
+      assertFalse(root.getSpanContext().isSampled());
+      assertTrue(child.isRecording(), "a caller's sampled trace goes on");
+      assertTrue(child.getSpanContext().isSampled());
+      assertEquals("0af7651916cd43dd8448eb211c80319c", child.getSpanContext().getTraceId());
+      root.end();
+      child.end();
     }
   }
 
