@@ -279,7 +279,7 @@ class ChokingTest {
     assertArrayEquals(file.content(),
         Files.readAllBytes(freeRider.dataDir().resolve("contended.bin")));
     assertEquals(0, rider.getUploadedBytes(), "the free rider never uploaded");
-    // Typically a fifth to a half of a cooperator's gain (8-22 blocks against 48), but in some
+    // Typically a fifth to a half of a cooperator's gain (10-24 blocks against 48), but in some
     // runs up to three quarters: the cooperators' regular partners do not always ask them for
     // all they could send, and the spare goes to whoever holds the optimistic slot, the free
     // rider included. With the slots dealt by rate alone it was about 0.8.

@@ -53,9 +53,9 @@ final class BlockSender implements Runnable {
       }
       int index = remaining.next();
       int length = session.store().torrent().blockLength(index);
-      // The upload cap may hold this thread for a while (other calls wait for it too): a peer
+      // The upload cap may hold this thread for a while (other peers take their turns): a peer
       // choked meanwhile is refused, and the bytes it would have had go back to the others.
-      limiter.acquire(length);
+      limiter.acquire(peerId, length);
       if (call.isCancelled()) {
         limiter.refund(length);
         done = true;

@@ -1,5 +1,7 @@
 package io.minibit.peer.server;
 
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -7,6 +9,11 @@ import java.util.function.LongSupplier;
 /**
  * Caps the bytes per second this peer serves, over all calls together: a token bucket that
  * fills at the cap and holds at most a tenth of a second of it (or one block, if larger).
+ *
+ * <p>The cap is shared by peer, not by call: senders waiting for it are served by turns, one
+ * block per peer in turn (a peer's own calls take turns among themselves), so a peer that keeps
+ * more calls open does not get more of the upload, as each unchoked peer of BitTorrent gets its
+ * one TCP connection's share. A peer alone takes all of it.
  *
  * <p>A sender takes its bytes only once they are there, never in advance: one that is told to
  * stop while it waits (its peer was choked) has taken nothing, and one that took bytes it will
@@ -19,6 +26,8 @@ public final class UploadLimiter {
   }
 
   private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+  /** Longest a sender waiting for its turn sleeps before it looks again (it is woken sooner). */
+  private static final long TURN_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final long bytesPerSecond;
   private final long capacity;
@@ -26,6 +35,8 @@ public final class UploadLimiter {
   private final Sleeper sleeper;
   private double tokens;
   private long filledAt;
+  /** Threads waiting, by peer; the first peer's first thread is served next. Guarded by this. */
+  private final LinkedHashMap<String, ArrayDeque<Thread>> waiting = new LinkedHashMap<>();
 
   UploadLimiter(long bytesPerSecond, LongSupplier nanoTime, Sleeper sleeper) {
     this.bytesPerSecond = bytesPerSecond;
@@ -44,23 +55,32 @@ public final class UploadLimiter {
     return new UploadLimiter(bytesPerSecond, System::nanoTime, LockSupport::parkNanos);
   }
 
-  /** Waits until {@code bytes} more may be sent, and takes them. */
-  public void acquire(int bytes) {
+  /** Waits until {@code bytes} more may be sent to {@code peer}, in its turn, and takes them. */
+  public void acquire(String peer, int bytes) {
     if (bytesPerSecond == 0) {
       return;
+    }
+    Thread self = Thread.currentThread();
+    synchronized (this) {
+      waiting.computeIfAbsent(peer, p -> new ArrayDeque<>()).add(self);
     }
     while (true) {
       long waitNanos;
       synchronized (this) {
-        refill();
-        // A block larger than the bucket goes once the bucket is full, leaving a debt that
-        // later senders wait out: the average stays at the cap.
-        double needed = Math.min(bytes, capacity);
-        if (tokens >= needed) {
-          tokens -= bytes;
-          return;
+        if (!isNext(peer, self)) {
+          waitNanos = TURN_CHECK_NANOS;
+        } else {
+          refill();
+          // A block larger than the bucket goes once the bucket is full, leaving a debt that
+          // later senders wait out: the average stays at the cap.
+          double needed = Math.min(bytes, capacity);
+          if (tokens >= needed) {
+            tokens -= bytes;
+            served(peer);
+            return;
+          }
+          waitNanos = (long) Math.ceil((needed - tokens) * NANOS_PER_SECOND / bytesPerSecond);
         }
-        waitNanos = (long) Math.ceil((needed - tokens) * NANOS_PER_SECOND / bytesPerSecond);
       }
       sleeper.sleepNanos(waitNanos);
     }
@@ -73,6 +93,23 @@ public final class UploadLimiter {
     }
     refill();
     tokens = Math.min(capacity, tokens + bytes);
+  }
+
+  private boolean isNext(String peer, Thread thread) {
+    var first = waiting.entrySet().iterator().next();
+    return first.getKey().equals(peer) && first.getValue().peek() == thread;
+  }
+
+  /** {@code peer}'s first waiter is served: the peer goes to the end of the round. */
+  private void served(String peer) {
+    ArrayDeque<Thread> threads = waiting.remove(peer);
+    threads.poll();
+    if (!threads.isEmpty()) {
+      waiting.put(peer, threads);
+    }
+    if (!waiting.isEmpty()) {
+      LockSupport.unpark(waiting.values().iterator().next().peek());
+    }
   }
 
   private void refill() {
