@@ -1,7 +1,6 @@
 package io.minibit.peer.swarm;
 
 import io.grpc.Channel;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.minibit.api.v1.AnnounceRequest;
@@ -26,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 public final class TrackerClient {
   private static final long DEADLINE_SECONDS = 5;
 
-  private final Channel channel;
   private final TrackerGrpc.TrackerBlockingStub stub;
   private final String target;
   private final Runnable reconnectNow;
@@ -37,7 +35,6 @@ public final class TrackerClient {
    *     every failure to reach it, since the callers pace their own retries
    */
   public TrackerClient(Channel channel, String target, Runnable reconnectNow) {
-    this.channel = channel;
     this.stub = TrackerGrpc.newBlockingStub(channel);
     this.target = target;
     this.reconnectNow = reconnectNow;
@@ -91,12 +88,6 @@ public final class TrackerClient {
       return deadline().heartbeat(
           HeartbeatRequest.newBuilder().setPeerId(peerId).setSessionToken(token).build());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE
-          && channel instanceof ManagedChannel managed) {
-        // Heartbeats are the probe for a tracker coming back: the next one dials at once
-        // instead of waiting out the channel's growing reconnect backoff.
-        managed.resetConnectBackoff();
-      }
       throw translate(e, "heartbeat");
     }
   }
@@ -114,14 +105,22 @@ public final class TrackerClient {
     return stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
+  /**
+   * The error for a call that failed to {@code action}. A tracker that could not be reached is
+   * also dialled again on the next call, without waiting out the channel's backoff.
+   */
   private MinibitException translate(StatusRuntimeException e, String action) {
     Status status = e.getStatus();
-    String detail = status.getDescription() == null ? status.getCode().toString()
-        : status.getDescription();
     if (status.getCode() == Status.Code.UNAVAILABLE
         || status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
       reconnectNow.run();
     }
+    return error(status, action, e);
+  }
+
+  private MinibitException error(Status status, String action, StatusRuntimeException e) {
+    String detail = status.getDescription() == null ? status.getCode().toString()
+        : status.getDescription();
     return switch (status.getCode()) {
       case UNAVAILABLE, DEADLINE_EXCEEDED -> new MinibitException(ErrorCode.UNAVAILABLE,
           "cannot reach the tracker at " + target + " to " + action + " (" + detail + ")", e);
