@@ -99,6 +99,9 @@ public final class MinibitMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // The CLI's channels use Java's NIO (ClientEventLoop); without this, Netty would still copy
+    // its native epoll library to a temporary file and load it on every command.
+    System.setProperty("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
     quietGrpcLogging();
     // Traced only when spans have somewhere to go: building the SDK costs a command time.
     Telemetry telemetry = Telemetry.otlpConfigured(System.getenv())
