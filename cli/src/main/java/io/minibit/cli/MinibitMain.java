@@ -99,9 +99,12 @@ public final class MinibitMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    // The CLI's channels use Java's NIO (ClientEventLoop); without this, Netty would still copy
-    // its native epoll library to a temporary file and load it on every command.
+    // Start-up costs a command does not need: the CLI's channels use Java's NIO
+    // (ClientEventLoop), yet Netty would copy its native epoll library to a temporary file and
+    // load it; and it would start the JVM's flight recorder for its buffer events (a sixth of a
+    // command's CPU).
     System.setProperty("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
+    System.setProperty("io.grpc.netty.shaded.io.netty.jfr.enabled", "false");
     quietGrpcLogging();
     // Traced only when spans have somewhere to go: building the SDK costs a command time.
     Telemetry telemetry = Telemetry.otlpConfigured(System.getenv())
