@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class Channels {
   /** Largest message a client accepts: a 4 MiB block plus framing. */
   public static final int MAX_INBOUND_MESSAGE_BYTES = 5 * 1024 * 1024;
+  /** HTTP/2 flow-control window: 16 blocks of 256 KiB on their way before a sender waits. */
+  private static final int FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
 
   private static final Map<String, ?> SERVICE_CONFIG = loadServiceConfig();
 
@@ -36,17 +38,12 @@ public final class Channels {
 
   /** A channel to {@code target} whose calls go through {@code interceptors} (telemetry, say). */
   public static ManagedChannel forTarget(String target, ClientInterceptor... interceptors) {
-    return configure(NettyChannelBuilder.forTarget(target)
-        .flowControlWindow(4 * 1024 * 1024)).intercept(interceptors).build();
+    return secured(netty(target), Optional.empty()).intercept(interceptors).build();
   }
 
   /** A channel to {@code target}, over mutual TLS if {@code tls} is given, else plaintext. */
   public static ManagedChannel forTarget(String target, Optional<MutualTls> tls) {
-    if (tls.isEmpty()) {
-      return forTarget(target);
-    }
-    return settings(tls.get().applyTo(NettyChannelBuilder.forTarget(target)
-        .flowControlWindow(4 * 1024 * 1024))).build();
+    return secured(netty(target), tls).build();
   }
 
   /**
@@ -55,10 +52,16 @@ public final class Channels {
    */
   public static ManagedChannel forTarget(String target, Optional<MutualTls> tls,
       ClientEventLoop loop, ClientInterceptor... interceptors) {
-    NettyChannelBuilder builder =
-        loop.applyTo(NettyChannelBuilder.forTarget(target).flowControlWindow(4 * 1024 * 1024));
-    builder = tls.isPresent() ? settings(tls.get().applyTo(builder)) : configure(builder);
-    return builder.intercept(interceptors).build();
+    return secured(loop.applyTo(netty(target)), tls).intercept(interceptors).build();
+  }
+
+  private static NettyChannelBuilder netty(String target) {
+    return NettyChannelBuilder.forTarget(target).flowControlWindow(FLOW_CONTROL_WINDOW_BYTES);
+  }
+
+  private static NettyChannelBuilder secured(NettyChannelBuilder builder,
+      Optional<MutualTls> tls) {
+    return tls.isPresent() ? settings(tls.get().applyTo(builder)) : configure(builder);
   }
 
   /** Applies MiniBit's channel settings to any builder (tests pass an in-process one). */
