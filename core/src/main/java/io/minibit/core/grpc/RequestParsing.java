@@ -11,6 +11,7 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,7 +19,9 @@ import java.util.Map;
  * Answers a request whose bytes are not a valid message of its type (bad wire format, a string
  * that is not UTF-8) with INVALID_ARGUMENT and the reason. Left to itself, gRPC parses requests
  * before any interceptor sees them and reports such a failure as UNKNOWN "Application error".
- * Thread-safe.
+ * Responses are not touched: each goes out as the stream its own marshaller makes, which gRPC
+ * drains straight into the connection's buffers (a 256 KiB block is copied once on its way out,
+ * not four times through byte arrays). Thread-safe.
  */
 final class RequestParsing {
   private RequestParsing() {}
@@ -30,8 +33,23 @@ final class RequestParsing {
       methods.put(method.getMethodDescriptor().getFullMethodName(), method.getMethodDescriptor());
     }
     return ServerInterceptors.intercept(
-        ServerInterceptors.useMarshalledMessages(service, RawBytes.INSTANCE),
+        ServerInterceptors.useMarshalledMessages(service, RawBytes.INSTANCE, Unread.INSTANCE),
         new ParseCheck(methods));
+  }
+
+  /** Passes a response's serialized stream through, unread. */
+  private enum Unread implements MethodDescriptor.Marshaller<InputStream> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(InputStream value) {
+      return value;
+    }
+
+    @Override
+    public InputStream parse(InputStream stream) {
+      return stream;
+    }
   }
 
   private static final class ParseCheck implements ServerInterceptor {

@@ -1,8 +1,10 @@
 package io.minibit.core.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Drainable;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -11,9 +13,11 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.minibit.api.v1.GetManifestRequest;
+import io.minibit.api.v1.GetManifestResponse;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.core.grpc.ErrorMappingInterceptorTest.FailingTracker;
 import io.minibit.core.testing.GrpcCleanup;
+import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,6 +61,21 @@ class RequestParsingTest {
     // Field 2 (name), length 2, bytes that are not UTF-8.
     Status status = send(new byte[] {0x12, 0x02, (byte) 0xc3, (byte) 0x28});
     assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aResponseGoesOutAsTheStreamItsOwnMarshallerMade() {
+    MethodDescriptor<GetManifestRequest, GetManifestResponse> original =
+        TrackerGrpc.getGetManifestMethod();
+    MethodDescriptor<Object, Object> strict = (MethodDescriptor<Object, Object>) RequestParsing
+        .strict(new FailingTracker().bindService())
+        .getMethod(original.getFullMethodName()).getMethodDescriptor();
+    InputStream serialized = original.streamResponse(GetManifestResponse.getDefaultInstance());
+    // gRPC drains a Drainable stream straight into the connection's buffers; a copy into a
+    // byte array on the way would hand it a plain stream to copy from once more.
+    assertTrue(serialized instanceof Drainable);
+    assertSame(serialized, strict.streamResponse(strict.parseResponse(serialized)));
   }
 
   @Test
