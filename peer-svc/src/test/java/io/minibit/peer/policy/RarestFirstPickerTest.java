@@ -25,6 +25,10 @@ class RarestFirstPickerTest {
     return new RarestFirstPicker(have, random, 0);
   }
 
+  private static List<Integer> sorted(List<Integer> blocks) {
+    return blocks.stream().sorted().toList();
+  }
+
   private static Bitfield none(int size) {
     return new Bitfield(size);
   }
@@ -101,6 +105,24 @@ class RarestFirstPickerTest {
     assertEquals(List.of(), picker.pick(all, 4, requestedFromA));
     // ... and a third peer finds both copies already asked for.
     assertEquals(List.of(), picker.pick(all, 4, none(3)));
+  }
+
+  @Test
+  void noBlockIsAskedTwiceWhileAnotherHeldBlockIsNotAskedAtAll() {
+    RarestFirstPicker picker = rarest(none(4), new Random(5));
+    Bitfield seed = Bitfield.full(4);
+    Bitfield leecher = bits(4, 0);
+    picker.addAvailability(seed);
+    picker.addAvailability(leecher);
+    // Block 0 is on its way from another peer.
+    assertEquals(List.of(0), picker.pick(bits(4, 0), 1, none(4)));
+
+    // The leecher has nothing fresh to give, but the seed's blocks 1 to 3 are asked of nobody
+    // yet: a second copy of block 0 would only take upload from them.
+    assertEquals(List.of(), picker.pick(leecher, 4, none(4)));
+    // Once every block is asked for, the endgame duplicates it.
+    assertEquals(List.of(1, 2, 3), sorted(picker.pick(seed, 4, none(4))));
+    assertEquals(List.of(0), picker.pick(leecher, 4, none(4)));
   }
 
   @Test
