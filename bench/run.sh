@@ -535,12 +535,18 @@ run_swarm() {
   fact "$run" cli_start_s "$(cli_start_seconds seed)"
   warm_up "$run" "${leechers[@]}"
   infohash="$(share_file "$run" "$mib")"
-  for i in seed "${leechers[@]}"; do net_tx_bytes "$i" >"$run/hosts/$i/tx_before"; done
+  for i in seed "${leechers[@]}"; do
+    net_tx_bytes "$i" >"$run/hosts/$i/tx_before"
+    net_cap_packets "$i" >"$run/hosts/$i/cap_before"
+  done
   # A generous bound: twenty times the fluid-model time, plus a minute.
   limit="$(calc "int(20 * $mib * 1048576 * 8 / ($CAP_MBIT * 1e6)) + 60")"
   log "swarm: $n x minibit get at once (each stopped after ${limit}s)"
   run_downloads "$run" get "$infohash" "$limit" "${leechers[@]}"
-  for i in seed "${leechers[@]}"; do net_tx_bytes "$i" >"$run/hosts/$i/tx_after"; done
+  for i in seed "${leechers[@]}"; do
+    net_tx_bytes "$i" >"$run/hosts/$i/tx_after"
+    net_cap_packets "$i" >"$run/hosts/$i/cap_after"
+  done
   collect_status "$run" seed "${leechers[@]}"
   verify_copies "$run" "${leechers[@]}"
   report swarm "$run"

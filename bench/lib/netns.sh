@@ -77,6 +77,13 @@ net_tx_bytes() {
   ip netns exec "$(net_ns "$1")" cat /sys/class/net/eth0/statistics/tx_bytes
 }
 
+# Packets host $1's upload cap has sent and dropped so far, as "SENT DROPPED": a drop is a
+# packet its sender has to send again.
+net_cap_packets() {
+  ip netns exec "$(net_ns "$1")" tc -s qdisc show dev eth0 |
+    sed -n 's/^ *Sent [0-9]* bytes \([0-9]*\) pkt (dropped \([0-9]*\),.*/\1 \2/p' | head -n 1
+}
+
 # net_exec NAME CMD...: runs CMD inside host NAME's namespace.
 net_exec() {
   local name="$1"

@@ -236,6 +236,16 @@ def swarm(run):
             uploaded += row[1]
     out["leechers_uploaded_bytes"] = uploaded
     out["downloaded_over_needed"] = round(downloaded / (n * size), 3)
+    # Blocks a sender handed to gRPC that no downloader received (DOWN counts every block that
+    # arrived, duplicates included): dropped from its queues when the downloader cancelled the
+    # call, or sent and discarded on arrival for the same reason.
+    sent = uploaded + (seed_status[1] if seed_status else 0)
+    if sent:
+        out["uploaded_not_received_pct"] = round(100 * (sent - downloaded) / sent, 1)
+    # Packets a cap refused because its queue was full. A refused packet never reached the wire:
+    # the sender's TCP sends it again and slows down, which costs pace and CPU, not uplink.
+    out["seeder_cap_drop_pct"] = cap_drop_pct(run, ["seed"])
+    out["leechers_cap_drop_pct"] = cap_drop_pct(run, leechers)
     seed_address = run.fact("seed_address")
     from_seed = from_others = 0
     sources_per_leecher = []
@@ -294,6 +304,19 @@ def client_server(run):
 def tx_delta(run, host):
     before, after = run.host_file(host, "tx_before"), run.host_file(host, "tx_after")
     return int(after) - int(before) if before and after else None
+
+
+def cap_drop_pct(run, hosts):
+    """Share of the packets the upload caps of `hosts` were given that they dropped, or None."""
+    sent = dropped = 0
+    for host in hosts:
+        before, after = run.host_file(host, "cap_before"), run.host_file(host, "cap_after")
+        if not before or not after:
+            return None
+        (sent0, dropped0), (sent1, dropped1) = (map(int, before.split()), map(int, after.split()))
+        sent += sent1 - sent0
+        dropped += dropped1 - dropped0
+    return round(100 * dropped / (sent + dropped), 1) if sent + dropped else None
 
 
 def pair(run):
