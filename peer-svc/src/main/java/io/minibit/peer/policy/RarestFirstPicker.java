@@ -90,22 +90,10 @@ public final class RarestFirstPicker {
     // with nothing fresh to give is asked for one (the tail of the download, a peer that holds
     // little), so a seeder's upload, often what the whole swarm waits on, stays on new blocks.
     take(picked, pickLate(peerHas, max - picked.size(), alreadyRequested, allowed));
-    // Not before the end: while some peer holds a missing block nobody is asked for, a second
-    // copy of a block already on its way would take a sender's upload from that block.
-    if (picked.isEmpty() && everyHeldMissingBlockIsRequested()) {
+    if (picked.isEmpty()) {
       take(picked, pickEndgame(peerHas, max, alreadyRequested, allowed));
     }
     return picked;
-  }
-
-  /** True once every missing block that some peer holds has a request out. */
-  private boolean everyHeldMissingBlockIsRequested() {
-    for (int i = have.nextClearBit(0); i < blockCount; i = have.nextClearBit(i + 1)) {
-      if (requests[i] == 0 && availability[i] > 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Counts {@code blocks} as requested and adds them to {@code picked}. */
@@ -198,6 +186,11 @@ public final class RarestFirstPicker {
       IntPredicate allowed) {
     int fewest = Integer.MAX_VALUE;
     for (int i = have.nextClearBit(0); i < blockCount; i = have.nextClearBit(i + 1)) {
+      if (requests[i] == 0 && availability[i] > 0) {
+        // Not the end yet: some peer holds a missing block nobody is asked for, and a second
+        // copy of a block already on its way would take a sender's upload from that block.
+        return List.of();
+      }
       if (peerHas.get(i) && !skip.get(i) && allowed.test(i)) {
         fewest = Math.min(fewest, requests[i]);
       }
