@@ -515,6 +515,17 @@ serve_raw() {
 # ---------------------------------------------------------------------------------------------
 # Modes
 
+# uplink_counters RUN WHEN HOST...: each HOST's eth0 bytes sent and its cap's packet counts so
+# far, into tx_WHEN and cap_WHEN beside its other files.
+uplink_counters() {
+  local run="$1" when="$2" host
+  shift 2
+  for host in "$@"; do
+    net_tx_bytes "$host" >"$run/hosts/$host/tx_$when"
+    net_cap_packets "$host" >"$run/hosts/$host/cap_$when"
+  done
+}
+
 # run_swarm N REP
 run_swarm() {
   local n="$1" rep="$2" mib="${SIZE_MB:-64}" run infohash limit i specs=() leechers=()
@@ -535,18 +546,12 @@ run_swarm() {
   fact "$run" cli_start_s "$(cli_start_seconds seed)"
   warm_up "$run" "${leechers[@]}"
   infohash="$(share_file "$run" "$mib")"
-  for i in seed "${leechers[@]}"; do
-    net_tx_bytes "$i" >"$run/hosts/$i/tx_before"
-    net_cap_packets "$i" >"$run/hosts/$i/cap_before"
-  done
+  uplink_counters "$run" before seed "${leechers[@]}"
   # A generous bound: twenty times the fluid-model time, plus a minute.
   limit="$(calc "int(20 * $mib * 1048576 * 8 / ($CAP_MBIT * 1e6)) + 60")"
   log "swarm: $n x minibit get at once (each stopped after ${limit}s)"
   run_downloads "$run" get "$infohash" "$limit" "${leechers[@]}"
-  for i in seed "${leechers[@]}"; do
-    net_tx_bytes "$i" >"$run/hosts/$i/tx_after"
-    net_cap_packets "$i" >"$run/hosts/$i/cap_after"
-  done
+  uplink_counters "$run" after seed "${leechers[@]}"
   collect_status "$run" seed "${leechers[@]}"
   verify_copies "$run" "${leechers[@]}"
   report swarm "$run"
@@ -671,10 +676,7 @@ sample_tx() {
 }
 
 # tbf drops so far on HOST's eth0.
-tbf_drops() {
-  ip netns exec "$(net_ns "$1")" tc -s qdisc show dev eth0 | grep -o 'dropped [0-9]*' \
-    | head -n 1 | cut -d' ' -f2
-}
+tbf_drops() { net_cap_packets "$1" | cut -d' ' -f2; }
 
 # run_capcheck REP
 run_capcheck() {
