@@ -56,8 +56,8 @@ class SwarmDownloadTest {
     Peer b = swarm.peer("b");
     String infohash = share(seeder, "data.bin", 3 * 1024 * 1024 + 123, 1);
 
-    CompletableFuture<Transfer> fromA = CompletableFuture.supplyAsync(() -> a.download(infohash));
-    CompletableFuture<Transfer> fromB = CompletableFuture.supplyAsync(() -> b.download(infohash));
+    CompletableFuture<Transfer> fromA = a.downloadAsync(infohash);
+    CompletableFuture<Transfer> fromB = b.downloadAsync(infohash);
 
     byte[] original = Files.readAllBytes(seeder.dataDir().resolve("data.bin"));
     assertCompleteCopy(a, fromA.get(), original);
@@ -73,15 +73,12 @@ class SwarmDownloadTest {
     Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(512 * 1024));
     String infohash = share(seeder, "late.bin", 3 * 1024 * 1024, 31);
     Peer first = swarm.peer("first");
-    CompletableFuture<Transfer> firstDone =
-        CompletableFuture.supplyAsync(() -> first.download(infohash));
-    Await.until(TIMEOUT, "the first leecher is under way",
-        () -> first.transfer(infohash).map(Transfer::getBlocksHave).orElse(0) >= 2);
+    CompletableFuture<Transfer> firstDone = first.downloadAsync(infohash);
+    Await.until(TIMEOUT, "the first leecher is under way", () -> first.blocksHave(infohash) >= 2);
 
     Peer second = swarm.peer("second");
     long joined = System.nanoTime();
-    CompletableFuture<Transfer> secondDone =
-        CompletableFuture.supplyAsync(() -> second.download(infohash));
+    CompletableFuture<Transfer> secondDone = second.downloadAsync(infohash);
     Await.until(Duration.ofSeconds(3), "the first leecher lists the second as a peer",
         () -> first.transfer(infohash).orElseThrow().getPeersList().stream()
             .anyMatch(peer -> peer.getAddress().equals(swarm.address("second"))));
@@ -113,8 +110,7 @@ class SwarmDownloadTest {
     assertEquals(infohash, second.control().share(
         ShareRequest.newBuilder().setPath("big.bin").setBlockSize(BLOCK).build()).getInfohash());
 
-    CompletableFuture<Transfer> result =
-        CompletableFuture.supplyAsync(() -> leecher.download(infohash));
+    CompletableFuture<Transfer> result = leecher.downloadAsync(infohash);
     Await.until(TIMEOUT, "a quarter of the blocks from the first seeder",
         () -> leecher.transfer(infohash).map(t -> t.getPeersList().stream()
             .filter(p -> p.getAddress().equals(swarm.address("first")))
@@ -140,8 +136,8 @@ class SwarmDownloadTest {
 
     leecher.control().download(DownloadRequest.newBuilder().setInfohash(infohash).build())
         .hasNext(); // starts the download; the daemon goes on without the caller
-    Await.until(TIMEOUT, "a third of the blocks", () -> leecher.transfer(infohash)
-        .map(Transfer::getBlocksHave).orElse(0), have -> have >= 22);
+    Await.until(TIMEOUT, "a third of the blocks", () -> leecher.blocksHave(infohash),
+        have -> have >= 22);
     leecher.close();
     long uploadedBeforeRestart = seeder.transfer(infohash).orElseThrow().getUploadedBytes();
 

@@ -99,14 +99,12 @@ class SwarmPoliciesTest {
     String infohash = seeder.control().share(
         ShareRequest.newBuilder().setPath("relay.bin").setBlockSize(BLOCK).build()).getInfohash();
     Peer first = swarm.peer("first");
-    CompletableFuture<Transfer> firstDone =
-        CompletableFuture.supplyAsync(() -> first.download(infohash));
+    CompletableFuture<Transfer> firstDone = first.downloadAsync(infohash);
     Await.until(TIMEOUT, "the first leecher has a few blocks",
-        () -> first.transfer(infohash).map(Transfer::getBlocksHave).orElse(0) >= 4);
+        () -> first.blocksHave(infohash) >= 4);
 
     Peer second = swarm.peer("second");
-    CompletableFuture<Transfer> secondDone =
-        CompletableFuture.supplyAsync(() -> second.download(infohash));
+    CompletableFuture<Transfer> secondDone = second.downloadAsync(infohash);
     Transfer whileRelaying = Await.until(TIMEOUT, "a block relayed by the first leecher",
         () -> second.transfer(infohash).orElse(Transfer.getDefaultInstance()),
         t -> t.getPeersList().stream().anyMatch(p -> p.getAddress().equals(swarm.address("first"))

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import io.minibit.core.telemetry.Telemetry;
@@ -201,6 +202,16 @@ public final class LocalSwarm implements AutoCloseable {
     public Optional<Transfer> transfer(String infohash) {
       return control.listTransfers(ListTransfersRequest.getDefaultInstance()).getTransfersList()
           .stream().filter(t -> t.getInfohash().equals(infohash)).findFirst();
+    }
+
+    /** Blocks of {@code infohash} this peer holds, 0 before its transfer begins. */
+    public int blocksHave(String infohash) {
+      return transfer(infohash).map(Transfer::getBlocksHave).orElse(0);
+    }
+
+    /** {@link #download(String)} on another thread: the finished transfer, in time. */
+    public CompletableFuture<Transfer> downloadAsync(String infohash) {
+      return CompletableFuture.supplyAsync(() -> download(infohash));
     }
 
     /**

@@ -77,8 +77,7 @@ class SwarmPageTest {
     String html = Http.body(base + "/");
     assertTrue(html.contains("/api/transfers"), "the page polls the JSON");
 
-    CompletableFuture<Transfer> download =
-        CompletableFuture.supplyAsync(() -> leecher.download(infohash));
+    CompletableFuture<Transfer> download = leecher.downloadAsync(infohash);
     JsonObject midway = Await.until(TIMEOUT, "the JSON shows the download part-way",
         () -> transfer(base, infohash),
         t -> t != null && t.get("blocksHave").getAsInt() > 0
