@@ -45,8 +45,8 @@ $(JARS):
 	$(MVN) -q package -DskipTests
 
 # The CLI starts for every command: a class-data archive makes its start cheaper.
-$(CLI_CDS): cli/target/minibit.jar
-	scripts/cli-cds.sh $<
+$(CLI_CDS): cli/target/minibit.jar peer-svc/target/minibit-peer.jar
+	scripts/cli-cds.sh $^
 
 ## bench: pair, swarm (N=8,16) and memory benchmarks on emulated hosts; needs root (BENCH_ARGS)
 BENCH_ARGS ?= all

@@ -21,7 +21,7 @@ mb_snapshot() {
   cp -p "$root"/bin/* "$dest/bin/"
   cp -p "$root/tracker-svc/target/minibit-tracker.jar" "$root/peer-svc/target/minibit-peer.jar" \
     "$root/cli/target/minibit.jar" "$dest/lib/"
-  "$root/scripts/cli-cds.sh" "$dest/lib/minibit.jar"
+  "$root/scripts/cli-cds.sh" "$dest/lib/minibit.jar" "$dest/lib/minibit-peer.jar"
 }
 
 # The java process of a daemon started as $1: the launchers exec the JVM, so it is normally $1
