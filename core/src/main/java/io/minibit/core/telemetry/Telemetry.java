@@ -1,6 +1,13 @@
 package io.minibit.core.telemetry;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -42,24 +49,30 @@ public final class Telemetry implements AutoCloseable {
   /** Instrumentation scope of MiniBit's own spans and instruments. */
   public static final String SCOPE = "io.minibit";
 
-  private static final PrometheusTextFormatWriter TEXT_FORMAT = PrometheusTextFormatWriter.create();
+  // Without an SDK the gRPC instrumentation would only make no-op spans on every call, and
+  // building it costs a short-lived command a tenth of its start: calls pass through instead.
+  private static final Telemetry NOOP = new Telemetry(OpenTelemetry.noop(), null, null, () -> { });
 
-  private static final Telemetry NOOP = new Telemetry(OpenTelemetry.noop(), null, () -> { });
+  /** Made on first use: a command-line tool that never serves metrics does not load it. */
+  private static final class TextFormat {
+    static final PrometheusTextFormatWriter WRITER = PrometheusTextFormatWriter.create();
+  }
 
   private final OpenTelemetry sdk;
   private final PrometheusMetricReader prometheus; // null: no metrics kept
+  private final GrpcTelemetry grpc; // null: calls are not traced
   private final Runnable shutdown;
-  private final GrpcTelemetry grpc;
 
-  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus, Runnable shutdown) {
+  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus, GrpcTelemetry grpc,
+      Runnable shutdown) {
     this.sdk = sdk;
     this.prometheus = prometheus;
+    this.grpc = grpc;
     this.shutdown = shutdown;
-    this.grpc = GrpcTelemetry.create(sdk);
   }
 
   private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus) {
-    this(sdk, prometheus, sdk::close);
+    this(sdk, prometheus, GrpcTelemetry.create(sdk), sdk::close);
   }
 
   /** No spans, no metrics: for components a test starts without caring for telemetry. */
@@ -158,28 +171,45 @@ public final class Telemetry implements AutoCloseable {
 
   /** Makes each call a server span, continuing the caller's trace when it sent one. */
   public ServerInterceptor serverInterceptor() {
-    return grpc.createServerInterceptor();
+    return grpc == null ? PassThrough.INSTANCE : grpc.createServerInterceptor();
   }
 
   /** Makes each call a client span and sends the current trace context with it. */
   public ClientInterceptor clientInterceptor() {
-    return grpc.createClientInterceptor();
+    return grpc == null ? PassThrough.INSTANCE : grpc.createClientInterceptor();
   }
 
   /** Every metric now, in the Prometheus text exposition format (version 0.0.4). */
   public void writePrometheus(OutputStream out) throws IOException {
     if (prometheus != null) {
-      TEXT_FORMAT.write(out, prometheus.collect(), EscapingScheme.UNDERSCORE_ESCAPING);
+      TextFormat.WRITER.write(out, prometheus.collect(), EscapingScheme.UNDERSCORE_ESCAPING);
     }
   }
 
   public static String prometheusContentType() {
-    return TEXT_FORMAT.getContentType();
+    return TextFormat.WRITER.getContentType();
   }
 
   /** Exports what is pending and stops the SDK. */
   @Override
   public void close() {
     shutdown.run();
+  }
+
+  /** Hands every call on untouched. */
+  private enum PassThrough implements ClientInterceptor, ServerInterceptor {
+    INSTANCE;
+
+    @Override
+    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+        MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+      return next.newCall(method, options);
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
+        Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      return next.startCall(call, headers);
+    }
   }
 }
