@@ -3,8 +3,8 @@
 # Writes a class-data archive beside the CLI jar (minibit.jar -> minibit.jsa): the classes one
 # command loads. Given the peer daemon's jar, the command is a `minibit status` against a daemon
 # started here for the purpose, so the archive holds what a call that reaches its daemon loads
-# (a fifth less CPU for a `minibit get` than the archive of a call that fails to connect, which
-# is the fallback without PEER_JAR or when that daemon does not start).
+# (an eighth less CPU for a `minibit get` than the archive of a call that fails to connect,
+# which is the fallback without PEER_JAR or when that daemon does not start).
 # bin/minibit uses the archive if present, and the JVM ignores it once the jar changes. The
 # archive records the jar's path: a copied jar needs its own.
 set -u
