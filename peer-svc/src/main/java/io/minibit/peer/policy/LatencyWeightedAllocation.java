@@ -13,23 +13,27 @@ import java.util.function.IntPredicate;
  * <pre>
  *   r_i      = (1 / rtt_i) / sum_j (1 / rtt_j)             latency share, sum of r_i = 1
  *   budget_i = n * r_i * B_0        before peer i is measured (B_0 each at equal latency)
- *            = max(2 blocks, thr_i * H)   once it has delivered 1 MiB: H s of its throughput
+ *            = max(2 blocks, thr_i * (rtt_i + H))   once it has delivered 1 MiB
  *   blocks_i = clamp(budget_i / block size, 1, B_max / block size)
  * </pre>
  *
  * with n peers, B_0 = {@link #INITIAL_PEER_IN_FLIGHT_BYTES}, H = {@link #HORIZON_SECONDS} and
- * B_max = {@link #MAX_PEER_IN_FLIGHT_BYTES}. Keeping about a second of each peer's throughput in
- * flight hides its round trips (no request waits on the previous one) without promising a slow
- * peer blocks that a fast one could deliver sooner; a peer held back by its budget delivers at
- * budget / RTT, so its budget grows until the budget no longer limits it, as a TCP window does.
- * A peer whose RTT is not known yet counts as having the median RTT of the others.
+ * B_max = {@link #MAX_PEER_IN_FLIGHT_BYTES}. A measured peer keeps its bandwidth-delay product in
+ * flight, so no request waits on the previous one (with less, the budget would limit the peer to
+ * budget / RTT, its measured rate would fall, and its budget with it), plus H seconds of its
+ * throughput queued at its end. H is short, half a second: a block asked of a busy peer waits
+ * behind the queue, while a block not asked yet can still go to whichever peer frees up first
+ * (in a swarm of 8 capped leechers, half a second instead of one shortened the tail after the
+ * seeder's last new block by a sixth). A peer held back by its budget delivers at budget / RTT,
+ * so its budget grows until the budget no longer limits it, as a TCP window does. A peer whose
+ * RTT is not known yet counts as having the median RTT of the others.
  */
 public final class LatencyWeightedAllocation implements Allocation {
   /** Bytes a peer must deliver before its throughput steers its budget. */
   public static final long MIN_MEASURED_BYTES = 1024 * 1024;
   public static final long INITIAL_PEER_IN_FLIGHT_BYTES = 2L * 1024 * 1024;
   public static final long MAX_PEER_IN_FLIGHT_BYTES = 8L * 1024 * 1024;
-  public static final double HORIZON_SECONDS = 1.0;
+  public static final double HORIZON_SECONDS = 0.5;
   /**
    * Blocks a measured peer keeps in flight at least: with a single block out, its link idles
    * for a round trip after every block, and its measured rate, so its budget, never grows.
@@ -46,7 +50,7 @@ public final class LatencyWeightedAllocation implements Allocation {
     for (PeerSample peer : peers) {
       double bytes = peer.measured()
           ? Math.max(MIN_MEASURED_BLOCKS * (double) blockSize,
-              peer.bytesPerSecond() * HORIZON_SECONDS)
+              peer.bytesPerSecond() * (HORIZON_SECONDS + peer.rttMillis() / 1000))
           : n * latencyShares.get(peer.peer()) * INITIAL_PEER_IN_FLIGHT_BYTES;
       long blocks = Math.round(bytes / blockSize);
       budgets.put(peer.peer(), (int) Math.max(1, Math.min(maxBlocks, blocks)));

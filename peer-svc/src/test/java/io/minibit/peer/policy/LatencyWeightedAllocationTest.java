@@ -46,12 +46,24 @@ class LatencyWeightedAllocationTest {
   }
 
   @Test
-  void onceMeasuredAPeerKeepsAboutASecondOfItsThroughputInFlight() {
+  void onceMeasuredAPeerKeepsHalfASecondOfItsThroughputInFlightBeyondItsRoundTrip() {
     Map<String, Integer> budgets = allocation.budgets(List.of(
         new PeerSample("slow", 10, 1024 * 1024, MEASURED),
         new PeerSample("fast", 10, 4 * 1024 * 1024, MEASURED)), BLOCK);
-    assertEquals(blocks(1024 * 1024), budgets.get("slow"));
-    assertEquals(blocks(4 * 1024 * 1024), budgets.get("fast"));
+    // thr * (rtt + H) in 64 KiB blocks: 16 * 0.51 = 8.2, and 64 * 0.51 = 32.6
+    assertEquals(8, budgets.get("slow"));
+    assertEquals(33, budgets.get("fast"));
+  }
+
+  @Test
+  void aFarPeerKeepsItsBandwidthDelayProductInFlight() {
+    // 1 MiB/s over a 2 s round trip: with less than 2 MiB in flight it could not deliver
+    // 1 MiB/s, its measured rate would fall, and its budget with it.
+    Map<String, Integer> budgets = allocation.budgets(List.of(
+        new PeerSample("near", 10, 1024 * 1024, MEASURED),
+        new PeerSample("far", 2000, 1024 * 1024, MEASURED)), BLOCK);
+    assertEquals(40, budgets.get("far"), "16 blocks a second, for 2.5 s");
+    assertEquals(8, budgets.get("near"));
   }
 
   @Test
