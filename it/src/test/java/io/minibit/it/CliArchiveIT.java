@@ -23,9 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CliArchiveIT {
   private static final String CLI_JVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1";
 
-  private final Path home = Path.of(System.getProperty("minibit.home", "..")).toAbsolutePath()
-      .normalize();
-
   @TempDir Path root;
 
   @Test
@@ -33,14 +30,15 @@ class CliArchiveIT {
     Path bin = Files.createDirectories(root.resolve("bin"));
     Path lib = Files.createDirectories(root.resolve("lib"));
     for (String launcher : List.of("launch.sh", "minibit")) {
-      Files.copy(home.resolve("bin").resolve(launcher), bin.resolve(launcher),
+      Files.copy(Cluster.HOME.resolve("bin").resolve(launcher), bin.resolve(launcher),
           StandardCopyOption.COPY_ATTRIBUTES);
     }
-    Files.copy(home.resolve("cli/target/minibit.jar"), lib.resolve("minibit.jar"));
-    Files.copy(home.resolve("peer-svc/target/minibit-peer.jar"), lib.resolve("minibit-peer.jar"));
+    Files.copy(Cluster.HOME.resolve("cli/target/minibit.jar"), lib.resolve("minibit.jar"));
+    Files.copy(Cluster.HOME.resolve("peer-svc/target/minibit-peer.jar"),
+        lib.resolve("minibit-peer.jar"));
 
     // Trained against a daemon of its own, which the script stops: it says nothing.
-    String made = run(root, Map.of(), home.resolve("scripts/cli-cds.sh").toString(),
+    String made = run(root, Map.of(), Cluster.HOME.resolve("scripts/cli-cds.sh").toString(),
         "lib/minibit.jar", "lib/minibit-peer.jar");
     assertEquals("exit 0\n", made);
     assertTrue(Files.isRegularFile(lib.resolve("minibit.jsa")), "no archive");

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 final class Cluster implements AutoCloseable {
   static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
-  private final Path home = Path.of(System.getProperty("minibit.home", "..")).toAbsolutePath()
+  /** The checkout whose bin/ launchers and built jars the tests run (-Dminibit.home). */
+  static final Path HOME = Path.of(System.getProperty("minibit.home", "..")).toAbsolutePath()
       .normalize();
   private final Path root;
   private final List<Process> processes = new ArrayList<>();
@@ -63,7 +64,7 @@ final class Cluster implements AutoCloseable {
       trackerPort = freePort(); // kept across restarts, so peers find it again
       trackerHttpPort = freePort();
     }
-    List<String> command = new ArrayList<>(List.of(home.resolve("bin/minibit-tracker").toString(),
+    List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-tracker").toString(),
         "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString(),
         "--http-port", String.valueOf(trackerHttpPort)));
     command.addAll(List.of(extraArgs));
@@ -110,7 +111,7 @@ final class Cluster implements AutoCloseable {
     }
 
     PeerProcess start() throws IOException {
-      List<String> command = new ArrayList<>(List.of(home.resolve("bin/minibit-peer").toString(),
+      List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-peer").toString(),
           "--tracker", tracker(), "--port", String.valueOf(port),
           "--control-port", String.valueOf(controlPort), "--data-dir", dataDir.toString(),
           "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
@@ -181,7 +182,7 @@ final class Cluster implements AutoCloseable {
   /** Starts {@code bin/minibit args...} in the background. */
   RunningCli startCli(String... args) throws IOException {
     List<String> command = new ArrayList<>();
-    command.add(home.resolve("bin/minibit").toString());
+    command.add(HOME.resolve("bin/minibit").toString());
     command.addAll(List.of(args));
     Path out = Files.createTempFile(root, "cli", ".out");
     Path err = Files.createTempFile(root, "cli", ".err");

@@ -121,10 +121,9 @@ class SecurityIT {
   void aControlApiBeyondLoopbackNeedsAToken() throws Exception {
     cluster = new Cluster(root);
     cluster.startTracker();
-    Process refused = new ProcessBuilder(Path.of(System.getProperty("minibit.home", ".."))
-        .resolve("bin/minibit-peer").toString(), "--tracker", cluster.tracker(),
-        "--port", "0", "--control-port", "0", "--control-host", "0.0.0.0",
-        "--data-dir", root.resolve("refused").toString())
+    Process refused = new ProcessBuilder(Cluster.HOME.resolve("bin/minibit-peer").toString(),
+        "--tracker", cluster.tracker(), "--port", "0", "--control-port", "0",
+        "--control-host", "0.0.0.0", "--data-dir", root.resolve("refused").toString())
         .redirectErrorStream(true).start();
     assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "the peer should refuse to start");
     String said = new String(refused.getInputStream().readAllBytes());
