@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,29 +37,30 @@ class CliArchiveIT {
         lib.resolve("minibit-peer.jar"));
 
     // Trained against a daemon of its own, which the script stops: it says nothing.
-    String made = run(root, Map.of(), Cluster.HOME.resolve("scripts/cli-cds.sh").toString(),
-        "lib/minibit.jar", "lib/minibit-peer.jar");
-    assertEquals("exit 0\n", made);
+    Cluster.Result made = run(root, Map.of(),
+        Cluster.HOME.resolve("scripts/cli-cds.sh").toString(), "lib/minibit.jar",
+        "lib/minibit-peer.jar");
+    assertEquals(0, made.exitCode(), made.toString());
+    assertEquals("", made.stdout() + made.stderr(), made.toString());
     assertTrue(Files.isRegularFile(lib.resolve("minibit.jsa")), "no archive");
 
     Path elsewhere = Files.createDirectories(root.resolve("elsewhere"));
-    String version = run(elsewhere, Map.of("JAVA_OPTS", "-Xshare:on " + CLI_JVM),
+    Cluster.Result version = run(elsewhere, Map.of("JAVA_OPTS", "-Xshare:on " + CLI_JVM),
         bin.resolve("minibit").toString(), "--version");
-    assertTrue(version.startsWith("exit 0\nminibit "), version);
+    assertEquals(0, version.exitCode(), version.toString());
+    assertTrue(version.stdout().startsWith("minibit "), version.toString());
+    assertEquals("", version.stderr(), version.toString());
   }
 
-  /** Runs {@code command} in {@code dir}: "exit N", a newline, then what it printed. */
-  private static String run(Path dir, Map<String, String> env, String... command)
+  /** Runs {@code command} in {@code dir} to its end, as {@link Cluster#cli} runs bin/minibit. */
+  private static Cluster.Result run(Path dir, Map<String, String> env, String... command)
       throws IOException, InterruptedException {
-    Path output = Files.createTempFile(dir, "output", ".txt");
+    Path out = Files.createTempFile(dir, "command", ".out");
+    Path err = Files.createTempFile(dir, "command", ".err");
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(output.toFile());
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
     builder.environment().putAll(env);
-    Process process = builder.start();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");
-    }
-    return "exit " + process.exitValue() + "\n" + Files.readString(output, StandardCharsets.UTF_8);
+    return new Cluster.RunningCli(builder.start(), out, err, String.join(" ", command))
+        .finish(Duration.ofSeconds(60));
   }
 }
