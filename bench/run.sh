@@ -39,6 +39,7 @@ WARMUP_MB=32
 KEEP=0
 OUT=""
 PEER_ARGS=""
+PROFILE_DIR=""
 WORK=""
 FAILED=0
 COMMIT=unknown
@@ -82,6 +83,9 @@ Options:
   --tree DIR        measure the MiniBit tree in DIR (its bin/ and built jars; `make build` there
                     if a jar is missing) instead of the one this script is in
   --keep            keep the work directory (logs, files); it is kept anyway on failure
+  --profile DIR     attach async-profiler (CPU, native frames too) to every daemon while the
+                    clock runs and write DIR/RUN-HOST.collapsed (flame-graph input); fetches
+                    the profiler from Maven Central and installs jattach when missing
   -h, --help        this help
 
 Environment: BENCH_JAVA_OPTS (peers, default "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"),
@@ -118,6 +122,7 @@ parse_args() {
       --baseline) BASELINE=1 ;;
       --warmup-mb) WARMUP_MB="${2:?--warmup-mb needs a value}"; shift ;;
       --keep) KEEP=1 ;;
+      --profile) PROFILE_DIR="${2:?--profile needs a directory}"; shift ;;
       -h | --help) usage; exit 0 ;;
       *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -448,6 +453,7 @@ run_downloads() {
   cpu0="$(cpu_counters)"
   t0="$EPOCHREALTIME"
   fact "$run" t0 "$t0"
+  profile_start "$run"
   for host in "$@"; do
     if [ "$kind" = get ]; then
       spawn_get "$run" "$host" "$what" "$limit"
@@ -456,6 +462,7 @@ run_downloads() {
     fi
   done
   wait_gets
+  profile_stop "$run"
   fact "$run" cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
   daemon_cpu "$run" cpu_after
   read -r -a before <<<"$ticks0"
@@ -510,6 +517,44 @@ serve_raw() {
   DAEMON_PIDS+=("$!")
   DAEMON_LOGS+=(/dev/null)
   mb_await "socat on $host" 30 mb_port_open "$host" "$RAW_PORT"
+}
+
+# --profile: async-profiler, loaded into the running daemons with jattach while the clock runs.
+ASYNC_PROFILER_VERSION=4.2
+ASYNC_PROFILER_LIB=""
+
+ensure_profiler() {
+  [ -n "$PROFILE_DIR" ] || return 0
+  mkdir -p "$PROFILE_DIR"
+  PROFILE_DIR="$(cd "$PROFILE_DIR" && pwd)"
+  command -v jattach >/dev/null || apt-get install -y -q --no-install-recommends jattach >&2
+  local jar="$HOME/.m2/repository/tools/profiler/async-profiler/$ASYNC_PROFILER_VERSION"
+  jar="$jar/async-profiler-$ASYNC_PROFILER_VERSION-linux-x64.jar"
+  [ -f "$jar" ] || mvn -q dependency:get \
+    -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION:jar:linux-x64" >&2
+  ASYNC_PROFILER_LIB="$PROFILE_DIR/.lib/libasyncProfiler.so"
+  mkdir -p "$PROFILE_DIR/.lib"
+  unzip -p "$jar" linux-x64/libasyncProfiler.so >"$ASYNC_PROFILER_LIB"
+}
+
+# profile_start RUN / profile_stop RUN: every daemon of RUN, from the clock's start to its end.
+profile_start() {
+  [ -n "$PROFILE_DIR" ] || return 0
+  local pidfile
+  for pidfile in "$1"/hosts/*/pid; do
+    jattach "$(cat "$pidfile")" load "$ASYNC_PROFILER_LIB" true "start,event=cpu,interval=1ms" \
+      >/dev/null 2>&1 || log "cannot profile $(dirname "$pidfile")"
+  done
+}
+
+profile_stop() {
+  [ -n "$PROFILE_DIR" ] || return 0
+  local pidfile host
+  for pidfile in "$1"/hosts/*/pid; do
+    host="$(basename "$(dirname "$pidfile")")"
+    jattach "$(cat "$pidfile")" load "$ASYNC_PROFILER_LIB" true \
+      "stop,file=$PROFILE_DIR/$(basename "$1")-$host.collapsed" >/dev/null 2>&1 || true
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -723,6 +768,7 @@ main() {
   trap 'exit 143' TERM
   ensure_tools
   ensure_jars
+  ensure_profiler
   WORK="$(mktemp -d "${TMPDIR:-/tmp}/minibit-bench.XXXXXX")"
   log "work directory: $WORK"
   DIST="$WORK/dist"

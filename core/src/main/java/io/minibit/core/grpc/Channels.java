@@ -47,6 +47,16 @@ public final class Channels {
   }
 
   /**
+   * A channel to another peer, over mutual TLS if {@code tls} is given: MiniBit's settings
+   * without the channel's retry machinery. Peer calls are never retried by the channel (the
+   * download engine asks other peers instead), and with retries on, every call would still go
+   * through a retriable stream that buffers what it sends until the first response.
+   */
+  public static ManagedChannel toPeer(String target, Optional<MutualTls> tls) {
+    return secured(netty(target), tls).disableRetry().build();
+  }
+
+  /**
    * A channel to {@code target} on {@code loop}'s thread, over mutual TLS if {@code tls} is
    * given, else plaintext, whose calls go through {@code interceptors}.
    */

@@ -40,10 +40,11 @@ import java.util.Map;
  * <p>{@link #fromEnvironment} reads the standard {@code OTEL_*} variables (the SDK's
  * autoconfiguration). Traces and metrics go out over OTLP only when an OTLP endpoint is set
  * ({@code OTEL_EXPORTER_OTLP_ENDPOINT}, or a per-signal one) or an exporter is named
- * ({@code OTEL_TRACES_EXPORTER=otlp}); otherwise nothing is exported, and only the traces a
- * caller sampled are recorded (so that they go on downstream). Metrics can always be read
- * in the Prometheus text format ({@link #writePrometheus}), which is what {@code /metrics}
- * serves. Thread-safe.
+ * ({@code OTEL_TRACES_EXPORTER=otlp}); otherwise nothing is exported and calls carry no
+ * instrumentation: no spans are made for them, and a trace a caller sampled is only handed on to
+ * the calls made while serving it ({@link TraceRelay}), so processes downstream that export still
+ * see one trace. Metrics can always be read in the Prometheus text format
+ * ({@link #writePrometheus}), which is what {@code /metrics} serves. Thread-safe.
  */
 public final class Telemetry implements AutoCloseable {
   /** Instrumentation scope of MiniBit's own spans and instruments. */
@@ -51,7 +52,7 @@ public final class Telemetry implements AutoCloseable {
 
   // Without an SDK the gRPC instrumentation would only make no-op spans on every call, and
   // building it costs a short-lived command 8% of its CPU: calls pass through instead.
-  private static final Telemetry NOOP = new Telemetry(OpenTelemetry.noop(), null, null, () -> { });
+  private static final Telemetry NOOP = new Telemetry(OpenTelemetry.noop(), null, () -> { });
 
   /** Made on first use: a command-line tool that never serves metrics does not load it. */
   private static final class TextFormat {
@@ -60,21 +61,40 @@ public final class Telemetry implements AutoCloseable {
 
   private final OpenTelemetry sdk;
   private final PrometheusMetricReader prometheus; // null: no metrics kept
-  private final GrpcTelemetry grpc; // null: calls are not traced
+  private final ClientInterceptor clientInterceptor;
+  private final ServerInterceptor serverInterceptor;
   private final Runnable shutdown;
 
-  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus, GrpcTelemetry grpc,
+  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus,
+      ClientInterceptor clientInterceptor, ServerInterceptor serverInterceptor,
       Runnable shutdown) {
     this.sdk = sdk;
     this.prometheus = prometheus;
-    this.grpc = grpc;
+    this.clientInterceptor = clientInterceptor;
+    this.serverInterceptor = serverInterceptor;
     this.shutdown = shutdown;
   }
 
-  private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus) {
-    this(sdk, prometheus, GrpcTelemetry.create(sdk), sdk::close);
+  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus, Runnable shutdown) {
+    this(sdk, prometheus, PassThrough.INSTANCE, PassThrough.INSTANCE, shutdown);
   }
 
+  /** Every call a span: for a process whose spans go somewhere. */
+  private static Telemetry traced(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus) {
+    GrpcTelemetry grpc = GrpcTelemetry.create(sdk);
+    return new Telemetry(sdk, prometheus, grpc.createClientInterceptor(),
+        grpc.createServerInterceptor(), sdk::close);
+  }
+
+  /**
+   * No spans for calls, only the relay of a caller's sampled trace: the gRPC instrumentation
+   * costs every call a span's worth of work (and a swarm makes thousands of calls a minute),
+   * which a process that exports nothing would pay for nothing.
+   */
+  private static Telemetry relaying(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus) {
+    TraceRelay relay = new TraceRelay(sdk.getPropagators().getTextMapPropagator());
+    return new Telemetry(sdk, prometheus, relay, relay, sdk::close);
+  }
   /** No spans, no metrics: for components a test starts without caring for telemetry. */
   public static Telemetry noop() {
     return NOOP;
@@ -94,7 +114,8 @@ public final class Telemetry implements AutoCloseable {
     Map<String, String> defaults = new HashMap<>();
     defaults.put("otel.service.name", serviceName);
     defaults.put("otel.propagators", "tracecontext,baggage");
-    if (!otlpConfigured(env)) {
+    boolean exporting = otlpConfigured(env);
+    if (!exporting) {
       defaults.put("otel.traces.exporter", "none");
       defaults.put("otel.metrics.exporter", "none");
       defaults.put("otel.logs.exporter", "none");
@@ -116,7 +137,7 @@ public final class Telemetry implements AutoCloseable {
         .disableShutdownHook()
         .build()
         .getOpenTelemetrySdk();
-    return new Telemetry(sdk, prometheus);
+    return exporting ? traced(sdk, prometheus) : relaying(sdk, prometheus);
   }
 
   /**
@@ -138,7 +159,7 @@ public final class Telemetry implements AutoCloseable {
             .build())
         .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
         .build();
-    return new Telemetry(sdk, prometheus);
+    return traced(sdk, prometheus);
   }
 
   /**
@@ -169,14 +190,20 @@ public final class Telemetry implements AutoCloseable {
     return sdk.getMeter(SCOPE);
   }
 
-  /** Makes each call a server span, continuing the caller's trace when it sent one. */
+  /**
+   * Makes each call a server span, continuing the caller's trace when it sent one; with nothing
+   * to export, only carries a caller's sampled trace on to the calls made while serving it.
+   */
   public ServerInterceptor serverInterceptor() {
-    return grpc == null ? PassThrough.INSTANCE : grpc.createServerInterceptor();
+    return serverInterceptor;
   }
 
-  /** Makes each call a client span and sends the current trace context with it. */
+  /**
+   * Makes each call a client span and sends the current trace context with it; with nothing to
+   * export, only sends the context of a sampled trace.
+   */
   public ClientInterceptor clientInterceptor() {
-    return grpc == null ? PassThrough.INSTANCE : grpc.createClientInterceptor();
+    return clientInterceptor;
   }
 
   /** Every metric now, in the Prometheus text exposition format (version 0.0.4). */

@@ -141,6 +141,22 @@ class ChannelsTest {
   }
 
   @Test
+  void aPeerChannelHasNoRetryMachineryAtAll() throws Exception {
+    io.grpc.Server server = grpc.register(io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
+        .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+        .addService(new FlakyTracker(1, Status.Code.UNAVAILABLE)).build().start());
+    ManagedChannel channel = grpc.register(
+        Channels.toPeer("127.0.0.1:" + server.getPort(), java.util.Optional.empty()));
+    TrackerGrpc.TrackerBlockingStub tracker = TrackerGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+
+    // A Tracker method, which the service config retries on other channels: not on this one.
+    assertStatus(Status.Code.UNAVAILABLE,
+        () -> tracker.listTorrents(ListTorrentsRequest.getDefaultInstance()));
+    assertEquals(1, attempts.get());
+  }
+
+  @Test
   void theDownloadStreamIsNotRetried() throws Exception {
     PeerControlGrpc.PeerControlImplBase control = new PeerControlGrpc.PeerControlImplBase() {
       @Override

@@ -42,12 +42,12 @@ public final class PeerChannels implements AutoCloseable {
 
   /** Channels over the network, with MiniBit's channel settings. */
   public static PeerChannels network() {
-    return new PeerChannels(Channels::forTarget);
+    return network(Optional.empty());
   }
 
   /** Channels over the network, over mutual TLS if {@code tls} is given. */
   public static PeerChannels network(Optional<MutualTls> tls) {
-    return new PeerChannels(address -> Channels.forTarget(address, tls));
+    return new PeerChannels(address -> Channels.toPeer(address, tls));
   }
 
   /** The channel to {@code address} ("host:port"), opened on first use. */
