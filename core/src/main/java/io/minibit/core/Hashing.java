@@ -25,6 +25,20 @@ public final class Hashing {
     return digest.digest();
   }
 
+  /**
+   * The SHA-256 of {@code parts}, one after the other; their positions are left as they were.
+   * Each thread reuses one digest: looking an algorithm up costs more than hashing a small block.
+   */
+  public static byte[] sha256(java.nio.ByteBuffer... parts) {
+    MessageDigest digest = SHA256.get();
+    for (java.nio.ByteBuffer part : parts) {
+      digest.update(part.duplicate());
+    }
+    return digest.digest();
+  }
+
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Hashing::newSha256);
+
   private static MessageDigest newDigest(String algorithm) {
     try {
       return MessageDigest.getInstance(algorithm);

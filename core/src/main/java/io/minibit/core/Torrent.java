@@ -173,11 +173,23 @@ public final class Torrent {
 
   /** True if {@code data} is block {@code index}: right length and right SHA-256. */
   public boolean isValidBlock(int index, byte[] data, int length) {
+    return isValidBlock(index, java.nio.ByteBuffer.wrap(data, 0, length));
+  }
+
+  /**
+   * Whether {@code parts}, one after the other, are block {@code index}: its length and its
+   * SHA-256. The buffers' positions are left as they were.
+   */
+  public boolean isValidBlock(int index, java.nio.ByteBuffer... parts) {
     checkIndex(index);
+    long length = 0;
+    for (java.nio.ByteBuffer part : parts) {
+      length += part.remaining();
+    }
     if (length != blockLength(index)) {
       return false;
     }
-    byte[] digest = Hashing.sha256(data, 0, length);
+    byte[] digest = Hashing.sha256(parts);
     return MessageDigest.isEqual(digest, manifest.getBlockSha256(index).toByteArray());
   }
 

@@ -8,6 +8,8 @@ public final class Validation {
   public static final int MAX_NAME_BYTES = 255;
   public static final int MAX_PEER_ID_LENGTH = 64;
   public static final int MAX_HOST_LENGTH = 253;
+  /** Most blocks one GetBlocks call may ask for (the Peer contract's limit). */
+  public static final int MAX_BLOCKS_PER_CALL = 64;
 
   private static final Pattern PEER_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:_\\[\\]%-]{1,253}");

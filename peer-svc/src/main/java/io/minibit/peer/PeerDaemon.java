@@ -15,6 +15,7 @@ import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.store.BlockStore;
 import io.minibit.peer.download.Download;
+import io.minibit.peer.download.FetchStats;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.policy.Choker;
@@ -76,6 +77,9 @@ public final class PeerDaemon implements AutoCloseable {
   private final TransferRecords records;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService hashExecutor;
+  /** The threads every download's loop runs on. */
+  private final ExecutorService downloadPool;
+  private final FetchStats fetchStats = new FetchStats();
   private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
   private final Map<InfoHash, Download> downloads = new ConcurrentHashMap<>();
   private final GrpcServer peerServer;
@@ -102,6 +106,8 @@ public final class PeerDaemon implements AutoCloseable {
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
     this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
     this.hashExecutor = Executors.newFixedThreadPool(2, daemonThreads("peer-hasher"));
+    this.downloadPool = Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("peer-download"));
     UploadLimiter limiter = UploadLimiter.of(config.uploadLimitBytesPerSecond());
     this.allocation = Allocation.named(config.swarm().allocation());
     this.peerServer = GrpcServer.start(peerServerBuilder, "peer service",
@@ -185,6 +191,11 @@ public final class PeerDaemon implements AutoCloseable {
     List<TorrentSession> list = new ArrayList<>(sessions.values());
     list.sort((a, b) -> a.torrent().name().compareTo(b.torrent().name()));
     return list;
+  }
+
+  /** How the GetBlocks calls of every download ended, since the daemon started. */
+  public FetchStats fetchStats() {
+    return fetchStats;
   }
 
   /** The running download of {@code session}, if it is still downloading. */
@@ -390,8 +401,8 @@ public final class PeerDaemon implements AutoCloseable {
       throws IOException {
     TorrentSession session = newSession(torrent, store);
     records.save(torrent, store.finalPath().getParent());
-    Download download = new Download(session, peerId, peerChannels, scheduler, clock, random,
-        allocation, trace);
+    Download download = new Download(session, peerId, peerChannels, downloadPool, scheduler,
+        clock, random, allocation, trace, fetchStats);
     downloads.put(torrent.infoHash(), download);
     session.completion().whenComplete((path, failure) -> {
       downloads.remove(torrent.infoHash());
@@ -455,6 +466,7 @@ public final class PeerDaemon implements AutoCloseable {
     }
     peerChannels.close();
     scheduler.shutdownNow();
+    downloadPool.shutdownNow();
     hashExecutor.shutdownNow();
     try {
       hashExecutor.awaitTermination(5, TimeUnit.SECONDS);

@@ -48,6 +48,11 @@ public final class BlockStore implements Closeable {
   private final Path finalPath;
   private final Object lock = new Object();
   private final Object hasherLock = new Object();
+  /**
+   * Block writes take turns: the kernel serializes writes to one file anyway, and writers
+   * spinning on its lock burned CPU.
+   */
+  private final Object writeLock = new Object();
   private final int resumedBlocks;
 
   private FileChannel data; // guarded by lock for reassignment; positional I/O is thread-safe
@@ -168,10 +173,12 @@ public final class BlockStore implements Closeable {
     return true;
   }
 
+  /** Writes what remains of {@code buffer} at {@code position} of the file. */
   private static void writeFully(FileChannel channel, ByteBuffer buffer, long position)
       throws IOException {
+    long at = position;
     while (buffer.hasRemaining()) {
-      channel.write(buffer, position + buffer.position());
+      at += channel.write(buffer, at);
     }
   }
 
@@ -249,11 +256,20 @@ public final class BlockStore implements Closeable {
    * and the block is new, writes them and marks the block held.
    */
   public WriteResult write(int index, byte[] data, int length) throws IOException {
+    return write(index, ByteBuffer.wrap(data, 0, length));
+  }
+
+  /**
+   * As {@link #write(int, byte[], int)}, for a block that arrived in {@code parts}, one after the
+   * other (the buffers a network read left it in, say: nothing is copied on the way to disk).
+   * The buffers' positions are left as they were.
+   */
+  public WriteResult write(int index, ByteBuffer... parts) throws IOException {
     torrent.checkIndex(index);
     if (has(index)) {
       return WriteResult.DUPLICATE;
     }
-    if (!torrent.isValidBlock(index, data, length)) {
+    if (!torrent.isValidBlock(index, parts)) {
       return WriteResult.CORRUPT;
     }
     FileChannel channel;
@@ -263,7 +279,15 @@ public final class BlockStore implements Closeable {
       }
       channel = this.data;
     }
-    writeFully(channel, ByteBuffer.wrap(data, 0, length), torrent.blockOffset(index));
+    long offset = torrent.blockOffset(index);
+    synchronized (writeLock) {
+      for (ByteBuffer part : parts) {
+        ByteBuffer bytes = part.duplicate();
+        int length = bytes.remaining();
+        writeFully(channel, bytes, offset);
+        offset += length;
+      }
+    }
     synchronized (lock) {
       if (have.get(index)) {
         return WriteResult.DUPLICATE; // a concurrent write of the same block won; same bytes

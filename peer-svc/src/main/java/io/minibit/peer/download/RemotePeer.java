@@ -1,6 +1,5 @@
 package io.minibit.peer.download;
 
-import io.grpc.stub.ClientCallStreamObserver;
 import io.minibit.api.v1.TransferPeer;
 import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
@@ -12,8 +11,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What a {@link Download} knows of one remote peer: its connection state, the blocks it has, the
- * calls out to it, and how it has performed. Not thread-safe: guarded by its download's lock.
+ * What a {@link Scheduler} knows of one remote peer: its connection state, the blocks it has, the
+ * calls out to it, and how it has performed. Not thread-safe: only its scheduler's loop touches
+ * it (a call's immutable fields aside, which its link reads).
  */
 final class RemotePeer {
   enum State { CONNECTING, ACTIVE, BACKING_OFF, BANNED, SELF, CLOSED }
@@ -32,7 +32,6 @@ final class RemotePeer {
     final Instant started;
     /** The peer's UNCHOKE count when the call started: a refusal then is no news after that. */
     final int unchokesAtStart;
-    ClientCallStreamObserver<?> stream;
     /** Cancelled by the download itself (a duplicate won), not failed. */
     boolean cancelled;
     /** Its blocks were offered to other peers because it is slow. */
@@ -56,6 +55,8 @@ final class RemotePeer {
   }
 
   final String address;
+  /** The wire to the peer; set once, right after the peer is made. */
+  PeerLink link;
   final Backoff backoff;
   final RttEstimator rtt = new RttEstimator();
   final RateMeter rate;
@@ -73,7 +74,8 @@ final class RemotePeer {
   boolean chokesUs = true;
   /** UNCHOKE events received: a call refused as choked before the last one is stale news. */
   int unchokes;
-  ClientCallStreamObserver<?> subscription;
+  /** Subscribed (its bitfield may still be on its way). */
+  boolean subscribed;
   final Set<Call> calls = new HashSet<>();
   String lastError = "";
   Instant lastPing = Instant.MIN;

@@ -14,23 +14,27 @@ public final class RttEstimator {
   public static final int WINDOW = 5;
 
   private final Deque<Double> samples = new ArrayDeque<>();
+  /** The median, kept as samples come: it is read far more often than a sample arrives. */
+  private double median;
 
   public void add(Duration rtt) {
     if (samples.size() == WINDOW) {
       samples.removeFirst();
     }
     samples.addLast(rtt.toNanos() / 1e6);
+    double[] sorted = new double[samples.size()];
+    int i = 0;
+    for (double sample : samples) {
+      sorted[i++] = sample;
+    }
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   /** Median of the samples in milliseconds, or 0 before the first one. */
   public double millis() {
-    if (samples.isEmpty()) {
-      return 0;
-    }
-    double[] sorted = samples.stream().mapToDouble(Double::doubleValue).toArray();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    return median;
   }
 
   public int samples() {

@@ -31,7 +31,7 @@ import java.util.function.Function;
  */
 public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
   /** Most blocks one GetBlocks call may ask for. */
-  public static final int MAX_BLOCKS_PER_CALL = 64;
+  public static final int MAX_BLOCKS_PER_CALL = Validation.MAX_BLOCKS_PER_CALL;
 
   private final String peerId;
   private final Function<InfoHash, TorrentSession> sessions;

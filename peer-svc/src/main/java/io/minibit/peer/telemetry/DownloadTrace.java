@@ -1,6 +1,5 @@
 package io.minibit.peer.telemetry;
 
-import io.grpc.Status;
 import io.minibit.core.Torrent;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -25,7 +24,6 @@ public final class DownloadTrace {
   public static final AttributeKey<String> NAME = AttributeKey.stringKey("minibit.name");
   public static final AttributeKey<Long> SIZE = AttributeKey.longKey("minibit.size");
   public static final AttributeKey<String> PEER = AttributeKey.stringKey("minibit.peer");
-  public static final AttributeKey<Long> BLOCKS_ASKED = AttributeKey.longKey("minibit.blocks.asked");
   public static final AttributeKey<Long> BLOCKS = AttributeKey.longKey("minibit.blocks");
   public static final AttributeKey<Long> BYTES = AttributeKey.longKey("minibit.bytes");
 
@@ -96,36 +94,46 @@ public final class DownloadTrace {
     T get() throws E;
   }
 
-  /** Starts the span of one GetBlocks stream to {@code peer} asking for {@code blocks} blocks. */
-  public Fetch fetch(String peer, int blocks) {
-    Span fetch = tracer.spanBuilder("GetBlocks " + peer).setParent(context)
+  /**
+   * Starts the span of one serving peer: the GetBlocks calls to {@code peer} are made in its
+   * context, and it counts the blocks and bytes they delivered until {@link Source#end}.
+   */
+  public Source source(String peer) {
+    Span source = tracer.spanBuilder("peer " + peer).setParent(context)
         .setAttribute(PEER, peer)
-        .setAttribute(BLOCKS_ASKED, (long) blocks)
         .startSpan();
-    return new Fetch(fetch);
+    return new Source(source);
   }
 
-  /** The span of one GetBlocks stream. */
-  public static final class Fetch {
+  /** The span of one peer the download fetched from. Thread-safe. */
+  public static final class Source {
     private final Span span;
+    private final Context context;
+    private final java.util.concurrent.atomic.LongAdder blocks =
+        new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytes =
+        new java.util.concurrent.atomic.LongAdder();
 
-    private Fetch(Span span) {
+    private Source(Span span) {
       this.span = span;
+      this.context = Context.root().with(span);
     }
 
-    /** The context its gRPC call runs in. */
+    /** The context its gRPC calls run in. */
     public Context context() {
-      return Context.root().with(span);
+      return context;
     }
 
-    /** Ends it with what arrived and how the stream ended. */
-    public void end(int blocks, long bytes, Status status) {
-      span.setAttribute(BLOCKS, (long) blocks);
-      span.setAttribute(BYTES, bytes);
-      if (!status.isOk() && status.getCode() != Status.Code.CANCELLED) {
-        span.setStatus(StatusCode.ERROR, status.getCode() + (status.getDescription() == null
-            ? "" : ": " + status.getDescription()));
-      }
+    /** One more block, {@code length} bytes, came from this peer and was stored. */
+    public void delivered(int length) {
+      blocks.increment();
+      bytes.add(length);
+    }
+
+    /** Ends it with what the peer delivered. */
+    public void end() {
+      span.setAttribute(BLOCKS, blocks.sum());
+      span.setAttribute(BYTES, bytes.sum());
       span.end();
     }
   }

@@ -4,6 +4,7 @@ import io.minibit.api.v1.SwarmHealth;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferPeer;
 import io.minibit.peer.PeerDaemon;
+import io.minibit.peer.download.FetchStats;
 import io.minibit.peer.session.TorrentSession;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -87,6 +88,16 @@ public final class PeerMetrics {
     ObservableLongMeasurement inFlight = meter.gaugeBuilder("minibit.peer.transfer.in_flight")
         .ofLongs().setDescription("Blocks asked of each peer and not delivered yet")
         .buildObserver();
+    meter.counterBuilder("minibit.peer.fetch.calls")
+        .setDescription("GetBlocks calls this peer made, by how they ended: outcome=completed, "
+            + "cancelled (another copy of the blocks won), choked or failed")
+        .buildWithCallback(calls -> {
+          FetchStats stats = daemon.fetchStats();
+          calls.record(stats.completed(), Attributes.of(OUTCOME, "completed"));
+          calls.record(stats.cancelled(), Attributes.of(OUTCOME, "cancelled"));
+          calls.record(stats.choked(), Attributes.of(OUTCOME, "choked"));
+          calls.record(stats.failed(), Attributes.of(OUTCOME, "failed"));
+        });
     ObservableDoubleMeasurement copies = meter.gaugeBuilder("minibit.swarm.distributed_copies")
         .setDescription("Full copies of each torrent among the peers this one knows")
         .buildObserver();
