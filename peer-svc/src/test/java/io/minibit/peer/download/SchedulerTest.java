@@ -1,0 +1,399 @@
+package io.minibit.peer.download;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.minibit.core.Bitfield;
+import io.minibit.core.Torrent;
+import io.minibit.core.store.BlockStore;
+import io.minibit.core.testing.MutableClock;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.policy.Allocation;
+import io.minibit.peer.policy.LatencyWeightedAllocation;
+import io.minibit.peer.policy.RequestTiming;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scheduler alone: scripted links instead of the network, a clock and a timer the test moves,
+ * and a pool the test runs by hand, so that what counts as one burst of events is the test's call.
+ */
+class SchedulerTest {
+  private static final int BLOCK = 16 * 1024;
+
+  @TempDir Path root;
+
+  private final MutableClock clock = new MutableClock();
+  private final ManualTimer timer = new ManualTimer();
+  private final Queue<Runnable> pool = new ArrayDeque<>();
+  private final Map<String, FakeLink> links = new LinkedHashMap<>();
+  private final List<Integer> stored = new ArrayList<>();
+  private final FetchStats stats = new FetchStats();
+  private boolean complete;
+  private Scheduler scheduler;
+  private SerialExecutor loop;
+
+  private Torrent torrent(int blocks) throws IOException {
+    return TestFiles.share(root, "t-" + blocks + ".bin", blocks * BLOCK, BLOCK, 5).torrent();
+  }
+
+  private void start(Torrent torrent, Allocation allocation) {
+    loop = new SerialExecutor(pool::add, () -> scheduler.flush());
+    Scheduler.Outcome outcome = new Scheduler.Outcome() {
+      @Override
+      public void stored(int index) {
+        stored.add(index);
+      }
+
+      @Override
+      public void complete() {
+        complete = true;
+      }
+
+      @Override
+      public void writeFailed(IOException failure) {
+        throw new AssertionError(failure);
+      }
+    };
+    scheduler = new Scheduler(torrent, new Bitfield(torrent.blockCount()), "me",
+        (address, events) -> {
+          FakeLink link = new FakeLink(events);
+          links.put(address, link);
+          return link;
+        }, loop, timer, clock, new Random(7), allocation, outcome, stats);
+    onLoop(scheduler::start);
+  }
+
+  /** Runs what the loop has queued: one burst, then the refill. */
+  private void settle() {
+    while (!pool.isEmpty()) {
+      pool.poll().run();
+    }
+  }
+
+  private void onLoop(Runnable action) {
+    loop.execute(action);
+    settle();
+  }
+
+  /** A peer joins, answers its pings, shows {@code has} and unchokes us. */
+  private FakeLink join(String name, Bitfield has) {
+    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress(name + ":1", name))));
+    FakeLink link = links.get(name + ":1");
+    link.events.answered(link.generation, Duration.ofMillis(5), name, false);
+    link.events.answered(link.generation, Duration.ofMillis(5), name, true);
+    link.events.bitfield(link.generation, has);
+    link.events.choked(link.generation, false);
+    settle();
+    return link;
+  }
+
+  private static Bitfield blocks(int size, IntPredicate held) {
+    Bitfield bits = new Bitfield(size);
+    IntStream.range(0, size).filter(held).forEach(bits::set);
+    return bits;
+  }
+
+  /** Every budget the same: {@code each} blocks in flight per peer. */
+  private static Allocation fixed(int each) {
+    return new Allocation() {
+      @Override
+      public Map<String, Integer> budgets(List<PeerSample> peers, int blockSize) {
+        Map<String, Integer> budgets = new HashMap<>();
+        peers.forEach(peer -> budgets.put(peer.peer(), each));
+        return budgets;
+      }
+
+      @Override
+      public IntPredicate allowedBlocks(String peer, List<PeerSample> peers) {
+        return index -> true;
+      }
+    };
+  }
+
+  @Test
+  void haveEventsThatArriveTogetherCauseOneRefill() throws IOException {
+    Torrent torrent = torrent(40);
+    start(torrent, fixed(64));
+    FakeLink seed = join("a", new Bitfield(40)); // holds nothing yet
+
+    for (int i = 0; i < 20; i++) {
+      seed.events.have(seed.generation, i); // queued on the loop, not run yet
+    }
+    settle();
+
+    // Refilled after each HAVE, it would have made 20 one-block calls.
+    assertEquals(2, seed.fetched.size(), "calls: " + seed.asked());
+    assertEquals(IntStream.range(0, 20).boxed().toList(),
+        seed.asked().stream().sorted().toList());
+  }
+
+  @Test
+  void aBlockOnItsWayIsAskedOfASecondPeerOnlyAtTheEndAndTheSlowerCopyIsCancelled()
+      throws IOException {
+    Torrent torrent = torrent(6);
+    start(torrent, fixed(8));
+    Bitfield all = blocks(6, i -> i < 5); // block 5 is nowhere, so nobody is a seed
+    FakeLink a = join("a", all);
+    assertEquals(Set.of(0, 1, 2, 3, 4), new HashSet<>(a.asked()));
+
+    FakeLink b = join("b", all);
+
+    // Every block some peer holds has a request out: the end has come, b gets second copies,
+    // one per call so each can be withdrawn alone.
+    assertEquals(5, b.fetched.size());
+    b.fetched.forEach(call -> assertEquals(1, call.asked.size()));
+    RemotePeer.Call first = a.fetched.get(0);
+    int index = first.asked.get(0);
+    a.deliver(first, index);
+
+    RemotePeer.Call loser = b.callFor(index);
+    assertTrue(b.cancelled.contains(loser), "b's copy of block " + index + " is withdrawn");
+    b.events.ended(b.generation, loser, Status.CANCELLED);
+    settle();
+    assertEquals(1, stats.cancelled());
+    assertEquals(List.of(index), stored);
+  }
+
+  @Test
+  void aLateCallHasItsBlocksAskedOfAnotherPeerOnceThatPeerHasNothingFresh() throws IOException {
+    Torrent torrent = torrent(9);
+    start(torrent, fixed(2));
+    Bitfield held = blocks(9, i -> i < 8);
+    FakeLink slow = join("slow", held);
+    RemotePeer.Call stuck = slow.fetched.get(0);
+    FakeLink fast = join("fast", held);
+
+    clock.advance(RequestTiming.UNMEASURED_LATE_AFTER.plusSeconds(1));
+    onLoop(scheduler::tick);
+    // The fast peer serves whatever it is asked; once nothing fresh is left, the late blocks.
+    for (int round = 0; round < 10 && !stuck.outstanding.isEmpty(); round++) {
+      for (RemotePeer.Call call : List.copyOf(fast.fetched)) {
+        if (!fast.done.contains(call)) {
+          call.asked.forEach(index -> fast.deliver(call, index));
+          fast.finish(call);
+        }
+      }
+    }
+
+    assertTrue(stuck.outstanding.isEmpty(), "the late blocks came from the fast peer");
+    assertTrue(slow.cancelled.contains(stuck), "the late call is withdrawn");
+    assertEquals(8, stored.size());
+  }
+
+  @Test
+  void aFailedPeersBlocksGoToAnotherAtOnceAndItIsRetriedWithBackoff() throws IOException {
+    Torrent torrent = torrent(9);
+    start(torrent, fixed(2));
+    Bitfield held = blocks(9, i -> i < 8);
+    FakeLink failing = join("failing", held);
+    RemotePeer.Call lost = failing.fetched.get(0);
+
+    failing.events.ended(failing.generation, lost, Status.UNAVAILABLE.withDescription("gone"));
+    settle();
+    assertEquals(1, failing.disconnects);
+    assertEquals(1, stats.failed());
+
+    // A peer that holds just those blocks: it is asked for them in the same burst it joins.
+    FakeLink other = join("other", blocks(9, lost.asked::contains));
+    assertEquals(new HashSet<>(lost.asked), new HashSet<>(other.asked()));
+
+    assertEquals(1, failing.connects);
+    timer.advance(Duration.ofMinutes(1));
+    settle();
+    assertEquals(2, failing.connects, "reconnected after its backoff");
+  }
+
+  @Test
+  void theLastBlockOfAPeerThatChokedUsIsAskedAgainWhenItUnchokes() throws IOException {
+    Torrent torrent = torrent(3);
+    start(torrent, fixed(4));
+    FakeLink only = join("only", blocks(3, i -> true));
+    for (RemotePeer.Call call : List.copyOf(only.fetched)) {
+      for (int index : call.asked) {
+        if (index != 2) {
+          only.deliver(call, index);
+        }
+      }
+      only.events.ended(only.generation, call, Status.RESOURCE_EXHAUSTED);
+    }
+    settle();
+    assertEquals(2, stored.size());
+    int callsBefore = only.fetched.size();
+
+    only.events.choked(only.generation, false);
+    settle();
+
+    RemotePeer.Call again = only.fetched.get(only.fetched.size() - 1);
+    assertTrue(only.fetched.size() > callsBefore && again.asked.contains(2),
+        "block 2 is asked for again once the peer unchokes us");
+    only.deliver(again, 2);
+    assertTrue(complete, "the download completes: never stuck at 99%");
+  }
+
+  @Test
+  void aFasterPeerKeepsMoreBlocksInFlight() throws IOException {
+    Torrent torrent = torrent(2048);
+    start(torrent, new LatencyWeightedAllocation());
+    Bitfield held = blocks(2048, i -> i < 2047);
+    FakeLink fast = join("fast", held);
+    FakeLink slow = join("slow", held);
+
+    // Both start with the budget of an unmeasured peer; the slow one works through it first.
+    for (int step = 0; step < 120; step++) {
+      fast.serve(12);
+      slow.serve(2);
+      clock.advance(Duration.ofMillis(100));
+      onLoop(scheduler::tick);
+    }
+
+    int fastInFlight = fast.inFlight();
+    int slowInFlight = slow.inFlight();
+    assertTrue(fastInFlight >= 3 * slowInFlight && slowInFlight >= 1,
+        "in flight: fast " + fastInFlight + ", slow " + slowInFlight);
+  }
+
+  @Test
+  void aBlockThatFailsItsHashThreeTimesBansItsSender() throws IOException {
+    Torrent torrent = torrent(9);
+    start(torrent, fixed(4));
+    FakeLink liar = join("liar", blocks(9, i -> i < 8));
+
+    for (int strike = 0; strike < 3; strike++) {
+      RemotePeer.Call call = liar.fetched.get(liar.fetched.size() - 1);
+      liar.events.written(liar.generation, call, call.asked.get(0),
+          BlockStore.WriteResult.CORRUPT, BLOCK);
+      settle();
+    }
+
+    assertEquals(1, liar.disconnects, "banned after three corrupt blocks");
+    FakeLink honest = join("honest", blocks(9, i -> i < 8));
+    assertFalse(honest.fetched.isEmpty(), "its blocks go to an honest peer");
+  }
+
+  /** A remote peer that does what the test says; records what it was asked. */
+  private final class FakeLink implements PeerLink {
+    final Events events;
+    final List<RemotePeer.Call> fetched = new ArrayList<>();
+    final Set<RemotePeer.Call> cancelled = new HashSet<>();
+    final Set<RemotePeer.Call> done = new HashSet<>();
+    int generation;
+    int connects;
+    int disconnects;
+
+    FakeLink(Events events) {
+      this.events = events;
+    }
+
+    @Override
+    public void connect(int generation, int pings) {
+      this.generation = generation;
+      connects++;
+    }
+
+    @Override
+    public void subscribe(int generation) {}
+
+    @Override
+    public void ping(int generation) {}
+
+    @Override
+    public void fetch(int generation, RemotePeer.Call call, Duration deadline) {
+      fetched.add(call);
+    }
+
+    @Override
+    public void cancel(RemotePeer.Call call, String reason) {
+      cancelled.add(call);
+    }
+
+    @Override
+    public void disconnect(String reason) {
+      disconnects++;
+    }
+
+    @Override
+    public void close() {}
+
+    List<Integer> asked() {
+      return fetched.stream().flatMap(call -> call.asked.stream()).toList();
+    }
+
+    RemotePeer.Call callFor(int index) {
+      return fetched.stream().filter(call -> call.asked.contains(index)).findFirst()
+          .orElseThrow();
+    }
+
+    void deliver(RemotePeer.Call call, int index) {
+      events.written(generation, call, index, BlockStore.WriteResult.STORED, BLOCK);
+      settle();
+    }
+
+    void finish(RemotePeer.Call call) {
+      done.add(call);
+      events.ended(generation, call, Status.OK);
+      settle();
+    }
+
+    /** Sends up to {@code count} blocks still outstanding, ending the calls it empties. */
+    void serve(int count) {
+      int sent = 0;
+      for (RemotePeer.Call call : List.copyOf(fetched)) {
+        if (done.contains(call)) {
+          continue;
+        }
+        for (int index : List.copyOf(call.outstanding)) {
+          if (sent++ == count) {
+            return;
+          }
+          deliver(call, index);
+        }
+        finish(call);
+      }
+    }
+
+    int inFlight() {
+      return fetched.stream().filter(call -> !done.contains(call))
+          .mapToInt(call -> call.outstanding.size()).sum();
+    }
+  }
+
+  /** Timers that fire when the test moves the clock. */
+  private final class ManualTimer implements Scheduler.Timer {
+    private record Due(Instant at, Runnable task) {}
+
+    private final PriorityQueue<Due> due =
+        new PriorityQueue<>((x, y) -> x.at().compareTo(y.at()));
+
+    @Override
+    public void after(Duration delay, Runnable task) {
+      due.add(new Due(clock.instant().plus(delay), task));
+    }
+
+    void advance(Duration duration) {
+      clock.advance(duration);
+      while (!due.isEmpty() && !due.peek().at().isAfter(clock.instant())) {
+        due.poll().task().run();
+      }
+    }
+  }
+}
