@@ -90,9 +90,10 @@ class TracingIT {
     for (OtlpReceiver.Span server : served) {
       OtlpReceiver.Span call = byId.get(server.parentSpanId());
       assertEquals(OtlpReceiver.Span.CLIENT, call.kind(), call.toString());
-      OtlpReceiver.Span stream = byId.get(call.parentSpanId());
-      assertTrue(stream.name().startsWith("GetBlocks 127.0.0.1:"), stream.toString());
-      assertEquals(download.spanId(), stream.parentSpanId());
+      // one span per serving peer, the download's child
+      OtlpReceiver.Span source = byId.get(call.parentSpanId());
+      assertTrue(source.name().startsWith("peer 127.0.0.1:"), source.toString());
+      assertEquals(download.spanId(), source.parentSpanId());
     }
   }
 }

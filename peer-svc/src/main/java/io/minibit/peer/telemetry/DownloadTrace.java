@@ -15,7 +15,8 @@ import io.opentelemetry.sdk.trace.IdGenerator;
 
 /**
  * The trace of one download: a root span "download" from the request to the verified file, a
- * child span per GetBlocks stream (with the blocks and bytes it brought), and, through the gRPC
+ * child span per serving peer (with the blocks and bytes it delivered) holding the GetBlocks calls
+ * made to it, and, through the gRPC
  * instrumentation, the tracker calls and the remote peers' server spans under it. The download
  * engine only says what happens; the spans are made here. Thread-safe.
  */
