@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # MiniBit benchmark: real tracker and peer JVMs on hosts made of Linux network namespaces, with
-# upload caps (tc tbf), measured against the fluid-model lower bound. Prints one JSON line per
-# run on stdout; progress goes to stderr. Needs root. bench/README.md explains the method.
+# upload caps (tc tbf), measured against the fluid-model lower bound and against aria2 on the
+# same hosts. Prints one JSON line per run on stdout; progress goes to stderr. Needs root.
+# bench/README.md explains the method.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -12,6 +13,8 @@ ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 source "$BENCH_DIR/lib/netns.sh"
 # shellcheck source=lib/minibit.sh
 source "$BENCH_DIR/lib/minibit.sh"
+# shellcheck source=lib/aria2.sh
+source "$BENCH_DIR/lib/aria2.sh"
 
 # The measured JVMs get a fixed, pre-touched heap: this machine maps new memory slowly the first
 # time (~0.35 GB/s), which would otherwise be charged to the transfer. They start before the
@@ -27,6 +30,12 @@ SEED_ADDR="$NET_SUBNET.10"
 RAW_PORT=7000
 LOCK_FILE=/run/minibit-bench.lock
 PID_FILE=/run/minibit-bench.pid
+# Where a run's files (the shared file, every copy) go when there is room: a tmpfs, so that
+# neither MiniBit nor aria2 waits for a disk. Empty: always the work directory.
+TMPFS_DIR="${BENCH_TMPFS-/dev/shm}"
+# What a JVM of the benchmark takes besides its files (a 512 MiB heap and the rest), for the
+# room check.
+JVM_BYTES=$((640 * 1024 * 1024))
 
 MODE=all
 NS=""
@@ -36,53 +45,64 @@ MEMORY_CAP_MBIT=0
 REPEAT=1
 BASELINE=0
 WARMUP_MB=32
+ARIA2=1
+IDLE_SECONDS=60
 KEEP=0
 OUT=""
 PEER_ARGS=""
 PROFILE_DIR=""
 WORK=""
+TMPFS_WORK=""
 FAILED=0
 COMMIT=unknown
 
 usage() {
   cat <<'EOF'
-Usage: bench/run.sh [swarm|pair|memory|capcheck|all] [OPTIONS]
+Usage: bench/run.sh [swarm|pair|memory|tracker-idle|capcheck|all] [OPTIONS]
 
 Benchmarks MiniBit on emulated hosts: Linux network namespaces on 10.77.0.0/24 joined by a
 bridge in a namespace of its own, each running its own tracker or peer JVM. Prints one line of
-JSON per run on stdout. Needs root; installs iproute2, socat, ... with apt-get if missing.
+JSON per run on stdout. Needs root; installs iproute2, socat, aria2, ... with apt-get if missing.
 
 Modes:
   swarm     a tracker, 1 seeder and N leechers, every peer's upload capped; all N leechers
             start `minibit get` at once. Reports each leecher's time, the slowest, the fluid
-            lower bound T_min = max(F/u, N*F/(u + N*u)) and slowest/T_min, and how many copies
-            the seeder uploaded.
+            lower bound T_min = max(F/u, N*F/(u + N*u)) and slowest/T_min, how many copies
+            the seeder uploaded, every role's CPU, and aria2's figures on the same hosts.
   pair      one seeder and one leecher, no cap: MiniBit's MB/s next to a raw TCP copy (socat)
-            of the same bytes between the same two hosts.
+            and to aria2 between the same two hosts, and each side's CPU per byte.
   memory    one seeder serving 8 concurrent downloaders of a 1 GiB file; samples the seeder
             JVM's resident size and heap use every second.
+  tracker-idle
+            a tracker, 1 seeder and 16 leechers (uncapped) that fetch a small file, then sit
+            idle while they heartbeat: the tracker's and the daemons' CPU per minute.
   capcheck  raw TCP (1 flow, then 8) through one capped uplink: is the tc tbf rate steady?
-  all       pair, swarm with N=8 and N=16, memory (the default).
+  all       pair, swarm with N=8 and N=16, memory, tracker-idle (the default).
 
 Options:
   --n N[,N...]      leechers in swarm mode (default 8; 8,16 in `all`)
-  --size-mb S       file size in MiB (default: swarm 64, pair 256, memory 1024, capcheck 32)
+  --size-mb S       file size in MiB (default: swarm 64, pair 1024, memory 1024,
+                    tracker-idle 4, capcheck 32)
   --cap-mbit C      upload cap of every swarm peer, Mbit/s (default 40)
   --memory-cap-mbit C
                     upload cap in memory mode, Mbit/s (default 0: none)
   --baseline        in swarm mode, also the client-server baseline: the same N leechers each
                     copy the whole file from the seeder alone over raw TCP (one more JSON line)
+  --no-aria2        skip the reference: no aria2 run after MiniBit's in swarm and pair mode
   --warmup-mb W     before a swarm or pair measurement, every leecher fetches a W MiB file
                     from the seeder (default 32), so the measured download runs in daemons
                     whose JIT has compiled the transfer path, as in daemons that have been up
-                    a while; 0 measures cold daemons (each JVM compiles while it transfers)
+                    a while ("daemons": "warm"); 0 measures cold daemons (each JVM compiles
+                    while it transfers; "daemons": "cold")
+  --idle-seconds S  how long tracker-idle watches the idle swarm (default 60)
   --repeat R        run each measurement R times (default 1)
   --out FILE        also append the JSON lines to FILE
   --peer-args "ARGS"
                     extra flags for every peer daemon, e.g. "--choking cooperative"
   --tree DIR        measure the MiniBit tree in DIR (its bin/ and built jars; `make build` there
                     if a jar is missing) instead of the one this script is in
-  --keep            keep the work directory (logs, files); it is kept anyway on failure
+  --keep            keep the work directory and every run's files; logs are kept anyway on
+                    failure
   --profile DIR     attach async-profiler (CPU, native frames too) to every daemon while the
                     clock runs and write DIR/RUN-HOST.collapsed (flame-graph input); fetches
                     the profiler from Maven Central and installs jattach when missing
@@ -90,12 +110,13 @@ Options:
 
 Environment: BENCH_JAVA_OPTS (peers, default "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"),
 BENCH_TRACKER_JAVA_OPTS, BENCH_MEMORY_SEED_JAVA_OPTS (default "-Xmx512m"), TBF_BURST (16kb),
-TBF_LATENCY (50ms), BENCH_QUIET_WAIT (seconds to wait for an idle machine before each
-measurement, 120), TMPDIR (where the work directory goes).
+TBF_LATENCY (50ms), BENCH_TMPFS (the tmpfs for a run's files when it has room, default
+/dev/shm; empty: never), TMPDIR (where the work directory goes, and a run's files otherwise).
 
 Examples:
   sudo bench/run.sh swarm --n 8,16 --baseline
   sudo bench/run.sh pair --repeat 3 --out bench-results.jsonl
+  sudo bench/run.sh swarm --n 8 --warmup-mb 0       # cold daemons
 EOF
 }
 
@@ -110,7 +131,7 @@ calc() { awk "function max0(x) { return x < 0 ? 0 : x } BEGIN { print $1 }"; }
 parse_args() {
   while [ $# -gt 0 ]; do
     case "$1" in
-      swarm | pair | memory | capcheck | all) MODE="$1" ;;
+      swarm | pair | memory | tracker-idle | capcheck | all) MODE="$1" ;;
       --n) NS="${2:?--n needs a value}"; shift ;;
       --size-mb) SIZE_MB="${2:?--size-mb needs a value}"; shift ;;
       --cap-mbit) CAP_MBIT="${2:?--cap-mbit needs a value}"; shift ;;
@@ -120,6 +141,8 @@ parse_args() {
       --peer-args) PEER_ARGS="${2?--peer-args needs a value}"; shift ;;
       --tree) ROOT="$(cd "${2:?--tree needs a value}" && pwd)" || die "no directory $2"; shift ;;
       --baseline) BASELINE=1 ;;
+      --no-aria2) ARIA2=0 ;;
+      --idle-seconds) IDLE_SECONDS="${2:?--idle-seconds needs a value}"; shift ;;
       --warmup-mb) WARMUP_MB="${2:?--warmup-mb needs a value}"; shift ;;
       --keep) KEEP=1 ;;
       --profile) PROFILE_DIR="${2:?--profile needs a directory}"; shift ;;
@@ -134,6 +157,7 @@ parse_args() {
   [[ "$MEMORY_CAP_MBIT" =~ ^[0-9]+$ ]] || die "--memory-cap-mbit takes a whole number"
   [[ "$WARMUP_MB" =~ ^[0-9]+$ ]] || die "--warmup-mb takes a whole number"
   [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a whole number"
+  [[ "$IDLE_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "--idle-seconds takes a whole number"
   local n
   for n in ${NS//,/ }; do
     if [ "$n" -lt 1 ] || [ "$n" -gt 200 ]; then die "--n: 1 to 200 leechers (one /24)"; fi
@@ -173,12 +197,15 @@ release_lock() {
   if [ "$(cat "$PID_FILE" 2>/dev/null || true)" = "$$" ]; then rm -f "$PID_FILE"; fi
 }
 
-# Installs the Debian packages that provide missing commands.
+# Installs the Debian packages that provide missing commands (GNU time is a file: `time` is a
+# word of bash); aria2, opentracker and mktorrent only when the reference runs.
 ensure_tools() {
   local missing=() pair
-  for pair in ip:iproute2 tc:iproute2 socat:socat python3:python3 sha256sum:coreutils \
-      timeout:coreutils flock:util-linux pgrep:procps jstat:openjdk-17-jdk-headless \
-      jcmd:openjdk-17-jdk-headless java:openjdk-17-jdk-headless; do
+  local tools="ip:iproute2 tc:iproute2 socat:socat python3:python3 sha256sum:coreutils
+      timeout:coreutils flock:util-linux pgrep:procps jstat:openjdk-17-jdk-headless
+      jcmd:openjdk-17-jdk-headless java:openjdk-17-jdk-headless /usr/bin/time:time"
+  [ "$ARIA2" = 0 ] || tools="$tools aria2c:aria2 opentracker:opentracker mktorrent:mktorrent"
+  for pair in $tools; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair##*:}")
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
@@ -222,6 +249,13 @@ on_exit() {
   if [ -z "$WORK" ]; then
     exit "$status"
   fi
+  if [ "$KEEP" = 1 ]; then
+    [ -z "$TMPFS_WORK" ] || touch "$TMPFS_WORK/kept"
+    [ -z "$TMPFS_WORK" ] || echo "bench: the runs' files are kept in $TMPFS_WORK" >&2
+  else
+    remove_files "$WORK"/*/
+    [ -z "$TMPFS_WORK" ] || rm -rf "$TMPFS_WORK"
+  fi
   if [ "$status" -ne 0 ]; then
     echo "bench: failed (exit $status); logs kept in $WORK" >&2
   elif [ "$KEEP" = 1 ]; then
@@ -233,6 +267,22 @@ on_exit() {
   exit "$status"
 }
 
+# The directory on the tmpfs for the runs' files (TMPFS_WORK), if there is a tmpfs; first
+# removes those that runs killed before they could clean up left there (a tmpfs's files are
+# memory), but not those a run kept on purpose (--keep).
+make_tmpfs_work() {
+  local dir
+  [ -n "$TMPFS_DIR" ] && [ -d "$TMPFS_DIR" ] || return 0
+  for dir in "$TMPFS_DIR"/minibit-bench.*/; do
+    if [ -f "$dir/pid" ] && [ ! -e "$dir/kept" ] && ! kill -0 "$(cat "$dir/pid")" 2>/dev/null
+    then
+      rm -rf "$dir"
+    fi
+  done
+  TMPFS_WORK="$(mktemp -d "$TMPFS_DIR/minibit-bench.XXXXXX")"
+  echo "$$" >"$TMPFS_WORK/pid"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Helpers shared by the modes
 
@@ -241,7 +291,10 @@ fact() { printf '%s=%s\n' "$2" "$3" >>"$1/facts"; }
 
 leecher() { printf 'l%02d' "$1"; }
 
-# new_run NAME: a fresh run directory.
+# new_run NAME BYTES JVMS: a fresh run directory. Its files (RUN/files: the daemons' data
+# directories with the shared file and every copy, aria2's and the raw ones) go to the tmpfs if
+# it has room for the BYTES the run writes, and the machine's memory for them and JVMS daemons
+# besides; else into the work directory. The facts say which filesystem (payload_fs).
 new_run() {
   local run="$WORK/$1"
   mkdir -p "$run/hosts"
@@ -249,7 +302,49 @@ new_run() {
   fact "$run" commit "$COMMIT"
   fact "$run" peer_args "$PEER_ARGS"
   fact "$run" jars_built "$(date -r "$DIST/lib/minibit-peer.jar" +%FT%T)"
+  if tmpfs_has_room "$2" "$3"; then
+    mkdir "$TMPFS_WORK/$1"
+    ln -s "$TMPFS_WORK/$1" "$run/files"
+  else
+    mkdir "$run/files"
+  fi
+  fact "$run" payload_fs "$(stat -f -c %T "$run/files/")"
   echo "$run"
+}
+
+# tmpfs_has_room BYTES JVMS: true if the tmpfs has BYTES free and the memory the kernel deems
+# available holds them, JVMS daemons' JVMs and 2 GiB to spare (for the CLIs' JVMs, about 75 MB
+# each, and the rest): a tmpfs's files are memory.
+tmpfs_has_room() {
+  [ -n "$TMPFS_WORK" ] || return 1
+  local free avail_kib
+  free="$(df --output=avail -B1 "$TMPFS_WORK" | tail -n 1)"
+  avail_kib="$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)"
+  [ "$1" -le "$free" ] && [ $(($1 + $2 * JVM_BYTES + (2 << 30))) -le $((avail_kib * 1024)) ]
+}
+
+# run_bytes MIB COPIES WARMUP_COPIES: what a run writes: the file and COPIES copies of it,
+# WARMUP_COPIES of the warm-up file and the page-cache primer (which is deleted again).
+run_bytes() {
+  echo $((($1 * (1 + $2) + WARMUP_MB * $3 + $(primer_mib "$1" "$2")) * 1048576))
+}
+
+# drop_files RUN...: unless --keep, removes the runs' files (RUN/files, wherever it lives) once
+# their lines are printed: they take memory on a tmpfs, and the copies were checked.
+drop_files() {
+  [ "$KEEP" = 0 ] || return 0
+  remove_files "$@"
+}
+
+# remove_files RUN...: removes the runs' files.
+remove_files() {
+  local run files
+  for run in "$@"; do
+    files="${run%/}/files"
+    [ -e "$files" ] || [ -L "$files" ] || continue
+    rm -rf -- "$(readlink -f "$files")"
+    rm -rf -- "$files"
+  done
 }
 
 # hosts_up HOST:OCTET...: the bridge and one namespace per host.
@@ -282,26 +377,6 @@ cpu_busy_pct() {
   echo $((100 * (b1 - b0) / (t1 - t0)))
 }
 
-# Waits (at most BENCH_QUIET_WAIT seconds, default 120) until the machine is nearly idle, so the
-# JVMs' start-up work (JIT, pre-touch, GC), leftover disk writes and anybody else's build are
-# over before the clock starts. Prints the busy percentage it settled for.
-await_quiet() {
-  local limit="${BENCH_QUIET_WAIT:-120}" deadline before busy
-  deadline=$((SECONDS + limit))
-  sync
-  while :; do
-    before="$(cpu_counters)"
-    sleep 1
-    busy="$(cpu_busy_pct "$before" "$(cpu_counters)")"
-    if [ "$busy" -le 15 ]; then break; fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "the machine is still ${busy}% busy after ${limit}s; measuring anyway"
-      break
-    fi
-  done
-  echo "$busy"
-}
-
 # new_file PATH MIB: random bytes.
 new_file() {
   dd if=/dev/urandom of="$1" bs=1M count="$2" iflag=fullblock status=none
@@ -309,15 +384,24 @@ new_file() {
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
-# prime_page_cache MIB: writes MIB MiB of zeros and deletes them, so that the page cache the
-# measured copies fill reuses memory this machine has touched before. Memory a VM has never
-# touched is slow to touch the first time (about 0.35 GB/s on the reference machine, against
-# 6 GB/s for a page it has touched), and that would be charged to whichever copy comes first:
-# MiniBit's or the raw one. The same reason the JVMs pre-touch their heaps.
+# prime_page_cache RUN MIB: writes MIB MiB of zeros beside RUN's files and deletes them, so that
+# the page cache (or tmpfs) the measured copies fill reuses memory this machine has touched
+# before. Memory a VM has never touched is slow to touch the first time (about 0.35 GB/s on the
+# reference machine, against 6 GB/s for a page it has touched), and that would be charged to
+# whichever copy comes first: MiniBit's, aria2's or the raw one. The same reason the JVMs
+# pre-touch their heaps.
 prime_page_cache() {
-  local file="$WORK/page-cache-primer"
-  dd if=/dev/zero of="$file" bs=1M count="$1" status=none
+  local file="$1/files/page-cache-primer"
+  dd if=/dev/zero of="$file" bs=1M count="$2" status=none
   rm -f "$file"
+}
+
+# primer_mib MIB COPIES: how much to prime before COPIES copies of MIB MiB are written: as much
+# and a quarter more for the processes' own allocations, up to 2 GiB (only the throughput modes
+# need it, and memory mode writes 8 GiB).
+primer_mib() {
+  local mib=$(($1 * $2 * 5 / 4))
+  echo $((mib < 2048 ? mib : 2048))
 }
 
 # The size of RUN's file in MiB, from its facts.
@@ -332,17 +416,17 @@ cli_start_seconds() {
 }
 
 # start_minibit RUN SEED_JAVA_OPTS LEECHER...: the tracker on host "tracker", a peer daemon on
-# "seed" and on each leecher host, all ready.
+# "seed" and on each leecher host (data directory RUN/files/HOST), all ready.
 start_minibit() {
   local run="$1" seed_opts="$2" host i=0
   shift 2
   mb_start_tracker tracker "$run/hosts/tracker"
   echo "$!" >"$run/hosts/tracker/pid"
   mb_await_tracker tracker
-  mb_start_peer seed "$SEED_ADDR" "$run/hosts/seed" "$seed_opts"
+  mb_start_peer seed "$SEED_ADDR" "$run/hosts/seed" "$run/files/seed" "$seed_opts"
   for host in "$@"; do
     i=$((i + 1))
-    mb_start_peer "$host" "$NET_SUBNET.$((10 + i))" "$run/hosts/$host"
+    mb_start_peer "$host" "$NET_SUBNET.$((10 + i))" "$run/hosts/$host" "$run/files/$host"
   done
   log "waiting for $(($# + 1)) peer daemons"
   mb_await_peers seed "$@"
@@ -352,7 +436,7 @@ start_minibit() {
 # SHA-256 and infohash, and prints the infohash.
 share_file() {
   local run="$1" mib="$2" file infohash
-  file="$run/hosts/seed/data/bench.bin"
+  file="$run/files/seed/bench.bin"
   new_file "$file" "$mib"
   fact "$run" file_bytes "$((mib * 1024 * 1024))"
   fact "$run" sha256 "$(sha256_of "$file")"
@@ -369,7 +453,7 @@ warm_up() {
   shift
   fact "$run" warmup_mb "$WARMUP_MB"
   [ "$WARMUP_MB" -gt 0 ] || return 0
-  file="$run/hosts/seed/data/warmup.bin"
+  file="$run/files/seed/warmup.bin"
   new_file "$file" "$WARMUP_MB"
   infohash="$(mb_cli seed share "$file")"
   log "warm-up: $# x minibit get of a $WARMUP_MB MiB file"
@@ -385,31 +469,35 @@ warm_up() {
 }
 
 # spawn_get RUN HOST INFOHASH SECONDS: `minibit get` on HOST in the background; when it exits,
-# records its exit status and end time. Adds the background pid to GET_PIDS.
+# records its exit status, end time and CPU seconds (get.cpu). Adds the background pid to
+# GET_PIDS.
 spawn_get() {
   local run="$1" host="$2" infohash="$3" limit="$4" dir
   dir="$run/hosts/$host"
   (
     rc=0
-    mb_cli_timeout "$limit" "$host" get "$infohash" >"$dir/get.out" 2>"$dir/get.err" || rc=$?
+    mb_cli_timed "$dir/get.cpu" "$limit" "$host" get "$infohash" >"$dir/get.out" \
+      2>"$dir/get.err" || rc=$?
     echo "$EPOCHREALTIME" >"$dir/end"
     echo "$rc" >"$dir/rc"
   ) &
   GET_PIDS+=("$!")
 }
 
-# spawn_raw_get RUN HOST ADDRESS SECONDS: copies what ADDRESS:RAW_PORT sends into HOST's
-# directory, in the background, like spawn_get.
+# spawn_raw_get RUN HOST ADDRESS SECONDS: copies what ADDRESS:RAW_PORT sends into HOST's files,
+# in the background, like spawn_get.
 spawn_raw_get() {
-  local run="$1" host="$2" address="$3" limit="$4" dir
+  local run="$1" host="$2" address="$3" limit="$4" dir copy
   dir="$run/hosts/$host"
+  copy="$run/files/$host/raw.bin"
+  mkdir -p "$(dirname "$copy")"
   (
     rc=0
     timeout --kill-after=5 "$limit" ip netns exec "$(net_ns "$host")" \
-      socat -u "TCP:$address:$RAW_PORT" "CREATE:$dir/raw.bin" 2>"$dir/get.err" || rc=$?
+      socat -u "TCP:$address:$RAW_PORT" "CREATE:$copy" 2>"$dir/get.err" || rc=$?
     echo "$EPOCHREALTIME" >"$dir/end"
     echo "$rc" >"$dir/rc"
-    echo "$dir/raw.bin" >"$dir/get.out"
+    echo "$copy" >"$dir/get.out"
   ) &
   GET_PIDS+=("$!")
 }
@@ -425,14 +513,21 @@ wait_gets() {
 # and by everything else (someone's build, say).
 cpu_ticks() { python3 "$BENCH_DIR/lib/report.py" cpu-snapshot "$$"; }
 
-# CPU ticks (user + system) used so far by each host's daemon, into hosts/HOST/FILE.
-daemon_cpu() {
-  local run="$1" file="$2" pidfile stat fields
-  for pidfile in "$run"/hosts/*/pid; do
+# daemon_cpu RUN FILE: CPU ticks (user + system) used so far by each host's daemon, into
+# hosts/HOST/FILE.
+daemon_cpu() { process_cpu "$1" pid "$2"; }
+
+# process_cpu RUN PID_FILE FILE: CPU ticks (user + system) used so far by the process whose pid
+# is in each host's PID_FILE, into hosts/HOST/FILE.
+process_cpu() {
+  local run="$1" name="$2" file="$3" pidfile pid stat fields
+  # Builtins only: on a busy machine a fork per host would spread the readings over seconds.
+  for pidfile in "$run"/hosts/*/"$name"; do
     [ -f "$pidfile" ] || continue
-    stat="$(cat "/proc/$(cat "$pidfile")/stat" 2>/dev/null)" || continue
+    read -r pid <"$pidfile"
+    { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || continue
     read -r -a fields <<<"${stat##*) }"
-    echo $((fields[11] + fields[12])) >"$(dirname "$pidfile")/$file"
+    echo $((fields[11] + fields[12])) >"${pidfile%/*}/$file"
   done
 }
 
@@ -442,11 +537,9 @@ run_downloads() {
   local run="$1" kind="$2" what="$3" limit="$4" host cpu0 ticks0 t0 span
   local -a before after
   shift 4
-  # Every host writes a whole copy; a quarter more covers the daemons' own allocations. Up to
-  # 2 GiB: only the throughput modes need it, and memory mode writes 8 GiB.
-  local primer=$(($(run_file_mib "$run") * $# * 5 / 4))
-  prime_page_cache "$((primer < 2048 ? primer : 2048))"
-  fact "$run" cpu_busy_before_pct "$(await_quiet)"
+  # Every host writes a whole copy. The clock starts at once: a user's download does not wait
+  # for the machine to go quiet either.
+  prime_page_cache "$run" "$(primer_mib "$(run_file_mib "$run")" $#)"
   GET_PIDS=()
   daemon_cpu "$run" cpu_before
   ticks0="$(cpu_ticks)"
@@ -571,10 +664,19 @@ uplink_counters() {
   done
 }
 
+# scrape_metrics RUN WHEN HOST...: each HOST's peer daemon's /metrics into metrics_WHEN.txt
+# beside its other files (the calls it made and the blocks it received).
+scrape_metrics() {
+  local run="$1" when="$2" host
+  shift 2
+  for host in "$@"; do mb_metrics "$host" "$run/hosts/$host/metrics_$when.txt"; done
+}
+
 # run_swarm N REP
 run_swarm() {
   local n="$1" rep="$2" mib="${SIZE_MB:-64}" run infohash limit i specs=() leechers=()
-  run="$(new_run "swarm-n$n-r$rep")"
+  run="$(new_run "swarm-n$n-r$rep" "$(run_bytes "$mib" $((n * (1 + ARIA2))) $((n + 1)))" \
+    $((n + 2)))"
   log "swarm: N=$n, $mib MiB, $CAP_MBIT Mbit/s uplinks (run $rep)"
   for i in $(seq 1 "$n"); do
     leechers+=("$(leecher "$i")")
@@ -592,19 +694,23 @@ run_swarm() {
   warm_up "$run" "${leechers[@]}"
   infohash="$(share_file "$run" "$mib")"
   uplink_counters "$run" before seed "${leechers[@]}"
+  scrape_metrics "$run" before "${leechers[@]}"
   # A generous bound: twenty times the fluid-model time, plus a minute.
   limit="$(calc "int(20 * $mib * 1048576 * 8 / ($CAP_MBIT * 1e6)) + 60")"
   log "swarm: $n x minibit get at once (each stopped after ${limit}s)"
   run_downloads "$run" get "$infohash" "$limit" "${leechers[@]}"
+  scrape_metrics "$run" after "${leechers[@]}"
   uplink_counters "$run" after seed "${leechers[@]}"
   collect_status "$run" seed "${leechers[@]}"
   verify_copies "$run" "${leechers[@]}"
+  mb_stop_daemons
+  [ "$ARIA2" = 0 ] || aria2_swarm "$run" "$limit" "${leechers[@]}"
   report swarm "$run"
   if [ "$BASELINE" = 1 ]; then
-    mb_stop_daemons
     run_client_server "$run" "$n" "$rep" "$mib" "${leechers[@]}"
   fi
   hosts_down
+  drop_files "$run"
 }
 
 # run_client_server SWARM_RUN N REP MIB LEECHER...: on the swarm's hosts (MiniBit stopped), every
@@ -612,7 +718,7 @@ run_swarm() {
 run_client_server() {
   local swarm_run="$1" n="$2" rep="$3" mib="$4" run limit host
   shift 4
-  run="$(new_run "client-server-n$n-r$rep")"
+  run="$(new_run "client-server-n$n-r$rep" "$(run_bytes "$mib" "$n" 0)" 0)"
   log "client-server: $n raw TCP copies from the seeder at once"
   for host in "$@"; do mkdir -p "$run/hosts/$host"; done
   fact "$run" mode client-server
@@ -620,17 +726,19 @@ run_client_server() {
   fact "$run" cap_mbit "$CAP_MBIT"
   fact "$run" leechers "$*"
   grep -E '^(file_bytes|sha256)=' "$swarm_run/facts" >>"$run/facts"
-  serve_raw seed "$swarm_run/hosts/seed/data/bench.bin"
+  serve_raw seed "$swarm_run/files/seed/bench.bin"
   limit="$(calc "int(3 * $n * $mib * 1048576 * 8 / ($CAP_MBIT * 1e6)) + 60")"
   run_downloads "$run" raw "$SEED_ADDR" "$limit" "$@"
   verify_copies "$run" "$@"
   report client-server "$run"
+  mb_stop_daemons
+  drop_files "$run"
 }
 
 # run_pair REP
 run_pair() {
-  local rep="$1" mib="${SIZE_MB:-256}" run infohash dir rc=0
-  run="$(new_run "pair-r$rep")"
+  local rep="$1" mib="${SIZE_MB:-1024}" run infohash copy rc=0
+  run="$(new_run "pair-r$rep" "$(run_bytes "$mib" $((2 + ARIA2)) 2)" 3)"
   log "pair: $mib MiB between two uncapped hosts (run $rep)"
   hosts_up tracker:1 seed:10 l01:11
   start_minibit "$run" "$DAEMON_JAVA_OPTS" l01
@@ -638,20 +746,150 @@ run_pair() {
   fact "$run" cli_start_s "$(cli_start_seconds l01)"
   warm_up "$run" l01
   infohash="$(share_file "$run" "$mib")"
+  uplink_counters "$run" before seed
+  scrape_metrics "$run" before l01
   run_downloads "$run" get "$infohash" 600 l01
+  scrape_metrics "$run" after l01
+  uplink_counters "$run" after seed
+  collect_status "$run" seed l01
   verify_copies "$run" l01
   log "pair: the same bytes over raw TCP (socat)"
-  dir="$run/hosts/l01"
-  serve_raw seed "$run/hosts/seed/data/bench.bin"
-  prime_page_cache "$((mib * 5 / 4))"
-  await_quiet >/dev/null
+  copy="$run/files/l01/raw.bin"
+  serve_raw seed "$run/files/seed/bench.bin"
+  prime_page_cache "$run" "$(primer_mib "$mib" 1)"
   fact "$run" raw_t0 "$EPOCHREALTIME"
-  ip netns exec "$(net_ns l01)" socat -u "TCP:$SEED_ADDR:$RAW_PORT" "CREATE:$dir/raw.bin" || rc=$?
+  ip netns exec "$(net_ns l01)" socat -u "TCP:$SEED_ADDR:$RAW_PORT" "CREATE:$copy" || rc=$?
   fact "$run" raw_end "$EPOCHREALTIME"
   fact "$run" raw_rc "$rc"
-  fact "$run" raw_sha256 "$(sha256_of "$dir/raw.bin" 2>/dev/null || echo missing)"
+  fact "$run" raw_sha256 "$(sha256_of "$copy" 2>/dev/null || echo missing)"
+  mb_stop_daemons
+  [ "$ARIA2" = 0 ] || aria2_pair "$run"
   report pair "$run"
   hosts_down
+  drop_files "$run"
+}
+
+# aria2_seed RUN: opentracker on the tracker host, a torrent of RUN's file, and an aria2c seeder
+# of the seeder's copy, announced to the tracker before anything else starts (a leecher that
+# announced first would see no seeder until its next announce, half an hour later).
+aria2_seed() {
+  local run="$1"
+  fact "$run" aria2_version "$(aria2c --version | sed -n '1s/^aria2 version //p')"
+  a2_hook "$run/aria2-complete.sh"
+  a2_make_torrent "$run/files/seed/bench.bin" "$run/aria2.torrent" "$NET_SUBNET.1"
+  a2_start_tracker tracker "$run/hosts/tracker" "$run/aria2.torrent"
+  a2_start_seeder seed "$run/hosts/seed/aria2.log" "$run/files/seed" "$run/aria2.torrent"
+  mb_await "the aria2 seeder's announce" 300 a2_seeded seed "$run/aria2.torrent"
+}
+
+# aria2_swarm RUN SECONDS LEECHER...: the reference on the swarm's hosts and caps (MiniBit
+# stopped): an aria2c leecher on every LEECHER, all started at the same moment, fetch the file
+# from an aria2c seeder. Each one keeps seeding once it is complete, as MiniBit's daemons do,
+# so the others can still fetch from it; its time is when its completion hook ran. All stop when
+# the slowest is done, or after SECONDS.
+aria2_swarm() {
+  local run="$1" limit="$2" host cpu0 t0
+  shift 2
+  aria2_seed "$run"
+  log "aria2: $# aria2c leechers at once on the same hosts"
+  prime_page_cache "$run" "$(primer_mib "$(run_file_mib "$run")" $#)"
+  process_cpu "$run" aria2_pid aria2_cpu_before
+  cpu0="$(cpu_counters)"
+  t0="$EPOCHREALTIME"
+  fact "$run" aria2_t0 "$t0"
+  for host in "$@"; do
+    a2_start_swarm_leecher "$host" "$run/hosts/$host/aria2.log" "$run/files/$host/aria2" \
+      "$run/aria2.torrent" "$run/aria2-complete.sh" "$run/hosts/$host/aria2_end"
+  done
+  aria2_await_leechers "$run" "$limit" "$@"
+  process_cpu "$run" aria2_pid aria2_cpu_after
+  fact "$run" aria2_cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
+  aria2_finish "$run" "$@"
+}
+
+# aria2_await_leechers RUN SECONDS HOST...: waits until every HOST's aria2c has completed its
+# download (its hook wrote aria2_end) or exited, for at most SECONDS.
+aria2_await_leechers() {
+  local run="$1" deadline=$((SECONDS + $2)) host pending
+  local -A aria2c=()
+  shift 2
+  for host in "$@"; do aria2c[$host]="$(cat "$run/hosts/$host/aria2_pid")"; done
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    pending=0
+    for host in "$@"; do
+      if [ ! -s "$run/hosts/$host/aria2_end" ] && kill -0 "${aria2c[$host]}" 2>/dev/null; then
+        pending=1
+        break
+      fi
+    done
+    [ "$pending" = 1 ] || return 0
+    sleep 0.1
+  done
+  log "aria2: not every leecher was done after $2 s"
+}
+
+# aria2_pair RUN: the reference between the pair's hosts (MiniBit stopped): aria2c on the leecher
+# host fetches the file from an aria2c seeder and exits once its copy is complete
+# (--seed-time=0), timed from its start to its exit like `minibit get`, and to the moment its
+# completion hook ran.
+aria2_pair() {
+  local run="$1" cpu0 rc=0
+  aria2_seed "$run"
+  log "aria2: the same file from an aria2c seeder to an aria2c leecher"
+  prime_page_cache "$run" "$(primer_mib "$(run_file_mib "$run")" 1)"
+  process_cpu "$run" aria2_pid aria2_cpu_before
+  cpu0="$(cpu_counters)"
+  fact "$run" aria2_t0 "$EPOCHREALTIME"
+  a2_get "$run/hosts/l01/aria2.cpu" 600 l01 "$run/hosts/l01/aria2.log" "$run/files/l01/aria2" \
+    "$run/aria2.torrent" "$run/aria2-complete.sh" "$run/hosts/l01/aria2_complete" || rc=$?
+  echo "$EPOCHREALTIME" >"$run/hosts/l01/aria2_end"
+  process_cpu "$run" aria2_pid aria2_cpu_after
+  fact "$run" aria2_cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
+  fact "$run" aria2_rc "$rc"
+  aria2_finish "$run" l01
+}
+
+# aria2_finish RUN LEECHER...: the seeder's and the leechers' upload counts (those still
+# running), then every aria2 process stopped, then the SHA-256 of every leecher's copy.
+aria2_finish() {
+  local run="$1" host copy
+  shift
+  for host in seed "$@"; do a2_rpc_status "$host" "$run/hosts/$host/aria2_status.json"; done
+  mb_stop_daemons
+  for host in "$@"; do
+    copy="$run/files/$host/aria2/bench.bin"
+    [ ! -f "$copy" ] || sha256_of "$copy" >"$run/hosts/$host/aria2_sha256"
+  done
+}
+
+# run_tracker_idle REP
+run_tracker_idle() {
+  local rep="$1" n=16 mib="${SIZE_MB:-4}" run infohash i cpu0 specs=() leechers=()
+  run="$(new_run "tracker-idle-r$rep" "$(run_bytes "$mib" "$n" 0)" $((n + 2)))"
+  log "tracker-idle: 1 seeder and $n leechers fetch $mib MiB, then ${IDLE_SECONDS}s idle (run $rep)"
+  for i in $(seq 1 "$n"); do
+    leechers+=("$(leecher "$i")")
+    specs+=("$(leecher "$i"):$((10 + i))")
+  done
+  hosts_up tracker:1 seed:10 "${specs[@]}"
+  start_minibit "$run" "$DAEMON_JAVA_OPTS" "${leechers[@]}"
+  fact "$run" mode tracker-idle
+  fact "$run" n "$n"
+  fact "$run" leechers "${leechers[*]}"
+  infohash="$(share_file "$run" "$mib")"
+  run_downloads "$run" get "$infohash" 600 "${leechers[@]}"
+  verify_copies "$run" "${leechers[@]}"
+  log "tracker-idle: ${IDLE_SECONDS}s of heartbeats"
+  fact "$run" idle_t0 "$EPOCHREALTIME"
+  daemon_cpu "$run" idle_cpu_before
+  cpu0="$(cpu_counters)"
+  sleep "$IDLE_SECONDS"
+  daemon_cpu "$run" idle_cpu_after
+  fact "$run" idle_end "$EPOCHREALTIME"
+  fact "$run" idle_cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
+  report tracker-idle "$run"
+  hosts_down
+  drop_files "$run"
 }
 
 # sample_rss PID FILE: "epoch VmRSS RssAnon RssFile" (kB) every second while PID lives.
@@ -674,7 +912,7 @@ sample_rss() {
 # run_memory REP
 run_memory() {
   local rep="$1" n=8 mib="${SIZE_MB:-1024}" run infohash pid i specs=() leechers=() samplers=()
-  run="$(new_run "memory-r$rep")"
+  run="$(new_run "memory-r$rep" "$(run_bytes "$mib" "$n" 0)" $((n + 2)))"
   log "memory: one seeder, $n downloaders of $mib MiB (run $rep)"
   for i in $(seq 1 "$n"); do
     leechers+=("$(leecher "$i")")
@@ -710,6 +948,7 @@ run_memory() {
   verify_copies "$run" "${leechers[@]}"
   report memory "$run"
   hosts_down
+  drop_files "$run"
 }
 
 # sample_tx HOST FILE: "epoch tx_bytes" of HOST's eth0 every 0.5 s, until killed.
@@ -726,12 +965,12 @@ tbf_drops() { net_cap_packets "$1" | cut -d' ' -f2; }
 # run_capcheck REP
 run_capcheck() {
   local rep="$1" mib="${SIZE_MB:-32}" run file flows sampler drops0 k pids
-  run="$(new_run "capcheck-r$rep")"
+  run="$(new_run "capcheck-r$rep" "$(run_bytes "$mib" 0 0)" 0)"
   log "capcheck: raw TCP through a $CAP_MBIT Mbit/s tbf uplink (run $rep)"
   hosts_up seed:10 l01:11
   net_cap seed "$CAP_MBIT"
   mkdir -p "$run/hosts/seed" "$run/hosts/l01"
-  file="$run/hosts/seed/cap.bin"
+  file="$run/files/cap.bin"
   new_file "$file" "$mib"
   fact "$run" cap_mbit "$CAP_MBIT"
   fact "$run" file_bytes "$((mib * 1024 * 1024))"
@@ -755,6 +994,7 @@ run_capcheck() {
   done
   report capcheck "$run"
   hosts_down
+  drop_files "$run"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -771,6 +1011,7 @@ main() {
   ensure_profiler
   WORK="$(mktemp -d "${TMPDIR:-/tmp}/minibit-bench.XXXXXX")"
   log "work directory: $WORK"
+  make_tmpfs_work
   DIST="$WORK/dist"
   mb_snapshot "$ROOT" "$DIST"
   COMMIT="$(describe_commit)"
@@ -790,6 +1031,9 @@ main() {
     case "$MODE" in
       memory | all) run_memory "$rep" ;;
       capcheck) run_capcheck "$rep" ;;
+    esac
+    case "$MODE" in
+      tracker-idle | all) run_tracker_idle "$rep" ;;
     esac
   done
   log "results: $WORK/results.jsonl${OUT:+ and $OUT}"

@@ -5,10 +5,13 @@
 # after lib/netns.sh.
 #
 # Globals: DIST (a copy of bin/ and the jars, see mb_snapshot), TRACKER_ADDR (host:port),
-# DAEMON_JAVA_OPTS, TRACKER_JAVA_OPTS, PEER_ARGS; DAEMON_PIDS and DAEMON_LOGS grow as daemons start.
+# DAEMON_JAVA_OPTS, TRACKER_JAVA_OPTS, PEER_ARGS, BENCH_DIR (for report.py); DAEMON_PIDS and
+# DAEMON_LOGS grow as daemons start.
 
 TRACKER_PORT=6969
 CONTROL_PORT=6880
+# The peer daemons' HTTP port (/metrics), their default.
+HTTP_PORT=9881
 DAEMON_PIDS=()
 DAEMON_LOGS=()
 
@@ -59,15 +62,15 @@ mb_start_tracker() {
     --port "$TRACKER_PORT" --data-dir "$dir/catalog"
 }
 
-# mb_start_peer HOST ADDRESS DIR [JAVA_OPTS]: a peer daemon whose data directory is DIR/data,
-# with the words of PEER_ARGS as extra flags.
+# mb_start_peer HOST ADDRESS DIR DATA_DIR [JAVA_OPTS]: a peer daemon whose log and pid file are
+# in DIR and whose data directory is DATA_DIR, with the words of PEER_ARGS as extra flags.
 mb_start_peer() {
-  local host="$1" address="$2" dir="$3" opts="${4:-$DAEMON_JAVA_OPTS}"
+  local host="$1" address="$2" dir="$3" data="$4" opts="${5:-$DAEMON_JAVA_OPTS}"
   local -a extra
   read -r -a extra <<<"${PEER_ARGS:-}"
-  mkdir -p "$dir/data"
+  mkdir -p "$dir" "$data"
   mb_start_daemon "$host" "$dir/peer.log" "$opts" minibit-peer \
-    --tracker "$TRACKER_ADDR" --advertise "$address" --data-dir "$dir/data" "${extra[@]}"
+    --tracker "$TRACKER_ADDR" --advertise "$address" --data-dir "$data" "${extra[@]}"
   echo "$!" >"$dir/pid"
 }
 
@@ -86,6 +89,23 @@ mb_cli_timeout() {
   shift 2
   timeout --kill-after=10 "$limit" ip netns exec "$(net_ns "$host")" env -u JAVA_OPTS \
     "$DIST/bin/minibit" --peer "127.0.0.1:$CONTROL_PORT" --tracker "$TRACKER_ADDR" "$@"
+}
+
+# mb_cli_timed CPU_FILE SECONDS HOST ARGS...: mb_cli_timeout, and the user and system CPU seconds
+# of the CLI's JVM ("USER SYSTEM", from GNU time: the launchers exec the JVM) into CPU_FILE.
+mb_cli_timed() {
+  local file="$1" limit="$2" host="$3"
+  shift 3
+  /usr/bin/time -q -o "$file" -f '%U %S' timeout --kill-after=10 "$limit" \
+    ip netns exec "$(net_ns "$host")" env -u JAVA_OPTS \
+    "$DIST/bin/minibit" --peer "127.0.0.1:$CONTROL_PORT" --tracker "$TRACKER_ADDR" "$@"
+}
+
+# mb_metrics HOST FILE: the Prometheus text of HOST's peer daemon (/metrics) into FILE; no FILE
+# if the daemon does not answer.
+mb_metrics() {
+  net_exec "$1" python3 "$BENCH_DIR/lib/report.py" http "http://127.0.0.1:$HTTP_PORT/metrics" \
+    >"$2" 2>/dev/null || rm -f "$2"
 }
 
 # True once something accepts TCP connections on 127.0.0.1:PORT in HOST's namespace.

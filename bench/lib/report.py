@@ -2,21 +2,31 @@
 """Turns one benchmark run's directory into one line of JSON on stdout.
 
 bench/run.sh leaves in a run directory a `facts` file (key=value lines) and, per host, a folder
-hosts/NAME/ with what it recorded: `get.out`, `get.err`, `rc`, `end` (epoch seconds) of a
-download, `sha256` of the copy, `tx_before`/`tx_after` (eth0 byte counters) and `status.txt`
-(`minibit status` output). This script only reads them: the parsing and the maths live here,
-the orchestration in bash.
+hosts/NAME/ with what it recorded: `get.out`, `get.err`, `rc`, `end` (epoch seconds) and
+`get.cpu` (CPU seconds, "USER SYSTEM") of a download, `sha256` of the copy,
+`tx_before`/`tx_after` (eth0 byte counters), `cpu_before`/`cpu_after` (the daemon's CPU ticks),
+`metrics_before.txt`/`metrics_after.txt` (its /metrics), `status.txt` (`minibit status`
+output), and the same for aria2 (`aria2_*`). This script only reads them: the parsing and the
+maths live here, the orchestration in bash.
 
-Usage: report.py MODE RUN_DIR     (MODE: swarm, client-server, pair, memory, capcheck, logs)
+Usage: report.py MODE RUN_DIR     (MODE: swarm, client-server, pair, memory, tracker-idle,
+                                   capcheck, logs)
        report.py cpu-snapshot PID
+       report.py http URL [BODY]  (GET, or POST of a JSON BODY; prints the answer)
+       report.py seeded TORRENT   (exit 0 once the torrent's tracker counts a seeder)
+       report.py infohash TORRENT (its info hash, in hex)
 """
 
 import datetime
+import hashlib
 import json
+import math
 import pathlib
 import re
 import statistics
 import sys
+import urllib.parse
+import urllib.request
 
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 1024 ** 4}
 FROM_LINE = re.compile(r"^\s*from (\S+)\s+(\d+) blocks")
@@ -109,24 +119,55 @@ def daemon_seconds(run, host):
 
 def machine(run):
     """The daemons' warning and error counts, and how busy the cores were (percent of all
-    cores) just before and during the measured transfer, and how much of it went to processes
-    that are not the benchmark's (someone else's build would distort the figures)."""
+    cores) during the measured transfer, and how much of it went to processes that are not the
+    benchmark's (someone else's build would distort the figures)."""
     out = log_counts(run)
-    for key in ("cpu_busy_before_pct", "cpu_busy_pct", "cpu_kernel_pct", "cpu_other_pct"):
+    for key in ("cpu_busy_pct", "cpu_kernel_pct", "cpu_other_pct"):
         if key in run.facts:
             out[key] = run.fact(key, int)
     return out
 
 
-def daemon_cpu(run, leechers):
-    """CPU seconds of the seeder, of the leechers (mean) and of the tracker while it ran."""
-    out = {"cpu_s_seeder": cpu_seconds(run, "seed")}
+def r2(value):
+    return None if value is None else round(value, 2)
+
+
+def ns_per_byte(cpu_s, moved):
+    """Nanoseconds of CPU per byte moved, or None."""
+    return round(cpu_s * 1e9 / moved, 2) if cpu_s is not None and moved else None
+
+
+def total(values):
+    """The sum, or None if any is unknown."""
+    return None if not values or any(v is None for v in values) else sum(values)
+
+
+def minibit_cpu(run, leechers, received, seeder_sent):
+    """CPU seconds of every MiniBit process during the measured transfer, and ns of CPU per
+    byte: the leechers' daemons per byte they received (RECEIVED), the seeder's per byte it
+    sent (SEEDER_SENT), and the tracker's, the CLIs' and all of them together per byte
+    received (they move none themselves). The daemons' figures cover the clock's span; the
+    CLIs' (`minibit get`, GNU time) their whole life, start included."""
+    seeder = cpu_seconds(run, "seed")
     per_leecher = [cpu_seconds(run, h) for h in leechers]
-    per_leecher = [c for c in per_leecher if c is not None]
-    if per_leecher:
-        out["cpu_s_leechers_mean"] = round(statistics.mean(per_leecher), 1)
-    out["cpu_s_tracker"] = cpu_seconds(run, "tracker")
-    return out
+    tracker = cpu_seconds(run, "tracker")
+    clis = total([command_cpu(run, h, "get.cpu") for h in leechers])
+    leechers_sum = total(per_leecher)
+    everything = total([seeder, leechers_sum, tracker, clis])
+    return {
+        "cpu_s_seeder": r2(seeder),
+        "cpu_s_leechers": r2(leechers_sum),
+        "cpu_s_leechers_mean": r2(leechers_sum / len(leechers))
+        if leechers_sum is not None else None,
+        "cpu_s_tracker": r2(tracker),
+        "cpu_s_clis": r2(clis),
+        "cpu_s_minibit": r2(everything),
+        "ns_per_byte_leechers": ns_per_byte(leechers_sum, received),
+        "ns_per_byte_seeder": ns_per_byte(seeder, seeder_sent),
+        "ns_per_byte_tracker": ns_per_byte(tracker, received),
+        "ns_per_byte_clis": ns_per_byte(clis, received),
+        "ns_per_byte_minibit": ns_per_byte(everything, received),
+    }
 
 
 DOWNLOAD_STARTS = re.compile(
@@ -171,11 +212,15 @@ def full_copy_out(run, t0):
 
 
 def provenance(run):
-    """Which code ran: the tree's commit (+dirty) and when the peer jar was built."""
+    """Which code ran (the tree's commit, +dirty, and when the peer jar was built), in daemons
+    warmed up or cold, with the files on which filesystem."""
     out = {"commit": run.fact("commit", default="unknown"),
            "jar_built": run.fact("jars_built", default="unknown")}
     if "warmup_mb" in run.facts:
         out["warmup_mb"] = run.fact("warmup_mb", int)
+        out["daemons"] = "warm" if out["warmup_mb"] > 0 else "cold"
+    if "payload_fs" in run.facts:
+        out["payload_fs"] = run.fact("payload_fs")
     if run.facts.get("peer_args"):
         out["peer_args"] = run.facts["peer_args"]
     return out
@@ -266,9 +311,17 @@ def swarm(run):
     if full_copy is not None and slowest:
         out["seeder_full_copy_s"] = full_copy
         out["tail_s"] = round(slowest - full_copy, 2)
-    out.update(daemon_cpu(run, leechers))
+    seeder_sent = seed_status[1] if seed_status else seed_tx
+    out.update(minibit_cpu(run, leechers, n * size, seeder_sent))
+    out.update(fetch_calls(run, leechers, size))
     out["cli_start_s"] = run.fact("cli_start_s", float)
     out.update(machine(run))
+    reference, reference_failures = aria2_swarm(run, leechers, size, t_min)
+    if reference:
+        out.update(reference)
+        failures += reference_failures
+        out["slowest_vs_aria2"] = ratio(slowest, reference["aria2_slowest"])
+        out["cpu_vs_aria2"] = ratio(out["cpu_s_minibit"], reference["aria2_cpu_s_all"])
     out["ok"] = not failures
     if failures:
         out["failures"] = failures
@@ -344,8 +397,17 @@ def pair(run):
         out["ratio"] = round(out["minibit_mb_s"] / out["raw_mb_s"], 3)
     out["start_lag_s"] = start_lag(run, "l01", t0)
     out["cli_start_s"] = run.fact("cli_start_s", float)
-    out.update(daemon_cpu(run, ["l01"]))
+    seed_status = status_row(run.host_file("seed", "status.txt", ""), run.fact("infohash"))
+    seeder_sent = seed_status[1] if seed_status else tx_delta(run, "seed")
+    out.update(minibit_cpu(run, ["l01"], size, seeder_sent))
+    out.update(fetch_calls(run, ["l01"], size))
     out.update(machine(run))
+    reference, reference_failures = aria2_pair(run, size)
+    if reference:
+        out.update(reference)
+        failures += reference_failures
+        out["mb_s_vs_aria2"] = ratio(out.get("minibit_mb_s"), reference["aria2_mb_s"])
+        out["cpu_vs_aria2"] = ratio(out["cpu_s_minibit"], reference["aria2_cpu_s_all"])
     out["ok"] = not failures
     if failures:
         out["failures"] = failures
@@ -521,21 +583,302 @@ def cpu_snapshot(root_pid):
     print(own, kernel, other)
 
 
-def cpu_seconds(run, host):
-    """CPU seconds the host's daemon used during the measured transfer, or None."""
-    before, after = run.host_file(host, "cpu_before"), run.host_file(host, "cpu_after")
-    if not before or not after:
+def cpu_seconds(run, host, before="cpu_before", after="cpu_after"):
+    """CPU seconds the host's process used between two readings (by default the daemon's over
+    the measured transfer; BEFORE None: since it started), or None."""
+    first = run.host_file(host, before) if before else "0"
+    last = run.host_file(host, after)
+    if not first or not last:
         return None
-    return round((int(after) - int(before)) / run.fact("clk_tck", int, 100), 1)
+    return (int(last) - int(first)) / run.fact("clk_tck", int, 100)
+
+
+def command_cpu(run, host, name):
+    """User + system CPU seconds that GNU time recorded for a host's command ("USER SYSTEM"),
+    or None."""
+    for line in reversed((run.host_file(host, name) or "").splitlines()):
+        parts = line.split()
+        if len(parts) == 2:
+            try:
+                return float(parts[0]) + float(parts[1])
+            except ValueError:
+                continue
+    return None
+
+
+def ratio(value, reference):
+    return round(value / reference, 3) if value is not None and reference else None
+
+
+METRIC_LINE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)")
+METRIC_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"')
+FETCH_CALLS = "minibit_peer_fetch_calls_total"
+BLOCKS_VERIFIED = "minibit_peer_blocks_verified_total"
+BLOCK_SIZE = 256 * 1024  # MiniBit's default (Torrent.DEFAULT_BLOCK_SIZE): the bench's files
+
+
+def counter(text, name, infohash, by=None):
+    """{value of label BY: sum} of the samples of counter NAME in Prometheus text that belong
+    to the torrent INFOHASH (all of them if the counter has no infohash label); {} if none."""
+    sums = {}
+    for line in (text or "").splitlines():
+        match = METRIC_LINE.match(line)
+        if not match or match.group(1) != name:
+            continue
+        labels = dict(METRIC_LABEL.findall(match.group(2) or ""))
+        if labels.get("infohash", infohash) != infohash:
+            continue
+        try:
+            value = float(match.group(3))
+        except ValueError:
+            continue
+        key = labels.get(by, "") if by else ""
+        sums[key] = sums.get(key, 0.0) + value
+    return sums
+
+
+def fetch_calls(run, leechers, size):
+    """The GetBlocks calls the leechers' daemons made during the measured transfer, by outcome
+    (their /metrics before and after it: minibit_peer_fetch_calls_total), and per block they
+    received (minibit_peer_blocks_verified_total of the file, else N x its block count).
+    None where a daemon does not count its calls."""
+    out = {"fetch_calls": None, "calls_per_block": None, "cancelled_calls_pct": None}
+    infohash = run.fact("infohash")
+    calls, blocks = {}, 0
+    for host in leechers:
+        before = run.host_file(host, "metrics_before.txt")
+        after = run.host_file(host, "metrics_after.txt")
+        ended = counter(after, FETCH_CALLS, infohash, "outcome")
+        if before is None or not ended:
+            return out
+        started = counter(before, FETCH_CALLS, infohash, "outcome")
+        for outcome, value in ended.items():
+            calls[outcome] = calls.get(outcome, 0) + int(value - started.get(outcome, 0))
+        verified = counter(after, BLOCKS_VERIFIED, infohash).get("")
+        if verified is None:
+            blocks += math.ceil(size / BLOCK_SIZE)
+        else:
+            blocks += int(verified - counter(before, BLOCKS_VERIFIED, infohash).get("", 0))
+    made = sum(calls.values())
+    out["fetch_calls"] = dict(sorted(calls.items()))
+    out["calls_per_block"] = round(made / blocks, 3) if blocks else None
+    out["cancelled_calls_pct"] = round(100 * calls.get("cancelled", 0) / made, 1) if made else None
+    return out
+
+
+def aria2_uploaded(run, host):
+    """Bytes aria2c on HOST uploaded, from its JSON-RPC answer (tellActive), or None."""
+    text = run.host_file(host, "aria2_status.json")
+    if not text:
+        return None
+    try:
+        return sum(int(d["uploadLength"]) for d in json.loads(text)["result"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def aria2_copies_failures(run, hosts, key):
+    """The failures of aria2's copies: a host whose KEY file (its end) is missing, or whose copy
+    does not match the original."""
+    original = run.fact("sha256")
+    failures = []
+    for host in hosts:
+        copy = run.host_file(host, "aria2_sha256")
+        if not run.host_file(host, key):
+            failures.append({"host": host, "aria2": "incomplete"})
+        elif copy != original:
+            failures.append({"host": host, "aria2_sha256": "mismatch" if copy else "missing"})
+    return failures
+
+
+def aria2_common(run, leechers_cpu, leechers_received):
+    """The CPU figures of an aria2 run: the leechers' (LEECHERS_CPU, per byte they received),
+    the seeder's (per byte it uploaded) and opentracker's over the same span, all together."""
+    seeder = cpu_seconds(run, "seed", "aria2_cpu_before", "aria2_cpu_after")
+    tracker = cpu_seconds(run, "tracker", "aria2_cpu_before", "aria2_cpu_after")
+    everything = total([leechers_cpu, seeder, tracker])
+    sent = aria2_uploaded(run, "seed")
+    return {
+        "aria2_cpu_s_leechers": r2(leechers_cpu),
+        "aria2_cpu_s_seeder": r2(seeder),
+        "aria2_cpu_s_tracker": r2(tracker),
+        "aria2_cpu_s_all": r2(everything),
+        "aria2_ns_per_byte_leechers": ns_per_byte(leechers_cpu, leechers_received),
+        "aria2_ns_per_byte_seeder": ns_per_byte(seeder, sent),
+        "aria2_ns_per_byte_all": ns_per_byte(everything, leechers_received),
+        "aria2_seeder_uploaded_bytes": sent,
+        "aria2_cpu_busy_pct": run.fact("aria2_cpu_busy_pct", int)
+        if "aria2_cpu_busy_pct" in run.facts else None,
+    }
+
+
+def aria2_swarm(run, leechers, size, t_min):
+    """aria2's figures on the swarm's hosts and caps, and its failures: each leecher's time from
+    the common start to its completion hook, the slowest, its ratio to T_min, the CPU of the
+    leechers (from their start to the slowest's completion), of the seeder and of opentracker
+    over the same span, and what the seeder and the leechers uploaded. ({}, []) if it did not
+    run."""
+    if "aria2_t0" not in run.facts:
+        return {}, []
+    t0 = run.fact("aria2_t0", float)
+    seconds = []
+    for host in leechers:
+        end = run.host_file(host, "aria2_end")
+        seconds.append(round(float(end) - t0, 2) if end else None)
+    done = [s for s in seconds if s is not None]
+    slowest = max(done) if done else None
+    per_leecher = [cpu_seconds(run, h, None, "aria2_cpu_after") for h in leechers]
+    leechers_cpu = total(per_leecher)
+    out = {
+        "aria2_version": run.fact("aria2_version", default="unknown"),
+        "aria2_seconds": seconds, "aria2_slowest": slowest,
+        "aria2_mean": round(statistics.mean(done), 2) if done else None,
+        "aria2_ratio": ratio(slowest, t_min),
+    }
+    out.update(aria2_common(run, leechers_cpu, len(leechers) * size))
+    out["aria2_cpu_s_leechers_mean"] = r2(leechers_cpu / len(leechers)) \
+        if leechers_cpu is not None else None
+    if out["aria2_seeder_uploaded_bytes"] is not None:
+        out["aria2_seeder_copies"] = round(out["aria2_seeder_uploaded_bytes"] / size, 2)
+    out["aria2_leechers_uploaded_bytes"] = total([aria2_uploaded(run, h) for h in leechers])
+    return out, aria2_copies_failures(run, leechers, "aria2_end")
+
+
+def aria2_pair(run, size):
+    """aria2's figures between the pair's hosts, and its failures: the whole aria2c run (start
+    to exit) in seconds and MB/s, the same up to its completion hook, its CPU per byte
+    received, and the seeder's per byte sent.
+    ({}, []) if it did not run."""
+    if "aria2_t0" not in run.facts:
+        return {}, []
+    t0 = run.fact("aria2_t0", float)
+    seconds = float(run.host_file("l01", "aria2_end")) - t0
+    out = {
+        "aria2_version": run.fact("aria2_version", default="unknown"),
+        "aria2_seconds": round(seconds, 2),
+        "aria2_mb_s": round(size / seconds / 1e6, 1),
+    }
+    complete = run.host_file("l01", "aria2_complete")
+    if complete:
+        out["aria2_complete_seconds"] = round(float(complete) - t0, 2)
+        out["aria2_complete_mb_s"] = round(size / (float(complete) - t0) / 1e6, 1)
+    out.update(aria2_common(run, command_cpu(run, "l01", "aria2.cpu"), size))
+    failures = []
+    if run.fact("aria2_rc", int) != 0:
+        failures.append({"host": "l01", "aria2_exit": run.fact("aria2_rc", int)})
+    else:
+        failures = aria2_copies_failures(run, ["l01"], "aria2_end")
+    return out, failures
+
+
+def tracker_idle(run):
+    """The idle swarm: the CPU the tracker and the daemons used while the peers only
+    heartbeat, per minute, after every leecher fetched the file."""
+    n = run.fact("n", int)
+    size = run.fact("file_bytes", int)
+    leechers = run.hosts("leechers")
+    seconds, failures = downloads(run, leechers, run.fact("t0", float))
+    done = [s for s in seconds if s is not None]
+    window = run.fact("idle_end", float) - run.fact("idle_t0", float)
+
+    def per_minute(host):
+        used = cpu_seconds(run, host, "idle_cpu_before", "idle_cpu_after")
+        return None if used is None else used * 60 / window
+
+    tracker = cpu_seconds(run, "tracker", "idle_cpu_before", "idle_cpu_after")
+    leechers_sum = total([per_minute(h) for h in leechers])
+    seeder = per_minute("seed")
+    out = {
+        "mode": "tracker-idle", "n": n, "file_bytes": size,
+        "seconds": seconds, "slowest": max(done) if done else None,
+        "idle_s": round(window, 1),
+        "tracker_cpu_s": r2(tracker),
+        "tracker_cpu_s_per_min": r2(per_minute("tracker")),
+        "seeder_cpu_s_per_min": r2(seeder),
+        "leechers_cpu_s_per_min": r2(leechers_sum),
+        "leechers_cpu_s_per_min_mean": r2(leechers_sum / n) if leechers_sum is not None
+        else None,
+        "daemons_cpu_s_per_min": r2(total([seeder, leechers_sum])),
+        "idle_cpu_busy_pct": run.fact("idle_cpu_busy_pct", int),
+    }
+    out.update(machine(run))
+    out["ok"] = not failures
+    if failures:
+        out["failures"] = failures
+    out.update(provenance(run))
+    return out
+
+
+BENCODE_INT = re.compile(rb"i(-?\d+)e")
+BENCODE_LEN = re.compile(rb"(\d+):")
+
+
+def bdecode(data, at=0):
+    """(value, end) of the bencoded value at DATA[AT:]; dictionaries keep each value's raw
+    span under (key, "raw") so the info dictionary's hash can be taken."""
+    kind = data[at:at + 1]
+    if kind == b"i":
+        match = BENCODE_INT.match(data, at)
+        return int(match.group(1)), match.end()
+    if kind == b"l":
+        items, at = [], at + 1
+        while data[at:at + 1] != b"e":
+            item, at = bdecode(data, at)
+            items.append(item)
+        return items, at + 1
+    if kind == b"d":
+        items, at = {}, at + 1
+        while data[at:at + 1] != b"e":
+            key, at = bdecode(data, at)
+            start = at
+            items[key], at = bdecode(data, at)
+            items[(key, "raw")] = data[start:at]
+        return items, at + 1
+    match = BENCODE_LEN.match(data, at)
+    end = match.end() + int(match.group(1))
+    return data[match.end():end], end
+
+
+def torrent_of(path):
+    """(the torrent file's dictionary, its info hash)."""
+    torrent, _ = bdecode(pathlib.Path(path).read_bytes())
+    return torrent, hashlib.sha1(torrent[(b"info", "raw")]).digest()
+
+
+def seeded(torrent_path):
+    """0 if the torrent's tracker (its announce URL, scraped) counts a seeder, else 1."""
+    torrent, info_hash = torrent_of(torrent_path)
+    scrape = torrent[b"announce"].decode().replace("/announce", "/scrape")
+    url = scrape + "?info_hash=" + urllib.parse.quote_from_bytes(info_hash)
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        reply, _ = bdecode(answer.read())
+    files = reply.get(b"files", {})
+    return 0 if files.get(info_hash, {}).get(b"complete", 0) >= 1 else 1
+
+
+def http(url, body=None):
+    """The answer to a GET (or a POST of the JSON BODY) of URL, on stdout."""
+    request = urllib.request.Request(url, data=body.encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        sys.stdout.write(answer.read().decode(errors="replace"))
 
 
 MODES = {"swarm": swarm, "client-server": client_server, "pair": pair, "memory": memory,
-         "capcheck": capcheck, "logs": logs}
+         "tracker-idle": tracker_idle, "capcheck": capcheck, "logs": logs}
 
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "cpu-snapshot":
         cpu_snapshot(int(argv[2]))
+        return 0
+    if len(argv) in (3, 4) and argv[1] == "http":
+        http(*argv[2:])
+        return 0
+    if len(argv) == 3 and argv[1] == "seeded":
+        return seeded(argv[2])
+    if len(argv) == 3 and argv[1] == "infohash":
+        print(torrent_of(argv[2])[1].hex())
         return 0
     if len(argv) != 3 or argv[1] not in MODES:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
