@@ -534,16 +534,14 @@ process_cpu() {
 # run_downloads RUN KIND INFOHASH|ADDRESS SECONDS HOST...: starts a download (KIND get or raw)
 # on every host at the same moment, waits for all; records t0 and the CPU use meanwhile.
 run_downloads() {
-  local run="$1" kind="$2" what="$3" limit="$4" host cpu0 ticks0 t0 span
-  local -a before after
+  local run="$1" kind="$2" what="$3" limit="$4" host machine0 t0
   shift 4
   # Every host writes a whole copy. The clock starts at once: a user's download does not wait
   # for the machine to go quiet either.
   prime_page_cache "$run" "$(primer_mib "$(run_file_mib "$run")" $#)"
   GET_PIDS=()
   daemon_cpu "$run" cpu_before
-  ticks0="$(cpu_ticks)"
-  cpu0="$(cpu_counters)"
+  machine0="$(machine_mark)"
   t0="$EPOCHREALTIME"
   fact "$run" t0 "$t0"
   profile_start "$run"
@@ -556,15 +554,27 @@ run_downloads() {
   done
   wait_gets
   profile_stop "$run"
-  fact "$run" cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
   daemon_cpu "$run" cpu_after
-  read -r -a before <<<"$ticks0"
-  read -r -a after <<<"$(cpu_ticks)"
-  span="$(calc "($EPOCHREALTIME - $t0) * $(getconf CLK_TCK) * $(nproc) / 100")"
-  # Kernel workers that exit take their ticks with them, so that sum can shrink: at least 0.
-  fact "$run" cpu_kernel_pct "$(calc "int(max0((${after[1]} - ${before[1]}) / $span))")"
-  fact "$run" cpu_other_pct "$(calc "int(max0((${after[2]} - ${before[2]}) / $span))")"
+  machine_use "$run" "" "$machine0"
   fact "$run" clk_tck "$(getconf CLK_TCK)"
+}
+
+# machine_mark: "EPOCH BUSY TOTAL OWN KERNEL OTHER", the readings machine_use starts from.
+machine_mark() { echo "$EPOCHREALTIME $(cpu_counters) $(cpu_ticks)"; }
+
+# machine_use RUN PREFIX MARK: how the machine's cores were used since MARK, as RUN's facts
+# PREFIXcpu_busy_pct (all of it), PREFIXcpu_kernel_pct (kernel threads) and PREFIXcpu_other_pct
+# (processes that are not the benchmark's).
+machine_use() {
+  local run="$1" prefix="$2" t0 busy0 total0 _own kernel0 other0 span
+  local -a now
+  read -r t0 busy0 total0 _own kernel0 other0 <<<"$3"
+  read -r -a now <<<"$(machine_mark)"
+  fact "$run" "${prefix}cpu_busy_pct" "$(cpu_busy_pct "$busy0 $total0" "${now[1]} ${now[2]}")"
+  span="$(calc "(${now[0]} - $t0) * $(getconf CLK_TCK) * $(nproc) / 100")"
+  # Kernel workers that exit take their ticks with them, so that sum can shrink: at least 0.
+  fact "$run" "${prefix}cpu_kernel_pct" "$(calc "int(max0((${now[4]} - $kernel0) / $span))")"
+  fact "$run" "${prefix}cpu_other_pct" "$(calc "int(max0((${now[5]} - $other0) / $span))")"
 }
 
 # verify_copies RUN HOST...: the SHA-256 of each host's copy (the path its get printed).
@@ -788,22 +798,21 @@ aria2_seed() {
 # so the others can still fetch from it; its time is when its completion hook ran. All stop when
 # the slowest is done, or after SECONDS.
 aria2_swarm() {
-  local run="$1" limit="$2" host cpu0 t0
+  local run="$1" limit="$2" host machine0
   shift 2
   aria2_seed "$run"
   log "aria2: $# aria2c leechers at once on the same hosts"
   prime_page_cache "$run" "$(primer_mib "$(run_file_mib "$run")" $#)"
   process_cpu "$run" aria2_pid aria2_cpu_before
-  cpu0="$(cpu_counters)"
-  t0="$EPOCHREALTIME"
-  fact "$run" aria2_t0 "$t0"
+  machine0="$(machine_mark)"
+  fact "$run" aria2_t0 "$EPOCHREALTIME"
   for host in "$@"; do
     a2_start_swarm_leecher "$host" "$run/hosts/$host/aria2.log" "$run/files/$host/aria2" \
       "$run/aria2.torrent" "$run/aria2-complete.sh" "$run/hosts/$host/aria2_end"
   done
   aria2_await_leechers "$run" "$limit" "$@"
   process_cpu "$run" aria2_pid aria2_cpu_after
-  fact "$run" aria2_cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
+  machine_use "$run" aria2_ "$machine0"
   aria2_finish "$run" "$@"
 }
 
@@ -833,18 +842,18 @@ aria2_await_leechers() {
 # (--seed-time=0), timed from its start to its exit like `minibit get`, and to the moment its
 # completion hook ran.
 aria2_pair() {
-  local run="$1" cpu0 rc=0
+  local run="$1" machine0 rc=0
   aria2_seed "$run"
   log "aria2: the same file from an aria2c seeder to an aria2c leecher"
   prime_page_cache "$run" "$(primer_mib "$(run_file_mib "$run")" 1)"
   process_cpu "$run" aria2_pid aria2_cpu_before
-  cpu0="$(cpu_counters)"
+  machine0="$(machine_mark)"
   fact "$run" aria2_t0 "$EPOCHREALTIME"
   a2_get "$run/hosts/l01/aria2.cpu" 600 l01 "$run/hosts/l01/aria2.log" "$run/files/l01/aria2" \
     "$run/aria2.torrent" "$run/aria2-complete.sh" "$run/hosts/l01/aria2_complete" || rc=$?
   echo "$EPOCHREALTIME" >"$run/hosts/l01/aria2_end"
   process_cpu "$run" aria2_pid aria2_cpu_after
-  fact "$run" aria2_cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
+  machine_use "$run" aria2_ "$machine0"
   fact "$run" aria2_rc "$rc"
   aria2_finish "$run" l01
 }
@@ -864,7 +873,7 @@ aria2_finish() {
 
 # run_tracker_idle REP
 run_tracker_idle() {
-  local rep="$1" n=16 mib="${SIZE_MB:-4}" run infohash i cpu0 specs=() leechers=()
+  local rep="$1" n=16 mib="${SIZE_MB:-4}" run infohash i machine0 specs=() leechers=()
   run="$(new_run "tracker-idle-r$rep" "$(run_bytes "$mib" "$n" 0)" $((n + 2)))"
   log "tracker-idle: 1 seeder and $n leechers fetch $mib MiB, then ${IDLE_SECONDS}s idle (run $rep)"
   for i in $(seq 1 "$n"); do
@@ -882,11 +891,11 @@ run_tracker_idle() {
   log "tracker-idle: ${IDLE_SECONDS}s of heartbeats"
   fact "$run" idle_t0 "$EPOCHREALTIME"
   daemon_cpu "$run" idle_cpu_before
-  cpu0="$(cpu_counters)"
+  machine0="$(machine_mark)"
   sleep "$IDLE_SECONDS"
   daemon_cpu "$run" idle_cpu_after
   fact "$run" idle_end "$EPOCHREALTIME"
-  fact "$run" idle_cpu_busy_pct "$(cpu_busy_pct "$cpu0" "$(cpu_counters)")"
+  machine_use "$run" idle_ "$machine0"
   report tracker-idle "$run"
   hosts_down
   drop_files "$run"

@@ -14,10 +14,11 @@ A2_RPC_PORT=6800
 A2_PEER_PORT=6881
 
 # What every aria2c here runs with. The torrent is private, which already rules out DHT, peer
-# exchange and local discovery; the flags say so again. No encryption is required or offered
-# first (MiniBit's links are plain TCP too), IPv4 only (opentracker hands out IPv4 peers), no
-# preallocation (MiniBit writes blocks where they go into a file of the final size, as aria2
-# does with "none"), and no console summary. Its own log records notices and above.
+# exchange and local discovery; the flags say so again. No encryption is required and plain
+# text is accepted, so two aria2c settle on it (MiniBit's links are plain TCP too); IPv4 only
+# (opentracker hands out IPv4 peers); no preallocation (MiniBit writes blocks where they go into
+# a file of the final size, as aria2 does with "none"); no console summary. Its own log records
+# notices and above.
 A2_OPTS=(--enable-dht=false --enable-dht6=false --bt-enable-lpd=false
   --enable-peer-exchange=false --bt-require-crypto=false --bt-min-crypto-level=plain
   --disable-ipv6=true --listen-port="$A2_PEER_PORT" --file-allocation=none

@@ -117,14 +117,14 @@ def daemon_seconds(run, host):
     return None
 
 
-def machine(run):
-    """The daemons' warning and error counts, and how busy the cores were (percent of all
-    cores) during the measured transfer, and how much of it went to processes that are not the
-    benchmark's (someone else's build would distort the figures)."""
-    out = log_counts(run)
+def machine(run, prefix=""):
+    """How busy the cores were (percent of all cores) during the measured transfer (or another
+    span, whose facts start with PREFIX), and how much of it went to kernel threads and to
+    processes that are not the benchmark's (someone else's build would distort the figures)."""
+    out = {}
     for key in ("cpu_busy_pct", "cpu_kernel_pct", "cpu_other_pct"):
-        if key in run.facts:
-            out[key] = run.fact(key, int)
+        if prefix + key in run.facts:
+            out[prefix + key] = run.fact(prefix + key, int)
     return out
 
 
@@ -315,6 +315,7 @@ def swarm(run):
     out.update(minibit_cpu(run, leechers, n * size, seeder_sent))
     out.update(fetch_calls(run, leechers, size))
     out["cli_start_s"] = run.fact("cli_start_s", float)
+    out.update(log_counts(run))
     out.update(machine(run))
     reference, reference_failures = aria2_swarm(run, leechers, size, t_min)
     if reference:
@@ -346,6 +347,7 @@ def client_server(run):
         "t_min": round(t_min, 2),
         "ratio": round(slowest / t_min, 3) if slowest else None,
     }
+    out.update(log_counts(run))
     out.update(machine(run))
     out["ok"] = not failures
     if failures:
@@ -401,6 +403,7 @@ def pair(run):
     seeder_sent = seed_status[1] if seed_status else tx_delta(run, "seed")
     out.update(minibit_cpu(run, ["l01"], size, seeder_sent))
     out.update(fetch_calls(run, ["l01"], size))
+    out.update(log_counts(run))
     out.update(machine(run))
     reference, reference_failures = aria2_pair(run, size)
     if reference:
@@ -479,6 +482,7 @@ def memory(run):
     if seed_status:
         out["seeder_uploaded_bytes"] = seed_status[1]
         out["seeder_copies"] = round(seed_status[1] / size, 2)
+    out.update(log_counts(run))
     out.update(machine(run))
     out["ok"] = not failures
     if failures:
@@ -707,8 +711,7 @@ def aria2_common(run, leechers_cpu, leechers_received):
         "aria2_ns_per_byte_seeder": ns_per_byte(seeder, sent),
         "aria2_ns_per_byte_all": ns_per_byte(everything, leechers_received),
         "aria2_seeder_uploaded_bytes": sent,
-        "aria2_cpu_busy_pct": run.fact("aria2_cpu_busy_pct", int)
-        if "aria2_cpu_busy_pct" in run.facts else None,
+        **machine(run, "aria2_"),
     }
 
 
@@ -799,8 +802,9 @@ def tracker_idle(run):
         "leechers_cpu_s_per_min_mean": r2(leechers_sum / n) if leechers_sum is not None
         else None,
         "daemons_cpu_s_per_min": r2(total([seeder, leechers_sum])),
-        "idle_cpu_busy_pct": run.fact("idle_cpu_busy_pct", int),
+        **machine(run, "idle_"),
     }
+    out.update(log_counts(run))
     out.update(machine(run))
     out["ok"] = not failures
     if failures:
