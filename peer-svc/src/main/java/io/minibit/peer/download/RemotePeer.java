@@ -65,6 +65,8 @@ final class RemotePeer {
   /** Incremented on every (re)connection, so callbacks from an older one are ignored. */
   int generation;
   Bitfield has;
+  /** HAVEs came since {@link #has} was last published to other threads. */
+  boolean hasChanged;
   Bitfield requested;
   int inFlight;
   /**

@@ -86,6 +86,12 @@ final class Scheduler {
   /** Peers to refill at the end of the burst. */
   private final Set<RemotePeer> dirty = new LinkedHashSet<>();
   private boolean everyoneDirty;
+  /**
+   * The allocation's last answer: rates and round trips change slowly, so it is recomputed at
+   * each tick and when the set of peers changes, not at every refill.
+   */
+  private Map<String, Integer> budgets;
+  private List<PeerSample> samples;
   /** Thread-safe views for other threads: each source's rate and last published bitfield. */
   private final Map<String, RateMeter> ratesById = new ConcurrentHashMap<>();
   private final Map<String, Bitfield> bitfieldsById = new ConcurrentHashMap<>();
@@ -190,6 +196,7 @@ final class Scheduler {
       peer.link = links.open(endpoint.address(), new Posting(peer));
       peers.put(endpoint.address(), peer);
       ratesById.put(endpoint.peerId(), peer.rate);
+      budgets = null;
       connect(peer);
     }
   }
@@ -225,6 +232,7 @@ final class Scheduler {
     picker.addAvailability(has);
     peer.state = RemotePeer.State.ACTIVE;
     peer.lastError = "";
+    budgets = null;
     bitfieldsById.put(peer.peerId, has.copy());
     dirty.add(peer);
   }
@@ -239,6 +247,7 @@ final class Scheduler {
     }
     if (!peer.has.get(index)) {
       peer.has.set(index);
+      peer.hasChanged = true;
       picker.addAvailability(index);
       dirty.add(peer);
     }
@@ -351,6 +360,7 @@ final class Scheduler {
     if (closed) {
       return;
     }
+    budgets = null;
     Instant now = clock.instant();
     for (RemotePeer peer : peers.values()) {
       if (!peer.isActive()) {
@@ -372,7 +382,8 @@ final class Scheduler {
         peer.lastPing = now;
         peer.link.ping(peer.generation);
       }
-      if (peer.has != null) {
+      if (peer.has != null && peer.hasChanged) {
+        peer.hasChanged = false;
         bitfieldsById.put(peer.peerId, peer.has.copy());
       }
     }
@@ -386,8 +397,10 @@ final class Scheduler {
       dirty.clear();
       return;
     }
-    List<PeerSample> samples = samples();
-    Map<String, Integer> budgets = allocation.budgets(samples, torrent.blockSize());
+    if (budgets == null) {
+      samples = samples();
+      budgets = allocation.budgets(samples, torrent.blockSize());
+    }
     List<RemotePeer> toFill = new ArrayList<>(everyoneDirty ? peers.values() : dirty);
     dirty.clear();
     everyoneDirty = false;
@@ -539,6 +552,7 @@ final class Scheduler {
       peer.has = null;
     }
     everyoneDirty = true;
+    budgets = null;
     return true;
   }
 
