@@ -2,13 +2,15 @@
 MVN ?= mvn -B -ntp
 JARS := tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar cli/target/minibit.jar
 CLI_CDS := cli/target/minibit.jsa
+DAEMON_CDS := tracker-svc/target/minibit-tracker.jsa peer-svc/target/minibit-peer.jsa
 
 .PHONY: build test unit fuzz demo bench clean deps
 
-## build: compile everything and package the three runnable jars (no tests)
+## build: compile everything and package the three runnable jars (no tests), with their
+## class-data archives
 build:
 	$(MVN) -q package -DskipTests
-	$(MAKE) --no-print-directory $(CLI_CDS)
+	$(MAKE) --no-print-directory archives
 
 ## test: unit, in-process gRPC and multi-process tests (real JVMs on loopback, headless Chromium)
 test: deps
@@ -38,15 +40,27 @@ fuzz:
 	  -Dminibit.fuzz.seconds=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),-Dminibit.fuzz.seed=$(FUZZ_SEED))
 
 ## demo: a tracker and 3 peers on loopback; a 64 MiB file shared by one, fetched by the others
-demo: $(JARS) $(CLI_CDS)
+demo: $(JARS) $(CLI_CDS) $(DAEMON_CDS)
 	scripts/demo.sh
 
 $(JARS):
 	$(MVN) -q package -DskipTests
 
+# The jars' class-data archives, each remade when its jars change.
+.PHONY: archives
+archives: $(CLI_CDS) $(DAEMON_CDS)
+	@:
+
 # The CLI starts for every command: a class-data archive makes its start cheaper.
 $(CLI_CDS): cli/target/minibit.jar peer-svc/target/minibit-peer.jar
 	scripts/cli-cds.sh $^
+
+# The daemons too, trained by a small swarm on loopback so that the archives hold the classes of
+# a download and an upload, not only of a start. The CLI's archive, made first, speeds the
+# training's commands.
+$(DAEMON_CDS) &: tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar \
+    cli/target/minibit.jar | $(CLI_CDS)
+	scripts/daemon-cds.sh $^
 
 ## bench: pair, swarm (N=8,16) and memory benchmarks on emulated hosts; needs root (BENCH_ARGS)
 BENCH_ARGS ?= all

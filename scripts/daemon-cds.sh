@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Usage: scripts/daemon-cds.sh TRACKER_JAR PEER_JAR CLI_JAR
+# Writes a class-data archive beside each daemon's jar (minibit-tracker.jar ->
+# minibit-tracker.jsa, minibit-peer.jar -> minibit-peer.jsa): the classes the daemon loads while
+# it works, not only while it starts. The training is a small swarm on loopback, on ports the
+# system picks: a tracker, a peer that shares a file of MINIBIT_CDS_TRAIN_MIB (32) MiB, and the
+# trainee peer, which downloads that file, shares one of its own and uploads it to the other
+# peer. The tracker and the trainee are then stopped with SIGTERM, and their JVMs write the
+# archives as they exit. bin/launch.sh uses an archive beside a jar, and the JVM ignores it once
+# the jar changes. The archive records the jar's path: a copied jar needs its own.
+#
+# If the training fails, the daemons get no archive (they start without one) and the script
+# says why; it exits 0 either way.
+set -u
+usage="usage: $0 TRACKER_JAR PEER_JAR CLI_JAR"
+# Absolute: the archive records the class path as given, and a relative one would resolve
+# only from the directory the archive was made in.
+tracker_jar="$(readlink -f "${1:?$usage}")"
+peer_jar="$(readlink -f "${2:?$usage}")"
+cli_jar="$(readlink -f "${3:?$usage}")"
+tracker_archive="${tracker_jar%.jar}.jsa"
+peer_archive="${peer_jar%.jar}.jsa"
+size_mib="${MINIBIT_CDS_TRAIN_MIB:-32}"
+java="${JAVA:-java}"
+# C1 alone: the JIT does not change which classes load, and C2 would only add to the CPU.
+quick=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto)
+# The CLI's own archive, when there is one (scripts/cli-cds.sh): a third of each command's CPU.
+cli_cds=()
+if [ -r "${cli_jar%.jar}.jsa" ]; then
+  cli_cds=(-XX:SharedArchiveFile="${cli_jar%.jar}.jsa" -Xlog:disable -Xlog:all=error:stderr)
+fi
+rm -f "$tracker_archive" "$peer_archive"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/minibit-daemon-cds.XXXXXX")"
+pids=()
+trained=""
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  if [ -z "$trained" ]; then
+    # A half-trained archive is no better than none, and one JVM may have written it.
+    rm -f "$tracker_archive" "$peer_archive"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+fail() {
+  echo "note: no class-data archives for the daemons (training failed: $*); they start" \
+    "without one" >&2
+  if [ -n "${last_log:-}" ] && [ -s "$last_log" ]; then
+    tail -n 5 "$last_log" | sed 's/^/  | /' >&2
+  fi
+  exit 0
+}
+
+# start NAME ARCHIVE JAR ARGS...: a daemon in the background, its output in $work/NAME.log; an
+# ARCHIVE other than "-" makes it a trainee. Sets $pid.
+start() {
+  local name="$1" archive="$2" jar="$3"
+  shift 3
+  local dump=()
+  [ "$archive" = - ] || dump=(-XX:ArchiveClassesAtExit="$archive")
+  "$java" "${quick[@]}" "${dump[@]}" -jar "$jar" "$@" >"$work/$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+}
+
+# port NAME PID PATTERN: the first number PATTERN (a sed expression with one group) finds in
+# NAME's log, awaited with a bound; fails if the daemon exits first.
+port() {
+  local name="$1" pid="$2" pattern="$3" found
+  for _ in $(seq 1 300); do
+    found="$(sed -n "s/$pattern/\1/p" "$work/$name.log" | head -n 1)"
+    if [ -n "$found" ]; then
+      echo "$found"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# cli NAME ARGS...: one CLI command, bounded, its output in $work/NAME.out and .err.
+cli() {
+  local name="$1"
+  shift
+  last_log="$work/$name.err"
+  timeout --kill-after=5 60 "$java" "${quick[@]}" "${cli_cds[@]}" -jar "$cli_jar" "$@" \
+    >"$work/$name.out" 2>"$work/$name.err"
+}
+
+# stop PID: SIGTERM and wait, bounded: a trainee writes its archive on the way out.
+stop() {
+  local pid="$1"
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && return 1
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+start tracker "$tracker_archive" "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
+tracker_pid=$pid
+last_log="$work/tracker.log"
+tracker_port="$(port tracker "$tracker_pid" '.*minibit-tracker listening on port \([0-9]*\).*')" \
+  || fail "the tracker did not start"
+tracker=127.0.0.1:$tracker_port
+
+declare -A peer_pid control
+for name in other trainee; do
+  archive=-
+  [ "$name" = trainee ] && archive="$peer_archive"
+  mkdir -p "$work/$name"
+  start "$name" "$archive" "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
+    --control-port 0 --http-port 0 --data-dir "$work/$name"
+  peer_pid[$name]=$pid
+done
+for name in other trainee; do
+  last_log="$work/$name.log"
+  control[$name]="$(port "$name" "${peer_pid[$name]}" \
+    '.*(control 127\.0\.0\.1:\([0-9]*\)).*')" || fail "peer $name did not start"
+done
+other=(--peer "127.0.0.1:${control[other]}")
+trainee=(--peer "127.0.0.1:${control[trainee]}")
+
+head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
+head -c "$((size_mib * 1024 * 1024 / 4))" /dev/urandom >"$work/trainee/own.bin"
+cli share-theirs "${other[@]}" share "$work/other/theirs.bin" \
+  || fail "a peer could not share its file"
+cli get-theirs "${trainee[@]}" get --no-peers-timeout 30 "$(cat "$work/share-theirs.out")" \
+  || fail "the peer daemon could not download a file"
+cli share-own "${trainee[@]}" share "$work/trainee/own.bin" \
+  || fail "the peer daemon could not share its file"
+cli get-own "${other[@]}" get --no-peers-timeout 30 "$(cat "$work/share-own.out")" \
+  || fail "a peer could not download the peer daemon's file"
+cli status "${trainee[@]}" status || fail "the peer daemon's status failed"
+cli torrents --tracker "$tracker" torrents || fail "the tracker's catalog could not be listed"
+
+last_log=""
+stop "${peer_pid[trainee]}" || fail "the peer daemon did not stop"
+stop "${peer_pid[other]}" || fail "a peer did not stop"
+stop "$tracker_pid" || fail "the tracker did not stop"
+[ -s "$peer_archive" ] || fail "the peer daemon wrote no archive"
+[ -s "$tracker_archive" ] || fail "the tracker wrote no archive"
+trained=yes
