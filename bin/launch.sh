@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the bin/ launchers: finds a runnable jar and runs it with $JAVA_OPTS.
 # The jar is looked up beside an installed layout (../lib) first, then in the build tree.
 minibit_launch() {
@@ -10,13 +11,14 @@ minibit_launch() {
     if [ -f "$jar" ]; then
       # A class-data archive made at build time (see the Makefile) beside the jar spares the
       # JVM loading and verifying the same classes on every start; a stale one is ignored.
-      # Only JVM errors are logged (to stderr): a stale archive is dropped silently.
+      # Only JVM errors are logged (to stderr): a stale archive is dropped silently. These come
+      # before JAVA_OPTS, so that its own -Xlog or -XX:SharedArchiveFile still has its way.
       local cds=()
       if [ -r "${jar%.jar}.jsa" ]; then
         cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=error:stderr)
       fi
       # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
-      exec "${JAVA:-java}" ${JAVA_OPTS:-} "${cds[@]}" -jar "$jar" "$@"
+      exec "${JAVA:-java}" "${cds[@]}" ${JAVA_OPTS:-} -jar "$jar" "$@"
     fi
   done
   echo "${jar_name%.jar}: $jar_name not found; run 'make build' first" >&2
