@@ -1,0 +1,198 @@
+package io.minibit.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.minibit.core.grpc.Channels;
+import io.minibit.core.testing.Await;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The class-data archives that scripts/daemon-cds.sh makes beside the daemons' jars (the
+ * Makefile and the images make them) serve the daemons wherever they are started from, through
+ * the bin/ launchers. A JVM started with {@code -Xshare:on} refuses to start when it cannot use
+ * the archive it is given, which makes an archive that is silently ignored visible.
+ */
+class DaemonArchiveIT {
+  private static final List<String> JARS =
+      List.of("minibit-tracker.jar", "minibit-peer.jar", "minibit.jar");
+
+  /** A copy of the installed layout (bin/, lib/), with archives trained once for all tests. */
+  @TempDir static Path trained;
+
+  @TempDir Path root;
+  private final List<Process> processes = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  @BeforeAll
+  static void trainTheDaemonsArchives() throws Exception {
+    install(trained);
+    // Relative paths, from the layout's directory: the script records absolute ones. A small
+    // file: these tests are about where the archives serve, not about how much they hold.
+    Cluster.Result made = run(trained, "MINIBIT_CDS_TRAIN_MIB", "4",
+        Cluster.HOME.resolve("scripts/daemon-cds.sh").toString(), "lib/minibit-tracker.jar",
+        "lib/minibit-peer.jar", "lib/minibit.jar");
+    assertEquals(0, made.exitCode(), made.toString());
+    assertEquals("", made.stdout() + made.stderr(), made.toString());
+  }
+
+  @Test
+  void theArchivesServeTheDaemonsStartedFromAnotherDirectory() throws Exception {
+    Path elsewhere = Files.createDirectories(root.resolve("elsewhere"));
+    int trackerPort = Cluster.freePort();
+    Process tracker = start(trained, elsewhere, archiveOnly("tracker"), "minibit-tracker",
+        "--port", String.valueOf(trackerPort), "--http-port", "0",
+        "--data-dir", root.resolve("tracker").toString());
+    awaitServing(trackerPort, tracker, elsewhere.resolve("minibit-tracker.log"));
+
+    int peerPort = Cluster.freePort();
+    Process peer = start(trained, elsewhere, archiveOnly("peer"), "minibit-peer",
+        "--tracker", "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1",
+        "--port", String.valueOf(peerPort), "--control-port", "0", "--http-port", "0",
+        "--data-dir", root.resolve("peer").toString());
+    awaitServing(peerPort, peer, elsewhere.resolve("minibit-peer.log"));
+
+    // Its own classes came from the archive made for its jar, the top layer over the JDK's.
+    assertTrue(Files.readString(root.resolve("tracker.classes")).contains(
+        "io.minibit.tracker.TrackerMain source: shared objects file (top)"));
+    assertTrue(Files.readString(root.resolve("peer.classes")).contains(
+        "io.minibit.peer.PeerMain source: shared objects file (top)"));
+  }
+
+  /**
+   * JVM options that make a start fail unless the JVM maps the archive the launcher gives it,
+   * and write where each class came from to {@code name}.classes.
+   */
+  private String archiveOnly(String name) {
+    return "-Xshare:on -Xlog:class+load=info:file=" + root.resolve(name + ".classes");
+  }
+
+  @Test
+  void anArchiveThatDoesNotFitItsJarIsIgnoredSilently() throws Exception {
+    // The layout copied elsewhere, archives and all: a copied jar is not the one an archive
+    // was made from (another path), as a rebuilt one is not (another size and time).
+    install(root);
+    Files.copy(trained.resolve("lib/minibit-tracker.jsa"), root.resolve("lib/minibit-tracker.jsa"));
+
+    Process refused = start(root, root, "-Xshare:on", "minibit-tracker", "--port", "0",
+        "--http-port", "0", "--data-dir", root.resolve("refused").toString());
+    assertTrue(refused.waitFor(60, TimeUnit.SECONDS), "-Xshare:on started without the archive");
+    assertNotEquals(0, refused.exitValue());
+    assertTrue(Files.readString(root.resolve("minibit-tracker.log")).contains("shared archive"),
+        Files.readString(root.resolve("minibit-tracker.log")));
+
+    Files.delete(root.resolve("minibit-tracker.log"));
+    int port = Cluster.freePort();
+    Process tracker = start(root, root, "", "minibit-tracker", "--port", String.valueOf(port),
+        "--http-port", "0", "--data-dir", root.resolve("tracker").toString());
+    awaitServing(port, tracker, root.resolve("minibit-tracker.log"));
+    String log = Files.readString(root.resolve("minibit-tracker.log"));
+    assertFalse(log.contains("archive") || log.contains("CDS") || log.contains("[warning]"), log);
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channels.forEach(Channels::close);
+    for (Process process : processes) {
+      process.destroyForcibly();
+    }
+    for (Process process : processes) {
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Copies the launchers and the three runnable jars into {@code dir}/bin and {@code dir}/lib. */
+  private static void install(Path dir) throws IOException {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path lib = Files.createDirectories(dir.resolve("lib"));
+    for (String launcher : List.of("launch.sh", "minibit", "minibit-tracker", "minibit-peer")) {
+      Files.copy(Cluster.HOME.resolve("bin").resolve(launcher), bin.resolve(launcher),
+          StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    for (String jar : JARS) {
+      String module = switch (jar) {
+        case "minibit-tracker.jar" -> "tracker-svc";
+        case "minibit-peer.jar" -> "peer-svc";
+        default -> "cli";
+      };
+      Files.copy(Cluster.HOME.resolve(module).resolve("target").resolve(jar), lib.resolve(jar));
+    }
+  }
+
+  /**
+   * Starts {@code layout}/bin/{@code launcher} in {@code dir} with {@code javaOpts}, its output in
+   * {@code dir}/{@code launcher}.log.
+   */
+  private Process start(Path layout, Path dir, String javaOpts, String launcher, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(layout.resolve("bin").resolve(launcher).toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve(launcher + ".log").toFile());
+    builder.environment().put("JAVA_OPTS", javaOpts);
+    Process process = builder.start();
+    processes.add(process);
+    return process;
+  }
+
+  /**
+   * Waits until the health service on {@code port} says SERVING; fails, with the process's
+   * {@code log}, if it exits first.
+   */
+  private void awaitServing(int port, Process process, Path log) {
+    ManagedChannel channel = Channels.forTarget("127.0.0.1:" + port);
+    channels.add(channel);
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+    Await.until(Cluster.START_TIMEOUT, log.getFileName() + "'s daemon serving", () -> {
+      if (!process.isAlive()) {
+        throw new AssertionError("exited with status " + process.exitValue() + ":\n"
+            + readQuietly(log));
+      }
+      try {
+        return health.withDeadlineAfter(1, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING;
+      } catch (RuntimeException notYet) {
+        return false;
+      }
+    });
+  }
+
+  private static String readQuietly(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  /** Runs {@code command} in {@code dir} to its end, with {@code name}={@code value} set. */
+  private static Cluster.Result run(Path dir, String name, String value, String... command)
+      throws IOException, InterruptedException {
+    Path out = Files.createTempFile(dir, "command", ".out");
+    Path err = Files.createTempFile(dir, "command", ".err");
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().put(name, value);
+    return new Cluster.RunningCli(builder.start(), out, err, String.join(" ", command))
+        .finish(Duration.ofSeconds(120));
+  }
+}
