@@ -109,6 +109,10 @@ final class GetCommand implements Callable<Integer> {
     }
     DownloadRequest.Builder request = DownloadRequest.newBuilder()
         .setNoPeersTimeoutMs((int) (noPeersTimeoutSeconds * 1000));
+    if (!json && !context.interactive()) {
+      // A log gets a progress line a second: the daemon need not send more snapshots than that.
+      request.setProgressIntervalMs((int) ProgressDisplay.PLAIN_INTERVAL.toMillis());
+    }
     if (InfoHash.looksLikeHex(torrent)) {
       request.setInfohash(torrent.toLowerCase(Locale.ROOT));
     } else {

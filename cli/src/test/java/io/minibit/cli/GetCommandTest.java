@@ -107,6 +107,32 @@ class GetCommandTest {
   }
 
   @Test
+  void aLogAsksForASnapshotASecondAndATerminalOrJsonForTheDefault() {
+    cli.peer.snapshots = List.of(Snapshots.seeding());
+    cli.run("get", "big.iso");
+    assertEquals(1000, cli.peer.only(DownloadRequest.class).getProgressIntervalMs());
+
+    CliHarness terminal = new CliHarness();
+    try {
+      terminal.interactive = true;
+      terminal.peer.snapshots = List.of(Snapshots.seeding());
+      terminal.run("get", "big.iso");
+      assertEquals(0, terminal.peer.only(DownloadRequest.class).getProgressIntervalMs());
+    } finally {
+      terminal.close();
+    }
+
+    CliHarness json = new CliHarness();
+    try {
+      json.peer.snapshots = List.of(Snapshots.seeding());
+      json.run("get", "big.iso", "--json");
+      assertEquals(0, json.peer.only(DownloadRequest.class).getProgressIntervalMs());
+    } finally {
+      json.close();
+    }
+  }
+
+  @Test
   void anUnknownTorrentIsNotFoundWithOneLineAndNothingOnStdout() {
     cli.peer.failure = Status.NOT_FOUND.withDescription("no torrent named 'nope.iso'");
 

@@ -19,6 +19,8 @@ import io.minibit.peer.testing.ScriptedPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,6 +99,24 @@ class SwarmDownloadTest {
         done.getPeersList().stream().mapToInt(TransferPeer::getBlocksReceived).sum());
     assertArrayEquals(original, Files.readAllBytes(peer.dataDir().resolve("data.bin")));
     assertFalse(Files.exists(peer.dataDir().resolve("data.bin.part")));
+  }
+
+  @Test
+  void aFollowerThatAsksForFewSnapshotsGetsTheFirstAndTheLastOnly() throws Exception {
+    // 2 MiB at 1 MiB/s: about two seconds, four snapshots at the default interval
+    Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(1024 * 1024));
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "slow.bin", 2 * 1024 * 1024, 4);
+
+    var progress = leecher.control().withDeadlineAfter(1, java.util.concurrent.TimeUnit.MINUTES)
+        .download(DownloadRequest.newBuilder().setInfohash(infohash)
+            .setProgressIntervalMs(60_000).build());
+    List<Transfer> snapshots = new ArrayList<>();
+    progress.forEachRemaining(snapshots::add);
+
+    assertEquals(2, snapshots.size(), "snapshots: " + snapshots.size());
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, snapshots.get(1).getState());
+    assertTrue(snapshots.get(0).getBlocksHave() < snapshots.get(0).getBlockCount());
   }
 
   @Test

@@ -51,9 +51,14 @@ public final class Channels {
    * without the channel's retry machinery. Peer calls are never retried by the channel (the
    * download engine asks other peers instead), and with retries on, every call would still go
    * through a retriable stream that buffers what it sends until the first response.
+   *
+   * <p>Its calls' callbacks run on the network thread that read the message: the download
+   * engine's callbacks only hand events on (and hash and write a block, which is quicker than a
+   * thread hand-off per message once a swarm sends HAVEs by the thousand). A caller must never
+   * block in one.
    */
   public static ManagedChannel toPeer(String target, Optional<MutualTls> tls) {
-    return secured(netty(target), tls).disableRetry().build();
+    return secured(netty(target), tls).disableRetry().directExecutor().build();
   }
 
   /**

@@ -60,10 +60,14 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
     Duration noPeersTimeout = request.getNoPeersTimeoutMs() == 0
         ? daemon.config().noPeersTimeout()
         : Duration.ofMillis(Integer.toUnsignedLong(request.getNoPeersTimeoutMs()));
+    Duration every = request.getProgressIntervalMs() == 0 ? ProgressStream.DEFAULT_PERIOD
+        : Duration.ofMillis(Math.max(ProgressStream.MIN_PERIOD.toMillis(),
+            Integer.toUnsignedLong(request.getProgressIntervalMs())));
     TorrentSession session = io(() -> daemon.download(request));
     new ProgressStream(session, () -> daemon.stalledFor(session),
         () -> daemon.download(session).map(d -> d.stallReason()).orElse(""),
-        noPeersTimeout, scheduler, (ServerCallStreamObserver<Transfer>) responseObserver).start();
+        noPeersTimeout, every, scheduler, (ServerCallStreamObserver<Transfer>) responseObserver)
+        .start();
   }
 
   @Override

@@ -19,31 +19,39 @@ import java.util.function.Supplier;
  * the stream, never the download. Thread-safe.
  */
 final class ProgressStream {
-  private static final long PERIOD_MS = 500;
+  /** How often a snapshot goes out when the caller does not say. */
+  static final Duration DEFAULT_PERIOD = Duration.ofMillis(500);
+  static final Duration MIN_PERIOD = Duration.ofMillis(100);
 
   private final TorrentSession session;
   private final Supplier<Duration> stalledFor;
   private final Supplier<String> stallReason;
   private final Duration noPeersTimeout;
+  private final Duration period;
   private final ScheduledExecutorService scheduler;
   private final ServerCallStreamObserver<Transfer> call;
   private ScheduledFuture<?> ticks;
   private boolean done;
+  private long lastSentNanos;
+  private boolean sentAny;
 
   ProgressStream(TorrentSession session, Supplier<Duration> stalledFor,
-      Supplier<String> stallReason, Duration noPeersTimeout, ScheduledExecutorService scheduler,
-      ServerCallStreamObserver<Transfer> call) {
+      Supplier<String> stallReason, Duration noPeersTimeout, Duration period,
+      ScheduledExecutorService scheduler, ServerCallStreamObserver<Transfer> call) {
     this.session = session;
     this.stalledFor = stalledFor;
     this.stallReason = stallReason;
     this.noPeersTimeout = noPeersTimeout;
+    this.period = period;
     this.scheduler = scheduler;
     this.call = call;
   }
 
   synchronized void start() {
     call.setOnCancelHandler(this::stop);
-    ticks = scheduler.scheduleAtFixedRate(this::tick, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+    // Checked at least every DEFAULT_PERIOD (the no-peers timeout), sent every `period`.
+    long every = Math.min(period.toMillis(), DEFAULT_PERIOD.toMillis());
+    ticks = scheduler.scheduleAtFixedRate(this::tick, 0, every, TimeUnit.MILLISECONDS);
     session.completion().whenComplete((path, failure) -> scheduler.execute(this::tick));
   }
 
@@ -83,8 +91,11 @@ final class ProgressStream {
           session.torrent().name(), stalled.toSeconds(), reason)).asRuntimeException());
       return;
     }
-    if (call.isReady()) {
+    long now = System.nanoTime();
+    if (call.isReady() && (!sentAny || now - lastSentNanos >= period.toNanos())) {
       call.onNext(session.snapshot());
+      sentAny = true;
+      lastSentNanos = now;
     }
   }
 
