@@ -106,9 +106,9 @@ a2_rpc_status() {
 
 # a2_get CPU_FILE SECONDS HOST LOG DIR TORRENT HOOK END_FILE: downloads the torrent into DIR on
 # HOST and exits once it is complete (--seed-time=0), as `minibit get` does, killed after
-# SECONDS; HOOK writes the moment it was complete into END_FILE (aria2c takes a second or two
-# more to exit: it says goodbye to the tracker and stops on its one-second tick), and the user
-# and system CPU seconds of aria2c go into CPU_FILE ("USER SYSTEM", GNU time).
+# SECONDS; HOOK writes the moment it was complete into END_FILE (aria2c exits about 2 s
+# later), and the user and system CPU seconds of aria2c go into CPU_FILE ("USER SYSTEM", GNU
+# time).
 a2_get() {
   local file="$1" limit="$2" host="$3" log="$4" dir="$5" torrent="$6" hook="$7" end="$8"
   /usr/bin/time -q -o "$file" -f '%U %S' timeout --kill-after=10 "$limit" \
