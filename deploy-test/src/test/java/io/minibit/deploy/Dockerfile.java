@@ -8,13 +8,33 @@ import java.util.Locale;
 
 /**
  * A Dockerfile read as its instructions: comments dropped, continued lines joined, each
- * instruction split into its keyword (upper case) and its arguments (as written).
+ * instruction split into its keyword (upper case) and its arguments (as written). A multi-stage
+ * file is one Dockerfile too; {@link #image()} and {@link #stage} give its stages.
  */
 record Dockerfile(Path path, List<Instruction> instructions) {
 
   record Instruction(String keyword, String arguments) {
     List<String> words() {
       return Arrays.stream(arguments.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+    }
+
+    /** The value of a {@code --name=value} flag (COPY --from, for one), or null. */
+    String flag(String name) {
+      String prefix = "--" + name + "=";
+      return words().stream().filter(w -> w.startsWith(prefix))
+          .map(w -> w.substring(prefix.length())).findFirst().orElse(null);
+    }
+
+    /** A COPY's sources: its words but the flags and the destination. */
+    List<String> sources() {
+      List<String> operands = words().stream().filter(w -> !w.startsWith("--")).toList();
+      return operands.subList(0, operands.size() - 1);
+    }
+
+    /** A COPY's destination. */
+    String destination() {
+      List<String> words = words();
+      return words.get(words.size() - 1);
     }
   }
 
@@ -43,6 +63,33 @@ record Dockerfile(Path path, List<Instruction> instructions) {
               whole.substring(space + 1).strip()));
     }
     return new Dockerfile(path, List.copyOf(instructions));
+  }
+
+  /** The image the file builds: its last stage, from that stage's FROM on. */
+  Dockerfile image() {
+    int from = 0;
+    for (int i = 0; i < instructions.size(); i++) {
+      if (instructions.get(i).keyword().equals("FROM")) {
+        from = i;
+      }
+    }
+    return new Dockerfile(path, instructions.subList(from, instructions.size()));
+  }
+
+  /** The stage that "FROM image AS {@code name}" starts, up to the next FROM. */
+  Dockerfile stage(String name) {
+    for (int i = 0; i < instructions.size(); i++) {
+      List<String> words = instructions.get(i).words();
+      if (instructions.get(i).keyword().equals("FROM") && words.size() == 3
+          && words.get(1).equalsIgnoreCase("AS") && words.get(2).equals(name)) {
+        int end = i + 1;
+        while (end < instructions.size() && !instructions.get(end).keyword().equals("FROM")) {
+          end++;
+        }
+        return new Dockerfile(path, instructions.subList(i, end));
+      }
+    }
+    throw new AssertionError(path + ": no stage " + name);
   }
 
   List<Instruction> all(String keyword) {

@@ -47,15 +47,53 @@ class ImagesAndComposeTest {
 
   @Test
   void bothImagesRunAsANonRootUserOnTheJreBaseTheBuildChooses() {
-    for (Dockerfile image : List.of(TRACKER, PEER)) {
-      assertTrue(image.one("ARG").arguments().startsWith("JRE_IMAGE=eclipse-temurin:17"),
-          image.path() + ": the default base is a public Temurin JRE");
+    for (Dockerfile file : List.of(TRACKER, PEER)) {
+      assertTrue(file.one("ARG").arguments().startsWith("JRE_IMAGE=eclipse-temurin:17"),
+          file.path() + ": the default base is a public Temurin JRE");
+      Dockerfile image = file.image();
       assertEquals("${JRE_IMAGE}", image.one("FROM").arguments());
       String user = image.one("USER").arguments();
       assertNotEquals("root", user);
       assertNotEquals("0", user);
       assertEquals(image.env("MINIBIT_DATA_DIR"), image.one("VOLUME").arguments());
     }
+  }
+
+  /**
+   * A class-data archive serves only the JVM that made it and the jar it was made from, at the
+   * same path, of the same size and time: each archive an image carries is trained in a stage on
+   * the image's own base, from a copy of the jar the image runs at the path the image has it.
+   */
+  @Test
+  void eachArchiveIsMadeOnTheImagesJreForTheJarTheImageRuns() {
+    Map<Dockerfile, List<String>> archives = Map.of(
+        TRACKER, List.of("minibit-tracker"), PEER, List.of("minibit-peer", "minibit"));
+    archives.forEach((file, jars) -> {
+      Dockerfile image = file.image();
+      for (String jar : jars) {
+        String archive = "/opt/minibit/lib/" + jar + ".jsa";
+        Dockerfile.Instruction copy = image.all("COPY").stream()
+            .filter(c -> c.flag("from") != null && c.sources().contains(archive)).findFirst()
+            .orElseThrow(() -> new AssertionError(file.path() + " carries no " + archive));
+        Dockerfile training = file.stage(copy.flag("from"));
+        assertEquals("${JRE_IMAGE}", training.one("FROM").words().get(0),
+            file.path() + ": " + archive + " is made on the image's JRE");
+        for (Dockerfile stage : List.of(training, image)) {
+          assertTrue(stage.all("COPY").stream().anyMatch(c -> c.flag("from") == null
+              && c.sources().stream().anyMatch(s -> s.endsWith("/" + jar + ".jar"))
+              && c.destination().equals("/opt/minibit/lib/")),
+              file.path() + ": " + jar + ".jar lies in /opt/minibit/lib/ where " + archive
+                  + " is made and where it is used");
+        }
+        assertTrue(training.all("RUN").stream().anyMatch(r -> r.arguments().contains("-cds.sh ")
+            && r.words().contains("/opt/minibit/lib/" + jar + ".jar")),
+            file.path() + ": a training script is given /opt/minibit/lib/" + jar + ".jar");
+        assertTrue(image.all("RUN").stream().anyMatch(r -> String.join(" ", r.words()).contains(
+            "-Xshare:on -XX:SharedArchiveFile=" + archive + " -jar /opt/minibit/lib/" + jar
+                + ".jar")),
+            file.path() + ": the build fails if the image's JVM cannot use " + archive);
+      }
+    });
   }
 
   @Test
@@ -71,7 +109,7 @@ class ImagesAndComposeTest {
 
   @Test
   void theHealthCheckAsksTheHealthServiceOnTheConfiguredPort() throws Exception {
-    for (Dockerfile image : List.of(TRACKER, PEER)) {
+    for (Dockerfile image : List.of(TRACKER.image(), PEER.image())) {
       String check = image.one("HEALTHCHECK").arguments();
       assertTrue(check.contains(" CMD java "), image.path() + ": " + check);
       assertTrue(check.contains(" io.minibit.core.grpc.HealthProbe "), check);
@@ -93,8 +131,10 @@ class ImagesAndComposeTest {
         .filter(l -> l.startsWith("!")).map(l -> l.substring(1)).toList());
     for (Dockerfile image : List.of(TRACKER, PEER)) {
       for (Dockerfile.Instruction copy : image.all("COPY")) {
-        List<String> words = copy.words();
-        for (String source : words.subList(0, words.size() - 1)) {
+        if (copy.flag("from") != null) {
+          continue; // from another stage, not from the build context
+        }
+        for (String source : copy.sources()) {
           assertTrue(allowed.contains(source), source + " is let through by .dockerignore");
           assertTrue(Files.exists(ROOT.resolve(source)) || source.endsWith(".jar"),
               source + " exists (jars once built)");
