@@ -208,6 +208,12 @@ public final class PeerMain implements Callable<Integer> {
           NettyServerBuilder.forAddress(new InetSocketAddress(config.port())));
       NettyServerBuilder controlServer = ServerLimits.CONTROL.applyTo(NettyServerBuilder
           .forAddress(new InetSocketAddress(config.controlHost(), config.controlPort())));
+      if (config.uploadLimitBytesPerSecond() == 0) {
+        // Without an upload cap nothing the Peer service does waits (blocks come from the page
+        // cache, events are handed on), so calls run on the network thread that read them
+        // instead of costing a thread hand-off each; a cap makes a sender wait its turn.
+        peerServer.directExecutor();
+      }
       if (tls.isPresent()) {
         tls.get().applyTo(peerServer);
       }
