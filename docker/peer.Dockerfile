@@ -36,10 +36,10 @@ COPY peer-svc/target/minibit-peer.jar cli/target/minibit.jar /opt/minibit/lib/
 RUN printf '#!/bin/sh\nexec env -u JAVA_OPTS /opt/minibit/bin/minibit "$@"\n' \
       >/usr/local/bin/minibit \
  && chmod 755 /usr/local/bin/minibit
-# The launchers use an archive beside its jar, also when JAVA_OPTS is replaced (the k8s
-# manifests set their own): the daemon's start costs about 40% less CPU and its first download
-# about a fifth less; a CLI command a third to a half less. -Xshare:on fails the build if this
-# JVM cannot use them.
+# The launchers use an archive beside its jar, also when JAVA_OPTS is replaced (the k8s manifests
+# set their own): the daemon's start costs about a third less CPU and its first download about a
+# fifth less; a CLI command a third to a half less. -Xshare:on fails the build if this JVM cannot
+# use them.
 COPY --from=training /opt/minibit/lib/minibit-peer.jsa /opt/minibit/lib/minibit.jsa \
      /opt/minibit/lib/
 RUN java -Xshare:on -XX:SharedArchiveFile=/opt/minibit/lib/minibit-peer.jsa \

@@ -28,7 +28,7 @@ RUN groupadd --system --gid 10001 minibit \
 COPY bin/launch.sh bin/minibit-tracker /opt/minibit/bin/
 COPY tracker-svc/target/minibit-tracker.jar /opt/minibit/lib/
 # bin/minibit-tracker uses the archive beside the jar, also when JAVA_OPTS is replaced (the k8s
-# manifests set their own): the tracker's start costs about 40% less CPU. -Xshare:on fails the
+# manifests set their own): the tracker's start costs about a third less CPU. -Xshare:on fails the
 # build if this JVM cannot use it.
 COPY --from=training /opt/minibit/lib/minibit-tracker.jsa /opt/minibit/lib/
 RUN java -Xshare:on -XX:SharedArchiveFile=/opt/minibit/lib/minibit-tracker.jsa \
