@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 
@@ -31,8 +32,8 @@ import java.util.Set;
  *
  * <p>A session is keyed by peer id and refreshed by every announce and heartbeat. A session not
  * refreshed for {@value #MISSED_HEARTBEATS} heartbeat intervals is expired: every query ignores
- * it at once, and {@link #expire()} (which the server calls on a schedule) drops it and removes
- * its peer from every swarm.
+ * it at once, and {@link #expire()} (which the server calls when {@link #nextExpiry()} says one
+ * may be due) drops it and removes its peer from every swarm.
  *
  * <p>Thread-safe: every method runs under the registry's own lock. It starts no threads and does
  * no I/O; time comes from the injected {@link Clock} and sampling from the injected {@link Random}.
@@ -233,6 +234,30 @@ public final class SwarmRegistry {
       expirations += expired.size();
       return expired;
     }
+  }
+
+  /**
+   * When the first session held falls due for {@link #expire()} if nothing refreshes it before;
+   * empty if no session is held. Every session opened later falls due a whole session timeout
+   * ({@link #sessionTimeout()}) after it opens.
+   */
+  public Optional<Instant> nextExpiry() {
+    synchronized (lock) {
+      Instant first = null;
+      for (Session session : sessions.values()) {
+        if (first == null || session.lastSeen.isBefore(first)) {
+          first = session.lastSeen;
+        }
+      }
+      // isExpired() is strict: the session is still live at lastSeen + timeout exactly.
+      return first == null ? Optional.empty()
+          : Optional.of(first.plus(sessionTimeout).plusNanos(1));
+    }
+  }
+
+  /** How long a session lasts without a refresh: {@value #MISSED_HEARTBEATS} heartbeats. */
+  public Duration sessionTimeout() {
+    return sessionTimeout;
   }
 
   /** The live members of a swarm as they last announced; empty for an unknown torrent. */

@@ -6,9 +6,13 @@ import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -17,12 +21,14 @@ import java.util.logging.Logger;
 /**
  * A running tracker: the catalog opened from the data directory, a fresh swarm registry, the
  * Tracker service (plus health and reflection) on the server the given builder makes, and a
- * background task that expires silent peers every half heartbeat interval.
+ * background task that expires silent peers when their sessions fall due.
  *
  * <p>Thread-safe; {@link #close()} may be called from any thread, more than once.
  */
 public final class TrackerServer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(TrackerServer.class.getName());
+  /** Shortest sleep of the expiry sweep. */
+  static final Duration MIN_SWEEP_DELAY = Duration.ofMillis(100);
 
   private final GrpcServer server;
   private final ScheduledExecutorService expiry;
@@ -66,14 +72,17 @@ public final class TrackerServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    long periodMillis = Math.max(1, config.heartbeatInterval().toMillis() / 2);
-    expiry.scheduleWithFixedDelay(() -> expire(registry), periodMillis, periodMillis,
-        TimeUnit.MILLISECONDS);
+    scheduleSweep(expiry, registry, clock, registry.sessionTimeout());
     return new TrackerServer(server, expiry);
   }
 
-  private static void expire(SwarmRegistry registry) {
-    // An exception escaping a scheduled task would silently cancel every later run.
+  /**
+   * Drops the sessions that have fallen due, then sleeps until the next one may: the sweep runs
+   * when a session can expire, not on a period, so a tracker whose peers keep in touch wakes
+   * about once per two heartbeat intervals.
+   */
+  private static void sweep(ScheduledExecutorService expiry, SwarmRegistry registry,
+      Clock clock) {
     try {
       List<String> expired = registry.expire();
       if (!expired.isEmpty()) {
@@ -83,6 +92,38 @@ public final class TrackerServer implements AutoCloseable {
     } catch (RuntimeException e) {
       log.log(Level.SEVERE, "peer expiry failed", e);
     }
+    Duration wait;
+    try {
+      wait = nextSweepDelay(registry.nextExpiry(), clock.instant(), registry.sessionTimeout());
+    } catch (RuntimeException e) {
+      log.log(Level.SEVERE, "peer expiry failed", e);
+      wait = registry.sessionTimeout();
+    }
+    scheduleSweep(expiry, registry, clock, wait);
+  }
+
+  private static void scheduleSweep(ScheduledExecutorService expiry, SwarmRegistry registry,
+      Clock clock, Duration wait) {
+    try {
+      expiry.schedule(() -> sweep(expiry, registry, clock), wait.toNanos(),
+          TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closed) {
+      log.fine("tracker closed; no more expiry sweeps");
+    }
+  }
+
+  /**
+   * How long the expiry sweep may sleep: until the first session held falls due, and never
+   * longer than one session timeout (a session opened meanwhile falls due no sooner than that),
+   * nor shorter than {@link #MIN_SWEEP_DELAY} (a clock that moves oddly cannot make it spin).
+   */
+  static Duration nextSweepDelay(Optional<Instant> nextExpiry, Instant now,
+      Duration sessionTimeout) {
+    Duration wait = nextExpiry.map(due -> Duration.between(now, due)).orElse(sessionTimeout);
+    if (wait.compareTo(sessionTimeout) > 0) {
+      return sessionTimeout;
+    }
+    return wait.compareTo(MIN_SWEEP_DELAY) < 0 ? MIN_SWEEP_DELAY : wait;
   }
 
   /** The port the tracker listens on, or -1 for an in-process server. */

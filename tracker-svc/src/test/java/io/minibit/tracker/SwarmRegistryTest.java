@@ -15,10 +15,12 @@ import io.minibit.tracker.SwarmRegistry.Event;
 import io.minibit.tracker.SwarmRegistry.Peer;
 import io.minibit.tracker.SwarmRegistry.SwarmCounts;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -297,6 +299,34 @@ class SwarmRegistryTest {
     assertEquals(Set.of("witness"), ids(back.peers()));
     assertEquals(new SwarmCounts(0, 2), back.counts());
     assertEquals(List.of(), registry.expire());
+  }
+
+  @Test
+  void nextExpiryIsWhenTheLongestSilentSessionFallsDue() {
+    assertEquals(Optional.empty(), registry.nextExpiry(), "no session, nothing falls due");
+    Instant start = clock.instant();
+    announce("first", Event.STARTED);
+    clock.advance(HEARTBEAT);
+    announce("second", Event.STARTED);
+    Instant firstDue = registry.nextExpiry().orElseThrow();
+    assertTrue(firstDue.isAfter(start.plus(HEARTBEAT.multipliedBy(3))), "still live at 3 x");
+    assertTrue(firstDue.isBefore(start.plus(HEARTBEAT.multipliedBy(3)).plusMillis(1)));
+
+    clock.advance(HEARTBEAT);
+    registry.heartbeat("first", tokens.get("first"));
+    assertEquals(start.plus(HEARTBEAT.multipliedBy(4)), registry.nextExpiry().orElseThrow()
+        .minusNanos(1), "a refresh moves it on to the session now silent longest");
+
+    clock.advance(Duration.between(clock.instant(), registry.nextExpiry().orElseThrow())
+        .minusNanos(1));
+    assertEquals(List.of(), registry.expire(), "not due a nanosecond before");
+    clock.advance(Duration.ofNanos(1));
+    assertEquals(List.of("second"), registry.expire(), "due at nextExpiry exactly");
+    assertEquals(1, registry.sessionCount());
+
+    clock.advance(HEARTBEAT.multipliedBy(10));
+    assertEquals(List.of("first"), registry.expire());
+    assertEquals(Optional.empty(), registry.nextExpiry());
   }
 
   @Test
