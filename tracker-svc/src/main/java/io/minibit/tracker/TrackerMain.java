@@ -159,14 +159,16 @@ public final class TrackerMain implements Callable<Integer> {
 
     Telemetry telemetry = Telemetry.fromEnvironment("minibit-tracker");
     TrackerServer server;
+    TrackerEventLoop network = new TrackerEventLoop();
     try {
-      NettyServerBuilder builder =
-          ServerLimits.TRACKER.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(port)));
+      NettyServerBuilder builder = network.applyTo(
+          ServerLimits.TRACKER.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(port))));
       if (tls.isPresent()) {
         tls.get().applyTo(builder);
       }
       server = TrackerServer.start(config, builder, Clock.systemUTC(), new Random(), telemetry);
     } catch (IOException | IllegalArgumentException e) {
+      network.close();
       telemetry.close();
       err.println("minibit-tracker: cannot listen on port " + port + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;
@@ -177,6 +179,7 @@ public final class TrackerMain implements Callable<Integer> {
         http = HttpEndpoint.start(httpPort, telemetry, Map.of());
       } catch (IOException e) {
         server.close();
+        network.close();
         telemetry.close();
         err.println("minibit-tracker: cannot serve HTTP on port " + httpPort + ": "
             + StartupFailures.describe(e));
@@ -189,6 +192,7 @@ public final class TrackerMain implements Callable<Integer> {
         httpToClose.close();
       }
       server.close();
+      network.close();
       telemetry.close();
       // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
       err.println("minibit-tracker stopped");
