@@ -25,6 +25,9 @@ mb_snapshot() {
   cp -p "$root/tracker-svc/target/minibit-tracker.jar" "$root/peer-svc/target/minibit-peer.jar" \
     "$root/cli/target/minibit.jar" "$dest/lib/"
   "$root/scripts/cli-cds.sh" "$dest/lib/minibit.jar" "$dest/lib/minibit-peer.jar"
+  # The daemons' archives too, as `make build` makes them: recorded for the copies' own paths.
+  "$root/scripts/daemon-cds.sh" "$dest/lib/minibit-tracker.jar" "$dest/lib/minibit-peer.jar" \
+    "$dest/lib/minibit.jar"
 }
 
 # The java process of a daemon started as $1: the launchers exec the JVM, so it is normally $1
