@@ -26,11 +26,14 @@ import java.util.logging.Logger;
 /**
  * Keeps this peer in the swarms of its torrents. Each torrent is announced when it starts,
  * completes and stops, and again on the tracker's interval (every 5 s at most while it
- * downloads, so that peers that join later are found soon); the peer's tracker session is kept
- * alive by heartbeats. A tracker that cannot be reached is retried with exponential backoff and
- * jitter, so one that comes back is found again; one that forgot this peer (it restarted) gets
- * every torrent announced again, and one that forgot a torrent this peer seeds gets its manifest
- * published again.
+ * downloads, so that peers that join later are found soon). Every announce keeps the peer's
+ * tracker session alive; a heartbeat goes out only when none has for a heartbeat interval, so a
+ * tracker whose announce interval is not longer than its heartbeat interval hears one call per
+ * torrent per interval and nothing more. A tracker that cannot be reached is retried with
+ * exponential backoff and jitter, so one that comes back is found again; one that forgot this
+ * peer (it restarted: its health stream ended, a heartbeat is NOT_FOUND, or an announce opens a
+ * new session) gets every torrent announced again, and one that forgot a torrent this peer
+ * seeds gets its manifest published again.
  *
  * <p>Thread-safe. Tracker calls run one at a time on the announcer's own thread, so the session
  * token of the first announce is in hand before the next one goes out.
@@ -42,6 +45,8 @@ public final class Announcer implements AutoCloseable {
   static final Duration DOWNLOADING_INTERVAL = Duration.ofSeconds(5);
   /** Shortest wait between two announces of a torrent that {@link #peerJoined} asks for. */
   static final Duration SOONEST_REANNOUNCE = Duration.ofSeconds(1);
+  /** Longest wait between two attempts to watch a tracker that went away. */
+  static final Duration WATCH_RETRY_MAX = Duration.ofSeconds(10);
 
   private final TrackerClient tracker;
   private final String peerId;
@@ -51,10 +56,12 @@ public final class Announcer implements AutoCloseable {
   private final ScheduledExecutorService thread;
   private final Map<InfoHash, Tracked> tracked = new ConcurrentHashMap<>();
   private final Backoff heartbeatBackoff;
+  private final TrackerWatch watch;
 
   // touched only on the announcer thread
   private String token = "";
   private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+  /** Due one heartbeat interval after the session was last refreshed, by any call. */
   private ScheduledFuture<?> heartbeat;
 
   /** One torrent in one swarm. Fields are touched only on the announcer thread. */
@@ -90,6 +97,8 @@ public final class Announcer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.watch = new TrackerWatch(tracker, thread,
+        new Backoff(Duration.ofSeconds(1), WATCH_RETRY_MAX, 2.0, random), this::trackerBack);
   }
 
   /** Joins the swarm of {@code session}; the peers the tracker hands out go to {@code onPeers}. */
@@ -174,12 +183,12 @@ public final class Announcer implements AutoCloseable {
     try {
       AnnounceResponse response = (inTrace ? t.trace : Context.root())
           .wrapSupplier(() -> tracker.announce(request(t.session, event))).get();
+      // A new token for a session we held: the tracker had lost it (restarted, or expired us),
+      // and with it every other swarm this peer was in.
+      boolean forgotten = !token.isEmpty() && !token.equals(response.getSessionToken());
       token = response.getSessionToken();
       if (response.getHeartbeatIntervalMs() > 0) {
         heartbeatInterval = Duration.ofMillis(response.getHeartbeatIntervalMs());
-      }
-      if (heartbeat == null) {
-        scheduleHeartbeat(heartbeatInterval);
       }
       t.pending = null;
       t.lastAnnouncedNanos = System.nanoTime();
@@ -189,6 +198,14 @@ public final class Announcer implements AutoCloseable {
       long interval = t.session.isSeeding() ? Math.max(1000, response.getIntervalMs())
           : Math.max(1000, Math.min(DOWNLOADING_INTERVAL.toMillis(), response.getIntervalMs()));
       t.next = thread.schedule(() -> announce(t), interval, TimeUnit.MILLISECONDS);
+      // This announce was a heartbeat too. Armed after the next announce, the heartbeat comes
+      // due after it when both wait as long, and that announce puts it off again.
+      heartbeatAfter(heartbeatInterval);
+      watch.start();
+      if (forgotten) {
+        log.info("the tracker had lost this peer's session; announcing every torrent again");
+        announceOthersAgain(t);
+      }
     } catch (MinibitException e) {
       retryLater(t, event, e);
     } catch (RuntimeException e) {
@@ -251,32 +268,52 @@ public final class Announcer implements AutoCloseable {
         .build();
   }
 
-  private void scheduleHeartbeat(Duration delay) {
-    heartbeat = thread.schedule(this::heartbeat, delay.toMillis(), TimeUnit.MILLISECONDS);
+  /** (Re)arms the heartbeat to come due after {@code delay}. */
+  private void heartbeatAfter(Duration delay) {
+    if (heartbeat != null) {
+      heartbeat.cancel(false);
+    }
+    heartbeat = thread.schedule(this::heartbeat, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /** Nothing has refreshed the session for a heartbeat interval: a heartbeat does. */
   private void heartbeat() {
+    if (tracked.isEmpty()) {
+      heartbeat = null; // no swarm to stay in; the next announce opens a session again
+      return;
+    }
+    heartbeatNow();
+  }
+
+  /** The tracker went away and serves again: does it still know this peer? */
+  private void trackerBack() {
+    if (!tracked.isEmpty()) {
+      heartbeatNow();
+    }
+  }
+
+  private void heartbeatNow() {
     if (token.isEmpty()) {
       reannounceAll();
-      scheduleHeartbeat(heartbeatInterval);
+      heartbeatAfter(heartbeatInterval);
       return;
     }
     try {
       var response = tracker.heartbeat(peerId, token);
       heartbeatBackoff.reset();
-      scheduleHeartbeat(Duration.ofMillis(Math.max(100, response.getIntervalMs())));
+      heartbeatAfter(Duration.ofMillis(Math.max(100, response.getIntervalMs())));
     } catch (MinibitException e) {
       if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.PERMISSION_DENIED) {
         log.info("the tracker no longer knows this peer; announcing every torrent again");
         token = "";
         reannounceAll();
-        scheduleHeartbeat(heartbeatInterval);
+        heartbeatAfter(heartbeatInterval);
       } else {
         Duration delay = heartbeatBackoff.nextDelay();
         Duration wait = delay.compareTo(heartbeatInterval) < 0 ? delay : heartbeatInterval;
         log.warning(() -> "heartbeat failed (" + e.getMessage() + "); retrying in "
             + wait.toMillis() + " ms");
-        scheduleHeartbeat(wait);
+        heartbeatAfter(wait);
       }
     }
   }
@@ -285,6 +322,20 @@ public final class Announcer implements AutoCloseable {
     for (Tracked t : tracked.values()) {
       t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
       announce(t);
+    }
+  }
+
+  /**
+   * Announces every torrent but {@code done} again, now: the tracker lost the swarms they were
+   * in. One whose first announce is still to come, or being retried, needs nothing more.
+   */
+  private void announceOthersAgain(Tracked done) {
+    for (Tracked t : tracked.values()) {
+      if (t != done && t.pending == null && t.next != null) {
+        cancel(t);
+        t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
+        t.next = thread.schedule(() -> announce(t), 0, TimeUnit.MILLISECONDS);
+      }
     }
   }
 
@@ -300,6 +351,7 @@ public final class Announcer implements AutoCloseable {
   public void close() {
     try {
       thread.submit(() -> {
+        watch.stop();
         tracked.values().forEach(t -> {
           cancel(t);
           stopped(t);

@@ -3,6 +3,11 @@ package io.minibit.peer.swarm;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.minibit.api.v1.AnnounceRequest;
 import io.minibit.api.v1.AnnounceResponse;
 import io.minibit.api.v1.GetManifestRequest;
@@ -25,7 +30,20 @@ import java.util.concurrent.TimeUnit;
 public final class TrackerClient {
   private static final long DEADLINE_SECONDS = 5;
 
+  /** What {@link #watch} reports, on a gRPC thread. */
+  public interface Watcher {
+    /** The tracker says whether it serves: true at once, false as it shuts down. */
+    void serving(boolean serving);
+
+    /**
+     * The stream ended: the tracker went away, or cannot be reached. {@code unsupported} if it
+     * has no health service to watch (then watching again is no use).
+     */
+    void ended(boolean unsupported);
+  }
+
   private final TrackerGrpc.TrackerBlockingStub stub;
+  private final HealthGrpc.HealthStub health;
   private final String target;
   private final Runnable reconnectNow;
 
@@ -36,6 +54,7 @@ public final class TrackerClient {
    */
   public TrackerClient(Channel channel, String target, Runnable reconnectNow) {
     this.stub = TrackerGrpc.newBlockingStub(channel);
+    this.health = HealthGrpc.newStub(channel);
     this.target = target;
     this.reconnectNow = reconnectNow;
   }
@@ -90,6 +109,56 @@ public final class TrackerClient {
     } catch (StatusRuntimeException e) {
       throw translate(e, "heartbeat");
     }
+  }
+
+  /**
+   * Opens the tracker's grpc.health.v1 Watch stream of its overall status. The stream stays open
+   * for as long as the tracker runs, at no cost to either side while nothing changes, and ends
+   * as soon as the tracker stops or the connection to it breaks: it tells a peer that the
+   * tracker went away without asking it anything. No deadline, for that reason.
+   *
+   * @return cancels the stream; {@code watcher} hears nothing more after it
+   */
+  public Runnable watch(Watcher watcher) {
+    var observer = new ClientResponseObserver<HealthCheckRequest, HealthCheckResponse>() {
+      volatile ClientCallStreamObserver<HealthCheckRequest> call;
+      volatile boolean cancelled;
+
+      @Override
+      public void beforeStart(ClientCallStreamObserver<HealthCheckRequest> requests) {
+        call = requests;
+      }
+
+      @Override
+      public void onNext(HealthCheckResponse response) {
+        if (!cancelled) {
+          watcher.serving(response.getStatus() == HealthCheckResponse.ServingStatus.SERVING);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        if (status.getCode() == Status.Code.UNAVAILABLE) {
+          reconnectNow.run();
+        }
+        if (!cancelled) {
+          watcher.ended(status.getCode() == Status.Code.UNIMPLEMENTED);
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!cancelled) {
+          watcher.ended(false);
+        }
+      }
+    };
+    health.watch(HealthCheckRequest.newBuilder().setService("").build(), observer);
+    return () -> {
+      observer.cancelled = true;
+      observer.call.cancel("no longer watching the tracker", null);
+    };
   }
 
   private static Torrent checked(Manifest manifest, InfoHash infoHash) {
