@@ -27,8 +27,19 @@ public record TrackerConfig(
 
   public static final int DEFAULT_PORT = 6969;
   public static final String DEFAULT_DATA_DIR = "./tracker-data";
-  public static final long DEFAULT_HEARTBEAT_SECONDS = 30;
-  public static final long DEFAULT_ANNOUNCE_SECONDS = 60;
+  /**
+   * Five minutes, as trackers go (BitTorrent's hand out tens of minutes): a crashed peer stays
+   * in its swarms for up to three of them (a peer that stops says so at once). Peers need no
+   * shorter interval to find a restarted tracker (they watch its health stream), and a download
+   * re-announces every few seconds whatever the interval.
+   */
+  public static final long DEFAULT_HEARTBEAT_SECONDS = 300;
+  /**
+   * The heartbeat interval: an announce keeps a session alive, so a peer that announces this
+   * often has no heartbeat to send, and an idle swarm costs the tracker one call per peer and
+   * torrent every five minutes.
+   */
+  public static final long DEFAULT_ANNOUNCE_SECONDS = DEFAULT_HEARTBEAT_SECONDS;
   public static final int DEFAULT_PEER_SAMPLE_SIZE = 50;
   public static final boolean DEFAULT_TRUST_ADVERTISED_ADDRESSES = false;
   /** HTTP port of /metrics; the flag, not this record, carries it (-1: none). */

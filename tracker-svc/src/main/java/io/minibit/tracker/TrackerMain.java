@@ -65,8 +65,8 @@ public final class TrackerMain implements Callable<Integer> {
   @Option(names = "--heartbeat-interval", paramLabel = "SECONDS",
       defaultValue = "${env:MINIBIT_HEARTBEAT_INTERVAL:-"
           + TrackerConfig.DEFAULT_HEARTBEAT_SECONDS + "}",
-      description = "Seconds between a peer's heartbeats; a peer silent for "
-          + SwarmRegistry.MISSED_HEARTBEATS + " intervals leaves every swarm."
+      description = "Seconds between a peer's heartbeats (an announce counts as one); a peer"
+          + " silent for " + SwarmRegistry.MISSED_HEARTBEATS + " intervals leaves every swarm."
           + " Env MINIBIT_HEARTBEAT_INTERVAL. Default: ${DEFAULT-VALUE}.")
   private long heartbeatSeconds;
 

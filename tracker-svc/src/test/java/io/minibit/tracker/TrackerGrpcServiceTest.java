@@ -180,8 +180,9 @@ class TrackerGrpcServiceTest {
     AnnounceResponse second = announce(announce("leecher", 7002));
 
     assertEquals(0, first.getPeersCount());
-    assertEquals(60_000, second.getIntervalMs());
-    assertEquals(30_000, second.getHeartbeatIntervalMs());
+    // Minutes, and the same: a peer that announces on time has no heartbeat to send.
+    assertEquals(300_000, second.getIntervalMs());
+    assertEquals(300_000, second.getHeartbeatIntervalMs());
     assertTrue(second.getSessionToken().matches("[0-9a-f]{32}"), second.getSessionToken());
     assertNotEquals(first.getSessionToken(), second.getSessionToken());
     assertEquals(1, second.getSeeders());
@@ -231,7 +232,7 @@ class TrackerGrpcServiceTest {
     int interval = tracker.tracker().heartbeat(HeartbeatRequest.newBuilder()
         .setPeerId("peer").setSessionToken(joined.getSessionToken()).build()).getIntervalMs();
 
-    assertEquals(30_000, interval);
+    assertEquals(300_000, interval);
   }
 
   // --- malformed input ---
@@ -401,10 +402,11 @@ class TrackerGrpcServiceTest {
     String steady = announce(announce("steady", 7001)).getSessionToken();
     String silent = announce(announce("silent", 7002)).getSessionToken();
 
-    tracker.clock.advance(Duration.ofSeconds(60));
+    Duration interval = tracker.config.heartbeatInterval();
+    tracker.clock.advance(interval.multipliedBy(2));
     heartbeat("steady", steady);
-    tracker.clock.advance(Duration.ofSeconds(30));
-    assertEquals(2, onlyTorrent().getLeechers(), "90 s of silence is not yet too long");
+    tracker.clock.advance(interval);
+    assertEquals(2, onlyTorrent().getLeechers(), "3 intervals of silence is not yet too long");
 
     tracker.clock.advance(Duration.ofMillis(1));
 
