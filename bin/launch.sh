@@ -13,8 +13,10 @@ minibit_launch() {
       # JVM loading and verifying the same classes on every start; a stale one is ignored.
       # Only JVM errors are logged (to stderr): a stale archive is dropped silently. These come
       # before JAVA_OPTS, so that its own -Xlog or -XX:SharedArchiveFile still has its way.
+      # An archive older than its jar was made from an earlier build: the JVM would refuse it
+      # and then start without any archive, the JDK's own included, slower than with none given.
       local cds=()
-      if [ -r "${jar%.jar}.jsa" ]; then
+      if [ -r "${jar%.jar}.jsa" ] && [ "${jar%.jar}.jsa" -nt "$jar" ]; then
         cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=error:stderr)
       fi
       # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ class CliArchiveIT {
   @TempDir Path root;
 
   @Test
-  void anArchiveMadeFromARelativePathServesTheCliStartedFromAnotherDirectory() throws Exception {
+  void anArchiveMadeFromARelativePathServesTheCliFromAnotherDirectoryUntilItsJarIsRebuilt() throws Exception {
     Path bin = Files.createDirectories(root.resolve("bin"));
     Path lib = Files.createDirectories(root.resolve("lib"));
     for (String launcher : List.of("launch.sh", "minibit")) {
@@ -50,6 +51,15 @@ class CliArchiveIT {
     assertEquals(0, version.exitCode(), version.toString());
     assertTrue(version.stdout().startsWith("minibit "), version.toString());
     assertEquals("", version.stderr(), version.toString());
+
+    // A jar rebuilt after its archive: the launcher leaves the archive out (the JVM would
+    // refuse it, and -Xshare:on then fails), so the JVM starts on the JDK's own archive.
+    Files.setLastModifiedTime(lib.resolve("minibit.jar"), FileTime.from(
+        Files.getLastModifiedTime(lib.resolve("minibit.jsa")).toInstant().plusSeconds(60)));
+    Cluster.Result rebuilt = run(elsewhere, Map.of("JAVA_OPTS", "-Xshare:on " + CLI_JVM),
+        bin.resolve("minibit").toString(), "--version");
+    assertEquals(0, rebuilt.exitCode(), rebuilt.toString());
+    assertEquals("", rebuilt.stderr(), rebuilt.toString());
   }
 
   /** Runs {@code command} in {@code dir} to its end, as {@link Cluster#cli} runs bin/minibit. */
