@@ -517,6 +517,18 @@ cpu_ticks() { python3 "$BENCH_DIR/lib/report.py" cpu-snapshot "$$"; }
 # hosts/HOST/FILE.
 daemon_cpu() { process_cpu "$1" pid "$2"; }
 
+# thread_cpu HOST_DIR FILE: "TID NAME TICKS" for each thread of the daemon whose pid is in
+# HOST_DIR/pid, into HOST_DIR/FILE (names with spaces joined by _).
+thread_cpu() {
+  local dir="$1" file="$2" pid task comm stat fields
+  read -r pid <"$dir/pid"
+  for task in /proc/"$pid"/task/*; do
+    { read -r comm <"$task/comm"; read -r stat <"$task/stat"; } 2>/dev/null || continue
+    read -r -a fields <<<"${stat##*) }"
+    echo "${task##*/} ${comm// /_} $((fields[11] + fields[12]))"
+  done >"$dir/$file"
+}
+
 # process_cpu RUN PID_FILE FILE: CPU ticks (user + system) used so far by the process whose pid
 # is in each host's PID_FILE, into hosts/HOST/FILE.
 process_cpu() {
@@ -873,7 +885,7 @@ aria2_finish() {
 
 # run_tracker_idle REP
 run_tracker_idle() {
-  local rep="$1" n=16 mib="${SIZE_MB:-4}" run infohash i machine0 specs=() leechers=()
+  local rep="$1" n=16 mib="${SIZE_MB:-4}" run infohash i machine0 threads specs=() leechers=()
   run="$(new_run "tracker-idle-r$rep" "$(run_bytes "$mib" "$n" 0)" $((n + 2)))"
   log "tracker-idle: 1 seeder and $n leechers fetch $mib MiB, then ${IDLE_SECONDS}s idle (run $rep)"
   for i in $(seq 1 "$n"); do
@@ -891,9 +903,18 @@ run_tracker_idle() {
   log "tracker-idle: ${IDLE_SECONDS}s of heartbeats"
   fact "$run" idle_t0 "$EPOCHREALTIME"
   daemon_cpu "$run" idle_cpu_before
+  thread_cpu "$run/hosts/tracker" idle_threads_before
   machine0="$(machine_mark)"
   sleep "$IDLE_SECONDS"
   daemon_cpu "$run" idle_cpu_after
+  thread_cpu "$run/hosts/tracker" idle_threads_after
+  # Which of the tracker's threads used the window: its network thread's work, or the JVM's
+  # own (compilers finishing the downloads' code, the collector).
+  threads="$(join <(sort "$run/hosts/tracker/idle_threads_before") \
+    <(sort "$run/hosts/tracker/idle_threads_after") \
+    | awk '$5 > $3 { t[$2] += $5 - $3 } END { for (n in t) printf "%s:%d ", n, t[n] }')"
+  fact "$run" idle_tracker_threads "${threads% }"
+  log "tracker-idle: the tracker's threads that ran in the window (CPU ticks): ${threads% }"
   fact "$run" idle_end "$EPOCHREALTIME"
   machine_use "$run" idle_ "$machine0"
   report tracker-idle "$run"

@@ -802,6 +802,8 @@ def tracker_idle(run):
         "leechers_cpu_s_per_min_mean": r2(leechers_sum / n) if leechers_sum is not None
         else None,
         "daemons_cpu_s_per_min": r2(total([seeder, leechers_sum])),
+        # "NAME:TICKS ..." for each of the tracker's threads that used CPU in the window.
+        "idle_tracker_threads": run.fact("idle_tracker_threads", default=""),
         **machine(run, "idle_"),
     }
     out.update(log_counts(run))
