@@ -10,11 +10,11 @@ minibit_launch() {
   for jar in "$here/../lib/$jar_name" "$here/../$module/target/$jar_name"; do
     if [ -f "$jar" ]; then
       # A class-data archive made at build time (see the Makefile) beside the jar spares the
-      # JVM loading and verifying the same classes on every start; a stale one is ignored.
-      # Only JVM errors are logged (to stderr): a stale archive is dropped silently. These come
-      # before JAVA_OPTS, so that its own -Xlog or -XX:SharedArchiveFile still has its way.
-      # An archive older than its jar was made from an earlier build: the JVM would refuse it
-      # and then start without any archive, the JDK's own included, slower than with none given.
+      # JVM loading and verifying the same classes on every start. One older than its jar was
+      # made from an earlier build and is left out: the JVM would refuse it and then start
+      # without any archive, the JDK's own included. One that does not fit otherwise (a copied
+      # jar) is dropped silently: only JVM errors are logged (to stderr). These come before
+      # JAVA_OPTS, so that its own -Xlog or -XX:SharedArchiveFile still has its way.
       local cds=()
       if [ -r "${jar%.jar}.jsa" ] && [ "${jar%.jar}.jsa" -nt "$jar" ]; then
         cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=error:stderr)

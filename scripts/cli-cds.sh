@@ -8,7 +8,7 @@
 # not start).
 # The archive is a static one (-Xshare:dump over the classes the commands loaded), not one
 # written at a command's exit: only a static archive holds classes compiled for Java 5 and 6,
-# which picocli's are, so a command starts about a seventh cheaper than with a dynamic one.
+# which picocli's are, so a command costs about a tenth less CPU than with a dynamic one.
 # bin/minibit uses the archive if present, and the JVM ignores it once the jar changes. The
 # archive records the jar's path: a copied jar needs its own.
 set -u
@@ -47,7 +47,15 @@ control_port() {
   return 1
 }
 
-commands=("--tracker 127.0.0.1:9 torrents")
+# record ARGS...: appends the classes `minibit ARGS...` loads, in the order it loads them, to
+# $work/all.classes.
+record() {
+  "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:off \
+    -XX:DumpLoadedClassList="$work/command.classes" -jar "$jar" "$@" >/dev/null 2>&1
+  cat "$work/command.classes" >>"$work/all.classes" 2>/dev/null
+}
+
+trained=""
 if [ -n "$peer_jar" ]; then
   # Ports the system picks, and a tracker address nobody answers: the daemon only has to take
   # control calls (the `get` ends at once, on the tracker nobody answers).
@@ -55,19 +63,16 @@ if [ -n "$peer_jar" ]; then
     --http-port 0 --data-dir "$work/data" --tracker 127.0.0.1:9 >"$work/peer.log" 2>&1 &
   daemon=$!
   if port="$(control_port)"; then
-    commands=("--peer 127.0.0.1:$port status" "--peer 127.0.0.1:$port get minibit-cds -o $work/data")
+    record --peer "127.0.0.1:$port" status
+    record --peer "127.0.0.1:$port" get minibit-cds -o "$work/data"
+    trained=yes
   else
     echo "note: the peer daemon for the CLI's class-data archive did not start; training" \
       "against no daemon" >&2
   fi
 fi
-# The classes each command loads, in the order it loaded them, once each.
-for command in "${commands[@]}"; do
-  # shellcheck disable=SC2086 # each entry is a command line of several words
-  "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:off \
-    -XX:DumpLoadedClassList="$work/command.classes" -jar "$jar" $command >/dev/null 2>&1
-  cat "$work/command.classes" >>"$work/all.classes" 2>/dev/null
-done
+[ -n "$trained" ] || record --tracker 127.0.0.1:9 torrents
+# Each class once, in the order it was first loaded.
 awk '!seen[$0]++' "$work/all.classes" >"$work/classes" 2>/dev/null
 # The JVM says which classes it cannot archive (JFR's, a logger whose library is absent);
 # those start as they would without an archive. Its log is shown only when it fails.
