@@ -520,26 +520,33 @@ daemon_cpu() { process_cpu "$1" pid "$2"; }
 # thread_cpu HOST_DIR FILE: "TID NAME TICKS" for each thread of the daemon whose pid is in
 # HOST_DIR/pid, into HOST_DIR/FILE (names with spaces joined by _).
 thread_cpu() {
-  local dir="$1" file="$2" pid task comm stat fields
+  local dir="$1" file="$2" pid task comm ticks
   read -r pid <"$dir/pid"
   for task in /proc/"$pid"/task/*; do
-    { read -r comm <"$task/comm"; read -r stat <"$task/stat"; } 2>/dev/null || continue
-    read -r -a fields <<<"${stat##*) }"
-    echo "${task##*/} ${comm// /_} $((fields[11] + fields[12]))"
+    { read -r comm <"$task/comm" && stat_ticks ticks "$task/stat"; } 2>/dev/null || continue
+    echo "${task##*/} ${comm// /_} $ticks"
   done >"$dir/$file"
+}
+
+# stat_ticks VAR STAT_FILE: the CPU ticks (user + system) in a /proc .../stat file, into VAR;
+# fails if the file is gone. Builtins only: on a busy machine a fork per reading would spread
+# the readings over seconds.
+stat_ticks() {
+  local stat fields
+  read -r stat <"$2" || return 1
+  read -r -a fields <<<"${stat##*) }"
+  printf -v "$1" '%d' $((fields[11] + fields[12]))
 }
 
 # process_cpu RUN PID_FILE FILE: CPU ticks (user + system) used so far by the process whose pid
 # is in each host's PID_FILE, into hosts/HOST/FILE.
 process_cpu() {
-  local run="$1" name="$2" file="$3" pidfile pid stat fields
-  # Builtins only: on a busy machine a fork per host would spread the readings over seconds.
+  local run="$1" name="$2" file="$3" pidfile pid ticks
   for pidfile in "$run"/hosts/*/"$name"; do
     [ -f "$pidfile" ] || continue
     read -r pid <"$pidfile"
-    { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || continue
-    read -r -a fields <<<"${stat##*) }"
-    echo $((fields[11] + fields[12])) >"${pidfile%/*}/$file"
+    stat_ticks ticks "/proc/$pid/stat" 2>/dev/null || continue
+    echo "$ticks" >"${pidfile%/*}/$file"
   done
 }
 
