@@ -73,7 +73,7 @@ public final class Torrent {
   }
 
   private static int validate(Manifest m) {
-    Validation.requireFileName("manifest name", m.getName());
+    Validation.requireTorrentName("manifest name", m.getName());
     if (m.getSize() < 1) {
       throw MinibitException.invalid("manifest size %s is outside 1..%d bytes",
           Long.toUnsignedString(m.getSize()), Long.MAX_VALUE);

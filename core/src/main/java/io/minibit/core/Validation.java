@@ -6,6 +6,15 @@ import java.util.regex.Pattern;
 /** Checks for the identifiers that cross MiniBit's wire: names, peer ids, infohashes, ports. */
 public final class Validation {
   public static final int MAX_NAME_BYTES = 255;
+  /** Suffix of a download's data while it is incomplete (see {@code BlockStore}). */
+  public static final String PART_SUFFIX = ".part";
+  /** Suffix of a download's record of verified blocks. */
+  public static final String BITFIELD_SUFFIX = ".part.bitfield";
+  /** Hex digits of the infohash a part file's name carries between the name and its suffix. */
+  public static final int PART_INFOHASH_DIGITS = 16;
+  /** Longest torrent name: its part files' names add a dot, the infohash digits and a suffix. */
+  public static final int MAX_TORRENT_NAME_BYTES =
+      MAX_NAME_BYTES - 1 - PART_INFOHASH_DIGITS - BITFIELD_SUFFIX.length();
   public static final int MAX_PEER_ID_LENGTH = 64;
   public static final int MAX_HOST_LENGTH = 253;
   /** Most blocks one GetBlocks call may ask for (the Peer contract's limit). */
@@ -15,6 +24,24 @@ public final class Validation {
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:_\\[\\]%-]{1,253}");
 
   private Validation() {}
+
+  /**
+   * Checks that {@code name} can name a torrent: a file name (see {@link #requireFileName}) of at
+   * most {@link #MAX_TORRENT_NAME_BYTES} bytes that does not end like a part file, so that no
+   * torrent's file can be mistaken for another download's part file.
+   */
+  public static String requireTorrentName(String field, String name) {
+    requireFileName(field, name);
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_TORRENT_NAME_BYTES) {
+      throw MinibitException.invalid("%s is longer than %d bytes (a download's part files add "
+          + "%d to it)", field, MAX_TORRENT_NAME_BYTES, MAX_NAME_BYTES - MAX_TORRENT_NAME_BYTES);
+    }
+    if (name.endsWith(PART_SUFFIX) || name.endsWith(BITFIELD_SUFFIX)) {
+      throw MinibitException.invalid("%s '%s' ends in %s or %s, which mark a download's part "
+          + "files; rename the file", field, printable(name), PART_SUFFIX, BITFIELD_SUFFIX);
+    }
+    return name;
+  }
 
   /**
    * Checks that {@code name} can be a file name in any directory: 1..255 UTF-8 bytes, no path

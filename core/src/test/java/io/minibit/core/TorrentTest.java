@@ -100,7 +100,7 @@ class TorrentTest {
     return Stream.of(
         valid().build(),
         valid().setName("größe ünd 文件.iso").build(),
-        valid().setName("n".repeat(255)).build(),
+        valid().setName("n".repeat(Validation.MAX_TORRENT_NAME_BYTES)).build(),
         // a size above 2^32 and a block size above 2^16, so every byte of both integers counts
         Manifest.newBuilder().setName("big").setSize(4 * GIB + 5).setBlockSize(4 * MIB)
             .addAllBlockSha256(hashes(1025)).setFileSha256(filled(1, 32))
@@ -168,8 +168,10 @@ class TorrentTest {
         refused("name with NUL", valid().setName("a\0b"), "name"),
         refused("name with a control character", valid().setName("a\u001bb"), "name"),
         refused("name with DEL", valid().setName("a\u007fb"), "name"),
-        refused("name of 256 UTF-8 bytes in 128 characters",
-            valid().setName("\u00e9".repeat(128)), "name"),
+        refused("name of 226 UTF-8 bytes in 113 characters (a part file's name adds 31)",
+            valid().setName("\u00e9".repeat(113)), "name"),
+        refused("name of a part file", valid().setName("data.bin.part"), "name"),
+        refused("name of a part file's bitfield", valid().setName("d.part.bitfield"), "name"),
         refused("size 0", valid().setSize(0).clearBlockSha256(), "size"),
         refused("size above 2^63 (uint64)", valid().setSize(-1), "size"),
         refused("block size below 16 KiB", valid().setBlockSize(16 * KIB - 1), "block_size"),
@@ -207,7 +209,7 @@ class TorrentTest {
 
   @Test
   void limitsThemselvesAreAccepted() {
-    Torrent.of(valid().setName("\u00e9".repeat(127) + "x").build()); // 255 bytes
+    Torrent.of(valid().setName("\u00e9".repeat(112)).build()); // 224 bytes, the most
     Torrent.of(valid().setBlockSize(Torrent.MIN_BLOCK_SIZE).build());
     Torrent.of(valid().setBlockSize(Torrent.MAX_BLOCK_SIZE).clearBlockSha256()
         .addAllBlockSha256(hashes(1)).build());

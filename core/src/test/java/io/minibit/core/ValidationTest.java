@@ -36,6 +36,21 @@ class ValidationTest {
   }
 
   @Test
+  void torrentNamesLeaveRoomForThePartFileSuffixesAndNeverLookLikeAPartFile() {
+    assertEquals("x.partial", Validation.requireTorrentName("name", "x.partial"));
+    Validation.requireTorrentName("name", "x".repeat(224));
+    // the longest part file of a torrent: name, a dot, 16 hex digits, ".part.bitfield"
+    assertEquals(255, 224 + 1 + 16 + ".part.bitfield".length());
+    for (String bad : new String[] {"x".repeat(225), "x.part", "x.part.bitfield",
+        "x.0123456789abcdef.part", ".part"}) {
+      var e = assertFailsWith(ErrorCode.INVALID_ARGUMENT,
+          () -> Validation.requireTorrentName("name", bad));
+      assertTrue(e.getMessage().startsWith("name "), e.getMessage());
+    }
+    assertFailsWith(ErrorCode.INVALID_ARGUMENT, () -> Validation.requireTorrentName("name", "a/b"));
+  }
+
+  @Test
   void peerIdIsOneTo64SafeCharacters() {
     assertEquals("peer-1.a_B", Validation.requirePeerId("peer_id", "peer-1.a_B"));
     Validation.requirePeerId("peer_id", "p".repeat(64));

@@ -12,6 +12,7 @@ import io.minibit.api.v1.TransferPeer;
 import io.minibit.api.v1.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.Torrent;
+import io.minibit.core.store.BlockStore;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
@@ -171,8 +172,8 @@ class FaultIT {
    * disk and matches its hash; returns how many are marked.
    */
   private static int verifiedOnDisk(Torrent torrent, Path directory) throws IOException {
-    Path bits = directory.resolve(torrent.name() + ".part.bitfield");
-    Path part = directory.resolve(torrent.name() + ".part");
+    Path bits = BlockStore.bitfieldPath(directory, torrent);
+    Path part = BlockStore.partPath(directory, torrent);
     Bitfield marked = Bitfield.fromBytes(torrent.blockCount(), Files.readAllBytes(bits));
     try (FileChannel data = FileChannel.open(part)) {
       for (int index : marked.setBits().toArray()) {
@@ -323,11 +324,26 @@ class FaultIT {
           "no stack trace: " + full);
       Transfer failed = leecher.transfer(infohash).orElseThrow();
       assertEquals(TransferState.TRANSFER_STATE_FAILED, failed.getState());
-      assertTrue(Files.exists(leecher.dataDir.resolve("big.bin.part")), "the partial is kept");
+      Torrent torrent = TestFiles.torrentFor(original, 0);
+      assertTrue(Files.exists(BlockStore.partPath(leecher.dataDir, torrent)), "the partial is kept");
       Transfer seeding = seeder.transfer(infohash).orElseThrow();
       assertEquals(TransferState.TRANSFER_STATE_SEEDING, seeding.getState(),
           "the seeder is unaffected");
 
+      // Restarted while the disk is still full (to the last byte): the resumed download must
+      // fail as clearly again, not strand a transfer that get would wait on forever.
+      Path filler = disk.resolve("filler");
+      fill(filler);
+      leecher.kill();
+      leecher.start();
+      Cluster.Result stillFull = cluster.cli(CLI_TIMEOUT, "--peer", leecher.controlAddress(),
+          "get", infohash);
+      say("restarted on the full disk: get said \"%s\" (exit %d)", stillFull.stderr().strip()
+          .lines().reduce((a, b) -> b).orElse(""), stillFull.exitCode());
+      assertEquals(1, stillFull.exitCode(), stillFull + cluster.logs());
+      assertTrue(stillFull.stderr().contains("the disk is full"), stillFull.toString());
+
+      Files.delete(filler);
       run("mount", "-o", "remount,size=40m", disk.toString());
       Cluster.Result resumed = cluster.cli(CLI_TIMEOUT, "--peer", leecher.controlAddress(),
           "get", infohash);
@@ -341,6 +357,20 @@ class FaultIT {
       leecher.kill();
     } finally {
       run("umount", "-l", disk.toString());
+    }
+  }
+
+  /** Writes zeros to {@code file} until the disk it is on has no byte left. */
+  private static void fill(Path file) throws IOException {
+    byte[] chunk = new byte[64 * 1024];
+    try (var out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(chunk);
+      }
+    } catch (IOException e) {
+      if (!String.valueOf(e.getMessage()).contains("No space left on device")) {
+        throw e;
+      }
     }
   }
 

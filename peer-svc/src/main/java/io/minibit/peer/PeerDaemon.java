@@ -24,6 +24,7 @@ import io.minibit.peer.server.PeerGrpcService;
 import io.minibit.peer.server.UploadLimiter;
 import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.session.TransferRecords;
+import io.minibit.peer.session.TransferRecords.FileStamp;
 import io.minibit.peer.swarm.Announcer;
 import io.minibit.peer.swarm.TrackerClient;
 import io.minibit.peer.telemetry.DownloadTrace;
@@ -35,6 +36,8 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -213,12 +216,18 @@ public final class PeerDaemon implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw MinibitException.invalid("%s is not a regular file", Validation.printable(path));
     }
-    if (file.startsWith(dataDir.resolve(STATE_DIR))) {
+    if (file.startsWith(stateDir())) {
       throw MinibitException.invalid("%s is in the daemon's own state directory", path);
     }
-    String name = Validation.requireFileName("file name", file.getFileName().toString());
+    String name = Validation.requireTorrentName("file name", file.getFileName().toString());
+    FileStamp before = FileStamp.of(file);
     Torrent torrent = ManifestBuilder.build(file, name, blockSize);
+    if (!FileStamp.of(file).equals(before)) {
+      throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+          "%s changed while it was hashed; share it once it is written", file));
+    }
     synchronized (this) {
+      requireFree(file, torrent.infoHash());
       TorrentSession existing = sessions.get(torrent.infoHash());
       if (existing != null && !existing.isSeeding()) {
         throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
@@ -229,8 +238,9 @@ public final class PeerDaemon implements AutoCloseable {
         return existing;
       }
       tracker.publish(torrent);
-      TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
       records.save(torrent, file.getParent());
+      records.saveVerified(torrent, before);
+      TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
       log.info(() -> "sharing " + torrent + " from " + file);
       announcer.add(session, peers -> { });
       return session;
@@ -268,12 +278,14 @@ public final class PeerDaemon implements AutoCloseable {
             trace.endAttached();
             return existing;
           }
-          Path directory = SafePaths.directoryInside(dataDir, request.getDestination());
+          Path directory = downloadDirectory(request.getDestination());
           Path target = SafePaths.fileIn(directory, torrent.name());
-          if (Files.exists(target)) {
+          requireFree(target, torrent.infoHash());
+          if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
                 "%s already exists; remove it or download somewhere else", target));
           }
+          records.save(torrent, directory);
           return startDownload(torrent, BlockStore.openPartial(torrent, directory), trace);
         }
       });
@@ -316,9 +328,51 @@ public final class PeerDaemon implements AutoCloseable {
     return known != null ? known.torrent() : tracker.manifest(infoHash);
   }
 
-  /** A download that failed before it had every block (a full disk, say): worth a retry. */
+  /**
+   * A download that failed before its file got its name (a full disk, or the name taken by
+   * another file): worth a retry.
+   */
   private static boolean failedMidway(TorrentSession session) {
-    return session.completion().isCompletedExceptionally() && !session.store().isComplete();
+    return session.completion().isCompletedExceptionally() && !session.store().isFinished();
+  }
+
+  /**
+   * The directory {@code destination} names inside the data directory, created if needed;
+   * INVALID_ARGUMENT if it lies outside, or in the daemon's state directory.
+   */
+  private Path downloadDirectory(String destination) throws IOException {
+    String shown = Validation.printable(destination);
+    try {
+      if (dataDir.resolve(destination).normalize().startsWith(stateDir())) {
+        throw MinibitException.invalid("%s is in the daemon's own state directory", shown);
+      }
+    } catch (InvalidPathException e) {
+      throw MinibitException.invalid("%s is not a valid path", shown);
+    }
+    Path directory = SafePaths.directoryInside(dataDir, destination);
+    if (directory.startsWith(stateDir())) { // reached through a symbolic link
+      throw MinibitException.invalid("%s is in the daemon's own state directory", shown);
+    }
+    return directory;
+  }
+
+  private Path stateDir() {
+    return dataDir.resolve(STATE_DIR);
+  }
+
+  /**
+   * FAILED_PRECONDITION if another torrent's transfer (seeding or downloading) holds {@code file}:
+   * two transfers never write, or serve, one path. The caller holds the daemon's lock.
+   */
+  private void requireFree(Path file, InfoHash infoHash) {
+    for (TorrentSession other : sessions.values()) {
+      if (!other.torrent().infoHash().equals(infoHash) && other.store().finalPath().equals(file)) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+            "%s is taken by the transfer of torrent %s (%s); remove that transfer or download "
+                + "somewhere else", file, other.torrent().infoHash().hex(),
+            other.isSeeding() ? "seeding" : "downloading"));
+      }
+    }
   }
 
   /** Why a download is not progressing and for how long; zero when it is. */
@@ -397,10 +451,26 @@ public final class PeerDaemon implements AutoCloseable {
     return session;
   }
 
+  /**
+   * Runs the download of {@code torrent} into {@code store}, whose record is saved already; the
+   * caller holds the daemon's lock. If it cannot start, the store is closed and no session is
+   * left behind.
+   */
   private TorrentSession startDownload(Torrent torrent, BlockStore store, DownloadTrace trace)
       throws IOException {
+    try {
+      return runDownload(torrent, store, trace);
+    } catch (RuntimeException e) {
+      sessions.remove(torrent.infoHash());
+      downloads.remove(torrent.infoHash());
+      announcer.remove(torrent.infoHash());
+      store.close();
+      throw e;
+    }
+  }
+
+  private TorrentSession runDownload(Torrent torrent, BlockStore store, DownloadTrace trace) {
     TorrentSession session = newSession(torrent, store);
-    records.save(torrent, store.finalPath().getParent());
     Download download = new Download(session, peerId, peerChannels, downloadPool, scheduler,
         clock, random, allocation, trace, fetchStats);
     downloads.put(torrent.infoHash(), download);
@@ -408,6 +478,7 @@ public final class PeerDaemon implements AutoCloseable {
       downloads.remove(torrent.infoHash());
       metrics.downloadEnded(session, failure);
       if (failure == null) {
+        noteVerified(torrent, path);
         announcer.completed(session);
       }
       trace.end(failure);
@@ -424,30 +495,72 @@ public final class PeerDaemon implements AutoCloseable {
     return session;
   }
 
-  /** Seeds again what an earlier run finished, and resumes what it did not. */
+  /** Remembers how the verified file of {@code torrent} looks, to tell after a restart if it changed. */
+  private void noteVerified(Torrent torrent, Path file) {
+    try {
+      records.saveVerified(torrent, FileStamp.of(file));
+    } catch (IOException e) {
+      log.warning(() -> "cannot note that " + file + " is verified (it will be checked again "
+          + "after a restart): " + e.getMessage());
+    }
+  }
+
+  /**
+   * Seeds again what an earlier run finished, checking again (and repairing from the swarm) any
+   * file that changed since it was verified; resumes what it did not finish.
+   */
   private void restore() throws IOException {
     for (TransferRecords.Record record : records.loadAll()) {
       Torrent torrent = record.torrent();
-      Path file = record.directory().resolve(torrent.name());
       try {
-        synchronized (this) {
-          if (Files.isRegularFile(file)) {
-            TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
-            announcer.add(session, peers -> { });
-            log.info(() -> "seeding " + torrent + " again from " + file);
-          } else if (Files.exists(BlockStore.partPath(record.directory(), torrent))) {
-            DownloadTrace trace = DownloadTrace.start(telemetry.tracer(), torrent.infoHash().hex());
-            trace.torrent(torrent);
-            startDownload(torrent, BlockStore.openPartial(torrent, record.directory()), trace);
-          } else {
-            log.warning(() -> "forgetting " + torrent + ": " + file + " is gone");
-            records.delete(torrent.infoHash());
-          }
+        if (!Files.isDirectory(record.directory())) {
+          log.warning(() -> "forgetting " + torrent + ": " + record.directory() + " is gone");
+          records.delete(torrent.infoHash());
+          continue;
         }
+        // a record is state on disk like any other input: it may not lead out of the data directory
+        Path directory = SafePaths.existingInside(dataDir, record.directory().toString());
+        if (directory.startsWith(stateDir())) {
+          throw MinibitException.invalid("%s is the daemon's state directory", directory);
+        }
+        restore(torrent, directory, record.verified());
       } catch (IOException | MinibitException e) {
-        log.warning(() -> "cannot restore " + torrent + ": " + e.getMessage());
+        log.warning(() -> "cannot restore " + torrent + " from " + record.directory() + ": "
+            + e.getMessage());
       }
     }
+  }
+
+  private synchronized void restore(Torrent torrent, Path directory, Optional<FileStamp> verified)
+      throws IOException {
+    Path file = directory.resolve(torrent.name());
+    BlockStore.adoptLegacyPart(directory, torrent);
+    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      BlockStore.clearFinishLeftovers(directory, torrent);
+      FileStamp now = FileStamp.of(file);
+      if (verified.isPresent() && verified.get().equals(now)) {
+        TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
+        announcer.add(session, peers -> { });
+        log.info(() -> "seeding " + torrent + " again from " + file);
+        return;
+      }
+      log.warning(() -> String.format("%s changed since it was verified (%s, now %d bytes): "
+          + "checking every block again, and fetching the ones that fail", file,
+          verified.map(stamp -> stamp.size() + " bytes then").orElse("no record of it"),
+          now.size()));
+      startDownload(torrent, BlockStore.reverify(torrent, directory), restoredTrace(torrent));
+    } else if (Files.exists(BlockStore.partPath(directory, torrent), LinkOption.NOFOLLOW_LINKS)) {
+      startDownload(torrent, BlockStore.openPartial(torrent, directory), restoredTrace(torrent));
+    } else {
+      log.warning(() -> "forgetting " + torrent + ": " + file + " is gone");
+      records.delete(torrent.infoHash());
+    }
+  }
+
+  private DownloadTrace restoredTrace(Torrent torrent) {
+    DownloadTrace trace = DownloadTrace.start(telemetry.tracer(), torrent.infoHash().hex());
+    trace.torrent(torrent);
+    return trace;
   }
 
   /** Stops fetching, leaves every swarm, then stops serving: open streams get a second. */

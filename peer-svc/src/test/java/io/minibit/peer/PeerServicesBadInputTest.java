@@ -230,10 +230,20 @@ class PeerServicesBadInputTest {
     assertTrue(outside.getDescription().contains("outside the data directory"), outside.toString());
     assertStatus(Status.Code.INVALID_ARGUMENT, () -> drain(leecher.control().download(
         DownloadRequest.newBuilder().setInfohash(infohash).setDestination("../x").build())));
+    for (String state : List.of(".minibit", ".minibit/transfers", "./.minibit/new")) {
+      Status own = assertStatus(Status.Code.INVALID_ARGUMENT, () -> drain(leecher.control()
+          .download(DownloadRequest.newBuilder().setInfohash(infohash).setDestination(state)
+              .build())));
+      assertTrue(own.getDescription().contains("in the daemon's own state directory"),
+          own.toString());
+    }
 
     assertEquals(before, listing(leecher.dataDir()));
     assertFalse(Files.exists(root.resolve("x")));
-    assertFalse(Files.exists(root.resolve("f.bin.part")));
+    try (var files = Files.list(root)) {
+      assertEquals(List.of(), files.map(file -> file.getFileName().toString())
+          .filter(name -> name.startsWith("f.bin")).toList());
+    }
   }
 
   @Test

@@ -1,18 +1,15 @@
 package io.minibit.tracker;
 
 import io.minibit.api.v1.Manifest;
+import io.minibit.core.AtomicFiles;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -85,7 +82,8 @@ public final class Catalog {
         return new Published(existing, false);
       }
       try {
-        writeAtomically(fileOf(torrent.infoHash()), manifest.toByteArray());
+        AtomicFiles.write(fileOf(torrent.infoHash()), manifest.toByteArray(), TEMP_PREFIX,
+            TEMP_SUFFIX);
       } catch (IOException e) {
         throw new MinibitException(ErrorCode.INTERNAL,
             "could not store manifest " + torrent + ": " + e.getMessage(), e);
@@ -173,32 +171,6 @@ public final class Catalog {
       // One bad file must not take the whole catalog (and the tracker) down with it.
       log.log(Level.WARNING, "skipping " + file + ": not a valid manifest", e);
       return null;
-    }
-  }
-
-  private void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path temp = Files.createTempFile(directory, TEMP_PREFIX, TEMP_SUFFIX);
-    try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
-      }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
-    syncDirectory();
-  }
-
-  /** Makes the rename itself durable; not every platform can open a directory for this. */
-  private void syncDirectory() {
-    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-      dir.force(true);
-    } catch (IOException e) {
-      log.log(Level.FINE, "cannot sync directory " + directory, e);
     }
   }
 

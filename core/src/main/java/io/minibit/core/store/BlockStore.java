@@ -1,29 +1,35 @@
 package io.minibit.core.store;
 
+import io.minibit.core.AtomicFiles;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.Hashing;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
+import io.minibit.core.Validation;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 
 /**
  * The bytes of one torrent on disk, and which of its blocks are verified.
  *
- * <p>A download lives in {@code <name>.part}, written block by block at each block's offset. Its
- * bitfield lives beside it in {@code <name>.part.bitfield}: a block's bit is written there only
- * after the block itself was verified and written, and when a partial download is opened again
- * every block the bitfield claims is hashed once more, so a crash can cost blocks but never
- * leaves a block marked that is not really on disk. {@link #finish} renames the part file to
- * {@code <name>} once every block is here and the whole-file SHA-256 and MD5 match.
+ * <p>A download lives in {@code <name>.<infohash>.part} (the first 16 hex digits of the
+ * infohash: two torrents of one name never share a part file), written block by block at each
+ * block's offset. Its bitfield lives beside it in {@code <name>.<infohash>.part.bitfield}: a
+ * block's bit is written there only after the block itself was verified and written, and when a
+ * partial download is opened again every block the bitfield claims is hashed once more, so a
+ * crash can cost blocks but never leaves a block marked that is not really on disk. Neither is
+ * opened through a symbolic link. {@link #finish} gives the part file the name {@code <name>}
+ * once every block is here and the whole-file SHA-256 and MD5 match, never replacing a file
+ * already there.
  *
  * <p>The whole-file digests are computed while the download runs: {@link #hashVerifiedPrefix}
  * feeds them the contiguous prefix of verified blocks, so finishing does not re-read the file.
@@ -31,8 +37,6 @@ import java.security.MessageDigest;
  * <p>Thread-safe: blocks may be read and written from any thread.
  */
 public final class BlockStore implements Closeable {
-  static final String PART_SUFFIX = ".part";
-  static final String BITFIELD_SUFFIX = ".part.bitfield";
 
   /** What became of a block handed to {@link #write}. */
   public enum WriteResult {
@@ -97,14 +101,10 @@ public final class BlockStore implements Closeable {
    */
   public static BlockStore openPartial(Torrent torrent, Path directory) throws IOException {
     Path finalPath = directory.resolve(torrent.name());
-    Path partPath = partPath(directory, torrent);
-    Path bitsPath = bitfieldPath(directory, torrent);
-    FileChannel data = FileChannel.open(partPath, StandardOpenOption.CREATE,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel data = openNoFollow(partPath(directory, torrent));
     FileChannel bits = null;
     try {
-      bits = FileChannel.open(bitsPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      bits = openNoFollow(bitfieldPath(directory, torrent));
       if (data.size() > torrent.size()) {
         // left by something else (an older torrent of the same name): the final file would keep
         // the extra bytes, since only the blocks and the hashes of the blocks are checked
@@ -133,12 +133,93 @@ public final class BlockStore implements Closeable {
     }
   }
 
-  public static Path partPath(Path directory, Torrent torrent) {
-    return directory.resolve(torrent.name() + PART_SUFFIX);
+  /**
+   * Opens (creating it if needed) a file of this store for reading and writing; a symbolic link
+   * in its place is refused (FAILED_PRECONDITION), not followed out of the directory.
+   */
+  private static FileChannel openNoFollow(Path path) throws IOException {
+    try {
+      return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) { // ELOOP comes as a bare IOException
+      if (Files.isSymbolicLink(path)) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+            "%s is a symbolic link; a download's part files are never opened through one: "
+                + "remove it", path), e);
+      }
+      throw e;
+    }
   }
 
+  /** Where the data of {@code torrent}'s download into {@code directory} lives until finished. */
+  public static Path partPath(Path directory, Torrent torrent) {
+    return directory.resolve(partStem(torrent) + Validation.PART_SUFFIX);
+  }
+
+  /** Where the verified blocks of {@code torrent}'s download into {@code directory} are noted. */
   public static Path bitfieldPath(Path directory, Torrent torrent) {
-    return directory.resolve(torrent.name() + BITFIELD_SUFFIX);
+    return directory.resolve(partStem(torrent) + Validation.BITFIELD_SUFFIX);
+  }
+
+  private static String partStem(Torrent torrent) {
+    return torrent.name() + "." + torrent.infoHash().hex().substring(0,
+        Validation.PART_INFOHASH_DIGITS);
+  }
+
+  /**
+   * Takes over a part file that an earlier version named {@code <name>.part} (and its bitfield),
+   * if there is one and no part file of the current form: opening it re-hashes every block it
+   * claims, so a file another torrent of the same name wrote into costs blocks, not integrity.
+   */
+  public static void adoptLegacyPart(Path directory, Torrent torrent) throws IOException {
+    Path legacy = directory.resolve(torrent.name() + Validation.PART_SUFFIX);
+    Path legacyBits = directory.resolve(torrent.name() + Validation.BITFIELD_SUFFIX);
+    Path part = partPath(directory, torrent);
+    if (Files.isRegularFile(legacy, LinkOption.NOFOLLOW_LINKS)
+        && !Files.exists(part, LinkOption.NOFOLLOW_LINKS)) {
+      Files.move(legacy, part);
+      if (Files.isRegularFile(legacyBits, LinkOption.NOFOLLOW_LINKS)) {
+        Files.move(legacyBits, bitfieldPath(directory, torrent));
+      }
+    }
+  }
+
+  /**
+   * Clears what a crash in the middle of {@link #finish} can leave beside the finished file of
+   * {@code torrent} in {@code directory}: its part file, if it is another name of that same file
+   * (the new name was made and the old not yet removed), and its bitfield.
+   */
+  public static void clearFinishLeftovers(Path directory, Torrent torrent) throws IOException {
+    Path part = partPath(directory, torrent);
+    Path finalPath = directory.resolve(torrent.name());
+    if (Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(part, finalPath)) {
+      Files.delete(part);
+      Files.deleteIfExists(bitfieldPath(directory, torrent));
+      AtomicFiles.syncDirectory(directory);
+    }
+  }
+
+  /**
+   * Takes a finished file that may have changed since it was verified back into a download:
+   * renames it to its part file, claims every block, and opens it, which hashes every block again
+   * and keeps the ones that match. The blocks that do not are fetched again, and {@link #finish}
+   * gives the file back its name once it is whole and verified. FAILED_PRECONDITION if a part
+   * file of another content is in the way.
+   */
+  public static BlockStore reverify(Torrent torrent, Path directory) throws IOException {
+    Path finalPath = directory.resolve(torrent.name());
+    Path part = partPath(directory, torrent);
+    clearFinishLeftovers(directory, torrent);
+    try {
+      Files.move(finalPath, part);
+    } catch (FileAlreadyExistsException e) {
+      throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+          "cannot check %s again: %s is in the way; remove it", finalPath, part), e);
+    }
+    AtomicFiles.write(bitfieldPath(directory, torrent),
+        Bitfield.full(torrent.blockCount()).toBytes());
+    AtomicFiles.syncDirectory(directory);
+    return openPartial(torrent, directory);
   }
 
   private static Bitfield readBitfield(FileChannel bits, int blockCount) throws IOException {
@@ -333,9 +414,9 @@ public final class BlockStore implements Closeable {
 
   /**
    * Completes the download: checks the whole-file SHA-256 and MD5, flushes the data to disk and
-   * renames the part file to its final name. FAILED_PRECONDITION if blocks are missing,
-   * DATA_LOSS if the whole file does not match the manifest (the part file is kept). Returns the
-   * final path.
+   * gives the part file its final name (durably, and never over another file).
+   * FAILED_PRECONDITION if blocks are missing or the name is taken, DATA_LOSS if the whole file
+   * does not match the manifest (in both cases the part file is kept). Returns the final path.
    */
   public Path finish() throws IOException {
     synchronized (lock) {
@@ -360,15 +441,25 @@ public final class BlockStore implements Closeable {
               + "SHA-256 and MD5: the manifest is inconsistent", torrent));
     }
     synchronized (lock) {
+      if (finished) {
+        return finalPath;
+      }
       Path directory = finalPath.getParent();
       Path part = partPath(directory, torrent);
       data.force(true);
-      Files.move(part, finalPath, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        AtomicFiles.publish(part, finalPath);
+      } catch (FileAlreadyExistsException e) {
+        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+            "%s is whole and verified, but %s appeared while it downloaded and is not replaced: "
+                + "move that file away and run get again", part.getFileName(), finalPath), e);
+      }
       data.close();
       data = FileChannel.open(finalPath, StandardOpenOption.READ);
       bitfieldFile.close();
       bitfieldFile = null;
       Files.deleteIfExists(bitfieldPath(directory, torrent));
+      AtomicFiles.syncDirectory(directory);
       finished = true;
       return finalPath;
     }

@@ -64,11 +64,17 @@ class BlockStoreTest {
   }
 
   private Path part() {
-    return downloads.resolve(NAME + ".part");
+    return downloads.resolve(NAME + "." + torrent.infoHash().hex().substring(0, 16) + ".part");
   }
 
   private Path bitfieldFile() {
-    return downloads.resolve(NAME + ".part.bitfield");
+    return downloads.resolve(NAME + "." + torrent.infoHash().hex().substring(0, 16)
+        + ".part.bitfield");
+  }
+
+  private void finishAll(BlockStore store) throws IOException {
+    writeBlocks(store, IntStream.range(0, torrent.blockCount()).toArray());
+    store.finish();
   }
 
   private void writeBlocks(BlockStore store, int... indices) throws IOException {
@@ -187,6 +193,135 @@ class BlockStoreTest {
     assertArrayEquals(source.block(3), store.read(3), "a finished store keeps serving");
     assertEquals(WriteResult.DUPLICATE, store.write(3, source.block(3), BLOCK));
     assertEquals(done, store.finish(), "finishing again is harmless");
+  }
+
+  @Test
+  void twoTorrentsOfOneNameKeepTheirPartFilesApartAndTheSecondDoesNotReplaceTheFirst()
+      throws IOException {
+    SharedFile other = TestFiles.share(base.resolve("other"), NAME, 4 * BLOCK, BLOCK, 7);
+    BlockStore first = open();
+    BlockStore second = BlockStore.openPartial(other.torrent(), downloads);
+    opened.add(second);
+    assertFalse(BlockStore.partPath(downloads, other.torrent()).equals(part()));
+
+    for (int i = 0; i < 4; i++) { // interleaved, at the same offsets
+      writeBlocks(first, i);
+      assertEquals(WriteResult.STORED, second.write(i, other.block(i), BLOCK));
+    }
+    writeBlocks(first, 4, 5);
+    first.finish();
+    var taken = assertFailsWith(ErrorCode.FAILED_PRECONDITION, second::finish);
+
+    assertTrue(taken.getMessage().contains("is not replaced"), taken.getMessage());
+    assertArrayEquals(source.content(), Files.readAllBytes(downloads.resolve(NAME)));
+    assertTrue(Files.exists(BlockStore.partPath(downloads, other.torrent())), "kept to retry");
+    assertFalse(second.isFinished());
+    Files.move(downloads.resolve(NAME), base.resolve("moved-away"));
+    assertArrayEquals(other.content(), Files.readAllBytes(second.finish()));
+  }
+
+  @Test
+  void finishNeverReplacesAFileThatAppearedUnderTheName() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0, 1, 2, 3, 4, 5);
+    Files.writeString(downloads.resolve(NAME), "someone else's");
+
+    assertFailsWith(ErrorCode.FAILED_PRECONDITION, store::finish);
+
+    assertEquals("someone else's", Files.readString(downloads.resolve(NAME)));
+    assertTrue(Files.exists(part()));
+    assertTrue(Files.exists(bitfieldFile()));
+    assertFalse(store.isFinished());
+  }
+
+  @Test
+  void aSymbolicLinkInPlaceOfAPartFileIsRefusedNotFollowed() throws IOException {
+    Path elsewhere = Files.writeString(base.resolve("elsewhere.txt"), "precious");
+    Files.createSymbolicLink(part(), elsewhere);
+
+    var refused = assertFailsWith(ErrorCode.FAILED_PRECONDITION, this::open);
+
+    assertTrue(refused.getMessage().contains("symbolic link"), refused.getMessage());
+    assertEquals("precious", Files.readString(elsewhere));
+    Files.delete(part());
+    Files.createSymbolicLink(bitfieldFile(), elsewhere);
+    assertFailsWith(ErrorCode.FAILED_PRECONDITION, this::open);
+    assertEquals("precious", Files.readString(elsewhere));
+  }
+
+  @Test
+  void reverifyKeepsTheBlocksThatStillMatchAndGivesTheNameBackOnceRepaired() throws IOException {
+    finishAll(open());
+    overwrite(downloads.resolve(NAME), torrent.blockOffset(2) + 7,
+        new byte[] {(byte) ~source.block(2)[7]});
+
+    BlockStore repaired = BlockStore.reverify(torrent, downloads);
+    opened.add(repaired);
+
+    assertFalse(Files.exists(downloads.resolve(NAME)), "a changed file loses its name meanwhile");
+    assertEquals(List.of(0, 1, 3, 4, 5), held(repaired));
+    writeBlocks(repaired, 2);
+    assertArrayEquals(source.content(), Files.readAllBytes(repaired.finish()));
+    assertFalse(Files.exists(part()));
+    assertFalse(Files.exists(bitfieldFile()));
+  }
+
+  @Test
+  void reverifyOfAFileCutShortKeepsItsWholeBlocks() throws IOException {
+    finishAll(open());
+    try (var channel = java.nio.channels.FileChannel.open(downloads.resolve(NAME),
+        java.nio.file.StandardOpenOption.WRITE)) {
+      channel.truncate(3 * BLOCK + 10);
+    }
+
+    BlockStore repaired = BlockStore.reverify(torrent, downloads);
+    opened.add(repaired);
+
+    assertEquals(List.of(0, 1, 2), held(repaired));
+  }
+
+  @Test
+  void aCrashBetweenTheTwoNamesOfFinishLeavesOneFileThatIsCleared() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0, 1, 2, 3, 4, 5);
+    store.close();
+    // what finish leaves if it dies after linking the final name, before unlinking the part
+    Files.createLink(downloads.resolve(NAME), part());
+
+    BlockStore.clearFinishLeftovers(downloads, torrent);
+
+    assertFalse(Files.exists(part()));
+    assertFalse(Files.exists(bitfieldFile()));
+    assertArrayEquals(source.content(), Files.readAllBytes(downloads.resolve(NAME)));
+  }
+
+  @Test
+  void clearingLeftoversKeepsAPartFileThatIsNotTheFinishedFile() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0);
+    store.close();
+    Files.write(downloads.resolve(NAME), source.content());
+
+    BlockStore.clearFinishLeftovers(downloads, torrent);
+
+    assertTrue(Files.exists(part()));
+    assertTrue(Files.exists(bitfieldFile()));
+  }
+
+  @Test
+  void aPartFileOfTheOldNamingIsTakenOverAndRehashed() throws IOException {
+    Path legacy = downloads.resolve(NAME + ".part");
+    byte[] content = Arrays.copyOf(source.content(), source.content().length);
+    content[Math.toIntExact(torrent.blockOffset(4))] ^= 1; // another torrent wrote block 4
+    Files.write(legacy, content);
+    Files.write(downloads.resolve(NAME + ".part.bitfield"),
+        Bitfield.full(torrent.blockCount()).toBytes());
+
+    BlockStore.adoptLegacyPart(downloads, torrent);
+    BlockStore store = open();
+
+    assertFalse(Files.exists(legacy));
+    assertEquals(List.of(0, 1, 2, 3, 5), held(store));
   }
 
   @Test

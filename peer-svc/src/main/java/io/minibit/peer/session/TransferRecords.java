@@ -9,23 +9,68 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * Remembers across restarts which torrents the daemon holds and in which directory: for each, its
- * manifest ({@code <infohash>.manifest}) and directory ({@code <infohash>.location}) under the
- * state directory. Thread-safe (each record is written atomically).
+ * manifest ({@code <infohash>.manifest}), directory ({@code <infohash>.location}) and, once its
+ * file is whole and verified, that file's size and modification time then ({@code
+ * <infohash>.verified}), under the state directory. Thread-safe (each record is written
+ * atomically).
  */
 public final class TransferRecords {
   private static final Logger log = Logger.getLogger(TransferRecords.class.getName());
   private static final String MANIFEST = ".manifest";
   private static final String LOCATION = ".location";
+  private static final String VERIFIED = ".verified";
 
-  /** A torrent and the directory its file lives in. */
-  public record Record(Torrent torrent, Path directory) {}
+  /**
+   * A torrent, the directory its file lives in, and what that file looked like when it was last
+   * verified whole (empty if it never was, or the record is from an older version).
+   */
+  public record Record(Torrent torrent, Path directory, Optional<FileStamp> verified) {}
+
+  /**
+   * What a file looked like at one moment: its size and modification time. A file whose stamp is
+   * unchanged is taken to hold the bytes it held then.
+   */
+  public record FileStamp(long size, long modifiedNanos) {
+    /** The stamp of {@code file} now (not following a symbolic link). */
+    public static FileStamp of(Path file) throws IOException {
+      BasicFileAttributes attributes =
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return new FileStamp(attributes.size(),
+          attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+    }
+
+    String format() {
+      return "size " + size + "\nmodified_ns " + modifiedNanos + "\n";
+    }
+
+    static FileStamp parse(String text) {
+      Map<String, Long> fields = new HashMap<>();
+      for (String line : text.split("\n")) {
+        String[] parts = line.trim().split(" ");
+        if (parts.length == 2) {
+          fields.put(parts[0], Long.parseLong(parts[1]));
+        }
+      }
+      if (!fields.containsKey("size") || !fields.containsKey("modified_ns")) {
+        throw new NumberFormatException("no size or modified_ns in " + text);
+      }
+      return new FileStamp(fields.get("size"), fields.get("modified_ns"));
+    }
+  }
 
   private final Path stateDir;
 
@@ -40,9 +85,18 @@ public final class TransferRecords {
     AtomicFiles.write(stateDir.resolve(hex + MANIFEST), torrent.manifest().toByteArray());
   }
 
+  /**
+   * Notes that the file of {@code torrent} was verified whole and looked like {@code stamp} then.
+   */
+  public void saveVerified(Torrent torrent, FileStamp stamp) throws IOException {
+    AtomicFiles.write(stateDir.resolve(torrent.infoHash().hex() + VERIFIED),
+        stamp.format().getBytes(StandardCharsets.UTF_8));
+  }
+
   public void delete(InfoHash infoHash) throws IOException {
     Files.deleteIfExists(stateDir.resolve(infoHash.hex() + MANIFEST));
     Files.deleteIfExists(stateDir.resolve(infoHash.hex() + LOCATION));
+    Files.deleteIfExists(stateDir.resolve(infoHash.hex() + VERIFIED));
   }
 
   /** Every readable record; unreadable ones are logged and skipped. */
@@ -55,12 +109,24 @@ public final class TransferRecords {
           InfoHash infoHash = InfoHash.parse(hex);
           Torrent torrent = Torrent.of(Manifest.parseFrom(Files.readAllBytes(manifestFile)), infoHash);
           Path directory = Path.of(Files.readString(stateDir.resolve(hex + LOCATION)));
-          records.add(new Record(torrent, directory));
+          records.add(new Record(torrent, directory, verified(hex)));
         } catch (MinibitException | IOException e) {
           log.warning(() -> "skipping unreadable transfer record " + manifestFile + ": " + e.getMessage());
         }
       }
     }
     return records;
+  }
+
+  private Optional<FileStamp> verified(String hex) {
+    Path file = stateDir.resolve(hex + VERIFIED);
+    try {
+      return Optional.of(FileStamp.parse(Files.readString(file)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      log.warning(() -> "ignoring unreadable " + file + ": " + e.getMessage());
+      return Optional.empty();
+    }
   }
 }

@@ -1,0 +1,196 @@
+package io.minibit.peer;
+
+import static io.minibit.core.testing.MinibitAssertions.assertStatus;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferState;
+import io.minibit.core.testing.Await;
+import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.LocalSwarm;
+import io.minibit.peer.testing.LocalSwarm.Peer;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a peer does so that no file it calls verified is ever wrong: two torrents of one name, a
+ * finished file that changed while the daemon was down, a name taken while a download ran, a
+ * record that cannot be saved or that leads out of the data directory.
+ */
+class DownloadIntegrityTest {
+  private static final int BLOCK = 64 * 1024;
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  @TempDir Path root;
+  private LocalSwarm swarm;
+
+  @BeforeEach
+  void startSwarm() throws Exception {
+    swarm = new LocalSwarm(root);
+  }
+
+  @AfterEach
+  void stopSwarm() throws Exception {
+    swarm.close();
+  }
+
+  private static String share(Peer peer, String name, int size, long seed) throws Exception {
+    TestFiles.createFile(peer.dataDir(), name, size, seed);
+    return peer.control().share(
+        ShareRequest.newBuilder().setPath(name).setBlockSize(BLOCK).build()).getInfohash();
+  }
+
+  private static void drain(java.util.Iterator<?> stream) {
+    stream.forEachRemaining(item -> { });
+  }
+
+  @Test
+  void twoTorrentsOfOneNameAreNeverFetchedIntoOneFileAtOnce() throws Exception {
+    Peer slow = swarm.peer("slow", c -> c.withUploadLimit(512 * 1024));
+    Peer other = swarm.peer("other");
+    Peer leecher = swarm.peer("leecher");
+    String first = share(slow, "x.bin", 2 * 1024 * 1024, 1);
+    String second = share(other, "x.bin", 2 * 1024 * 1024, 2);
+
+    CompletableFuture<Transfer> firstDone = leecher.downloadAsync(first);
+    Await.until(TIMEOUT, "the first download is under way", () -> leecher.blocksHave(first) > 0);
+    Status taken = assertStatus(Status.Code.FAILED_PRECONDITION, () -> drain(leecher.control()
+        .download(DownloadRequest.newBuilder().setInfohash(second).build())));
+
+    assertTrue(taken.getDescription().contains("is taken by the transfer of torrent " + first),
+        taken.toString());
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, firstDone.get().getState());
+    assertArrayEquals(Files.readAllBytes(slow.dataDir().resolve("x.bin")),
+        Files.readAllBytes(leecher.dataDir().resolve("x.bin")));
+    Transfer elsewhere = leecher.download(DownloadRequest.newBuilder().setInfohash(second)
+        .setDestination("other").build());
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, elsewhere.getState());
+    assertArrayEquals(Files.readAllBytes(other.dataDir().resolve("x.bin")),
+        Files.readAllBytes(leecher.dataDir().resolve("other/x.bin")));
+  }
+
+  @Test
+  void aFinishedFileChangedWhileTheDaemonWasDownIsCheckedAgainAndRepaired() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "kept.bin", 16 * BLOCK, 3);
+    leecher.download(infohash);
+    leecher.close();
+    Path copy = leecher.dataDir().resolve("kept.bin");
+    try (RandomAccessFile file = new RandomAccessFile(copy.toFile(), "rw")) {
+      file.seek(5 * BLOCK + 11);
+      int was = file.read();
+      file.seek(5 * BLOCK + 11);
+      file.write(~was);
+    }
+
+    Peer restarted = swarm.peer("leecher");
+    Transfer done = restarted.download(infohash);
+
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+    assertEquals(15, done.getBlocksResumed(), "every block but the changed one kept");
+    assertEquals(BLOCK, done.getDownloadedBytes(), "only the changed block fetched again");
+    assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("kept.bin")),
+        Files.readAllBytes(copy));
+  }
+
+  @Test
+  void anUnchangedFinishedFileIsSeededAgainWithoutACheck() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "same.bin", 16 * BLOCK, 4);
+    leecher.download(infohash);
+    leecher.close();
+    seeder.close(); // no one to fetch from: a check that found a fault could not complete
+
+    Peer restarted = swarm.peer("leecher");
+    Transfer seeding = restarted.transfer(infohash).orElseThrow();
+
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, seeding.getState());
+    assertTrue(Files.exists(restarted.dataDir().resolve("same.bin")));
+  }
+
+  @Test
+  void aFileThatTakesTheNameMidwayIsNotReplacedAndGetFinishesOnceItIsMoved() throws Exception {
+    Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(1024 * 1024));
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "late.bin", 2 * 1024 * 1024, 5);
+    CompletableFuture<Transfer> running = leecher.downloadAsync(infohash);
+    Await.until(TIMEOUT, "the download is under way", () -> leecher.blocksHave(infohash) > 0);
+    Path target = leecher.dataDir().resolve("late.bin");
+    Files.writeString(target, "written meanwhile by someone else");
+
+    var failure = org.junit.jupiter.api.Assertions.assertThrows(
+        java.util.concurrent.ExecutionException.class, running::get);
+
+    Status failed = Status.fromThrowable(failure.getCause());
+    assertEquals(Status.Code.FAILED_PRECONDITION, failed.getCode(), failed.toString());
+    assertTrue(failed.getDescription().contains("is not replaced"), failed.toString());
+    assertEquals(TransferState.TRANSFER_STATE_FAILED,
+        leecher.transfer(infohash).orElseThrow().getState());
+    assertEquals("written meanwhile by someone else", Files.readString(target));
+    Files.move(target, leecher.dataDir().resolve("theirs.txt"));
+    Transfer done = leecher.download(infohash);
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+    assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("late.bin")),
+        Files.readAllBytes(target));
+  }
+
+  @Test
+  void aDownloadWhoseRecordCannotBeSavedLeavesNoTransferBehind() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "rec.bin", 4 * BLOCK, 6);
+    Path records = leecher.dataDir().resolve(".minibit/transfers");
+    Files.delete(records);
+    Files.writeString(records, "not a directory"); // every save in it fails
+
+    Status failed = assertStatus(Status.Code.FAILED_PRECONDITION, () -> drain(leecher.control()
+        .download(DownloadRequest.newBuilder().setInfohash(infohash).build())));
+
+    assertTrue(failed.getDescription().contains("file system error"), failed.toString());
+    assertEquals(List.of(), leecher.control().listTransfers(
+        ListTransfersRequest.getDefaultInstance()).getTransfersList());
+    Files.delete(records);
+    Files.createDirectory(records);
+    Transfer done = leecher.download(infohash);
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+  }
+
+  @Test
+  void aRecordThatLeadsOutOfTheDataDirectoryIsNotRestored() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "out.bin", 4 * BLOCK, 7);
+    leecher.download(infohash);
+    leecher.close();
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    Files.copy(leecher.dataDir().resolve("out.bin"), outside.resolve("out.bin"));
+    Files.writeString(leecher.dataDir().resolve(".minibit/transfers/" + infohash + ".location"),
+        outside.toString(), StandardCharsets.UTF_8);
+
+    Peer restarted = swarm.peer("leecher");
+
+    assertFalse(restarted.transfer(infohash).isPresent(), "nothing served from " + outside);
+    try (var files = Files.list(outside)) {
+      assertEquals(List.of("out.bin"), files.map(f -> f.getFileName().toString()).toList());
+    }
+  }
+}
