@@ -1,17 +1,19 @@
 package io.minibit.cli;
 
+import io.minibit.api.v1.ShareProgress;
 import io.minibit.api.v1.Transfer;
+import io.minibit.core.Validation;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Shows a download's progress. On a terminal, a progress bar and the figures on one line of
+ * Shows a download's progress, or a shared file's hashing. On a terminal, a progress bar and the figures on one line of
  * stderr, redrawn in place with '\r' at every snapshot; elsewhere (a log file, a CI job) a plain
  * line at most once per {@link #PLAIN_INTERVAL}, so a long download does not flood the log; for
  * scripts ({@link #json}), every snapshot as one line of JSON on stdout. Not thread-safe: fed by
- * the thread that reads the Download stream.
+ * the thread that reads the progress stream.
  */
 final class ProgressDisplay {
   static final Duration PLAIN_INTERVAL = Duration.ofSeconds(1);
@@ -46,14 +48,34 @@ final class ProgressDisplay {
     return TransferText.bar(transfer, BAR_WIDTH) + "  " + TransferText.progressLine(transfer);
   }
 
+  /** "[#####-------------------]  hashing big.iso  21.0%  1.3 GiB / 6.0 GiB  812.0 MB/s  ETA 6s". */
+  static String hashingLine(String name, ShareProgress progress, boolean withBar) {
+    long hashed = progress.getBytesHashed();
+    long size = progress.getSize();
+    int filled = size == 0 ? 0 : (int) ((double) BAR_WIDTH * hashed / size);
+    String bar = withBar ? "[" + "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled) + "]  " : "";
+    return bar + "hashing " + Validation.printable(name) + "  " + HumanFormat.percent(hashed, size)
+        + "  " + HumanFormat.bytes(hashed) + " / " + HumanFormat.bytes(size)
+        + "  " + HumanFormat.rate(progress.getBytesPerSecond())
+        + "  ETA " + HumanFormat.eta(size - hashed, progress.getBytesPerSecond());
+  }
+
   void update(Transfer transfer) {
     if (json != null) {
       json.println(TransferJson.line(transfer));
       json.flush();
       return;
     }
+    show(interactive ? terminalLine(transfer) : TransferText.progressLine(transfer));
+  }
+
+  /** How far the hashing of the file {@code name} got (never as JSON: share prints its hash). */
+  void update(String name, ShareProgress progress) {
+    show(hashingLine(name, progress, interactive));
+  }
+
+  private void show(String line) {
     if (interactive) {
-      String line = terminalLine(transfer);
       // Blank out what is left of a longer previous line; no terminal control codes needed.
       String pad = " ".repeat(Math.max(0, drawnWidth - line.length()));
       err.print('\r' + line + pad);
@@ -63,7 +85,7 @@ final class ProgressDisplay {
     }
     Instant now = clock.instant();
     if (lastPlain == null || !now.isBefore(lastPlain.plus(PLAIN_INTERVAL))) {
-      err.println(TransferText.progressLine(transfer));
+      err.println(line);
       lastPlain = now;
     }
   }

@@ -1,5 +1,6 @@
 package io.minibit.cli;
 
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -22,12 +23,18 @@ final class ServerContact {
   enum Reach {
     /** No stream ever reached the server: nothing listens, or the connection never came up. */
     NONE,
+    /**
+     * The request went out on a connection to the server, which had not answered when the call
+     * ended: it is there, but busy, stuck, or gone since.
+     */
+    SENT,
     /** The server answered with headers, then the connection was lost before a status came. */
     CONNECTED,
     /** The status came from the server itself. */
     ANSWERED
   }
 
+  private volatile boolean sent;
   private volatile boolean headers;
   private volatile boolean trailers;
 
@@ -35,7 +42,10 @@ final class ServerContact {
     if (trailers) {
       return Reach.ANSWERED;
     }
-    return headers ? Reach.CONNECTED : Reach.NONE;
+    if (headers) {
+      return Reach.CONNECTED;
+    }
+    return sent ? Reach.SENT : Reach.NONE;
   }
 
   /** An interceptor that attaches this record's tracer to every call (and retry attempt). */
@@ -57,6 +67,11 @@ final class ServerContact {
   }
 
   private final class Tracer extends ClientStreamTracer {
+    @Override
+    public void streamCreated(Attributes transportAttributes, Metadata metadata) {
+      sent = true; // on a transport that is up: a connection to the server exists
+    }
+
     @Override
     public void inboundHeaders() {
       headers = true;

@@ -1,14 +1,17 @@
 package io.minibit.cli;
 
+import io.grpc.Channel;
+import io.grpc.Context;
 import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v1.ShareProgress;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.ShareResponse;
 import io.minibit.core.Validation;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,9 +21,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code minibit share PATH}: asks the daemon to hash a file, publish it and seed it. Prints
- * only the infohash on stdout, so {@code HASH=$(minibit share f)} works; the summary goes to
- * stderr.
+ * {@code minibit share PATH}: asks the daemon to hash a file, publish it and seed it, showing the
+ * hashing's progress on stderr (the file may be many gigabytes: the call has no deadline, and
+ * interrupting the command stops the hashing). Prints only the infohash on stdout, so {@code
+ * HASH=$(minibit share f)} works; the summary goes to stderr.
  */
 @Command(
     name = "share",
@@ -65,22 +69,65 @@ final class ShareCommand implements Callable<Integer> {
     if (blockSize < 0) {
       throw new ParameterException(spec.commandLine(), "--block-size must not be negative");
     }
-    ShareRequest request = ShareRequest.newBuilder()
+    ShareRequest.Builder request = ShareRequest.newBuilder()
         .setPath(pathForDaemon())
-        .setBlockSize(blockSize)
-        .build();
+        .setBlockSize(blockSize);
+    if (!context.interactive()) {
+      request.setProgressIntervalMs((int) ProgressDisplay.PLAIN_INTERVAL.toMillis());
+    }
+    ProgressDisplay progress = new ProgressDisplay(context.err(), context.interactive(),
+        context.clock());
     ShareResponse shared;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         peer.endpoint())) {
-      shared = connection.call(channel -> PeerControlGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .share(request));
+      shared = connection.call(channel -> follow(channel, request.build(), progress));
+    } finally {
+      progress.finish();
     }
     context.out().println(shared.getInfohash());
     context.err().println("shared " + Validation.printable(shared.getName())
         + ": " + HumanFormat.bytes(shared.getSize()) + " in " + shared.getBlockCount()
         + (shared.getBlockCount() == 1 ? " block" : " blocks"));
     return ExitCodes.OK;
+  }
+
+  /**
+   * Reads the progress stream to its end and returns what was shared. No deadline: hashing a big
+   * file takes as long as reading it, and an unreachable daemon still fails at once (the call is
+   * not wait-for-ready). The call is cancelled on the way out, which stops the daemon's hashing
+   * if it did not finish.
+   */
+  private ShareResponse follow(Channel channel, ShareRequest request, ProgressDisplay progress) {
+    String name = fileName();
+    Context.CancellableContext call = Context.current().withCancellation();
+    Context previous = call.attach();
+    try {
+      Iterator<ShareProgress> updates = PeerControlGrpc.newBlockingStub(channel)
+          .shareWithProgress(request);
+      while (updates.hasNext()) {
+        ShareProgress update = updates.next();
+        if (update.hasShared()) {
+          return update.getShared();
+        }
+        if (update.getBytesHashed() < update.getSize()) {
+          progress.update(name, update);
+        }
+      }
+      throw new CliFailure(ExitCodes.FAILURE,
+          "the peer daemon ended the share without saying what it shared");
+    } finally {
+      call.detach(previous);
+      call.cancel(null);
+    }
+  }
+
+  private String fileName() {
+    try {
+      Path name = Path.of(path).getFileName();
+      return name == null ? path : name.toString();
+    } catch (InvalidPathException e) {
+      return path;
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ final class StatusMessages {
     return switch (status.getCode()) {
       case UNAVAILABLE -> new CliFailure(ExitCodes.UNAVAILABLE, switch (reach) {
         case NONE -> "cannot reach " + where + " (" + endpoint.hint() + ")";
-        case CONNECTED -> "lost the connection to " + where + suffix(description);
+        case SENT, CONNECTED -> "lost the connection to " + where + suffix(description);
         case ANSWERED -> description.isEmpty() ? where + " is unavailable" : description;
       });
       case DEADLINE_EXCEEDED -> new CliFailure(ExitCodes.UNAVAILABLE,

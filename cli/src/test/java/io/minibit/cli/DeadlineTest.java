@@ -24,7 +24,7 @@ class DeadlineTest {
   }
 
   @Test
-  void unaryCallsHaveTenSecondsAndTheDownloadStreamIsOpenEnded() {
+  void unaryCallsHaveTenSecondsAndTheProgressStreamsAreOpenEnded() {
     cli.run("share", "big.iso");
     cli.run("status");
     cli.run("remove", Snapshots.INFOHASH);
@@ -32,7 +32,7 @@ class DeadlineTest {
     cli.run("get", "big.iso");
 
     assertEquals(Map.of(
-        "minibit.v1.PeerControl/Share", "within 10 s",
+        "minibit.v1.PeerControl/ShareWithProgress", "none",
         "minibit.v1.PeerControl/ListTransfers", "within 10 s",
         "minibit.v1.PeerControl/Remove", "within 10 s",
         "minibit.v1.Tracker/ListTorrents", "within 10 s",

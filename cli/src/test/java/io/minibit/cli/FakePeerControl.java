@@ -1,5 +1,7 @@
 package io.minibit.cli;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.minibit.api.v1.DownloadRequest;
@@ -8,10 +10,12 @@ import io.minibit.api.v1.ListTransfersResponse;
 import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.RemoveRequest;
 import io.minibit.api.v1.RemoveResponse;
+import io.minibit.api.v1.ShareProgress;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.ShareResponse;
 import io.minibit.api.v1.Transfer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -22,6 +26,10 @@ final class FakePeerControl extends PeerControlGrpc.PeerControlImplBase {
   final List<Object> requests = new CopyOnWriteArrayList<>();
 
   volatile ShareResponse shareResponse = ShareResponse.getDefaultInstance();
+  /** Sent in order on ShareWithProgress, before the message that carries {@link #shareResponse}. */
+  volatile List<ShareProgress> hashing = List.of();
+  /** The deadline the last call came with, if any. */
+  volatile Optional<Deadline> lastDeadline = Optional.empty();
   /** Sent in order on Download, before the stream completes or fails with {@link #failure}. */
   volatile List<Transfer> snapshots = List.of();
   volatile ListTransfersResponse transfers = ListTransfersResponse.getDefaultInstance();
@@ -34,6 +42,19 @@ final class FakePeerControl extends PeerControlGrpc.PeerControlImplBase {
   public void share(ShareRequest request, StreamObserver<ShareResponse> response) {
     requests.add(request);
     unary(response, shareResponse);
+  }
+
+  @Override
+  public void shareWithProgress(ShareRequest request, StreamObserver<ShareProgress> response) {
+    requests.add(request);
+    lastDeadline = Optional.ofNullable(Context.current().getDeadline());
+    hashing.forEach(response::onNext);
+    if (failure == null) {
+      ShareResponse shared = shareResponse;
+      response.onNext(ShareProgress.newBuilder().setBytesHashed(shared.getSize())
+          .setSize(shared.getSize()).setShared(shared).build());
+    }
+    finish(response);
   }
 
   @Override

@@ -1,14 +1,17 @@
 package io.minibit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.minibit.api.v1.ShareProgress;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.ShareResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,54 @@ class ShareCommandTest {
 
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
     assertEquals(Snapshots.INFOHASH + System.lineSeparator(), result.out());
+    assertEquals(List.of("shared big.iso: 160.0 MiB in 640 blocks"), result.errLines());
+  }
+
+  @Test
+  void showsTheHashingAsItGoesWithNoDeadlineOnTheCall() {
+    long size = Snapshots.SIZE;
+    cli.peer.hashing = List.of(
+        ShareProgress.newBuilder().setBytesHashed(size / 4).setSize(size)
+            .setBytesPerSecond(40 * 1024 * 1024).build(),
+        ShareProgress.newBuilder().setBytesHashed(size / 2).setSize(size)
+            .setBytesPerSecond(40 * 1024 * 1024).build());
+
+    CliHarness.Result result = cli.run("share", "big.iso");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(Snapshots.INFOHASH + System.lineSeparator(), result.out());
+    // not a terminal: a plain line at most once a second (the clock does not move here)
+    assertEquals(List.of("hashing big.iso  25.0%  40.0 MiB / 160.0 MiB  41.9 MB/s  ETA 3s",
+        "shared big.iso: 160.0 MiB in 640 blocks"), result.errLines());
+    assertEquals(1000, cli.peer.only(ShareRequest.class).getProgressIntervalMs());
+    assertEquals(Optional.empty(), cli.peer.lastDeadline, "a big file takes as long as it takes");
+  }
+
+  @Test
+  void onATerminalTheHashingLineIsRedrawnInPlace() {
+    cli.interactive = true;
+    long size = Snapshots.SIZE;
+    cli.peer.hashing = List.of(
+        ShareProgress.newBuilder().setBytesHashed(size / 4).setSize(size).build(),
+        ShareProgress.newBuilder().setBytesHashed(size / 2).setSize(size).build());
+
+    CliHarness.Result result = cli.run("share", "big.iso");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertTrue(result.err().startsWith("\r[######------------------]  hashing big.iso  25.0%"),
+        result.err());
+    assertTrue(result.err().contains("\r[############------------]  hashing big.iso  50.0%"),
+        result.err());
+    assertEquals(0, cli.peer.only(ShareRequest.class).getProgressIntervalMs());
+  }
+
+  @Test
+  void aFileHashedBeforeTheFirstUpdateShowsOnlyTheSummary() {
+    cli.peer.hashing = List.of(ShareProgress.newBuilder().setBytesHashed(Snapshots.SIZE)
+        .setSize(Snapshots.SIZE).build());
+
+    CliHarness.Result result = cli.run("share", "big.iso");
+
     assertEquals(List.of("shared big.iso: 160.0 MiB in 640 blocks"), result.errLines());
   }
 

@@ -1,18 +1,24 @@
 package io.minibit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v1.ListTransfersResponse;
+import io.minibit.api.v1.PeerControlGrpc;
 
 import io.minibit.core.grpc.Channels;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +71,35 @@ class UnreachableTest {
 
       assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
       assertEquals(List.of("minibit: the tracker at t:6969 is unreachable"), result.errLines());
+    } finally {
+      server.shutdownNow();
+    }
+  }
+
+  @Test
+  void aDaemonThatTakesTheCallButDoesNotAnswerInTimeIsNotCalledUnreachable() throws Exception {
+    // A daemon busy with something long (hashing a big file, say) holds a call past its
+    // deadline: it is there, and "cannot reach" would send the user looking for a dead process.
+    Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(new PeerControlGrpc.PeerControlImplBase() {
+          @Override
+          public void listTransfers(ListTransfersRequest request,
+              StreamObserver<ListTransfersResponse> response) {
+            // never answers
+          }
+        })
+        .build()
+        .start();
+    String address = "127.0.0.1:" + server.getPort();
+    try (ServiceConnection connection = ServiceConnection.open(Channels::forTarget,
+        Endpoint.peerDaemon(address))) {
+      CliFailure failure = assertThrows(CliFailure.class, () -> connection.call(channel ->
+          PeerControlGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+              .listTransfers(ListTransfersRequest.getDefaultInstance())));
+
+      assertEquals(ExitCodes.UNAVAILABLE, failure.exitCode());
+      assertEquals("the peer daemon at " + address + " did not answer in time",
+          failure.getMessage());
     } finally {
       server.shutdownNow();
     }

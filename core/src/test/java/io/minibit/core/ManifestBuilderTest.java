@@ -3,13 +3,20 @@ package io.minibit.core;
 import static io.minibit.core.testing.MinibitAssertions.assertFailsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.minibit.api.v1.Manifest;
 import io.minibit.core.testing.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,6 +114,63 @@ class ManifestBuilderTest {
 
     assertEquals(ManifestBuilder.build(a, "x.bin", BLOCK),
         ManifestBuilder.build(b, "x.bin", BLOCK));
+  }
+
+  @Test
+  void hashingOnSeveralThreadsGivesTheSameManifestAndReportsEachBatch() throws Exception {
+    // two whole batches and a partial third, whose last block is partial too
+    int size = 2 * ManifestBuilder.BATCH_BYTES + 3 * BLOCK + 100;
+    Path file = TestFiles.createFile(dir, "big.bin", size, 9);
+    List<Long> reported = new ArrayList<>();
+    ExecutorService workers = Executors.newFixedThreadPool(3);
+    Torrent parallel;
+    try {
+      parallel = ManifestBuilder.build(file, "big.bin", BLOCK, workers, 3,
+          (hashed, total) -> {
+            assertEquals(size, total);
+            reported.add(hashed);
+          });
+    } finally {
+      workers.shutdownNow();
+    }
+
+    assertHashesOf(Files.readAllBytes(file), parallel);
+    assertEquals(ManifestBuilder.build(file, "big.bin", BLOCK), parallel);
+    long batch = ManifestBuilder.BATCH_BYTES;
+    assertEquals(List.of(batch, 2 * batch, (long) size), reported);
+  }
+
+  @Test
+  void progressThatThrowsStopsTheHashing() throws Exception {
+    Path file = TestFiles.createFile(dir, "stop.bin", 3 * ManifestBuilder.BATCH_BYTES, 10);
+    List<Long> reported = new ArrayList<>();
+    ExecutorService workers = Executors.newFixedThreadPool(2);
+    try {
+      var stopped = assertThrows(CancellationException.class,
+          () -> ManifestBuilder.build(file, "stop.bin", BLOCK, workers, 2, (hashed, total) -> {
+            reported.add(hashed);
+            throw new CancellationException("the caller went away");
+          }));
+      assertEquals("the caller went away", stopped.getMessage());
+    } finally {
+      workers.shutdownNow();
+    }
+    assertEquals(List.of((long) ManifestBuilder.BATCH_BYTES), reported, "no batch after the stop");
+  }
+
+  @Test
+  void tooManyBlocksAreRefusedBeforeTheFileIsRead() throws Exception {
+    Path file = dir.resolve("sparse.bin");
+    try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength((Torrent.MAX_BLOCKS + 1L) * BLOCK);
+    }
+    List<Long> reported = new ArrayList<>();
+
+    var refused = assertFailsWith(ErrorCode.INVALID_ARGUMENT, () -> ManifestBuilder.build(file,
+        "sparse.bin", BLOCK, Runnable::run, 1, (hashed, total) -> reported.add(hashed)));
+
+    assertTrue(refused.getMessage().contains("use larger blocks"), refused.getMessage());
+    assertEquals(List.of(), reported);
   }
 
   @Test

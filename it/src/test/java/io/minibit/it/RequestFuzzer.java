@@ -53,7 +53,7 @@ final class RequestFuzzer {
   }
 
   Input next() {
-    int pick = random.nextInt(12);
+    int pick = random.nextInt(13);
     Input input = switch (pick) {
       case 0 -> input(Server.TRACKER, TrackerGrpc.getPublishMethod(), publish());
       case 1 -> input(Server.TRACKER, TrackerGrpc.getGetManifestMethod(), getManifest());
@@ -70,6 +70,9 @@ final class RequestFuzzer {
       case 9 -> input(Server.CONTROL, PeerControlGrpc.getDownloadMethod(), download());
       case 10 -> input(Server.CONTROL, PeerControlGrpc.getListTransfersMethod(),
           ListTransfersRequest.getDefaultInstance());
+      case 11 -> input(Server.CONTROL, PeerControlGrpc.getShareWithProgressMethod(),
+          ShareRequest.newBuilder().setPath(path()).setBlockSize(uint32())
+              .setProgressIntervalMs(uint32()).build());
       default -> input(Server.CONTROL, PeerControlGrpc.getRemoveMethod(), RemoveRequest
           .newBuilder().setInfohash(infohash()).setDeleteData(random.nextBoolean()).build());
     };

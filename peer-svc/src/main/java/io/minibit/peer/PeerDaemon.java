@@ -80,6 +80,9 @@ public final class PeerDaemon implements AutoCloseable {
   private final TransferRecords records;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService hashExecutor;
+  /** The threads a shared file is hashed on: one per core. */
+  private final ExecutorService shareHashers;
+  private final int cores = Runtime.getRuntime().availableProcessors();
   /** The threads every download's loop runs on. */
   private final ExecutorService downloadPool;
   private final FetchStats fetchStats = new FetchStats();
@@ -109,6 +112,7 @@ public final class PeerDaemon implements AutoCloseable {
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
     this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
     this.hashExecutor = Executors.newFixedThreadPool(2, daemonThreads("peer-hasher"));
+    this.shareHashers = Executors.newFixedThreadPool(cores, daemonThreads("peer-share-hasher"));
     this.downloadPool = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("peer-download"));
     UploadLimiter limiter = UploadLimiter.of(config.uploadLimitBytesPerSecond());
@@ -206,12 +210,19 @@ public final class PeerDaemon implements AutoCloseable {
     return Optional.ofNullable(downloads.get(session.torrent().infoHash()));
   }
 
-  /**
-   * Hashes the file at {@code path} (inside the data directory), publishes its manifest and
-   * seeds it. Sharing a file already shared returns its session; FAILED_PRECONDITION if the same
-   * torrent is being downloaded (remove that transfer first).
-   */
+  /** As {@link #share(String, int, ManifestBuilder.Progress)}, without progress. */
   public TorrentSession share(String path, int blockSize) throws IOException {
+    return share(path, blockSize, ManifestBuilder.Progress.NONE);
+  }
+
+  /**
+   * Hashes the file at {@code path} (inside the data directory) on every core, publishes its
+   * manifest and seeds it. Sharing a file already shared returns its session; FAILED_PRECONDITION
+   * if the same torrent is being downloaded (remove that transfer first). {@code progress} is
+   * told how far the hashing got after each batch, and may stop it by throwing.
+   */
+  public TorrentSession share(String path, int blockSize, ManifestBuilder.Progress progress)
+      throws IOException {
     Path file = SafePaths.existingInside(dataDir, path);
     if (!Files.isRegularFile(file)) {
       throw MinibitException.invalid("%s is not a regular file", Validation.printable(path));
@@ -221,7 +232,7 @@ public final class PeerDaemon implements AutoCloseable {
     }
     String name = Validation.requireTorrentName("file name", file.getFileName().toString());
     FileStamp before = FileStamp.of(file);
-    Torrent torrent = ManifestBuilder.build(file, name, blockSize);
+    Torrent torrent = ManifestBuilder.build(file, name, blockSize, shareHashers, cores, progress);
     if (!FileStamp.of(file).equals(before)) {
       throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
           "%s changed while it was hashed; share it once it is written", file));
@@ -581,6 +592,7 @@ public final class PeerDaemon implements AutoCloseable {
     scheduler.shutdownNow();
     downloadPool.shutdownNow();
     hashExecutor.shutdownNow();
+    shareHashers.shutdownNow();
     try {
       hashExecutor.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -1,5 +1,7 @@
 package io.minibit.peer.server;
 
+import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.minibit.api.v1.DownloadRequest;
@@ -8,24 +10,30 @@ import io.minibit.api.v1.ListTransfersResponse;
 import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.RemoveRequest;
 import io.minibit.api.v1.RemoveResponse;
+import io.minibit.api.v1.ShareProgress;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.ShareResponse;
 import io.minibit.api.v1.Transfer;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
+import io.minibit.core.ManifestBuilder;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
+import io.minibit.core.Validation;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.session.TorrentSession;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.logging.Logger;
 
 /**
  * The control API the CLI calls on the local daemon: share, download (with a progress stream),
  * list and remove transfers. Validates and delegates to the {@link PeerDaemon}.
  */
 public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImplBase {
+  private static final Logger log = Logger.getLogger(PeerControlGrpcService.class.getName());
   private final PeerDaemon daemon;
   private final ScheduledExecutorService scheduler;
 
@@ -36,6 +44,41 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
 
   @Override
   public void share(ShareRequest request, StreamObserver<ShareResponse> responseObserver) {
+    int blockSize = checkShare(request);
+    TorrentSession session = io(() -> daemon.share(request.getPath(), blockSize));
+    responseObserver.onNext(shared(session.torrent()));
+    responseObserver.onCompleted();
+  }
+
+  @Override
+  public void shareWithProgress(ShareRequest request,
+      StreamObserver<ShareProgress> responseObserver) {
+    int blockSize = checkShare(request);
+    Duration every = request.getProgressIntervalMs() == 0 ? ProgressStream.DEFAULT_PERIOD
+        : Duration.ofMillis(Math.max(ProgressStream.MIN_PERIOD.toMillis(),
+            Integer.toUnsignedLong(request.getProgressIntervalMs())));
+    HashingProgress progress = new HashingProgress(responseObserver, every, Context.current());
+    TorrentSession session;
+    try {
+      session = io(() -> daemon.share(request.getPath(), blockSize, progress));
+    } catch (CancellationException e) {
+      log.info(() -> "stopped hashing " + Validation.printable(request.getPath()) + ": "
+          + e.getMessage());
+      responseObserver.onError(Status.CANCELLED.withDescription(e.getMessage())
+          .asRuntimeException());
+      return;
+    }
+    Torrent torrent = session.torrent();
+    responseObserver.onNext(ShareProgress.newBuilder()
+        .setBytesHashed(torrent.size())
+        .setSize(torrent.size())
+        .setShared(shared(torrent))
+        .build());
+    responseObserver.onCompleted();
+  }
+
+  /** The block size {@code request} asks for; INVALID_ARGUMENT for a request that cannot be. */
+  private static int checkShare(ShareRequest request) {
     if (request.getPath().isEmpty()) {
       throw MinibitException.invalid("path is empty: give the file to share");
     }
@@ -44,15 +87,55 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
       throw MinibitException.invalid("block_size %d is outside %d..%d",
           Integer.toUnsignedLong(blockSize), Torrent.MIN_BLOCK_SIZE, Torrent.MAX_BLOCK_SIZE);
     }
-    TorrentSession session = io(() -> daemon.share(request.getPath(), blockSize));
-    Torrent torrent = session.torrent();
-    responseObserver.onNext(ShareResponse.newBuilder()
+    return blockSize;
+  }
+
+  private static ShareResponse shared(Torrent torrent) {
+    return ShareResponse.newBuilder()
         .setInfohash(torrent.infoHash().hex())
         .setName(torrent.name())
         .setSize(torrent.size())
         .setBlockCount(torrent.blockCount())
-        .build());
-    responseObserver.onCompleted();
+        .build();
+  }
+
+  /**
+   * Sends a ShareWithProgress caller how far the hashing got: the first batch at once, then at
+   * most one message per interval. Stops the hashing once the caller has gone.
+   */
+  private static final class HashingProgress implements ManifestBuilder.Progress {
+    private final StreamObserver<ShareProgress> caller;
+    private final long everyNanos;
+    private final Context call;
+    private long sentAt;
+    private long sentBytes = -1;
+
+    HashingProgress(StreamObserver<ShareProgress> caller, Duration every, Context call) {
+      this.caller = caller;
+      this.everyNanos = every.toNanos();
+      this.call = call;
+    }
+
+    @Override
+    public void hashed(long bytesHashed, long size) {
+      if (call.isCancelled()) {
+        throw new CancellationException(String.format(
+            "the caller cancelled the share with %d of %d bytes hashed", bytesHashed, size));
+      }
+      long now = System.nanoTime();
+      if (sentBytes >= 0 && now - sentAt < everyNanos) {
+        return;
+      }
+      long rate = sentBytes < 0 || now == sentAt ? 0
+          : (long) ((bytesHashed - sentBytes) * 1e9 / (now - sentAt));
+      caller.onNext(ShareProgress.newBuilder()
+          .setBytesHashed(bytesHashed)
+          .setSize(size)
+          .setBytesPerSecond(rate)
+          .build());
+      sentAt = now;
+      sentBytes = bytesHashed;
+    }
   }
 
   @Override
