@@ -183,4 +183,33 @@ class SwarmIT {
     assertTrue(fromFirst - fromFirstAtKill <= 32,
         "at most the killed seeder's in-flight blocks arrived after the kill: " + done);
   }
+  @Test
+  void interruptingShareStopsTheHashingInTheDaemon() throws Exception {
+    cluster = new Cluster(root);
+    cluster.startTracker();
+    Cluster.PeerProcess seeder = cluster.peer("seeder");
+    Path huge = seeder.dataDir.resolve("huge.img");
+    try (var file = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+      file.setLength(200L << 30); // 200 GiB of zeros that take no space: minutes of hashing
+    }
+
+    Cluster.RunningCli share = cluster.startCli("--peer", seeder.controlAddress(), "share",
+        huge.toString());
+    Await.until(CLI_TIMEOUT, "share shows the hashing", () -> {
+      try {
+        return Files.readString(share.err()).contains("hashing huge.img");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
+    new ProcessBuilder("kill", "-INT", String.valueOf(share.process().pid())).start().waitFor();
+    Cluster.Result interrupted = share.finish(CLI_TIMEOUT);
+
+    assertTrue(interrupted.exitCode() != 0, interrupted.toString());
+    Await.until(CLI_TIMEOUT, "the daemon stops hashing",
+        () -> cluster.logs().contains("stopped hashing " + huge));
+    Cluster.Result status = cluster.cli(CLI_TIMEOUT, "--peer", seeder.controlAddress(), "status");
+    assertTrue(!status.stderr().contains("huge.img") && !status.stdout().contains("huge.img"),
+        status.toString());
+  }
 }
