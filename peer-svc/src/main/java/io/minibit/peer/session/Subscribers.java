@@ -6,6 +6,12 @@ import io.minibit.api.v1.Choke;
 import io.minibit.api.v1.Have;
 import io.minibit.api.v1.PeerEvent;
 import io.minibit.api.v1.Unchoke;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.MinibitException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.BitSet;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Supplier;
@@ -16,7 +22,15 @@ import java.util.stream.Collectors;
 /**
  * The Subscribe streams open on one torrent: each gets the full bitfield and its choke state
  * first, then a HAVE for every block verified after it, and CHOKE or UNCHOKE when that changes.
- * Thread-safe: events may be sent from any thread.
+ *
+ * <p>Events are only written to a stream that is ready for them (its flow-control window has
+ * room). Until then they wait, coalesced: the HAVEs as a set of block indices, the choke state as
+ * its latest value, so a subscriber that does not read costs one bit per block and nothing more.
+ * A stream that leaves events unread for {@link #MAX_UNREAD} is ended with RESOURCE_EXHAUSTED.
+ * A torrent takes at most {@link #MAX_PER_TORRENT} streams, and one address at most {@link
+ * #MAX_PER_ADDRESS} of them.
+ *
+ * <p>Thread-safe: events may be sent from any thread.
  */
 public final class Subscribers {
   private static final Logger log = Logger.getLogger(Subscribers.class.getName());
@@ -25,42 +39,74 @@ public final class Subscribers {
   private static final PeerEvent UNCHOKE = PeerEvent.newBuilder()
       .setUnchoke(Unchoke.getDefaultInstance()).build();
 
+  /** Most Subscribe streams one torrent keeps open. */
+  public static final int MAX_PER_TORRENT = 256;
+  /** Most Subscribe streams one address may hold open on one torrent. */
+  public static final int MAX_PER_ADDRESS = 8;
+  /** How long a stream may leave events unread before it is ended. */
+  public static final Duration MAX_UNREAD = Duration.ofMinutes(2);
+
+  private final Clock clock;
+  private final int blockCount;
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
 
+  public Subscribers(Clock clock, int blockCount) {
+    this.clock = clock;
+    this.blockCount = blockCount;
+  }
+
   /**
-   * Adds the stream of peer {@code peerId}. The bitfield is taken after the stream is
-   * registered, so a block verified meanwhile shows up in the bitfield, in a HAVE, or both, but
-   * never in neither.
+   * RESOURCE_EXHAUSTED if the torrent has no room for another stream, or {@code host} holds as
+   * many as it may. Checked as a subscription starts, before anything is given to it.
    */
-  public void add(String peerId, ServerCallStreamObserver<PeerEvent> stream,
-      Supplier<io.minibit.core.Bitfield> bitfield, boolean unchoked, Runnable onCancel) {
-    Subscriber subscriber = new Subscriber(peerId, stream);
-    stream.setOnCancelHandler(() -> {
-      subscribers.remove(subscriber);
-      onCancel.run();
+  public void requireRoom(String host) {
+    if (subscribers.size() >= MAX_PER_TORRENT) {
+      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+          "this peer already has %d subscribers for the torrent, the most it takes",
+          MAX_PER_TORRENT));
+    }
+    long fromHost = subscribers.stream().filter(s -> s.host.equals(host)).count();
+    if (fromHost >= MAX_PER_ADDRESS) {
+      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+          "%s already holds %d subscriptions to the torrent, the most one address may",
+          host.isEmpty() ? "the caller" : host, MAX_PER_ADDRESS));
+    }
+  }
+
+  /**
+   * Adds the stream of peer {@code peerId}, calling from {@code host}. The bitfield is taken
+   * after the stream is registered, so a block verified meanwhile shows up in the bitfield, in a
+   * HAVE, or both, but never in neither. {@code onEnd} runs once when the stream ends, whichever
+   * side ends it.
+   */
+  public void add(String peerId, String host, ServerCallStreamObserver<PeerEvent> stream,
+      Supplier<io.minibit.core.Bitfield> bitfield, boolean unchoked, Runnable onEnd) {
+    Subscriber subscriber = new Subscriber(peerId, host, stream, onEnd);
+    stream.setOnCancelHandler(() -> drop(subscriber));
+    stream.setOnReadyHandler(() -> {
+      if (!subscriber.flush()) {
+        drop(subscriber);
+      }
     });
     synchronized (subscriber) {
       subscribers.add(subscriber);
-      subscriber.send(PeerEvent.newBuilder().setBitfield(bitfield.get().toProto()).build());
-      subscriber.send(unchoked ? UNCHOKE : CHOKE);
+      subscriber.start(bitfield.get(), unchoked);
     }
   }
 
   public void broadcastHave(int index) {
-    PeerEvent event = PeerEvent.newBuilder().setHave(Have.newBuilder().setIndex(index)).build();
     for (Subscriber subscriber : subscribers) {
-      if (!subscriber.send(event)) {
-        subscribers.remove(subscriber);
+      if (!subscriber.have(index)) {
+        drop(subscriber);
       }
     }
   }
 
   /** Tells the streams of {@code peerId} alone that block {@code index} is offered to it. */
   public void sendHave(String peerId, int index) {
-    PeerEvent event = PeerEvent.newBuilder().setHave(Have.newBuilder().setIndex(index)).build();
     for (Subscriber subscriber : subscribers) {
-      if (subscriber.peerId.equals(peerId)) {
-        subscriber.send(event);
+      if (subscriber.peerId.equals(peerId) && !subscriber.have(index)) {
+        drop(subscriber);
       }
     }
   }
@@ -68,8 +114,8 @@ public final class Subscribers {
   /** Tells every stream of {@code peerId} that it is now choked or unchoked. */
   public void sendChoke(String peerId, boolean choked) {
     for (Subscriber subscriber : subscribers) {
-      if (subscriber.peerId.equals(peerId)) {
-        subscriber.send(choked ? CHOKE : UNCHOKE);
+      if (subscriber.peerId.equals(peerId) && !subscriber.choke(choked)) {
+        drop(subscriber);
       }
     }
   }
@@ -91,33 +137,100 @@ public final class Subscribers {
   public void closeAll(Status status) {
     for (Subscriber subscriber : subscribers) {
       subscriber.close(status);
+      drop(subscriber);
     }
-    subscribers.clear();
   }
 
-  /** One stream; its lock serializes sends, as a StreamObserver requires. */
-  private static final class Subscriber {
+  /** Forgets a stream that ended, and runs its end action (once), outside its lock. */
+  private void drop(Subscriber subscriber) {
+    if (subscribers.remove(subscriber)) {
+      subscriber.onEnd.run();
+    }
+  }
+
+  /** One stream and the events waiting for it; its lock serializes writes, as a stream needs. */
+  private final class Subscriber {
     private final String peerId;
+    private final String host;
     private final ServerCallStreamObserver<PeerEvent> stream;
+    private final Runnable onEnd;
+    private final BitSet pendingHaves = new BitSet();
+    private Boolean pendingChoke; // the choke state to send, null when it was sent
+    private Instant unreadSince; // when events began to wait for a stream that was not ready
     private boolean closed;
 
-    Subscriber(String peerId, ServerCallStreamObserver<PeerEvent> stream) {
+    Subscriber(String peerId, String host, ServerCallStreamObserver<PeerEvent> stream,
+        Runnable onEnd) {
       this.peerId = peerId;
+      this.host = host;
       this.stream = stream;
+      this.onEnd = onEnd;
     }
 
-    synchronized boolean send(PeerEvent event) {
+    /** The first two events, written whatever the stream's readiness: it has just begun. */
+    synchronized void start(io.minibit.core.Bitfield bitfield, boolean unchoked) {
+      write(PeerEvent.newBuilder().setBitfield(bitfield.toProto()).build());
+      write(unchoked ? UNCHOKE : CHOKE);
+    }
+
+    /** Queues a HAVE and writes what the stream has room for; false once the stream is over. */
+    synchronized boolean have(int index) {
+      if (index >= 0 && index < blockCount) {
+        pendingHaves.set(index);
+      }
+      return flush();
+    }
+
+    synchronized boolean choke(boolean choked) {
+      pendingChoke = choked;
+      return flush();
+    }
+
+    /**
+     * Writes the waiting events while the stream is ready; ends a stream that has left events
+     * unread for too long. False once the stream is over.
+     */
+    synchronized boolean flush() {
       if (closed || stream.isCancelled()) {
         closed = true;
         return false;
       }
+      while (stream.isReady() && (pendingChoke != null || !pendingHaves.isEmpty())) {
+        if (pendingChoke != null) {
+          PeerEvent event = pendingChoke ? CHOKE : UNCHOKE;
+          pendingChoke = null;
+          write(event);
+        } else {
+          int index = pendingHaves.nextSetBit(0);
+          pendingHaves.clear(index);
+          write(PeerEvent.newBuilder().setHave(Have.newBuilder().setIndex(index)).build());
+        }
+        if (closed) {
+          return false;
+        }
+      }
+      if (pendingChoke == null && pendingHaves.isEmpty()) {
+        unreadSince = null;
+        return true;
+      }
+      Instant now = clock.instant();
+      if (unreadSince == null) {
+        unreadSince = now;
+      } else if (Duration.between(unreadSince, now).compareTo(MAX_UNREAD) > 0) {
+        close(Status.RESOURCE_EXHAUSTED.withDescription(String.format(
+            "events were left unread for more than %d s; subscribe again",
+            MAX_UNREAD.toSeconds())));
+        return false;
+      }
+      return true;
+    }
+
+    private void write(PeerEvent event) {
       try {
         stream.onNext(event);
-        return true;
       } catch (RuntimeException e) {
         log.log(Level.FINE, "subscriber went away", e);
         closed = true;
-        return false;
       }
     }
 

@@ -47,7 +47,7 @@ public final class TorrentSession {
   private final BlockStore store;
   private final Clock clock;
   private final Executor hashExecutor;
-  private final Subscribers subscribers = new Subscribers();
+  private final Subscribers subscribers;
   private final AtomicLong uploaded = new AtomicLong();
   private final int[] offered; // guarded by itself: GetBlocks calls that were to send each block
   private final UploadCoverage uploadCoverage;
@@ -81,6 +81,7 @@ public final class TorrentSession {
     this.uploadCoverage = new UploadCoverage(torrent.blockCount());
     this.store = store;
     this.clock = clock;
+    this.subscribers = new Subscribers(clock, torrent.blockCount());
     this.hashExecutor = hashExecutor;
     this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding);
     uploadSlots.setInterest(this::isInterested);
@@ -163,6 +164,7 @@ public final class TorrentSession {
    */
   public void subscribe(String peerId, String host, io.minibit.core.Bitfield theirs,
       ServerCallStreamObserver<PeerEvent> stream) {
+    subscribers.requireRoom(host);
     subscribedWith.put(peerId, theirs);
     // A peer that lacks nothing we hold is not given a slot it would not use.
     boolean unchoked = isInterested(peerId) && uploadSlots.admit(peerId, host);
@@ -174,7 +176,7 @@ public final class TorrentSession {
         }
       };
     }
-    subscribers.add(peerId, stream, shown, unchoked, () -> {
+    subscribers.add(peerId, host, stream, shown, unchoked, () -> {
       if (!subscribers.contains(peerId)) {
         subscribedWith.remove(peerId);
       }

@@ -1,0 +1,201 @@
+package io.minibit.peer.session;
+
+import static io.minibit.core.testing.MinibitAssertions.assertFailsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.minibit.api.v1.PeerEvent;
+import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.testing.MutableClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class SubscribersTest {
+  private static final int BLOCKS = 100;
+
+  private final MutableClock clock = new MutableClock();
+  private final Subscribers subscribers = new Subscribers(clock, BLOCKS);
+  private final AtomicInteger ended = new AtomicInteger();
+
+  /** A Subscribe stream whose flow-control window a test opens and closes. */
+  private static class FakeStream extends ServerCallStreamObserver<PeerEvent> {
+    final List<PeerEvent> written = new ArrayList<>();
+    volatile boolean ready = true;
+    Runnable onReady = () -> { };
+    Runnable onCancel = () -> { };
+    Status error;
+
+    void becomeReady() {
+      ready = true;
+      onReady.run();
+    }
+
+    List<String> kinds() {
+      return written.stream().map(e -> e.getEventCase().name()).toList();
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return false;
+    }
+
+    @Override
+    public void setOnCancelHandler(Runnable handler) {
+      onCancel = handler;
+    }
+
+    @Override
+    public void setCompression(String compression) {}
+
+    @Override
+    public boolean isReady() {
+      return ready;
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable handler) {
+      onReady = handler;
+    }
+
+    @Override
+    public void disableAutoInboundFlowControl() {}
+
+    @Override
+    public void request(int count) {}
+
+    @Override
+    public void setMessageCompression(boolean enable) {}
+
+    @Override
+    public void onNext(PeerEvent value) {
+      written.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error = Status.fromThrowable(t);
+    }
+
+    @Override
+    public void onCompleted() {}
+  }
+
+  private FakeStream subscribe(String peerId, String host) {
+    FakeStream stream = new FakeStream();
+    subscribers.requireRoom(host);
+    subscribers.add(peerId, host, stream, () -> new Bitfield(BLOCKS), false,
+        ended::incrementAndGet);
+    return stream;
+  }
+
+  @Test
+  void aSubscriberThatDoesNotReadHasItsEventsCoalescedNotQueued() {
+    FakeStream stream = subscribe("p", "10.0.0.1");
+    assertEquals(List.of("BITFIELD", "CHOKE"), stream.kinds());
+    stream.written.clear();
+    stream.ready = false;
+
+    for (int round = 0; round < 3; round++) {
+      IntStream.range(0, BLOCKS).forEach(subscribers::broadcastHave);
+      subscribers.sendChoke("p", false);
+      subscribers.sendChoke("p", true);
+      subscribers.sendChoke("p", false);
+    }
+
+    assertEquals(List.of(), stream.written, "nothing written while the window is shut");
+    stream.becomeReady();
+    assertEquals("UNCHOKE", stream.kinds().get(0), "only the latest choke state");
+    assertEquals(IntStream.range(0, BLOCKS).boxed().toList(), stream.written.subList(1,
+        stream.written.size()).stream().map(e -> e.getHave().getIndex()).toList(),
+        "each block once");
+  }
+
+  @Test
+  void writingStopsAsSoonAsTheStreamIsNoLongerReady() {
+    FakeStream stream = new FakeStream() {
+      @Override
+      public void onNext(PeerEvent value) {
+        super.onNext(value);
+        ready = written.size() < 5; // the window fills after five events
+      }
+    };
+    subscribers.add("p", "h", stream, () -> new Bitfield(BLOCKS), true, ended::incrementAndGet);
+
+    IntStream.range(0, 20).forEach(subscribers::broadcastHave);
+
+    assertEquals(5, stream.written.size());
+    stream.becomeReady();
+    assertEquals(6, stream.written.size(), "one more each time it is ready, until it is not");
+  }
+
+  @Test
+  void aStreamThatLeavesEventsUnreadTooLongIsEndedOnce() {
+    FakeStream stream = subscribe("p", "h");
+    stream.ready = false;
+    subscribers.broadcastHave(1);
+    clock.advance(Subscribers.MAX_UNREAD);
+    subscribers.broadcastHave(2);
+    assertEquals(1, subscribers.size(), "at the limit, not past it");
+
+    clock.advance(Duration.ofSeconds(1));
+    subscribers.broadcastHave(3);
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, stream.error.getCode());
+    assertTrue(stream.error.getDescription().contains("left unread"), stream.error.toString());
+    assertEquals(0, subscribers.size());
+    assertEquals(1, ended.get());
+    stream.onCancel.run(); // the call then ends
+    assertEquals(1, ended.get(), "the end action runs once");
+  }
+
+  @Test
+  void aStreamThatCatchesUpIsGivenTimeAgain() {
+    FakeStream stream = subscribe("p", "h");
+    stream.ready = false;
+    subscribers.broadcastHave(1);
+    clock.advance(Subscribers.MAX_UNREAD);
+    stream.becomeReady();
+    stream.ready = false;
+    clock.advance(Duration.ofSeconds(10));
+
+    subscribers.broadcastHave(2);
+
+    assertEquals(1, subscribers.size());
+  }
+
+  @Test
+  void oneAddressAndOneTorrentTakeABoundedNumberOfStreams() {
+    for (int i = 0; i < Subscribers.MAX_PER_ADDRESS; i++) {
+      subscribe("p" + i, "10.0.0.1");
+    }
+    var refused = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> subscribers.requireRoom("10.0.0.1"));
+    assertTrue(refused.getMessage().contains("10.0.0.1 already holds"), refused.getMessage());
+    subscribers.requireRoom("10.0.0.2");
+
+    for (int i = subscribers.size(); i < Subscribers.MAX_PER_TORRENT; i++) {
+      subscribe("q" + i, "10.1." + (i / 250) + "." + (i % 250));
+    }
+    assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> subscribers.requireRoom("10.9.9.9"));
+  }
+
+  @Test
+  void closingEveryStreamRunsEachEndActionOnce() {
+    FakeStream first = subscribe("a", "h1");
+    FakeStream second = subscribe("b", "h2");
+    first.onCancel.run();
+
+    subscribers.closeAll(Status.NOT_FOUND.withDescription("torrent removed"));
+
+    assertEquals(2, ended.get());
+    assertEquals(Status.Code.NOT_FOUND, second.error.getCode());
+    assertEquals(0, subscribers.size());
+  }
+}
