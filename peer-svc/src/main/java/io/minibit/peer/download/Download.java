@@ -72,7 +72,8 @@ public final class Download implements AutoCloseable {
       return store.write(block.index(), block.data());
     };
     PeerLink.Factory links = (address, events) -> new GrpcPeerLink(address,
-        channels.get(address), torrent, localPeerId, store::bitfield, sink, trace, events);
+        channels.acquire(address), () -> channels.release(address), torrent, localPeerId,
+        store::bitfield, sink, trace, events);
     Scheduler.Outcome outcome = new Scheduler.Outcome() {
       @Override
       public void stored(int index) {

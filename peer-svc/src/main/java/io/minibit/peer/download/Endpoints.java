@@ -9,4 +9,14 @@ public final class Endpoints {
     boolean ipv6 = host.indexOf(':') >= 0 && !host.startsWith("[");
     return (ipv6 ? "[" + host + "]" : host) + ":" + port;
   }
+
+  /** The host of a "host:port" address (an IPv6 literal without its brackets). */
+  public static String host(String address) {
+    if (address.startsWith("[")) {
+      int end = address.indexOf(']');
+      return end < 0 ? address : address.substring(1, end);
+    }
+    int colon = address.lastIndexOf(':');
+    return colon < 0 ? address : address.substring(0, colon);
+  }
 }

@@ -47,6 +47,8 @@ final class GrpcPeerLink implements PeerLink {
 
   private final String address;
   private final Channel channel;
+  private final Runnable released;
+  private boolean closed; // on the scheduler's loop only
   private final Torrent torrent;
   private final String localPeerId;
   private final Supplier<Bitfield> held;
@@ -57,10 +59,15 @@ final class GrpcPeerLink implements PeerLink {
   private volatile ClientCallStreamObserver<?> subscription;
   private DownloadTrace.Source source;
 
-  GrpcPeerLink(String address, Channel channel, Torrent torrent, String localPeerId,
-      Supplier<Bitfield> held, BlockSink sink, DownloadTrace trace, Events events) {
+  /**
+   * @param released run once, when the link is closed: the link no longer uses {@code channel}
+   */
+  GrpcPeerLink(String address, Channel channel, Runnable released, Torrent torrent,
+      String localPeerId, Supplier<Bitfield> held, BlockSink sink, DownloadTrace trace,
+      Events events) {
     this.address = address;
     this.channel = channel;
+    this.released = released;
     this.torrent = torrent;
     this.localPeerId = localPeerId;
     this.held = held;
@@ -239,6 +246,10 @@ final class GrpcPeerLink implements PeerLink {
     disconnect("download closed");
     if (source != null) {
       source.end();
+    }
+    if (!closed) {
+      closed = true;
+      released.run();
     }
   }
 

@@ -85,6 +85,8 @@ final class RemotePeer {
   int blocksReceived;
   long bytesReceived;
   int hashFailures;
+  /** Connections that failed since the last one that worked (showed us its bitfield). */
+  int failuresInARow;
 
   RemotePeer(String address, String peerId, int blockCount, Backoff backoff, RateMeter rate) {
     this.address = address;

@@ -53,6 +53,12 @@ final class Scheduler {
   /** Pings at connection; the first one also sets the connection up, so it is not counted. */
   static final int PINGS_AT_CONNECT = 4;
   static final Duration PING_EVERY = Duration.ofSeconds(10);
+  /** Most peers one download keeps, whatever the tracker and the peers hand it. */
+  static final int MAX_PEERS = 64;
+  /** Most peers one download keeps on one host. */
+  static final int MAX_PEERS_PER_HOST = 8;
+  /** Failed connections in a row after which a peer is forgotten. */
+  static final int FORGET_AFTER_FAILURES = 8;
 
   /** What the scheduler tells the download it works for; called on the loop. */
   interface Outcome {
@@ -182,13 +188,25 @@ final class Scheduler {
     }
   }
 
-  /** New peers join; known ones are left as they are. */
+  /**
+   * New peers join, up to {@link #MAX_PEERS} in all and {@link #MAX_PEERS_PER_HOST} on one host
+   * (so that announced addresses cannot turn this download into a scanner of one machine's
+   * ports); known ones are left as they are.
+   */
   void addPeers(Collection<PeerAddress> found) {
     if (closed) {
       return;
     }
     for (PeerAddress endpoint : found) {
       if (endpoint.peerId().equals(localPeerId) || peers.containsKey(endpoint.address())) {
+        continue;
+      }
+      if (peers.size() >= MAX_PEERS) {
+        break;
+      }
+      String host = Endpoints.host(endpoint.address());
+      if (peers.keySet().stream().filter(known -> Endpoints.host(known).equals(host)).count()
+          >= MAX_PEERS_PER_HOST) {
         continue;
       }
       RemotePeer peer = new RemotePeer(endpoint.address(), endpoint.peerId(),
@@ -231,6 +249,7 @@ final class Scheduler {
     peer.has = has;
     picker.addAvailability(has);
     peer.state = RemotePeer.State.ACTIVE;
+    peer.failuresInARow = 0;
     peer.lastError = "";
     budgets = null;
     bitfieldsById.put(peer.peerId, has.copy());
@@ -510,17 +529,39 @@ final class Scheduler {
 
   // --- failures -----------------------------------------------------------------------------
 
-  /** Drops the peer's connection, gives back its blocks and schedules a reconnection. */
+  /**
+   * Drops the peer's connection, gives back its blocks and schedules a reconnection; forgets a
+   * peer that failed {@link #FORGET_AFTER_FAILURES} times in a row.
+   */
   private void fail(RemotePeer peer, String reason) {
     if (!reset(peer)) {
       return;
     }
     peer.lastError = reason;
+    if (++peer.failuresInARow >= FORGET_AFTER_FAILURES) {
+      forget(peer);
+      return;
+    }
     peer.state = RemotePeer.State.BACKING_OFF;
     Duration delay = peer.backoff.nextDelay();
     log.info(() -> String.format("%s: peer %s %s; retrying in %d ms", torrent, peer, reason,
         delay.toMillis()));
     timer.after(delay, () -> loop.execute(() -> connect(peer)));
+  }
+
+  /**
+   * Drops a peer that keeps failing, and closes its link: it no longer takes a place among the
+   * peers, and the tracker or another peer may hand it to us again, as a new one.
+   */
+  private void forget(RemotePeer peer) {
+    peers.remove(peer.address);
+    ratesById.remove(peer.peerId);
+    bitfieldsById.remove(peer.peerId);
+    peer.state = RemotePeer.State.CLOSED;
+    peer.link.close();
+    budgets = null;
+    log.info(() -> String.format("%s: forgetting peer %s after %d failures in a row (%s)",
+        torrent, peer, peer.failuresInARow, peer.lastError));
   }
 
   private void ban(RemotePeer peer, String reason) {

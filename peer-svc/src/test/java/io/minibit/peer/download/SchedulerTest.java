@@ -290,6 +290,69 @@ class SchedulerTest {
     assertFalse(honest.fetched.isEmpty(), "its blocks go to an honest peer");
   }
 
+  @Test
+  void aPeerThatKeepsFailingIsForgottenAndItsLinkClosedButMayBeHandedAgain() throws IOException {
+    start(torrent(8), fixed(4));
+    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
+    FakeLink dead = links.get("dead:1");
+
+    for (int failure = 1; failure < Scheduler.FORGET_AFTER_FAILURES; failure++) {
+      dead.events.failed(dead.generation, "connection refused");
+      settle();
+      timer.advance(Duration.ofMinutes(5)); // past any backoff: it is tried again
+      settle();
+    }
+    assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects);
+    assertEquals(1, scheduler.peers().size(), "still tried after " + dead.connects + " failures");
+    dead.events.failed(dead.generation, "connection refused");
+    settle();
+
+    assertEquals(List.of(), List.copyOf(scheduler.peers()));
+    assertEquals(1, dead.closes);
+    timer.advance(Duration.ofMinutes(5));
+    settle();
+    assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects, "not tried again");
+    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
+    assertEquals(1, scheduler.peers().size(), "a new chance when handed again");
+  }
+
+  @Test
+  void aPeerThatWorksBetweenFailuresIsKept() throws IOException {
+    start(torrent(8), fixed(4));
+    FakeLink flaky = join("flaky", new Bitfield(8));
+
+    for (int failure = 0; failure < 3 * Scheduler.FORGET_AFTER_FAILURES; failure++) {
+      flaky.events.failed(flaky.generation, "reset");
+      settle();
+      timer.advance(Duration.ofMinutes(5));
+      settle();
+      flaky.events.answered(flaky.generation, Duration.ofMillis(5), "flaky", false);
+      flaky.events.bitfield(flaky.generation, new Bitfield(8));
+      settle();
+    }
+
+    assertEquals(1, scheduler.peers().size());
+    assertEquals(0, flaky.closes);
+  }
+
+  @Test
+  void aDownloadKeepsABoundedNumberOfPeersInAllAndPerHost() throws IOException {
+    start(torrent(8), fixed(4));
+    List<Scheduler.PeerAddress> oneHost = IntStream.range(0, 20)
+        .mapToObj(port -> new Scheduler.PeerAddress("10.0.0.1:" + (7000 + port), "p" + port))
+        .toList();
+    onLoop(() -> scheduler.addPeers(oneHost));
+    assertEquals(Scheduler.MAX_PEERS_PER_HOST, scheduler.peers().size());
+
+    List<Scheduler.PeerAddress> many = IntStream.range(0, 200)
+        .mapToObj(i -> new Scheduler.PeerAddress("10.1." + (i / 100) + "." + (i % 100) + ":6881",
+            "q" + i))
+        .toList();
+    onLoop(() -> scheduler.addPeers(many));
+    assertEquals(Scheduler.MAX_PEERS, scheduler.peers().size());
+    assertEquals(Scheduler.MAX_PEERS, links.size(), "no link opened beyond the cap");
+  }
+
   /** A remote peer that does what the test says; records what it was asked. */
   private final class FakeLink implements PeerLink {
     final Events events;
@@ -299,6 +362,7 @@ class SchedulerTest {
     int generation;
     int connects;
     int disconnects;
+    int closes;
 
     FakeLink(Events events) {
       this.events = events;
@@ -332,7 +396,9 @@ class SchedulerTest {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+      closes++;
+    }
 
     List<Integer> asked() {
       return fetched.stream().flatMap(call -> call.asked.stream()).toList();
