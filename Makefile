@@ -16,12 +16,14 @@ build:
 test: deps
 	$(MVN) verify
 
-## deps: what the tests need beyond Maven: Debian's chromium (the swarm page test) and openssl
-## (the TLS tests make their certificates with it); installed only if missing
+## deps: what the tests need beyond Maven: Debian's chromium (the swarm page test), openssl
+## (the TLS tests make their certificates with it) and strace (the durability test reads the
+## system calls); installed only if missing
 deps:
 	@missing=""; \
 	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	  command -v openssl >/dev/null || missing="$$missing openssl"; \
+	  command -v strace >/dev/null || missing="$$missing strace"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing$$missing (needed by the tests)"; \
 	    SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
