@@ -238,17 +238,18 @@ public final class PeerDaemon implements AutoCloseable {
           "%s changed while it was hashed; share it once it is written", file));
     }
     synchronized (this) {
-      requireFree(file, torrent.infoHash());
-      TorrentSession existing = sessions.get(torrent.infoHash());
-      if (existing != null && !existing.isSeeding()) {
-        throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
-            "%s is being downloaded into %s; remove that transfer before sharing this copy",
-            torrent.name(), existing.store().finalPath().getParent()));
+      Optional<TorrentSession> existing = sharing(file, torrent);
+      if (existing.isPresent()) {
+        return existing.get();
       }
-      if (existing != null) {
-        return existing;
+    }
+    // Outside the lock: a slow or unreachable tracker holds up this share, not every control call.
+    tracker.publish(torrent);
+    synchronized (this) {
+      Optional<TorrentSession> existing = sharing(file, torrent);
+      if (existing.isPresent()) {
+        return existing.get();
       }
-      tracker.publish(torrent);
       records.save(torrent, file.getParent());
       records.saveVerified(torrent, before);
       TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
@@ -256,6 +257,22 @@ public final class PeerDaemon implements AutoCloseable {
       announcer.add(session, peers -> { });
       return session;
     }
+  }
+
+  /**
+   * The session that already shares {@code torrent} from {@code file}, if any; FAILED_PRECONDITION
+   * if the torrent is being downloaded, or another transfer holds the path. The caller holds the
+   * daemon's lock.
+   */
+  private Optional<TorrentSession> sharing(Path file, Torrent torrent) {
+    requireFree(file, torrent.infoHash());
+    TorrentSession existing = sessions.get(torrent.infoHash());
+    if (existing != null && !existing.isSeeding()) {
+      throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+          "%s is being downloaded into %s; remove that transfer before sharing this copy",
+          torrent.name(), existing.store().finalPath().getParent()));
+    }
+    return Optional.ofNullable(existing);
   }
 
   /**
@@ -483,7 +500,7 @@ public final class PeerDaemon implements AutoCloseable {
   private TorrentSession runDownload(Torrent torrent, BlockStore store, DownloadTrace trace) {
     TorrentSession session = newSession(torrent, store);
     Download download = new Download(session, peerId, peerChannels, downloadPool, scheduler,
-        clock, random, allocation, trace, fetchStats);
+        hashExecutor, clock, random, allocation, trace, fetchStats);
     downloads.put(torrent.infoHash(), download);
     session.completion().whenComplete((path, failure) -> {
       downloads.remove(torrent.infoHash());

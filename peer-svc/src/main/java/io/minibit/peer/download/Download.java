@@ -54,13 +54,15 @@ public final class Download implements AutoCloseable {
 
   /**
    * @param pool the threads download loops run on, shared by every download
-   * @param timer the daemon's timer: ticks, reconnections and the finishing step run there
+   * @param timer the daemon's timer: ticks and reconnections run there
+   * @param finisher where the finishing step (the whole-file check, a sync of the whole file,
+   *     the rename) runs: off the timer, which every download shares
    * @param trace the download's trace: the calls to each serving peer are a span of it
    * @param stats where the calls' outcomes are counted
    */
   public Download(TorrentSession session, String localPeerId, PeerChannels channels,
-      Executor pool, ScheduledExecutorService timer, Clock clock, Random random,
-      Allocation allocation, DownloadTrace trace, FetchStats stats) {
+      Executor pool, ScheduledExecutorService timer, Executor finisher, Clock clock,
+      Random random, Allocation allocation, DownloadTrace trace, FetchStats stats) {
     this.session = session;
     this.torrent = session.torrent();
     this.timer = timer;
@@ -82,7 +84,7 @@ public final class Download implements AutoCloseable {
 
       @Override
       public void complete() {
-        timer.execute(Download.this::finish);
+        finisher.execute(Download.this::finish);
       }
 
       @Override
