@@ -26,8 +26,9 @@ FROM ${JRE_IMAGE}
 RUN groupadd --system --gid 10001 minibit \
  && useradd --system --uid 10001 --gid minibit --home-dir /var/lib/minibit --no-create-home \
       --shell /usr/sbin/nologin minibit \
- && mkdir -p /var/lib/minibit \
- && chown minibit:minibit /var/lib/minibit
+ && mkdir -p /var/lib/minibit /run/minibit \
+ && chown minibit:minibit /var/lib/minibit /run/minibit \
+ && chmod 0750 /run/minibit
 
 COPY bin/launch.sh bin/minibit-peer bin/minibit /opt/minibit/bin/
 COPY peer-svc/target/minibit-peer.jar cli/target/minibit.jar /opt/minibit/lib/
@@ -48,16 +49,21 @@ RUN java -Xshare:on -XX:SharedArchiveFile=/opt/minibit/lib/minibit-peer.jsa \
       -jar /opt/minibit/lib/minibit.jar --version >/dev/null
 
 # Configuration is flags or their MINIBIT_* twins; these are the image's defaults.
+# The control API is a Unix socket in the container's own /run (the CLI of `docker exec` finds it
+# through MINIBIT_PEER): no TCP port, so with --network host no other process of the machine
+# can drive the peer. The swarm page and /metrics are read-only, and on every interface of the
+# container's network, for a Prometheus.
 ENV MINIBIT_PORT=6881 \
-    MINIBIT_CONTROL_PORT=6880 \
+    MINIBIT_CONTROL_SOCKET=/run/minibit/control.sock \
+    MINIBIT_PEER=unix:/run/minibit/control.sock \
+    MINIBIT_HTTP_HOST=0.0.0.0 \
     MINIBIT_DATA_DIR=/var/lib/minibit \
     JAVA_OPTS="-Xss512k -XX:MaxRAMPercentage=50"
 # Shared and downloaded files, with the state of unfinished downloads: a new container on the
 # same volume resumes them.
 VOLUME /var/lib/minibit
 # gRPC for other peers (Peer, Health, reflection); HTTP live page and /metrics. The control API
-# (6880) listens on 127.0.0.1 only: the CLI reaches it with `docker exec`, or from the host with
-# --network host.
+# is the socket above: the CLI reaches it with `docker exec`.
 EXPOSE 6881 9881
 
 USER minibit

@@ -35,7 +35,9 @@ RUN java -Xshare:on -XX:SharedArchiveFile=/opt/minibit/lib/minibit-tracker.jsa \
       -jar /opt/minibit/lib/minibit-tracker.jar --help >/dev/null
 
 # Configuration is flags or their MINIBIT_* twins; these are the image's defaults.
+# /metrics on every interface of the container's network, for a Prometheus.
 ENV MINIBIT_PORT=6969 \
+    MINIBIT_HTTP_HOST=0.0.0.0 \
     MINIBIT_DATA_DIR=/var/lib/minibit \
     JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50"
 # The catalog of published manifests: keep it on a volume and it survives a new container.

@@ -225,8 +225,10 @@ step "start: the tracker on host tracker, a peer on every other host (as README.
 run_container tracker minibit-tracker 6969 -v "$WORK/tracker/data:/var/lib/minibit" \
   -e MINIBIT_HEARTBEAT_INTERVAL=5 "$TRACKER_IMAGE"
 for host in "${PEERS[@]}"; do
-  run_container "$host" minibit-peer 6880 -v "$WORK/$host/data:/var/lib/minibit" \
+  run_container "$host" minibit-peer 6881 -v "$WORK/$host/data:/var/lib/minibit" \
     -e "MINIBIT_TRACKER=$TRACKER_ADDR" "$PEER_IMAGE"
+  # The control API is the container's Unix socket (no TCP port): the CLI of docker exec asks.
+  await "the control socket of $host" 60 minibit "$host" status
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +262,8 @@ wait "${FETCH_PID[peer3]}" 2>/dev/null || true
 for host in peer2 peer4; do fetch_wait "$host" b.bin; done
 started="$(now_ms)"
 host_docker peer3 start minibit-peer >/dev/null
-await_listening peer3 6880 "peer3: docker start minibit-peer:" "$started"
+await_listening peer3 6881 "peer3: docker start minibit-peer:" "$started"
+await "peer3's control socket" 60 minibit peer3 status
 fetch_start peer3 b.bin
 fetch_wait peer3 b.bin "resumed from $held blocks and"
 case_passed

@@ -31,14 +31,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# control_port: the control port of the daemon started for the training, once it listens
-# (bounded wait); fails if it does not start.
-control_port() {
-  local port
+# control_target: where the daemon started for the training takes control calls (its Unix
+# socket, as the CLI reaches a daemon by default), once it listens (bounded wait); fails if it
+# does not start.
+control_target() {
+  local target
   for _ in $(seq 1 150); do
-    port="$(sed -n 's/.*(control 127\.0\.0\.1:\([0-9]*\)).*/\1/p' "$work/peer.log")"
-    if [ -n "$port" ]; then
-      echo "$port"
+    target="$(sed -n 's/.*(control \(unix:[^ )]*\)).*/\1/p' "$work/peer.log")"
+    if [ -n "$target" ]; then
+      echo "$target"
       return 0
     fi
     kill -0 "$daemon" 2>/dev/null || return 1
@@ -59,12 +60,13 @@ trained=""
 if [ -n "$peer_jar" ]; then
   # Ports the system picks, and a tracker address nobody answers: the daemon only has to take
   # control calls (the `get` ends at once, on the tracker nobody answers).
-  "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$peer_jar" --port 0 --control-port 0 \
-    --http-port 0 --data-dir "$work/data" --tracker 127.0.0.1:9 >"$work/peer.log" 2>&1 &
+  "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$peer_jar" --port 0 \
+    --control-socket "$work/control.sock" --http-port 0 --data-dir "$work/data" \
+    --tracker 127.0.0.1:9 >"$work/peer.log" 2>&1 &
   daemon=$!
-  if port="$(control_port)"; then
-    record --peer "127.0.0.1:$port" status
-    record --peer "127.0.0.1:$port" get minibit-cds -o "$work/data"
+  if target="$(control_target)"; then
+    record --peer "$target" status
+    record --peer "$target" get minibit-cds -o "$work/data"
     trained=yes
   else
     echo "note: the peer daemon for the CLI's class-data archive did not start; training" \

@@ -68,7 +68,7 @@ start() {
   pids+=("$pid")
 }
 
-# port NAME PID PATTERN: the first number PATTERN (a sed expression with one group) finds in
+# port NAME PID PATTERN: the first value PATTERN (a sed expression with one group) finds in
 # NAME's log, awaited with a bound; fails if the daemon exits first.
 port() {
   local name="$1" pid="$2" pattern="$3" found
@@ -119,16 +119,16 @@ for name in other trainee; do
   [ "$name" = trainee ] && archive="$peer_archive"
   mkdir -p "$work/$name"
   start "$name" "$archive" "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
-    --control-port 0 --http-port 0 --data-dir "$work/$name"
+    --control-socket "$work/$name.sock" --http-port 0 --data-dir "$work/$name"
   peer_pid[$name]=$pid
 done
 for name in other trainee; do
   last_log="$work/$name.log"
   control[$name]="$(port "$name" "${peer_pid[$name]}" \
-    '.*(control 127\.0\.0\.1:\([0-9]*\)).*')" || fail "peer $name did not start"
+    '.*(control \(unix:[^ )]*\)).*')" || fail "peer $name did not start"
 done
-other=(--peer "127.0.0.1:${control[other]}")
-trainee=(--peer "127.0.0.1:${control[trainee]}")
+other=(--peer "${control[other]}")
+trainee=(--peer "${control[trainee]}")
 
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
 head -c "$((size_mib * 1024 * 1024 / 4))" /dev/urandom >"$work/trainee/own.bin"

@@ -34,9 +34,9 @@ trap cleanup EXIT INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 peer_port() { echo $((base + 10 * $1 + 1)); }
-control_port() { echo $((base + 10 * $1)); }
+control_socket() { echo "$work/peer$1.sock"; }
 http_port() { echo $((base + 10 * $1 + 2)); }
-cli() { local n="$1"; shift; "$root/bin/minibit" --peer "127.0.0.1:$(control_port "$n")" "$@"; }
+cli() { local n="$1"; shift; "$root/bin/minibit" --peer "unix:$(control_socket "$n")" "$@"; }
 
 # Waits (bounded) until a command succeeds.
 await() {
@@ -58,10 +58,10 @@ await "the tracker" "$root/bin/minibit" torrents --tracker "127.0.0.1:$tracker_p
 
 for n in 1 2 3; do
   mkdir -p "$work/peer$n"
-  echo "starting peer $n: peer port $(peer_port "$n"), control port $(control_port "$n"),"\
+  echo "starting peer $n: peer port $(peer_port "$n"), control socket $(control_socket "$n"),"\
     "swarm page http://127.0.0.1:$(http_port "$n")/"
   "$root/bin/minibit-peer" --tracker "127.0.0.1:$tracker_port" --port "$(peer_port "$n")" \
-    --control-port "$(control_port "$n")" --http-port "$(http_port "$n")" \
+    --control-socket "$(control_socket "$n")" --http-port "$(http_port "$n")" \
     --data-dir "$work/peer$n" --advertise 127.0.0.1 \
     >"$work/peer$n.log" 2>&1 &
   pids+=($!)

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Running MiniBit inside the benchmark's hosts: a tracker and peer daemons started with
 # `ip netns exec`, readiness awaited with bounded polling, and the CLI run in the same namespace
-# as the daemon it talks to (the control API listens on 127.0.0.1). Sourced by bench/run.sh,
+# as the daemon it talks to, over the daemon's Unix socket (the default). Sourced by bench/run.sh,
 # after lib/netns.sh.
 #
 # Globals: DIST (a copy of bin/ and the jars, see mb_snapshot), TRACKER_ADDR (host:port),
@@ -9,7 +9,8 @@
 # DAEMON_LOGS grow as daemons start.
 
 TRACKER_PORT=6969
-CONTROL_PORT=6880
+# Each host's peer daemon's control socket, by host: the hosts share one file system.
+declare -gA MB_SOCKETS
 # The peer daemons' HTTP port (/metrics), their default.
 HTTP_PORT=9881
 DAEMON_PIDS=()
@@ -72,8 +73,10 @@ mb_start_peer() {
   local -a extra
   read -r -a extra <<<"${PEER_ARGS:-}"
   mkdir -p "$dir" "$data"
+  MB_SOCKETS[$host]="$dir/control.sock"
   mb_start_daemon "$host" "$dir/peer.log" "$opts" minibit-peer \
-    --tracker "$TRACKER_ADDR" --advertise "$address" --data-dir "$data" "${extra[@]}"
+    --tracker "$TRACKER_ADDR" --advertise "$address" --data-dir "$data" \
+    --control-socket "${MB_SOCKETS[$host]}" "${extra[@]}"
   echo "$!" >"$dir/pid"
 }
 
@@ -83,7 +86,7 @@ mb_cli() {
   local host="$1"
   shift
   net_exec "$host" env -u JAVA_OPTS "$DIST/bin/minibit" \
-    --peer "127.0.0.1:$CONTROL_PORT" --tracker "$TRACKER_ADDR" "$@"
+    --peer "unix:${MB_SOCKETS[$host]}" --tracker "$TRACKER_ADDR" "$@"
 }
 
 # mb_cli_timeout SECONDS HOST ARGS...: mb_cli, killed after SECONDS (exit status 124 then).
@@ -91,7 +94,7 @@ mb_cli_timeout() {
   local limit="$1" host="$2"
   shift 2
   timeout --kill-after=10 "$limit" ip netns exec "$(net_ns "$host")" env -u JAVA_OPTS \
-    "$DIST/bin/minibit" --peer "127.0.0.1:$CONTROL_PORT" --tracker "$TRACKER_ADDR" "$@"
+    "$DIST/bin/minibit" --peer "unix:${MB_SOCKETS[$host]}" --tracker "$TRACKER_ADDR" "$@"
 }
 
 # mb_cli_timed CPU_FILE SECONDS HOST ARGS...: mb_cli_timeout, and the user and system CPU seconds
@@ -101,7 +104,7 @@ mb_cli_timed() {
   shift 3
   /usr/bin/time -q -o "$file" -f '%U %S' timeout --kill-after=10 "$limit" \
     ip netns exec "$(net_ns "$host")" env -u JAVA_OPTS \
-    "$DIST/bin/minibit" --peer "127.0.0.1:$CONTROL_PORT" --tracker "$TRACKER_ADDR" "$@"
+    "$DIST/bin/minibit" --peer "unix:${MB_SOCKETS[$host]}" --tracker "$TRACKER_ADDR" "$@"
 }
 
 # mb_metrics HOST FILE: the Prometheus text of HOST's peer daemon (/metrics) into FILE; no FILE
@@ -150,12 +153,12 @@ mb_await_tracker() {
     --tracker "127.0.0.1:$TRACKER_PORT"
 }
 
-# mb_await_peers HOST...: each host's daemon answers `minibit status`. The port is polled first
+# mb_await_peers HOST...: each host's daemon answers `minibit status`. The socket is polled first
 # (cheap); the CLI, a JVM start, confirms once per host.
 mb_await_peers() {
   local host
   for host in "$@"; do
-    mb_await "the control port of $host" 180 mb_port_open "$host" "$CONTROL_PORT"
+    mb_await "the control socket of $host" 180 test -S "${MB_SOCKETS[$host]}"
   done
   for host in "$@"; do
     mb_await "the peer daemon of $host" 60 mb_cli "$host" status

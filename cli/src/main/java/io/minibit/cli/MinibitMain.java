@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
         "5:integrity failure: data does not match its hashes"},
     footerHeading = "%nEnvironment:%n",
     footer = {
-        "  MINIBIT_PEER     peer daemon control address (default " + PeerOptions.DEFAULT + ")",
+        "  MINIBIT_PEER     peer daemon control address, unix:PATH or HOST:PORT",
+        "                   (default: the daemon's default socket)",
         "  MINIBIT_TRACKER  tracker address (default " + TrackerOptions.DEFAULT + ")",
         "  Every option has a twin: --no-peers-timeout is MINIBIT_NO_PEERS_TIMEOUT,",
         "  --block-size is MINIBIT_BLOCK_SIZE, and so on. A flag wins over its variable.",
@@ -56,13 +57,13 @@ public final class MinibitMain implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  // Also accepted before the command (minibit --peer HOST:PORT get ...); see GlobalOption.
+  // Also accepted before the command (minibit --peer unix:PATH get ...); see GlobalOption.
   @picocli.CommandLine.Option(
       names = "--peer",
-      paramLabel = "HOST:PORT",
-      converter = HostPort.Converter.class,
+      paramLabel = "unix:PATH|HOST:PORT",
+      converter = ControlAddress.Converter.class,
       description = "Control address of the peer daemon, for every command (env MINIBIT_PEER).")
-  HostPort peer;
+  ControlAddress peer;
 
   @picocli.CommandLine.Option(
       names = "--tracker",

@@ -17,11 +17,13 @@ import io.minibit.core.grpc.Channels;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Commands against a daemon or tracker that is not there: exit 4 and one line that says so. */
 class UnreachableTest {
@@ -53,6 +55,18 @@ class UnreachableTest {
 
     assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
     assertEquals("", result.out());
+    assertEquals(List.of("minibit: cannot reach the peer daemon at " + address
+        + " (is minibit-peer running?)"), result.errLines());
+  }
+
+  @Test
+  void aSocketNoDaemonListensOnCannotBeReached(@TempDir Path dir) {
+    String address = "unix:" + dir.resolve("control.sock");
+
+    // The production channel over a Unix socket: the file does not exist.
+    CliHarness.Result result = cli.run(Channels::forTarget, "status", "--peer", address);
+
+    assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
     assertEquals(List.of("minibit: cannot reach the peer daemon at " + address
         + " (is minibit-peer running?)"), result.errLines());
   }
@@ -115,7 +129,8 @@ class UnreachableTest {
     assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
     assertEquals("", result.out());
     String last = result.errLines().get(result.errLines().size() - 1);
-    assertTrue(last.startsWith("minibit: lost the connection to the peer daemon at 127.0.0.1:6880"),
+    assertTrue(last.startsWith("minibit: lost the connection to the peer daemon at "
+        + ControlAddress.defaultAddress()),
         result.toString());
   }
 
@@ -125,8 +140,8 @@ class UnreachableTest {
 
     assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
     assertEquals("", result.out());
-    assertEquals(List.of("minibit: cannot reach the peer daemon at 127.0.0.1:6880"
-        + " (is minibit-peer running?)"), result.errLines());
+    assertEquals(List.of("minibit: cannot reach the peer daemon at "
+        + ControlAddress.defaultAddress() + " (is minibit-peer running?)"), result.errLines());
   }
 
   @Test
@@ -136,8 +151,8 @@ class UnreachableTest {
       CliHarness.Result result = cli.run(CliHarness::channelToNowhere, args);
 
       assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
-      assertEquals(List.of("minibit: cannot reach the peer daemon at 127.0.0.1:6880"
-          + " (is minibit-peer running?)"), result.errLines());
+      assertEquals(List.of("minibit: cannot reach the peer daemon at "
+          + ControlAddress.defaultAddress() + " (is minibit-peer running?)"), result.errLines());
     }
   }
 

@@ -119,7 +119,22 @@ class UsageTest {
     CliHarness.Result result = cli.run("status");
 
     assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
-    assertEquals("minibit: Invalid value for option '--peer': 'localhost' is not HOST:PORT",
+    assertEquals("minibit: Invalid value for option '--peer': 'localhost' is not HOST:PORT "
+            + "(or unix:PATH, a socket)",
         result.errLines().get(0));
+  }
+
+  @Test
+  void aControlTokenFileThatCannotBeReadOrComesWithATokenIsAUsageError() {
+    CliHarness.Result missing = cli.run("status", "--control-token-file", "/no/such/token");
+
+    assertEquals(ExitCodes.USAGE, missing.exitCode(), missing.toString());
+    assertTrue(missing.errLines().get(0).contains(
+        "--control-token-file /no/such/token cannot be read: no such file"), missing.toString());
+    CliHarness.Result both = cli.run("status", "--control-token-file", "/etc/hostname",
+        "--control-token", "a-long-enough-control-token-42");
+    assertEquals(ExitCodes.USAGE, both.exitCode(), both.toString());
+    assertTrue(both.errLines().get(0).contains("not both"), both.toString());
+    assertEquals(List.of(), cli.peer.requests, "nothing sent");
   }
 }

@@ -2,6 +2,7 @@ package io.minibit.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -100,11 +101,17 @@ class ImagesAndComposeTest {
   void imagesExposeAndCheckTheServicesDefaultPorts() {
     assertEquals(String.valueOf(ServiceDefaults.trackerPort()), TRACKER.env("MINIBIT_PORT"));
     assertEquals(String.valueOf(ServiceDefaults.peerPort()), PEER.env("MINIBIT_PORT"));
-    assertEquals(String.valueOf(ServiceDefaults.peerControlPort()), PEER.env("MINIBIT_CONTROL_PORT"));
     assertTrue(TRACKER.exposedPorts().contains(ServiceDefaults.trackerPort()));
     assertTrue(PEER.exposedPorts().contains(ServiceDefaults.peerPort()));
-    // The control API listens on 127.0.0.1 only: exposing it would promise what is not there.
-    assertTrue(!PEER.exposedPorts().contains(ServiceDefaults.peerControlPort()));
+  }
+
+  @Test
+  void thePeerImagesControlApiIsAUnixSocketItsCliFinds() {
+    String socket = PEER.env("MINIBIT_CONTROL_SOCKET");
+    assertTrue(socket.startsWith("/run/minibit/"), socket);
+    assertEquals("unix:" + socket, PEER.env("MINIBIT_PEER"), "docker exec ... minibit finds it");
+    // No TCP control port: with --network host, any process of the machine could use one.
+    assertThrows(AssertionError.class, () -> PEER.env("MINIBIT_CONTROL_PORT"));
   }
 
   @Test

@@ -20,10 +20,6 @@ final class ServiceDefaults {
     return peerOption("--port");
   }
 
-  static int peerControlPort() {
-    return peerOption("--control-port");
-  }
-
   /** The built-in default of a numeric peer option, whether or not picocli resolved its variable. */
   private static int peerOption(String name) {
     String declared = new CommandLine(new PeerMain()).getCommandSpec().findOption(name)

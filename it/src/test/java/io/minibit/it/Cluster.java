@@ -8,6 +8,7 @@ import io.minibit.api.v1.ListTransfersRequest;
 import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.Transfer;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.UnixSockets;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.TokenAuth;
 import io.minibit.core.testing.Await;
@@ -100,6 +101,8 @@ final class Cluster implements AutoCloseable {
     final int controlPort = freePort();
     final int httpPort = freePort();
     final Path dataDir;
+    /** Where its control API listens for the CLI (it has a TCP port too, for remote tests). */
+    final Path controlSocket;
     private final List<String> extraArgs;
     private Process process;
     private PeerControlGrpc.PeerControlBlockingStub control;
@@ -108,23 +111,40 @@ final class Cluster implements AutoCloseable {
       this.name = name;
       this.extraArgs = extraArgs;
       this.dataDir = Files.createDirectories(root.resolve(name));
+      this.controlSocket = root.resolve(name + ".sock");
     }
 
     PeerProcess start() throws IOException {
       List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-peer").toString(),
           "--tracker", tracker(), "--port", String.valueOf(port),
-          "--control-port", String.valueOf(controlPort), "--data-dir", dataDir.toString(),
+          "--control-port", String.valueOf(controlPort),
+          "--control-socket", controlSocket.toString(), "--data-dir", dataDir.toString(),
           "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
       command.addAll(extraArgs);
       process = Cluster.this.start(name, command);
-      ManagedChannel controlChannel = channel(controlPort, Optional.empty());
+      ManagedChannel controlChannel = Channels.forTarget(controlAddress());
+      channels.add(controlChannel);
       awaitServing(controlChannel, process, name);
       int token = extraArgs.indexOf("--control-token");
+      int tokenFile = extraArgs.indexOf("--control-token-file");
       control = PeerControlGrpc.newBlockingStub(controlChannel);
       if (token >= 0) {
         control = control.withInterceptors(TokenAuth.attach(extraArgs.get(token + 1)));
+      } else if (tokenFile >= 0) {
+        control = control.withInterceptors(TokenAuth.attach(
+            Files.readString(Path.of(extraArgs.get(tokenFile + 1))).strip()));
       }
       return this;
+    }
+
+    /** The daemon's command line as every process on the machine sees it (/proc/PID/cmdline). */
+    List<String> commandLine() throws IOException {
+      String raw = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
+      List<String> args = List.of(raw.split("\0"));
+      if (args.stream().noneMatch(arg -> arg.contains("minibit-peer"))) {
+        throw new AssertionError("not the daemon's command line: " + args);
+      }
+      return args;
     }
 
     boolean isAlive() {
@@ -137,8 +157,9 @@ final class Cluster implements AutoCloseable {
       process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** The CLI's --peer for this daemon: its Unix socket. */
     String controlAddress() {
-      return "127.0.0.1:" + controlPort;
+      return UnixSockets.target(controlSocket);
     }
 
     /** Base URL of its HTTP server: the swarm page, /api/transfers, /metrics. */

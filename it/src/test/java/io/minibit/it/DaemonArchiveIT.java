@@ -65,7 +65,8 @@ class DaemonArchiveIT {
     int peerPort = Cluster.freePort();
     Process peer = start(trained, elsewhere, archiveOnly("peer"), "minibit-peer",
         "--tracker", "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1",
-        "--port", String.valueOf(peerPort), "--control-port", "0", "--http-port", "0",
+        "--port", String.valueOf(peerPort), "--control-socket",
+        elsewhere.resolve("control.sock").toString(), "--http-port", "0",
         "--data-dir", root.resolve("peer").toString());
     awaitServing(peerPort, peer, elsewhere.resolve("minibit-peer.log"));
 

@@ -2,6 +2,7 @@ package io.minibit.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,6 +116,27 @@ class SecurityIT {
     Cluster.Result remote = cluster.cli(CLI_TIMEOUT, "--peer", outside + ":" + peer.controlPort,
         "status");
     assertEquals(4, remote.exitCode(), remote.toString());
+
+    // The Unix socket the CLI uses by default: its owner and group only.
+    assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(peer.controlSocket)));
+    Cluster.Result local = cluster.cli(CLI_TIMEOUT, "--peer", peer.controlAddress(), "status");
+    assertEquals(0, local.exitCode(), local.toString());
+    // The swarm page and /metrics listen on loopback only, unless --http-host opens them.
+    assertEquals(200, httpStatus("http://127.0.0.1:" + peer.httpPort + "/metrics"));
+    assertThrows(java.net.ConnectException.class,
+        () -> httpStatus("http://" + outside + ":" + peer.httpPort + "/metrics"));
+  }
+
+  private static int httpStatus(String url) throws Exception {
+    java.net.HttpURLConnection connection =
+        (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+    connection.setConnectTimeout(5000);
+    try {
+      return connection.getResponseCode();
+    } finally {
+      connection.disconnect();
+    }
   }
 
   @Test
@@ -130,8 +152,10 @@ class SecurityIT {
     assertEquals(2, refused.exitValue(), said);
     assertTrue(said.contains("set --control-token"), said);
 
+    // the secret from a file: on the command line it would show in the process list
+    Path tokenFile = Files.writeString(root.resolve("control.token"), TOKEN + "\n");
     Cluster.PeerProcess peer = cluster.peer("guarded", "--control-host", "0.0.0.0",
-        "--control-token", TOKEN);
+        "--control-token-file", tokenFile.toString());
     String remote = nonLoopbackAddress() + ":" + peer.controlPort;
     Cluster.Result anonymous = cluster.cli(CLI_TIMEOUT, "--peer", remote, "status");
     assertEquals(1, anonymous.exitCode(), anonymous.toString());
@@ -141,8 +165,13 @@ class SecurityIT {
     assertEquals(1, wrong.exitCode(), wrong.toString());
     assertTrue(wrong.stderr().contains("wrong control token"), wrong.toString());
     Cluster.Result allowed = cluster.cli(CLI_TIMEOUT, "status", "--peer", remote,
-        "--control-token", TOKEN);
+        "--control-token-file", tokenFile.toString());
     assertEquals(0, allowed.exitCode(), allowed.toString());
+    assertTrue(peer.commandLine().stream().noneMatch(arg -> arg.contains(TOKEN)),
+        "the token is not in the daemon's command line");
+    Cluster.Result local = cluster.cli(CLI_TIMEOUT, "status", "--peer", peer.controlAddress(),
+        "--control-token", TOKEN);
+    assertEquals(0, local.exitCode(), "its Unix socket takes the token too: " + local);
   }
 
   @Test

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param tracker tracker target, "host:port"
  * @param port peer port other peers dial; 0 picks a free one
  * @param controlHost address the control API binds to (127.0.0.1: only local callers)
- * @param controlPort control API port; 0 picks a free one
+ * @param controlPort TCP port of the control API; 0 picks a free one, -1 for none (the daemon
+ *     then serves it on its Unix socket only)
  * @param dataDir the only directory the daemon reads shared files from and writes downloads to
  * @param advertiseHost address other peers should dial, or empty to let the tracker use the
  *     address it sees
@@ -99,8 +100,9 @@ public record PeerConfig(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("--port " + port + " is not a port");
     }
-    if (controlPort < 0 || controlPort > 65535) {
-      throw new IllegalArgumentException("--control-port " + controlPort + " is not a port");
+    if (controlPort < -1 || controlPort > 65535) {
+      throw new IllegalArgumentException("--control-port " + controlPort
+          + " is not a port (-1 serves the control API on its Unix socket only)");
     }
     advertiseHost = advertiseHost == null ? "" : advertiseHost;
     if (!advertiseHost.isEmpty()) {

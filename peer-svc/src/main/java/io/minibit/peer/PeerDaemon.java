@@ -89,14 +89,16 @@ public final class PeerDaemon implements AutoCloseable {
   private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
   private final Map<InfoHash, Download> downloads = new ConcurrentHashMap<>();
   private final GrpcServer peerServer;
-  private final GrpcServer controlServer;
+  /** The control API, on each address it listens on (a Unix socket, a TCP port). */
+  private final List<GrpcServer> controlServers = new ArrayList<>();
   private final Announcer announcer;
   private final Allocation allocation;
   private final Telemetry telemetry;
   private final PeerMetrics metrics;
 
   private PeerDaemon(PeerConfig config, ServerBuilder<?> peerServerBuilder,
-      ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
+      List<ServerBuilder<?>> controlServerBuilders, Channel trackerChannel,
+      PeerChannels peerChannels,
       Clock clock, Telemetry telemetry) throws IOException {
     this.config = config;
     this.dataDir = Files.createDirectories(config.dataDir()).toRealPath();
@@ -124,9 +126,13 @@ public final class PeerDaemon implements AutoCloseable {
         : config.port() != 0 ? config.port() : peerServer.port();
     this.announcer = new Announcer(tracker, peerId, config.advertiseHost(), announcedPort, random);
     try {
-      this.controlServer = GrpcServer.start(controlServerBuilder, "control service",
-          List.of(telemetry.serverInterceptor()), new PeerControlGrpcService(this, scheduler));
-    } catch (IOException e) {
+      PeerControlGrpcService control = new PeerControlGrpcService(this, scheduler);
+      for (ServerBuilder<?> builder : controlServerBuilders) {
+        controlServers.add(GrpcServer.start(builder, "control service",
+            List.of(telemetry.serverInterceptor()), control));
+      }
+    } catch (IOException | RuntimeException e) {
+      controlServers.forEach(GrpcServer::close);
       announcer.close();
       peerServer.close();
       throw e;
@@ -153,7 +159,15 @@ public final class PeerDaemon implements AutoCloseable {
   public static PeerDaemon start(PeerConfig config, ServerBuilder<?> peerServerBuilder,
       ServerBuilder<?> controlServerBuilder, Channel trackerChannel, PeerChannels peerChannels,
       Clock clock, Telemetry telemetry) throws IOException {
-    PeerDaemon daemon = new PeerDaemon(config, peerServerBuilder, controlServerBuilder,
+    return start(config, peerServerBuilder, List.of(controlServerBuilder), trackerChannel,
+        peerChannels, clock, telemetry);
+  }
+
+  /** As above, with the control API served on each of {@code controlServerBuilders}. */
+  public static PeerDaemon start(PeerConfig config, ServerBuilder<?> peerServerBuilder,
+      List<ServerBuilder<?>> controlServerBuilders, Channel trackerChannel,
+      PeerChannels peerChannels, Clock clock, Telemetry telemetry) throws IOException {
+    PeerDaemon daemon = new PeerDaemon(config, peerServerBuilder, controlServerBuilders,
         trackerChannel, peerChannels, clock, telemetry);
     daemon.metrics.observe(daemon);
     daemon.restore();
@@ -181,8 +195,10 @@ public final class PeerDaemon implements AutoCloseable {
     return peerServer.port();
   }
 
+  /** The control API's TCP port (the actual one if 0 was asked), -1 if it has none. */
   public int controlPort() {
-    return controlServer.port();
+    return controlServers.stream().mapToInt(GrpcServer::port).filter(port -> port >= 0)
+        .findFirst().orElse(-1);
   }
 
   /** The session of {@code infoHash}; NOT_FOUND if this peer does not hold it. */
@@ -596,7 +612,7 @@ public final class PeerDaemon implements AutoCloseable {
   public void close() {
     downloads.values().forEach(Download::close);
     announcer.close();
-    controlServer.close(SHUTDOWN_GRACE);
+    controlServers.forEach(server -> server.close(SHUTDOWN_GRACE));
     peerServer.close(SHUTDOWN_GRACE);
     for (TorrentSession session : sessions.values()) {
       try {

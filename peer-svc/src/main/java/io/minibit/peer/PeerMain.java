@@ -12,14 +12,19 @@ import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.ServerLimits;
 import io.minibit.core.grpc.TokenAuth;
+import io.minibit.core.grpc.UnixSockets;
 import io.minibit.core.http.HttpEndpoint;
 import io.minibit.core.telemetry.Telemetry;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Choker;
 import io.minibit.peer.web.SwarmPage;
 import java.io.IOException;
+import io.grpc.ServerBuilder;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -58,16 +63,24 @@ public final class PeerMain implements Callable<Integer> {
           + "(env MINIBIT_PORT; default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(names = "--control-socket", paramLabel = "PATH",
+      defaultValue = "${env:MINIBIT_CONTROL_SOCKET:-}",
+      description = "Unix socket of the control API the CLI uses, mode 0660: only this user "
+          + "and its group reach it; 'none' for no socket (env MINIBIT_CONTROL_SOCKET; default: "
+          + "/run/minibit/control.sock as root, else $XDG_RUNTIME_DIR/minibit/control.sock or "
+          + "$TMPDIR/minibit-$USER/control.sock).")
+  String controlSocket;
+
   @Option(names = "--control-port", paramLabel = "PORT",
-      defaultValue = "${env:MINIBIT_CONTROL_PORT:-6880}",
-      description = "Port of the control API the CLI uses "
-          + "(env MINIBIT_CONTROL_PORT; default: ${DEFAULT-VALUE}).")
+      defaultValue = "${env:MINIBIT_CONTROL_PORT:--1}",
+      description = "TCP port of the control API too, on --control-host; 0 picks one "
+          + "(env MINIBIT_CONTROL_PORT; default: -1, the Unix socket only).")
   int controlPort;
 
   @Option(names = "--control-host", paramLabel = "ADDRESS",
       defaultValue = "${env:MINIBIT_CONTROL_HOST:-127.0.0.1}",
-      description = "Address the control API listens on; the default lets only local "
-          + "callers in (env MINIBIT_CONTROL_HOST; default: ${DEFAULT-VALUE}).")
+      description = "Address the control API's TCP port listens on; the default lets only "
+          + "this machine's processes in (env MINIBIT_CONTROL_HOST; default: ${DEFAULT-VALUE}).")
   String controlHost;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
@@ -135,17 +148,31 @@ public final class PeerMain implements Callable<Integer> {
 
   @Option(names = "--http-port", paramLabel = "PORT",
       defaultValue = "${env:MINIBIT_HTTP_PORT:-" + PeerConfig.DEFAULT_HTTP_PORT + "}",
-      description = "HTTP port, on every interface, of the live swarm page (/), its JSON "
-          + "(/api/transfers) and /metrics (Prometheus text); 0 picks a free one, -1 serves "
-          + "no HTTP (env MINIBIT_HTTP_PORT; default: ${DEFAULT-VALUE}).")
+      description = "HTTP port of the live swarm page (/), its JSON (/api/transfers) and "
+          + "/metrics (Prometheus text); 0 picks a free one, -1 serves no HTTP "
+          + "(env MINIBIT_HTTP_PORT; default: ${DEFAULT-VALUE}).")
   int httpPort;
+
+  @Option(names = "--http-host", paramLabel = "ADDRESS",
+      defaultValue = "${env:MINIBIT_HTTP_HOST:-127.0.0.1}",
+      description = "Address the HTTP port listens on: 0.0.0.0 for every interface (a "
+          + "Prometheus on another machine, say) (env MINIBIT_HTTP_HOST; default: "
+          + "${DEFAULT-VALUE}, this machine only).")
+  String httpHost;
 
   @Option(names = "--control-token", paramLabel = "TOKEN",
       defaultValue = "${env:MINIBIT_CONTROL_TOKEN:-}",
       description = "Secret the CLI must send with every control call (16..256 printable "
-          + "characters); required when --control-host is not a loopback address "
+          + "characters); required when --control-host is not a loopback address. A token "
+          + "on the command line shows in the process list: prefer --control-token-file "
           + "(env MINIBIT_CONTROL_TOKEN; default: none).")
   String controlToken;
+
+  @Option(names = "--control-token-file", paramLabel = "FILE",
+      defaultValue = "${env:MINIBIT_CONTROL_TOKEN_FILE:-}",
+      description = "File that holds the control token (its first line) "
+          + "(env MINIBIT_CONTROL_TOKEN_FILE; default: none).")
+  String controlTokenFile;
 
   @Mixin
   TlsOptions tlsOptions;
@@ -181,9 +208,18 @@ public final class PeerMain implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PeerConfig config;
     Optional<MutualTls> tls;
+    Optional<Path> socket;
     try {
       tls = tlsOptions.tls();
+      controlToken = TokenAuth.inlineOrFromFile(controlToken, controlTokenFile);
       ControlAccess.check(controlHost, controlToken);
+      socket = controlSocket.equals("none") ? Optional.empty()
+          : Optional.of(controlSocket.isBlank() ? UnixSockets.defaultControlSocket()
+              : Path.of(controlSocket));
+      if (socket.isEmpty() && controlPort < 0) {
+        throw new IllegalArgumentException("--control-socket none and no --control-port: "
+            + "the CLI could not reach this daemon");
+      }
       HostAndPort advertised = advertise.isBlank() ? HostAndPort.fromHost("")
           : HostAndPort.fromString(advertise);
       PeerConfig.Swarm swarm = new PeerConfig.Swarm(Choker.Mode.named(choking), uploadSlots,
@@ -206,8 +242,14 @@ public final class PeerMain implements Callable<Integer> {
     try {
       NettyServerBuilder peerServer = ServerLimits.PEER.applyTo(
           NettyServerBuilder.forAddress(new InetSocketAddress(config.port())));
-      NettyServerBuilder controlServer = ServerLimits.CONTROL.applyTo(NettyServerBuilder
-          .forAddress(new InetSocketAddress(config.controlHost(), config.controlPort())));
+      List<ServerBuilder<?>> controlServers = new ArrayList<>();
+      if (socket.isPresent()) {
+        controlServers.add(ServerLimits.CONTROL.applyTo(UnixSockets.serverBuilder(socket.get())));
+      }
+      if (config.controlPort() >= 0) {
+        controlServers.add(ServerLimits.CONTROL.applyTo(NettyServerBuilder
+            .forAddress(new InetSocketAddress(config.controlHost(), config.controlPort()))));
+      }
       if (config.uploadLimitBytesPerSecond() == 0) {
         // Without an upload cap nothing the Peer service does waits (blocks come from the page
         // cache, events are handed on), so calls run on the network thread that read them
@@ -218,10 +260,13 @@ public final class PeerMain implements Callable<Integer> {
         tls.get().applyTo(peerServer);
       }
       if (!controlToken.isEmpty()) {
-        controlServer.intercept(TokenAuth.require(controlToken));
+        controlServers.forEach(server -> server.intercept(TokenAuth.require(controlToken)));
       }
-      daemon = PeerDaemon.start(config, peerServer, controlServer, trackerChannel,
+      daemon = PeerDaemon.start(config, peerServer, controlServers, trackerChannel,
           PeerChannels.network(tls), Clock.systemUTC(), telemetry);
+      if (socket.isPresent()) {
+        UnixSockets.restrict(socket.get());
+      }
     } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);
       telemetry.close();
@@ -232,30 +277,35 @@ public final class PeerMain implements Callable<Integer> {
     HttpEndpoint http = null;
     if (httpPort >= 0) {
       try {
-        http = HttpEndpoint.start(httpPort, telemetry, new SwarmPage(daemon).pages());
+        http = HttpEndpoint.start(httpHost, httpPort, telemetry, new SwarmPage(daemon).pages());
       } catch (IOException | RuntimeException e) {
         daemon.close();
         Channels.close(trackerChannel);
         telemetry.close();
-        spec.commandLine().getErr().println("minibit-peer: cannot serve HTTP on port "
-            + httpPort + ": " + StartupFailures.describe(e));
+        spec.commandLine().getErr().println("minibit-peer: cannot serve HTTP on " + httpHost
+            + " port " + httpPort + ": " + StartupFailures.describe(e));
         return 1;
       }
       spec.commandLine().getErr().printf(
-          "minibit-peer HTTP on port %d: swarm page at /, JSON at /api/transfers, /metrics%n",
-          http.port());
+          "minibit-peer HTTP on %s port %d: swarm page at /, JSON at /api/transfers, /metrics%n",
+          httpHost, http.port());
     }
     HttpEndpoint httpToClose = http;
+    String control = socket.map(UnixSockets::target).orElse("");
+    if (daemon.controlPort() >= 0) {
+      control += (control.isEmpty() ? "" : " and ") + config.controlHost() + ":"
+          + daemon.controlPort();
+    }
     spec.commandLine().getErr().printf(
-        "minibit-peer %s listening on port %d (control %s:%d), data in %s, tracker %s%n",
-        daemon.peerId(), daemon.peerPort(), config.controlHost(), daemon.controlPort(),
-        daemon.dataDir(), config.tracker());
+        "minibit-peer %s listening on port %d (control %s), data in %s, tracker %s%n",
+        daemon.peerId(), daemon.peerPort(), control, daemon.dataDir(), config.tracker());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (httpToClose != null) {
         httpToClose.close();
       }
       daemon.close();
+      socket.ifPresent(PeerMain::removeSocket);
       Channels.close(trackerChannel);
       telemetry.close();
       // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
@@ -264,6 +314,14 @@ public final class PeerMain implements Callable<Integer> {
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static void removeSocket(Path socket) {
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      System.err.println("minibit-peer: cannot remove " + socket + ": " + e.getMessage());
+    }
   }
 
   private static Duration seconds(double value) {

@@ -39,7 +39,8 @@ class PeerMainTest {
   void helpDescribesEveryFlagAndItsEnvironmentVariable() {
     assertEquals(0, run("--help"));
     String help = out.toString();
-    for (String flag : List.of("--tracker", "--port", "--control-port", "--control-host",
+    for (String flag : List.of("--tracker", "--port", "--control-socket", "--control-port",
+        "--control-host", "--control-token-file", "--http-host",
         "--data-dir", "--advertise", "--upload-limit", "--no-peers-timeout", "--log-level",
         "--control-token", "--tls-cert", "--tls-key", "--tls-ca")) {
       assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
@@ -52,7 +53,10 @@ class PeerMainTest {
   @CsvSource({
       "--bogus, --bogus",
       "--port=70000, --port 70000",
-      "--control-port=-1, --control-port",
+      "--control-port=-2, --control-port -2 is not a port",
+      "--control-socket=none, '--control-socket none and no --control-port'",
+      "--control-token-file=/no/such/file, '--control-token-file /no/such/file cannot be read: "
+          + "no such file'",
       "--log-level=loud, 'loud' is not a log level",
       "--advertise=a/b, --advertise",
       "--upload-limit=-5, --upload-limit",
@@ -74,7 +78,7 @@ class PeerMainTest {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(0));
       int exit = run("--port", String.valueOf(taken.getLocalPort()), "--control-port", "0",
-          "--data-dir", dir.toString());
+          "--control-socket", "none", "--data-dir", dir.toString());
       assertEquals(1, exit);
       assertOneLineError("address already in use");
     }

@@ -95,9 +95,15 @@ public final class TrackerMain implements Callable<Integer> {
 
   @Option(names = "--http-port", paramLabel = "PORT",
       defaultValue = "${env:MINIBIT_HTTP_PORT:-" + TrackerConfig.DEFAULT_HTTP_PORT + "}",
-      description = "HTTP port for /metrics (Prometheus text), on every interface; 0 picks a"
-          + " free one, -1 serves no HTTP. Env MINIBIT_HTTP_PORT. Default: ${DEFAULT-VALUE}.")
+      description = "HTTP port for /metrics (Prometheus text); 0 picks a free one, -1 serves"
+          + " no HTTP. Env MINIBIT_HTTP_PORT. Default: ${DEFAULT-VALUE}.")
   private int httpPort;
+
+  @Option(names = "--http-host", paramLabel = "ADDRESS",
+      defaultValue = "${env:MINIBIT_HTTP_HOST:-127.0.0.1}",
+      description = "Address the HTTP port listens on: 0.0.0.0 for every interface (a "
+          + "Prometheus on another machine). Env MINIBIT_HTTP_HOST. Default: ${DEFAULT-VALUE}.")
+  private String httpHost;
 
   @Mixin
   private TlsOptions tlsOptions;
@@ -176,12 +182,13 @@ public final class TrackerMain implements Callable<Integer> {
     HttpEndpoint http = null;
     if (httpPort >= 0) {
       try {
-        http = HttpEndpoint.start(httpPort, telemetry, Map.of());
+        http = HttpEndpoint.start(httpHost, httpPort, telemetry, Map.of());
       } catch (IOException e) {
         server.close();
         network.close();
         telemetry.close();
-        err.println("minibit-tracker: cannot serve HTTP on port " + httpPort + ": "
+        err.println("minibit-tracker: cannot serve HTTP on " + httpHost + " port " + httpPort
+            + ": "
             + StartupFailures.describe(e));
         return EXIT_FAILURE;
       }
@@ -199,7 +206,7 @@ public final class TrackerMain implements Callable<Integer> {
       err.flush();
     }, "tracker-shutdown"));
     if (http != null) {
-      err.println("minibit-tracker HTTP on port " + http.port() + ": /metrics");
+      err.println("minibit-tracker HTTP on " + httpHost + " port " + http.port() + ": /metrics");
     }
     err.println("minibit-tracker listening on port " + server.port() + ", data in " + dir);
     err.flush();

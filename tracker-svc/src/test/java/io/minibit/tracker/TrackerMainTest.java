@@ -34,7 +34,7 @@ import picocli.CommandLine;
 
 class TrackerMainTest {
   private static final Pattern HTTP =
-      Pattern.compile("minibit-tracker HTTP on port (\\d+): /metrics");
+      Pattern.compile("minibit-tracker HTTP on \\S+ port (\\d+): /metrics");
   private static final Pattern LISTENING =
       Pattern.compile("minibit-tracker listening on port (\\d+), data in (.+)");
 

@@ -31,7 +31,7 @@ public final class Channels {
 
   private Channels() {}
 
-  /** A channel to {@code target} ("host:port", or any gRPC target URI). */
+  /** A channel to {@code target} ("host:port", "unix:PATH", or any gRPC target URI). */
   public static ManagedChannel forTarget(String target) {
     return forTarget(target, new ClientInterceptor[0]);
   }
@@ -67,11 +67,17 @@ public final class Channels {
    */
   public static ManagedChannel forTarget(String target, Optional<MutualTls> tls,
       ClientEventLoop loop, ClientInterceptor... interceptors) {
-    return secured(loop.applyTo(netty(target)), tls).intercept(interceptors).build();
+    NettyChannelBuilder builder = loop.applyTo(netty(target));
+    if (UnixSockets.isSocketTarget(target)) {
+      UnixSockets.useSocketChannel(builder); // the loop's group, with the socket's channel type
+    }
+    return secured(builder, tls).intercept(interceptors).build();
   }
 
   private static NettyChannelBuilder netty(String target) {
-    return NettyChannelBuilder.forTarget(target).flowControlWindow(FLOW_CONTROL_WINDOW_BYTES);
+    NettyChannelBuilder builder = UnixSockets.isSocketTarget(target)
+        ? UnixSockets.channelBuilder(target) : NettyChannelBuilder.forTarget(target);
+    return builder.flowControlWindow(FLOW_CONTROL_WINDOW_BYTES);
   }
 
   private static NettyChannelBuilder secured(NettyChannelBuilder builder,

@@ -12,7 +12,12 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 
 /**
@@ -43,6 +48,27 @@ public final class TokenAuth {
   }
 
   /** A server interceptor that lets in only calls presenting {@code token}. */
+  /**
+   * The token given either inline or as {@code file}, whose first line it is (a token in a file
+   * stays out of the process list). Empty if neither is given; IllegalArgumentException, with a
+   * message for the user, if both are or the file cannot be read.
+   */
+  public static String inlineOrFromFile(String inline, String file) {
+    if (file.isEmpty()) {
+      return inline;
+    }
+    if (!inline.isEmpty()) {
+      throw new IllegalArgumentException(
+          "give --control-token or --control-token-file, not both");
+    }
+    try {
+      return Files.readAllLines(Path.of(file)).stream().findFirst().orElse("").strip();
+    } catch (IOException | InvalidPathException e) {
+      throw new IllegalArgumentException("--control-token-file " + file + " cannot be read: "
+          + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()));
+    }
+  }
+
   public static ServerInterceptor require(String token) {
     byte[] expected = requireUsable(token).getBytes(StandardCharsets.US_ASCII);
     return new ServerInterceptor() {

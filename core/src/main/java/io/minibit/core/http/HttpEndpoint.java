@@ -55,7 +55,21 @@ public final class HttpEndpoint implements AutoCloseable {
    */
   public static HttpEndpoint start(int port, Telemetry telemetry, Map<String, Page> pages)
       throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+    return start(new InetSocketAddress(port), telemetry, pages);
+  }
+
+  /** As above, on {@code host} only (127.0.0.1: this machine's processes alone). */
+  public static HttpEndpoint start(String host, int port, Telemetry telemetry,
+      Map<String, Page> pages) throws IOException {
+    return start(new InetSocketAddress(host, port), telemetry, pages);
+  }
+
+  private static HttpEndpoint start(InetSocketAddress address, Telemetry telemetry,
+      Map<String, Page> pages) throws IOException {
+    if (address.isUnresolved()) {
+      throw new IOException(address.getHostString() + " is not a known address");
+    }
+    HttpServer server = HttpServer.create(address, 16);
     Map<String, Page> all = new LinkedHashMap<>(pages);
     all.put("/metrics", new Page(Telemetry.prometheusContentType(),
         path -> path.equals("/metrics") ? telemetry::writePrometheus : null));
