@@ -111,8 +111,10 @@ minibit() {
 # Blocks of NAME that HOST's peer has verified so far, read from the bitfield beside its .part
 # file (one bit a block).
 blocks_held() {
-  local file="$WORK/$1/data/$2.part.bitfield"
-  [ -f "$file" ] || { echo 0; return; }
+  # the part files carry 16 hex digits of the infohash: NAME.<hex>.part.bitfield
+  local file
+  file="$(find "$WORK/$1/data" -maxdepth 1 -name "$2.*.part.bitfield" | head -n 1)"
+  [ -n "$file" ] && [ -f "$file" ] || { echo 0; return; }
   od -An -v -tu1 "$file" | awk '{ for (i = 1; i <= NF; i++) for (b = $i; b > 0; b = int(b / 2)) n += b % 2 }
     END { print n + 0 }'
 }

@@ -34,6 +34,7 @@ import io.minibit.it.RequestFuzzer.Server;
 import io.minibit.peer.PeerConfig;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.PeerChannels;
+import io.minibit.peer.testing.Subscription;
 import io.minibit.tracker.TrackerConfig;
 import io.minibit.tracker.TrackerServer;
 import java.io.IOException;
@@ -196,6 +197,7 @@ class FuzzIT {
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getManifest(GetManifestRequest.newBuilder().setInfohash(infohash).build())
         .getManifest());
+    Subscription.open(channels.get(Server.PEER), infohash, "checker"); // blocks go to subscribers
     Iterator<Block> blocks = PeerGrpc.newBlockingStub(channels.get(Server.PEER))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getBlocks(GetBlocksRequest.newBuilder().setInfohash(infohash).setPeerId("checker")

@@ -22,6 +22,7 @@ import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.testing.TestCertificates;
 import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.testing.Subscription;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -240,10 +241,15 @@ class SecurityIT {
         .announce(request).getPeersCount();
   }
 
+  /** Subscribes (blocks go to subscribers only), then asks for the request's blocks. */
   private byte[] firstBlock(String peer, Optional<MutualTls> tls, GetBlocksRequest request) {
-    Iterator<Block> blocks = PeerGrpc.newBlockingStub(channel(peer, tls))
-        .withDeadlineAfter(5, TimeUnit.SECONDS).getBlocks(request);
-    return blocks.next().getData().toByteArray();
+    ManagedChannel channel = channel(peer, tls);
+    try (Subscription subscribed = Subscription.open(channel, request.getInfohash(),
+        request.getPeerId())) {
+      Iterator<Block> blocks = PeerGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(5, TimeUnit.SECONDS).getBlocks(request);
+      return blocks.next().getData().toByteArray();
+    }
   }
 
   private static byte[] sha256(Path file) throws Exception {

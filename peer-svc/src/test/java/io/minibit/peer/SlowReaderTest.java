@@ -16,6 +16,7 @@ import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
+import io.minibit.peer.testing.Subscription;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +55,7 @@ class SlowReaderTest {
     String infohash = seeder.control().share(ShareRequest.newBuilder().setPath("big.bin")
         .build()).getInfohash();
     channel = Channels.forTarget("127.0.0.1:" + seeder.daemon().peerPort());
+    Subscription.open(channel, infohash, "slow-reader"); // as a downloader does, first
 
     ClientCall<GetBlocksRequest, Block> call = channel.newCall(PeerGrpc.getGetBlocksMethod(),
         CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));

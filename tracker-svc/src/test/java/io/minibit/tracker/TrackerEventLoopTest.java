@@ -8,9 +8,11 @@ import io.minibit.api.v1.ListTorrentsRequest;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.ServerLimits;
+import io.minibit.core.testing.Await;
 import io.minibit.core.testing.MutableClock;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -50,6 +52,8 @@ class TrackerEventLoopTest {
     } finally {
       loop.close();
     }
-    assertEquals(0, networkThreads(), "the thread ends with the loop");
+    // the loop's termination is signalled from its thread, just before that thread exits
+    Await.until(Duration.ofSeconds(10), "the thread ends with the loop",
+        () -> networkThreads() == 0);
   }
 }

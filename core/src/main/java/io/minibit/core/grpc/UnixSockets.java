@@ -17,6 +17,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The peer daemon's control API on a Unix domain socket: only processes that may open the
@@ -32,6 +34,12 @@ public final class UnixSockets {
   public static final String SCHEME = "unix:";
 
   private static EventLoopGroup loop; // guarded by UnixSockets.class
+  /**
+   * gRPC asks every accepted connection for SO_KEEPALIVE, which a Unix socket has no use for,
+   * and Netty warns of it at each CLI call; held here, so its level is not lost with it.
+   */
+  private static final Logger BOOTSTRAP_LOG =
+      Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap");
 
   private UnixSockets() {}
 
@@ -98,6 +106,7 @@ public final class UnixSockets {
       }
       Files.delete(socket); // left by a daemon that did not stop cleanly
     }
+    BOOTSTRAP_LOG.setLevel(Level.SEVERE);
     return NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(socket))
         .channelType(NioServerDomainSocketChannel.class)
         .bossEventLoopGroup(loop())

@@ -24,15 +24,18 @@ final class BlockSender implements Runnable {
   private final Iterator<Integer> remaining;
   private final UploadLimiter limiter;
   private final ServerCallStreamObserver<Block> call;
+  private final Runnable ended;
   private boolean done;
 
+  /** @param ended run once when the call is over, however it ends */
   BlockSender(TorrentSession session, String peerId, List<Integer> indices,
-      UploadLimiter limiter, ServerCallStreamObserver<Block> call) {
+      UploadLimiter limiter, ServerCallStreamObserver<Block> call, Runnable ended) {
     this.session = session;
     this.peerId = peerId;
     this.remaining = indices.iterator();
     this.limiter = limiter;
     this.call = call;
+    this.ended = ended;
   }
 
   void start() {
@@ -41,7 +44,9 @@ final class BlockSender implements Runnable {
       synchronized (this) {
         done = true;
       }
+      ended.run();
     });
+    call.setOnCloseHandler(ended);
     run();
   }
 

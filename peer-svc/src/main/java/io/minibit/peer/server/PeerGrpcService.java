@@ -22,7 +22,12 @@ import io.minibit.peer.session.TorrentSession;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -32,11 +37,18 @@ import java.util.function.Function;
 public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
   /** Most blocks one GetBlocks call may ask for. */
   public static final int MAX_BLOCKS_PER_CALL = Validation.MAX_BLOCKS_PER_CALL;
+  /**
+   * Most GetBlocks calls one peer may have open at once, over every torrent: a downloader keeps
+   * a few in flight per peer; more only hold threads and buffers here.
+   */
+  public static final int MAX_CALLS_PER_PEER = 32;
 
   private final String peerId;
   private final Function<InfoHash, TorrentSession> sessions;
   private final UploadLimiter limiter;
   private final Function<TorrentSession, SwarmHealth> health;
+  /** GetBlocks calls open, by the peer id they claim. */
+  private final Map<String, AtomicInteger> openCalls = new ConcurrentHashMap<>();
 
   /**
    * @param sessions looks up a torrent's session; throws NOT_FOUND for one this peer lacks
@@ -72,7 +84,8 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
       theirs = Bitfield.fromBytes(session.torrent().blockCount(),
           request.getHave().getBits().toByteArray());
     }
-    session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""), theirs,
+    session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""),
+        CallerAddress.connection().orElse(""), theirs,
         (ServerCallStreamObserver<PeerEvent>) responseObserver);
   }
 
@@ -81,20 +94,50 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
     List<Integer> indices = checkedIndices(request, session);
+    Optional<String> connection = CallerAddress.connection();
+    if (connection.isPresent()
+        && !session.subscribers().subscribedOver(request.getPeerId(), connection.get())) {
+      throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+          "peer %s has no Subscribe stream for %s on this connection: blocks go to a subscriber, "
+              + "over its own connection; subscribe first", request.getPeerId(),
+          session.torrent().name()));
+    }
+    Runnable ended = openCall(request.getPeerId());
     if (!session.uploadSlots().admit(request.getPeerId(), CallerAddress.current().orElse(""))) {
+      ended.run();
       throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
           "choked: every upload slot for %s is taken; wait for UNCHOKE on Subscribe",
           session.torrent().name()));
     }
     new BlockSender(session, request.getPeerId(),
         session.chooseToSend(indices, request.getMaxBlocks()), limiter,
-        (ServerCallStreamObserver<Block>) responseObserver).start();
+        (ServerCallStreamObserver<Block>) responseObserver, ended).start();
   }
 
   @Override
   public void ping(PingRequest request, StreamObserver<PingResponse> responseObserver) {
     responseObserver.onNext(PingResponse.newBuilder().setPeerId(peerId).build());
     responseObserver.onCompleted();
+  }
+
+  /**
+   * Counts a GetBlocks call of {@code peer} as open; RESOURCE_EXHAUSTED past {@link
+   * #MAX_CALLS_PER_PEER}. Returns what to run, once, when the call ends.
+   */
+  private Runnable openCall(String peer) {
+    AtomicInteger open = openCalls.computeIfAbsent(peer, p -> new AtomicInteger());
+    if (open.incrementAndGet() > MAX_CALLS_PER_PEER) {
+      open.decrementAndGet();
+      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+          "peer %s has %d GetBlocks calls open, the most one peer may; wait for one to end",
+          peer, MAX_CALLS_PER_PEER));
+    }
+    AtomicBoolean ended = new AtomicBoolean();
+    return () -> {
+      if (ended.compareAndSet(false, true) && open.decrementAndGet() == 0) {
+        openCalls.remove(peer, open);
+      }
+    };
   }
 
   private static List<Integer> checkedIndices(GetBlocksRequest request, TorrentSession session) {

@@ -79,9 +79,10 @@ public final class Subscribers {
    * HAVE, or both, but never in neither. {@code onEnd} runs once when the stream ends, whichever
    * side ends it.
    */
-  public void add(String peerId, String host, ServerCallStreamObserver<PeerEvent> stream,
-      Supplier<io.minibit.core.Bitfield> bitfield, boolean unchoked, Runnable onEnd) {
-    Subscriber subscriber = new Subscriber(peerId, host, stream, onEnd);
+  public void add(String peerId, String host, String connection,
+      ServerCallStreamObserver<PeerEvent> stream, Supplier<io.minibit.core.Bitfield> bitfield,
+      boolean unchoked, Runnable onEnd) {
+    Subscriber subscriber = new Subscriber(peerId, host, connection, stream, onEnd);
     stream.setOnCancelHandler(() -> drop(subscriber));
     stream.setOnReadyHandler(() -> {
       if (!subscriber.flush()) {
@@ -129,6 +130,16 @@ public final class Subscribers {
     return subscribers.stream().anyMatch(s -> s.peerId.equals(peerId));
   }
 
+  /**
+   * Whether {@code peerId} has a stream open over {@code connection}: a block call that claims
+   * a peer id is served only on the connection of that peer's own subscription, so nobody takes
+   * another peer's upload slot by claiming its id.
+   */
+  public boolean subscribedOver(String peerId, String connection) {
+    return subscribers.stream()
+        .anyMatch(s -> s.peerId.equals(peerId) && s.connection.equals(connection));
+  }
+
   public int size() {
     return subscribers.size();
   }
@@ -152,6 +163,7 @@ public final class Subscribers {
   private final class Subscriber {
     private final String peerId;
     private final String host;
+    private final String connection;
     private final ServerCallStreamObserver<PeerEvent> stream;
     private final Runnable onEnd;
     private final BitSet pendingHaves = new BitSet();
@@ -159,10 +171,11 @@ public final class Subscribers {
     private Instant unreadSince; // when events began to wait for a stream that was not ready
     private boolean closed;
 
-    Subscriber(String peerId, String host, ServerCallStreamObserver<PeerEvent> stream,
-        Runnable onEnd) {
+    Subscriber(String peerId, String host, String connection,
+        ServerCallStreamObserver<PeerEvent> stream, Runnable onEnd) {
       this.peerId = peerId;
       this.host = host;
+      this.connection = connection;
       this.stream = stream;
       this.onEnd = onEnd;
     }

@@ -162,8 +162,8 @@ public final class TorrentSession {
    * Adds peer {@code peerId}'s Subscribe stream: it gets the bitfield and, if a slot is free,
    * an unchoke at once. {@code theirs} is what it says it holds already.
    */
-  public void subscribe(String peerId, String host, io.minibit.core.Bitfield theirs,
-      ServerCallStreamObserver<PeerEvent> stream) {
+  public void subscribe(String peerId, String host, String connection,
+      io.minibit.core.Bitfield theirs, ServerCallStreamObserver<PeerEvent> stream) {
     subscribers.requireRoom(host);
     subscribedWith.put(peerId, theirs);
     // A peer that lacks nothing we hold is not given a slot it would not use.
@@ -176,7 +176,7 @@ public final class TorrentSession {
         }
       };
     }
-    subscribers.add(peerId, host, stream, shown, unchoked, () -> {
+    subscribers.add(peerId, host, connection, stream, shown, unchoked, () -> {
       if (!subscribers.contains(peerId)) {
         subscribedWith.remove(peerId);
       }

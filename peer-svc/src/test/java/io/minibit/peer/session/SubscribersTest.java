@@ -90,7 +90,7 @@ class SubscribersTest {
   private FakeStream subscribe(String peerId, String host) {
     FakeStream stream = new FakeStream();
     subscribers.requireRoom(host);
-    subscribers.add(peerId, host, stream, () -> new Bitfield(BLOCKS), false,
+    subscribers.add(peerId, host, host + ":1", stream, () -> new Bitfield(BLOCKS), false,
         ended::incrementAndGet);
     return stream;
   }
@@ -126,7 +126,8 @@ class SubscribersTest {
         ready = written.size() < 5; // the window fills after five events
       }
     };
-    subscribers.add("p", "h", stream, () -> new Bitfield(BLOCKS), true, ended::incrementAndGet);
+    subscribers.add("p", "h", "h:1", stream, () -> new Bitfield(BLOCKS), true,
+        ended::incrementAndGet);
 
     IntStream.range(0, 20).forEach(subscribers::broadcastHave);
 
