@@ -54,10 +54,12 @@ final class ProgressDisplay {
     long size = progress.getSize();
     int filled = size == 0 ? 0 : (int) ((double) BAR_WIDTH * hashed / size);
     String bar = withBar ? "[" + "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled) + "]  " : "";
+    // the first update has no rate yet: no "0 B/s" and no ETA rather than a wrong one
+    String speed = progress.getBytesPerSecond() == 0 ? ""
+        : "  " + HumanFormat.rate(progress.getBytesPerSecond())
+            + "  ETA " + HumanFormat.eta(size - hashed, progress.getBytesPerSecond());
     return bar + "hashing " + Validation.printable(name) + "  " + HumanFormat.percent(hashed, size)
-        + "  " + HumanFormat.bytes(hashed) + " / " + HumanFormat.bytes(size)
-        + "  " + HumanFormat.rate(progress.getBytesPerSecond())
-        + "  ETA " + HumanFormat.eta(size - hashed, progress.getBytesPerSecond());
+        + "  " + HumanFormat.bytes(hashed) + " / " + HumanFormat.bytes(size) + speed;
   }
 
   void update(Transfer transfer) {

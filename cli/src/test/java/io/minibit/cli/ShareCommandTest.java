@@ -85,6 +85,7 @@ class ShareCommandTest {
     assertTrue(result.err().contains("\r[############------------]  hashing big.iso  50.0%"),
         result.err());
     assertEquals(0, cli.peer.only(ShareRequest.class).getProgressIntervalMs());
+    assertTrue(!result.err().contains("0 B/s"), "no rate before there is one: " + result.err());
   }
 
   @Test

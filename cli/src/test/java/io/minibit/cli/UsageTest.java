@@ -72,7 +72,8 @@ class UsageTest {
     CliHarness.Result result = cli.run("--version");
 
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
-    assertTrue(result.out().startsWith("minibit "), result.out());
+    assertEquals("minibit " + io.minibit.core.cli.Version.current(),
+        result.out().lines().findFirst().orElseThrow());
     assertTrue(!result.out().startsWith("minibit unknown"), "version.properties is filtered");
   }
 

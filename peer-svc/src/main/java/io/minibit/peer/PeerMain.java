@@ -328,12 +328,11 @@ public final class PeerMain implements Callable<Integer> {
     return Duration.ofMillis(Math.round(value * 1000));
   }
 
-  /** The version in the jar's manifest. */
+  /** The build's version, as every MiniBit program reports it. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String version = PeerMain.class.getPackage().getImplementationVersion();
-      return new String[] {"minibit-peer " + (version == null ? "dev" : version)};
+      return io.minibit.core.cli.Version.lines("minibit-peer");
     }
   }
 }

@@ -49,6 +49,15 @@ class PeerMainTest {
     }
   }
 
+  @Test
+  void versionIsTheBuildsAsEveryProgramReportsIt() {
+    assertEquals(0, run("--version"));
+
+    String version = io.minibit.core.cli.Version.current();
+    assertTrue(!version.equals("unknown") && !version.contains("${"), version);
+    assertEquals("minibit-peer " + version, out.toString().lines().findFirst().orElseThrow());
+  }
+
   @ParameterizedTest
   @CsvSource({
       "--bogus, --bogus",

@@ -35,6 +35,7 @@ import picocli.CommandLine;
  */
 @Command(
     name = "minibit-tracker",
+    versionProvider = TrackerMain.Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = "Runs the MiniBit tracker: a catalog of published manifests, kept in the data"
@@ -117,6 +118,18 @@ public final class TrackerMain implements Callable<Integer> {
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   private boolean help;
+
+  @Option(names = {"-V", "--version"}, versionHelp = true,
+      description = "Print the version and exit.")
+  private boolean version;
+
+  /** The build's version, as every MiniBit program reports it. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return io.minibit.core.cli.Version.lines("minibit-tracker");
+    }
+  }
 
   public static void main(String[] args) {
     int exitCode = commandLine().execute(args);

@@ -73,6 +73,15 @@ class TrackerMainTest {
   }
 
   @Test
+  void versionIsTheBuildsAsEveryProgramReportsIt() {
+    assertEquals(0, run("--version"));
+
+    String version = io.minibit.core.cli.Version.current();
+    assertTrue(!version.equals("unknown") && !version.contains("${"), version);
+    assertEquals("minibit-tracker " + version, out.toString().lines().findFirst().orElseThrow());
+  }
+
+  @Test
   void unknownFlagIsOneLineAndExitCodeTwo() {
     assertEquals(TrackerMain.EXIT_USAGE, run("--bogus"));
 
