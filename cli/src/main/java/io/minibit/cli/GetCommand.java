@@ -9,6 +9,7 @@ import io.minibit.api.v1.TransferState;
 import io.minibit.core.InfoHash;
 import io.minibit.core.Validation;
 import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -59,8 +60,9 @@ final class GetCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--output"},
       paramLabel = "DIR",
-      description = "Directory for the file, inside the daemon's data directory; relative to "
-          + "here (env MINIBIT_OUTPUT; default: the data directory itself).")
+      description = "Directory for the file, inside the daemon's data directory; a relative "
+          + "DIR is taken from the data directory, wherever this command runs "
+          + "(env MINIBIT_OUTPUT; default: the data directory itself).")
   String output;
 
   @Option(
@@ -124,10 +126,13 @@ final class GetCommand implements Callable<Integer> {
     return request.build();
   }
 
-  /** The daemon has its own working directory, so a relative -o is anchored here. */
+  /**
+   * {@code dir} as the daemon takes it: an absolute path as it is, a relative one from the
+   * daemon's data directory (not from here: `-o downloads` means the same from any directory).
+   */
   private String destination(String dir) {
     try {
-      return context.workingDirectory().resolve(dir).toAbsolutePath().normalize().toString();
+      return Path.of(dir).normalize().toString();
     } catch (InvalidPathException e) {
       throw new ParameterException(spec.commandLine(),
           "-o '" + Validation.printable(dir) + "' is not a directory path: " + e.getReason());

@@ -81,7 +81,7 @@ class GetCommandTest {
   }
 
   @Test
-  void sendsAnInfohashAsSuchAndAnchorsARelativeOutputDirectoryHere() {
+  void sendsAnInfohashAsSuchAndLeavesARelativeOutputDirectoryToTheDataDirectory() {
     cli.workingDirectory = Path.of("/home/user/work");
     cli.peer.snapshots = List.of(Snapshots.seeding());
 
@@ -91,7 +91,7 @@ class GetCommandTest {
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
     DownloadRequest request = cli.peer.only(DownloadRequest.class);
     assertEquals(Snapshots.INFOHASH, request.getInfohash());
-    assertEquals("/home/user/work/isos", request.getDestination());
+    assertEquals("isos", request.getDestination(), "from the daemon's data directory, not here");
     assertEquals(90_000, request.getNoPeersTimeoutMs());
   }
 

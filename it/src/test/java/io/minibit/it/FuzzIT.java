@@ -185,11 +185,18 @@ class FuzzIT {
     try {
       infohash = control.withDeadlineAfter(30, TimeUnit.SECONDS).share(share).getInfohash();
     } catch (StatusRuntimeException e) {
-      // The fuzzer removed the file's transfer and downloaded it again (from nobody): sharing
-      // the file is refused while that download runs, until it is removed.
+      // The fuzzer removed the file's transfer and downloaded it, or another torrent of its
+      // name, again (from nobody): sharing the file is refused while a download holds its path,
+      // until that transfer is removed.
       assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.toString());
-      control.withDeadlineAfter(10, TimeUnit.SECONDS).remove(
-          RemoveRequest.newBuilder().setInfohash(torrent.infoHash().hex()).build());
+      for (var transfer : control.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .listTransfers(ListTransfersRequest.getDefaultInstance()).getTransfersList()) {
+        if (transfer.getPath().equals(original.toString())
+            || transfer.getInfohash().equals(torrent.infoHash().hex())) {
+          control.withDeadlineAfter(10, TimeUnit.SECONDS).remove(
+              RemoveRequest.newBuilder().setInfohash(transfer.getInfohash()).build());
+        }
+      }
       infohash = control.withDeadlineAfter(30, TimeUnit.SECONDS).share(share).getInfohash();
     }
     assertEquals(torrent.infoHash().hex(), infohash);

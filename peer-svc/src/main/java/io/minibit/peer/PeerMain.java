@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.MinibitException;
+import io.minibit.core.Validation;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.cli.TlsOptions;
@@ -211,6 +212,7 @@ public final class PeerMain implements Callable<Integer> {
     Optional<Path> socket;
     try {
       tls = tlsOptions.tls();
+      checkTracker(tracker);
       controlToken = TokenAuth.inlineOrFromFile(controlToken, controlTokenFile);
       ControlAccess.check(controlHost, controlToken);
       socket = controlSocket.equals("none") ? Optional.empty()
@@ -314,6 +316,28 @@ public final class PeerMain implements Callable<Integer> {
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * A typo in --tracker shows at start, not at the first share or get: HOST:PORT, or a gRPC
+   * target URI (dns:///tracker.example:6969, say).
+   */
+  private static void checkTracker(String tracker) {
+    if (tracker.isBlank() || tracker.contains(":///")) {
+      return; // blank: PeerConfig says so; a URI: gRPC's resolver takes it as it is
+    }
+    HostAndPort parsed;
+    try {
+      parsed = HostAndPort.fromString(tracker);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--tracker '" + Validation.printable(tracker)
+          + "' is not HOST:PORT");
+    }
+    if (!parsed.hasPort()) {
+      throw new IllegalArgumentException("--tracker '" + Validation.printable(tracker)
+          + "' is not HOST:PORT: the port is missing (the tracker's is 6969 by default)");
+    }
+    Validation.requireHost("--tracker", parsed.getHost());
   }
 
   private static void removeSocket(Path socket) {

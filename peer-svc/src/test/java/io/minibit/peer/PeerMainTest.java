@@ -73,6 +73,8 @@ class PeerMainTest {
       "--http-port=-2, --http-port -2 is not a port",
       "--http-port=65536, --http-port 65536 is not a port",
       "--tracker=, --tracker",
+      "--tracker=nonsense, is not HOST:PORT: the port is missing",
+      "--tracker=tracker:http, tracker:http",
       "--control-host=0.0.0.0, '--control-host 0.0.0.0 lets other machines control this peer: "
           + "set --control-token (or MINIBIT_CONTROL_TOKEN) too'",
       "--control-token=short, control token must be 16..256 characters",
