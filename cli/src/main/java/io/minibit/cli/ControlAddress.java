@@ -19,7 +19,7 @@ record ControlAddress(String target) {
   /** Parses "unix:PATH" or "HOST:PORT"; IllegalArgumentException with a readable message. */
   static ControlAddress parse(String text) {
     if (UnixSockets.isSocketTarget(text)) {
-      String path = text.substring(UnixSockets.SCHEME.length()).replaceFirst("^//", "");
+      String path = UnixSockets.socketPath(text);
       if (path.isEmpty()) {
         throw new IllegalArgumentException("'" + text + "' names no socket: write unix:PATH");
       }

@@ -65,6 +65,11 @@ public final class UnixSockets {
     return SCHEME + path.toAbsolutePath();
   }
 
+  /** The socket path of the {@code unix:} target {@code target} ("unix:/p" or "unix:///p"). */
+  public static String socketPath(String target) {
+    return target.substring(SCHEME.length()).replaceFirst("^//", "");
+  }
+
   /** True if {@code target} names a Unix domain socket. */
   public static boolean isSocketTarget(String target) {
     return target.startsWith(SCHEME);
@@ -72,8 +77,8 @@ public final class UnixSockets {
 
   /** A channel builder to the socket of the {@code unix:} target {@code target}. */
   static NettyChannelBuilder channelBuilder(String target) {
-    String path = target.substring(SCHEME.length()).replaceFirst("^//", "");
-    return useSocketChannel(NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(path))
+    return useSocketChannel(NettyChannelBuilder
+        .forAddress(UnixDomainSocketAddress.of(socketPath(target)))
         .eventLoopGroup(loop()));
   }
 
