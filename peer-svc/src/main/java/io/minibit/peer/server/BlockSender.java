@@ -14,7 +14,8 @@ import java.util.logging.Logger;
  * Streams the blocks of one GetBlocks call as fast as the caller reads them: a block is read from
  * disk only when the transport is ready for it, so a slow reader never makes this peer buffer
  * more than a block or so per call. A caller choked meanwhile gets RESOURCE_EXHAUSTED for the
- * rest of the call. Thread-safe: gRPC may call {@link #run} from any thread.
+ * rest of the call. A block held back by the upload cap waits in the limiter's queue, not on a
+ * thread. Thread-safe: gRPC may call {@link #run} from any thread, the limiter its callback.
  */
 final class BlockSender implements Runnable {
   private static final Logger log = Logger.getLogger(BlockSender.class.getName());
@@ -26,6 +27,9 @@ final class BlockSender implements Runnable {
   private final ServerCallStreamObserver<Block> call;
   private final Runnable ended;
   private boolean done;
+  /** The block whose bytes the upload cap is to give, or -1. */
+  private int waitingFor = -1;
+  private final Runnable granted = this::granted;
 
   /** @param ended run once when the call is over, however it ends */
   BlockSender(TorrentSession session, String peerId, List<Integer> indices,
@@ -43,6 +47,9 @@ final class BlockSender implements Runnable {
     call.setOnCancelHandler(() -> {
       synchronized (this) {
         done = true;
+        if (waitingFor >= 0 && limiter.cancel(peerId, granted)) {
+          waitingFor = -1;
+        }
       }
       ended.run();
     });
@@ -52,44 +59,75 @@ final class BlockSender implements Runnable {
 
   @Override
   public synchronized void run() {
-    while (!done && call.isReady() && remaining.hasNext()) {
+    while (!done && waitingFor < 0 && call.isReady() && remaining.hasNext()) {
       if (refuseIfChoked()) {
         return;
       }
       int index = remaining.next();
-      int length = session.store().torrent().blockLength(index);
-      // The upload cap may hold this thread for a while (other peers take their turns): a peer
-      // choked meanwhile is refused, and the bytes it would have had go back to the others.
-      limiter.acquire(peerId, length);
-      if (call.isCancelled()) {
-        limiter.refund(length);
-        done = true;
+      // The upload cap may make this block wait (other peers take their turns): the call then
+      // goes on when the limiter has taken its bytes, and no thread waits meanwhile.
+      if (!limiter.acquire(peerId, length(index), granted)) {
+        waitingFor = index;
         return;
       }
-      if (refuseIfChoked()) {
-        limiter.refund(length);
+      if (!send(index)) {
         return;
       }
-      byte[] data;
-      try {
-        data = session.store().read(index);
-      } catch (IOException e) {
-        log.warning(() -> "cannot read block " + index + " of " + session + ": " + e.getMessage());
-        done = true;
-        call.onError(Status.UNAVAILABLE
-            .withDescription("cannot read block " + index + " from disk").asRuntimeException());
-        return;
-      }
-      call.onNext(Block.newBuilder()
-          .setIndex(index)
-          .setData(UnsafeByteOperations.unsafeWrap(data))
-          .build());
-      session.recordUploaded(peerId, index, data.length);
     }
-    if (!done && !remaining.hasNext()) {
+    if (!done && waitingFor < 0 && !remaining.hasNext()) {
       done = true;
       call.onCompleted();
     }
+  }
+
+  /** The limiter took the bytes of the block this call waits for: it is sent, and the call goes on. */
+  private synchronized void granted() {
+    int index = waitingFor;
+    waitingFor = -1;
+    if (done) { // cancelled after its bytes were taken
+      limiter.refund(length(index));
+      return;
+    }
+    if (send(index)) {
+      run();
+    }
+  }
+
+  /**
+   * Sends block {@code index}, whose bytes the limiter gave; false if the call ended instead (a
+   * peer choked meanwhile is refused, and the bytes it would have had go back to the others).
+   */
+  private boolean send(int index) {
+    int length = length(index);
+    if (call.isCancelled()) {
+      limiter.refund(length);
+      done = true;
+      return false;
+    }
+    if (refuseIfChoked()) {
+      limiter.refund(length);
+      return false;
+    }
+    byte[] data;
+    try {
+      data = session.store().read(index);
+    } catch (IOException e) {
+      log.warning(() -> "cannot read block " + index + " of " + session + ": " + e.getMessage());
+      done = true;
+      call.onError(Status.UNAVAILABLE
+          .withDescription("cannot read block " + index + " from disk").asRuntimeException());
+      return false;
+    }
+    call.onNext(Block.newBuilder()
+        .setIndex(index)
+        .setData(UnsafeByteOperations.unsafeWrap(data))
+        .build());
+    session.recordUploaded(peerId, index, data.length);
+    return true;
+  }
+
+  private int length(int index) {
+    return session.store().torrent().blockLength(index);
   }
 
   /** Ends the call with RESOURCE_EXHAUSTED if its caller is choked now; true if it did. */

@@ -1,48 +1,60 @@
 package io.minibit.peer.server;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
  * Caps the bytes per second this peer serves, over all calls together: a token bucket that
  * fills at the cap and holds at most a tenth of a second of it (or one block, if larger).
  *
- * <p>The cap is shared by peer, not by call: senders waiting for it are served by turns, one
- * block per peer in turn (a peer's own calls take turns among themselves), so a peer that keeps
- * more calls open does not get more of the upload, as each unchoked peer of BitTorrent gets its
- * one TCP connection's share. A peer alone takes all of it.
+ * <p>No thread waits for the cap. A sender asks with {@link #acquire}: it gets its bytes at once
+ * when they are there and nobody is ahead of it, or else it is queued, returns, and is called
+ * back once its bytes are taken for it. The callbacks run on the limiter's own timer thread, so
+ * a thousand calls held back by the cap hold no gRPC thread.
  *
- * <p>A sender takes its bytes only once they are there, never in advance: one that is told to
- * stop while it waits (its peer was choked) has taken nothing, and one that took bytes it will
- * not send gives them back with {@link #refund}, so no choke round wastes the upload. Thread-safe.
+ * <p>The cap is shared by peer, not by call: queued senders are served by turns, one block per
+ * peer in turn (a peer's own calls take turns among themselves), so a peer that keeps more calls
+ * open does not get more of the upload, as each unchoked peer of BitTorrent gets its one TCP
+ * connection's share. A peer alone takes all of it.
+ *
+ * <p>A sender takes its bytes only once they are there, never in advance: one that leaves the
+ * queue ({@link #cancel}) has taken nothing, and one that took bytes it will not send gives them
+ * back with {@link #refund}, so no choke round wastes the upload. Thread-safe.
  */
 public final class UploadLimiter {
-  /** Parks the calling thread for a while; {@link LockSupport#parkNanos} in production. */
-  interface Sleeper {
-    void sleepNanos(long nanos);
+  /** Runs a task after a delay, on one thread; a single-threaded scheduler in production. */
+  interface Timer {
+    void schedule(Runnable task, long delayNanos);
   }
 
   private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
-  /** Longest a sender waiting for its turn sleeps before it looks again (it is woken sooner). */
-  private static final long TURN_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final long bytesPerSecond;
   private final long capacity;
   private final LongSupplier nanoTime;
-  private final Sleeper sleeper;
+  private final Timer timer;
   private double tokens;
   private long filledAt;
-  /** Threads waiting, by peer; the first peer's first thread is served next. Guarded by this. */
-  private final LinkedHashMap<String, ArrayDeque<Thread>> waiting = new LinkedHashMap<>();
+  /** Queued senders, by peer; the first peer's first sender is served next. Guarded by this. */
+  private final LinkedHashMap<String, ArrayDeque<Waiter>> waiting = new LinkedHashMap<>();
+  /** When the next look at the queue is due, or {@link Long#MAX_VALUE} if none is. */
+  private long nextLookAt = Long.MAX_VALUE;
 
-  UploadLimiter(long bytesPerSecond, LongSupplier nanoTime, Sleeper sleeper) {
+  private record Waiter(int bytes, Runnable granted) {}
+
+  UploadLimiter(long bytesPerSecond, LongSupplier nanoTime, Timer timer) {
     this.bytesPerSecond = bytesPerSecond;
     this.capacity = Math.max(1, bytesPerSecond / 10);
     this.nanoTime = nanoTime;
-    this.sleeper = sleeper;
+    this.timer = timer;
     this.filledAt = nanoTime.getAsLong();
     this.tokens = capacity;
   }
@@ -52,64 +64,128 @@ public final class UploadLimiter {
     if (bytesPerSecond < 0) {
       throw new IllegalArgumentException("upload limit " + bytesPerSecond + " < 0");
     }
-    return new UploadLimiter(bytesPerSecond, System::nanoTime, LockSupport::parkNanos);
+    if (bytesPerSecond == 0) {
+      return new UploadLimiter(0, System::nanoTime, (task, delay) -> {
+        throw new IllegalStateException("an upload without a cap never waits");
+      });
+    }
+    ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread limiter = new Thread(runnable, "upload-limiter");
+      limiter.setDaemon(true);
+      return limiter;
+    });
+    return new UploadLimiter(bytesPerSecond, System::nanoTime,
+        (task, delay) -> thread.schedule(task, delay, TimeUnit.NANOSECONDS));
   }
 
-  /** Waits until {@code bytes} more may be sent to {@code peer}, in its turn, and takes them. */
-  public void acquire(String peer, int bytes) {
+  /**
+   * Takes {@code bytes} for {@code peer}: true if they were there and taken at once. Otherwise
+   * the sender is queued and false returned; {@code granted} runs once the bytes have been taken
+   * for it (unless {@link #cancel} withdraws it first). Never blocks.
+   */
+  public boolean acquire(String peer, int bytes, Runnable granted) {
     if (bytesPerSecond == 0) {
-      return;
+      return true;
     }
-    Thread self = Thread.currentThread();
+    List<Runnable> served;
     synchronized (this) {
-      waiting.computeIfAbsent(peer, p -> new ArrayDeque<>()).add(self);
-    }
-    while (true) {
-      long waitNanos;
-      synchronized (this) {
-        if (!isNext(peer, self)) {
-          waitNanos = TURN_CHECK_NANOS;
-        } else {
-          refill();
-          // A block larger than the bucket goes once the bucket is full, leaving a debt that
-          // later senders wait out: the average stays at the cap.
-          double needed = Math.min(bytes, capacity);
-          if (tokens >= needed) {
-            tokens -= bytes;
-            served(peer);
-            return;
-          }
-          waitNanos = (long) Math.ceil((needed - tokens) * NANOS_PER_SECOND / bytesPerSecond);
-        }
+      refill();
+      if (waiting.isEmpty() && tokens >= needed(bytes)) {
+        tokens -= bytes;
+        return true;
       }
-      sleeper.sleepNanos(waitNanos);
+      waiting.computeIfAbsent(peer, p -> new ArrayDeque<>()).add(new Waiter(bytes, granted));
+      served = serve();
     }
+    // Never on the caller's thread: it may hold a lock the served senders' callbacks take.
+    served.forEach(callback -> timer.schedule(callback, 0));
+    return false;
+  }
+
+  /**
+   * Withdraws the queued sender of {@code peer} whose callback is {@code granted}: true if it was
+   * still queued (it took nothing and will not be called back); false if its bytes were already
+   * taken (its callback runs, and should refund them).
+   */
+  public synchronized boolean cancel(String peer, Runnable granted) {
+    ArrayDeque<Waiter> senders = waiting.get(peer);
+    if (senders == null || !senders.removeIf(waiter -> waiter.granted == granted)) {
+      return false;
+    }
+    if (senders.isEmpty()) {
+      waiting.remove(peer);
+    }
+    return true;
   }
 
   /** Gives back {@code bytes} taken by {@link #acquire} and not sent. */
-  public synchronized void refund(int bytes) {
+  public void refund(int bytes) {
     if (bytesPerSecond == 0) {
       return;
     }
-    refill();
-    tokens = Math.min(capacity, tokens + bytes);
+    List<Runnable> served;
+    synchronized (this) {
+      refill();
+      tokens = Math.min(capacity, tokens + bytes);
+      served = serve();
+    }
+    served.forEach(callback -> timer.schedule(callback, 0));
   }
 
-  private boolean isNext(String peer, Thread thread) {
-    var first = waiting.entrySet().iterator().next();
-    return first.getKey().equals(peer) && first.getValue().peek() == thread;
+  /** Senders queued now, all peers together. */
+  synchronized int queued() {
+    return waiting.values().stream().mapToInt(ArrayDeque::size).sum();
   }
 
-  /** {@code peer}'s first waiter is served: the peer goes to the end of the round. */
-  private void served(String peer) {
-    ArrayDeque<Thread> threads = waiting.remove(peer);
-    threads.poll();
-    if (!threads.isEmpty()) {
-      waiting.put(peer, threads);
+  /** A look at the queue, when the bytes its first sender needs should be there. */
+  private void look() {
+    List<Runnable> served;
+    synchronized (this) {
+      nextLookAt = Long.MAX_VALUE;
+      refill();
+      served = serve();
     }
-    if (!waiting.isEmpty()) {
-      LockSupport.unpark(waiting.values().iterator().next().peek());
+    served.forEach(Runnable::run);
+  }
+
+  /**
+   * Takes the bytes of queued senders, by turns, while there are enough; returns their callbacks
+   * and, if some are left waiting, plans the next look. The caller holds the lock.
+   */
+  private List<Runnable> serve() {
+    List<Runnable> served = new ArrayList<>();
+    while (!waiting.isEmpty()) {
+      Iterator<Map.Entry<String, ArrayDeque<Waiter>>> peers = waiting.entrySet().iterator();
+      Map.Entry<String, ArrayDeque<Waiter>> first = peers.next();
+      Waiter next = first.getValue().peek();
+      double needed = needed(next.bytes);
+      if (tokens < needed) {
+        long waitNanos = (long) Math.ceil((needed - tokens) * NANOS_PER_SECOND / bytesPerSecond);
+        long at = nanoTime.getAsLong() + waitNanos;
+        if (at < nextLookAt) {
+          nextLookAt = at;
+          timer.schedule(this::look, waitNanos);
+        }
+        break;
+      }
+      tokens -= next.bytes;
+      served.add(next.granted);
+      // the peer goes to the end of the round
+      peers.remove();
+      first.getValue().poll();
+      if (!first.getValue().isEmpty()) {
+        waiting.put(first.getKey(), first.getValue());
+      }
     }
+    return served;
+  }
+
+  /**
+   * Tokens a send of {@code bytes} waits for: a block larger than the bucket goes once the bucket
+   * is full, leaving a debt that later senders wait out, so the average stays at the cap.
+   */
+  private double needed(int bytes) {
+    return Math.min(bytes, capacity);
   }
 
   private void refill() {
