@@ -2,6 +2,7 @@ package io.minibit.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -151,7 +152,9 @@ class FaultIT {
       say("SIGKILL the downloader at %d of %d blocks; the bitfield on disk marks %d, every one "
           + "of them right", reached, blocks, onDisk);
       leecher.start();
-      Transfer resumed = leecher.transfer(infohash).orElseThrow();
+      Transfer resumed = Await.until(AWAIT, "the blocks on disk checked",
+          () -> leecher.transfer(infohash).orElseThrow(),
+          transfer -> transfer.getState() != TransferState.TRANSFER_STATE_CHECKING);
       assertTrue(resumed.getBlocksResumed() >= reached, "kept every verified block: "
           + resumed.getBlocksResumed() + " < " + reached);
     }
@@ -165,6 +168,48 @@ class FaultIT {
         extraBlocks, kills);
     // Only what was in flight at each kill can be sent twice; nothing verified is fetched again.
     assertTrue(extraBlocks <= kills * 8L, "sent " + extraBlocks + " blocks too many");
+  }
+
+  @Test
+  void aCrashBetweenTheTwoNamesOfTheFinalRenameLosesNothingAndFetchesNothing() throws Exception {
+    cluster = new Cluster(root);
+    cluster.startTracker();
+    Cluster.PeerProcess seeder = cluster.peer("seeder");
+    Cluster.PeerProcess leecher = cluster.peer("leecher");
+    Path original = TestFiles.createFile(seeder.dataDir, "renamed.bin", 8 * 1024 * 1024, 11);
+    String infohash = share(seeder, original);
+    Cluster.Result first = cluster.cli(CLI_TIMEOUT, "--peer", leecher.controlAddress(), "get",
+        infohash);
+    assertEquals(0, first.exitCode(), first + cluster.logs());
+    leecher.kill();
+    long sentBefore = seeder.transfer(infohash).orElseThrow().getUploadedBytes();
+
+    // What a SIGKILL between finish's two steps leaves: the file under both its part name and
+    // its final name, the bitfield beside them, and no note that the file was verified.
+    Torrent torrent = TestFiles.torrentFor(original, 0);
+    Path copy = leecher.dataDir.resolve("renamed.bin");
+    Files.createLink(BlockStore.partPath(leecher.dataDir, torrent), copy);
+    Files.write(BlockStore.bitfieldPath(leecher.dataDir, torrent),
+        Bitfield.full(torrent.blockCount()).toBytes());
+    Path stamp = leecher.dataDir.resolve(".minibit/transfers/" + infohash + ".verified");
+    Files.delete(stamp);
+    leecher.start();
+
+    Cluster.Result again = cluster.cli(CLI_TIMEOUT, "--peer", leecher.controlAddress(), "get",
+        infohash);
+    assertEquals(0, again.exitCode(), again + cluster.logs());
+    Transfer done = leecher.transfer(infohash).orElseThrow();
+    long fetched = seeder.transfer(infohash).orElseThrow().getUploadedBytes() - sentBefore;
+    say("a crash between the two names of the final rename: on restart %d of %d blocks checked "
+        + "and kept, %d bytes fetched again, the part file %s", done.getBlocksResumed(),
+        done.getBlockCount(), fetched,
+        Files.exists(BlockStore.partPath(leecher.dataDir, torrent)) ? "left" : "gone");
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
+    assertEquals(0, fetched, "nothing verified is fetched again");
+    assertFalse(Files.exists(BlockStore.partPath(leecher.dataDir, torrent)));
+    assertFalse(Files.exists(BlockStore.bitfieldPath(leecher.dataDir, torrent)));
+    assertTrue(Files.exists(stamp), "verified again, and noted");
+    assertSameSha256(original, copy);
   }
 
   /**

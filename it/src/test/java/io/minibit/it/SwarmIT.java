@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.minibit.api.v1.Transfer;
+import io.minibit.api.v1.TransferState;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import java.nio.file.Files;
@@ -124,7 +125,9 @@ class SwarmIT {
     long uploadedBeforeRestart = seeder.transfer(infohash).orElseThrow().getUploadedBytes();
 
     leecher.start();
-    Transfer resumed = leecher.transfer(infohash).orElseThrow();
+    Transfer resumed = Await.until(Duration.ofSeconds(60), "the blocks on disk checked",
+        () -> leecher.transfer(infohash).orElseThrow(),
+        transfer -> transfer.getState() != TransferState.TRANSFER_STATE_CHECKING);
     assertTrue(resumed.getBlocksResumed() >= haveAtKill,
         "every block verified before the kill is kept: " + resumed.getBlocksResumed() + " < "
             + haveAtKill);

@@ -35,6 +35,7 @@ import io.minibit.core.telemetry.Telemetry;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -304,7 +305,7 @@ public final class PeerDaemon implements AutoCloseable {
     if (request.getTorrentCase() == DownloadRequest.TorrentCase.INFOHASH) {
       TorrentSession existing = sessions.get(InfoHash.parse(what));
       if (existing != null && !failedMidway(existing)) {
-        return existing;
+        return heldWhereAsked(existing, request.getDestination());
       }
     }
     DownloadTrace trace = DownloadTrace.start(telemetry.tracer(), what);
@@ -320,7 +321,7 @@ public final class PeerDaemon implements AutoCloseable {
           }
           if (existing != null) {
             trace.endAttached();
-            return existing;
+            return heldWhereAsked(existing, request.getDestination());
           }
           Path directory = downloadDirectory(request.getDestination());
           Path target = SafePaths.fileIn(directory, torrent.name());
@@ -330,12 +331,47 @@ public final class PeerDaemon implements AutoCloseable {
                 "%s already exists; remove it or download somewhere else", target));
           }
           records.save(torrent, directory);
-          return startDownload(torrent, BlockStore.openPartial(torrent, directory), trace);
+          return startDownload(torrent, BlockStore.openUnchecked(torrent, directory), trace);
         }
       });
     } catch (IOException | RuntimeException e) {
       trace.end(e);
       throw e;
+    }
+  }
+
+  /**
+   * {@code session}, which already holds the torrent a download asks for, if it holds it where
+   * {@code destination} says (or none is given); FAILED_PRECONDITION if it is elsewhere: a
+   * torrent lives in one place on a peer, and a `get -o` that said nothing of it would leave the
+   * caller looking for the file where it is not.
+   */
+  private TorrentSession heldWhereAsked(TorrentSession session, String destination) {
+    if (destination.isEmpty()) {
+      return session;
+    }
+    Path held = session.store().finalPath().getParent();
+    Path asked;
+    try {
+      asked = dataDir.resolve(destination).normalize();
+    } catch (InvalidPathException e) {
+      throw MinibitException.invalid("%s is not a valid path", Validation.printable(destination));
+    }
+    if (realOrSelf(asked).equals(realOrSelf(held))) {
+      return session;
+    }
+    throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+        "this peer already holds %s in %s (%s); a torrent is kept in one place: use that copy, "
+            + "or remove the transfer first to fetch it into %s", session.torrent().name(), held,
+        session.isSeeding() ? "seeding" : "downloading", Validation.printable(destination)));
+  }
+
+  /** {@code path} with its symbolic links resolved if it exists; as it is otherwise. */
+  private static Path realOrSelf(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      return path.toAbsolutePath().normalize();
     }
   }
 
@@ -363,7 +399,7 @@ public final class PeerDaemon implements AutoCloseable {
     Path directory = failed.store().finalPath().getParent();
     failed.store().close();
     log.info(() -> "retrying the failed download of " + torrent);
-    return startDownload(torrent, BlockStore.openPartial(torrent, directory), trace);
+    return startDownload(torrent, BlockStore.openUnchecked(torrent, directory), trace);
   }
 
   /** The manifest of a torrent this peer has a session for (even a failed one), or the tracker's. */
@@ -515,6 +551,57 @@ public final class PeerDaemon implements AutoCloseable {
 
   private TorrentSession runDownload(Torrent torrent, BlockStore store, DownloadTrace trace) {
     TorrentSession session = newSession(torrent, store);
+    if (store.uncheckedBlocks() == 0) {
+      fetch(session, trace);
+      return session;
+    }
+    // Hashing what a large file already holds takes a while: the transfer shows as checking
+    // meanwhile, and no control call waits for it.
+    log.info(() -> String.format("checking the %d blocks of %s already in %s",
+        store.uncheckedBlocks(), torrent, store.finalPath().getParent()));
+    shareHashers.execute(() -> checkThenFetch(session, trace));
+    return session;
+  }
+
+  /** Hashes the blocks {@code session}'s store claims, then fetches the rest. */
+  private void checkThenFetch(TorrentSession session, DownloadTrace trace) {
+    Torrent torrent = session.torrent();
+    try {
+      session.store().check();
+    } catch (ClosedChannelException e) {
+      return; // the transfer was removed meanwhile
+    } catch (IOException | RuntimeException e) {
+      synchronized (this) {
+        if (sessions.get(torrent.infoHash()) == session) {
+          session.fail(new MinibitException(ErrorCode.INTERNAL, String.format(
+              "cannot check the blocks of %s already on disk: %s", torrent.name(),
+              e.getMessage()), e));
+          trace.end(e);
+        }
+      }
+      return;
+    }
+    synchronized (this) {
+      if (sessions.get(torrent.infoHash()) != session) {
+        return; // removed meanwhile
+      }
+      session.checked();
+      try {
+        fetch(session, trace);
+      } catch (RuntimeException e) {
+        downloads.remove(torrent.infoHash());
+        announcer.remove(torrent.infoHash());
+        session.fail(new MinibitException(ErrorCode.INTERNAL,
+            "cannot start the download of " + torrent.name() + ": " + e.getMessage(), e));
+        trace.end(e);
+      }
+    }
+  }
+
+  /** Starts fetching what {@code session}'s store lacks; the caller holds the daemon's lock. */
+  private void fetch(TorrentSession session, DownloadTrace trace) {
+    Torrent torrent = session.torrent();
+    BlockStore store = session.store();
     Download download = new Download(session, peerId, peerChannels, downloadPool, scheduler,
         hashExecutor, clock, random, allocation, trace, fetchStats);
     downloads.put(torrent.infoHash(), download);
@@ -536,7 +623,6 @@ public final class PeerDaemon implements AutoCloseable {
       }
     });
     download.start();
-    return session;
   }
 
   /** Remembers how the verified file of {@code torrent} looks, to tell after a restart if it changed. */
@@ -594,7 +680,7 @@ public final class PeerDaemon implements AutoCloseable {
           now.size()));
       startDownload(torrent, BlockStore.reverify(torrent, directory), restoredTrace(torrent));
     } else if (Files.exists(BlockStore.partPath(directory, torrent), LinkOption.NOFOLLOW_LINKS)) {
-      startDownload(torrent, BlockStore.openPartial(torrent, directory), restoredTrace(torrent));
+      startDownload(torrent, BlockStore.openUnchecked(torrent, directory), restoredTrace(torrent));
     } else {
       log.warning(() -> "forgetting " + torrent + ": " + file + " is gone");
       records.delete(torrent.infoHash());
@@ -605,6 +691,11 @@ public final class PeerDaemon implements AutoCloseable {
     DownloadTrace trace = DownloadTrace.start(telemetry.tracer(), torrent.infoHash().hex());
     trace.torrent(torrent);
     return trace;
+  }
+
+  /** True while the peer service takes calls: what the HTTP {@code /healthz} reports. */
+  public boolean isServing() {
+    return peerServer.isServing();
   }
 
   /** Stops fetching, leaves every swarm, then stops serving: open streams get a second. */

@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.minibit.api.v1.DownloadRequest;
 import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v1.Manifest;
+import io.minibit.api.v1.RemoveRequest;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferState;
+import io.minibit.core.Bitfield;
+import io.minibit.core.Torrent;
+import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
+import io.minibit.peer.session.TransferRecords;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.io.RandomAccessFile;
@@ -22,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +92,75 @@ class DownloadIntegrityTest {
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, elsewhere.getState());
     assertArrayEquals(Files.readAllBytes(other.dataDir().resolve("x.bin")),
         Files.readAllBytes(leecher.dataDir().resolve("other/x.bin")));
+  }
+
+  @Test
+  void aRestartChecksTheBlocksOnDiskWhileControlCallsAreAnswered() throws Exception {
+    // A 16 GiB download whose saved bitfield claims every block: its part file is sparse, so
+    // nothing is written, but checking it reads and hashes 16 GiB, which takes seconds.
+    long size = 16L << 30;
+    int blockSize = 4 << 20;
+    Random random = new Random(7);
+    Manifest.Builder manifest = Manifest.newBuilder().setName("big.bin").setSize(size)
+        .setBlockSize(blockSize)
+        .setFileSha256(ByteString.copyFrom(randomBytes(random, 32)))
+        .setFileMd5(ByteString.copyFrom(randomBytes(random, 16)));
+    for (long i = 0; i < size / blockSize; i++) {
+      manifest.addBlockSha256(ByteString.copyFrom(randomBytes(random, 32)));
+    }
+    Torrent torrent = Torrent.of(manifest.build());
+    Path dataDir = Files.createDirectories(root.resolve("leecher"));
+    try (RandomAccessFile part = new RandomAccessFile(
+        BlockStore.partPath(dataDir, torrent).toFile(), "rw")) {
+      part.setLength(size);
+    }
+    Path bitfield = BlockStore.bitfieldPath(dataDir, torrent);
+    byte[] claimed = Bitfield.full(torrent.blockCount()).toBytes();
+    Files.write(bitfield, claimed);
+    new TransferRecords(dataDir.resolve(PeerDaemon.STATE_DIR).resolve("transfers"))
+        .save(torrent, dataDir);
+
+    Peer leecher = swarm.peer("leecher");
+    String infohash = torrent.infoHash().hex();
+    Transfer checking = leecher.transfer(infohash).orElseThrow();
+
+    assertEquals(TransferState.TRANSFER_STATE_CHECKING, checking.getState(),
+        "the daemon answers while it checks: " + checking);
+    leecher.control().remove(RemoveRequest.newBuilder().setInfohash(infohash).build());
+    assertTrue(leecher.transfer(infohash).isEmpty());
+    assertArrayEquals(claimed, Files.readAllBytes(bitfield),
+        "a check cut short by the removal leaves the saved bitfield as it was");
+  }
+
+  private static byte[] randomBytes(Random random, int length) {
+    byte[] bytes = new byte[length];
+    random.nextBytes(bytes);
+    return bytes;
+  }
+
+  @Test
+  void askingForAHeldTorrentElsewhereSaysWhereItIsInsteadOfIgnoringTheDestination()
+      throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "held.bin", 4 * BLOCK, 5);
+    leecher.download(infohash);
+
+    Status elsewhere = assertStatus(Status.Code.FAILED_PRECONDITION, () -> drain(leecher.control()
+        .download(DownloadRequest.newBuilder().setInfohash(infohash).setDestination("other")
+            .build())));
+    assertTrue(elsewhere.getDescription().contains("already holds held.bin in "
+        + leecher.dataDir().toRealPath()), elsewhere.toString());
+    assertFalse(Files.exists(leecher.dataDir().resolve("other/held.bin")));
+    Status byName = assertStatus(Status.Code.FAILED_PRECONDITION, () -> drain(leecher.control()
+        .download(DownloadRequest.newBuilder().setName("held.bin").setDestination("other")
+            .build())));
+    assertTrue(byName.getDescription().contains("a torrent is kept in one place"),
+        byName.toString());
+
+    Transfer here = leecher.download(DownloadRequest.newBuilder().setInfohash(infohash)
+        .setDestination(".").build());
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, here.getState(), "where it is: fine");
   }
 
   @Test

@@ -165,7 +165,9 @@ class SwarmDownloadTest {
     long uploadedBeforeRestart = seeder.transfer(infohash).orElseThrow().getUploadedBytes();
 
     Peer restarted = swarm.peer("leecher");
-    Transfer resumed = restarted.transfer(infohash).orElseThrow();
+    Transfer resumed = Await.until(TIMEOUT, "the blocks on disk checked",
+        () -> restarted.transfer(infohash).orElseThrow(),
+        transfer -> transfer.getState() != TransferState.TRANSFER_STATE_CHECKING);
     assertTrue(resumed.getBlocksResumed() >= 22, resumed.toString());
     assertTrue(resumed.getBlocksResumed() < resumed.getBlockCount(),
         "the download was stopped before it completed: " + resumed);

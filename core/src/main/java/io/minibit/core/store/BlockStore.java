@@ -10,6 +10,7 @@ import io.minibit.core.Validation;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -57,11 +58,13 @@ public final class BlockStore implements Closeable {
    * spinning on its lock burned CPU.
    */
   private final Object writeLock = new Object();
-  private final int resumedBlocks;
+  private volatile int resumedBlocks;
 
   private FileChannel data; // guarded by lock for reassignment; positional I/O is thread-safe
   private FileChannel bitfieldFile; // null once complete
   private final Bitfield have; // guarded by lock
+  /** Blocks the saved bitfield claims and {@link #check} has not hashed yet; guarded by lock. */
+  private final Bitfield unchecked;
   private boolean finished; // guarded by lock
 
   // guarded by hasherLock
@@ -71,11 +74,18 @@ public final class BlockStore implements Closeable {
 
   private BlockStore(Torrent torrent, Path finalPath, FileChannel data, FileChannel bitfieldFile,
       Bitfield have, boolean finished) {
+    this(torrent, finalPath, data, bitfieldFile, have, new Bitfield(torrent.blockCount()),
+        finished);
+  }
+
+  private BlockStore(Torrent torrent, Path finalPath, FileChannel data, FileChannel bitfieldFile,
+      Bitfield have, Bitfield unchecked, boolean finished) {
     this.torrent = torrent;
     this.finalPath = finalPath;
     this.data = data;
     this.bitfieldFile = bitfieldFile;
     this.have = have;
+    this.unchecked = unchecked;
     this.finished = finished;
     this.resumedBlocks = have.cardinality();
   }
@@ -96,10 +106,26 @@ public final class BlockStore implements Closeable {
   }
 
   /**
-   * Opens (or creates) the partial download of {@code torrent} in {@code directory}. Blocks that
-   * the saved bitfield marks are hashed again; any that fail are dropped from it.
+   * Opens (or creates) the partial download of {@code torrent} in {@code directory}, and
+   * {@link #check}s the blocks its saved bitfield claims: those that fail are dropped from it.
    */
   public static BlockStore openPartial(Torrent torrent, Path directory) throws IOException {
+    BlockStore store = openUnchecked(torrent, directory);
+    try {
+      store.check();
+      return store;
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens (or creates) the partial download of {@code torrent} in {@code directory} without
+   * reading its data: the blocks its saved bitfield claims are held only once {@link #check} has
+   * hashed them, which can take a while for a large file, so a daemon runs it in the background.
+   */
+  public static BlockStore openUnchecked(Torrent torrent, Path directory) throws IOException {
     Path finalPath = directory.resolve(torrent.name());
     FileChannel data = openNoFollow(partPath(directory, torrent));
     FileChannel bits = null;
@@ -110,26 +136,65 @@ public final class BlockStore implements Closeable {
         // the extra bytes, since only the blocks and the hashes of the blocks are checked
         data.truncate(torrent.size());
       }
-      Bitfield saved = readBitfield(bits, torrent.blockCount());
-      Bitfield verified = new Bitfield(torrent.blockCount());
-      ByteBuffer buffer = ByteBuffer.allocate(torrent.blockSize());
-      saved.setBits().forEach(index -> {
-        if (readInto(data, torrent, index, buffer)
-            && torrent.isValidBlock(index, buffer.array(), buffer.limit())) {
-          verified.set(index);
-        }
-      });
-      if (!verified.equals(saved) || bits.size() != Bitfield.byteLength(torrent.blockCount())) {
+      Bitfield claimed = readBitfield(bits, torrent.blockCount());
+      if (bits.size() != Bitfield.byteLength(torrent.blockCount())) {
         bits.truncate(0);
-        writeFully(bits, ByteBuffer.wrap(verified.toBytes()), 0);
+        writeFully(bits, ByteBuffer.wrap(claimed.toBytes()), 0);
       }
-      return new BlockStore(torrent, finalPath, data, bits, verified, false);
+      return new BlockStore(torrent, finalPath, data, bits, new Bitfield(torrent.blockCount()),
+          claimed, false);
     } catch (IOException | RuntimeException e) {
       data.close();
       if (bits != null) {
         bits.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Hashes every block the saved bitfield claims and holds those that match, one by one (each is
+   * served as soon as it is held); the others are dropped from the saved bitfield, to be fetched
+   * again. Returns how many were kept. Throws {@link ClosedChannelException} if the store is
+   * closed meanwhile, leaving the saved bitfield as it was.
+   */
+  public int check() throws IOException {
+    Bitfield claimed;
+    FileChannel channel;
+    synchronized (lock) {
+      claimed = unchecked.copy();
+      channel = data;
+    }
+    ByteBuffer buffer = ByteBuffer.allocate(torrent.blockSize());
+    boolean dropped = false;
+    for (int index : claimed.setBits().toArray()) {
+      boolean good = readInto(channel, torrent, index, buffer)
+          && torrent.isValidBlock(index, buffer.array(), buffer.limit());
+      if (!channel.isOpen()) {
+        throw new ClosedChannelException();
+      }
+      synchronized (lock) {
+        unchecked.clear(index);
+        if (good) {
+          have.set(index);
+        }
+      }
+      dropped |= !good;
+    }
+    synchronized (lock) {
+      if (dropped) {
+        bitfieldFile.truncate(0);
+        writeFully(bitfieldFile, ByteBuffer.wrap(have.toBytes()), 0);
+      }
+      resumedBlocks = have.cardinality();
+      return resumedBlocks;
+    }
+  }
+
+  /** Blocks the saved bitfield claims that {@link #check} has yet to hash. */
+  public int uncheckedBlocks() {
+    synchronized (lock) {
+      return unchecked.cardinality();
     }
   }
 
@@ -201,8 +266,8 @@ public final class BlockStore implements Closeable {
 
   /**
    * Takes a finished file that may have changed since it was verified back into a download:
-   * renames it to its part file, claims every block, and opens it, which hashes every block again
-   * and keeps the ones that match. The blocks that do not are fetched again, and {@link #finish}
+   * renames it to its part file, claims every block, and opens it: {@link #check} then hashes every
+   * block again and keeps the ones that match. The blocks that do not are fetched again, and {@link #finish}
    * gives the file back its name once it is whole and verified. FAILED_PRECONDITION if a part
    * file of another content is in the way.
    */
@@ -219,7 +284,7 @@ public final class BlockStore implements Closeable {
     AtomicFiles.write(bitfieldPath(directory, torrent),
         Bitfield.full(torrent.blockCount()).toBytes());
     AtomicFiles.syncDirectory(directory);
-    return openPartial(torrent, directory);
+    return openUnchecked(torrent, directory);
   }
 
   private static Bitfield readBitfield(FileChannel bits, int blockCount) throws IOException {
@@ -272,7 +337,7 @@ public final class BlockStore implements Closeable {
     return finalPath;
   }
 
-  /** Blocks that were already verified on disk when this store was opened. */
+  /** Blocks that were already on disk and verified when this store was opened (and checked). */
   public int resumedBlocks() {
     return resumedBlocks;
   }

@@ -4,6 +4,7 @@ import static io.minibit.core.testing.MinibitAssertions.assertFailsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -257,9 +258,14 @@ class BlockStoreTest {
 
     BlockStore repaired = BlockStore.reverify(torrent, downloads);
     opened.add(repaired);
+    assertEquals(List.of(), held(repaired), "nothing is held before it is checked");
+    assertEquals(6, repaired.uncheckedBlocks());
+    assertEquals(5, repaired.check());
 
     assertFalse(Files.exists(downloads.resolve(NAME)), "a changed file loses its name meanwhile");
     assertEquals(List.of(0, 1, 3, 4, 5), held(repaired));
+    assertEquals(0, repaired.uncheckedBlocks());
+    assertEquals(5, repaired.resumedBlocks());
     writeBlocks(repaired, 2);
     assertArrayEquals(source.content(), Files.readAllBytes(repaired.finish()));
     assertFalse(Files.exists(part()));
@@ -276,8 +282,22 @@ class BlockStoreTest {
 
     BlockStore repaired = BlockStore.reverify(torrent, downloads);
     opened.add(repaired);
+    repaired.check();
 
     assertEquals(List.of(0, 1, 2), held(repaired));
+  }
+
+  @Test
+  void aCheckCutShortByCloseLeavesTheSavedBitfieldAsItWas() throws IOException {
+    BlockStore store = open();
+    writeBlocks(store, 0, 1, 2, 3);
+    store.close();
+    byte[] saved = Files.readAllBytes(bitfieldFile());
+
+    BlockStore reopened = BlockStore.openUnchecked(torrent, downloads);
+    reopened.close(); // the transfer was removed while its blocks waited to be checked
+    assertThrows(java.nio.channels.ClosedChannelException.class, reopened::check);
+    assertArrayEquals(saved, Files.readAllBytes(bitfieldFile()));
   }
 
   @Test

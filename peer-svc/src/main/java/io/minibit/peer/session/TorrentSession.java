@@ -35,8 +35,9 @@ import java.util.logging.Logger;
 
 /**
  * One torrent this peer holds or fetches: its blocks on disk, the streams watching it, its
- * counters and its state (downloading, then seeding; or failed). Serving goes through the
- * session from the moment it exists, so every verified block is served at once.
+ * counters and its state (checking what is already on disk, downloading, then seeding; or
+ * failed). Serving goes through the session from the moment it exists, so every verified block is
+ * served at once.
  *
  * <p>Thread-safe.
  */
@@ -92,8 +93,17 @@ public final class TorrentSession {
       this.state = TransferState.TRANSFER_STATE_SEEDING;
       this.completedAt = startedAt;
       complete.complete(store.finalPath());
+    } else if (store.uncheckedBlocks() > 0) {
+      this.state = TransferState.TRANSFER_STATE_CHECKING;
     } else {
       this.state = TransferState.TRANSFER_STATE_DOWNLOADING;
+    }
+  }
+
+  /** The blocks its store already held are checked: the download itself begins. */
+  public void checked() {
+    if (state == TransferState.TRANSFER_STATE_CHECKING) {
+      state = TransferState.TRANSFER_STATE_DOWNLOADING;
     }
   }
 
