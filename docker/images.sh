@@ -9,6 +9,15 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 
 TRACKER_IMAGE="${TRACKER_IMAGE:-minibit/tracker:latest}"
 PEER_IMAGE="${PEER_IMAGE:-minibit/peer:latest}"
+# Each image is also tagged with the project's version and the commit it was built from (with
+# "-dirty" when the tree had changes), and carries both as OCI labels.
+VERSION="$(sed -n 's/^version=//p' core/target/classes/io/minibit/core/version.properties \
+  2>/dev/null)"
+VERSION="${VERSION:-dev}"
+REVISION="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+if [ "$REVISION" != unknown ] && [ -n "$(git status --porcelain 2>/dev/null)" ]; then
+  REVISION="$REVISION-dirty"
+fi
 
 for jar in tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar \
   cli/target/minibit.jar; do
@@ -27,13 +36,15 @@ build() {
   local image="$1" dockerfile="$2" start=$SECONDS
   # The classic builder: Debian's engine has no BuildKit plugin, and these files need none.
   # Its deprecation notice is noise on success; on failure the whole output is shown.
-  if ! DOCKER_BUILDKIT=0 docker build --build-arg "JRE_IMAGE=$JRE_IMAGE" -f "$dockerfile" \
-    -t "$image" . >"$log" 2>&1; then
+  local repo="${image%:*}"
+  if ! DOCKER_BUILDKIT=0 docker build --build-arg "JRE_IMAGE=$JRE_IMAGE" \
+    --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION" -f "$dockerfile" \
+    -t "$image" -t "$repo:$VERSION" -t "$repo:$REVISION" . >"$log" 2>&1; then
     cat "$log" >&2
     echo "images: building $image failed" >&2
     exit 1
   fi
-  echo "built $image on $JRE_IMAGE in $((SECONDS - start)) s"
+  echo "built $image ($repo:$VERSION, $repo:$REVISION) on $JRE_IMAGE in $((SECONDS - start)) s"
 }
 build "$TRACKER_IMAGE" docker/tracker.Dockerfile
 build "$PEER_IMAGE" docker/peer.Dockerfile

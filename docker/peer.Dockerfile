@@ -21,6 +21,14 @@ RUN /opt/minibit/bin/cli-cds.sh /opt/minibit/lib/minibit.jar /opt/minibit/lib/mi
  && test -s /opt/minibit/lib/minibit-peer.jsa
 
 FROM ${JRE_IMAGE}
+# Set by docker/images.sh: the project's version and the commit the jars were built from.
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="minibit-peer" \
+      org.opencontainers.image.description="MiniBit peer: peer-to-peer file distribution over gRPC" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 
 # A fixed, non-root uid, so a host directory mounted as the data volume can be chown'ed to it.
 RUN groupadd --system --gid 10001 minibit \
@@ -30,6 +38,8 @@ RUN groupadd --system --gid 10001 minibit \
  && chown minibit:minibit /var/lib/minibit /run/minibit \
  && chmod 0750 /run/minibit
 
+COPY LICENSE /opt/minibit/
+COPY docker/healthcheck.sh /opt/minibit/bin/healthcheck
 COPY bin/launch.sh bin/minibit-peer bin/minibit /opt/minibit/bin/
 COPY peer-svc/target/minibit-peer.jar cli/target/minibit.jar /opt/minibit/lib/
 # `minibit` on the PATH for docker exec. It keeps its launcher's quick-start JVM options:
@@ -57,6 +67,7 @@ ENV MINIBIT_PORT=6881 \
     MINIBIT_CONTROL_SOCKET=/run/minibit/control.sock \
     MINIBIT_PEER=unix:/run/minibit/control.sock \
     MINIBIT_HTTP_HOST=0.0.0.0 \
+    MINIBIT_HTTP_PORT=9881 \
     MINIBIT_DATA_DIR=/var/lib/minibit \
     JAVA_OPTS="-Xss512k -XX:MaxRAMPercentage=50"
 # Shared and downloaded files, with the state of unfinished downloads: a new container on the
@@ -68,9 +79,8 @@ EXPOSE 6881 9881
 
 USER minibit
 WORKDIR /var/lib/minibit
-# The JVM of a health check only connects and asks: C1 alone starts it fastest.
+# No JVM per check: a bash script asks the HTTP /healthz, which says whether the gRPC server
+# serves (SERVING, 200) or is stopping (503).
 HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
-  CMD java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-      -cp /opt/minibit/lib/minibit-peer.jar io.minibit.core.grpc.HealthProbe \
-      --timeout 5 "127.0.0.1:${MINIBIT_PORT}"
+  CMD ["/opt/minibit/bin/healthcheck"]
 ENTRYPOINT ["/opt/minibit/bin/minibit-peer"]

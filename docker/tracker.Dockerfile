@@ -17,6 +17,14 @@ RUN /opt/minibit/bin/daemon-cds.sh /opt/minibit/lib/minibit-tracker.jar \
  && test -s /opt/minibit/lib/minibit-tracker.jsa
 
 FROM ${JRE_IMAGE}
+# Set by docker/images.sh: the project's version and the commit the jars were built from.
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="minibit-tracker" \
+      org.opencontainers.image.description="MiniBit tracker: peer-to-peer file distribution over gRPC" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
 
 # A fixed, non-root uid, so a host directory mounted as the data volume can be chown'ed to it.
 RUN groupadd --system --gid 10001 minibit \
@@ -25,6 +33,8 @@ RUN groupadd --system --gid 10001 minibit \
  && mkdir -p /var/lib/minibit \
  && chown minibit:minibit /var/lib/minibit
 
+COPY LICENSE /opt/minibit/
+COPY docker/healthcheck.sh /opt/minibit/bin/healthcheck
 COPY bin/launch.sh bin/minibit-tracker /opt/minibit/bin/
 COPY tracker-svc/target/minibit-tracker.jar /opt/minibit/lib/
 # bin/minibit-tracker uses the archive beside the jar, also when JAVA_OPTS is replaced (the k8s
@@ -38,6 +48,7 @@ RUN java -Xshare:on -XX:SharedArchiveFile=/opt/minibit/lib/minibit-tracker.jsa \
 # /metrics on every interface of the container's network, for a Prometheus.
 ENV MINIBIT_PORT=6969 \
     MINIBIT_HTTP_HOST=0.0.0.0 \
+    MINIBIT_HTTP_PORT=9969 \
     MINIBIT_DATA_DIR=/var/lib/minibit \
     JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=50"
 # The catalog of published manifests: keep it on a volume and it survives a new container.
@@ -47,9 +58,8 @@ EXPOSE 6969 9969
 
 USER minibit
 WORKDIR /var/lib/minibit
-# The JVM of a health check only connects and asks: C1 alone starts it fastest.
+# No JVM per check: a bash script asks the HTTP /healthz, which says whether the gRPC server
+# serves (SERVING, 200) or is stopping (503).
 HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
-  CMD java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-      -cp /opt/minibit/lib/minibit-tracker.jar io.minibit.core.grpc.HealthProbe \
-      --timeout 5 "127.0.0.1:${MINIBIT_PORT}"
+  CMD ["/opt/minibit/bin/healthcheck"]
 ENTRYPOINT ["/opt/minibit/bin/minibit-tracker"]

@@ -224,11 +224,15 @@ say "  engines up, images loaded ($(( SECONDS - START )) s)"
 
 step "start: the tracker on host tracker, a peer on every other host (as README.md says)"
 # Short heartbeats, so peers are back in the swarm soon after the tracker restarts (case 3).
-run_container tracker minibit-tracker 6969 -v "$WORK/tracker/data:/var/lib/minibit" \
-  -e MINIBIT_HEARTBEAT_INTERVAL=5 "$TRACKER_IMAGE"
+# Locked down as k8s/ runs them: a read-only root with tmpfs scratch, no capabilities, no
+# privilege escalation.
+LOCKED=(--read-only --tmpfs /tmp:mode=1777 --cap-drop ALL --security-opt no-new-privileges)
+run_container tracker minibit-tracker 6969 "${LOCKED[@]}" \
+  -v "$WORK/tracker/data:/var/lib/minibit" -e MINIBIT_HEARTBEAT_INTERVAL=5 "$TRACKER_IMAGE"
 for host in "${PEERS[@]}"; do
-  run_container "$host" minibit-peer 6881 -v "$WORK/$host/data:/var/lib/minibit" \
-    -e "MINIBIT_TRACKER=$TRACKER_ADDR" "$PEER_IMAGE"
+  run_container "$host" minibit-peer 6881 "${LOCKED[@]}" \
+    --tmpfs /run/minibit:uid=10001,gid=10001,mode=0750 \
+    -v "$WORK/$host/data:/var/lib/minibit" -e "MINIBIT_TRACKER=$TRACKER_ADDR" "$PEER_IMAGE"
   # The control API is the container's Unix socket (no TCP port): the CLI of docker exec asks.
   await "the control socket of $host" 60 minibit "$host" status
 done
@@ -246,7 +250,7 @@ await "the tracker's HEALTHCHECK" 90 container_healthy tracker minibit-tracker
 for host in "${PEERS[@]}"; do
   await "the HEALTHCHECK of $host" 90 container_healthy "$host" minibit-peer
 done
-say "  docker inspect: every container's HEALTHCHECK (grpc.health.v1 via HealthProbe) says healthy"
+say "  docker inspect: every container's HEALTHCHECK (HTTP /healthz, asked by bash: no JVM) says healthy"
 case_passed
 
 # ---------------------------------------------------------------------------------------------

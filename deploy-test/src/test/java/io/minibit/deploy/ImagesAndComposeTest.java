@@ -1,15 +1,20 @@
 package io.minibit.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.minibit.core.http.HttpEndpoint;
+import io.minibit.core.telemetry.Telemetry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -49,7 +54,8 @@ class ImagesAndComposeTest {
   @Test
   void bothImagesRunAsANonRootUserOnTheJreBaseTheBuildChooses() {
     for (Dockerfile file : List.of(TRACKER, PEER)) {
-      assertTrue(file.one("ARG").arguments().startsWith("JRE_IMAGE=eclipse-temurin:17"),
+      assertTrue(file.all("ARG").stream().anyMatch(
+          arg -> arg.arguments().startsWith("JRE_IMAGE=eclipse-temurin:17")),
           file.path() + ": the default base is a public Temurin JRE");
       Dockerfile image = file.image();
       assertEquals("${JRE_IMAGE}", image.one("FROM").arguments());
@@ -115,21 +121,65 @@ class ImagesAndComposeTest {
   }
 
   @Test
-  void theHealthCheckAsksTheHealthServiceOnTheConfiguredPort() throws Exception {
-    for (Dockerfile image : List.of(TRACKER.image(), PEER.image())) {
+  void theHealthCheckStartsNoJvmAndAsksTheDaemonsHealthz() {
+    Map<Dockerfile, Integer> httpPorts = Map.of(TRACKER, 9969, PEER, 9881);
+    httpPorts.forEach((file, port) -> {
+      Dockerfile image = file.image();
       String check = image.one("HEALTHCHECK").arguments();
-      assertTrue(check.contains(" CMD java "), image.path() + ": " + check);
-      assertTrue(check.contains(" io.minibit.core.grpc.HealthProbe "), check);
-      assertTrue(check.contains("\"127.0.0.1:${MINIBIT_PORT}\""), check);
-      Matcher jar = Pattern.compile("-cp (\\S+\\.jar)").matcher(check);
-      assertTrue(jar.find(), check);
-      assertTrue(image.all("COPY").stream().anyMatch(copy -> copy.words().contains(
-          jar.group(1).substring(0, jar.group(1).lastIndexOf('/') + 1))
-          && copy.arguments().contains(Path.of(jar.group(1)).getFileName().toString())),
-          image.path() + ": the health check's jar is copied into the image");
+      assertTrue(check.endsWith("CMD [\"/opt/minibit/bin/healthcheck\"]"), file.path() + ": " + check);
+      assertFalse(check.contains("java"), check);
+      assertTrue(image.all("COPY").stream().anyMatch(c -> c.sources().equals(
+          List.of("docker/healthcheck.sh")) && c.destination().equals("/opt/minibit/bin/healthcheck")),
+          file.path() + " copies the script its HEALTHCHECK runs");
+      // the script asks MINIBIT_HTTP_PORT, which the image sets to the port it exposes
+      assertEquals(String.valueOf(port), file.env("MINIBIT_HTTP_PORT"));
+      assertTrue(file.exposedPorts().contains(port), file.path() + " exposes " + port);
+    });
+  }
+
+  /** The script itself, against a real /healthz: what docker runs every 15 s. */
+  @Test
+  void theHealthCheckScriptPassesOnlyWhileTheDaemonServes() throws Exception {
+    AtomicBoolean serving = new AtomicBoolean(true);
+    try (HttpEndpoint http = HttpEndpoint.start("127.0.0.1", 0, Telemetry.noop(), Map.of(),
+        serving::get)) {
+      assertEquals(0, healthcheck(http.port()), "SERVING");
+      serving.set(false);
+      assertEquals(1, healthcheck(http.port()), "NOT_SERVING");
     }
-    // The class the health check runs is in the jars (core is in every one of them).
-    Class.forName("io.minibit.core.grpc.HealthProbe").getMethod("main", String[].class);
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      int closedPort = free.getLocalPort();
+      free.close();
+      assertEquals(1, healthcheck(closedPort), "nothing listening");
+    }
+  }
+
+  private static int healthcheck(int port) throws Exception {
+    Process process = new ProcessBuilder("bash", ROOT.resolve("docker/healthcheck.sh").toString(),
+        String.valueOf(port)).redirectErrorStream(true).start();
+    assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the health check ends");
+    return process.exitValue();
+  }
+
+  @Test
+  void theImagesCarryTheirVersionRevisionAndLicense() {
+    for (Dockerfile file : List.of(TRACKER, PEER)) {
+      Dockerfile image = file.image();
+      String labels = image.all("LABEL").stream().map(Dockerfile.Instruction::arguments)
+          .reduce("", String::concat);
+      for (String label : List.of("org.opencontainers.image.version=\"${VERSION}\"",
+          "org.opencontainers.image.revision=\"${REVISION}\"",
+          "org.opencontainers.image.licenses=\"Apache-2.0\"")) {
+        assertTrue(labels.contains(label), file.path() + " has " + label + ": " + labels);
+      }
+      assertTrue(image.all("COPY").stream().anyMatch(c -> c.sources().equals(List.of("LICENSE"))),
+          file.path() + " carries the license");
+    }
+    String images = DeployFiles.text(ROOT.resolve("docker/images.sh"));
+    assertTrue(images.contains("--build-arg \"VERSION=$VERSION\" --build-arg \"REVISION=$REVISION\""),
+        "images.sh passes the version and the commit");
+    assertTrue(images.contains("-t \"$image\" -t \"$repo:$VERSION\" -t \"$repo:$REVISION\""),
+        "images.sh tags each image with both");
   }
 
   @Test
@@ -188,7 +238,22 @@ class ImagesAndComposeTest {
           ((List<String>) peer.get("volumes")).get(0));
     }
     Map<String, Object> volumes = (Map<String, Object>) compose().get("volumes");
+    assertFalse(compose().containsKey("version"), "the Compose Specification has no version key");
     assertEquals(Set.of("tracker-data", "peer1-data", "peer2-data", "peer3-data"), volumes.keySet());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void composeChecksEveryServicesHealthAndStartsThePeersOnceTheTrackerIsHealthy() {
+    for (String name : List.of("tracker", "peer1", "peer2", "peer3")) {
+      Map<String, Object> check = (Map<String, Object>) service(name).get("healthcheck");
+      assertTrue(check != null, name + " has a healthcheck");
+      assertEquals(List.of("CMD", "/opt/minibit/bin/healthcheck"), check.get("test"), name);
+    }
+    for (String name : List.of("peer1", "peer2", "peer3")) {
+      Map<String, Object> dependsOn = (Map<String, Object>) service(name).get("depends_on");
+      assertEquals(Map.of("condition", "service_healthy"), dependsOn.get("tracker"), name);
+    }
   }
 
   @Test

@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,6 +134,74 @@ class KubernetesManifestsTest {
 
     JsonNode unknownKind = DeployFiles.YAML.readTree("apiVersion: v1\nkind: Pood\nmetadata: {name: x}\n");
     assertThrows(IllegalArgumentException.class, () -> StrictModel.parse(unknownKind));
+  }
+
+  /** Every container of both pods, init containers included. */
+  private static List<Container> everyContainer() {
+    return Stream.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
+            only(DaemonSet.class).getSpec().getTemplate().getSpec())
+        .flatMap(pod -> Stream.concat(pod.getContainers().stream(), pod.getInitContainers().stream()))
+        .toList();
+  }
+
+  @Test
+  void everyContainerRunsLockedDown() {
+    for (PodSpec pod : List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
+        only(DaemonSet.class).getSpec().getTemplate().getSpec())) {
+      assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+      assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+    }
+    for (Container container : everyContainer()) {
+      var context = container.getSecurityContext();
+      assertNotNull(context, container.getName() + " has a securityContext");
+      assertEquals(Boolean.FALSE, context.getAllowPrivilegeEscalation(), container.getName());
+      assertEquals(Boolean.TRUE, context.getReadOnlyRootFilesystem(), container.getName());
+      assertEquals(List.of("ALL"), context.getCapabilities().getDrop(), container.getName());
+      List<String> added = context.getCapabilities().getAdd();
+      if (container.getName().equals("data-owner")) {
+        assertEquals(List.of("CHOWN"), added, "the init container only chowns");
+      } else {
+        assertTrue(added == null || added.isEmpty(), container.getName() + " adds " + added);
+        // a read-only root: the JVM's scratch files go to a volume
+        assertTrue(container.getVolumeMounts().stream()
+            .anyMatch(m -> m.getMountPath().equals("/tmp")), container.getName() + " /tmp");
+      }
+    }
+    // the peer's control socket is made in its image's /run/minibit
+    Container peer = container(only(DaemonSet.class).getSpec().getTemplate().getSpec());
+    assertTrue(peer.getVolumeMounts().stream()
+        .anyMatch(m -> m.getMountPath().equals("/run/minibit")), "a writable socket directory");
+  }
+
+  @Test
+  void theNamespaceCarriesPodSecurityLabels() {
+    Map<String, String> labels = only(io.fabric8.kubernetes.api.model.Namespace.class)
+        .getMetadata().getLabels();
+    // hostNetwork and a hostPath volume, which the peer needs, are admitted only at "privileged"
+    assertEquals("privileged", labels.get("pod-security.kubernetes.io/enforce"));
+    assertEquals("restricted", labels.get("pod-security.kubernetes.io/warn"));
+    assertEquals("restricted", labels.get("pod-security.kubernetes.io/audit"));
+  }
+
+  @Test
+  void aPeerRunsOnEveryNodeTaintedOnesToo() {
+    PodSpec pod = only(DaemonSet.class).getSpec().getTemplate().getSpec();
+    assertTrue(pod.getTolerations().stream().anyMatch(t -> "Exists".equals(t.getOperator())
+        && t.getKey() == null && t.getEffect() == null), "a toleration of every taint");
+  }
+
+  @Test
+  void imagesArePinnedToTheProjectsVersion() throws Exception {
+    Matcher version = Pattern.compile("<artifactId>minibit-parent</artifactId>\\s*<version>([^<]+)</version>")
+        .matcher(java.nio.file.Files.readString(DeployFiles.root().resolve("pom.xml")));
+    assertTrue(version.find(), "the parent pom's version");
+    for (Container container : everyContainer()) {
+      assertTrue(container.getImage().endsWith(":" + version.group(1)),
+          container.getName() + " runs " + container.getImage());
+    }
+    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8s().resolve("kustomization.yaml"));
+    kustomization.path("images").forEach(image -> assertEquals(version.group(1),
+        image.path("newTag").asText(), image.path("name").asText()));
   }
 
   @Test

@@ -279,7 +279,8 @@ public final class PeerMain implements Callable<Integer> {
     HttpEndpoint http = null;
     if (httpPort >= 0) {
       try {
-        http = HttpEndpoint.start(httpHost, httpPort, telemetry, new SwarmPage(daemon).pages());
+        http = HttpEndpoint.start(httpHost, httpPort, telemetry, new SwarmPage(daemon).pages(),
+            daemon::isServing);
       } catch (IOException | RuntimeException e) {
         daemon.close();
         Channels.close(trackerChannel);
@@ -289,7 +290,8 @@ public final class PeerMain implements Callable<Integer> {
         return 1;
       }
       spec.commandLine().getErr().printf(
-          "minibit-peer HTTP on %s port %d: swarm page at /, JSON at /api/transfers, /metrics%n",
+          "minibit-peer HTTP on %s port %d: swarm page at /, JSON at /api/transfers, /metrics, "
+              + "/healthz%n",
           httpHost, http.port());
     }
     HttpEndpoint httpToClose = http;

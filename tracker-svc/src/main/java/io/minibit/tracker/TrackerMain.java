@@ -195,7 +195,7 @@ public final class TrackerMain implements Callable<Integer> {
     HttpEndpoint http = null;
     if (httpPort >= 0) {
       try {
-        http = HttpEndpoint.start(httpHost, httpPort, telemetry, Map.of());
+        http = HttpEndpoint.start(httpHost, httpPort, telemetry, Map.of(), server::isServing);
       } catch (IOException e) {
         server.close();
         network.close();

@@ -136,6 +136,11 @@ public final class TrackerServer implements AutoCloseable {
     server.awaitTermination();
   }
 
+  /** True while the gRPC server takes calls: what the HTTP {@code /healthz} reports. */
+  public boolean isServing() {
+    return server.isServing();
+  }
+
   /** Stops the expiry task, then the server (health turns NOT_SERVING first). */
   @Override
   public void close() {

@@ -6,6 +6,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
@@ -38,6 +39,7 @@ public final class GrpcServer implements AutoCloseable {
    * Builds and starts a server named {@code name} (for logs) with {@code services}, each wrapped
    * by {@code interceptors} (first one outermost) and the error mapping.
    */
+  @SuppressWarnings("deprecation") // v1alpha reflection, served beside v1 for older clients
   public static GrpcServer start(ServerBuilder<?> builder, String name,
       List<ServerInterceptor> interceptors, BindableService... services) throws IOException {
     HealthStatusManager health = new HealthStatusManager();
@@ -46,6 +48,9 @@ public final class GrpcServer implements AutoCloseable {
     }
     builder.addService(health.getHealthService());
     builder.addService(ProtoReflectionServiceV1.newInstance());
+    // The older protocol too: grpc-js-reflection-client, older grpcurl builds and several GUI
+    // clients speak only grpc.reflection.v1alpha.
+    builder.addService(ProtoReflectionService.newInstance());
     builder.intercept(new ErrorMappingInterceptor());
     for (int i = interceptors.size() - 1; i >= 0; i--) {
       builder.intercept(interceptors.get(i)); // the last one added runs first
@@ -62,6 +67,11 @@ public final class GrpcServer implements AutoCloseable {
   /** The port the server listens on (useful when it was asked for port 0), or -1 in-process. */
   public int port() {
     return server.getPort();
+  }
+
+  /** True until {@link #close} begins (its health service then reports NOT_SERVING too). */
+  public boolean isServing() {
+    return !closed.get() && !server.isShutdown();
   }
 
   public void awaitTermination() throws InterruptedException {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -55,17 +56,22 @@ public final class HttpEndpoint implements AutoCloseable {
    */
   public static HttpEndpoint start(int port, Telemetry telemetry, Map<String, Page> pages)
       throws IOException {
-    return start(new InetSocketAddress(port), telemetry, pages);
+    return start(new InetSocketAddress(port), telemetry, pages, () -> true);
   }
 
-  /** As above, on {@code host} only (127.0.0.1: this machine's processes alone). */
+  /**
+   * As above, on {@code host} only (127.0.0.1: this machine's processes alone), with {@code
+   * /healthz} answering 200 {@code SERVING} while {@code serving} holds and 503 {@code
+   * NOT_SERVING} once it does not: a check a shell can make (the images' HEALTHCHECK does), where
+   * a gRPC health check needs a client.
+   */
   public static HttpEndpoint start(String host, int port, Telemetry telemetry,
-      Map<String, Page> pages) throws IOException {
-    return start(new InetSocketAddress(host, port), telemetry, pages);
+      Map<String, Page> pages, BooleanSupplier serving) throws IOException {
+    return start(new InetSocketAddress(host, port), telemetry, pages, serving);
   }
 
   private static HttpEndpoint start(InetSocketAddress address, Telemetry telemetry,
-      Map<String, Page> pages) throws IOException {
+      Map<String, Page> pages, BooleanSupplier serving) throws IOException {
     if (address.isUnresolved()) {
       throw new IOException(address.getHostString() + " is not a known address");
     }
@@ -74,6 +80,13 @@ public final class HttpEndpoint implements AutoCloseable {
     all.put("/metrics", new Page(Telemetry.prometheusContentType(),
         path -> path.equals("/metrics") ? telemetry::writePrometheus : null));
     all.forEach((prefix, page) -> server.createContext(prefix, exchange -> serve(exchange, page)));
+    server.createContext("/healthz", exchange -> {
+      try (exchange) {
+        boolean up = serving.getAsBoolean();
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        text(exchange, up ? 200 : 503, up ? "SERVING" : "NOT_SERVING");
+      }
+    });
     AtomicInteger threads = new AtomicInteger();
     ExecutorService executor = Executors.newFixedThreadPool(2, task -> {
       Thread thread = new Thread(task, "http-" + threads.incrementAndGet());
@@ -82,7 +95,7 @@ public final class HttpEndpoint implements AutoCloseable {
     });
     server.setExecutor(executor);
     server.start();
-    log.info(() -> "HTTP (/metrics" + (pages.isEmpty() ? "" : ", " + String.join(", ",
+    log.info(() -> "HTTP (/metrics, /healthz" + (pages.isEmpty() ? "" : ", " + String.join(", ",
         pages.keySet())) + ") on port " + server.getAddress().getPort());
     return new HttpEndpoint(server, executor);
   }

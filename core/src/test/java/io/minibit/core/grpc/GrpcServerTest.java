@@ -110,6 +110,42 @@ class GrpcServerTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation") // the v1alpha protocol is the point of this test
+  void reflectionListsTheServicesToOlderClientsToo() throws Exception {
+    start(List.of());
+    CompletableFuture<io.grpc.reflection.v1alpha.ServerReflectionResponse> answer =
+        new CompletableFuture<>();
+
+    StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> requests =
+        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .serverReflectionInfo(new StreamObserver<>() {
+              @Override
+              public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse response) {
+                answer.complete(response);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+    requests.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+        .setListServices("").build());
+    requests.onCompleted();
+
+    List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse()
+        .getServiceList().stream().map(io.grpc.reflection.v1alpha.ServiceResponse::getName)
+        .toList();
+    assertTrue(services.contains("minibit.v1.Tracker"), services.toString());
+    assertTrue(services.contains("grpc.reflection.v1alpha.ServerReflection"),
+        services.toString());
+  }
+
+  @Test
   void errorsAreMappedOnEveryService() throws Exception {
     start(List.of());
 
