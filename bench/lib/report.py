@@ -170,30 +170,26 @@ def minibit_cpu(run, leechers, received, seeder_sent):
     }
 
 
-DOWNLOAD_STARTS = re.compile(
-    r"^(\d\d):(\d\d):(\d\d\.\d+) INFO PeerDaemon: downloading bench\.bin ")
+# A daemon's log line starts with its time: ISO-8601 in UTC, to the millisecond.
+LOG_TIME = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z"
+DOWNLOAD_STARTS = re.compile(LOG_TIME + r" INFO PeerDaemon: downloading bench\.bin ")
 
 
 FULL_COPY_OUT = re.compile(
-    r"^(\d\d):(\d\d):(\d\d\.\d+) INFO TorrentSession: bench\.bin \([0-9a-f]+\): "
-    r"every block uploaded")
+    LOG_TIME + r" INFO TorrentSession: bench\.bin \([0-9a-f]+\): every block uploaded")
 
 
 def logged_at(run, host, pattern, t0):
     """Seconds from the common start to the first record of HOST's daemon log that matches
-    PATTERN (whose first three groups are its hours, minutes and seconds), or None."""
+    PATTERN (whose first group is its time), or None."""
     log = run.path / "hosts" / host / "peer.log"
     if not log.exists():
         return None
-    midnight = datetime.datetime.fromtimestamp(t0).replace(hour=0, minute=0, second=0,
-                                                           microsecond=0).timestamp()
     for line in log.read_text(errors="replace").splitlines():
         match = pattern.match(line)
         if match:
-            at = midnight + int(match.group(1)) * 3600 + int(match.group(2)) * 60 \
-                + float(match.group(3))
-            if at < t0 - 43200:  # the log's clock went past midnight
-                at += 86400
+            at = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S.%f").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
             return round(at - t0, 2)
     return None
 
@@ -519,7 +515,7 @@ def capcheck(run):
     return out
 
 
-LOG_LEVEL = re.compile(r"^\d\d:\d\d:\d\d\.\d+ (WARNING|SEVERE) (.*)$")
+LOG_LEVEL = re.compile(LOG_TIME + r" (WARNING|SEVERE) (.*)$")
 
 
 def log_records(run):
@@ -529,7 +525,7 @@ def log_records(run):
         for line in log.read_text(errors="replace").splitlines():
             match = LOG_LEVEL.match(line)
             if match:
-                records.append((log.parent.name, match.group(1), match.group(2)))
+                records.append((log.parent.name, match.group(2), match.group(3)))
     return records
 
 

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Validation;
+import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.cli.TlsOptions;
@@ -184,6 +185,14 @@ public final class PeerMain implements Callable<Integer> {
           + "(or ERROR, WARN, DEBUG) (env MINIBIT_LOG_LEVEL; default: ${DEFAULT-VALUE}).")
   Level logLevel;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT", converter = LogFormatConverter.class,
+      defaultValue = "${env:MINIBIT_LOG_FORMAT:-text}",
+      description = "text: one line per record, an ISO-8601 UTC time first; json: one JSON "
+          + "object per line (time, level, logger, thread, message, and trace_id and span_id "
+          + "of the call or download it belongs to) (env MINIBIT_LOG_FORMAT; default: "
+          + "${DEFAULT-VALUE}).")
+  Logging.Format logFormat;
+
   @Spec
   CommandSpec spec;
 
@@ -237,7 +246,7 @@ public final class PeerMain implements Callable<Integer> {
     } catch (IllegalArgumentException | MinibitException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    Logging.configure(logLevel);
+    Logging.configure(logLevel, logFormat);
     ManagedChannel trackerChannel = Channels.forTarget(config.tracker(), tls);
     Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer");
     PeerDaemon daemon;
@@ -272,7 +281,7 @@ public final class PeerMain implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);
       telemetry.close();
-      spec.commandLine().getErr().println("minibit-peer: cannot start: "
+      Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot start: "
           + StartupFailures.describe(e));
       return 1;
     }
@@ -285,14 +294,13 @@ public final class PeerMain implements Callable<Integer> {
         daemon.close();
         Channels.close(trackerChannel);
         telemetry.close();
-        spec.commandLine().getErr().println("minibit-peer: cannot serve HTTP on " + httpHost
-            + " port " + httpPort + ": " + StartupFailures.describe(e));
+        Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot serve HTTP on "
+            + httpHost + " port " + httpPort + ": " + StartupFailures.describe(e));
         return 1;
       }
-      spec.commandLine().getErr().printf(
+      Logging.say(spec.commandLine().getErr(), Level.INFO, String.format(
           "minibit-peer HTTP on %s port %d: swarm page at /, JSON at /api/transfers, /metrics, "
-              + "/healthz%n",
-          httpHost, http.port());
+              + "/healthz", httpHost, http.port()));
     }
     HttpEndpoint httpToClose = http;
     String control = socket.map(UnixSockets::target).orElse("");
@@ -300,9 +308,9 @@ public final class PeerMain implements Callable<Integer> {
       control += (control.isEmpty() ? "" : " and ") + config.controlHost() + ":"
           + daemon.controlPort();
     }
-    spec.commandLine().getErr().printf(
-        "minibit-peer %s listening on port %d (control %s), data in %s, tracker %s%n",
-        daemon.peerId(), daemon.peerPort(), control, daemon.dataDir(), config.tracker());
+    Logging.say(spec.commandLine().getErr(), Level.INFO, String.format(
+        "minibit-peer %s listening on port %d (control %s), data in %s, tracker %s",
+        daemon.peerId(), daemon.peerPort(), control, daemon.dataDir(), config.tracker()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (httpToClose != null) {
@@ -313,7 +321,7 @@ public final class PeerMain implements Callable<Integer> {
       Channels.close(trackerChannel);
       telemetry.close();
       // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
-      System.err.println("minibit-peer stopped");
+      Logging.say(System.err, Level.INFO, "minibit-peer stopped");
       stopped.countDown();
     }, "shutdown"));
     stopped.await();

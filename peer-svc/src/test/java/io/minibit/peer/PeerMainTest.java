@@ -42,6 +42,7 @@ class PeerMainTest {
     for (String flag : List.of("--tracker", "--port", "--control-socket", "--control-port",
         "--control-host", "--control-token-file", "--http-host",
         "--data-dir", "--advertise", "--upload-limit", "--no-peers-timeout", "--log-level",
+        "--log-format",
         "--control-token", "--tls-cert", "--tls-key", "--tls-ca")) {
       assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
       String env = "MINIBIT_" + flag.substring(2).replace('-', '_').toUpperCase();

@@ -2,6 +2,7 @@ package io.minibit.tracker;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
+import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.cli.TlsOptions;
@@ -116,6 +117,14 @@ public final class TrackerMain implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   private Level logLevel;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT", converter = LogFormatConverter.class,
+      defaultValue = "${env:MINIBIT_LOG_FORMAT:-text}",
+      description = "text: one line per record, an ISO-8601 UTC time first; json: one JSON "
+          + "object per line (time, level, logger, thread, message, and trace_id and span_id "
+          + "of the call or download it belongs to) (env MINIBIT_LOG_FORMAT; default: "
+          + "${DEFAULT-VALUE}).")
+  private Logging.Format logFormat;
+
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   private boolean help;
 
@@ -167,12 +176,13 @@ public final class TrackerMain implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--http-port " + httpPort + " is not a port (-1 turns HTTP off)");
     }
-    Logging.configure(logLevel);
+    Logging.configure(logLevel, logFormat);
 
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      err.println("minibit-tracker: cannot create data directory " + dir + ": " + StartupFailures.describe(e));
+      Logging.say(err, Level.SEVERE, "minibit-tracker: cannot create data directory " + dir
+          + ": " + StartupFailures.describe(e));
       return EXIT_FAILURE;
     }
 
@@ -189,7 +199,8 @@ public final class TrackerMain implements Callable<Integer> {
     } catch (IOException | IllegalArgumentException e) {
       network.close();
       telemetry.close();
-      err.println("minibit-tracker: cannot listen on port " + port + ": " + StartupFailures.describe(e));
+      Logging.say(err, Level.SEVERE, "minibit-tracker: cannot listen on port " + port + ": "
+          + StartupFailures.describe(e));
       return EXIT_FAILURE;
     }
     HttpEndpoint http = null;
@@ -200,9 +211,8 @@ public final class TrackerMain implements Callable<Integer> {
         server.close();
         network.close();
         telemetry.close();
-        err.println("minibit-tracker: cannot serve HTTP on " + httpHost + " port " + httpPort
-            + ": "
-            + StartupFailures.describe(e));
+        Logging.say(err, Level.SEVERE, "minibit-tracker: cannot serve HTTP on " + httpHost
+            + " port " + httpPort + ": " + StartupFailures.describe(e));
         return EXIT_FAILURE;
       }
     }
@@ -215,13 +225,15 @@ public final class TrackerMain implements Callable<Integer> {
       network.close();
       telemetry.close();
       // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
-      err.println("minibit-tracker stopped");
+      Logging.say(err, Level.INFO, "minibit-tracker stopped");
       err.flush();
     }, "tracker-shutdown"));
     if (http != null) {
-      err.println("minibit-tracker HTTP on " + httpHost + " port " + http.port() + ": /metrics");
+      Logging.say(err, Level.INFO, "minibit-tracker HTTP on " + httpHost + " port " + http.port()
+          + ": /metrics, /healthz");
     }
-    err.println("minibit-tracker listening on port " + server.port() + ", data in " + dir);
+    Logging.say(err, Level.INFO, "minibit-tracker listening on port " + server.port()
+        + ", data in " + dir);
     err.flush();
     server.awaitTermination();
     return 0;

@@ -20,6 +20,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,7 +35,7 @@ import picocli.CommandLine;
 
 class TrackerMainTest {
   private static final Pattern HTTP =
-      Pattern.compile("minibit-tracker HTTP on \\S+ port (\\d+): /metrics");
+      Pattern.compile("minibit-tracker HTTP on \\S+ port (\\d+): /metrics, /healthz");
   private static final Pattern LISTENING =
       Pattern.compile("minibit-tracker listening on port (\\d+), data in (.+)");
 
@@ -65,7 +66,7 @@ class TrackerMainTest {
     String help = out.toString();
     for (String flag : List.of("--port", "--data-dir", "--heartbeat-interval",
         "--announce-interval", "--peer-sample-size", "--trust-advertised-addresses",
-        "--log-level", "--tls-cert", "--tls-key", "--tls-ca")) {
+        "--log-level", "--log-format", "--tls-cert", "--tls-key", "--tls-ca")) {
       assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
       String env = "MINIBIT_" + flag.substring(2).replace('-', '_').toUpperCase();
       assertTrue(help.contains(env), env + " missing from help:\n" + help);
@@ -177,6 +178,59 @@ class TrackerMainTest {
               + String.join("\n", lines));
       assertFalse(lines.stream().anyMatch(l -> l.contains("Exception")),
           () -> String.join("\n", lines));
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  /** With MINIBIT_LOG_FORMAT=json, every line on stderr is one JSON object, the daemon's own too. */
+  @Test
+  void jsonLogsAreOneObjectPerLineFromStartToStop() throws Exception {
+    String classpath = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    ProcessBuilder builder = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", classpath, TrackerMain.class.getName());
+    builder.environment().put("MINIBIT_PORT", "0");
+    builder.environment().put("MINIBIT_HTTP_PORT", "-1");
+    builder.environment().put("MINIBIT_DATA_DIR", dir.resolve("json-data").toString());
+    builder.environment().put("MINIBIT_LOG_FORMAT", "json");
+    builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process process = builder.start();
+    try {
+      List<String> lines = new CopyOnWriteArrayList<>();
+      Thread reader = new Thread(() -> {
+        try (BufferedReader stderr = new BufferedReader(
+            new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = stderr.readLine()) != null; ) {
+            lines.add(line);
+          }
+        } catch (IOException e) {
+          lines.add("reading stderr failed: " + e);
+        }
+      }, "tracker-stderr");
+      reader.setDaemon(true);
+      reader.start();
+      io.minibit.core.testing.Await.until(java.time.Duration.ofSeconds(60), "the tracker listens",
+          () -> lines.stream().anyMatch(l -> l.contains("minibit-tracker listening on port")));
+
+      process.toHandle().destroy();
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the tracker did not stop on SIGTERM");
+      reader.join(TimeUnit.SECONDS.toMillis(10));
+      List<String> messages = new ArrayList<>();
+      for (String line : lines) {
+        com.google.gson.JsonObject json;
+        try {
+          json = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+        } catch (RuntimeException e) {
+          throw new AssertionError("not a JSON object: " + line, e);
+        }
+        assertTrue(json.has("time") && json.has("level") && json.has("logger"), line);
+        messages.add(json.get("message").getAsString());
+      }
+      assertTrue(messages.stream().anyMatch(m -> m.startsWith("minibit-tracker listening on port")),
+          messages.toString());
+      assertTrue(messages.contains("minibit-tracker stopped"), messages.toString());
     } finally {
       process.destroyForcibly();
     }
