@@ -79,6 +79,11 @@ final class GetCommand implements Callable<Integer> {
           + "the finished transfer, with its path) instead of the progress and the path.")
   boolean json;
 
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print only the downloaded file's path (and errors): no progress, no summary.")
+  boolean quiet;
+
   GetCommand(CliContext context) {
     this.context = context;
   }
@@ -87,6 +92,7 @@ final class GetCommand implements Callable<Integer> {
   public Integer call() {
     DownloadRequest request = request();
     ProgressDisplay progress = json ? ProgressDisplay.json(context.out())
+        : quiet ? ProgressDisplay.quiet(context.err())
         : new ProgressDisplay(context.err(), context.interactive(), context.clock());
     Transfer last;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
@@ -100,7 +106,9 @@ final class GetCommand implements Callable<Integer> {
       return ExitCodes.OK; // its last line was the finished transfer
     }
     context.out().println(done.getPath());
-    TransferText.summary(done).forEach(context.err()::println);
+    if (!quiet) {
+      TransferText.summary(done).forEach(context.err()::println);
+    }
     return ExitCodes.OK;
   }
 
@@ -111,7 +119,11 @@ final class GetCommand implements Callable<Integer> {
     }
     DownloadRequest.Builder request = DownloadRequest.newBuilder()
         .setNoPeersTimeoutMs((int) (noPeersTimeoutSeconds * 1000));
-    if (!json && !context.interactive()) {
+    if (quiet) {
+      // nothing is shown: the end comes at once whatever the interval (a no-peers timeout at
+      // the next snapshot)
+      request.setProgressIntervalMs(5_000);
+    } else if (!json && !context.interactive()) {
       // A log gets a progress line a second: the daemon need not send more snapshots than that.
       request.setProgressIntervalMs((int) ProgressDisplay.PLAIN_INTERVAL.toMillis());
     }

@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
         "  minibit torrents                  # what the tracker knows",
         "  minibit get ubuntu.iso -o isos    # prints the downloaded file's path",
         "  minibit status                    # transfers and their peers",
+        "  source <(minibit completion bash) # complete commands and options",
         "",
         "Run 'minibit COMMAND --help' for a command's options."})
 public final class MinibitMain implements Callable<Integer> {
@@ -75,7 +76,7 @@ public final class MinibitMain implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(spec.commandLine(),
-        "missing command: one of share, get, torrents, status, remove");
+        "missing command: one of share, get, torrents, status, remove, completion");
   }
 
   /** Runs the command line {@code args} in {@code context} and returns the exit code. */
@@ -89,7 +90,8 @@ public final class MinibitMain implements Callable<Integer> {
         .addSubcommand(new GetCommand(context))
         .addSubcommand(new TorrentsCommand(context))
         .addSubcommand(new StatusCommand(context))
-        .addSubcommand(new RemoveCommand(context));
+        .addSubcommand(new RemoveCommand(context))
+        .addSubcommand(new CompletionCommand(context));
     // These setters reach every subcommand added so far, so they come after addSubcommand.
     cli.setDefaultValueProvider(new EnvDefaults(context.env()));
     cli.setOut(new PrintWriter(context.out(), true));

@@ -9,10 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Shows a download's progress, or a shared file's hashing. On a terminal, a progress bar and the figures on one line of
- * stderr, redrawn in place with '\r' at every snapshot; elsewhere (a log file, a CI job) a plain
+ * Shows a download's progress, or a shared file's hashing. On a terminal, a progress bar and the
+ * figures on one line of stderr, redrawn in place with '\r' at every snapshot; elsewhere (a log file, a CI job) a plain
  * line at most once per {@link #PLAIN_INTERVAL}, so a long download does not flood the log; for
- * scripts ({@link #json}), every snapshot as one line of JSON on stdout. Not thread-safe: fed by
+ * scripts ({@link #json}), every snapshot as one line of JSON on stdout; with {@link #quiet},
+ * nothing. Not thread-safe: fed by
  * the thread that reads the progress stream.
  */
 final class ProgressDisplay {
@@ -24,23 +25,31 @@ final class ProgressDisplay {
   private final boolean interactive;
   private final Clock clock;
   private final PrintStream json; // null unless every snapshot goes out as JSON
+  private final boolean quiet;
   private Instant lastPlain;
   private int drawnWidth = -1;
 
   ProgressDisplay(PrintStream err, boolean interactive, Clock clock) {
-    this(err, interactive, clock, null);
+    this(err, interactive, clock, null, false);
   }
 
-  private ProgressDisplay(PrintStream err, boolean interactive, Clock clock, PrintStream json) {
+  private ProgressDisplay(PrintStream err, boolean interactive, Clock clock, PrintStream json,
+      boolean quiet) {
     this.err = err;
     this.interactive = interactive;
     this.clock = clock;
     this.json = json;
+    this.quiet = quiet;
   }
 
   /** Each snapshot as one line of JSON on {@code out}, nothing else. */
   static ProgressDisplay json(PrintStream out) {
-    return new ProgressDisplay(out, false, Clock.systemUTC(), out);
+    return new ProgressDisplay(out, false, Clock.systemUTC(), out, false);
+  }
+
+  /** Shows nothing ({@code --quiet}). */
+  static ProgressDisplay quiet(PrintStream err) {
+    return new ProgressDisplay(err, false, Clock.systemUTC(), null, true);
   }
 
   /** What a terminal shows: "[#########---------------]  " and the progress line. */
@@ -63,6 +72,9 @@ final class ProgressDisplay {
   }
 
   void update(Transfer transfer) {
+    if (quiet) {
+      return;
+    }
     if (json != null) {
       json.println(TransferJson.line(transfer));
       json.flush();
@@ -73,6 +85,9 @@ final class ProgressDisplay {
 
   /** How far the hashing of the file {@code name} got (never as JSON: share prints its hash). */
   void update(String name, ShareProgress progress) {
+    if (quiet) {
+      return;
+    }
     show(hashingLine(name, progress, interactive));
   }
 

@@ -60,6 +60,11 @@ final class ShareCommand implements Callable<Integer> {
           + "daemon picks, 256 KiB or more for a big file).")
   int blockSize;
 
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print only the infohash (and errors): no hashing progress, no summary.")
+  boolean quiet;
+
   ShareCommand(CliContext context) {
     this.context = context;
   }
@@ -75,8 +80,8 @@ final class ShareCommand implements Callable<Integer> {
     if (!context.interactive()) {
       request.setProgressIntervalMs((int) ProgressDisplay.PLAIN_INTERVAL.toMillis());
     }
-    ProgressDisplay progress = new ProgressDisplay(context.err(), context.interactive(),
-        context.clock());
+    ProgressDisplay progress = quiet ? ProgressDisplay.quiet(context.err())
+        : new ProgressDisplay(context.err(), context.interactive(), context.clock());
     ShareResponse shared;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         peer.endpoint())) {
@@ -85,6 +90,9 @@ final class ShareCommand implements Callable<Integer> {
       progress.finish();
     }
     context.out().println(shared.getInfohash());
+    if (quiet) {
+      return ExitCodes.OK;
+    }
     context.err().println("shared " + Validation.printable(shared.getName())
         + ": " + HumanFormat.bytes(shared.getSize()) + " in " + shared.getBlockCount()
         + (shared.getBlockCount() == 1 ? " block" : " blocks"));

@@ -81,6 +81,30 @@ class GetCommandTest {
   }
 
   @Test
+  void quietPrintsOnlyThePathEvenOnATerminal() {
+    cli.interactive = true;
+    cli.peer.snapshots = List.of(Snapshots.downloading(0), Snapshots.downloading(320),
+        Snapshots.seeding());
+
+    CliHarness.Result result = cli.run("get", "big.iso", "-q");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(List.of(Snapshots.PATH), result.outLines());
+    assertEquals("", result.err());
+  }
+
+  @Test
+  void quietStillSaysWhatWentWrong() {
+    cli.peer.snapshots = List.of(Snapshots.downloading(0));
+    cli.peer.failure = io.grpc.Status.NOT_FOUND.withDescription("no torrent named big.iso");
+
+    CliHarness.Result result = cli.run("get", "big.iso", "--quiet");
+
+    assertEquals(ExitCodes.NOT_FOUND, result.exitCode(), result.toString());
+    assertTrue(result.err().contains("no torrent named big.iso"), result.err());
+  }
+
+  @Test
   void sendsAnInfohashAsSuchAndLeavesARelativeOutputDirectoryToTheDataDirectory() {
     cli.workingDirectory = Path.of("/home/user/work");
     cli.peer.snapshots = List.of(Snapshots.seeding());

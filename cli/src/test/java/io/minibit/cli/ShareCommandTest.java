@@ -70,6 +70,20 @@ class ShareCommandTest {
   }
 
   @Test
+  void quietPrintsOnlyTheInfohash() {
+    long size = Snapshots.SIZE;
+    cli.interactive = true;
+    cli.peer.hashing = List.of(ShareProgress.newBuilder().setBytesHashed(size / 4).setSize(size)
+        .setBytesPerSecond(40 * 1024 * 1024).build());
+
+    CliHarness.Result result = cli.run("share", "-q", "big.iso");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals(Snapshots.INFOHASH + System.lineSeparator(), result.out());
+    assertEquals("", result.err());
+  }
+
+  @Test
   void onATerminalTheHashingLineIsRedrawnInPlace() {
     cli.interactive = true;
     long size = Snapshots.SIZE;

@@ -30,7 +30,7 @@ class UsageTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"share", "get", "torrents", "status", "remove"})
+  @ValueSource(strings = {"share", "get", "torrents", "status", "remove", "completion"})
   void everyCommandHasHelpWithExamples(String command) {
     CliHarness.Result result = cli.run(command, "--help");
 
