@@ -174,6 +174,30 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  void telemetryNamesTheNodeAndPodOfEveryDaemon() {
+    for (PodSpec pod : List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
+        only(DaemonSet.class).getSpec().getTemplate().getSpec())) {
+      Container daemon = container(pod);
+      List<String> names = daemon.getEnv().stream().map(EnvVar::getName).toList();
+      Map<String, String> fields = new HashMap<>();
+      daemon.getEnv().stream().filter(e -> e.getValueFrom() != null
+              && e.getValueFrom().getFieldRef() != null)
+          .forEach(e -> fields.put(e.getName(), e.getValueFrom().getFieldRef().getFieldPath()));
+      assertEquals("spec.nodeName", fields.get("K8S_NODE_NAME"));
+      assertEquals("metadata.name", fields.get("K8S_POD_NAME"));
+      assertEquals("metadata.namespace", fields.get("K8S_NAMESPACE_NAME"));
+      String attributes = env(daemon, "OTEL_RESOURCE_ATTRIBUTES");
+      for (String variable : List.of("K8S_NODE_NAME", "K8S_POD_NAME", "K8S_NAMESPACE_NAME")) {
+        assertTrue(attributes.contains("$(" + variable + ")"), attributes);
+        // Kubernetes expands $(VAR) only from variables defined before it
+        assertTrue(names.indexOf(variable) < names.indexOf("OTEL_RESOURCE_ATTRIBUTES"), variable);
+      }
+      assertTrue(attributes.contains("k8s.node.name=") && attributes.contains("k8s.pod.name="),
+          attributes);
+    }
+  }
+
+  @Test
   void theNamespaceCarriesPodSecurityLabels() {
     Map<String, String> labels = only(io.fabric8.kubernetes.api.model.Namespace.class)
         .getMetadata().getLabels();

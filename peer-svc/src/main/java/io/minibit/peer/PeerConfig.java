@@ -4,7 +4,9 @@ import io.minibit.core.Validation;
 import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.policy.Choker;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -24,6 +26,7 @@ import java.util.Objects;
  * @param noPeersTimeout default for how long a download may find no peer before its caller is
  *     told
  * @param swarm how this peer shares its uploads and spreads its requests
+ * @param peerId this daemon's id in every swarm, and its telemetry's service.instance.id
  */
 public record PeerConfig(
     String tracker,
@@ -35,7 +38,8 @@ public record PeerConfig(
     int advertisePort,
     long uploadLimitBytesPerSecond,
     Duration noPeersTimeout,
-    Swarm swarm) {
+    Swarm swarm,
+    String peerId) {
 
   /**
    * The swarm policies.
@@ -94,6 +98,7 @@ public record PeerConfig(
   public PeerConfig {
     Objects.requireNonNull(tracker, "tracker");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(peerId, "peerId");
     if (tracker.isBlank()) {
       throw new IllegalArgumentException("--tracker is empty: give the tracker as HOST:PORT");
     }
@@ -119,35 +124,43 @@ public record PeerConfig(
     }
   }
 
+  /**
+   * A new peer id: "mb-" and 16 random hex digits, fresh for every start of a daemon (the
+   * tracker's session tokens, not the id, tie a peer to its registration).
+   */
+  public static String newPeerId() {
+    return "mb-" + HexFormat.of().formatHex(SecureRandom.getSeed(8));
+  }
+
   /** Defaults for a peer of {@code tracker} keeping its files in {@code dataDir}. */
   public static PeerConfig defaults(String tracker, Path dataDir) {
     return new PeerConfig(tracker, DEFAULT_PORT, "127.0.0.1", DEFAULT_CONTROL_PORT, dataDir, "",
-        0, 0, Duration.ofSeconds(30), Swarm.defaults());
+        0, 0, Duration.ofSeconds(30), Swarm.defaults(), newPeerId());
   }
 
   public PeerConfig withPorts(int port, int controlPort) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm);
+        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId);
   }
 
   public PeerConfig withAdvertiseHost(String host) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, host, advertisePort,
-        uploadLimitBytesPerSecond, noPeersTimeout, swarm);
+        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId);
   }
 
   /** Other peers dial {@code host:port} to reach this one (a proxy, a mapped port). */
   public PeerConfig withAdvertised(String host, int port) {
     return new PeerConfig(tracker, this.port, controlHost, controlPort, dataDir, host, port,
-        uploadLimitBytesPerSecond, noPeersTimeout, swarm);
+        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId);
   }
 
   public PeerConfig withSwarm(Swarm newSwarm) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, newSwarm);
+        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, newSwarm, peerId);
   }
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, bytesPerSecond, noPeersTimeout, swarm);
+        advertisePort, bytesPerSecond, noPeersTimeout, swarm, peerId);
   }
 }

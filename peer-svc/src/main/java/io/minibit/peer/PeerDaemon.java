@@ -40,12 +40,10 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +101,7 @@ public final class PeerDaemon implements AutoCloseable {
       Clock clock, Telemetry telemetry) throws IOException {
     this.config = config;
     this.dataDir = Files.createDirectories(config.dataDir()).toRealPath();
-    this.peerId = "mb-" + HexFormat.of().formatHex(SecureRandom.getSeed(8));
+    this.peerId = config.peerId();
     this.clock = clock;
     this.telemetry = telemetry;
     this.metrics = new PeerMetrics(telemetry.meter());

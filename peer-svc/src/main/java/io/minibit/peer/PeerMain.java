@@ -238,7 +238,7 @@ public final class PeerMain implements Callable<Integer> {
           superSeeding);
       config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir,
           advertised.getHost(), advertised.getPortOrDefault(0), uploadLimitKib * 1024,
-          Duration.ofSeconds(noPeersTimeoutSeconds), swarm);
+          Duration.ofSeconds(noPeersTimeoutSeconds), swarm, PeerConfig.newPeerId());
       if (httpPort < -1 || httpPort > 65535) {
         throw new IllegalArgumentException(
             "--http-port " + httpPort + " is not a port (-1 turns HTTP off)");
@@ -248,7 +248,7 @@ public final class PeerMain implements Callable<Integer> {
     }
     Logging.configure(logLevel, logFormat);
     ManagedChannel trackerChannel = Channels.forTarget(config.tracker(), tls);
-    Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer");
+    Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", config.peerId());
     PeerDaemon daemon;
     try {
       NettyServerBuilder peerServer = ServerLimits.PEER.applyTo(

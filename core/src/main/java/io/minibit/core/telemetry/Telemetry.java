@@ -9,6 +9,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.minibit.core.cli.Version;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -32,6 +33,7 @@ import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The one place a MiniBit process gets its OpenTelemetry SDK from, and the gRPC interceptors
@@ -105,11 +107,27 @@ public final class Telemetry implements AutoCloseable {
    * {@code OTEL_SERVICE_NAME} says otherwise.
    */
   public static Telemetry fromEnvironment(String serviceName) {
-    return fromEnvironment(serviceName, System.getenv());
+    return fromEnvironment(serviceName, UUID.randomUUID().toString(), System.getenv());
   }
 
-  /** As {@link #fromEnvironment(String)}, with {@code env} standing for the environment. */
+  /**
+   * As above, with {@code instanceId} as this process's {@code service.instance.id} (a peer's
+   * id, so that its spans and metrics lead to it among many peers that look alike). The
+   * resource also carries {@code service.version}; {@code OTEL_RESOURCE_ATTRIBUTES} (the k8s
+   * manifests put the node's and the pod's names there) adds to both, and wins over them.
+   */
+  public static Telemetry fromEnvironment(String serviceName, String instanceId) {
+    return fromEnvironment(serviceName, instanceId, System.getenv());
+  }
+
+  /** As {@link #fromEnvironment(String)}, with {@code env} as the environment. */
   static Telemetry fromEnvironment(String serviceName, Map<String, String> env) {
+    return fromEnvironment(serviceName, UUID.randomUUID().toString(), env);
+  }
+
+  /** As {@link #fromEnvironment(String, String)}, with {@code env} as the environment. */
+  static Telemetry fromEnvironment(String serviceName, String instanceId,
+      Map<String, String> env) {
     PrometheusMetricReader prometheus = PrometheusMetricReader.create();
     Map<String, String> defaults = new HashMap<>();
     defaults.put("otel.service.name", serviceName);
@@ -133,6 +151,9 @@ public final class Telemetry implements AutoCloseable {
     OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(() -> defaults)
         .addPropertiesCustomizer(config -> fromEnv)
+        .addResourceCustomizer((resource, config) -> Resource.create(Attributes.of(
+            AttributeKey.stringKey("service.version"), Version.current(),
+            AttributeKey.stringKey("service.instance.id"), instanceId)).merge(resource))
         .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus))
         .disableShutdownHook()
         .build()

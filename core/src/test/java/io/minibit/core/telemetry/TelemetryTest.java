@@ -46,6 +46,26 @@ class TelemetryTest {
   }
 
   @Test
+  void theResourceNamesTheVersionAndTheInstanceAndTheEnvironmentAddsToIt() throws IOException {
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", "mb-0123456789abcdef",
+        Map.of("OTEL_RESOURCE_ATTRIBUTES", "k8s.node.name=node-7,k8s.pod.name=minibit-peer-x"))) {
+      telemetry.meter().counterBuilder("minibit.test.things").build().add(1);
+      String text = scrape(telemetry);
+      assertTrue(text.contains("service_instance_id=\"mb-0123456789abcdef\""), text);
+      assertTrue(text.contains("service_version=\"" + io.minibit.core.cli.Version.current()
+          + "\""), text);
+      assertTrue(text.contains("k8s_node_name=\"node-7\""), text);
+      assertTrue(text.contains("k8s_pod_name=\"minibit-peer-x\""), text);
+    }
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", "mb-0123456789abcdef",
+        Map.of("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=chosen"))) {
+      telemetry.meter().counterBuilder("minibit.test.things").build().add(1);
+      assertTrue(scrape(telemetry).contains("service_instance_id=\"chosen\""),
+          "the operator's attributes win");
+    }
+  }
+
+  @Test
   void spansCarryW3cTraceContext() {
     try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-tracker",
         Map.of("OTEL_TRACES_SAMPLER", "always_on"))) {
