@@ -158,7 +158,9 @@ public final class Telemetry implements AutoCloseable {
         .disableShutdownHook()
         .build()
         .getOpenTelemetrySdk();
-    return exporting ? traced(sdk, prometheus) : relaying(sdk, prometheus);
+    Telemetry telemetry = exporting ? traced(sdk, prometheus) : relaying(sdk, prometheus);
+    RuntimeMetrics.register(telemetry.meter());
+    return telemetry;
   }
 
   /**

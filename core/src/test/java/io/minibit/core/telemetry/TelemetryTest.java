@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.minibit.core.testing.Http;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
@@ -62,6 +63,21 @@ class TelemetryTest {
       telemetry.meter().counterBuilder("minibit.test.things").build().add(1);
       assertTrue(scrape(telemetry).contains("service_instance_id=\"chosen\""),
           "the operator's attributes win");
+    }
+  }
+
+  @Test
+  void theJvmAndTheProcessAreMeasuredUnderTheConventionalNames() throws IOException {
+    try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", Map.of())) {
+      String text = scrape(telemetry);
+      assertTrue(Http.value(text, "jvm_memory_used_bytes", "jvm_memory_type=\"heap\"") > 0,
+          text);
+      assertTrue(Http.value(text, "jvm_thread_count") > 1, text);
+      assertTrue(Http.value(text, "jvm_class_count") > 1000, text);
+      assertTrue(Http.value(text, "jvm_cpu_time_seconds_total") > 0, text);
+      assertTrue(text.contains("jvm_gc_count_total{"), text);
+      double rss = Http.value(text, "process_resident_memory_bytes");
+      assertTrue(rss > 10 * 1024 * 1024 && rss < 64L * 1024 * 1024 * 1024, "RSS " + rss);
     }
   }
 

@@ -64,8 +64,9 @@ public final class PeerMetrics {
         .buildObserver();
     ObservableLongMeasurement have = meter.gaugeBuilder("minibit.peer.blocks.have").ofLongs()
         .setDescription("Verified blocks held, per torrent").buildObserver();
-    ObservableDoubleMeasurement progress = meter.gaugeBuilder("minibit.peer.download.progress")
-        .setDescription("Share of the blocks held, 0..1").buildObserver();
+    ObservableDoubleMeasurement progress = meter
+        .gaugeBuilder("minibit.peer.download.progress.ratio")
+        .setUnit("1").setDescription("Share of the blocks held, 0..1").buildObserver();
     ObservableDoubleMeasurement rate = meter.gaugeBuilder("minibit.peer.download.rate")
         .setUnit("By/s").setDescription("Download rate over the last few seconds")
         .buildObserver();
@@ -76,13 +77,13 @@ public final class PeerMetrics {
             + "choke us); state=choked or unchoked")
         .buildObserver();
     ObservableDoubleMeasurement rtt = meter.gaugeBuilder("minibit.peer.transfer.rtt")
-        .setUnit("ms").setDescription("Median ping RTT of each peer a download uses")
+        .setUnit("s").setDescription("Median ping RTT of each peer a download uses")
         .buildObserver();
     ObservableDoubleMeasurement peerRate = meter.gaugeBuilder("minibit.peer.transfer.rate")
         .setUnit("By/s").setDescription("Bytes per second received from each peer lately")
         .buildObserver();
-    ObservableDoubleMeasurement share = meter.gaugeBuilder("minibit.peer.transfer.share")
-        .setDescription("Each peer's share of the blocks a download received, 0..1: the "
+    ObservableDoubleMeasurement share = meter.gaugeBuilder("minibit.peer.transfer.share.ratio")
+        .setUnit("1").setDescription("Each peer's share of the blocks a download received, 0..1: the "
             + "latency-weighted allocation at work")
         .buildObserver();
     ObservableLongMeasurement inFlight = meter.gaugeBuilder("minibit.peer.transfer.in_flight")
@@ -121,7 +122,7 @@ public final class PeerMetrics {
             connectedPeers++;
             chokes[p.getChokedByPeer() ? 2 : 3]++;
             Attributes peer = torrent.toBuilder().put(PEER, p.getAddress()).build();
-            rtt.record(p.getRttMs(), peer);
+            rtt.record(p.getRttMs() / 1000.0, peer);
             peerRate.record(p.getDownloadRate(), peer);
             share.record(p.getShare(), peer);
             inFlight.record(p.getInFlight(), peer);

@@ -99,9 +99,9 @@ class SwarmPageTest {
     assertEquals(0.0, Http.value(midwayMetrics, "minibit_peer_peers_choke", label,
         "side=\"peer\"", "state=\"choked\""));
     String seederLabel = "peer=\"" + swarm.address("seeder") + "\"";
-    assertTrue(Http.value(midwayMetrics, "minibit_peer_transfer_rtt_milliseconds", label,
+    assertTrue(Http.value(midwayMetrics, "minibit_peer_transfer_rtt_seconds", label,
         seederLabel) > 0, "the seeder's RTT is measured");
-    assertEquals(1.0, Http.value(midwayMetrics, "minibit_peer_transfer_share", label,
+    assertEquals(1.0, Http.value(midwayMetrics, "minibit_peer_transfer_share_ratio", label,
         seederLabel), "the only source sent every block so far");
 
     // while it runs, the peer answers for its swarm over gRPC too
@@ -123,7 +123,7 @@ class SwarmPageTest {
     double downloadedAtEnd = Http.value(metrics, "minibit_peer_downloaded_bytes_total", label);
     assertTrue(downloadedAtEnd > downloadedMidway && downloadedAtEnd >= BLOCKS * BLOCK,
         downloadedMidway + " then " + downloadedAtEnd);
-    assertEquals(1.0, Http.value(metrics, "minibit_peer_download_progress", label));
+    assertEquals(1.0, Http.value(metrics, "minibit_peer_download_progress_ratio", label));
     assertTrue(Http.value(metrics, "minibit_peer_download_duration_seconds_count", label) >= 1);
     JsonObject done = transfer(base, infohash);
     assertEquals("seeding", done.get("state").getAsString());
