@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Validation;
+import io.minibit.core.cli.ConfigFile;
 import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -193,19 +195,46 @@ public final class PeerMain implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   Logging.Format logFormat;
 
+  // Read before the command line is parsed (ConfigFile.install): declared here for --help.
+  @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
+      description = "A YAML file of settings, each named as its flag without the dashes "
+          + "(data-dir: /srv/minibit; durations as 30s or 5m). A flag wins over its variable, "
+          + "which wins over the file (env MINIBIT_CONFIG). Every setting: "
+          + "docs/configuration.md.")
+  Path configFile;
+
   @Spec
   CommandSpec spec;
 
   public static void main(String[] args) {
-    int exitCode = commandLine().execute(args);
+    int exitCode = run(args, System.getenv());
     // On success the daemon ran until a shutdown hook stopped it: the JVM is already exiting.
     if (exitCode != 0) {
       System.exit(exitCode);
     }
   }
 
+  /**
+   * Runs the command line {@code args}, with the settings of the config file it (or {@code env})
+   * names under its flags and variables; returns the exit code.
+   */
+  static int run(String[] args, Map<String, String> env) {
+    return run(commandLine(), args, env);
+  }
+
+  /** As above, with {@code command} (made by {@link #commandLine}, its streams set). */
+  static int run(CommandLine command, String[] args, Map<String, String> env) {
+    try {
+      ConfigFile.install(command, args, env);
+    } catch (IllegalArgumentException e) {
+      command.getErr().println("minibit-peer: " + e.getMessage());
+      return 2;
+    }
+    return command.execute(args);
+  }
+
   /** The command, with usage errors reported as one line instead of the whole help. */
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     CommandLine command = new CommandLine(new PeerMain());
     command.setParameterExceptionHandler((e, args) -> {
       e.getCommandLine().getErr().println("minibit-peer: " + e.getMessage() + " (see --help)");

@@ -2,6 +2,7 @@ package io.minibit.tracker;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
+import io.minibit.core.cli.ConfigFile;
 import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
@@ -125,6 +126,14 @@ public final class TrackerMain implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   private Logging.Format logFormat;
 
+  // Read before the command line is parsed (ConfigFile.install): declared here for --help.
+  @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
+      description = "A YAML file of settings, each named as its flag without the dashes "
+          + "(data-dir: /srv/minibit; durations as 30s or 5m). A flag wins over its variable, "
+          + "which wins over the file (env MINIBIT_CONFIG). Every setting: "
+          + "docs/configuration.md.")
+  private Path configFile;
+
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   private boolean help;
 
@@ -141,15 +150,34 @@ public final class TrackerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    int exitCode = commandLine().execute(args);
+    int exitCode = run(args, System.getenv());
     // On success the server ran until a shutdown hook stopped it: the JVM is already exiting.
     if (exitCode != 0) {
       System.exit(exitCode);
     }
   }
 
+  /**
+   * Runs the command line {@code args}, with the settings of the config file it (or {@code env})
+   * names under its flags and variables; returns the exit code.
+   */
+  static int run(String[] args, Map<String, String> env) {
+    return run(commandLine(), args, env);
+  }
+
+  /** As above, with {@code command} (made by {@link #commandLine}, its streams set). */
+  static int run(CommandLine command, String[] args, Map<String, String> env) {
+    try {
+      ConfigFile.install(command, args, env);
+    } catch (IllegalArgumentException e) {
+      command.getErr().println("minibit-tracker: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    return command.execute(args);
+  }
+
   /** The command, with usage errors reported as one line instead of the whole help. */
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     CommandLine command = new CommandLine(new TrackerMain());
     command.setParameterExceptionHandler((e, args) -> {
       e.getCommandLine().getErr().println("minibit-tracker: " + e.getMessage()

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -104,6 +105,27 @@ class TrackerMainTest {
     assertEquals(TrackerMain.EXIT_USAGE, run(flag, value, "--data-dir", dir.toString()));
 
     assertOneLineError(mentioned);
+  }
+
+  @Test
+  void aConfigFileIsReadAndItsMistakesAreUsageErrors() throws IOException {
+    Path config = Files.writeString(dir.resolve("tracker.yaml"),
+        "port: 70000\nheartbeat-interval: 5m\n");
+    assertEquals(TrackerMain.EXIT_USAGE, runWithConfig(config));
+    assertOneLineError("port 70000"); // the file's port reached the checks
+
+    err.getBuffer().setLength(0);
+    Files.writeString(config, "prot: 6969\n");
+    assertEquals(TrackerMain.EXIT_USAGE, runWithConfig(config));
+    assertOneLineError("no setting named prot");
+  }
+
+  private int runWithConfig(Path config) {
+    CommandLine command = TrackerMain.commandLine();
+    command.setOut(new PrintWriter(out, true));
+    command.setErr(new PrintWriter(err, true));
+    return TrackerMain.run(command,
+        new String[] {"--config", config.toString(), "--data-dir", dir.toString()}, Map.of());
   }
 
   @Test
