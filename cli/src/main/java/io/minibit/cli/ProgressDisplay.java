@@ -10,11 +10,11 @@ import java.time.Instant;
 
 /**
  * Shows a download's progress, or a shared file's hashing. On a terminal, a progress bar and the
- * figures on one line of stderr, redrawn in place with '\r' at every snapshot; elsewhere (a log file, a CI job) a plain
- * line at most once per {@link #PLAIN_INTERVAL}, so a long download does not flood the log; for
- * scripts ({@link #json}), every snapshot as one line of JSON on stdout; with {@link #quiet},
- * nothing. Not thread-safe: fed by
- * the thread that reads the progress stream.
+ * figures on one line of stderr, redrawn in place with '\r' at every snapshot; elsewhere (a log
+ * file, a CI job) a plain line at most once per {@link #PLAIN_INTERVAL}, so a long download does
+ * not flood the log; for scripts ({@link #json}), every snapshot as one line of JSON on stdout;
+ * with {@link #quiet}, nothing. Not thread-safe: fed by the thread that reads the progress
+ * stream.
  */
 final class ProgressDisplay {
   static final Duration PLAIN_INTERVAL = Duration.ofSeconds(1);

@@ -323,8 +323,8 @@ public final class PeerMain implements Callable<Integer> {
         daemon.close();
         Channels.close(trackerChannel);
         telemetry.close();
-        Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot serve HTTP on "
-            + httpHost + " port " + httpPort + ": " + StartupFailures.describe(e));
+        Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot serve "
+            + "HTTP on " + httpHost + " port " + httpPort + ": " + StartupFailures.describe(e));
         return 1;
       }
       Logging.say(spec.commandLine().getErr(), Level.INFO, String.format(

@@ -266,10 +266,10 @@ public final class BlockStore implements Closeable {
 
   /**
    * Takes a finished file that may have changed since it was verified back into a download:
-   * renames it to its part file, claims every block, and opens it: {@link #check} then hashes every
-   * block again and keeps the ones that match. The blocks that do not are fetched again, and {@link #finish}
-   * gives the file back its name once it is whole and verified. FAILED_PRECONDITION if a part
-   * file of another content is in the way.
+   * renames it to its part file, claims every block, and opens it: {@link #check} then hashes
+   * every block again and keeps the ones that match. The blocks that do not are fetched again, and
+   * {@link #finish} gives the file back its name once it is whole and verified.
+   * FAILED_PRECONDITION if a part file of another content is in the way.
    */
   public static BlockStore reverify(Torrent torrent, Path directory) throws IOException {
     Path finalPath = directory.resolve(torrent.name());

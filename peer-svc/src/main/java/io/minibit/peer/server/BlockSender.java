@@ -80,7 +80,7 @@ final class BlockSender implements Runnable {
     }
   }
 
-  /** The limiter took the bytes of the block this call waits for: it is sent, and the call goes on. */
+  /** The limiter took the bytes of the block this call waits for: send it, and go on. */
   private synchronized void granted() {
     int index = waitingFor;
     waitingFor = -1;
