@@ -46,6 +46,11 @@ final class RemoveCommand implements Callable<Integer> {
           + "(env MINIBIT_DELETE_DATA).")
   boolean deleteData;
 
+  @Option(names = "--json",
+      description = "Print what was removed as one JSON document ({\"infohash\": ..., "
+          + "\"deleteData\": ...}) on stdout, instead of a line on stderr.")
+  boolean json;
+
   RemoveCommand(CliContext context) {
     this.context = context;
   }
@@ -67,6 +72,10 @@ final class RemoveCommand implements Callable<Integer> {
       connection.call(channel -> PeerControlGrpc.newBlockingStub(channel)
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .remove(request));
+    }
+    if (json) {
+      context.out().println(TransferJson.document(request));
+      return ExitCodes.OK;
     }
     context.err().println("removed " + HumanFormat.shortHash(request.getInfohash())
         + (deleteData ? " and deleted its data" : "; its file stays on disk"));

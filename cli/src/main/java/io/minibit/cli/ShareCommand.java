@@ -65,6 +65,11 @@ final class ShareCommand implements Callable<Integer> {
       description = "Print only the infohash (and errors): no hashing progress, no summary.")
   boolean quiet;
 
+  @Option(names = "--json",
+      description = "Print what was shared as one JSON document (ShareResponse: infohash, name, "
+          + "size, block count) instead of the infohash; no progress.")
+  boolean json;
+
   ShareCommand(CliContext context) {
     this.context = context;
   }
@@ -80,7 +85,7 @@ final class ShareCommand implements Callable<Integer> {
     if (!context.interactive()) {
       request.setProgressIntervalMs((int) ProgressDisplay.PLAIN_INTERVAL.toMillis());
     }
-    ProgressDisplay progress = quiet ? ProgressDisplay.quiet(context.err())
+    ProgressDisplay progress = quiet || json ? ProgressDisplay.quiet(context.err())
         : new ProgressDisplay(context.err(), context.interactive(), context.clock());
     ShareResponse shared;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
@@ -88,6 +93,10 @@ final class ShareCommand implements Callable<Integer> {
       shared = connection.call(channel -> follow(channel, request.build(), progress));
     } finally {
       progress.finish();
+    }
+    if (json) {
+      context.out().println(TransferJson.document(shared));
+      return ExitCodes.OK;
     }
     context.out().println(shared.getInfohash());
     if (quiet) {

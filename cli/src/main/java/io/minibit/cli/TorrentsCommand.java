@@ -30,6 +30,10 @@ final class TorrentsCommand implements Callable<Integer> {
   @Mixin
   TrackerOptions tracker;
 
+  @picocli.CommandLine.Option(names = "--json",
+      description = "Print the tracker's catalog as one JSON document (ListTorrentsResponse).")
+  boolean json;
+
   TorrentsCommand(CliContext context) {
     this.context = context;
   }
@@ -42,6 +46,10 @@ final class TorrentsCommand implements Callable<Integer> {
       response = connection.call(channel -> TrackerGrpc.newBlockingStub(channel)
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .listTorrents(ListTorrentsRequest.getDefaultInstance()));
+    }
+    if (json) {
+      context.out().println(TransferJson.document(response));
+      return ExitCodes.OK;
     }
     if (response.getTorrentsCount() == 0) {
       context.out().println("no torrents on the tracker at " + tracker.address

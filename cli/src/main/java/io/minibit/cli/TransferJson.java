@@ -8,7 +8,7 @@ import io.minibit.api.v1.Transfer;
 import java.util.List;
 
 /**
- * Transfers as JSON for scripts: the proto3 JSON mapping of control.proto's messages (the field
+ * Replies as JSON for scripts: the proto3 JSON mapping of the .proto messages (the field
  * names in lowerCamelCase, 64-bit numbers as strings, every field present even when zero), the
  * same shape grpcurl prints.
  */
@@ -30,11 +30,16 @@ final class TransferJson {
     return print(DOCUMENT, ListTransfersResponse.newBuilder().addAllTransfers(transfers));
   }
 
+  /** Any reply of the daemon or the tracker as one indented document (torrents, share, remove). */
+  static String document(MessageOrBuilder reply) {
+    return print(DOCUMENT, reply);
+  }
+
   private static String print(JsonFormat.Printer printer, MessageOrBuilder message) {
     try {
       return printer.print(message);
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a transfer cannot be written as JSON", e);
+      throw new IllegalStateException("a reply cannot be written as JSON", e);
     }
   }
 }

@@ -36,6 +36,17 @@ class RemoveCommandTest {
   }
 
   @Test
+  void jsonSaysWhatWasRemovedOnStdout() {
+    CliHarness.Result result = cli.run("remove", "--json", "--delete-data", Snapshots.INFOHASH);
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals("", result.err());
+    var json = com.google.gson.JsonParser.parseString(result.out()).getAsJsonObject();
+    assertEquals(Snapshots.INFOHASH, json.get("infohash").getAsString());
+    assertEquals(true, json.get("deleteData").getAsBoolean());
+  }
+
+  @Test
   void deletesTheDataWhenAsked() {
     CliHarness.Result result = cli.run("remove", "--delete-data", Snapshots.INFOHASH);
 

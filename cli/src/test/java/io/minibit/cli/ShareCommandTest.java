@@ -84,6 +84,18 @@ class ShareCommandTest {
   }
 
   @Test
+  void jsonPrintsWhatWasSharedAndNothingOnStderr() {
+    CliHarness.Result result = cli.run("share", "--json", "big.iso");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    assertEquals("", result.err());
+    var json = com.google.gson.JsonParser.parseString(result.out()).getAsJsonObject();
+    assertEquals(Snapshots.INFOHASH, json.get("infohash").getAsString());
+    assertEquals("big.iso", json.get("name").getAsString());
+    assertEquals(Snapshots.BLOCKS, json.get("blockCount").getAsInt());
+  }
+
+  @Test
   void onATerminalTheHashingLineIsRedrawnInPlace() {
     cli.interactive = true;
     long size = Snapshots.SIZE;

@@ -48,6 +48,28 @@ class TorrentsCommandTest {
   }
 
   @Test
+  void jsonPrintsTheCatalogAsOneDocumentEmptyOrNot() {
+    cli.tracker.torrents = ListTorrentsResponse.newBuilder()
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(Snapshots.INFOHASH)
+            .setName("big.iso").setSize(Snapshots.SIZE).setBlockCount(640).setSeeders(3))
+        .build();
+
+    CliHarness.Result result = cli.run("torrents", "--json");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    var json = com.google.gson.JsonParser.parseString(result.out()).getAsJsonObject();
+    var first = json.getAsJsonArray("torrents").get(0).getAsJsonObject();
+    assertEquals(Snapshots.INFOHASH, first.get("infohash").getAsString());
+    assertEquals("big.iso", first.get("name").getAsString());
+    assertEquals(3, first.get("seeders").getAsInt());
+
+    cli.tracker.torrents = ListTorrentsResponse.getDefaultInstance();
+    CliHarness.Result empty = cli.run("torrents", "--json");
+    assertEquals(0, com.google.gson.JsonParser.parseString(empty.out()).getAsJsonObject()
+        .getAsJsonArray("torrents").size(), "an empty catalog is still JSON: " + empty.out());
+  }
+
+  @Test
   void talksToTheTrackerFromTheEnvironment() {
     cli.env.put("MINIBIT_TRACKER", "tracker.lan:7000");
 
