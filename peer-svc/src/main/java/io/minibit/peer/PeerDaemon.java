@@ -118,7 +118,8 @@ public final class PeerDaemon implements AutoCloseable {
         Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("peer-download"));
     UploadLimiter limiter = UploadLimiter.of(config.uploadLimitBytesPerSecond());
     this.allocation = Allocation.named(config.swarm().allocation());
-    this.peerServer = GrpcServer.start(peerServerBuilder, "peer service",
+    this.peerServer = GrpcServer.start(peerServerBuilder,
+        "the peer service (port " + config.port() + ", --port)",
         List.of(telemetry.serverInterceptor(), new CallerAddress()),
         new PeerGrpcService(peerId, this::session, limiter, this::health));
     int announcedPort = config.advertisePort() != 0 ? config.advertisePort()
@@ -127,7 +128,7 @@ public final class PeerDaemon implements AutoCloseable {
     try {
       PeerControlGrpcService control = new PeerControlGrpcService(this, scheduler);
       for (ServerBuilder<?> builder : controlServerBuilders) {
-        controlServers.add(GrpcServer.start(builder, "control service",
+        controlServers.add(GrpcServer.start(builder, "the control service",
             List.of(telemetry.serverInterceptor()), control));
       }
     } catch (IOException | RuntimeException e) {

@@ -279,6 +279,7 @@ public final class PeerMain implements Callable<Integer> {
     ManagedChannel trackerChannel = Channels.forTarget(config.tracker(), tls);
     Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", config.peerId());
     PeerDaemon daemon;
+    boolean dataDirExisted = Files.exists(config.dataDir());
     try {
       NettyServerBuilder peerServer = ServerLimits.PEER.applyTo(
           NettyServerBuilder.forAddress(new InetSocketAddress(config.port())));
@@ -310,6 +311,9 @@ public final class PeerMain implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       Channels.close(trackerChannel);
       telemetry.close();
+      if (!dataDirExisted) {
+        StartupFailures.removeIfLeftEmpty(config.dataDir()); // a failed start leaves nothing
+      }
       Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot start: "
           + StartupFailures.describe(e));
       return 1;

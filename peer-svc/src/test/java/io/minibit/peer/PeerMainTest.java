@@ -1,6 +1,7 @@
 package io.minibit.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -86,13 +87,27 @@ class PeerMainTest {
   }
 
   @Test
-  void aTakenPortIsOneLineAndExitCodeOne() throws Exception {
+  void aTakenPortIsNamedInOneLineExitCodeOneAndTheDataDirectoryIsNotLeftBehind()
+      throws Exception {
+    Path fresh = dir.resolve("fresh-data");
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(0));
       int exit = run("--port", String.valueOf(taken.getLocalPort()), "--control-port", "0",
-          "--control-socket", "none", "--data-dir", dir.toString());
+          "--control-socket", "none", "--data-dir", fresh.toString());
       assertEquals(1, exit);
-      assertOneLineError("address already in use");
+      assertOneLineError("the peer service (port " + taken.getLocalPort()
+          + ", --port) cannot listen: the address is already in use");
     }
+    assertFalse(java.nio.file.Files.exists(fresh), "a failed start creates no data directory");
+  }
+
+  @Test
+  void aDataDirectoryThatCannotBeMadeIsSaidInWordsNotClassNames() throws Exception {
+    Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+    int exit = run("--port", "0", "--control-socket", "none", "--control-port", "0",
+        "--data-dir", file.resolve("data").toString());
+    assertEquals(1, exit);
+    assertOneLineError(file.resolve("data") + ": not a directory");
+    assertFalse(err.toString().contains("Exception"), err.toString());
   }
 }

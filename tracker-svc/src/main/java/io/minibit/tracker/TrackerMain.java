@@ -206,6 +206,7 @@ public final class TrackerMain implements Callable<Integer> {
     }
     Logging.configure(logLevel, logFormat);
 
+    boolean dirExisted = Files.exists(dir);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -227,7 +228,10 @@ public final class TrackerMain implements Callable<Integer> {
     } catch (IOException | IllegalArgumentException e) {
       network.close();
       telemetry.close();
-      Logging.say(err, Level.SEVERE, "minibit-tracker: cannot listen on port " + port + ": "
+      if (!dirExisted) {
+        StartupFailures.removeIfLeftEmpty(dir); // a failed start leaves nothing behind
+      }
+      Logging.say(err, Level.SEVERE, "minibit-tracker: cannot start: "
           + StartupFailures.describe(e));
       return EXIT_FAILURE;
     }

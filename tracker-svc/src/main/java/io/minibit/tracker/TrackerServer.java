@@ -64,7 +64,8 @@ public final class TrackerServer implements AutoCloseable {
         config.peerSampleSize());
     TrackerGrpcService service = new TrackerGrpcService(catalog, registry, config);
     TrackerMetrics.register(telemetry.meter(), catalog, registry);
-    GrpcServer server = GrpcServer.start(builder, "minibit-tracker",
+    GrpcServer server = GrpcServer.start(builder,
+        "the tracker service (port " + config.port() + ", --port)",
         List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
 
     ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(task -> {

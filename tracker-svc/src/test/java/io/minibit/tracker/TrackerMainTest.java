@@ -137,8 +137,14 @@ class TrackerMainTest {
           "--data-dir", dir.toString(), "--log-level", "WARNING");
 
       assertEquals(TrackerMain.EXIT_FAILURE, exit);
-      assertOneLineError(
-          "cannot listen on port " + taken.getLocalPort() + ": address already in use");
+      assertOneLineError("cannot start: the tracker service (port " + taken.getLocalPort()
+          + ", --port) cannot listen: the address is already in use");
+    }
+    Path fresh = dir.resolve("fresh");
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(0));
+      run("--port", Integer.toString(taken.getLocalPort()), "--data-dir", fresh.toString());
+      assertFalse(Files.exists(fresh), "a failed start leaves no data directory behind");
     }
   }
 

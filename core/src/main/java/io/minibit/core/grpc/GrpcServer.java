@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.minibit.core.cli.StartupFailures;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +56,12 @@ public final class GrpcServer implements AutoCloseable {
     for (int i = interceptors.size() - 1; i >= 0; i--) {
       builder.intercept(interceptors.get(i)); // the last one added runs first
     }
-    Server server = builder.build().start();
+    Server server;
+    try {
+      server = builder.build().start();
+    } catch (IOException e) {
+      throw new StartupFailures.ListenException(name + " cannot listen", e);
+    }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     for (BindableService service : services) {
       health.setStatus(service.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
