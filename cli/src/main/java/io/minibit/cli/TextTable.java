@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * A plain-text table: columns padded to their widest cell, two spaces apart, numbers aligned
- * right. Renders to lines so a caller can put detail lines between rows. Not thread-safe.
+ * right. Widths are counted in terminal columns, so names in CJK scripts or with emoji (two
+ * columns a character) and with combining marks (none) still line up. Renders to lines so a
+ * caller can put detail lines between rows. Not thread-safe.
  */
 final class TextTable {
   /** How a column's cells line up. */
@@ -52,7 +54,7 @@ final class TextTable {
     all.addAll(rows);
     for (List<String> row : all) {
       for (int i = 0; i < widths.length; i++) {
-        widths[i] = Math.max(widths[i], row.get(i).length());
+        widths[i] = Math.max(widths[i], columns(row.get(i)));
       }
     }
     List<String> lines = new ArrayList<>(all.size());
@@ -63,11 +65,49 @@ final class TextTable {
           line.append("  ");
         }
         String cell = row.get(i);
-        String pad = " ".repeat(widths[i] - cell.length());
+        String pad = " ".repeat(widths[i] - columns(cell));
         line.append(aligns.get(i) == Align.RIGHT ? pad + cell : cell + pad);
       }
       lines.add(line.toString().stripTrailing());
     }
     return lines;
+  }
+
+  /** The terminal columns {@code text} takes: two for a wide character, none for a mark. */
+  static int columns(String text) {
+    int columns = 0;
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
+      columns += columnsOf(c);
+    }
+    return columns;
+  }
+
+  private static int columnsOf(int c) {
+    int type = Character.getType(c);
+    if (type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK
+        || type == Character.FORMAT || c == 0x200B) {
+      return 0; // combining accents, zero-width joiners and spaces, variation selectors
+    }
+    return isWide(c) ? 2 : 1;
+  }
+
+  /** East Asian wide and fullwidth characters, and emoji presented as pictures. */
+  private static boolean isWide(int c) {
+    return (c >= 0x1100 && c <= 0x115F) // Hangul Jamo leading consonants
+        || (c >= 0x2E80 && c <= 0x303E) // CJK radicals, Kangxi, CJK symbols and punctuation
+        || (c >= 0x3041 && c <= 0x33FF) // Hiragana, Katakana, Bopomofo, CJK compatibility
+        || (c >= 0x3400 && c <= 0x4DBF) // CJK extension A
+        || (c >= 0x4E00 && c <= 0x9FFF) // CJK unified ideographs
+        || (c >= 0xA000 && c <= 0xA4CF) // Yi
+        || (c >= 0xAC00 && c <= 0xD7A3) // Hangul syllables
+        || (c >= 0xF900 && c <= 0xFAFF) // CJK compatibility ideographs
+        || (c >= 0xFE30 && c <= 0xFE4F) // CJK compatibility forms
+        || (c >= 0xFF00 && c <= 0xFF60) // fullwidth forms
+        || (c >= 0xFFE0 && c <= 0xFFE6)
+        || (c >= 0x1F300 && c <= 0x1F64F) // pictographs, emoticons
+        || (c >= 0x1F900 && c <= 0x1F9FF) // supplemental symbols and pictographs
+        || (c >= 0x20000 && c <= 0x3FFFD); // CJK extensions B and on
   }
 }
