@@ -6,6 +6,7 @@ import io.minibit.api.v1.PeerControlGrpc;
 import io.minibit.api.v1.ShareProgress;
 import io.minibit.api.v1.ShareRequest;
 import io.minibit.api.v1.ShareResponse;
+import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -76,8 +77,12 @@ final class ShareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (blockSize < 0) {
-      throw new ParameterException(spec.commandLine(), "--block-size must not be negative");
+    if (blockSize != 0
+        && (blockSize < Torrent.MIN_BLOCK_SIZE || blockSize > Torrent.MAX_BLOCK_SIZE)) {
+      // said here in the flag's own words; the daemon would name its request's field
+      throw new ParameterException(spec.commandLine(), "--block-size " + blockSize
+          + " is outside " + Torrent.MIN_BLOCK_SIZE + ".." + Torrent.MAX_BLOCK_SIZE
+          + " bytes (0 lets the daemon pick)");
     }
     ShareRequest.Builder request = ShareRequest.newBuilder()
         .setPath(pathForDaemon())

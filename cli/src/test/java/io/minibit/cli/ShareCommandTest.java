@@ -15,6 +15,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
 
 class ShareCommandTest {
@@ -169,11 +171,14 @@ class ShareCommandTest {
         result.errLines());
   }
 
-  @Test
-  void aNegativeBlockSizeIsRejectedBeforeAnyCall() {
-    CliHarness.Result result = cli.run("share", "big.iso", "--block-size", "-1");
+  @ParameterizedTest
+  @ValueSource(strings = {"-1", "5", "4194305"})
+  void aBlockSizeOutOfRangeIsRefusedInTheFlagsWordsBeforeAnyCall(String size) {
+    CliHarness.Result result = cli.run("share", "big.iso", "--block-size", size);
 
     assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
+    assertTrue(result.err().contains("--block-size " + size + " is outside 16384..4194304 bytes"),
+        result.err());
     assertEquals(List.of(), cli.peer.requests);
   }
 }

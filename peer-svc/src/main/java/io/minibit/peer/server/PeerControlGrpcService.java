@@ -83,8 +83,9 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
       throw MinibitException.invalid("path is empty: give the file to share");
     }
     int blockSize = request.getBlockSize();
-    if (blockSize != 0 && (blockSize < Torrent.MIN_BLOCK_SIZE || blockSize > Torrent.MAX_BLOCK_SIZE)) {
-      throw MinibitException.invalid("block_size %d is outside %d..%d",
+    if (blockSize != 0
+        && (blockSize < Torrent.MIN_BLOCK_SIZE || blockSize > Torrent.MAX_BLOCK_SIZE)) {
+      throw MinibitException.invalid("block size %d is outside %d..%d bytes",
           Integer.toUnsignedLong(blockSize), Torrent.MIN_BLOCK_SIZE, Torrent.MAX_BLOCK_SIZE);
     }
     return blockSize;
