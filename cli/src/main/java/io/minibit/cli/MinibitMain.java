@@ -3,7 +3,11 @@ package io.minibit.cli;
 import io.minibit.core.grpc.ClientEventLoop;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -79,19 +83,55 @@ public final class MinibitMain implements Callable<Integer> {
         "missing command: one of share, get, torrents, status, remove, completion");
   }
 
+  /** The commands, by name, in the order help lists them. */
+  private static final Map<String, Function<CliContext, Object>> COMMANDS = commands();
+
+  private static Map<String, Function<CliContext, Object>> commands() {
+    Map<String, Function<CliContext, Object>> commands = new LinkedHashMap<>();
+    commands.put("share", ShareCommand::new);
+    commands.put("get", GetCommand::new);
+    commands.put("torrents", TorrentsCommand::new);
+    commands.put("status", StatusCommand::new);
+    commands.put("remove", RemoveCommand::new);
+    commands.put("completion", CompletionCommand::new);
+    return commands;
+  }
+
   /** Runs the command line {@code args} in {@code context} and returns the exit code. */
   public static int run(String[] args, CliContext context) {
-    return commandLine(context).execute(args);
+    return commandLine(context, invoked(args)).execute(args);
+  }
+
+  /**
+   * The command {@code args} runs, if it names one the tree need not be whole for: picocli reads
+   * the annotations of every command it is given, a fifth of a command's CPU, so a run builds
+   * only the command it runs. Help, version, completion and unknown commands get every one.
+   */
+  static Optional<String> invoked(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--peer") || arg.equals("--tracker")) {
+        i++; // its value
+      } else if (!arg.startsWith("-")) {
+        return COMMANDS.containsKey(arg) && !arg.equals("completion") ? Optional.of(arg)
+            : Optional.empty();
+      }
+    }
+    return Optional.empty();
   }
 
   static CommandLine commandLine(CliContext context) {
-    CommandLine cli = new CommandLine(new MinibitMain())
-        .addSubcommand(new ShareCommand(context))
-        .addSubcommand(new GetCommand(context))
-        .addSubcommand(new TorrentsCommand(context))
-        .addSubcommand(new StatusCommand(context))
-        .addSubcommand(new RemoveCommand(context))
-        .addSubcommand(new CompletionCommand(context));
+    return commandLine(context, Optional.empty());
+  }
+
+  /** The command line with {@code only} that command, or with every command. */
+  static CommandLine commandLine(CliContext context, Optional<String> only) {
+    CommandLine cli = new CommandLine(new MinibitMain());
+    COMMANDS.forEach((name, command) -> {
+      if (only.isEmpty() || only.get().equals(name)) {
+        cli.addSubcommand(command.apply(context));
+      }
+    });
     // These setters reach every subcommand added so far, so they come after addSubcommand.
     cli.setDefaultValueProvider(new EnvDefaults(context.env()));
     cli.setOut(new PrintWriter(context.out(), true));

@@ -42,6 +42,24 @@ class UsageTest {
   }
 
   @Test
+  void aRunBuildsOnlyTheCommandItRunsButHelpAndTyposSeeThemAll() {
+    assertEquals(java.util.Optional.of("get"),
+        MinibitMain.invoked(new String[] {"--peer", "unix:/x", "get", "a.iso"}));
+    assertEquals(java.util.Optional.of("status"),
+        MinibitMain.invoked(new String[] {"--tracker", "h:1", "status", "--json"}));
+    assertEquals(java.util.Optional.empty(), MinibitMain.invoked(new String[] {"--help"}));
+    assertEquals(java.util.Optional.empty(), MinibitMain.invoked(new String[] {"gte", "x"}));
+    assertEquals(java.util.Optional.empty(),
+        MinibitMain.invoked(new String[] {"completion", "bash"}), "the script needs them all");
+
+    CliHarness.Result typo = cli.run("gte", "a.iso");
+    assertEquals(ExitCodes.USAGE, typo.exitCode(), typo.toString());
+    assertTrue(typo.err().contains("'gte'"), typo.err());
+    CliHarness.Result help = cli.run("get", "--help");
+    assertTrue(help.out().startsWith("Usage: minibit get"), help.out());
+  }
+
+  @Test
   void topLevelHelpListsCommandsExitCodesAndEnvironment() {
     CliHarness.Result result = cli.run("--help");
 
