@@ -54,14 +54,22 @@ public final class AtomicFiles {
    * free. FileAlreadyExistsException if {@code target} exists.
    */
   public static void publish(Path source, Path target) throws IOException {
+    boolean linked;
     try {
       Files.createLink(target, source);
-      Files.delete(source);
+      linked = true;
     } catch (FileAlreadyExistsException e) {
-      throw e;
+      throw e; // the name is taken: never replaced
     } catch (UnsupportedOperationException | FileSystemException e) {
-      // no hard links here (FAT, some network and FUSE file systems): a checked rename
-      Files.move(source, target);
+      // The link itself failed for want of hard links (FAT and exFAT, some network and FUSE
+      // file systems: EPERM, ENOTSUP, EXDEV). Only the link: a failure to remove the old name
+      // afterwards is not caught here.
+      linked = false;
+    }
+    if (linked) {
+      Files.delete(source);
+    } else {
+      Files.move(source, target); // without REPLACE_EXISTING: refused if the name appeared
     }
     syncDirectory(target.toAbsolutePath().getParent());
   }
