@@ -27,6 +27,8 @@ import java.util.Objects;
  *     told
  * @param swarm how this peer shares its uploads and spreads its requests
  * @param peerId this daemon's id in every swarm, and its telemetry's service.instance.id
+ * @param metricsPerPeer whether /metrics has series per remote peer of each download (a label
+ *     per peer: many series in a big swarm)
  */
 public record PeerConfig(
     String tracker,
@@ -39,7 +41,8 @@ public record PeerConfig(
     long uploadLimitBytesPerSecond,
     Duration noPeersTimeout,
     Swarm swarm,
-    String peerId) {
+    String peerId,
+    boolean metricsPerPeer) {
 
   /**
    * The swarm policies.
@@ -135,32 +138,37 @@ public record PeerConfig(
   /** Defaults for a peer of {@code tracker} keeping its files in {@code dataDir}. */
   public static PeerConfig defaults(String tracker, Path dataDir) {
     return new PeerConfig(tracker, DEFAULT_PORT, "127.0.0.1", DEFAULT_CONTROL_PORT, dataDir, "",
-        0, 0, Duration.ofSeconds(30), Swarm.defaults(), newPeerId());
+        0, 0, Duration.ofSeconds(30), Swarm.defaults(), newPeerId(), false);
   }
 
   public PeerConfig withPorts(int port, int controlPort) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId);
+        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 
   public PeerConfig withAdvertiseHost(String host) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, host, advertisePort,
-        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId);
+        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 
   /** Other peers dial {@code host:port} to reach this one (a proxy, a mapped port). */
   public PeerConfig withAdvertised(String host, int port) {
     return new PeerConfig(tracker, this.port, controlHost, controlPort, dataDir, host, port,
-        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId);
+        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 
   public PeerConfig withSwarm(Swarm newSwarm) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, newSwarm, peerId);
+        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, newSwarm, peerId, metricsPerPeer);
+  }
+
+  public PeerConfig withMetricsPerPeer(boolean perPeer) {
+    return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
+        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, perPeer);
   }
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, bytesPerSecond, noPeersTimeout, swarm, peerId);
+        advertisePort, bytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 }

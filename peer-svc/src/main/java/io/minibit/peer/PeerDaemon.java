@@ -104,7 +104,7 @@ public final class PeerDaemon implements AutoCloseable {
     this.peerId = config.peerId();
     this.clock = clock;
     this.telemetry = telemetry;
-    this.metrics = new PeerMetrics(telemetry.meter());
+    this.metrics = new PeerMetrics(telemetry.meter(), config.metricsPerPeer());
     this.tracker = new TrackerClient(
         ClientInterceptors.intercept(trackerChannel, telemetry.clientInterceptor()),
         config.tracker(), trackerChannel instanceof ManagedChannel managed

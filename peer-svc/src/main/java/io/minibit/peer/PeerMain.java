@@ -195,6 +195,13 @@ public final class PeerMain implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   Logging.Format logFormat;
 
+  @Option(names = "--metrics-per-peer", paramLabel = "true|false", arity = "1",
+      defaultValue = "${env:MINIBIT_METRICS_PER_PEER:-false}",
+      description = "Series per remote peer of each download on /metrics (RTT, rate, share, "
+          + "blocks in flight; a 'peer' label each: many series in a big swarm) (env "
+          + "MINIBIT_METRICS_PER_PEER; default: ${DEFAULT-VALUE}).")
+  boolean metricsPerPeer;
+
   // Read before the command line is parsed (ConfigFile.install): declared here for --help.
   @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
       description = "A YAML file of settings, each named as its flag without the dashes "
@@ -267,7 +274,8 @@ public final class PeerMain implements Callable<Integer> {
           superSeeding);
       config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir,
           advertised.getHost(), advertised.getPortOrDefault(0), uploadLimitKib * 1024,
-          Duration.ofSeconds(noPeersTimeoutSeconds), swarm, PeerConfig.newPeerId());
+          Duration.ofSeconds(noPeersTimeoutSeconds), swarm, PeerConfig.newPeerId(),
+          metricsPerPeer);
       if (httpPort < -1 || httpPort > 65535) {
         throw new IllegalArgumentException(
             "--http-port " + httpPort + " is not a port (-1 turns HTTP off)");

@@ -12,6 +12,12 @@ import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The peer's metrics. Almost all are read from the transfers' snapshots (the figures `minibit
@@ -29,11 +35,21 @@ public final class PeerMetrics {
   private static final String[][] CHOKE_LABELS = {{"us", "choked"}, {"us", "unchoked"},
       {"peer", "choked"}, {"peer", "unchoked"}};
 
+  /**
+   * At most this many transfers get series of their own (downloads first); the count of every
+   * transfer, by state, is always there: a peer seeding ten thousand files does not become ten
+   * thousand series per metric.
+   */
+  static final int MAX_TRANSFER_SERIES = 100;
+
   private final Meter meter;
+  private final boolean perPeer;
   private final DoubleHistogram downloadDuration;
 
-  public PeerMetrics(Meter meter) {
+  /** @param perPeer whether each download also has series per remote peer ({@code peer} label) */
+  public PeerMetrics(Meter meter, boolean perPeer) {
     this.meter = meter;
+    this.perPeer = perPeer;
     this.downloadDuration = meter.histogramBuilder("minibit.peer.download.duration")
         .setUnit("s")
         .setDescription("Time from the start of a download to its verified file (or failure)")
@@ -102,8 +118,22 @@ public final class PeerMetrics {
     ObservableDoubleMeasurement copies = meter.gaugeBuilder("minibit.swarm.distributed_copies")
         .setDescription("Full copies of each torrent among the peers this one knows")
         .buildObserver();
+    ObservableLongMeasurement transfers = meter.gaugeBuilder("minibit.peer.transfers")
+        .ofLongs().setDescription("Transfers by state (checking, downloading, seeding, failed), "
+            + "all of them, also past the " + MAX_TRANSFER_SERIES + " that have series of "
+            + "their own")
+        .buildObserver();
     meter.batchCallback(() -> {
-      for (TorrentSession session : daemon.sessions()) {
+      List<TorrentSession> sessions = new ArrayList<>(daemon.sessions());
+      Map<String, Long> byState = new TreeMap<>();
+      for (TorrentSession session : sessions) {
+        byState.merge(stateName(session), 1L, Long::sum);
+      }
+      byState.forEach((state, count) -> transfers.record(count, Attributes.of(STATE, state)));
+      // downloads first: they change; a seed's figures mostly do not
+      sessions.sort(Comparator.comparing(TorrentSession::isSeeding));
+      for (TorrentSession session : sessions.subList(0,
+          Math.min(sessions.size(), MAX_TRANSFER_SERIES))) {
         Transfer t = session.snapshot();
         Attributes torrent = Attributes.of(INFOHASH, t.getInfohash(), NAME, t.getName());
         downloaded.record(t.getDownloadedBytes(), torrent);
@@ -121,6 +151,8 @@ public final class PeerMetrics {
           if (p.getConnected()) {
             connectedPeers++;
             chokes[p.getChokedByPeer() ? 2 : 3]++;
+          }
+          if (p.getConnected() && perPeer) {
             Attributes peer = torrent.toBuilder().put(PEER, p.getAddress()).build();
             rtt.record(p.getRttMs() / 1000.0, peer);
             peerRate.record(p.getDownloadRate(), peer);
@@ -140,7 +172,12 @@ public final class PeerMetrics {
         SwarmHealth health = daemon.health(session);
         copies.record(health.getDistributedCopies(), torrent);
       }
-    }, downloaded, uploaded, verified, hashFailures, have, progress, rate, connected, choke,
-        rtt, peerRate, share, inFlight, copies);
+    }, transfers, downloaded, uploaded, verified, hashFailures, have, progress, rate, connected,
+        choke, rtt, peerRate, share, inFlight, copies);
+  }
+
+  /** "downloading", "seeding", ...: the state's name without its enum prefix, in lower case. */
+  private static String stateName(TorrentSession session) {
+    return session.state().name().replace("TRANSFER_STATE_", "").toLowerCase(Locale.ROOT);
   }
 }

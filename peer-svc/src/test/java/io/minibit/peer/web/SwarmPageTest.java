@@ -66,7 +66,7 @@ class SwarmPageTest {
   void pageJsonAndMetricsFollowARunningDownload() throws Exception {
     // 3 MiB at 512 KiB/s: about 6 s, time enough to look while it runs
     LocalSwarm.Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(512 * 1024));
-    LocalSwarm.Peer leecher = swarm.peer("leecher");
+    LocalSwarm.Peer leecher = swarm.peer("leecher", c -> c.withMetricsPerPeer(true));
     TestFiles.createFile(seeder.dataDir(), "watched.bin", BLOCKS * BLOCK, 3);
     String infohash = seeder.control().share(ShareRequest.newBuilder().setPath("watched.bin")
         .setBlockSize(BLOCK).build()).getInfohash();
@@ -128,6 +128,24 @@ class SwarmPageTest {
     JsonObject done = transfer(base, infohash);
     assertEquals("seeding", done.get("state").getAsString());
     assertEquals("h".repeat(BLOCKS), done.get("blocks").getAsString());
+  }
+
+  @Test
+  void withoutTheFlagNoSeriesIsPerRemotePeerAndTransfersAreCountedByState() throws Exception {
+    LocalSwarm.Peer seeder = swarm.peer("seeder");
+    LocalSwarm.Peer leecher = swarm.peer("leecher");
+    TestFiles.createFile(seeder.dataDir(), "counted.bin", BLOCKS * BLOCK, 4);
+    String infohash = seeder.control().share(ShareRequest.newBuilder().setPath("counted.bin")
+        .setBlockSize(BLOCK).build()).getInfohash();
+    leecher.download(infohash);
+    Telemetry leecherTelemetry = telemetries.get(telemetries.size() - 1);
+    http = HttpEndpoint.start(0, leecherTelemetry, new SwarmPage(leecher.daemon()).pages());
+
+    String metrics = Http.body("http://127.0.0.1:" + http.port() + "/metrics");
+    assertTrue(metrics.lines().noneMatch(l -> l.contains("peer=\"")), metrics);
+    assertEquals(1.0, Http.value(metrics, "minibit_peer_transfers", "state=\"seeding\""));
+    assertEquals(1.0, Http.value(metrics, "minibit_peer_download_progress_ratio",
+        "infohash=\"" + infohash + "\""), "per transfer: still there");
   }
 
   @Test
