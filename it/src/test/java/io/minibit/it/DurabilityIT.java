@@ -23,6 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DurabilityIT {
   private static final Pattern CALL = Pattern.compile(
       "^(?:\\d+\\s+)?(\\w+)\\((.*)\\)\\s+=\\s+(-?\\d+)");
+  private static final Pattern UNFINISHED =
+      Pattern.compile("^(\\d+)\\s+(.*) <unfinished \\.\\.\\.>$");
+  private static final Pattern RESUMED =
+      Pattern.compile("^(\\d+)\\s+<\\.\\.\\. \\w+ resumed>(.*)$");
 
   @TempDir Path root;
 
@@ -42,7 +46,7 @@ class DurabilityIT {
         .redirectErrorStream(true).redirectOutput(root.resolve("probe.log").toFile()).start();
     assertTrue(probe.waitFor(2, TimeUnit.MINUTES), "the probe ran");
     assertEquals(0, probe.exitValue(), Files.readString(root.resolve("probe.log")));
-    List<Call> calls = Files.readAllLines(trace).stream().map(CALL::matcher)
+    List<Call> calls = joinInterrupted(Files.readAllLines(trace)).stream().map(CALL::matcher)
         .filter(Matcher::find).map(m -> new Call(m.group(1), m.group(2),
             Long.parseLong(m.group(3)))).toList();
 
@@ -57,6 +61,28 @@ class DurabilityIT {
     int renamed = first(calls, 0, c -> c.name().startsWith("rename")
         && c.args().contains("\"" + state.resolve("record") + "\"") && c.result() == 0);
     assertDirectorySyncedAfter(calls, renamed, state);
+  }
+
+  /**
+   * strace's lines with a call another thread interrupted put back together: with -f, a call
+   * cut by another thread's is written as "PID name(args <unfinished ...>" and later "PID <...
+   * name resumed> rest", each on a line of its own, at the place the call ended.
+   */
+  private static List<String> joinInterrupted(List<String> lines) {
+    Map<String, String> pending = new HashMap<>();
+    List<String> joined = new java.util.ArrayList<>();
+    for (String line : lines) {
+      Matcher unfinished = UNFINISHED.matcher(line);
+      Matcher resumed = RESUMED.matcher(line);
+      if (unfinished.matches()) {
+        pending.put(unfinished.group(1), unfinished.group(1) + " " + unfinished.group(2));
+      } else if (resumed.matches() && pending.containsKey(resumed.group(1))) {
+        joined.add(pending.remove(resumed.group(1)) + resumed.group(2));
+      } else {
+        joined.add(line);
+      }
+    }
+    return joined;
   }
 
   /** The index of the first call from {@code from} on that matches; fails if there is none. */
