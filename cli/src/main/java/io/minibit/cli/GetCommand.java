@@ -68,9 +68,11 @@ final class GetCommand implements Callable<Integer> {
   @Option(
       names = "--no-peers-timeout",
       paramLabel = "SECONDS",
+      converter = io.minibit.core.cli.Durations.WholeSeconds.class,
       defaultValue = "0",
       description = "Give up when no peer has been reachable for this long; the daemon keeps "
-          + "trying in the background (env MINIBIT_NO_PEERS_TIMEOUT; default: the daemon's, 30).")
+          + "trying in the background; 90 or 90s or 2m (env MINIBIT_NO_PEERS_TIMEOUT; default: "
+          + "the daemon's, 30).")
   long noPeersTimeoutSeconds;
 
   @Option(

@@ -225,7 +225,14 @@ class GetCommandTest {
     CliHarness.Result result = cli.run("get", "big.iso", "--no-peers-timeout", "-5");
 
     assertEquals(ExitCodes.USAGE, result.exitCode(), result.toString());
-    assertTrue(result.err().startsWith("minibit: --no-peers-timeout must be"), result.err());
+    assertTrue(result.err().contains("'-5' is not a duration"), result.err());
     assertEquals(List.of(), cli.peer.requests);
+  }
+
+  @Test
+  void theTimeoutTakesUnits() {
+    cli.peer.snapshots = List.of(Snapshots.seeding());
+    cli.run("get", "big.iso", "--no-peers-timeout", "2m");
+    assertEquals(120_000, cli.peer.only(DownloadRequest.class).getNoPeersTimeoutMs());
   }
 }

@@ -24,7 +24,7 @@ class ConfigurationReferenceTest {
         Every setting of the two daemons. Each is a flag, a `MINIBIT_*` variable, and a key of the
         YAML file `--config FILE` (or `MINIBIT_CONFIG`) names: the flag wins over the variable,
         which wins over the file, which wins over the default. Durations (the settings counted in
-        seconds) may be written `30s`, `5m` or `1h` in the file. A key that is no setting is
+        seconds) may be written `30s`, `500ms`, `5m` or `1h`, in the file as on the command line. A key that is no setting is
         refused, naming it. For example:
 
         ```yaml

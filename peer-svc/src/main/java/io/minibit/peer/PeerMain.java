@@ -7,6 +7,7 @@ import io.minibit.core.Logging;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Validation;
 import io.minibit.core.cli.ConfigFile;
+import io.minibit.core.cli.Durations;
 import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
@@ -106,6 +107,7 @@ public final class PeerMain implements Callable<Integer> {
   long uploadLimitKib;
 
   @Option(names = "--no-peers-timeout", paramLabel = "SECONDS",
+      converter = Durations.WholeSeconds.class,
       defaultValue = "${env:MINIBIT_NO_PEERS_TIMEOUT:-30}",
       description = "How long `minibit get` waits when no peer has what it needs "
           + "(env MINIBIT_NO_PEERS_TIMEOUT; default: ${DEFAULT-VALUE}).")
@@ -125,12 +127,14 @@ public final class PeerMain implements Callable<Integer> {
   int uploadSlots;
 
   @Option(names = "--choke-interval", paramLabel = "SECONDS",
+      converter = Durations.Seconds.class,
       defaultValue = "${env:MINIBIT_CHOKE_INTERVAL:-10}",
       description = "How often the upload slots are given out again "
           + "(env MINIBIT_CHOKE_INTERVAL; default: ${DEFAULT-VALUE}).")
   double chokeIntervalSeconds;
 
   @Option(names = "--optimistic-interval", paramLabel = "SECONDS",
+      converter = Durations.Seconds.class,
       defaultValue = "${env:MINIBIT_OPTIMISTIC_INTERVAL:-10}",
       description = "How long the optimistic slot stays with one peer "
           + "(env MINIBIT_OPTIMISTIC_INTERVAL; default: ${DEFAULT-VALUE}).")

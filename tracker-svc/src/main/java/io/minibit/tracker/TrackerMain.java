@@ -3,6 +3,7 @@ package io.minibit.tracker;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.cli.ConfigFile;
+import io.minibit.core.cli.Durations;
 import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
@@ -66,6 +67,7 @@ public final class TrackerMain implements Callable<Integer> {
   private Path dataDir;
 
   @Option(names = "--heartbeat-interval", paramLabel = "SECONDS",
+      converter = Durations.WholeSeconds.class,
       defaultValue = "${env:MINIBIT_HEARTBEAT_INTERVAL:-"
           + TrackerConfig.DEFAULT_HEARTBEAT_SECONDS + "}",
       description = "Seconds between a peer's heartbeats (an announce counts as one); a peer"
@@ -74,6 +76,7 @@ public final class TrackerMain implements Callable<Integer> {
   private long heartbeatSeconds;
 
   @Option(names = "--announce-interval", paramLabel = "SECONDS",
+      converter = Durations.WholeSeconds.class,
       defaultValue = "${env:MINIBIT_ANNOUNCE_INTERVAL:-"
           + TrackerConfig.DEFAULT_ANNOUNCE_SECONDS + "}",
       description = "Seconds between a peer's re-announces."

@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -36,7 +34,6 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
   public static final String OPTION = "--config";
   public static final String VARIABLE = "MINIBIT_CONFIG";
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
   private static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config");
 
   private final Path file;
@@ -135,7 +132,7 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     for (OptionSpec option : command.options()) {
       String value = values.get(settingName(option));
       if (value != null && isSeconds(option)) {
-        seconds(settingName(option), value); // refused here, before anything starts
+        seconds(settingName(option), value, option); // refused here, before anything starts
       }
     }
   }
@@ -176,7 +173,7 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     if (fromEnv != null && !fromEnv.isEmpty()) {
       return fromEnv; // a variable wins over the file
     }
-    return isSeconds(option) ? seconds(setting, value) : value;
+    return isSeconds(option) ? seconds(setting, value, option) : value;
   }
 
   /** Options counted in seconds: those whose parameter reads SECONDS. */
@@ -184,27 +181,17 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     return "SECONDS".equals(option.paramLabel());
   }
 
-  /** {@code 30}, {@code 30s}, {@code 5m}, {@code 1h} (or {@code 2000ms}) as whole seconds. */
-  String seconds(String setting, String value) {
-    Matcher matcher = DURATION.matcher(value.trim());
-    if (!matcher.matches()) {
-      throw new IllegalArgumentException("config file " + file + ": " + setting + " '"
-          + value + "' is not a duration (30s, 5m, 1h, or seconds)");
+  /** A duration of the file, as the option's type takes it: whole seconds, or a fraction. */
+  String seconds(String setting, String value, OptionSpec option) {
+    try {
+      Class<?> type = option.type();
+      return type == double.class || type == Double.class
+          ? Double.toString(Durations.seconds(value))
+          : Long.toString(Durations.wholeSeconds(value));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("config file " + file + ": " + setting + " "
+          + e.getMessage());
     }
-    long amount = Long.parseLong(matcher.group(1));
-    String unit = matcher.group(2) == null ? "s" : matcher.group(2);
-    return switch (unit) {
-      case "ms" -> {
-        if (amount % 1000 != 0) {
-          throw new IllegalArgumentException("config file " + file + ": " + setting
-              + " '" + value + "' is not a whole number of seconds");
-        }
-        yield Long.toString(amount / 1000);
-      }
-      case "m" -> Long.toString(amount * 60);
-      case "h" -> Long.toString(amount * 3600);
-      default -> Long.toString(amount);
-    };
   }
 
   /**
