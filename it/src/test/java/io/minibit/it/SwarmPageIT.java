@@ -108,9 +108,11 @@ class SwarmPageIT {
       Cluster.Result got = get.finish(TIMEOUT);
       assertEquals(0, got.exitCode(), got.toString());
       assertEquals(0, otherGet.finish(TIMEOUT).exitCode());
-      JsonObject done = Await.until(TIMEOUT, "the block map is full",
-          () -> pageState(browser), s -> s.get("have").getAsInt() == BLOCKS);
-      assertEquals("seeding", done.get("state").getAsString());
+      // the page polls once a second: a poll between the last block and the whole-file check
+      // shows every block with the state still downloading, so the page is awaited to seed
+      JsonObject done = Await.until(TIMEOUT, "the block map is full and the page says seeding",
+          () -> pageState(browser), s -> s.get("have").getAsInt() == BLOCKS
+              && s.get("state").getAsString().equals("seeding"));
       assertEquals(1.0, done.get("progress").getAsDouble());
       browser.screenshot(SHOTS.resolve("swarm-page-done.png"));
     }
