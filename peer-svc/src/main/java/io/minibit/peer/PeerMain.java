@@ -235,13 +235,7 @@ public final class PeerMain implements Callable<Integer> {
 
   /** As above, with {@code command} (made by {@link #commandLine}, its streams set). */
   static int run(CommandLine command, String[] args, Map<String, String> env) {
-    try {
-      ConfigFile.install(command, args, env);
-    } catch (IllegalArgumentException e) {
-      command.getErr().println("minibit-peer: " + e.getMessage());
-      return 2;
-    }
-    return command.execute(args);
+    return ConfigFile.execute(command, args, env, "minibit-peer", 2);
   }
 
   /** The command, with usage errors reported as one line instead of the whole help. */

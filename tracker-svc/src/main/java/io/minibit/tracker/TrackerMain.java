@@ -170,13 +170,7 @@ public final class TrackerMain implements Callable<Integer> {
 
   /** As above, with {@code command} (made by {@link #commandLine}, its streams set). */
   static int run(CommandLine command, String[] args, Map<String, String> env) {
-    try {
-      ConfigFile.install(command, args, env);
-    } catch (IllegalArgumentException e) {
-      command.getErr().println("minibit-tracker: " + e.getMessage());
-      return EXIT_USAGE;
-    }
-    return command.execute(args);
+    return ConfigFile.execute(command, args, env, "minibit-tracker", EXIT_USAGE);
   }
 
   /** The command, with usage errors reported as one line instead of the whole help. */

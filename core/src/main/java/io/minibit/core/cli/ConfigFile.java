@@ -65,6 +65,22 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     return Optional.of(config);
   }
 
+  /**
+   * Runs {@code command} on {@code args} with the config file they (or {@code env}) name, and
+   * returns its exit code; a file that cannot be used is a usage error of {@code program}, said
+   * in one line.
+   */
+  public static int execute(CommandLine command, String[] args, Map<String, String> env,
+      String program, int usageExitCode) {
+    try {
+      install(command, args, env);
+    } catch (IllegalArgumentException e) {
+      command.getErr().println(program + ": " + e.getMessage());
+      return usageExitCode;
+    }
+    return command.execute(args);
+  }
+
   /** The file {@code --config FILE} (or {@code --config=FILE}) names, else MINIBIT_CONFIG. */
   static Optional<Path> named(String[] args, Map<String, String> env) {
     for (int i = 0; i < args.length; i++) {
