@@ -70,9 +70,8 @@ class TelemetryTest {
   void theJvmAndTheProcessAreMeasuredUnderTheConventionalNames() throws IOException {
     try (Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", Map.of())) {
       String text = scrape(telemetry);
-      double heapUsed = text.lines()
-          .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("=\"heap\""))
-          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+      double heapUsed = Http.samples(text, "jvm_memory_used_bytes",
+          "jvm_memory_type=\"heap\"").sum();
       assertTrue(heapUsed > 0, "heap used, all pools: " + text); // one pool may be empty
       assertTrue(Http.value(text, "jvm_thread_count") > 1, text);
       assertTrue(Http.value(text, "jvm_class_count") > 1000, text);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.OptionalDouble;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.DoubleStream;
 
 /** Plain HTTP GETs and readings of the Prometheus text format, for tests of /metrics and pages. */
 public final class Http {
@@ -57,15 +58,21 @@ public final class Http {
    * every one of {@code labelParts} (say {@code infohash="ab12..."}); empty if there is none.
    */
   public static OptionalDouble sample(String text, String metric, String... labelParts) {
+    return samples(text, metric, labelParts).findFirst();
+  }
+
+  /** Every sample of {@code metric} whose labels contain every one of {@code labelParts}. */
+  public static DoubleStream samples(String text, String metric, String... labelParts) {
     Pattern line = Pattern.compile("^" + Pattern.quote(metric) + "\\{([^}]*)\\} (\\S+)$",
         Pattern.MULTILINE);
+    DoubleStream.Builder values = DoubleStream.builder();
     Matcher matcher = line.matcher(text);
     while (matcher.find()) {
       String labels = matcher.group(1);
       if (java.util.Arrays.stream(labelParts).allMatch(labels::contains)) {
-        return OptionalDouble.of(Double.parseDouble(matcher.group(2)));
+        values.add(Double.parseDouble(matcher.group(2)));
       }
     }
-    return OptionalDouble.empty();
+    return values.build();
   }
 }
