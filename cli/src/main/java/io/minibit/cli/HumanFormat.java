@@ -96,7 +96,8 @@ final class HumanFormat {
     return infohash.length() <= 8 ? infohash : infohash.substring(0, 8);
   }
 
-  private static String wholeSeconds(long seconds) {
+  /** Whole seconds as "45s", "3m 05s", "2h 03m" or, from two days on, "7d 00h". */
+  static String wholeSeconds(long seconds) {
     if (seconds < 60) {
       return seconds + "s";
     }
@@ -104,6 +105,10 @@ final class HumanFormat {
       return String.format(Locale.ROOT, "%dm %02ds", seconds / 60, seconds % 60);
     }
     long minutes = (seconds + 30) / 60;
-    return String.format(Locale.ROOT, "%dh %02dm", minutes / 60, minutes % 60);
+    if (minutes < 48 * 60) {
+      return String.format(Locale.ROOT, "%dh %02dm", minutes / 60, minutes % 60);
+    }
+    long hours = (minutes + 30) / 60;
+    return String.format(Locale.ROOT, "%dd %02dh", hours / 24, hours % 24);
   }
 }

@@ -1,5 +1,6 @@
 package io.minibit.cli;
 
+import io.minibit.api.v1.DaemonUsage;
 import io.minibit.api.v1.ListTransfersRequest;
 import io.minibit.api.v1.ListTransfersResponse;
 import io.minibit.api.v1.PeerControlGrpc;
@@ -9,6 +10,7 @@ import io.minibit.api.v1.TransferState;
 import io.minibit.core.Validation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -61,16 +63,42 @@ final class StatusCommand implements Callable<Integer> {
           .listTransfers(ListTransfersRequest.getDefaultInstance()));
     }
     if (json) {
-      context.out().println(TransferJson.document(response.getTransfersList()));
+      context.out().println(TransferJson.document(response));
       return ExitCodes.OK;
     }
     if (response.getTransfersCount() == 0) {
       context.out().println("no transfers: share a file with 'minibit share PATH' "
           + "or fetch one with 'minibit get NAME'");
-      return ExitCodes.OK;
+    } else {
+      lines(response.getTransfersList()).forEach(context.out()::println);
     }
-    lines(response.getTransfersList()).forEach(context.out()::println);
+    limits(response.getUsage()).ifPresent(context.out()::println);
     return ExitCodes.OK;
+  }
+
+  /**
+   * The daemon's limits in one line, when it has any: "cache 1.2 GiB of 10.0 GiB, 3 evicted;
+   * seed TTL 7d; download limit 1.0 MB/s"; empty when nothing is capped.
+   */
+  static Optional<String> limits(DaemonUsage usage) {
+    List<String> parts = new ArrayList<>();
+    if (usage.getCacheMaxBytes() > 0) {
+      parts.add("cache " + HumanFormat.bytes(usage.getCacheBytes()) + " of "
+          + HumanFormat.bytes(usage.getCacheMaxBytes())
+          + (usage.getEvictions() > 0 ? ", " + usage.getEvictions() + " evicted" : ""));
+    }
+    if (usage.getSeedTtlMs() > 0) {
+      parts.add("seed TTL " + HumanFormat.wholeSeconds(usage.getSeedTtlMs() / 1000)
+          + (usage.getCacheMaxBytes() == 0 && usage.getEvictions() > 0
+              ? ", " + usage.getEvictions() + " evicted" : ""));
+    }
+    if (usage.getDownloadLimitBytesPerSecond() > 0) {
+      parts.add("download limit " + HumanFormat.rate(usage.getDownloadLimitBytesPerSecond()));
+    }
+    if (usage.getUploadLimitBytesPerSecond() > 0) {
+      parts.add("upload limit " + HumanFormat.rate(usage.getUploadLimitBytesPerSecond()));
+    }
+    return parts.isEmpty() ? Optional.empty() : Optional.of("limits: " + String.join("; ", parts));
   }
 
   static List<String> lines(List<Transfer> transfers) {

@@ -2,6 +2,7 @@ package io.minibit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.minibit.api.v1.DaemonUsage;
 import io.minibit.api.v1.ListTransfersResponse;
 import io.minibit.api.v1.Transfer;
 import io.minibit.api.v1.TransferState;
@@ -56,6 +57,29 @@ class StatusCommandTest {
             + "  2 hash failures  backing off: GetBlocks failed: UNAVAILABLE",
         "bbbbbbbb  notes.txt  seeding      100.0%      1/1          -    -       0 B     50 B    0/0"),
         result.outLines());
+  }
+
+  @Test
+  void theDaemonsLimitsAndCacheFollowTheTransfersWhenItHasAny() {
+    cli.peer.transfers = ListTransfersResponse.newBuilder()
+        .addTransfers(Snapshots.seeding())
+        .setUsage(DaemonUsage.newBuilder().setCacheMaxBytes(10L << 30)
+            .setCacheBytes(3L << 29).setEvictions(3).setSeedTtlMs(7 * 86_400_000L)
+            .setDownloadLimitBytesPerSecond(1_000_000))
+        .build();
+
+    List<String> lines = cli.run("status").outLines();
+
+    assertEquals("limits: cache 1.5 GiB of 10.0 GiB, 3 evicted; seed TTL 7d 00h; "
+        + "download limit 1.0 MB/s", lines.get(lines.size() - 1));
+  }
+
+  @Test
+  void withoutLimitsNoLineIsAddedEvenWithNoTransfers() {
+    cli.peer.transfers = ListTransfersResponse.newBuilder()
+        .setUsage(DaemonUsage.newBuilder().setCacheBytes(5)).build();
+
+    assertEquals(1, cli.run("status").outLines().size());
   }
 
   @Test

@@ -23,15 +23,17 @@ class ConfigurationReferenceTest {
 
         Every setting of the two daemons. Each is a flag, a `MINIBIT_*` variable, and a key of the
         YAML file `--config FILE` (or `MINIBIT_CONFIG`) names: the flag wins over the variable,
-        which wins over the file, which wins over the default. Durations (the settings counted in
-        seconds) may be written `30s`, `500ms`, `5m` or `1h`, in the file as on the command line. A key that is no setting is
-        refused, naming it. For example:
+        which wins over the file, which wins over the default. Durations may be written `30s`,
+        `500ms`, `5m`, `1h` or `7d`, and sizes `10G` (1024s) or `10GB` (1000s), in the file as on
+        the command line. A key that is no setting is refused, naming it. For example:
 
         ```yaml
         # /etc/minibit/peer.yaml: minibit-peer --config /etc/minibit/peer.yaml
         tracker: tracker.example:6969
         data-dir: /srv/minibit
         upload-limit: 8192        # KiB/s
+        cache-max-bytes: 200G     # downloaded files past it: least recently used deleted
+        seed-ttl: 7d
         no-peers-timeout: 2m
         log-format: json
         ```

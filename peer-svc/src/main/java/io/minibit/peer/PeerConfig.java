@@ -22,7 +22,7 @@ import java.util.Objects;
  *     address it sees
  * @param advertisePort port other peers should dial (a port mapped to ours, say), or 0 for our
  *     own
- * @param uploadLimitBytesPerSecond cap on the bytes served to other peers, 0 for none
+ * @param limits the daemon's caps on bandwidth and on the disk its downloads take
  * @param noPeersTimeout default for how long a download may find no peer before its caller is
  *     told
  * @param swarm how this peer shares its uploads and spreads its requests
@@ -38,7 +38,7 @@ public record PeerConfig(
     Path dataDir,
     String advertiseHost,
     int advertisePort,
-    long uploadLimitBytesPerSecond,
+    Limits limits,
     Duration noPeersTimeout,
     Swarm swarm,
     String peerId,
@@ -93,6 +93,42 @@ public record PeerConfig(
   }
 
 
+  /**
+   * What the daemon may take of the network and of the disk.
+   *
+   * @param uploadBytesPerSecond cap on the bytes served to other peers, 0 for none
+   * @param downloadBytesPerSecond cap on the bytes fetched from other peers, 0 for none
+   * @param cacheMaxBytes most bytes the files this daemon downloaded may take on disk: past it,
+   *     the least recently used of those it only seeds are removed; 0 for no bound
+   * @param seedTtl a downloaded file that nobody asked a block of for this long is removed;
+   *     zero for never
+   */
+  public record Limits(long uploadBytesPerSecond, long downloadBytesPerSecond,
+      long cacheMaxBytes, Duration seedTtl) {
+    public static final Limits NONE = new Limits(0, 0, 0, Duration.ZERO);
+
+    public Limits {
+      Objects.requireNonNull(seedTtl, "seedTtl");
+      if (uploadBytesPerSecond < 0) {
+        throw new IllegalArgumentException("--upload-limit must not be negative");
+      }
+      if (downloadBytesPerSecond < 0) {
+        throw new IllegalArgumentException("--download-limit must not be negative");
+      }
+      if (cacheMaxBytes < 0) {
+        throw new IllegalArgumentException("--cache-max-bytes must not be negative");
+      }
+      if (seedTtl.isNegative()) {
+        throw new IllegalArgumentException("--seed-ttl must not be negative");
+      }
+    }
+
+    /** Whether downloaded files are ever removed to make room or for want of use. */
+    public boolean evicts() {
+      return cacheMaxBytes > 0 || !seedTtl.isZero();
+    }
+  }
+
   public static final int DEFAULT_PORT = 6881;
   public static final int DEFAULT_CONTROL_PORT = 6880;
   /** HTTP port of the swarm page and /metrics; the flag, not this record, carries it. */
@@ -119,9 +155,7 @@ public record PeerConfig(
     if (advertisePort < 0 || advertisePort > 65535) {
       throw new IllegalArgumentException("the advertised port " + advertisePort + " is not a port");
     }
-    if (uploadLimitBytesPerSecond < 0) {
-      throw new IllegalArgumentException("--upload-limit must not be negative");
-    }
+    Objects.requireNonNull(limits, "limits");
     if (noPeersTimeout.isNegative() || noPeersTimeout.isZero()) {
       throw new IllegalArgumentException("the no-peers timeout must be positive");
     }
@@ -138,37 +172,42 @@ public record PeerConfig(
   /** Defaults for a peer of {@code tracker} keeping its files in {@code dataDir}. */
   public static PeerConfig defaults(String tracker, Path dataDir) {
     return new PeerConfig(tracker, DEFAULT_PORT, "127.0.0.1", DEFAULT_CONTROL_PORT, dataDir, "",
-        0, 0, Duration.ofSeconds(30), Swarm.defaults(), newPeerId(), false);
+        0, Limits.NONE, Duration.ofSeconds(30), Swarm.defaults(), newPeerId(), false);
   }
 
   public PeerConfig withPorts(int port, int controlPort) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
+        advertisePort, limits, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 
   public PeerConfig withAdvertiseHost(String host) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, host, advertisePort,
-        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
+        limits, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 
   /** Other peers dial {@code host:port} to reach this one (a proxy, a mapped port). */
   public PeerConfig withAdvertised(String host, int port) {
     return new PeerConfig(tracker, this.port, controlHost, controlPort, dataDir, host, port,
-        uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
+        limits, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 
   public PeerConfig withSwarm(Swarm newSwarm) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, newSwarm, peerId, metricsPerPeer);
+        advertisePort, limits, noPeersTimeout, newSwarm, peerId, metricsPerPeer);
   }
 
   public PeerConfig withMetricsPerPeer(boolean perPeer) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, uploadLimitBytesPerSecond, noPeersTimeout, swarm, peerId, perPeer);
+        advertisePort, limits, noPeersTimeout, swarm, peerId, perPeer);
+  }
+
+  public PeerConfig withLimits(Limits newLimits) {
+    return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
+        advertisePort, newLimits, noPeersTimeout, swarm, peerId, metricsPerPeer);
   }
 
   public PeerConfig withUploadLimit(long bytesPerSecond) {
-    return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
-        advertisePort, bytesPerSecond, noPeersTimeout, swarm, peerId, metricsPerPeer);
+    return withLimits(new Limits(bytesPerSecond, limits.downloadBytesPerSecond(),
+        limits.cacheMaxBytes(), limits.seedTtl()));
   }
 }

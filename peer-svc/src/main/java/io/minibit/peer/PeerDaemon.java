@@ -15,6 +15,7 @@ import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.store.BlockStore;
 import io.minibit.peer.download.Download;
+import io.minibit.peer.download.DownloadLimiter;
 import io.minibit.peer.download.FetchStats;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Allocation;
@@ -42,6 +43,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -84,7 +86,9 @@ public final class PeerDaemon implements AutoCloseable {
   private final int cores = Runtime.getRuntime().availableProcessors();
   /** The threads every download's loop runs on. */
   private final ExecutorService downloadPool;
-  private final FetchStats fetchStats = new FetchStats();
+  private final FetchStats fetchStats;
+  private final DownloadLimiter downloadLimiter;
+  private final DownloadCache cache;
   private final Map<InfoHash, TorrentSession> sessions = new ConcurrentHashMap<>();
   private final Map<InfoHash, Download> downloads = new ConcurrentHashMap<>();
   private final GrpcServer peerServer;
@@ -105,18 +109,21 @@ public final class PeerDaemon implements AutoCloseable {
     this.clock = clock;
     this.telemetry = telemetry;
     this.metrics = new PeerMetrics(telemetry.meter(), config.metricsPerPeer());
+    this.fetchStats = new FetchStats(metrics::blockArrived);
     this.tracker = new TrackerClient(
         ClientInterceptors.intercept(trackerChannel, telemetry.clientInterceptor()),
         config.tracker(), trackerChannel instanceof ManagedChannel managed
             ? managed::resetConnectBackoff : () -> { });
     this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor());
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
+    this.cache = new DownloadCache(config.limits(), records, clock);
+    this.downloadLimiter = DownloadLimiter.of(config.limits().downloadBytesPerSecond());
     this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
     this.hashExecutor = Executors.newFixedThreadPool(2, daemonThreads("peer-hasher"));
     this.shareHashers = Executors.newFixedThreadPool(cores, daemonThreads("peer-share-hasher"));
     this.downloadPool = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("peer-download"));
-    UploadLimiter limiter = UploadLimiter.of(config.uploadLimitBytesPerSecond());
+    UploadLimiter limiter = UploadLimiter.of(config.limits().uploadBytesPerSecond());
     this.allocation = Allocation.named(config.swarm().allocation());
     this.peerServer = GrpcServer.start(peerServerBuilder,
         "the peer service (port " + config.port() + ", --port)",
@@ -175,6 +182,7 @@ public final class PeerDaemon implements AutoCloseable {
     daemon.scheduler.scheduleAtFixedRate(daemon::rechoke, every, every, TimeUnit.MILLISECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::topUpOffers, 1, 1, TimeUnit.SECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::refreshStallReasons, 1, 1, TimeUnit.SECONDS);
+    daemon.scheduler.scheduleAtFixedRate(daemon::keepCache, 1, 1, TimeUnit.SECONDS);
     return daemon;
   }
 
@@ -304,6 +312,7 @@ public final class PeerDaemon implements AutoCloseable {
     if (request.getTorrentCase() == DownloadRequest.TorrentCase.INFOHASH) {
       TorrentSession existing = sessions.get(InfoHash.parse(what));
       if (existing != null && !failedMidway(existing)) {
+        cache.used(existing.torrent().infoHash());
         return heldWhereAsked(existing, request.getDestination());
       }
     }
@@ -320,6 +329,7 @@ public final class PeerDaemon implements AutoCloseable {
           }
           if (existing != null) {
             trace.endAttached();
+            cache.used(torrent.infoHash());
             return heldWhereAsked(existing, request.getDestination());
           }
           Path directory = downloadDirectory(request.getDestination());
@@ -329,7 +339,11 @@ public final class PeerDaemon implements AutoCloseable {
             throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
                 "%s already exists; remove it or download somewhere else", target));
           }
+          makeRoom(torrent);
           records.save(torrent, directory);
+          Instant now = clock.instant();
+          records.saveLastUse(torrent.infoHash(), now);
+          cache.add(torrent.infoHash(), now);
           return startDownload(torrent, BlockStore.openUnchecked(torrent, directory), trace);
         }
       });
@@ -468,6 +482,7 @@ public final class PeerDaemon implements AutoCloseable {
         throw MinibitException.notFound("this peer has no transfer %s", infoHash);
       }
       records.delete(infoHash);
+      cache.forget(infoHash);
     }
     Download download = downloads.remove(infoHash);
     if (download != null) {
@@ -483,6 +498,67 @@ public final class PeerDaemon implements AutoCloseable {
     }
     log.info(() -> "removed " + session + (deleteData ? " and its data" : ""));
   }
+
+  /**
+   * Every second: removes the downloaded files the cache's limits say to (idle past
+   * {@code --seed-ttl}, or the least recently used while over {@code --cache-max-bytes}), and
+   * notes when each was last used.
+   */
+  private void keepCache() {
+    try {
+      for (TorrentSession session : cache.toEvict(sessions.values(), 0)) {
+        evict(session);
+      }
+      cache.save(sessions.values());
+    } catch (RuntimeException e) {
+      log.log(java.util.logging.Level.WARNING, "keeping the cache failed", e);
+    }
+  }
+
+  /**
+   * Removes the least recently used downloaded files until {@code torrent} fits in the cache;
+   * RESOURCE_EXHAUSTED if it could never fit. The caller holds the daemon's lock.
+   */
+  private void makeRoom(Torrent torrent) {
+    long max = config.limits().cacheMaxBytes();
+    if (max > 0 && torrent.size() > max) {
+      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+          "%s is %d bytes, more than the cache may hold (--cache-max-bytes %d)",
+          torrent.name(), torrent.size(), max));
+    }
+    for (TorrentSession session : cache.toEvict(sessions.values(), torrent.size())) {
+      evict(session);
+    }
+  }
+
+  private void evict(TorrentSession session) {
+    InfoHash infoHash = session.torrent().infoHash();
+    try {
+      remove(infoHash, true);
+      cache.evicted();
+      log.info(() -> String.format("evicted %s from the cache (last used %s; the cache now "
+          + "holds %d bytes)", session, session.lastUploadAt() == null ? "before this start"
+          : session.lastUploadAt(), cache.bytes(sessions.values())));
+    } catch (MinibitException e) {
+      // removed meanwhile by its owner: nothing left to do
+    } catch (IOException e) {
+      log.warning(() -> "cannot evict " + session + ": " + e.getMessage());
+    }
+  }
+
+  /** The daemon's limits and how much of them is in use. */
+  public Usage usage() {
+    PeerConfig.Limits limits = config.limits();
+    return new Usage(limits, cache.bytes(sessions.values()), cache.evictions());
+  }
+
+  /**
+   * The daemon's limits and what its downloaded files take.
+   *
+   * @param cacheBytes bytes the files this daemon downloaded take (or will, once complete)
+   * @param evictions downloaded files removed by the cache's limits since the daemon started
+   */
+  public record Usage(PeerConfig.Limits limits, long cacheBytes, long evictions) {}
 
   /** Every choke interval: each torrent's upload slots are given out again. */
   private void rechoke() {
@@ -602,12 +678,13 @@ public final class PeerDaemon implements AutoCloseable {
     Torrent torrent = session.torrent();
     BlockStore store = session.store();
     Download download = new Download(session, peerId, peerChannels, downloadPool, scheduler,
-        hashExecutor, clock, random, allocation, trace, fetchStats);
+        hashExecutor, clock, random, allocation, trace, fetchStats, downloadLimiter);
     downloads.put(torrent.infoHash(), download);
     session.completion().whenComplete((path, failure) -> {
       downloads.remove(torrent.infoHash());
       metrics.downloadEnded(session, failure);
       if (failure == null) {
+        cache.used(torrent.infoHash());
         noteVerified(torrent, path);
         announcer.completed(session);
       }
@@ -652,6 +729,7 @@ public final class PeerDaemon implements AutoCloseable {
         if (directory.startsWith(stateDir())) {
           throw MinibitException.invalid("%s is the daemon's state directory", directory);
         }
+        record.lastUse().ifPresent(when -> cache.add(torrent.infoHash(), when));
         restore(torrent, directory, record.verified());
       } catch (IOException | MinibitException e) {
         log.warning(() -> "cannot restore " + torrent + " from " + record.directory() + ": "

@@ -10,6 +10,7 @@ import io.minibit.core.cli.ConfigFile;
 import io.minibit.core.cli.Durations;
 import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
+import io.minibit.core.cli.Sizes;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.Channels;
@@ -105,6 +106,26 @@ public final class PeerMain implements Callable<Integer> {
       description = "Cap on upload speed in KiB/s, over all peers (env MINIBIT_UPLOAD_LIMIT; "
           + "default: 0, no cap).")
   long uploadLimitKib;
+
+  @Option(names = "--download-limit", paramLabel = "KIB_PER_S",
+      defaultValue = "${env:MINIBIT_DOWNLOAD_LIMIT:-0}",
+      description = "Cap on download speed in KiB/s, over all downloads (env "
+          + "MINIBIT_DOWNLOAD_LIMIT; default: 0, no cap).")
+  long downloadLimitKib;
+
+  @Option(names = "--cache-max-bytes", paramLabel = "SIZE", converter = Sizes.Bytes.class,
+      defaultValue = "${env:MINIBIT_CACHE_MAX_BYTES:-0}",
+      description = "Most disk the files this peer downloaded may take (10G, 500MB, bytes): "
+          + "past it, the least recently used ones it only seeds are deleted; files shared "
+          + "with `minibit share` never are (env MINIBIT_CACHE_MAX_BYTES; default: 0, no bound).")
+  long cacheMaxBytes;
+
+  @Option(names = "--seed-ttl", paramLabel = "DURATION", converter = Durations.WholeSeconds.class,
+      defaultValue = "${env:MINIBIT_SEED_TTL:-0}",
+      description = "Delete a downloaded file nobody has asked a block of for this long "
+          + "(30m, 24h, 7d); files shared with `minibit share` stay "
+          + "(env MINIBIT_SEED_TTL; default: 0, never).")
+  long seedTtlSeconds;
 
   @Option(names = "--no-peers-timeout", paramLabel = "SECONDS",
       converter = Durations.WholeSeconds.class,
@@ -271,7 +292,10 @@ public final class PeerMain implements Callable<Integer> {
           seconds(chokeIntervalSeconds), seconds(optimisticIntervalSeconds), allocation,
           superSeeding);
       config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir,
-          advertised.getHost(), advertised.getPortOrDefault(0), uploadLimitKib * 1024,
+          advertised.getHost(), advertised.getPortOrDefault(0),
+          new PeerConfig.Limits(kibPerSecond("--upload-limit", uploadLimitKib),
+              kibPerSecond("--download-limit", downloadLimitKib), cacheMaxBytes,
+              Duration.ofSeconds(seedTtlSeconds)),
           Duration.ofSeconds(noPeersTimeoutSeconds), swarm, PeerConfig.newPeerId(),
           metricsPerPeer);
       if (httpPort < -1 || httpPort > 65535) {
@@ -297,7 +321,7 @@ public final class PeerMain implements Callable<Integer> {
         controlServers.add(ServerLimits.CONTROL.applyTo(NettyServerBuilder
             .forAddress(new InetSocketAddress(config.controlHost(), config.controlPort()))));
       }
-      if (config.uploadLimitBytesPerSecond() == 0) {
+      if (config.limits().uploadBytesPerSecond() == 0) {
         // Without an upload cap nothing the Peer service does waits (blocks come from the page
         // cache, events are handed on), so calls run on the network thread that read them
         // instead of costing a thread hand-off each; a cap makes a sender wait its turn.
@@ -395,6 +419,17 @@ public final class PeerMain implements Callable<Integer> {
     } catch (IOException e) {
       System.err.println("minibit-peer: cannot remove " + socket + ": " + e.getMessage());
     }
+  }
+
+  /** A cap given in KiB/s, in bytes per second; refused when negative or past any link's speed. */
+  private static long kibPerSecond(String flag, long kib) {
+    if (kib < 0) {
+      throw new IllegalArgumentException(flag + " " + kib + " is negative (0 for no cap)");
+    }
+    if (kib > Long.MAX_VALUE / 1024) {
+      throw new IllegalArgumentException(flag + " " + kib + " KiB/s is beyond any link");
+    }
+    return kib * 1024;
   }
 
   private static Duration seconds(double value) {

@@ -42,7 +42,8 @@ class PeerMainTest {
     String help = out.toString();
     for (String flag : List.of("--tracker", "--port", "--control-socket", "--control-port",
         "--control-host", "--control-token-file", "--http-host",
-        "--data-dir", "--advertise", "--upload-limit", "--no-peers-timeout", "--log-level",
+        "--data-dir", "--advertise", "--upload-limit", "--download-limit", "--cache-max-bytes",
+        "--seed-ttl", "--no-peers-timeout", "--log-level",
         "--log-format",
         "--control-token", "--tls-cert", "--tls-key", "--tls-ca")) {
       assertTrue(help.contains(flag), flag + " missing from help:\n" + help);
@@ -70,7 +71,11 @@ class PeerMainTest {
           + "no such file'",
       "--log-level=loud, 'loud' is not a log level",
       "--advertise=a/b, --advertise",
-      "--upload-limit=-5, --upload-limit",
+      "--upload-limit=-5, --upload-limit -5 is negative",
+      "--download-limit=-1, --download-limit -1 is negative",
+      "--download-limit=99999999999999999, --download-limit 99999999999999999 KiB/s is beyond",
+      "--cache-max-bytes=lots, 'lots' is not a size",
+      "--seed-ttl=forever, 'forever' is not a duration",
       "--no-peers-timeout=0, timeout",
       "--http-port=-2, --http-port -2 is not a port",
       "--http-port=65536, --http-port 65536 is not a port",

@@ -95,7 +95,7 @@ class TrackerMainTest {
       "--port, abc, abc",
       "--port, 70000, port 70000",
       "--heartbeat-interval, 0, heartbeat interval",
-      "--heartbeat-interval, soon, is not a duration (30, 30s, 500ms, 5m or 1h)",
+      "--heartbeat-interval, soon, is not a duration (30, 30s, 500ms, 5m, 1h or 7d)",
       "--announce-interval, 999999999, announce interval",
       "--peer-sample-size, 500, peer sample size",
       "--log-level, LOUD, LOUD",

@@ -7,12 +7,12 @@ import picocli.CommandLine;
 
 /**
  * Durations as people write them, for the settings counted in seconds: {@code 30} (seconds),
- * {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h}, and fractions where a setting takes them
+ * {@code 30s}, {@code 500ms}, {@code 5m}, {@code 1h}, {@code 7d}, and fractions where a setting takes them
  * ({@code 0.5}, {@code 1.5s}). The same on the command line, in a variable and in a config file.
  */
 public final class Durations {
   private static final Pattern DURATION =
-      Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+      Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
   private Durations() {}
 
@@ -21,7 +21,7 @@ public final class Durations {
     Matcher matcher = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
     if (!matcher.matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a duration (30, 30s, 500ms, 5m or 1h)");
+          "'" + text + "' is not a duration (30, 30s, 500ms, 5m, 1h or 7d)");
     }
     double amount = Double.parseDouble(matcher.group(1));
     String unit = matcher.group(2) == null ? "s" : matcher.group(2);
@@ -29,6 +29,7 @@ public final class Durations {
       case "ms" -> amount / 1000;
       case "m" -> amount * 60;
       case "h" -> amount * 3600;
+      case "d" -> amount * 86400;
       default -> amount;
     };
   }

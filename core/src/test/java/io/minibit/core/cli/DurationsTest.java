@@ -16,11 +16,12 @@ class DurationsTest {
     assertEquals(300, Durations.seconds(" 5m "));
     assertEquals(7200, Durations.seconds("2H"));
     assertEquals(120, Durations.wholeSeconds("2m"));
+    assertEquals(7 * 86400, Durations.wholeSeconds("7d"));
   }
 
   @Test
   void refusesWhatIsNotOne() {
-    assertEquals("'soon' is not a duration (30, 30s, 500ms, 5m or 1h)",
+    assertEquals("'soon' is not a duration (30, 30s, 500ms, 5m, 1h or 7d)",
         assertThrows(IllegalArgumentException.class, () -> Durations.seconds("soon"))
             .getMessage());
     assertThrows(IllegalArgumentException.class, () -> Durations.seconds("-5s"));

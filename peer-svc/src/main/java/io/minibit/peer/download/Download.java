@@ -59,10 +59,12 @@ public final class Download implements AutoCloseable {
    *     the rename) runs: off the timer, which every download shares
    * @param trace the download's trace: the calls to each serving peer are a span of it
    * @param stats where the calls' outcomes are counted
+   * @param limiter the daemon's download cap, shared by every download
    */
   public Download(TorrentSession session, String localPeerId, PeerChannels channels,
       Executor pool, ScheduledExecutorService timer, Executor finisher, Clock clock,
-      Random random, Allocation allocation, DownloadTrace trace, FetchStats stats) {
+      Random random, Allocation allocation, DownloadTrace trace, FetchStats stats,
+      DownloadLimiter limiter) {
     this.session = session;
     this.torrent = session.torrent();
     this.timer = timer;
@@ -95,7 +97,7 @@ public final class Download implements AutoCloseable {
     };
     this.scheduler = new Scheduler(torrent, store.bitfield(), localPeerId, links, loop,
         (delay, task) -> timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS), clock,
-        random, allocation, outcome, stats);
+        random, allocation, outcome, stats, limiter);
     self[0] = scheduler;
     session.attachDownload(this::peerStats, scheduler::receivedRate);
     session.attachBitfields(scheduler::bitfieldOf);
@@ -172,6 +174,9 @@ public final class Download implements AutoCloseable {
       if (late > 0) {
         return "waiting on slow peer " + peer + " (" + late + " blocks late)";
       }
+    }
+    if (scheduler.isThrottled()) {
+      return "held to the download limit (--download-limit)";
     }
     return "";
   }

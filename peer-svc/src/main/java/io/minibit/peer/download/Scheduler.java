@@ -88,6 +88,7 @@ final class Scheduler {
   private final RarestFirstPicker picker;
   private final Outcome outcome;
   private final FetchStats stats;
+  private final DownloadLimiter limiter;
   private final Map<String, RemotePeer> peers = new LinkedHashMap<>();
   /** Peers to refill at the end of the burst. */
   private final Set<RemotePeer> dirty = new LinkedHashSet<>();
@@ -103,12 +104,15 @@ final class Scheduler {
   private final Map<String, Bitfield> bitfieldsById = new ConcurrentHashMap<>();
   private boolean closed;
   private boolean completing;
+  /** The download cap held requests back, and a refill is set for when it allows more. */
+  private boolean throttled;
+  private boolean wakeSet;
   private Instant lastUseful;
   private int blocksReceived;
 
   Scheduler(Torrent torrent, Bitfield have, String localPeerId, PeerLink.Factory links,
       SerialExecutor loop, Timer timer, Clock clock, Random random, Allocation allocation,
-      Outcome outcome, FetchStats stats) {
+      Outcome outcome, FetchStats stats, DownloadLimiter limiter) {
     this.torrent = torrent;
     this.localPeerId = localPeerId;
     this.links = links;
@@ -119,6 +123,7 @@ final class Scheduler {
     this.allocation = allocation;
     this.outcome = outcome;
     this.stats = stats;
+    this.limiter = limiter;
     this.picker = new RarestFirstPicker(have, random);
     this.lastUseful = clock.instant();
   }
@@ -139,6 +144,11 @@ final class Scheduler {
 
   int blocksReceived() {
     return blocksReceived;
+  }
+
+  /** Whether the download cap held requests back at the last refill. */
+  boolean isThrottled() {
+    return throttled;
   }
 
   int missing() {
@@ -292,6 +302,9 @@ final class Scheduler {
     peer.requested.clear(index);
     switch (result) {
       case STORED -> {
+        if (wanted) {
+          stats.blockArrived(Duration.between(call.started, clock.instant()));
+        }
         picker.received(index);
         blocksReceived++;
         peer.blocksReceived++;
@@ -337,7 +350,7 @@ final class Scheduler {
         int expected = call.expected();
         if (call != winner && call.outstanding.remove(index)) {
           picker.release(index);
-          other.inFlight -= expected - call.expected();
+          unrequest(other, expected - call.expected());
           other.requested.clear(index);
           if (call.expected() == 0) {
             call.cancelled = true;
@@ -352,7 +365,7 @@ final class Scheduler {
     if (!peer.calls.remove(call)) {
       return;
     }
-    peer.inFlight -= call.expected();
+    unrequest(peer, call.expected());
     for (int index : call.outstanding) {
       picker.release(index);
       peer.requested.clear(index);
@@ -423,9 +436,25 @@ final class Scheduler {
     List<RemotePeer> toFill = new ArrayList<>(everyoneDirty ? peers.values() : dirty);
     dirty.clear();
     everyoneDirty = false;
+    throttled = false;
     for (RemotePeer peer : toFill) {
       fill(peer, budgets.getOrDefault(peer.address, 1), samples);
     }
+    if (throttled && !wakeSet) {
+      // Every peer is refilled once the cap allows again, in the order they joined: a peer
+      // whose budget is full takes nothing, so each gets its share in turn.
+      wakeSet = true;
+      timer.after(limiter.untilAllowed(), () -> loop.execute(() -> {
+        wakeSet = false;
+        everyoneDirty = true;
+      }));
+    }
+  }
+
+  /** {@code blocks} the peer was asked for will not come: off its pipeline and the cap. */
+  private void unrequest(RemotePeer peer, int blocks) {
+    peer.inFlight -= blocks;
+    limiter.refund((long) blocks * torrent.blockSize());
   }
 
   /** Starts as many GetBlocks calls on {@code peer} as its share of the pipeline allows. */
@@ -443,10 +472,19 @@ final class Scheduler {
     List<RemotePeer.Call> calls = new ArrayList<>();
     while (peer.inFlight < budget) {
       int room = Math.min(BLOCKS_PER_CALL, budget - peer.inFlight);
+      int affordable = limiter.allowance(torrent.blockSize());
+      if (affordable < room) {
+        throttled = true;
+        room = affordable;
+        if (room == 0) {
+          break;
+        }
+      }
       List<Integer> blocks = picker.pick(peer.has, room, peer.requested, allowed);
       if (blocks.isEmpty()) {
         break;
       }
+      int before = peer.inFlight;
       if (peer.has.isComplete()) {
         blocks = withSeedsChoice(peer, blocks, room, allowed);
       }
@@ -468,6 +506,7 @@ final class Scheduler {
         calls.add(newCall(peer, firstCopies, limit));
         peer.inFlight += limit;
       }
+      limiter.charge((long) (peer.inFlight - before) * torrent.blockSize());
     }
     if (calls.isEmpty()) {
       return;
@@ -585,7 +624,7 @@ final class Scheduler {
       call.outstanding.clear();
     }
     peer.calls.clear();
-    peer.inFlight = 0;
+    unrequest(peer, peer.inFlight);
     peer.chokesUs = true;
     peer.requested = new Bitfield(torrent.blockCount());
     if (peer.has != null) {

@@ -4,6 +4,7 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.minibit.api.v1.DaemonUsage;
 import io.minibit.api.v1.DownloadRequest;
 import io.minibit.api.v1.ListTransfersRequest;
 import io.minibit.api.v1.ListTransfersResponse;
@@ -161,6 +162,14 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
     for (TorrentSession session : daemon.sessions()) {
       response.addTransfers(session.snapshot());
     }
+    PeerDaemon.Usage usage = daemon.usage();
+    response.setUsage(DaemonUsage.newBuilder()
+        .setUploadLimitBytesPerSecond(usage.limits().uploadBytesPerSecond())
+        .setDownloadLimitBytesPerSecond(usage.limits().downloadBytesPerSecond())
+        .setCacheMaxBytes(usage.limits().cacheMaxBytes())
+        .setCacheBytes(usage.cacheBytes())
+        .setSeedTtlMs(usage.limits().seedTtl().toMillis())
+        .setEvictions(usage.evictions()));
     responseObserver.onNext(response.build());
     responseObserver.onCompleted();
   }

@@ -53,6 +53,7 @@ public final class TorrentSession {
   private final int[] offered; // guarded by itself: GetBlocks calls that were to send each block
   private final UploadCoverage uploadCoverage;
   private volatile Instant firstUploadAt;
+  private volatile Instant lastUploadAt;
   private final AtomicLong downloaded = new AtomicLong();
   private final RateMeter downloadRate;
   private final AtomicBoolean hashingScheduled = new AtomicBoolean();
@@ -261,8 +262,9 @@ public final class TorrentSession {
   /** Block {@code index}, {@code bytes} long, was sent to {@code peerId}. */
   public void recordUploaded(String peerId, int index, long bytes) {
     uploaded.addAndGet(bytes);
+    lastUploadAt = clock.instant();
     if (firstUploadAt == null) {
-      firstUploadAt = clock.instant();
+      firstUploadAt = lastUploadAt;
     }
     if (uploadCoverage.record(index) && isSeeding()) {
       log.info(() -> String.format("%s: every block uploaded at least once, %.1f s after the first"
@@ -277,6 +279,11 @@ public final class TorrentSession {
       }
       offered.forEach(next -> subscribers.sendHave(peerId, next));
     }
+  }
+
+  /** When a block was last sent to a peer; null if none was since the daemon started. */
+  public Instant lastUploadAt() {
+    return lastUploadAt;
   }
 
   public long uploadedBytes() {

@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,20 +26,24 @@ import java.util.logging.Logger;
  * Remembers across restarts which torrents the daemon holds and in which directory: for each, its
  * manifest ({@code <infohash>.manifest}), directory ({@code <infohash>.location}) and, once its
  * file is whole and verified, that file's size and modification time then ({@code
- * <infohash>.verified}), under the state directory. Thread-safe (each record is written
- * atomically).
+ * <infohash>.verified}); for a file this daemon downloaded, when it was last used ({@code
+ * <infohash>.used}, milliseconds since the epoch), which the cache's eviction goes by. All under
+ * the state directory. Thread-safe (each record is written atomically).
  */
 public final class TransferRecords {
   private static final Logger log = Logger.getLogger(TransferRecords.class.getName());
   private static final String MANIFEST = ".manifest";
   private static final String LOCATION = ".location";
   private static final String VERIFIED = ".verified";
+  private static final String USED = ".used";
 
   /**
    * A torrent, the directory its file lives in, and what that file looked like when it was last
-   * verified whole (empty if it never was, or the record is from an older version).
+   * verified whole (empty if it never was, or the record is from an older version), and, for a
+   * file this daemon downloaded, when it was last used (empty for a file a user shared).
    */
-  public record Record(Torrent torrent, Path directory, Optional<FileStamp> verified) {}
+  public record Record(Torrent torrent, Path directory, Optional<FileStamp> verified,
+      Optional<Instant> lastUse) {}
 
   /**
    * What a file looked like at one moment: its size and modification time. A file whose stamp is
@@ -93,10 +98,17 @@ public final class TransferRecords {
         stamp.format().getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Notes that {@code infoHash}'s file is one this daemon downloads, last used at {@code when}. */
+  public void saveLastUse(InfoHash infoHash, Instant when) throws IOException {
+    AtomicFiles.write(stateDir.resolve(infoHash.hex() + USED),
+        Long.toString(when.toEpochMilli()).getBytes(StandardCharsets.UTF_8));
+  }
+
   public void delete(InfoHash infoHash) throws IOException {
     Files.deleteIfExists(stateDir.resolve(infoHash.hex() + MANIFEST));
     Files.deleteIfExists(stateDir.resolve(infoHash.hex() + LOCATION));
     Files.deleteIfExists(stateDir.resolve(infoHash.hex() + VERIFIED));
+    Files.deleteIfExists(stateDir.resolve(infoHash.hex() + USED));
   }
 
   /** Every readable record; unreadable ones are logged and skipped. */
@@ -109,13 +121,26 @@ public final class TransferRecords {
           InfoHash infoHash = InfoHash.parse(hex);
           Torrent torrent = Torrent.of(Manifest.parseFrom(Files.readAllBytes(manifestFile)), infoHash);
           Path directory = Path.of(Files.readString(stateDir.resolve(hex + LOCATION)));
-          records.add(new Record(torrent, directory, verified(hex)));
+          records.add(new Record(torrent, directory, verified(hex), lastUse(hex)));
         } catch (MinibitException | IOException e) {
           log.warning(() -> "skipping unreadable transfer record " + manifestFile + ": " + e.getMessage());
         }
       }
     }
     return records;
+  }
+
+  private Optional<Instant> lastUse(String hex) {
+    Path file = stateDir.resolve(hex + USED);
+    try {
+      return Optional.of(Instant.ofEpochMilli(Long.parseLong(Files.readString(file).trim())));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      // Still a download: an unreadable time counts as used now, so nothing goes for want of it.
+      log.warning(() -> "ignoring unreadable " + file + ": " + e.getMessage());
+      return Optional.of(Instant.now());
+    }
   }
 
   private Optional<FileStamp> verified(String hex) {

@@ -31,6 +31,7 @@ public final class PeerMetrics {
   static final AttributeKey<String> SIDE = AttributeKey.stringKey("side");
   static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+  static final AttributeKey<String> DIRECTION = AttributeKey.stringKey("direction");
   /** The side and state of each count in minibit.peer.peers.choke, in the order counted. */
   private static final String[][] CHOKE_LABELS = {{"us", "choked"}, {"us", "unchoked"},
       {"peer", "choked"}, {"peer", "unchoked"}};
@@ -44,7 +45,20 @@ public final class PeerMetrics {
 
   private final Meter meter;
   private final boolean perPeer;
+  /**
+   * A block comes in a millisecond from a peer on the same rack, in seconds from a far one or
+   * one with a queue of calls before ours: the buckets cover both ends, finest where most
+   * blocks fall. (The SDK's default buckets, 0 to 10,000, are made for milliseconds: in seconds
+   * every block would fall in the first.)
+   */
+  static final List<Double> BLOCK_LATENCY_BUCKETS = List.of(0.001, 0.0025, 0.005, 0.01, 0.025,
+      0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0);
+  /** A download takes from under a second (a small file nearby) to hours. */
+  static final List<Double> DOWNLOAD_DURATION_BUCKETS = List.of(0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+      10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0);
+
   private final DoubleHistogram downloadDuration;
+  private final DoubleHistogram blockLatency;
 
   /** @param perPeer whether each download also has series per remote peer ({@code peer} label) */
   public PeerMetrics(Meter meter, boolean perPeer) {
@@ -53,7 +67,18 @@ public final class PeerMetrics {
     this.downloadDuration = meter.histogramBuilder("minibit.peer.download.duration")
         .setUnit("s")
         .setDescription("Time from the start of a download to its verified file (or failure)")
+        .setExplicitBucketBoundariesAdvice(DOWNLOAD_DURATION_BUCKETS)
         .build();
+    this.blockLatency = meter.histogramBuilder("minibit.peer.block.latency")
+        .setUnit("s")
+        .setDescription("Time from asking a peer for a block to having it, over every download")
+        .setExplicitBucketBoundariesAdvice(BLOCK_LATENCY_BUCKETS)
+        .build();
+  }
+
+  /** A block was stored, {@code seconds} after its call asked for it. */
+  public void blockArrived(double seconds) {
+    blockLatency.record(seconds);
   }
 
   /** A download ended: completed if {@code failure} is null. */
@@ -105,6 +130,24 @@ public final class PeerMetrics {
     ObservableLongMeasurement inFlight = meter.gaugeBuilder("minibit.peer.transfer.in_flight")
         .ofLongs().setDescription("Blocks asked of each peer and not delivered yet")
         .buildObserver();
+    meter.gaugeBuilder("minibit.peer.cache.used").ofLongs().setUnit("By")
+        .setDescription("Bytes the files this peer downloaded take on disk (or will, once "
+            + "complete): what --cache-max-bytes bounds")
+        .buildWithCallback(used -> used.record(daemon.usage().cacheBytes()));
+    meter.gaugeBuilder("minibit.peer.cache.limit").ofLongs().setUnit("By")
+        .setDescription("--cache-max-bytes; 0 for no bound")
+        .buildWithCallback(limit -> limit.record(daemon.usage().limits().cacheMaxBytes()));
+    meter.counterBuilder("minibit.peer.cache.evictions")
+        .setDescription("Downloaded files deleted by --cache-max-bytes or --seed-ttl")
+        .buildWithCallback(evictions -> evictions.record(daemon.usage().evictions()));
+    meter.gaugeBuilder("minibit.peer.bandwidth.limit").ofLongs().setUnit("By/s")
+        .setDescription("--upload-limit and --download-limit in bytes per second, by "
+            + "direction=upload or download; 0 for no cap")
+        .buildWithCallback(limit -> {
+          var limits = daemon.usage().limits();
+          limit.record(limits.uploadBytesPerSecond(), Attributes.of(DIRECTION, "upload"));
+          limit.record(limits.downloadBytesPerSecond(), Attributes.of(DIRECTION, "download"));
+        });
     meter.counterBuilder("minibit.peer.fetch.calls")
         .setDescription("GetBlocks calls this peer made, by how they ended: outcome=completed, "
             + "cancelled (another copy of the blocks won), choked or failed")

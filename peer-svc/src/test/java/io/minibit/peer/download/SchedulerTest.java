@@ -51,6 +51,7 @@ class SchedulerTest {
   private boolean complete;
   private Scheduler scheduler;
   private SerialExecutor loop;
+  private DownloadLimiter limiter = DownloadLimiter.NONE;
 
   private Torrent torrent(int blocks) throws IOException {
     return TestFiles.share(root, "t-" + blocks + ".bin", blocks * BLOCK, BLOCK, 5).torrent();
@@ -79,7 +80,7 @@ class SchedulerTest {
           FakeLink link = new FakeLink(events);
           links.put(address, link);
           return link;
-        }, loop, timer, clock, new Random(7), allocation, outcome, stats);
+        }, loop, timer, clock, new Random(7), allocation, outcome, stats, limiter);
     onLoop(scheduler::start);
   }
 
@@ -128,6 +129,42 @@ class SchedulerTest {
         return index -> true;
       }
     };
+  }
+
+  @Test
+  void aDownloadLimitHoldsRequestsToTheCapAndRefillsWhenItAllowsMore() throws IOException {
+    limiter = new DownloadLimiter(8L * BLOCK, clock); // 8 blocks a second, 2 in the bucket
+    Torrent torrent = torrent(64);
+    start(torrent, fixed(32));
+    // not a seed: a seed is offered more blocks than it is to send, to choose from
+    FakeLink seed = join("peer", blocks(64, i -> i < 63));
+    assertEquals(2, seed.asked().size(), "what the bucket held at the start");
+
+    for (int step = 0; step < 20; step++) { // two seconds, every block served at once
+      timer.advance(Duration.ofMillis(100));
+      settle();
+      seed.serve(Integer.MAX_VALUE);
+    }
+
+    int asked = seed.asked().size();
+    assertTrue(asked >= 16 && asked <= 20, "blocks asked for in 2 s at 8 a second: " + asked);
+    assertTrue(scheduler.isThrottled());
+  }
+
+  @Test
+  void blocksAskedForAndNeverSentGoBackToTheCap() throws IOException {
+    limiter = new DownloadLimiter(4L * BLOCK, clock); // bucket: one block
+    Torrent torrent = torrent(8);
+    start(torrent, fixed(8));
+    FakeLink choking = join("choking", blocks(8, i -> i < 7));
+    RemotePeer.Call refused = choking.fetched.get(0);
+    FakeLink other = join("other", blocks(8, i -> i < 7));
+    assertEquals(0, other.fetched.size(), "the cap is spent on the first peer's call");
+
+    choking.events.ended(choking.generation, refused, Status.RESOURCE_EXHAUSTED);
+    settle();
+
+    assertEquals(1, other.fetched.size(), "the refused block's share of the cap went to b");
   }
 
   @Test

@@ -125,6 +125,20 @@ class SwarmPageTest {
         downloadedMidway + " then " + downloadedAtEnd);
     assertEquals(1.0, Http.value(metrics, "minibit_peer_download_progress_ratio", label));
     assertTrue(Http.value(metrics, "minibit_peer_download_duration_seconds_count", label) >= 1);
+    // buckets made for the figures: a download's seconds to hours, a block's milliseconds up
+    assertTrue(Http.sample(metrics, "minibit_peer_download_duration_seconds_bucket",
+        "le=\"3600.0\"").isPresent(), "download duration buckets");
+    assertEquals(BLOCKS, Http.value(metrics, "minibit_peer_block_latency_seconds_count", ""),
+        "one latency per block");
+    assertTrue(Http.value(metrics, "minibit_peer_block_latency_seconds_bucket", "le=\"0.001\"")
+        <= Http.value(metrics, "minibit_peer_block_latency_seconds_bucket", "le=\"30.0\""));
+    assertEquals(BLOCKS, Http.value(metrics, "minibit_peer_block_latency_seconds_bucket",
+        "le=\"30.0\""), "every block within the last bucket");
+    assertEquals((double) BLOCKS * BLOCK, Http.value(metrics, "minibit_peer_cache_used_bytes", ""),
+        "the download is in the cache");
+    assertEquals(0.0, Http.value(metrics, "minibit_peer_cache_limit_bytes", ""));
+    assertEquals(0.0, Http.value(metrics, "minibit_peer_bandwidth_limit_bytes_per_second",
+        "direction=\"download\""));
     JsonObject done = transfer(base, infohash);
     assertEquals("seeding", done.get("state").getAsString());
     assertEquals("h".repeat(BLOCKS), done.get("blocks").getAsString());
