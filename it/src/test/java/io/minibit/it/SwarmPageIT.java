@@ -1,5 +1,6 @@
 package io.minibit.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,5 +123,46 @@ class SwarmPageIT {
     assertTrue(Http.value(Http.body(cluster.trackerHttp() + "/metrics"),
         "minibit_tracker_announces_total") > announcesBefore);
     assertTrue(Files.size(SHOTS.resolve("swarm-page-downloading.png")) > 10_000);
+  }
+
+  @Test
+  void aFilePickedFromTheCatalogIsFetchedWithTheDownloadButtonAndVerified() throws Exception {
+    assertTrue(Files.isExecutable(Chromium.BINARY),
+        "this test needs Debian's chromium package (make test installs it)");
+    cluster = new Cluster(root);
+    cluster.startTracker();
+    Cluster.PeerProcess seeder = cluster.peer("seeder", "--upload-limit", "2048");
+    Cluster.PeerProcess leecher = cluster.peer("leecher");
+    Path file = TestFiles.createFile(seeder.dataDir, "picked.bin", 64 * BLOCK, 17);
+    Cluster.Result shared = cluster.cli(TIMEOUT, "--peer", seeder.controlAddress(), "share",
+        file.toString(), "--block-size", String.valueOf(BLOCK));
+    assertEquals(0, shared.exitCode(), shared.toString());
+    String infohash = shared.stdout().strip();
+    String button = "document.querySelector('#catalog button[data-infohash=\"" + infohash
+        + "\"]')";
+
+    try (Chromium browser = Chromium.open(leecher.http() + "/", root.resolve("chromium"))) {
+      Await.until(TIMEOUT, "the page lists the file with a Download button",
+          () -> evaluate(browser, button + "?.textContent"), "\"Download\""::equals);
+      browser.evaluate(button + ".click()");
+
+      String verified = Await.until(TIMEOUT, "the page says the file is verified",
+          () -> evaluate(browser, "document.querySelector('.transfer[data-infohash=\""
+              + infohash + "\"] .verified')?.textContent || ''"),
+          text -> text.contains("verified"));
+      assertTrue(verified.contains("whole file"), verified);
+      assertEquals("\"Held here\"", evaluate(browser, button + ".textContent"));
+      browser.screenshot(SHOTS.resolve("swarm-page-downloaded-from-catalog.png"));
+    }
+    assertArrayEquals(Files.readAllBytes(file),
+        Files.readAllBytes(leecher.dataDir.resolve("picked.bin")));
+  }
+
+  private static String evaluate(Chromium browser, String expression) {
+    try {
+      return browser.evaluate(expression);
+    } catch (Exception e) {
+      return "";
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.grpc.Channel;
 import io.grpc.ServerBuilder;
 import io.grpc.Status;
 import io.minibit.api.v1.DownloadRequest;
+import io.minibit.api.v1.TorrentSummary;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
@@ -222,6 +223,16 @@ public final class PeerDaemon implements AutoCloseable {
     List<TorrentSession> list = new ArrayList<>(sessions.values());
     list.sort((a, b) -> a.torrent().name().compareTo(b.torrent().name()));
     return list;
+  }
+
+  /** The tracker's catalog: every torrent it lists. */
+  public List<TorrentSummary> catalog() {
+    return tracker.catalog();
+  }
+
+  /** Whether this peer has a transfer of the torrent {@code infohash} (in hex). */
+  public boolean holds(String infohash) {
+    return sessions.containsKey(InfoHash.parse(infohash));
   }
 
   /** How the GetBlocks calls of every download ended, since the daemon started. */

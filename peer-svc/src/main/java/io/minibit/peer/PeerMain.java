@@ -351,7 +351,8 @@ public final class PeerMain implements Callable<Integer> {
     HttpEndpoint http = null;
     if (httpPort >= 0) {
       try {
-        http = HttpEndpoint.start(httpHost, httpPort, telemetry, new SwarmPage(daemon).pages(),
+        SwarmPage page = new SwarmPage(daemon, controlToken);
+        http = HttpEndpoint.start(httpHost, httpPort, telemetry, page.pages(), page.actions(),
             daemon::isServing);
       } catch (IOException | RuntimeException e) {
         daemon.close();

@@ -13,13 +13,16 @@ import io.minibit.api.v1.AnnounceResponse;
 import io.minibit.api.v1.GetManifestRequest;
 import io.minibit.api.v1.HeartbeatRequest;
 import io.minibit.api.v1.HeartbeatResponse;
+import io.minibit.api.v1.ListTorrentsRequest;
 import io.minibit.api.v1.Manifest;
 import io.minibit.api.v1.PublishRequest;
+import io.minibit.api.v1.TorrentSummary;
 import io.minibit.api.v1.TrackerGrpc;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -91,6 +94,15 @@ public final class TrackerClient {
       return checked(response.getManifest(), InfoHash.parse(response.getInfohash()));
     } catch (StatusRuntimeException e) {
       throw translate(e, "fetch the manifest named " + name);
+    }
+  }
+
+  /** Every torrent the tracker's catalog lists. */
+  public List<TorrentSummary> catalog() {
+    try {
+      return deadline().listTorrents(ListTorrentsRequest.getDefaultInstance()).getTorrentsList();
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "list the catalog");
     }
   }
 
