@@ -1,5 +1,6 @@
 package io.minibit.cli;
 
+import io.minibit.core.Validation;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -15,7 +16,7 @@ record HostPort(String host, int port) {
       throw new IllegalArgumentException("host is empty");
     }
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port " + port + " is not in 1..65535");
+      throw new IllegalArgumentException(Validation.notAPort("port", port, false, null));
     }
   }
 

@@ -87,9 +87,38 @@ public final class Validation {
 
   public static int requirePort(String field, long port) {
     if (port < 1 || port > 65535) {
-      throw MinibitException.invalid("%s %d is not a port (1..65535)", field, port);
+      throw MinibitException.invalid("%s", notAPort(field, port, false, null));
     }
     return (int) port;
+  }
+
+  /**
+   * {@code port} if a daemon can listen on it: 1..65535, or 0 (a free one), or -1 when
+   * {@code minusOneMeans} says what that does (null: -1 is refused); IllegalArgumentException,
+   * naming {@code flag}, otherwise.
+   */
+  public static int requireListenPort(String flag, long port, String minusOneMeans) {
+    if (port < (minusOneMeans == null ? 0 : -1) || port > 65535) {
+      throw new IllegalArgumentException(notAPort(flag, port, true, minusOneMeans));
+    }
+    return (int) port;
+  }
+
+  /**
+   * The one wording of a bad port, wherever it is given: "--http-port 70000 is not a port: give
+   * 1..65535, 0 for a free one, or -1 to turn HTTP off".
+   */
+  public static String notAPort(String what, long port, boolean zeroPicksOne,
+      String minusOneMeans) {
+    StringBuilder message = new StringBuilder(what).append(' ').append(port)
+        .append(" is not a port: give 1..65535");
+    if (zeroPicksOne) {
+      message.append(minusOneMeans == null ? " or" : ",").append(" 0 for a free one");
+    }
+    if (minusOneMeans != null) {
+      message.append(", or -1 ").append(minusOneMeans);
+    }
+    return message.toString();
   }
 
   /** Shortens and strips a user-supplied value so it can be quoted safely in a message. */

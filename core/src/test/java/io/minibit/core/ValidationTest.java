@@ -2,6 +2,7 @@ package io.minibit.core;
 
 import static io.minibit.core.testing.MinibitAssertions.assertFailsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,22 @@ class ValidationTest {
     assertFailsWith(ErrorCode.INVALID_ARGUMENT, () -> Validation.requirePort("port", 65536));
     assertFailsWith(ErrorCode.INVALID_ARGUMENT,
         () -> Validation.requirePort("port", 1L << 32 | 80));
+  }
+
+  @Test
+  void everyBadPortIsWordedTheSameWay() {
+    assertEquals("port 0 is not a port: give 1..65535",
+        assertThrows(MinibitException.class, () -> Validation.requirePort("port", 0))
+            .getMessage());
+    assertEquals("--port 70000 is not a port: give 1..65535 or 0 for a free one",
+        assertThrows(IllegalArgumentException.class,
+            () -> Validation.requireListenPort("--port", 70000, null)).getMessage());
+    assertEquals("--http-port -2 is not a port: give 1..65535, 0 for a free one, or -1 to turn "
+        + "HTTP off", assertThrows(IllegalArgumentException.class,
+            () -> Validation.requireListenPort("--http-port", -2, "to turn HTTP off"))
+            .getMessage());
+    assertEquals(-1, Validation.requireListenPort("--http-port", -1, "to turn HTTP off"));
+    assertEquals(0, Validation.requireListenPort("--port", 0, null));
   }
 
   @Test

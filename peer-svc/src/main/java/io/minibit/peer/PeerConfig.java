@@ -141,19 +141,16 @@ public record PeerConfig(
     if (tracker.isBlank()) {
       throw new IllegalArgumentException("--tracker is empty: give the tracker as HOST:PORT");
     }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("--port " + port + " is not a port");
-    }
-    if (controlPort < -1 || controlPort > 65535) {
-      throw new IllegalArgumentException("--control-port " + controlPort
-          + " is not a port (-1 serves the control API on its Unix socket only)");
-    }
+    Validation.requireListenPort("--port", port, null);
+    Validation.requireListenPort("--control-port", controlPort,
+        "to serve the control API on its Unix socket only");
     advertiseHost = advertiseHost == null ? "" : advertiseHost;
     if (!advertiseHost.isEmpty()) {
       Validation.requireHost("--advertise", advertiseHost);
     }
     if (advertisePort < 0 || advertisePort > 65535) {
-      throw new IllegalArgumentException("the advertised port " + advertisePort + " is not a port");
+      throw new IllegalArgumentException(
+          Validation.notAPort("the port of --advertise", advertisePort, false, null));
     }
     Objects.requireNonNull(limits, "limits");
     if (noPeersTimeout.isNegative() || noPeersTimeout.isZero()) {

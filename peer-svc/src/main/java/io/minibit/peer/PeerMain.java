@@ -287,7 +287,7 @@ public final class PeerMain implements Callable<Integer> {
             + "the CLI could not reach this daemon");
       }
       HostAndPort advertised = advertise.isBlank() ? HostAndPort.fromHost("")
-          : HostAndPort.fromString(advertise);
+          : advertised(advertise);
       PeerConfig.Swarm swarm = new PeerConfig.Swarm(Choker.Mode.named(choking), uploadSlots,
           seconds(chokeIntervalSeconds), seconds(optimisticIntervalSeconds), allocation,
           superSeeding);
@@ -298,10 +298,7 @@ public final class PeerMain implements Callable<Integer> {
               Duration.ofSeconds(seedTtlSeconds)),
           Duration.ofSeconds(noPeersTimeoutSeconds), swarm, PeerConfig.newPeerId(),
           metricsPerPeer);
-      if (httpPort < -1 || httpPort > 65535) {
-        throw new IllegalArgumentException(
-            "--http-port " + httpPort + " is not a port (-1 turns HTTP off)");
-      }
+      Validation.requireListenPort("--http-port", httpPort, "to turn HTTP off");
     } catch (IllegalArgumentException | MinibitException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -419,6 +416,21 @@ public final class PeerMain implements Callable<Integer> {
       Files.deleteIfExists(socket);
     } catch (IOException e) {
       System.err.println("minibit-peer: cannot remove " + socket + ": " + e.getMessage());
+    }
+  }
+
+  /** {@code --advertise HOST[:PORT]}, refused in the words every bad port gets. */
+  private static HostAndPort advertised(String text) {
+    try {
+      return HostAndPort.fromString(text);
+    } catch (IllegalArgumentException e) {
+      String port = text.substring(text.lastIndexOf(':') + 1);
+      if (text.contains(":") && port.matches("\\d{1,18}")) {
+        throw new IllegalArgumentException(Validation.notAPort("the port of --advertise",
+            Long.parseLong(port), false, null));
+      }
+      throw new IllegalArgumentException("--advertise '" + Validation.printable(text)
+          + "' is not HOST[:PORT]");
     }
   }
 

@@ -64,8 +64,10 @@ class PeerMainTest {
   @ParameterizedTest
   @CsvSource({
       "--bogus, --bogus",
-      "--port=70000, --port 70000",
-      "--control-port=-2, --control-port -2 is not a port",
+      "--port=70000, '--port 70000 is not a port: give 1..65535 or 0 for a free one'",
+      "--control-port=-2, '--control-port -2 is not a port: give 1..65535, 0 for a free one, or "
+          + "-1 to serve the control API on its Unix socket only'",
+      "--advertise=peer7:70000, the port of --advertise",
       "--control-socket=none, '--control-socket none and no --control-port'",
       "--control-token-file=/no/such/file, '--control-token-file /no/such/file cannot be read: "
           + "no such file'",
@@ -77,7 +79,8 @@ class PeerMainTest {
       "--cache-max-bytes=lots, 'lots' is not a size",
       "--seed-ttl=forever, 'forever' is not a duration",
       "--no-peers-timeout=0, timeout",
-      "--http-port=-2, --http-port -2 is not a port",
+      "--http-port=-2, '--http-port -2 is not a port: give 1..65535, 0 for a free one, or -1 to "
+          + "turn HTTP off'",
       "--http-port=65536, --http-port 65536 is not a port",
       "--tracker=, --tracker",
       "--tracker=nonsense, is not HOST:PORT: the port is missing",

@@ -1,5 +1,6 @@
 package io.minibit.tracker;
 
+import io.minibit.core.Validation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -53,9 +54,7 @@ public record TrackerConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(announceInterval, "announceInterval");
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port " + port + " is not 0..65535");
-    }
+    Validation.requireListenPort("--port", port, null);
     requireInterval("heartbeat interval", heartbeatInterval);
     requireInterval("announce interval", announceInterval);
     if (peerSampleSize < 1 || peerSampleSize > SwarmRegistry.MAX_SAMPLE_SIZE) {

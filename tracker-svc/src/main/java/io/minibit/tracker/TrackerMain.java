@@ -2,6 +2,7 @@ package io.minibit.tracker;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
+import io.minibit.core.Validation;
 import io.minibit.core.cli.ConfigFile;
 import io.minibit.core.cli.Durations;
 import io.minibit.core.cli.LogFormatConverter;
@@ -197,9 +198,10 @@ public final class TrackerMain implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    if (httpPort < -1 || httpPort > 65535) {
-      throw new ParameterException(spec.commandLine(),
-          "--http-port " + httpPort + " is not a port (-1 turns HTTP off)");
+    try {
+      Validation.requireListenPort("--http-port", httpPort, "to turn HTTP off");
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Logging.configure(logLevel, logFormat);
 

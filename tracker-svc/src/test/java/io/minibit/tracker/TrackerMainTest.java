@@ -93,14 +93,15 @@ class TrackerMainTest {
   @ParameterizedTest
   @CsvSource({
       "--port, abc, abc",
-      "--port, 70000, port 70000",
+      "--port, 70000, '--port 70000 is not a port: give 1..65535 or 0 for a free one'",
       "--heartbeat-interval, 0, heartbeat interval",
       "--heartbeat-interval, soon, is not a duration (30, 30s, 500ms, 5m, 1h or 7d)",
       "--announce-interval, 999999999, announce interval",
       "--peer-sample-size, 500, peer sample size",
       "--log-level, LOUD, LOUD",
       "--trust-advertised-addresses, maybe, maybe",
-      "--http-port, -2, --http-port -2 is not a port",
+      "--http-port, -2, '--http-port -2 is not a port: give 1..65535, 0 for a free one, or -1 to "
+          + "turn HTTP off'",
       "--tls-ca, /etc/hostname, --tls-cert, --tls-key and --tls-ca go together"})
   void badValueIsOneLineAndExitCodeTwo(String flag, String value, String mentioned) {
     assertEquals(TrackerMain.EXIT_USAGE, run(flag, value, "--data-dir", dir.toString()));
