@@ -149,9 +149,10 @@ public final class MinibitMain implements Callable<Integer> {
     System.setProperty("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
     System.setProperty("io.grpc.netty.shaded.io.netty.jfr.enabled", "false");
     quietGrpcLogging();
-    // Traced only when spans have somewhere to go: building the SDK costs a command time.
+    // Traced only when spans have somewhere to go: building the SDK costs a command time. A
+    // command's metrics go out over OTLP only: the CLI carries no Prometheus exporter.
     Telemetry telemetry = Telemetry.otlpConfigured(System.getenv())
-        ? Telemetry.fromEnvironment("minibit-cli") : Telemetry.noop();
+        ? Telemetry.forCommand("minibit-cli") : Telemetry.noop();
     int exitCode;
     try (ClientEventLoop loop = new ClientEventLoop()) {
       exitCode = run(args, CliContext.system(loop, telemetry.clientInterceptor()));

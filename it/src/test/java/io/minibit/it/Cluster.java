@@ -59,6 +59,12 @@ final class Cluster implements AutoCloseable {
     return this;
   }
 
+  /** Leaves {@code name} out of the environment of every process started from now on. */
+  Cluster unsetEnv(String name) {
+    env.remove(name);
+    return this;
+  }
+
   /** Starts the tracker and waits until its health service says SERVING. */
   void startTracker(String... extraArgs) throws IOException {
     if (trackerPort == 0) {

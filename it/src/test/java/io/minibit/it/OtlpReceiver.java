@@ -4,55 +4,96 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnknownFieldSet;
 import com.sun.net.httpserver.HttpServer;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import io.minibit.core.grpc.RawBytes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
- * An OTLP/HTTP trace receiver on loopback, as a collector would be: it takes the protobuf
- * ExportTraceServiceRequests the services POST to /v1/traces and keeps the spans. The messages
+ * An OTLP trace receiver on loopback, as a collector would be, for both protocols: it takes the
+ * protobuf ExportTraceServiceRequests the services POST to /v1/traces (http/protobuf) or send to
+ * TraceService/Export (grpc), and keeps the spans with the protocol they came by. The messages
  * are read by field number (opentelemetry-proto's trace.proto and resource.proto), which is all
  * a test needs and all the wire format promises.
  */
 final class OtlpReceiver implements AutoCloseable {
-  /** A received span: its ids in hex (parent empty for a root), name, kind and service. */
+  static final String GRPC = "grpc";
+  static final String HTTP = "http/protobuf";
+  private static final String TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService";
+
+  /**
+   * A received span: its ids in hex (parent empty for a root), name, kind, service, and the
+   * OTLP protocol it came by ({@link #GRPC} or {@link #HTTP}).
+   */
   record Span(String traceId, String spanId, String parentSpanId, String name, int kind,
-      String service) {
+      String service, String protocol) {
     static final int SERVER = 2;
     static final int CLIENT = 3;
   }
 
-  private final HttpServer server;
+  private final HttpServer http;
+  private final Server grpc;
   private final List<Span> spans = new CopyOnWriteArrayList<>();
 
   OtlpReceiver() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-    server.createContext("/v1/", exchange -> {
+    http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    http.createContext("/v1/", exchange -> {
       try (exchange) {
         byte[] body = exchange.getRequestBody().readAllBytes();
         if (exchange.getRequestURI().getPath().equals("/v1/traces")) {
-          spans.addAll(parse(body));
+          spans.addAll(parse(body, HTTP));
         }
         exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
         exchange.sendResponseHeaders(200, -1); // an empty ExportTraceServiceResponse
       }
     });
-    server.start();
+    http.start();
+    MethodDescriptor<byte[], byte[]> export = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName(TRACE_SERVICE, "Export"))
+        .setRequestMarshaller(RawBytes.INSTANCE).setResponseMarshaller(RawBytes.INSTANCE)
+        .build();
+    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(ServerServiceDefinition.builder(TRACE_SERVICE)
+            .addMethod(export, ServerCalls.asyncUnaryCall((request, response) -> {
+              try {
+                spans.addAll(parse(request, GRPC));
+              } catch (InvalidProtocolBufferException e) {
+                response.onError(Status.INVALID_ARGUMENT.withCause(e).asRuntimeException());
+                return;
+              }
+              response.onNext(new byte[0]); // an empty ExportTraceServiceResponse
+              response.onCompleted();
+            }))
+            .build())
+        .build().start();
   }
 
-  /** The endpoint for OTEL_EXPORTER_OTLP_ENDPOINT (with the http/protobuf protocol). */
-  String endpoint() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+  /** The OTEL_EXPORTER_OTLP_ENDPOINT for OTEL_EXPORTER_OTLP_PROTOCOL {@code protocol}. */
+  String endpoint(String protocol) {
+    return "http://127.0.0.1:" + switch (protocol) {
+      case GRPC -> grpc.getPort();
+      case HTTP -> http.getAddress().getPort();
+      default -> throw new IllegalArgumentException(protocol);
+    };
   }
 
   List<Span> spans() {
     return List.copyOf(spans);
   }
 
-  private static List<Span> parse(byte[] request) throws InvalidProtocolBufferException {
+  private static List<Span> parse(byte[] request, String protocol)
+      throws InvalidProtocolBufferException {
     List<Span> parsed = new ArrayList<>();
     // ExportTraceServiceRequest.resource_spans = 1
     for (UnknownFieldSet resourceSpans : messages(UnknownFieldSet.parseFrom(request), 1)) {
@@ -72,7 +113,7 @@ final class OtlpReceiver implements AutoCloseable {
           long kind = span.getField(6).getVarintList().isEmpty() ? 0
               : span.getField(6).getVarintList().get(0);
           parsed.add(new Span(hex(span, 1), hex(span, 2), hex(span, 4), string(span, 5),
-              (int) kind, service));
+              (int) kind, service, protocol));
         }
       }
     }
@@ -103,6 +144,12 @@ final class OtlpReceiver implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    http.stop(0);
+    grpc.shutdownNow();
+    try {
+      grpc.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

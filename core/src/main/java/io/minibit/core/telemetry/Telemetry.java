@@ -17,23 +17,23 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.prometheus.metrics.config.EscapingScheme;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The one place a MiniBit process gets its OpenTelemetry SDK from, and the gRPC interceptors
@@ -45,8 +45,14 @@ import java.util.UUID;
  * ({@code OTEL_TRACES_EXPORTER=otlp}); otherwise nothing is exported and calls carry no
  * instrumentation: no spans are made for them, and a trace a caller sampled is only handed on to
  * the calls made while serving it ({@link TraceRelay}), so processes downstream that export still
- * see one trace. Metrics can always be read in the Prometheus text format
- * ({@link #writePrometheus}), which is what {@code /metrics} serves. Thread-safe.
+ * see one trace. A daemon's metrics can always be read in the Prometheus text format
+ * ({@link #writePrometheus}), which is what {@code /metrics} serves; a command's
+ * ({@link #forCommand}) go out over OTLP only, and the Prometheus libraries, which the CLI does
+ * not carry, are never loaded for it.
+ *
+ * <p>OTLP goes over gRPC (the default, on grpc-java's channel: {@link GrpcChannelSenderProvider})
+ * or HTTP ({@code OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf}, on the JDK's HttpClient), never
+ * through OkHttp. Thread-safe.
  */
 public final class Telemetry implements AutoCloseable {
   /** Instrumentation scope of MiniBit's own spans and instruments. */
@@ -56,18 +62,13 @@ public final class Telemetry implements AutoCloseable {
   // building it costs a short-lived command 8% of its CPU: calls pass through instead.
   private static final Telemetry NOOP = new Telemetry(OpenTelemetry.noop(), null, () -> { });
 
-  /** Made on first use: a command-line tool that never serves metrics does not load it. */
-  private static final class TextFormat {
-    static final PrometheusTextFormatWriter WRITER = PrometheusTextFormatWriter.create();
-  }
-
   private final OpenTelemetry sdk;
-  private final PrometheusMetricReader prometheus; // null: no metrics kept
+  private final PrometheusMetrics prometheus; // null: no metrics kept for a scrape
   private final ClientInterceptor clientInterceptor;
   private final ServerInterceptor serverInterceptor;
   private final Runnable shutdown;
 
-  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus,
+  private Telemetry(OpenTelemetry sdk, PrometheusMetrics prometheus,
       ClientInterceptor clientInterceptor, ServerInterceptor serverInterceptor,
       Runnable shutdown) {
     this.sdk = sdk;
@@ -77,12 +78,12 @@ public final class Telemetry implements AutoCloseable {
     this.shutdown = shutdown;
   }
 
-  private Telemetry(OpenTelemetry sdk, PrometheusMetricReader prometheus, Runnable shutdown) {
+  private Telemetry(OpenTelemetry sdk, PrometheusMetrics prometheus, Runnable shutdown) {
     this(sdk, prometheus, PassThrough.INSTANCE, PassThrough.INSTANCE, shutdown);
   }
 
   /** Every call a span: for a process whose spans go somewhere. */
-  private static Telemetry traced(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus) {
+  private static Telemetry traced(OpenTelemetrySdk sdk, PrometheusMetrics prometheus) {
     GrpcTelemetry grpc = GrpcTelemetry.create(sdk);
     return new Telemetry(sdk, prometheus, grpc.createClientInterceptor(),
         grpc.createServerInterceptor(), sdk::close);
@@ -93,7 +94,7 @@ public final class Telemetry implements AutoCloseable {
    * costs every call a span's worth of work (and a swarm makes thousands of calls a minute),
    * which a process that exports nothing would pay for nothing.
    */
-  private static Telemetry relaying(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus) {
+  private static Telemetry relaying(OpenTelemetrySdk sdk, PrometheusMetrics prometheus) {
     TraceRelay relay = new TraceRelay(sdk.getPropagators().getTextMapPropagator());
     return new Telemetry(sdk, prometheus, relay, relay, sdk::close);
   }
@@ -128,7 +129,28 @@ public final class Telemetry implements AutoCloseable {
   /** As {@link #fromEnvironment(String, String)}, with {@code env} as the environment. */
   static Telemetry fromEnvironment(String serviceName, String instanceId,
       Map<String, String> env) {
-    PrometheusMetricReader prometheus = PrometheusMetricReader.create();
+    return fromEnvironment(serviceName, instanceId, env, new PrometheusMetrics());
+  }
+
+  /**
+   * For a short-lived command (the CLI): as {@link #fromEnvironment(String)}, but its metrics
+   * go out over OTLP only and are not kept for a scrape (nothing could scrape a process that
+   * lives a second), so the Prometheus exporter and libraries are neither needed nor loaded; a
+   * {@code prometheus} in {@code OTEL_METRICS_EXPORTER} (an environment shared with the daemons)
+   * is left out. {@link #writePrometheus} writes nothing.
+   */
+  public static Telemetry forCommand(String serviceName) {
+    return forCommand(serviceName, System.getenv());
+  }
+
+  /** As {@link #forCommand(String)}, with {@code env} as the environment. */
+  public static Telemetry forCommand(String serviceName, Map<String, String> env) {
+    return fromEnvironment(serviceName, UUID.randomUUID().toString(), env, null);
+  }
+
+  /** {@code prometheus}: where metrics are kept for a scrape, or null for none. */
+  private static Telemetry fromEnvironment(String serviceName, String instanceId,
+      Map<String, String> env, PrometheusMetrics prometheus) {
     Map<String, String> defaults = new HashMap<>();
     defaults.put("otel.service.name", serviceName);
     defaults.put("otel.propagators", "tracecontext,baggage");
@@ -148,19 +170,33 @@ public final class Telemetry implements AutoCloseable {
         fromEnv.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value);
       }
     });
-    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+    if (prometheus == null) {
+      fromEnv.computeIfPresent("otel.metrics.exporter", (name, value) -> withoutPrometheus(value));
+    }
+    AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(() -> defaults)
         .addPropertiesCustomizer(config -> fromEnv)
         .addResourceCustomizer((resource, config) -> Resource.create(Attributes.of(
             AttributeKey.stringKey("service.version"), Version.current(),
             AttributeKey.stringKey("service.instance.id"), instanceId)).merge(resource))
-        .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus))
-        .disableShutdownHook()
-        .build()
-        .getOpenTelemetrySdk();
+        .disableShutdownHook();
+    if (prometheus != null) {
+      builder.addMeterProviderCustomizer(
+          (meters, config) -> meters.registerMetricReader(prometheus.reader()));
+    }
+    OpenTelemetrySdk sdk = builder.build().getOpenTelemetrySdk();
     Telemetry telemetry = exporting ? traced(sdk, prometheus) : relaying(sdk, prometheus);
     RuntimeMetrics.register(telemetry.meter());
     return telemetry;
+  }
+
+  /** {@code exporters} (a list, as OTEL_METRICS_EXPORTER takes it) less prometheus. */
+  private static String withoutPrometheus(String exporters) {
+    String kept = Arrays.stream(exporters.split(","))
+        .map(String::strip)
+        .filter(name -> !name.isEmpty() && !name.equals("prometheus"))
+        .collect(Collectors.joining(","));
+    return kept.isEmpty() ? "none" : kept;
   }
 
   /**
@@ -170,7 +206,7 @@ public final class Telemetry implements AutoCloseable {
   public static Telemetry exportingTo(SpanExporter spans, String serviceName) {
     Resource resource = Resource.getDefault().merge(
         Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), serviceName)));
-    PrometheusMetricReader prometheus = PrometheusMetricReader.create();
+    PrometheusMetrics prometheus = new PrometheusMetrics();
     OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder()
             .setResource(resource)
@@ -178,7 +214,7 @@ public final class Telemetry implements AutoCloseable {
             .build())
         .setMeterProvider(SdkMeterProvider.builder()
             .setResource(resource)
-            .registerMetricReader(prometheus)
+            .registerMetricReader(prometheus.reader())
             .build())
         .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
         .build();
@@ -229,15 +265,19 @@ public final class Telemetry implements AutoCloseable {
     return clientInterceptor;
   }
 
-  /** Every metric now, in the Prometheus text exposition format (version 0.0.4). */
+  /**
+   * Every metric now, in the Prometheus text exposition format (version 0.0.4); nothing for a
+   * command's or {@link #noop}'s.
+   */
   public void writePrometheus(OutputStream out) throws IOException {
     if (prometheus != null) {
-      TextFormat.WRITER.write(out, prometheus.collect(), EscapingScheme.UNDERSCORE_ESCAPING);
+      prometheus.write(out);
     }
   }
 
+  /** What {@link #writePrometheus} writes; only a daemon, which carries Prometheus, asks. */
   public static String prometheusContentType() {
-    return TextFormat.WRITER.getContentType();
+    return PrometheusMetrics.contentType();
   }
 
   /** Exports what is pending and stops the SDK. */
