@@ -112,7 +112,7 @@ class KubernetesManifestsTest {
 
   @Test
   void theStrictReaderRejectsWhatTheApiWould() throws Exception {
-    JsonNode good = DeployFiles.yaml(DeployFiles.k8s().resolve("peer-daemonset.yaml"));
+    JsonNode good = DeployFiles.yaml(DeployFiles.k8sBase().resolve("peer-daemonset.yaml"));
     StrictModel.parse(good);
 
     JsonNode typo = good.deepCopy();
@@ -223,14 +223,14 @@ class KubernetesManifestsTest {
       assertTrue(container.getImage().endsWith(":" + version.group(1)),
           container.getName() + " runs " + container.getImage());
     }
-    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8s().resolve("kustomization.yaml"));
+    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8sBase().resolve("kustomization.yaml"));
     kustomization.path("images").forEach(image -> assertEquals(version.group(1),
         image.path("newTag").asText(), image.path("name").asText()));
   }
 
   @Test
   void kustomizationListsEveryManifestAndTheImages() {
-    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8s().resolve("kustomization.yaml"));
+    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8sBase().resolve("kustomization.yaml"));
     assertEquals("kustomize.config.k8s.io/v1beta1", kustomization.path("apiVersion").asText());
     assertEquals("Kustomization", kustomization.path("kind").asText());
     Set<String> listed = new TreeSet<>();
