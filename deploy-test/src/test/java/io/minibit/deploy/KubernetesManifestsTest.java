@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -21,6 +23,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +42,8 @@ import org.junit.jupiter.api.Test;
 /**
  * k8s/ without a cluster: every manifest read strictly against the Kubernetes API's model, and
  * the deployment's invariants (host networking, gRPC probes, ports that match the images and
- * the services, the catalog on a persistent volume, telemetry from one ConfigMap).
+ * the services, the catalog on a persistent volume, telemetry from one ConfigMap, a disruption
+ * budget that never holds a drain).
  */
 class KubernetesManifestsTest {
   private static final String DATA = "/var/lib/minibit";
@@ -107,7 +112,7 @@ class KubernetesManifestsTest {
   @Test
   void everyKindTheDeploymentNeedsIsThere() {
     assertEquals(Set.of("Namespace", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service",
-        "DaemonSet"), BY_KIND.keySet());
+        "DaemonSet", "PodDisruptionBudget"), BY_KIND.keySet());
   }
 
   @Test
@@ -370,5 +375,50 @@ class KubernetesManifestsTest {
     assertEquals(peerImage.env("MINIBIT_PORT"), env(peer, "MINIBIT_PORT"));
     assertEquals(trackerImage.one("VOLUME").arguments(), tracker.getVolumeMounts().get(0).getMountPath());
     assertEquals(peerImage.one("VOLUME").arguments(), peer.getVolumeMounts().get(0).getMountPath());
+  }
+
+  @Test
+  void theTrackersBudgetCoversItsPodsAloneAndNeverHoldsADrain() {
+    PodDisruptionBudget budget = only(PodDisruptionBudget.class);
+    Deployment tracker = only(Deployment.class);
+    LabelSelector selector = budget.getSpec().getSelector();
+    assertEquals(tracker.getSpec().getSelector(), selector,
+        "the budget selects the pods the tracker's Deployment does");
+    assertTrue(LabelSelectors.matches(selector, podLabels(tracker)), "it covers the tracker's pods");
+    assertFalse(LabelSelectors.matches(selector, podLabels(only(DaemonSet.class))),
+        "it leaves the peers' pods alone");
+    // One replica on a ReadWriteOnce volume: a budget that keeps it from eviction holds every
+    // drain of its node forever.
+    int replicas = tracker.getSpec().getReplicas();
+    assertTrue(keptHealthy(budget.getSpec(), replicas) < replicas,
+        "the budget lets a drain evict the tracker: " + budget.getSpec());
+    assertEquals("AlwaysAllow", budget.getSpec().getUnhealthyPodEvictionPolicy(),
+        "an unready tracker never holds a drain");
+  }
+
+  /** The pods a budget keeps from eviction, counted as the disruption controller does. */
+  private static int keptHealthy(PodDisruptionBudgetSpec spec, int replicas) {
+    assertTrue(spec.getMinAvailable() == null ^ spec.getMaxUnavailable() == null,
+        "minAvailable or maxUnavailable, one of them");
+    if (spec.getMinAvailable() != null) {
+      return scaled(spec.getMinAvailable(), replicas);
+    }
+    return Math.max(0, replicas - scaled(spec.getMaxUnavailable(), replicas));
+  }
+
+  /** A budget's number, or its percentage of {@code replicas} rounded up. */
+  private static int scaled(IntOrString value, int replicas) {
+    if (value.getIntVal() != null) {
+      return value.getIntVal();
+    }
+    int percent = Integer.parseInt(value.getStrVal().replace("%", ""));
+    return (percent * replicas + 99) / 100;
+  }
+
+  private static Map<String, String> podLabels(HasMetadata workload) {
+    if (workload instanceof Deployment deployment) {
+      return deployment.getSpec().getTemplate().getMetadata().getLabels();
+    }
+    return ((DaemonSet) workload).getSpec().getTemplate().getMetadata().getLabels();
   }
 }

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -36,7 +37,8 @@ final class StrictModel {
       "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
       "v1/Service", Service.class,
       "apps/v1/Deployment", Deployment.class,
-      "apps/v1/DaemonSet", DaemonSet.class);
+      "apps/v1/DaemonSet", DaemonSet.class,
+      "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
 
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
