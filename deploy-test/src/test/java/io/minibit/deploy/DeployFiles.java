@@ -20,13 +20,19 @@ final class DeployFiles {
     return Path.of(System.getProperty("minibit.root", "..")).toAbsolutePath().normalize();
   }
 
+  /** k8s/: what {@code kubectl apply -k k8s/} applies, the base and the overlays beside it. */
   static Path k8s() {
     return root().resolve("k8s");
   }
 
-  /** Every YAML file directly in k8s/, sorted, kustomization.yaml included. */
+  /** k8s/base/: the manifests every deployment is made of. */
+  static Path k8sBase() {
+    return k8s().resolve("base");
+  }
+
+  /** Every YAML file directly in k8s/base/, sorted, kustomization.yaml included. */
   static List<Path> k8sFiles() {
-    try (Stream<Path> files = Files.list(k8s())) {
+    try (Stream<Path> files = Files.list(k8sBase())) {
       return files.filter(f -> f.getFileName().toString().endsWith(".yaml")).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -21,7 +23,22 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpec;
+import io.fabric8.openshift.api.model.monitoring.v1.Endpoint;
+import io.fabric8.openshift.api.model.monitoring.v1.NamespaceSelector;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMetricsEndpoint;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import io.minibit.core.http.HttpEndpoint;
+import io.minibit.core.telemetry.Telemetry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,11 +51,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * k8s/ without a cluster: every manifest read strictly against the Kubernetes API's model, and
  * the deployment's invariants (host networking, gRPC probes, ports that match the images and
- * the services, the catalog on a persistent volume, telemetry from one ConfigMap).
+ * the services, the catalog on a persistent volume, telemetry from one ConfigMap, a disruption
+ * budget that never holds a drain); the overlays built as kustomize builds them, their
+ * monitors scraping the daemons' real metrics ports, and every selector picking the pods meant.
  */
 class KubernetesManifestsTest {
   private static final String DATA = "/var/lib/minibit";
@@ -107,12 +127,12 @@ class KubernetesManifestsTest {
   @Test
   void everyKindTheDeploymentNeedsIsThere() {
     assertEquals(Set.of("Namespace", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service",
-        "DaemonSet"), BY_KIND.keySet());
+        "DaemonSet", "PodDisruptionBudget"), BY_KIND.keySet());
   }
 
   @Test
   void theStrictReaderRejectsWhatTheApiWould() throws Exception {
-    JsonNode good = DeployFiles.yaml(DeployFiles.k8s().resolve("peer-daemonset.yaml"));
+    JsonNode good = DeployFiles.yaml(DeployFiles.k8sBase().resolve("peer-daemonset.yaml"));
     StrictModel.parse(good);
 
     JsonNode typo = good.deepCopy();
@@ -223,14 +243,14 @@ class KubernetesManifestsTest {
       assertTrue(container.getImage().endsWith(":" + version.group(1)),
           container.getName() + " runs " + container.getImage());
     }
-    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8s().resolve("kustomization.yaml"));
+    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8sBase().resolve("kustomization.yaml"));
     kustomization.path("images").forEach(image -> assertEquals(version.group(1),
         image.path("newTag").asText(), image.path("name").asText()));
   }
 
   @Test
   void kustomizationListsEveryManifestAndTheImages() {
-    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8s().resolve("kustomization.yaml"));
+    JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8sBase().resolve("kustomization.yaml"));
     assertEquals("kustomize.config.k8s.io/v1beta1", kustomization.path("apiVersion").asText());
     assertEquals("Kustomization", kustomization.path("kind").asText());
     Set<String> listed = new TreeSet<>();
@@ -370,5 +390,255 @@ class KubernetesManifestsTest {
     assertEquals(peerImage.env("MINIBIT_PORT"), env(peer, "MINIBIT_PORT"));
     assertEquals(trackerImage.one("VOLUME").arguments(), tracker.getVolumeMounts().get(0).getMountPath());
     assertEquals(peerImage.one("VOLUME").arguments(), peer.getVolumeMounts().get(0).getMountPath());
+  }
+
+  @Test
+  void theTrackersBudgetCoversItsPodsAloneAndNeverHoldsADrain() {
+    PodDisruptionBudget budget = only(PodDisruptionBudget.class);
+    Deployment tracker = only(Deployment.class);
+    LabelSelector selector = budget.getSpec().getSelector();
+    assertEquals(tracker.getSpec().getSelector(), selector,
+        "the budget selects the pods the tracker's Deployment does");
+    assertTrue(LabelSelectors.matches(selector, podLabels(tracker)), "it covers the tracker's pods");
+    assertFalse(LabelSelectors.matches(selector, podLabels(only(DaemonSet.class))),
+        "it leaves the peers' pods alone");
+    // One replica on a ReadWriteOnce volume: a budget that keeps it from eviction holds every
+    // drain of its node forever.
+    int replicas = tracker.getSpec().getReplicas();
+    assertTrue(keptHealthy(budget.getSpec(), replicas) < replicas,
+        "the budget lets a drain evict the tracker: " + budget.getSpec());
+    assertEquals("AlwaysAllow", budget.getSpec().getUnhealthyPodEvictionPolicy(),
+        "an unready tracker never holds a drain");
+  }
+
+  /** The pods a budget keeps from eviction, counted as the disruption controller does. */
+  private static int keptHealthy(PodDisruptionBudgetSpec spec, int replicas) {
+    assertTrue(spec.getMinAvailable() == null ^ spec.getMaxUnavailable() == null,
+        "minAvailable or maxUnavailable, one of them");
+    if (spec.getMinAvailable() != null) {
+      return scaled(spec.getMinAvailable(), replicas);
+    }
+    return Math.max(0, replicas - scaled(spec.getMaxUnavailable(), replicas));
+  }
+
+  /** A budget's number, or its percentage of {@code replicas} rounded up. */
+  private static int scaled(IntOrString value, int replicas) {
+    if (value.getIntVal() != null) {
+      return value.getIntVal();
+    }
+    int percent = Integer.parseInt(value.getStrVal().replace("%", ""));
+    return (percent * replicas + 99) / 100;
+  }
+
+  private static Map<String, String> podLabels(HasMetadata workload) {
+    if (workload instanceof Deployment deployment) {
+      return deployment.getSpec().getTemplate().getMetadata().getLabels();
+    }
+    return ((DaemonSet) workload).getSpec().getTemplate().getMetadata().getLabels();
+  }
+
+  private static LabelSelector workloadSelector(HasMetadata workload) {
+    return workload instanceof Deployment deployment ? deployment.getSpec().getSelector()
+        : ((DaemonSet) workload).getSpec().getSelector();
+  }
+
+  private static final Path PROMETHEUS_OPERATOR =
+      DeployFiles.k8s().resolve("overlays/prometheus-operator");
+
+  private static <T> List<T> all(List<HasMetadata> resources, Class<T> type) {
+    return resources.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private static <T> T one(List<HasMetadata> resources, Class<T> type) {
+    List<T> found = all(resources, type);
+    assertEquals(1, found.size(), "one " + type.getSimpleName());
+    return found.get(0);
+  }
+
+  private static Set<String> kinds(List<HasMetadata> resources) {
+    return resources.stream().map(HasMetadata::getKind).collect(Collectors.toSet());
+  }
+
+  @Test
+  void applyingK8sAppliesTheBaseInItsNamespace() {
+    List<HasMetadata> base = Kustomization.build(DeployFiles.k8sBase());
+    assertEquals(base, Kustomization.build(DeployFiles.k8s()), "kubectl apply -k k8s/");
+    assertEquals(BY_KIND.keySet(), kinds(base), "the base is the manifests in k8s/base/");
+    String namespace = only(io.fabric8.kubernetes.api.model.Namespace.class).getMetadata().getName();
+    for (HasMetadata resource : base) {
+      if (!resource.getKind().equals("Namespace")) {
+        assertEquals(namespace, resource.getMetadata().getNamespace(), resource.getFullResourceName());
+      }
+      assertEquals("minibit", resource.getMetadata().getLabels().get("app.kubernetes.io/part-of"));
+    }
+  }
+
+  @Test
+  void thePrometheusOperatorOverlayIsTheBaseAndTwoMonitors() {
+    List<HasMetadata> base = Kustomization.build(DeployFiles.k8sBase());
+    List<HasMetadata> overlay = Kustomization.build(PROMETHEUS_OPERATOR);
+    assertTrue(overlay.containsAll(base), "the overlay changes nothing of the base");
+    List<HasMetadata> added = overlay.stream().filter(r -> !base.contains(r)).toList();
+    assertEquals(List.of("PodMonitor", "ServiceMonitor"),
+        added.stream().map(HasMetadata::getKind).sorted().toList());
+    String namespace = one(base, io.fabric8.kubernetes.api.model.Namespace.class)
+        .getMetadata().getName();
+    for (HasMetadata monitor : added) {
+      assertEquals(namespace, monitor.getMetadata().getNamespace(), monitor.getKind());
+    }
+  }
+
+  /** Whether a monitor in {@code monitorNamespace} looks into {@code namespace}. */
+  private static boolean watches(NamespaceSelector selector, String monitorNamespace,
+      String namespace) {
+    if (selector != null && Boolean.TRUE.equals(selector.getAny())) {
+      return true;
+    }
+    if (selector != null && selector.getMatchNames() != null && !selector.getMatchNames().isEmpty()) {
+      return selector.getMatchNames().contains(namespace);
+    }
+    return namespace.equals(monitorNamespace);
+  }
+
+  @Test
+  void theTrackersServiceMonitorScrapesItsServicesMetricsPort() throws Exception {
+    List<HasMetadata> overlay = Kustomization.build(PROMETHEUS_OPERATOR);
+    ServiceMonitor monitor = one(overlay, ServiceMonitor.class);
+    List<Service> picked = all(overlay, Service.class).stream()
+        .filter(s -> LabelSelectors.matches(monitor.getSpec().getSelector(), s.getMetadata().getLabels())
+            && watches(monitor.getSpec().getNamespaceSelector(),
+                monitor.getMetadata().getNamespace(), s.getMetadata().getNamespace()))
+        .toList();
+    assertEquals(1, picked.size(), "the ServiceMonitor picks one Service: " + picked);
+    Service service = picked.get(0);
+    Deployment deployment = one(overlay, Deployment.class);
+    assertTrue(LabelSelectors.matches(new LabelSelector(null, service.getSpec().getSelector()),
+        podLabels(deployment)), "the Service it picks fronts the tracker's pods");
+    assertNotNull(service.getMetadata().getLabels().get(monitor.getSpec().getJobLabel()),
+        "the job is named by a label the Service has: " + monitor.getSpec().getJobLabel());
+
+    assertEquals(1, monitor.getSpec().getEndpoints().size(), "one endpoint");
+    Endpoint endpoint = monitor.getSpec().getEndpoints().get(0);
+    ServicePort servicePort = service.getSpec().getPorts().stream()
+        .filter(p -> p.getName().equals(endpoint.getPort())).findFirst()
+        .orElseThrow(() -> new AssertionError("the Service has no port " + endpoint.getPort()));
+    Container tracker = container(deployment.getSpec().getTemplate().getSpec());
+    assertEquals(metricsPort(tracker, "docker/tracker.Dockerfile"),
+        port(tracker, servicePort.getTargetPort().getStrVal()),
+        "the Service's " + servicePort.getName() + " port leads to the tracker's metrics port");
+    assertServesMetrics(endpoint.getScheme(), endpoint.getPath());
+  }
+
+  @Test
+  void thePeersPodMonitorScrapesEveryPeersMetricsPort() throws Exception {
+    List<HasMetadata> overlay = Kustomization.build(PROMETHEUS_OPERATOR);
+    PodMonitor monitor = one(overlay, PodMonitor.class);
+    DaemonSet peers = one(overlay, DaemonSet.class);
+    LabelSelector selector = monitor.getSpec().getSelector();
+    assertTrue(LabelSelectors.matches(selector, podLabels(peers))
+        && watches(monitor.getSpec().getNamespaceSelector(), monitor.getMetadata().getNamespace(),
+            peers.getMetadata().getNamespace()), "the PodMonitor picks the peers' pods");
+    assertFalse(LabelSelectors.matches(selector, podLabels(one(overlay, Deployment.class))),
+        "and not the tracker's, which the ServiceMonitor scrapes");
+    assertNotNull(podLabels(peers).get(monitor.getSpec().getJobLabel()),
+        "the job is named by a label the pods have: " + monitor.getSpec().getJobLabel());
+
+    assertEquals(1, monitor.getSpec().getPodMetricsEndpoints().size(), "one endpoint");
+    PodMetricsEndpoint endpoint = monitor.getSpec().getPodMetricsEndpoints().get(0);
+    Container peer = container(peers.getSpec().getTemplate().getSpec());
+    assertEquals(metricsPort(peer, "docker/peer.Dockerfile"), port(peer, endpoint.getPort()),
+        "the PodMonitor's port " + endpoint.getPort() + " is the peer's metrics port");
+    assertServesMetrics(endpoint.getScheme(), endpoint.getPath());
+  }
+
+  /**
+   * The port the daemon in {@code container} serves /metrics on (its MINIBIT_HTTP_PORT, the pod's
+   * or else its image's), checked to listen where Prometheus, in another pod, can reach it.
+   */
+  private static int metricsPort(Container container, String dockerfile) {
+    Dockerfile image = Dockerfile.read(DeployFiles.root().resolve(dockerfile)).image();
+    Map<String, String> set = new HashMap<>();
+    container.getEnv().stream().filter(e -> e.getValue() != null)
+        .forEach(e -> set.put(e.getName(), e.getValue()));
+    assertEquals("0.0.0.0", set.getOrDefault("MINIBIT_HTTP_HOST", image.env("MINIBIT_HTTP_HOST")),
+        container.getName() + " serves HTTP on every interface");
+    return Integer.parseInt(set.getOrDefault("MINIBIT_HTTP_PORT", image.env("MINIBIT_HTTP_PORT")));
+  }
+
+  /** A monitor's scheme and path get Prometheus text from the daemons' HTTP endpoint. */
+  private static void assertServesMetrics(String scheme, String path) throws Exception {
+    assertTrue(scheme == null || scheme.equals("http"), "the daemons serve plain HTTP: " + scheme);
+    String scraped = path == null ? "/metrics" : path; // the operator's default
+    try (HttpEndpoint http = HttpEndpoint.start("127.0.0.1", 0, Telemetry.noop(), Map.of(),
+        () -> true)) {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + scraped))
+              .timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), scraped);
+      assertEquals(Telemetry.prometheusContentType(),
+          response.headers().firstValue("Content-Type").orElse(null), scraped);
+    }
+  }
+
+  /**
+   * Every selector of the whole deployment, monitors included, picks the pods of one workload:
+   * each workload's own, the Service's and the budget's the tracker's.
+   */
+  @Test
+  void everySelectorPicksOneWorkloadsPods() {
+    List<HasMetadata> overlay = Kustomization.build(PROMETHEUS_OPERATOR);
+    List<HasMetadata> workloads = overlay.stream()
+        .filter(r -> r instanceof Deployment || r instanceof DaemonSet).toList();
+    assertEquals(2, workloads.size());
+    Map<String, LabelSelector> selectors = new HashMap<>();
+    for (HasMetadata workload : workloads) {
+      selectors.put(workload.getKind() + " " + workload.getMetadata().getName(),
+          workloadSelector(workload));
+    }
+    for (Service service : all(overlay, Service.class)) {
+      selectors.put("Service " + service.getMetadata().getName(),
+          new LabelSelector(null, service.getSpec().getSelector()));
+    }
+    for (PodDisruptionBudget budget : all(overlay, PodDisruptionBudget.class)) {
+      selectors.put("PodDisruptionBudget " + budget.getMetadata().getName(),
+          budget.getSpec().getSelector());
+    }
+    for (PodMonitor monitor : all(overlay, PodMonitor.class)) {
+      selectors.put("PodMonitor " + monitor.getMetadata().getName(), monitor.getSpec().getSelector());
+    }
+    selectors.forEach((owner, selector) -> {
+      List<String> picked = workloads.stream()
+          .filter(w -> LabelSelectors.matches(selector, podLabels(w)))
+          .map(w -> w.getMetadata().getName()).toList();
+      assertEquals(1, picked.size(), owner + " picks the pods of " + picked);
+      // a name's pods carry that name, so a selector that picks one picks the one it names
+      assertTrue(owner.endsWith(" " + picked.get(0)), owner + " picks the pods of " + picked);
+    });
+  }
+
+  @Test
+  void theBuildRefusesWhatKustomizeWould(@TempDir Path dir) throws Exception {
+    Files.copy(DeployFiles.k8sBase().resolve("otel-config.yaml"), dir.resolve("otel-config.yaml"));
+    Files.writeString(dir.resolve("kustomization.yaml"), "resources: [otel-config.yaml]\n");
+    assertEquals(List.of("ConfigMap"),
+        Kustomization.build(dir).stream().map(HasMetadata::getKind).toList());
+
+    // an overlay inside its base's directory: what k8s/ had to move its base to base/ for
+    Path nested = Files.createDirectories(dir.resolve("overlays/one"));
+    Files.writeString(nested.resolve("kustomization.yaml"), "resources: [../..]\n");
+    AssertionError cycle = assertThrows(AssertionError.class, () -> Kustomization.build(nested));
+    assertTrue(cycle.getMessage().contains("holds its overlay"), cycle.getMessage());
+
+    Path outside = Files.createDirectories(dir.resolve("outside"));
+    Files.writeString(outside.resolve("kustomization.yaml"), "resources: [../otel-config.yaml]\n");
+    AssertionError loaded = assertThrows(AssertionError.class, () -> Kustomization.build(outside));
+    assertTrue(loaded.getMessage().contains("outside"), loaded.getMessage());
+
+    Path patched = Files.createDirectories(dir.resolve("patched"));
+    Files.writeString(patched.resolve("kustomization.yaml"),
+        "resources: [../otel-config.yaml]\npatches: [{path: p.yaml}]\n");
+    AssertionError unknown = assertThrows(AssertionError.class, () -> Kustomization.build(patched));
+    assertTrue(unknown.getMessage().contains("patches"), unknown.getMessage());
   }
 }

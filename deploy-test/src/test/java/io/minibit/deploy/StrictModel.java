@@ -12,6 +12,9 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -29,14 +32,20 @@ import java.util.Map;
  * and any such field is reported with its path.
  */
 final class StrictModel {
-  /** The kinds MiniBit's manifests use, by "apiVersion/kind". */
+  /**
+   * The kinds MiniBit's manifests use, by "apiVersion/kind". The monitoring.coreos.com ones are
+   * the Prometheus Operator's custom resources, generated from its CRDs' schemas.
+   */
   private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
       "v1/Namespace", Namespace.class,
       "v1/ConfigMap", ConfigMap.class,
       "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
       "v1/Service", Service.class,
       "apps/v1/Deployment", Deployment.class,
-      "apps/v1/DaemonSet", DaemonSet.class);
+      "apps/v1/DaemonSet", DaemonSet.class,
+      "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
+      "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class,
+      "monitoring.coreos.com/v1/PodMonitor", PodMonitor.class);
 
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
