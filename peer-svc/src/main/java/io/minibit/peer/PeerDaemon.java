@@ -689,14 +689,15 @@ public final class PeerDaemon implements AutoCloseable {
     Torrent torrent = session.torrent();
     BlockStore store = session.store();
     Download download = new Download(session, peerId, peerChannels, downloadPool, scheduler,
-        hashExecutor, clock, random, allocation, trace, fetchStats, downloadLimiter);
+        hashExecutor, clock, random, allocation, trace, fetchStats, downloadLimiter, path -> {
+          cache.used(torrent.infoHash());
+          noteVerified(torrent, path);
+        });
     downloads.put(torrent.infoHash(), download);
     session.completion().whenComplete((path, failure) -> {
       downloads.remove(torrent.infoHash());
       metrics.downloadEnded(session, failure);
       if (failure == null) {
-        cache.used(torrent.infoHash());
-        noteVerified(torrent, path);
         announcer.completed(session);
       }
       trace.end(failure);

@@ -12,6 +12,7 @@ import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.telemetry.DownloadTrace;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -50,6 +52,7 @@ public final class Download implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final SerialExecutor loop;
   private final Scheduler scheduler;
+  private final Consumer<Path> verified;
   private ScheduledFuture<?> ticker; // set on the loop
 
   /**
@@ -60,11 +63,14 @@ public final class Download implements AutoCloseable {
    * @param trace the download's trace: the calls to each serving peer are a span of it
    * @param stats where the calls' outcomes are counted
    * @param limiter the daemon's download cap, shared by every download
+   * @param verified given the file once it is whole, verified and named, before the session
+   *     says it is complete
    */
   public Download(TorrentSession session, String localPeerId, PeerChannels channels,
       Executor pool, ScheduledExecutorService timer, Executor finisher, Clock clock,
       Random random, Allocation allocation, DownloadTrace trace, FetchStats stats,
-      DownloadLimiter limiter) {
+      DownloadLimiter limiter, Consumer<Path> verified) {
+    this.verified = verified;
     this.session = session;
     this.torrent = session.torrent();
     this.timer = timer;
@@ -253,7 +259,7 @@ public final class Download implements AutoCloseable {
   private void finish() {
     try {
       close();
-      session.finishDownload();
+      session.finishDownload(verified);
     } catch (RuntimeException e) {
       session.fail(new MinibitException(ErrorCode.INTERNAL,
           "cannot finish " + torrent.name() + ": " + e, e));

@@ -320,8 +320,18 @@ public final class TorrentSession {
    * the session fails with DATA_LOSS.
    */
   public void finishDownload() {
+    finishDownload(path -> { });
+  }
+
+  /**
+   * As above, with {@code recorded} given the verified file's path before anyone learns the
+   * download is complete: what it notes (that the file is verified) is there by the time a
+   * caller that waited for the end can stop the daemon.
+   */
+  public void finishDownload(Consumer<Path> recorded) {
     try {
       Path path = store.finish();
+      recorded.accept(path);
       completedAt = clock.instant();
       state = TransferState.TRANSFER_STATE_SEEDING;
       error = "";
