@@ -1,9 +1,9 @@
 package io.minibit.cli;
 
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ListTorrentsResponse;
-import io.minibit.api.v1.TorrentSummary;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.TorrentSummary;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Validation;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,7 +43,7 @@ final class TorrentsCommand implements Callable<Integer> {
     ListTorrentsResponse response;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         tracker.endpoint(), tracker.tls())) {
-      response = connection.call(channel -> TrackerGrpc.newBlockingStub(channel)
+      response = connection.call(channel -> TrackerServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .listTorrents(ListTorrentsRequest.getDefaultInstance()));
     }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.minibit.api.v1.ListTorrentsResponse;
-import io.minibit.api.v1.TorrentSummary;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.TorrentSummary;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

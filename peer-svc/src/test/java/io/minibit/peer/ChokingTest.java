@@ -7,22 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
 import io.grpc.Status;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.SubscribeRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.policy.Choker;
-import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.ScriptedPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,15 +74,16 @@ class ChokingTest {
   /** A Subscribe stream of peer {@code peerId}, its events queued as they come. */
   private final class Subscription {
     final String peerId;
-    final BlockingQueue<PeerEvent> events = new LinkedBlockingQueue<>();
+    final BlockingQueue<SubscribeResponse> events = new LinkedBlockingQueue<>();
     final Context.CancellableContext context = Context.current().withCancellation();
 
-    Subscription(PeerGrpc.PeerStub stub, String infohash, String peerId) {
+    Subscription(PeerServiceGrpc.PeerServiceStub stub, String infohash, String peerId) {
       this(stub, infohash, peerId, null);
     }
 
     /** A subscription that says it holds {@code have} already (nothing if null). */
-    Subscription(PeerGrpc.PeerStub stub, String infohash, String peerId, Bitfield have) {
+    Subscription(PeerServiceGrpc.PeerServiceStub stub, String infohash, String peerId,
+        Bitfield have) {
       this.peerId = peerId;
       subscriptions.add(context);
       SubscribeRequest.Builder request =
@@ -93,7 +94,7 @@ class ChokingTest {
       context.run(() -> stub.subscribe(request.build(),
           new io.grpc.stub.StreamObserver<>() {
             @Override
-            public void onNext(PeerEvent event) {
+            public void onNext(SubscribeResponse event) {
               events.add(event);
             }
 
@@ -108,7 +109,7 @@ class ChokingTest {
     /** The next choke state it is told (skipping bitfield and HAVE events). */
     boolean nextChoked() throws InterruptedException {
       while (true) {
-        PeerEvent event = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        SubscribeResponse event = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (event == null) {
           throw new AssertionError(peerId + " was told nothing within " + TIMEOUT);
         }
@@ -123,7 +124,7 @@ class ChokingTest {
     }
   }
 
-  private static void drain(Iterator<Block> blocks) {
+  private static void drain(Iterator<GetBlocksResponse> blocks) {
     while (blocks.hasNext()) {
       blocks.next();
     }
@@ -134,9 +135,10 @@ class ChokingTest {
     Peer seeder = swarm.peer("seeder", c -> c.withSwarm(c.swarm()
         .withChoking(Choker.Mode.TIT_FOR_TAT, 1).withIntervals(QUICK, Duration.ofHours(1))));
     String infohash = seed(seeder);
-    PeerGrpc.PeerStub async = PeerGrpc.newStub(swarm.channel(swarm.address("seeder")));
-    PeerGrpc.PeerBlockingStub blocking =
-        PeerGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceStub async =
+        PeerServiceGrpc.newStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceBlockingStub blocking =
+        PeerServiceGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
 
     Subscription alpha = new Subscription(async, infohash, "alpha");
     assertEquals(false, alpha.nextChoked(), "a free slot: served at once");
@@ -161,7 +163,8 @@ class ChokingTest {
     Peer seeder = swarm.peer("seeder", c -> c.withSwarm(c.swarm()
         .withChoking(Choker.Mode.TIT_FOR_TAT, 1).withIntervals(QUICK, QUICK)));
     String infohash = seed(seeder);
-    PeerGrpc.PeerStub async = PeerGrpc.newStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceStub async =
+        PeerServiceGrpc.newStub(swarm.channel(swarm.address("seeder")));
     Subscription done = new Subscription(async, infohash, "done", Bitfield.full(16));
     assertEquals(true, done.nextChoked(), "it holds every block: not interested");
     Subscription alpha = new Subscription(async, infohash, "alpha");
@@ -170,7 +173,7 @@ class ChokingTest {
     // Rounds go by every 200 ms; the slots the complete peer could have had stay with others.
     Subscription beta = new Subscription(async, infohash, "beta");
     assertEquals(false, beta.nextChoked());
-    PeerEvent told = done.events.poll(10 * QUICK.toMillis(), TimeUnit.MILLISECONDS);
+    SubscribeResponse told = done.events.poll(10 * QUICK.toMillis(), TimeUnit.MILLISECONDS);
     assertEquals(null, told, "over ten rounds, the complete peer was told nothing more");
   }
 
@@ -191,7 +194,7 @@ class ChokingTest {
       Await.until(TIMEOUT, "the download registered",
           () -> leecher.transfer(infohash).isPresent());
       Subscription watcher = new Subscription(
-          PeerGrpc.newStub(swarm.channel(swarm.address("leecher"))), infohash, "watcher");
+          PeerServiceGrpc.newStub(swarm.channel(swarm.address("leecher"))), infohash, "watcher");
       assertEquals(true, watcher.nextChoked(), "the leecher holds nothing it could want yet");
 
       holder.unchokeAll();
@@ -205,7 +208,8 @@ class ChokingTest {
     Peer seeder = swarm.peer("seeder", c -> c.withSwarm(c.swarm()
         .withChoking(Choker.Mode.COOPERATIVE, 1).withIntervals(QUICK, QUICK)));
     String infohash = seed(seeder);
-    PeerGrpc.PeerStub async = PeerGrpc.newStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceStub async =
+        PeerServiceGrpc.newStub(swarm.channel(swarm.address("seeder")));
     List<Subscription> peers = new ArrayList<>();
     for (String id : List.of("p1", "p2", "p3", "p4", "p5")) {
       peers.add(new Subscription(async, infohash, id));

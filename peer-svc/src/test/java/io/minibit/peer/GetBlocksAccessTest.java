@@ -9,15 +9,15 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.ShareRequest;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.server.PeerGrpcService;
-import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.Subscription;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,14 +67,15 @@ class GetBlocksAccessTest {
     GetBlocksRequest request = GetBlocksRequest.newBuilder().setInfohash(infohash)
         .setPeerId("honest").addIndices(0).build();
 
-    Status unsubscribed = assertStatus(Status.Code.FAILED_PRECONDITION, () -> PeerGrpc
+    Status unsubscribed = assertStatus(Status.Code.FAILED_PRECONDITION, () -> PeerServiceGrpc
         .newBlockingStub(subscriber).withDeadlineAfter(10, TimeUnit.SECONDS).getBlocks(request)
         .next());
     assertTrue(unsubscribed.getDescription().contains("subscribe first"), unsubscribed.toString());
     try (Subscription subscribed = Subscription.open(subscriber, infohash, "honest")) {
-      assertEquals(0, PeerGrpc.newBlockingStub(subscriber).withDeadlineAfter(10, TimeUnit.SECONDS)
+      assertEquals(0, PeerServiceGrpc.newBlockingStub(subscriber)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
           .getBlocks(request).next().getIndex());
-      assertStatus(Status.Code.FAILED_PRECONDITION, () -> PeerGrpc.newBlockingStub(impostor)
+      assertStatus(Status.Code.FAILED_PRECONDITION, () -> PeerServiceGrpc.newBlockingStub(impostor)
           .withDeadlineAfter(10, TimeUnit.SECONDS).getBlocks(request).next());
     }
   }
@@ -93,10 +94,11 @@ class GetBlocksAccessTest {
     }
     try (Subscription subscribed = Subscription.open(channel, infohash, "greedy")) {
       // calls that never read stay open on the seeder, each with its blocks to send
-      List<ClientCall<GetBlocksRequest, Block>> open = new ArrayList<>();
+      List<ClientCall<GetBlocksRequest, GetBlocksResponse>> open = new ArrayList<>();
       List<CompletableFuture<Status>> ends = new ArrayList<>();
       for (int i = 0; i <= PeerGrpcService.MAX_CALLS_PER_PEER; i++) {
-        ClientCall<GetBlocksRequest, Block> call = channel.newCall(PeerGrpc.getGetBlocksMethod(),
+        ClientCall<GetBlocksRequest, GetBlocksResponse> call =
+            channel.newCall(PeerServiceGrpc.getGetBlocksMethod(),
             CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
         CompletableFuture<Status> ended = new CompletableFuture<>();
         call.start(new ClientCall.Listener<>() {
@@ -130,7 +132,8 @@ class GetBlocksAccessTest {
       io.minibit.core.testing.Await.until(java.time.Duration.ofSeconds(10),
           "the seeder to count the calls as ended", () -> {
             try {
-              return PeerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+              return PeerServiceGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
                   .getBlocks(one).next().getIndex() == 3;
             } catch (io.grpc.StatusRuntimeException e) {
               return false;

@@ -1,21 +1,21 @@
 package io.minibit.tracker;
 
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.AnnounceResponse;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.GetManifestResponse;
-import io.minibit.api.v1.HeartbeatRequest;
-import io.minibit.api.v1.HeartbeatResponse;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ListTorrentsResponse;
-import io.minibit.api.v1.PeerEndpoint;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.PublishResponse;
-import io.minibit.api.v1.TorrentSummary;
-import io.minibit.api.v1.TrackerGrpc;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.SwarmHealthRequest;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
+import io.minibit.api.v2.GetSwarmHealthRequest;
+import io.minibit.api.v2.GetSwarmHealthResponse;
+import io.minibit.api.v2.HeartbeatRequest;
+import io.minibit.api.v2.HeartbeatResponse;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.PeerEndpoint;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.PublishResponse;
+import io.minibit.api.v2.TorrentSummary;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Bitfield;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
@@ -32,7 +32,7 @@ import java.util.Optional;
  *
  * <p>Thread-safe: it holds no mutable state of its own.
  */
-public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
+public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceImplBase {
   private final Catalog catalog;
   private final SwarmRegistry registry;
   private final TrackerConfig config;
@@ -100,7 +100,7 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
     int port = Validation.requirePort("port", Integer.toUnsignedLong(request.getPort()));
     String host = dialableHost(request.getHost());
     SwarmRegistry.Event event = switch (request.getEvent()) {
-      case ANNOUNCE_EVENT_NONE -> SwarmRegistry.Event.NONE;
+      case ANNOUNCE_EVENT_UNSPECIFIED -> SwarmRegistry.Event.NONE;
       case ANNOUNCE_EVENT_STARTED -> SwarmRegistry.Event.STARTED;
       case ANNOUNCE_EVENT_COMPLETED -> SwarmRegistry.Event.COMPLETED;
       case ANNOUNCE_EVENT_STOPPED -> SwarmRegistry.Event.STOPPED;
@@ -154,14 +154,16 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
   }
 
   @Override
-  public void getSwarmHealth(SwarmHealthRequest request, StreamObserver<SwarmHealth> responses) {
+  public void getSwarmHealth(GetSwarmHealthRequest request,
+      StreamObserver<GetSwarmHealthResponse> responses) {
     InfoHash infoHash = InfoHash.parse(request.getInfohash());
     Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
-    reply(responses, registry.health(torrent));
+    reply(responses, GetSwarmHealthResponse.newBuilder().setHealth(registry.health(torrent))
+        .build());
   }
 
   /** An announced bitfield, checked against its torrent. */
-  private static Bitfield bitfield(io.minibit.api.v1.Bitfield wire, Torrent torrent) {
+  private static Bitfield bitfield(io.minibit.api.v2.Bitfield wire, Torrent torrent) {
     if (wire.getBlockCount() != torrent.blockCount()) {
       throw MinibitException.invalid("have.block_count %d is not the %d blocks of %s",
           Integer.toUnsignedLong(wire.getBlockCount()), torrent.blockCount(), torrent);

@@ -13,12 +13,12 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.GetManifestResponse;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import io.minibit.core.testing.GrpcCleanup;
@@ -56,7 +56,7 @@ class ErrorMappingInterceptorTest {
   private boolean usedParentHandlers;
 
   /** A tracker whose GetManifest fails the way the requested name says. */
-  static final class FailingTracker extends TrackerGrpc.TrackerImplBase {
+  static final class FailingTracker extends TrackerServiceGrpc.TrackerServiceImplBase {
     @Override
     public void getManifest(GetManifestRequest request,
         StreamObserver<GetManifestResponse> responses) {
@@ -76,10 +76,10 @@ class ErrorMappingInterceptorTest {
   }
 
   /** A peer whose GetBlocks streams block 0 and then fails. */
-  static final class FailingPeer extends PeerGrpc.PeerImplBase {
+  static final class FailingPeer extends PeerServiceGrpc.PeerServiceImplBase {
     @Override
-    public void getBlocks(GetBlocksRequest request, StreamObserver<Block> responses) {
-      responses.onNext(Block.newBuilder().setIndex(0).build());
+    public void getBlocks(GetBlocksRequest request, StreamObserver<GetBlocksResponse> responses) {
+      responses.onNext(GetBlocksResponse.newBuilder().setIndex(0).build());
       throw new MinibitException(ErrorCode.OUT_OF_RANGE, "block 9 is past the end");
     }
   }
@@ -105,8 +105,8 @@ class ErrorMappingInterceptorTest {
     return grpc.register(InProcessChannelBuilder.forName(name).directExecutor().build());
   }
 
-  private TrackerGrpc.TrackerBlockingStub tracker() throws IOException {
-    return TrackerGrpc.newBlockingStub(serve(new FailingTracker()))
+  private TrackerServiceGrpc.TrackerServiceBlockingStub tracker() throws IOException {
+    return TrackerServiceGrpc.newBlockingStub(serve(new FailingTracker()))
         .withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
@@ -167,7 +167,7 @@ class ErrorMappingInterceptorTest {
 
   @Test
   void failureAfterStreamedMessagesEndsTheStreamWithItsCode() throws IOException {
-    Iterator<Block> blocks = PeerGrpc.newBlockingStub(serve(new FailingPeer()))
+    Iterator<GetBlocksResponse> blocks = PeerServiceGrpc.newBlockingStub(serve(new FailingPeer()))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getBlocks(GetBlocksRequest.newBuilder().addIndices(0).addIndices(9).build());
 

@@ -1,7 +1,7 @@
 package io.minibit.peer.download;
 
-import io.minibit.api.v1.PeerEndpoint;
-import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v2.PeerEndpoint;
+import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;

@@ -2,15 +2,16 @@ package io.minibit.peer.server;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.PingResponse;
-import io.minibit.api.v1.SubscribeRequest;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.SwarmHealthRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.GetLocalSwarmHealthRequest;
+import io.minibit.api.v2.GetLocalSwarmHealthResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.PingResponse;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
@@ -34,7 +35,7 @@ import java.util.function.Function;
  * The Peer service other peers call: bitfield subscriptions, block streams and pings. Validates
  * each request, then hands the work to the torrent's session and a {@link BlockSender}.
  */
-public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
+public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
   /** Most blocks one GetBlocks call may ask for. */
   public static final int MAX_BLOCKS_PER_CALL = Validation.MAX_BLOCKS_PER_CALL;
   /**
@@ -63,15 +64,17 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
   }
 
   @Override
-  public void getSwarmHealth(SwarmHealthRequest request,
-      StreamObserver<SwarmHealth> responseObserver) {
+  public void getLocalSwarmHealth(GetLocalSwarmHealthRequest request,
+      StreamObserver<GetLocalSwarmHealthResponse> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
-    responseObserver.onNext(health.apply(session));
+    responseObserver.onNext(
+        GetLocalSwarmHealthResponse.newBuilder().setHealth(health.apply(session)).build());
     responseObserver.onCompleted();
   }
 
   @Override
-  public void subscribe(SubscribeRequest request, StreamObserver<PeerEvent> responseObserver) {
+  public void subscribe(SubscribeRequest request,
+      StreamObserver<SubscribeResponse> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
     Bitfield theirs = new Bitfield(session.torrent().blockCount());
@@ -86,11 +89,12 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
     }
     session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""),
         CallerAddress.connection().orElse(""), theirs,
-        (ServerCallStreamObserver<PeerEvent>) responseObserver);
+        (ServerCallStreamObserver<SubscribeResponse>) responseObserver);
   }
 
   @Override
-  public void getBlocks(GetBlocksRequest request, StreamObserver<Block> responseObserver) {
+  public void getBlocks(GetBlocksRequest request,
+      StreamObserver<GetBlocksResponse> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
     List<Integer> indices = checkedIndices(request, session);
@@ -111,7 +115,7 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
     }
     new BlockSender(session, request.getPeerId(),
         session.chooseToSend(indices, request.getMaxBlocks()), limiter,
-        (ServerCallStreamObserver<Block>) responseObserver, ended).start();
+        (ServerCallStreamObserver<GetBlocksResponse>) responseObserver, ended).start();
   }
 
   @Override

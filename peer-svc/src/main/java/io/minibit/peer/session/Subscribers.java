@@ -2,10 +2,10 @@ package io.minibit.peer.session;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.Choke;
-import io.minibit.api.v1.Have;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.Unchoke;
+import io.minibit.api.v2.Choke;
+import io.minibit.api.v2.Have;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.Unchoke;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import java.time.Clock;
@@ -34,9 +34,10 @@ import java.util.stream.Collectors;
  */
 public final class Subscribers {
   private static final Logger log = Logger.getLogger(Subscribers.class.getName());
-  private static final PeerEvent CHOKE = PeerEvent.newBuilder().setChoke(Choke.getDefaultInstance())
+  private static final SubscribeResponse CHOKE =
+      SubscribeResponse.newBuilder().setChoke(Choke.getDefaultInstance())
       .build();
-  private static final PeerEvent UNCHOKE = PeerEvent.newBuilder()
+  private static final SubscribeResponse UNCHOKE = SubscribeResponse.newBuilder()
       .setUnchoke(Unchoke.getDefaultInstance()).build();
 
   /** Most Subscribe streams one torrent keeps open. */
@@ -80,7 +81,8 @@ public final class Subscribers {
    * side ends it.
    */
   public void add(String peerId, String host, String connection,
-      ServerCallStreamObserver<PeerEvent> stream, Supplier<io.minibit.core.Bitfield> bitfield,
+      ServerCallStreamObserver<SubscribeResponse> stream,
+          Supplier<io.minibit.core.Bitfield> bitfield,
       boolean unchoked, Runnable onEnd) {
     Subscriber subscriber = new Subscriber(peerId, host, connection, stream, onEnd);
     stream.setOnCancelHandler(() -> drop(subscriber));
@@ -164,7 +166,7 @@ public final class Subscribers {
     private final String peerId;
     private final String host;
     private final String connection;
-    private final ServerCallStreamObserver<PeerEvent> stream;
+    private final ServerCallStreamObserver<SubscribeResponse> stream;
     private final Runnable onEnd;
     private final BitSet pendingHaves = new BitSet();
     private Boolean pendingChoke; // the choke state to send, null when it was sent
@@ -172,7 +174,7 @@ public final class Subscribers {
     private boolean closed;
 
     Subscriber(String peerId, String host, String connection,
-        ServerCallStreamObserver<PeerEvent> stream, Runnable onEnd) {
+        ServerCallStreamObserver<SubscribeResponse> stream, Runnable onEnd) {
       this.peerId = peerId;
       this.host = host;
       this.connection = connection;
@@ -182,7 +184,7 @@ public final class Subscribers {
 
     /** The first two events, written whatever the stream's readiness: it has just begun. */
     synchronized void start(io.minibit.core.Bitfield bitfield, boolean unchoked) {
-      write(PeerEvent.newBuilder().setBitfield(bitfield.toProto()).build());
+      write(SubscribeResponse.newBuilder().setBitfield(bitfield.toProto()).build());
       write(unchoked ? UNCHOKE : CHOKE);
     }
 
@@ -210,13 +212,13 @@ public final class Subscribers {
       }
       while (stream.isReady() && (pendingChoke != null || !pendingHaves.isEmpty())) {
         if (pendingChoke != null) {
-          PeerEvent event = pendingChoke ? CHOKE : UNCHOKE;
+          SubscribeResponse event = pendingChoke ? CHOKE : UNCHOKE;
           pendingChoke = null;
           write(event);
         } else {
           int index = pendingHaves.nextSetBit(0);
           pendingHaves.clear(index);
-          write(PeerEvent.newBuilder().setHave(Have.newBuilder().setIndex(index)).build());
+          write(SubscribeResponse.newBuilder().setHave(Have.newBuilder().setIndex(index)).build());
         }
         if (closed) {
           return false;
@@ -238,7 +240,7 @@ public final class Subscribers {
       return true;
     }
 
-    private void write(PeerEvent event) {
+    private void write(SubscribeResponse event) {
       try {
         stream.onNext(event);
       } catch (RuntimeException e) {

@@ -8,14 +8,14 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.AnnounceResponse;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.HeartbeatRequest;
-import io.minibit.api.v1.HeartbeatResponse;
-import io.minibit.api.v1.Manifest;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.HeartbeatRequest;
+import io.minibit.api.v2.HeartbeatResponse;
+import io.minibit.api.v2.Manifest;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
@@ -42,7 +42,7 @@ public final class TrackerClient {
     void ended(boolean unsupported);
   }
 
-  private final TrackerGrpc.TrackerBlockingStub stub;
+  private final TrackerServiceGrpc.TrackerServiceBlockingStub stub;
   private final HealthGrpc.HealthStub health;
   private final String target;
   private final Runnable reconnectNow;
@@ -53,7 +53,7 @@ public final class TrackerClient {
    *     every failure to reach it, since the callers pace their own retries
    */
   public TrackerClient(Channel channel, String target, Runnable reconnectNow) {
-    this.stub = TrackerGrpc.newBlockingStub(channel);
+    this.stub = TrackerServiceGrpc.newBlockingStub(channel);
     this.health = HealthGrpc.newStub(channel);
     this.target = target;
     this.reconnectNow = reconnectNow;
@@ -170,7 +170,7 @@ public final class TrackerClient {
     }
   }
 
-  private TrackerGrpc.TrackerBlockingStub deadline() {
+  private TrackerServiceGrpc.TrackerServiceBlockingStub deadline() {
     return stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 

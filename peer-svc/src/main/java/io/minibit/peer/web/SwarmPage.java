@@ -2,9 +2,9 @@ package io.minibit.peer.web;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v2.SwarmHealth;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import io.minibit.core.http.HttpEndpoint;
 import io.minibit.peer.PeerDaemon;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.PeerEvent;
+import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.testing.MutableClock;
@@ -25,8 +25,8 @@ class SubscribersTest {
   private final AtomicInteger ended = new AtomicInteger();
 
   /** A Subscribe stream whose flow-control window a test opens and closes. */
-  private static class FakeStream extends ServerCallStreamObserver<PeerEvent> {
-    final List<PeerEvent> written = new ArrayList<>();
+  private static class FakeStream extends ServerCallStreamObserver<SubscribeResponse> {
+    final List<SubscribeResponse> written = new ArrayList<>();
     volatile boolean ready = true;
     Runnable onReady = () -> { };
     Runnable onCancel = () -> { };
@@ -74,7 +74,7 @@ class SubscribersTest {
     public void setMessageCompression(boolean enable) {}
 
     @Override
-    public void onNext(PeerEvent value) {
+    public void onNext(SubscribeResponse value) {
       written.add(value);
     }
 
@@ -121,7 +121,7 @@ class SubscribersTest {
   void writingStopsAsSoonAsTheStreamIsNoLongerReady() {
     FakeStream stream = new FakeStream() {
       @Override
-      public void onNext(PeerEvent value) {
+      public void onNext(SubscribeResponse value) {
         super.onNext(value);
         ready = written.size() < 5; // the window fills after five events
       }
