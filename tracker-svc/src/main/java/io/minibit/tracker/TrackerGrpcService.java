@@ -22,6 +22,7 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,11 @@ import java.util.Optional;
  * <p>Thread-safe: it holds no mutable state of its own.
  */
 public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceImplBase {
+  /** Torrents in a ListTorrents page when the request leaves page_size at 0. */
+  public static final int DEFAULT_PAGE_SIZE = 100;
+  /** Most torrents in a ListTorrents page; a larger page_size counts as this. */
+  public static final int MAX_PAGE_SIZE = 1000;
+
   private final Catalog catalog;
   private final SwarmRegistry registry;
   private final TrackerConfig config;
@@ -79,8 +85,18 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
   @Override
   public void listTorrents(ListTorrentsRequest request,
       StreamObserver<ListTorrentsResponse> responses) {
+    int pageSize = pageSize(request.getPageSize());
+    Optional<CatalogPosition> after = request.getPageToken().isEmpty()
+        ? Optional.empty()
+        : Optional.of(CatalogPosition.parse(request.getPageToken()));
+    // One more than a page, to know whether a next one exists without ever sending an empty one.
+    List<Torrent> torrents = catalog.page(after, pageSize + 1);
     ListTorrentsResponse.Builder list = ListTorrentsResponse.newBuilder();
-    for (Torrent torrent : catalog.list()) {
+    if (torrents.size() > pageSize) {
+      torrents = torrents.subList(0, pageSize);
+      list.setNextPageToken(CatalogPosition.of(torrents.get(pageSize - 1)).token());
+    }
+    for (Torrent torrent : torrents) {
       SwarmRegistry.SwarmCounts counts = registry.counts(torrent.infoHash());
       list.addTorrents(TorrentSummary.newBuilder()
           .setInfohash(torrent.infoHash().hex())
@@ -91,6 +107,15 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
           .setLeechers(counts.leechers()));
     }
     reply(responses, list.build());
+  }
+
+  /** The page size {@code requested} stands for; INVALID_ARGUMENT if negative. */
+  static int pageSize(int requested) {
+    if (requested < 0) {
+      throw MinibitException.invalid("page_size %d is negative: give 1..%d, or 0 for %d",
+          requested, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    }
+    return requested == 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
   }
 
   @Override
