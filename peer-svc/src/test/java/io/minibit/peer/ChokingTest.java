@@ -1,12 +1,15 @@
 package io.minibit.peer;
 
+import static io.minibit.core.testing.MinibitAssertions.assertReason;
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.minibit.api.v2.DownloadRequest;
 import io.minibit.api.v2.GetBlocksRequest;
 import io.minibit.api.v2.GetBlocksResponse;
@@ -17,6 +20,7 @@ import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
@@ -147,10 +151,11 @@ class ChokingTest {
     Subscription gamma = new Subscription(async, infohash, "gamma");
     assertEquals(true, gamma.nextChoked(), "1 regular + 1 optimistic slot, both taken");
 
-    Status refused = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> drain(blocking.getBlocks(
-        GetBlocksRequest.newBuilder().setInfohash(infohash).setPeerId("gamma").addIndices(0)
-            .build())));
-    assertTrue(refused.getDescription().startsWith("choked"), refused.toString());
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+        () -> drain(blocking.getBlocks(GetBlocksRequest.newBuilder().setInfohash(infohash)
+            .setPeerId("gamma").addIndices(0).build())));
+    assertReason(ErrorReason.CHOKED, refused);
+    assertTrue(refused.getStatus().getDescription().startsWith("choked"), refused.toString());
 
     alpha.leave();
     assertEquals(false, gamma.nextChoked(), "a slot came free: told at the next round");

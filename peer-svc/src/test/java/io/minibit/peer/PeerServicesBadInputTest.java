@@ -1,5 +1,6 @@
 package io.minibit.peer;
 
+import static io.minibit.core.testing.MinibitAssertions.assertReason;
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +18,7 @@ import io.minibit.api.v2.ShareRequest;
 import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.TransferState;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm.Peer;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -119,6 +122,10 @@ class PeerServicesBadInputTest {
     assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "twice", blocks(1, 1).build());
     assertBlocksStatus(Status.Code.RESOURCE_EXHAUSTED, "limit",
         blocks(IntStream.range(0, 65).map(i -> i % 11).toArray()).build());
+    assertEquals(Map.of("limit", "blocks_per_call", "max", "64"),
+        assertReason(ErrorReason.OVER_LIMIT, () -> drain(seederPeerApi.getBlocks(
+            blocks(IntStream.range(0, 65).map(i -> i % 11).toArray()).build())))
+            .getMetadataMap());
     assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "infohash",
         blocks(0).setInfohash("not-hex").build());
     assertBlocksStatus(Status.Code.NOT_FOUND, "does not have",
@@ -143,6 +150,8 @@ class PeerServicesBadInputTest {
     Status notHeld = assertStatus(Status.Code.FAILED_PRECONDITION,
         () -> drain(leecherPeerApi.getBlocks(blocks(0).build())));
     assertTrue(notHeld.getDescription().contains("not held"), notHeld.toString());
+    assertEquals(Map.of("index", "0"), assertReason(ErrorReason.BLOCK_NOT_HELD,
+        () -> drain(leecherPeerApi.getBlocks(blocks(0).build()))).getMetadataMap());
   }
 
   @Test

@@ -15,6 +15,7 @@ import io.minibit.api.v2.PingResponse;
 import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
@@ -22,6 +23,7 @@ import io.minibit.peer.telemetry.DownloadTrace;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -212,13 +214,13 @@ final class GrpcPeerLink implements PeerLink {
           @Override
           public void onError(Throwable t) {
             calls.remove(call);
-            events.ended(generation, call, Status.fromThrowable(t));
+            events.ended(generation, call, Status.fromThrowable(t), ErrorReason.of(t));
           }
 
           @Override
           public void onCompleted() {
             calls.remove(call);
-            events.ended(generation, call, Status.OK);
+            events.ended(generation, call, Status.OK, Optional.empty());
           }
         }));
   }

@@ -4,10 +4,13 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.core.ErrorReason;
+import io.minibit.core.MinibitException;
 import io.minibit.peer.session.TorrentSession;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -137,8 +140,8 @@ final class BlockSender implements Runnable {
     }
     // Choked since the call began: what it still asks for is dropped, as in BitTorrent.
     done = true;
-    call.onError(Status.RESOURCE_EXHAUSTED.withDescription(
-        "choked: the rest of this call is dropped; wait for UNCHOKE").asRuntimeException());
+    call.onError(new MinibitException(ErrorReason.CHOKED, Map.of(),
+        "choked: the rest of this call is dropped; wait for UNCHOKE").toStatusException());
     return true;
   }
 }

@@ -13,7 +13,7 @@ import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.Bitfield;
-import io.minibit.core.ErrorCode;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
@@ -101,7 +101,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
     Optional<String> connection = CallerAddress.connection();
     if (connection.isPresent()
         && !session.subscribers().subscribedOver(request.getPeerId(), connection.get())) {
-      throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+      throw new MinibitException(ErrorReason.NOT_SUBSCRIBED, Map.of(), String.format(
           "peer %s has no Subscribe stream for %s on this connection: blocks go to a subscriber, "
               + "over its own connection; subscribe first", request.getPeerId(),
           session.torrent().name()));
@@ -109,7 +109,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
     Runnable ended = openCall(request.getPeerId());
     if (!session.uploadSlots().admit(request.getPeerId(), CallerAddress.current().orElse(""))) {
       ended.run();
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+      throw new MinibitException(ErrorReason.CHOKED, Map.of(), String.format(
           "choked: every upload slot for %s is taken; wait for UNCHOKE on Subscribe",
           session.torrent().name()));
     }
@@ -132,9 +132,10 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
     AtomicInteger open = openCalls.computeIfAbsent(peer, p -> new AtomicInteger());
     if (open.incrementAndGet() > MAX_CALLS_PER_PEER) {
       open.decrementAndGet();
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "peer %s has %d GetBlocks calls open, the most one peer may; wait for one to end",
-          peer, MAX_CALLS_PER_PEER));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "calls_per_peer", "max", String.valueOf(MAX_CALLS_PER_PEER)),
+          String.format("peer %s has %d GetBlocks calls open, the most one peer may; wait for "
+              + "one to end", peer, MAX_CALLS_PER_PEER));
     }
     AtomicBoolean ended = new AtomicBoolean();
     return () -> {
@@ -150,8 +151,10 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
       throw MinibitException.invalid("indices is empty: ask for at least one block");
     }
     if (count > MAX_BLOCKS_PER_CALL) {
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "asked for %d blocks in one call; the limit is %d", count, MAX_BLOCKS_PER_CALL));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "blocks_per_call", "max", String.valueOf(MAX_BLOCKS_PER_CALL)),
+          String.format("asked for %d blocks in one call; the limit is %d", count,
+              MAX_BLOCKS_PER_CALL));
     }
     Torrent torrent = session.torrent();
     Set<Integer> seen = new HashSet<>();
@@ -163,8 +166,8 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
         throw MinibitException.invalid("block %d is asked for twice", index);
       }
       if (!session.store().has((int) index)) {
-        throw new MinibitException(ErrorCode.FAILED_PRECONDITION,
-            String.format("block %d of %s is not held here yet", index, torrent));
+        throw new MinibitException(ErrorReason.BLOCK_NOT_HELD,
+            Map.of("index", String.valueOf(index)), String.format("block %d of %s is not held here yet", index, torrent));
       }
       indices.add((int) index);
     }

@@ -74,7 +74,7 @@ final class ProgressStream {
     if (completion.isDone()) {
       stop();
       if (completion.isCompletedExceptionally()) {
-        call.onError(ErrorMappingInterceptor.toStatus(cause(completion)).asRuntimeException());
+        call.onError(ErrorMappingInterceptor.toStatusException(cause(completion)));
       } else {
         call.onNext(snapshot());
         call.onCompleted();

@@ -1,17 +1,19 @@
 package io.minibit.peer.session;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v2.Choke;
 import io.minibit.api.v2.Have;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.Unchoke;
-import io.minibit.core.ErrorCode;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.BitSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Supplier;
@@ -62,15 +64,17 @@ public final class Subscribers {
    */
   public void requireRoom(String host) {
     if (subscribers.size() >= MAX_PER_TORRENT) {
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "this peer already has %d subscribers for the torrent, the most it takes",
-          MAX_PER_TORRENT));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "subscribers_per_torrent", "max", String.valueOf(MAX_PER_TORRENT)),
+          String.format("this peer already has %d subscribers for the torrent, the most it "
+              + "takes", MAX_PER_TORRENT));
     }
     long fromHost = subscribers.stream().filter(s -> s.host.equals(host)).count();
     if (fromHost >= MAX_PER_ADDRESS) {
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "%s already holds %d subscriptions to the torrent, the most one address may",
-          host.isEmpty() ? "the caller" : host, MAX_PER_ADDRESS));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "subscriptions_per_address", "max", String.valueOf(MAX_PER_ADDRESS)),
+          String.format("%s already holds %d subscriptions to the torrent, the most one address "
+              + "may", host.isEmpty() ? "the caller" : host, MAX_PER_ADDRESS));
     }
   }
 
@@ -232,9 +236,10 @@ public final class Subscribers {
       if (unreadSince == null) {
         unreadSince = now;
       } else if (Duration.between(unreadSince, now).compareTo(MAX_UNREAD) > 0) {
-        close(Status.RESOURCE_EXHAUSTED.withDescription(String.format(
-            "events were left unread for more than %d s; subscribe again",
-            MAX_UNREAD.toSeconds())));
+        fail(new MinibitException(ErrorReason.OVER_LIMIT,
+            Map.of("limit", "unread_seconds", "max", String.valueOf(MAX_UNREAD.toSeconds())),
+            String.format("events were left unread for more than %d s; subscribe again",
+                MAX_UNREAD.toSeconds())));
         return false;
       }
       return true;
@@ -250,15 +255,25 @@ public final class Subscribers {
     }
 
     synchronized void close(Status status) {
+      end(status.isOk() ? null : status.asRuntimeException());
+    }
+
+    /** Ends the stream with {@code failure}, its reason included. */
+    synchronized void fail(MinibitException failure) {
+      end(failure.toStatusException());
+    }
+
+    /** Completes the stream, or fails it with {@code failure} when not null; once. */
+    private void end(StatusRuntimeException failure) {
       if (closed) {
         return;
       }
       closed = true;
       try {
-        if (status.isOk()) {
+        if (failure == null) {
           stream.onCompleted();
         } else {
-          stream.onError(status.asRuntimeException());
+          stream.onError(failure);
         }
       } catch (RuntimeException e) {
         log.log(Level.FINE, "subscriber already gone", e);

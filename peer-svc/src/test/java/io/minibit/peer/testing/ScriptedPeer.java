@@ -194,8 +194,8 @@ public final class ScriptedPeer implements AutoCloseable {
     @Override
     public void getBlocks(GetBlocksRequest request, StreamObserver<GetBlocksResponse> response) {
       if (choked) {
-        response.onError(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("choked")
-            .asRuntimeException());
+        response.onError(new io.minibit.core.MinibitException(
+            io.minibit.core.ErrorReason.CHOKED, java.util.Map.of(), "choked").toStatusException());
         return;
       }
       calls.incrementAndGet();
