@@ -62,7 +62,8 @@ final class RequestFuzzer {
       case 3 -> input(Server.TRACKER, TrackerServiceGrpc.getHeartbeatMethod(), HeartbeatRequest
           .newBuilder().setPeerId(peerId()).setSessionToken(string()).build());
       case 4 -> input(Server.TRACKER, TrackerServiceGrpc.getListTorrentsMethod(),
-          ListTorrentsRequest.getDefaultInstance());
+          ListTorrentsRequest.newBuilder().setPageSize(random.nextInt())
+              .setPageToken(random.nextBoolean() ? "" : string()).build());
       case 5 -> input(Server.PEER, PeerServiceGrpc.getGetBlocksMethod(), getBlocks());
       case 6 -> input(Server.PEER, PeerServiceGrpc.getSubscribeMethod(), subscribe());
       case 7 -> input(Server.PEER, PeerServiceGrpc.getPingMethod(),
