@@ -41,6 +41,15 @@ fuzz:
 	  -Dit.test=FuzzIT -Dfailsafe.failIfNoSpecifiedTests=false \
 	  -Dminibit.fuzz.seconds=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),-Dminibit.fuzz.seed=$(FUZZ_SEED))
 
+## lint-proto: buf lint (the STANDARD rules of buf.yaml) over the .proto contracts, with buf
+## from npm (BUF_VERSION); needs npm. Builds without it still run api's ProtoLintTest.
+BUF_VERSION ?= 1.75.0
+.PHONY: lint-proto
+lint-proto:
+	@command -v npx >/dev/null || { echo "lint-proto needs npm (apt-get install npm);" \
+	  "without it, mvn -pl api test checks the same rules (ProtoLintTest)"; exit 1; }
+	npx --yes @bufbuild/buf@$(BUF_VERSION) lint
+
 ## demo: a tracker and 3 peers on loopback; a 64 MiB file shared by one, fetched by the others
 demo: $(JARS) $(CLI_CDS) $(DAEMON_CDS)
 	scripts/demo.sh

@@ -2,10 +2,11 @@ package io.minibit.cli;
 
 import io.grpc.Channel;
 import io.grpc.Context;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.DownloadResponse;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.InfoHash;
 import io.minibit.core.Validation;
 import java.nio.file.InvalidPathException;
@@ -165,10 +166,11 @@ final class GetCommand implements Callable<Integer> {
     Context.CancellableContext call = Context.current().withCancellation();
     Context previous = call.attach();
     try {
-      Iterator<Transfer> snapshots = PeerControlGrpc.newBlockingStub(channel).download(request);
+      Iterator<DownloadResponse> snapshots =
+          PeerControlServiceGrpc.newBlockingStub(channel).download(request);
       Transfer last = null;
       while (snapshots.hasNext()) {
-        last = snapshots.next();
+        last = snapshots.next().getTransfer();
         progress.update(last);
         if (last.getState() == TransferState.TRANSFER_STATE_FAILED) {
           break;

@@ -1,7 +1,7 @@
 package io.minibit.cli;
 
-import io.minibit.api.v1.ShareProgress;
-import io.minibit.api.v1.Transfer;
+import io.minibit.api.v2.ShareWithProgressResponse;
+import io.minibit.api.v2.Transfer;
 import io.minibit.core.Validation;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -58,7 +58,7 @@ final class ProgressDisplay {
   }
 
   /** "[#####-------------------]  hashing big.iso  21.0%  1.3 GiB / 6.0 GiB  812.0 MB/s  ETA 6s". */
-  static String hashingLine(String name, ShareProgress progress, boolean withBar) {
+  static String hashingLine(String name, ShareWithProgressResponse progress, boolean withBar) {
     long hashed = progress.getBytesHashed();
     long size = progress.getSize();
     int filled = size == 0 ? 0 : (int) ((double) BAR_WIDTH * hashed / size);
@@ -84,7 +84,7 @@ final class ProgressDisplay {
   }
 
   /** How far the hashing of the file {@code name} got (never as JSON: share prints its hash). */
-  void update(String name, ShareProgress progress) {
+  void update(String name, ShareWithProgressResponse progress) {
     if (quiet) {
       return;
     }

@@ -1,7 +1,7 @@
 package io.minibit.cli;
 
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.RemoveRequest;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.RemoveRequest;
 import io.minibit.core.InfoHash;
 import io.minibit.core.Validation;
 import java.util.Locale;
@@ -69,7 +69,7 @@ final class RemoveCommand implements Callable<Integer> {
         .build();
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         peer.endpoint())) {
-      connection.call(channel -> PeerControlGrpc.newBlockingStub(channel)
+      connection.call(channel -> PeerControlServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .remove(request));
     }

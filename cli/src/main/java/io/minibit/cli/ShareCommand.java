@@ -2,10 +2,10 @@ package io.minibit.cli;
 
 import io.grpc.Channel;
 import io.grpc.Context;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.ShareProgress;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.ShareResponse;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.ShareResponse;
+import io.minibit.api.v2.ShareWithProgressRequest;
+import io.minibit.api.v2.ShareWithProgressResponse;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import java.nio.file.Files;
@@ -84,7 +84,7 @@ final class ShareCommand implements Callable<Integer> {
           + " is outside " + Torrent.MIN_BLOCK_SIZE + ".." + Torrent.MAX_BLOCK_SIZE
           + " bytes (0 lets the daemon pick)");
     }
-    ShareRequest.Builder request = ShareRequest.newBuilder()
+    ShareWithProgressRequest.Builder request = ShareWithProgressRequest.newBuilder()
         .setPath(pathForDaemon())
         .setBlockSize(blockSize);
     if (!context.interactive()) {
@@ -119,15 +119,16 @@ final class ShareCommand implements Callable<Integer> {
    * not wait-for-ready). The call is cancelled on the way out, which stops the daemon's hashing
    * if it did not finish.
    */
-  private ShareResponse follow(Channel channel, ShareRequest request, ProgressDisplay progress) {
+  private ShareResponse follow(Channel channel, ShareWithProgressRequest request,
+      ProgressDisplay progress) {
     String name = fileName();
     Context.CancellableContext call = Context.current().withCancellation();
     Context previous = call.attach();
     try {
-      Iterator<ShareProgress> updates = PeerControlGrpc.newBlockingStub(channel)
+      Iterator<ShareWithProgressResponse> updates = PeerControlServiceGrpc.newBlockingStub(channel)
           .shareWithProgress(request);
       while (updates.hasNext()) {
-        ShareProgress update = updates.next();
+        ShareWithProgressResponse update = updates.next();
         if (update.hasShared()) {
           return update.getShared();
         }

@@ -1,12 +1,12 @@
 package io.minibit.cli;
 
-import io.minibit.api.v1.DaemonUsage;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.ListTransfersResponse;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DaemonUsage;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.ListTransfersResponse;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Validation;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +58,7 @@ final class StatusCommand implements Callable<Integer> {
     ListTransfersResponse response;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         peer.endpoint())) {
-      response = connection.call(channel -> PeerControlGrpc.newBlockingStub(channel)
+      response = connection.call(channel -> PeerControlServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .listTransfers(ListTransfersRequest.getDefaultInstance()));
     }

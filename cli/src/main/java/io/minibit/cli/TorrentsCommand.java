@@ -1,9 +1,10 @@
 package io.minibit.cli;
 
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ListTorrentsResponse;
-import io.minibit.api.v1.TorrentSummary;
-import io.minibit.api.v1.TrackerGrpc;
+import io.grpc.Channel;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.TorrentSummary;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Validation;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,6 +26,9 @@ import picocli.CommandLine.Mixin;
         "",
         "Seeders hold every block; leechers are still downloading."})
 final class TorrentsCommand implements Callable<Integer> {
+  /** Torrents asked for per ListTorrents call: the tracker's largest page. */
+  static final int PAGE_SIZE = 1000;
+
   private final CliContext context;
 
   @Mixin
@@ -43,9 +47,7 @@ final class TorrentsCommand implements Callable<Integer> {
     ListTorrentsResponse response;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         tracker.endpoint(), tracker.tls())) {
-      response = connection.call(channel -> TrackerGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .listTorrents(ListTorrentsRequest.getDefaultInstance()));
+      response = connection.call(TorrentsCommand::wholeCatalog);
     }
     if (json) {
       context.out().println(TransferJson.document(response));
@@ -67,5 +69,28 @@ final class TorrentsCommand implements Callable<Integer> {
     }
     table.lines().forEach(context.out()::println);
     return ExitCodes.OK;
+  }
+
+  /**
+   * Every page of the catalog, as one response with no next page. Each page is a call of its
+   * own, with its own deadline, so a big catalog takes as many deadlines as it has pages.
+   */
+  private static ListTorrentsResponse wholeCatalog(Channel channel) {
+    ListTorrentsResponse.Builder all = ListTorrentsResponse.newBuilder();
+    String token = "";
+    do {
+      ListTorrentsResponse page = TrackerServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
+          .listTorrents(ListTorrentsRequest.newBuilder()
+              .setPageSize(PAGE_SIZE).setPageToken(token).build());
+      all.addAllTorrents(page.getTorrentsList());
+      if (!page.getNextPageToken().isEmpty() && page.getNextPageToken().equals(token)) {
+        // a tracker that sends the same token back would keep us here forever
+        throw new CliFailure(ExitCodes.FAILURE, "the tracker sent the same page token twice: "
+            + "its catalog cannot be listed to the end");
+      }
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    return all.build();
   }
 }

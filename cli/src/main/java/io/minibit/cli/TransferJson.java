@@ -3,8 +3,8 @@ package io.minibit.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
-import io.minibit.api.v1.ListTransfersResponse;
-import io.minibit.api.v1.Transfer;
+import io.minibit.api.v2.ListTransfersResponse;
+import io.minibit.api.v2.Transfer;
 import java.util.List;
 
 /**

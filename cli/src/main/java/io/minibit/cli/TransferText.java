@@ -1,8 +1,8 @@
 package io.minibit.cli;
 
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Validation;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -32,10 +32,10 @@ class DeadlineTest {
     cli.run("get", "big.iso");
 
     assertEquals(Map.of(
-        "minibit.v1.PeerControl/ShareWithProgress", "none",
-        "minibit.v1.PeerControl/ListTransfers", "within 10 s",
-        "minibit.v1.PeerControl/Remove", "within 10 s",
-        "minibit.v1.Tracker/ListTorrents", "within 10 s",
-        "minibit.v1.PeerControl/Download", "none"), cli.deadlines);
+        "minibit.v2.PeerControlService/ShareWithProgress", "none",
+        "minibit.v2.PeerControlService/ListTransfers", "within 10 s",
+        "minibit.v2.PeerControlService/Remove", "within 10 s",
+        "minibit.v2.TrackerService/ListTorrents", "within 10 s",
+        "minibit.v2.PeerControlService/Download", "none"), cli.deadlines);
   }
 }

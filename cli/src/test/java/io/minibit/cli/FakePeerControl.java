@@ -4,16 +4,18 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.ListTransfersResponse;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.RemoveRequest;
-import io.minibit.api.v1.RemoveResponse;
-import io.minibit.api.v1.ShareProgress;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.ShareResponse;
-import io.minibit.api.v1.Transfer;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.DownloadResponse;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.ListTransfersResponse;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.RemoveRequest;
+import io.minibit.api.v2.RemoveResponse;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.ShareResponse;
+import io.minibit.api.v2.ShareWithProgressRequest;
+import io.minibit.api.v2.ShareWithProgressResponse;
+import io.minibit.api.v2.Transfer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,12 +24,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A scripted PeerControl: answers with what a test put in its fields and records every request.
  * A test sets the fields before running a command; the server thread only reads them.
  */
-final class FakePeerControl extends PeerControlGrpc.PeerControlImplBase {
+final class FakePeerControl extends PeerControlServiceGrpc.PeerControlServiceImplBase {
   final List<Object> requests = new CopyOnWriteArrayList<>();
 
   volatile ShareResponse shareResponse = ShareResponse.getDefaultInstance();
   /** Sent in order on ShareWithProgress, before the message that carries {@link #shareResponse}. */
-  volatile List<ShareProgress> hashing = List.of();
+  volatile List<ShareWithProgressResponse> hashing = List.of();
   /** The deadline the last call came with, if any. */
   volatile Optional<Deadline> lastDeadline = Optional.empty();
   /** Sent in order on Download, before the stream completes or fails with {@link #failure}. */
@@ -45,22 +47,24 @@ final class FakePeerControl extends PeerControlGrpc.PeerControlImplBase {
   }
 
   @Override
-  public void shareWithProgress(ShareRequest request, StreamObserver<ShareProgress> response) {
+  public void shareWithProgress(ShareWithProgressRequest request,
+      StreamObserver<ShareWithProgressResponse> response) {
     requests.add(request);
     lastDeadline = Optional.ofNullable(Context.current().getDeadline());
     hashing.forEach(response::onNext);
     if (failure == null) {
       ShareResponse shared = shareResponse;
-      response.onNext(ShareProgress.newBuilder().setBytesHashed(shared.getSize())
+      response.onNext(ShareWithProgressResponse.newBuilder().setBytesHashed(shared.getSize())
           .setSize(shared.getSize()).setShared(shared).build());
     }
     finish(response);
   }
 
   @Override
-  public void download(DownloadRequest request, StreamObserver<Transfer> response) {
+  public void download(DownloadRequest request, StreamObserver<DownloadResponse> response) {
     requests.add(request);
-    snapshots.forEach(response::onNext);
+    snapshots.forEach(
+        snapshot -> response.onNext(DownloadResponse.newBuilder().setTransfer(snapshot).build()));
     afterSnapshots.run();
     finish(response);
   }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.minibit.api.v1.ShareProgress;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.ShareResponse;
+import io.minibit.api.v2.ShareResponse;
+import io.minibit.api.v2.ShareWithProgressRequest;
+import io.minibit.api.v2.ShareWithProgressResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +15,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ShareCommandTest {
   private CliHarness cli;
@@ -55,9 +55,9 @@ class ShareCommandTest {
   void showsTheHashingAsItGoesWithNoDeadlineOnTheCall() {
     long size = Snapshots.SIZE;
     cli.peer.hashing = List.of(
-        ShareProgress.newBuilder().setBytesHashed(size / 4).setSize(size)
+        ShareWithProgressResponse.newBuilder().setBytesHashed(size / 4).setSize(size)
             .setBytesPerSecond(40 * 1024 * 1024).build(),
-        ShareProgress.newBuilder().setBytesHashed(size / 2).setSize(size)
+        ShareWithProgressResponse.newBuilder().setBytesHashed(size / 2).setSize(size)
             .setBytesPerSecond(40 * 1024 * 1024).build());
 
     CliHarness.Result result = cli.run("share", "big.iso");
@@ -67,7 +67,7 @@ class ShareCommandTest {
     // not a terminal: a plain line at most once a second (the clock does not move here)
     assertEquals(List.of("hashing big.iso  25.0%  40.0 MiB / 160.0 MiB  41.9 MB/s  ETA 3s",
         "shared big.iso: 160.0 MiB in 640 blocks"), result.errLines());
-    assertEquals(1000, cli.peer.only(ShareRequest.class).getProgressIntervalMs());
+    assertEquals(1000, cli.peer.only(ShareWithProgressRequest.class).getProgressIntervalMs());
     assertEquals(Optional.empty(), cli.peer.lastDeadline, "a big file takes as long as it takes");
   }
 
@@ -75,7 +75,8 @@ class ShareCommandTest {
   void quietPrintsOnlyTheInfohash() {
     long size = Snapshots.SIZE;
     cli.interactive = true;
-    cli.peer.hashing = List.of(ShareProgress.newBuilder().setBytesHashed(size / 4).setSize(size)
+    cli.peer.hashing =
+        List.of(ShareWithProgressResponse.newBuilder().setBytesHashed(size / 4).setSize(size)
         .setBytesPerSecond(40 * 1024 * 1024).build());
 
     CliHarness.Result result = cli.run("share", "-q", "big.iso");
@@ -102,8 +103,8 @@ class ShareCommandTest {
     cli.interactive = true;
     long size = Snapshots.SIZE;
     cli.peer.hashing = List.of(
-        ShareProgress.newBuilder().setBytesHashed(size / 4).setSize(size).build(),
-        ShareProgress.newBuilder().setBytesHashed(size / 2).setSize(size).build());
+        ShareWithProgressResponse.newBuilder().setBytesHashed(size / 4).setSize(size).build(),
+        ShareWithProgressResponse.newBuilder().setBytesHashed(size / 2).setSize(size).build());
 
     CliHarness.Result result = cli.run("share", "big.iso");
 
@@ -112,13 +113,13 @@ class ShareCommandTest {
         result.err());
     assertTrue(result.err().contains("\r[############------------]  hashing big.iso  50.0%"),
         result.err());
-    assertEquals(0, cli.peer.only(ShareRequest.class).getProgressIntervalMs());
+    assertEquals(0, cli.peer.only(ShareWithProgressRequest.class).getProgressIntervalMs());
     assertTrue(!result.err().contains("0 B/s"), "no rate before there is one: " + result.err());
   }
 
   @Test
   void aFileHashedBeforeTheFirstUpdateShowsOnlyTheSummary() {
-    cli.peer.hashing = List.of(ShareProgress.newBuilder().setBytesHashed(Snapshots.SIZE)
+    cli.peer.hashing = List.of(ShareWithProgressResponse.newBuilder().setBytesHashed(Snapshots.SIZE)
         .setSize(Snapshots.SIZE).build());
 
     CliHarness.Result result = cli.run("share", "big.iso");
@@ -134,7 +135,7 @@ class ShareCommandTest {
     CliHarness.Result result = cli.run("share", "sub/../sub/notes.txt", "--block-size", "16384");
 
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
-    ShareRequest request = cli.peer.only(ShareRequest.class);
+    ShareWithProgressRequest request = cli.peer.only(ShareWithProgressRequest.class);
     assertEquals(dir.resolve("sub/notes.txt").toString(), request.getPath());
     assertEquals(16384, request.getBlockSize());
   }
@@ -144,8 +145,8 @@ class ShareCommandTest {
     CliHarness.Result result = cli.run("share", "in/data/dir.iso");
 
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
-    assertEquals("in/data/dir.iso", cli.peer.only(ShareRequest.class).getPath());
-    assertEquals(0, cli.peer.only(ShareRequest.class).getBlockSize());
+    assertEquals("in/data/dir.iso", cli.peer.only(ShareWithProgressRequest.class).getPath());
+    assertEquals(0, cli.peer.only(ShareWithProgressRequest.class).getBlockSize());
   }
 
   @Test

@@ -2,10 +2,10 @@ package io.minibit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.minibit.api.v1.DaemonUsage;
-import io.minibit.api.v1.ListTransfersResponse;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DaemonUsage;
+import io.minibit.api.v2.ListTransfersResponse;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferState;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

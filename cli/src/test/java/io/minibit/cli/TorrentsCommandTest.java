@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.minibit.api.v1.ListTorrentsResponse;
-import io.minibit.api.v1.TorrentSummary;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.TorrentSummary;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +68,50 @@ class TorrentsCommandTest {
     CliHarness.Result empty = cli.run("torrents", "--json");
     assertEquals(0, com.google.gson.JsonParser.parseString(empty.out()).getAsJsonObject()
         .getAsJsonArray("torrents").size(), "an empty catalog is still JSON: " + empty.out());
+  }
+
+  @Test
+  void aCatalogOfManyPagesIsListedWhole() {
+    ListTorrentsResponse.Builder catalog = ListTorrentsResponse.newBuilder();
+    for (int i = 0; i < 25; i++) {
+      catalog.addTorrents(TorrentSummary.newBuilder()
+          .setInfohash(String.format("%064x", i)).setName(String.format("file-%02d", i))
+          .setSize(1).setBlockCount(1));
+    }
+    cli.tracker.torrents = catalog.build();
+    cli.tracker.pageSize = 10;
+
+    CliHarness.Result table = cli.run("torrents");
+    CliHarness.Result json = cli.run("torrents", "--json");
+
+    assertEquals(ExitCodes.OK, table.exitCode(), table.toString());
+    List<String> rows = table.outLines().subList(1, table.outLines().size());
+    assertEquals(25, rows.size(), table.out());
+    for (int i = 0; i < 25; i++) {
+      assertTrue(rows.get(i).startsWith(String.format("%064x  file-%02d", i, i)), rows.get(i));
+    }
+    assertEquals(List.of("", "10", "20", "", "10", "20"), cli.tracker.requests.stream()
+        .map(ListTorrentsRequest::getPageToken).toList(), "three pages for each command");
+    assertTrue(cli.tracker.requests.stream()
+        .allMatch(r -> r.getPageSize() == TorrentsCommand.PAGE_SIZE));
+    var document = com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject();
+    assertEquals(25, document.getAsJsonArray("torrents").size());
+    assertEquals("", document.get("nextPageToken").getAsString(), "one document, no next page");
+  }
+
+  @Test
+  void aTrackerThatRepeatsItsPageTokenIsAFailureNotALoop() {
+    cli.tracker.torrents = ListTorrentsResponse.newBuilder()
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(OTHER_HASH).setName("loop"))
+        .build();
+    cli.tracker.stuckToken = "0";
+
+    CliHarness.Result result = cli.run("torrents");
+
+    assertEquals(ExitCodes.FAILURE, result.exitCode(), result.toString());
+    assertEquals(List.of("minibit: the tracker sent the same page token twice: its catalog "
+        + "cannot be listed to the end"), result.errLines());
+    assertEquals(2, cli.tracker.requests.size());
   }
 
   @Test

@@ -3,8 +3,8 @@ package io.minibit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferState;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

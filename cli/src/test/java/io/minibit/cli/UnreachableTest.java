@@ -9,9 +9,9 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.ListTransfersResponse;
-import io.minibit.api.v1.PeerControlGrpc;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.ListTransfersResponse;
+import io.minibit.api.v2.PeerControlServiceGrpc;
 
 import io.minibit.core.grpc.Channels;
 import java.io.IOException;
@@ -95,7 +95,7 @@ class UnreachableTest {
     // A daemon busy with something long (hashing a big file, say) holds a call past its
     // deadline: it is there, and "cannot reach" would send the user looking for a dead process.
     Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(new PeerControlGrpc.PeerControlImplBase() {
+        .addService(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
           @Override
           public void listTransfers(ListTransfersRequest request,
               StreamObserver<ListTransfersResponse> response) {
@@ -108,7 +108,8 @@ class UnreachableTest {
     try (ServiceConnection connection = ServiceConnection.open(Channels::forTarget,
         Endpoint.peerDaemon(address))) {
       CliFailure failure = assertThrows(CliFailure.class, () -> connection.call(channel ->
-          PeerControlGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+          PeerControlServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
               .listTransfers(ListTransfersRequest.getDefaultInstance())));
 
       assertEquals(ExitCodes.UNAVAILABLE, failure.exitCode());

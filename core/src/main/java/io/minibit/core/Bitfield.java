@@ -96,8 +96,8 @@ public final class Bitfield {
   }
 
   /** The wire form of bitfields in the protos (peer.proto's Bitfield). */
-  public io.minibit.api.v1.Bitfield toProto() {
-    return io.minibit.api.v1.Bitfield.newBuilder()
+  public io.minibit.api.v2.Bitfield toProto() {
+    return io.minibit.api.v2.Bitfield.newBuilder()
         .setBlockCount(size())
         .setBits(com.google.protobuf.ByteString.copyFrom(toBytes()))
         .build();

@@ -1,7 +1,7 @@
 package io.minibit.core;
 
 import com.google.protobuf.ByteString;
-import io.minibit.api.v1.Manifest;
+import io.minibit.api.v2.Manifest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

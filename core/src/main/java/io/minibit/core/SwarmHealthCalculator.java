@@ -1,7 +1,7 @@
 package io.minibit.core;
 
-import io.minibit.api.v1.DownloadEta;
-import io.minibit.api.v1.SwarmHealth;
+import io.minibit.api.v2.DownloadEta;
+import io.minibit.api.v2.SwarmHealth;
 import java.util.Collection;
 
 /**

@@ -2,13 +2,13 @@ package io.minibit.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.minibit.api.v1.SwarmHealth;
+import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.testing.TestFiles;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SwarmHealthCalculatorTest {
   @TempDir static Path dir;

@@ -4,13 +4,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.Transfer;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.Transfer;
 import io.minibit.core.grpc.Channels;
-import io.minibit.core.grpc.UnixSockets;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.TokenAuth;
+import io.minibit.core.grpc.UnixSockets;
 import io.minibit.core.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,7 +111,7 @@ final class Cluster implements AutoCloseable {
     final Path controlSocket;
     private final List<String> extraArgs;
     private Process process;
-    private PeerControlGrpc.PeerControlBlockingStub control;
+    private PeerControlServiceGrpc.PeerControlServiceBlockingStub control;
 
     PeerProcess(String name, List<String> extraArgs) throws IOException {
       this.name = name;
@@ -133,7 +133,7 @@ final class Cluster implements AutoCloseable {
       awaitServing(controlChannel, process, name);
       int token = extraArgs.indexOf("--control-token");
       int tokenFile = extraArgs.indexOf("--control-token-file");
-      control = PeerControlGrpc.newBlockingStub(controlChannel);
+      control = PeerControlServiceGrpc.newBlockingStub(controlChannel);
       if (token >= 0) {
         control = control.withInterceptors(TokenAuth.attach(extraArgs.get(token + 1)));
       } else if (tokenFile >= 0) {

@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.TrackerGrpc;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.Torrent;
-import io.minibit.core.store.BlockStore;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.ScriptedPeer;
@@ -267,7 +267,8 @@ class FaultIT {
     long restarted = System.nanoTime();
     ManagedChannel channel = Channels.forTarget(cluster.tracker());
     try {
-      TrackerGrpc.TrackerBlockingStub trackerStub = TrackerGrpc.newBlockingStub(channel);
+      TrackerServiceGrpc.TrackerServiceBlockingStub trackerStub =
+          TrackerServiceGrpc.newBlockingStub(channel);
       Await.until(Duration.ofSeconds(10), "both peers registered again",
           () -> swarmSize(trackerStub, infohash), n -> n == 2);
     } finally {
@@ -288,7 +289,8 @@ class FaultIT {
   }
 
   /** Live seeders plus leechers of {@code infohash}, as the tracker counts them. */
-  private static int swarmSize(TrackerGrpc.TrackerBlockingStub tracker, String infohash) {
+  private static int swarmSize(TrackerServiceGrpc.TrackerServiceBlockingStub tracker,
+      String infohash) {
     return tracker.withDeadlineAfter(5, TimeUnit.SECONDS)
         .listTorrents(ListTorrentsRequest.getDefaultInstance()).getTorrentsList().stream()
         .filter(t -> t.getInfohash().equals(infohash))
@@ -324,7 +326,7 @@ class FaultIT {
         0, 21);
     String infohash = share(seeder, file.path());
     ManagedChannel channel = Channels.forTarget(cluster.tracker());
-    try (ScriptedPeer rogue = ScriptedPeer.joinOverTcp(TrackerGrpc.newBlockingStub(channel),
+    try (ScriptedPeer rogue = ScriptedPeer.joinOverTcp(TrackerServiceGrpc.newBlockingStub(channel),
         "rogue", file, Bitfield.full(file.torrent().blockCount()), behaviour)) {
       Cluster.Result done = cluster.cli(CLI_TIMEOUT, "--peer", leecher.controlAddress(), "get",
           infohash);

@@ -15,15 +15,15 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.RemoveRequest;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.RemoveRequest;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Torrent;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.RawBytes;
@@ -178,8 +178,8 @@ class FuzzIT {
       }
       TestFiles.createFile(original.getParent(), "fuzz.bin", FILE_SIZE, seed);
     }
-    PeerControlGrpc.PeerControlBlockingStub control =
-        PeerControlGrpc.newBlockingStub(channels.get(Server.CONTROL));
+    PeerControlServiceGrpc.PeerControlServiceBlockingStub control =
+        PeerControlServiceGrpc.newBlockingStub(channels.get(Server.CONTROL));
     ShareRequest share = ShareRequest.newBuilder().setPath(original.toString()).build();
     String infohash;
     try {
@@ -200,12 +200,13 @@ class FuzzIT {
       infohash = control.withDeadlineAfter(30, TimeUnit.SECONDS).share(share).getInfohash();
     }
     assertEquals(torrent.infoHash().hex(), infohash);
-    assertEquals(torrent.manifest(), TrackerGrpc.newBlockingStub(channels.get(Server.TRACKER))
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .getManifest(GetManifestRequest.newBuilder().setInfohash(infohash).build())
-        .getManifest());
+    assertEquals(torrent.manifest(),
+        TrackerServiceGrpc.newBlockingStub(channels.get(Server.TRACKER))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getManifest(GetManifestRequest.newBuilder().setInfohash(infohash).build())
+            .getManifest());
     Subscription.open(channels.get(Server.PEER), infohash, "checker"); // blocks go to subscribers
-    Iterator<Block> blocks = PeerGrpc.newBlockingStub(channels.get(Server.PEER))
+    Iterator<GetBlocksResponse> blocks = PeerServiceGrpc.newBlockingStub(channels.get(Server.PEER))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getBlocks(GetBlocksRequest.newBuilder().setInfohash(infohash).setPeerId("checker")
             .addIndices(torrent.blockCount() - 1).build());
@@ -213,7 +214,7 @@ class FuzzIT {
     byte[] file = Files.readAllBytes(original);
     assertArrayEquals(java.util.Arrays.copyOfRange(file,
         (int) torrent.blockOffset(torrent.blockCount() - 1), file.length), tail);
-    assertTrue(PeerControlGrpc.newBlockingStub(channels.get(Server.CONTROL))
+    assertTrue(PeerControlServiceGrpc.newBlockingStub(channels.get(Server.CONTROL))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .listTransfers(ListTransfersRequest.getDefaultInstance()).getTransfersCount() >= 1);
   }

@@ -3,24 +3,25 @@ package io.minibit.it;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.grpc.MethodDescriptor;
-import io.minibit.api.v1.AnnounceEvent;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.Bitfield;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.HeartbeatRequest;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.Manifest;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.RemoveRequest;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.SubscribeRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.Bitfield;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.HeartbeatRequest;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.Manifest;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.RemoveRequest;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.ShareWithProgressRequest;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.function.Supplier;
@@ -55,25 +56,28 @@ final class RequestFuzzer {
   Input next() {
     int pick = random.nextInt(13);
     Input input = switch (pick) {
-      case 0 -> input(Server.TRACKER, TrackerGrpc.getPublishMethod(), publish());
-      case 1 -> input(Server.TRACKER, TrackerGrpc.getGetManifestMethod(), getManifest());
-      case 2 -> input(Server.TRACKER, TrackerGrpc.getAnnounceMethod(), announce());
-      case 3 -> input(Server.TRACKER, TrackerGrpc.getHeartbeatMethod(), HeartbeatRequest
+      case 0 -> input(Server.TRACKER, TrackerServiceGrpc.getPublishMethod(), publish());
+      case 1 -> input(Server.TRACKER, TrackerServiceGrpc.getGetManifestMethod(), getManifest());
+      case 2 -> input(Server.TRACKER, TrackerServiceGrpc.getAnnounceMethod(), announce());
+      case 3 -> input(Server.TRACKER, TrackerServiceGrpc.getHeartbeatMethod(), HeartbeatRequest
           .newBuilder().setPeerId(peerId()).setSessionToken(string()).build());
-      case 4 -> input(Server.TRACKER, TrackerGrpc.getListTorrentsMethod(),
-          ListTorrentsRequest.getDefaultInstance());
-      case 5 -> input(Server.PEER, PeerGrpc.getGetBlocksMethod(), getBlocks());
-      case 6 -> input(Server.PEER, PeerGrpc.getSubscribeMethod(), subscribe());
-      case 7 -> input(Server.PEER, PeerGrpc.getPingMethod(), PingRequest.getDefaultInstance());
-      case 8 -> input(Server.CONTROL, PeerControlGrpc.getShareMethod(), ShareRequest.newBuilder()
+      case 4 -> input(Server.TRACKER, TrackerServiceGrpc.getListTorrentsMethod(),
+          ListTorrentsRequest.newBuilder().setPageSize(random.nextInt())
+              .setPageToken(random.nextBoolean() ? "" : string()).build());
+      case 5 -> input(Server.PEER, PeerServiceGrpc.getGetBlocksMethod(), getBlocks());
+      case 6 -> input(Server.PEER, PeerServiceGrpc.getSubscribeMethod(), subscribe());
+      case 7 -> input(Server.PEER, PeerServiceGrpc.getPingMethod(),
+          PingRequest.getDefaultInstance());
+      case 8 -> input(Server.CONTROL, PeerControlServiceGrpc.getShareMethod(),
+          ShareRequest.newBuilder()
           .setPath(path()).setBlockSize(uint32()).build());
-      case 9 -> input(Server.CONTROL, PeerControlGrpc.getDownloadMethod(), download());
-      case 10 -> input(Server.CONTROL, PeerControlGrpc.getListTransfersMethod(),
+      case 9 -> input(Server.CONTROL, PeerControlServiceGrpc.getDownloadMethod(), download());
+      case 10 -> input(Server.CONTROL, PeerControlServiceGrpc.getListTransfersMethod(),
           ListTransfersRequest.getDefaultInstance());
-      case 11 -> input(Server.CONTROL, PeerControlGrpc.getShareWithProgressMethod(),
-          ShareRequest.newBuilder().setPath(path()).setBlockSize(uint32())
+      case 11 -> input(Server.CONTROL, PeerControlServiceGrpc.getShareWithProgressMethod(),
+          ShareWithProgressRequest.newBuilder().setPath(path()).setBlockSize(uint32())
               .setProgressIntervalMs(uint32()).build());
-      default -> input(Server.CONTROL, PeerControlGrpc.getRemoveMethod(), RemoveRequest
+      default -> input(Server.CONTROL, PeerControlServiceGrpc.getRemoveMethod(), RemoveRequest
           .newBuilder().setInfohash(infohash()).setDeleteData(random.nextBoolean()).build());
     };
     return random.nextInt(4) == 0 ? mutate(input) : input;

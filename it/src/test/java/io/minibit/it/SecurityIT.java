@@ -12,12 +12,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.minibit.api.v1.AnnounceEvent;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.testing.TestCertificates;
@@ -237,7 +237,8 @@ class SecurityIT {
   }
 
   private int announce(String tracker, Optional<MutualTls> tls, AnnounceRequest request) {
-    return TrackerGrpc.newBlockingStub(channel(tracker, tls)).withDeadlineAfter(5, TimeUnit.SECONDS)
+    return TrackerServiceGrpc.newBlockingStub(channel(tracker, tls))
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
         .announce(request).getPeersCount();
   }
 
@@ -246,7 +247,7 @@ class SecurityIT {
     ManagedChannel channel = channel(peer, tls);
     try (Subscription subscribed = Subscription.open(channel, request.getInfohash(),
         request.getPeerId())) {
-      Iterator<Block> blocks = PeerGrpc.newBlockingStub(channel)
+      Iterator<GetBlocksResponse> blocks = PeerServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(5, TimeUnit.SECONDS).getBlocks(request);
       return blocks.next().getData().toByteArray();
     }

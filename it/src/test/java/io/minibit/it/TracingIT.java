@@ -83,7 +83,7 @@ class TracingIT {
     Await.until(TIMEOUT, "the seeder's GetBlocks spans in the download's trace", () ->
         receiver.spans().stream().anyMatch(s -> s.traceId().equals(trace)
             && s.kind() == OtlpReceiver.Span.SERVER
-            && s.name().equals("minibit.v1.Peer/GetBlocks")));
+            && s.name().equals("minibit.v2.PeerService/GetBlocks")));
 
     List<OtlpReceiver.Span> spans = receiver.spans().stream()
         .filter(s -> s.traceId().equals(trace)).toList();
@@ -91,7 +91,7 @@ class TracingIT {
         .collect(Collectors.toMap(OtlpReceiver.Span::spanId, Function.identity(), (a, b) -> a));
     OtlpReceiver.Span manifest = spans.stream()
         .filter(s -> s.kind() == OtlpReceiver.Span.SERVER
-            && s.name().equals("minibit.v1.Tracker/GetManifest"))
+            && s.name().equals("minibit.v2.TrackerService/GetManifest"))
         .findFirst().orElseThrow(() -> new AssertionError("no tracker span in " + spans));
     assertEquals("minibit-tracker", manifest.service());
     assertEquals(OtlpReceiver.GRPC, manifest.protocol());
@@ -101,7 +101,7 @@ class TracingIT {
 
     List<OtlpReceiver.Span> served = spans.stream()
         .filter(s -> s.kind() == OtlpReceiver.Span.SERVER
-            && s.name().equals("minibit.v1.Peer/GetBlocks")).toList();
+            && s.name().equals("minibit.v2.PeerService/GetBlocks")).toList();
     assertFalse(served.isEmpty());
     for (OtlpReceiver.Span server : served) {
       assertEquals(OtlpReceiver.HTTP, server.protocol(), "the seeder's: " + server);

@@ -1,20 +1,25 @@
 package io.minibit.peer;
 
 import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
 import io.grpc.Status;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.TorrentSummary;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.SwarmHealth;
+import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
 import io.minibit.core.MinibitException;
 import io.minibit.core.SafePaths;
+import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.store.BlockStore;
+import io.minibit.core.telemetry.Telemetry;
 import io.minibit.peer.download.Download;
 import io.minibit.peer.download.DownloadLimiter;
 import io.minibit.peer.download.FetchStats;
@@ -31,11 +36,6 @@ import io.minibit.peer.swarm.Announcer;
 import io.minibit.peer.swarm.TrackerClient;
 import io.minibit.peer.telemetry.DownloadTrace;
 import io.minibit.peer.telemetry.PeerMetrics;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.core.SwarmHealthCalculator;
-import io.minibit.core.telemetry.Telemetry;
-import io.grpc.ClientInterceptors;
-import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
@@ -225,9 +225,9 @@ public final class PeerDaemon implements AutoCloseable {
     return list;
   }
 
-  /** The tracker's catalog: every torrent it lists. */
-  public List<TorrentSummary> catalog() {
-    return tracker.catalog();
+  /** The first {@code max} torrents of the tracker's catalog. */
+  public List<TorrentSummary> catalog(int max) {
+    return tracker.catalog(max);
   }
 
   /** Whether this peer has a transfer of the torrent {@code infohash} (in hex). */

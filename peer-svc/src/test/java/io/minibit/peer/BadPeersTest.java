@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
@@ -18,9 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Peers that send bad data are caught, struck and banned; the download still completes. */
 class BadPeersTest {

@@ -1,22 +1,26 @@
 package io.minibit.peer;
 
+import static io.minibit.core.testing.MinibitAssertions.assertReason;
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
 import io.grpc.Status;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.SubscribeRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.grpc.StatusRuntimeException;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
@@ -74,15 +78,16 @@ class ChokingTest {
   /** A Subscribe stream of peer {@code peerId}, its events queued as they come. */
   private final class Subscription {
     final String peerId;
-    final BlockingQueue<PeerEvent> events = new LinkedBlockingQueue<>();
+    final BlockingQueue<SubscribeResponse> events = new LinkedBlockingQueue<>();
     final Context.CancellableContext context = Context.current().withCancellation();
 
-    Subscription(PeerGrpc.PeerStub stub, String infohash, String peerId) {
+    Subscription(PeerServiceGrpc.PeerServiceStub stub, String infohash, String peerId) {
       this(stub, infohash, peerId, null);
     }
 
     /** A subscription that says it holds {@code have} already (nothing if null). */
-    Subscription(PeerGrpc.PeerStub stub, String infohash, String peerId, Bitfield have) {
+    Subscription(PeerServiceGrpc.PeerServiceStub stub, String infohash, String peerId,
+        Bitfield have) {
       this.peerId = peerId;
       subscriptions.add(context);
       SubscribeRequest.Builder request =
@@ -93,7 +98,7 @@ class ChokingTest {
       context.run(() -> stub.subscribe(request.build(),
           new io.grpc.stub.StreamObserver<>() {
             @Override
-            public void onNext(PeerEvent event) {
+            public void onNext(SubscribeResponse event) {
               events.add(event);
             }
 
@@ -108,7 +113,7 @@ class ChokingTest {
     /** The next choke state it is told (skipping bitfield and HAVE events). */
     boolean nextChoked() throws InterruptedException {
       while (true) {
-        PeerEvent event = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        SubscribeResponse event = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (event == null) {
           throw new AssertionError(peerId + " was told nothing within " + TIMEOUT);
         }
@@ -123,7 +128,7 @@ class ChokingTest {
     }
   }
 
-  private static void drain(Iterator<Block> blocks) {
+  private static void drain(Iterator<GetBlocksResponse> blocks) {
     while (blocks.hasNext()) {
       blocks.next();
     }
@@ -134,9 +139,10 @@ class ChokingTest {
     Peer seeder = swarm.peer("seeder", c -> c.withSwarm(c.swarm()
         .withChoking(Choker.Mode.TIT_FOR_TAT, 1).withIntervals(QUICK, Duration.ofHours(1))));
     String infohash = seed(seeder);
-    PeerGrpc.PeerStub async = PeerGrpc.newStub(swarm.channel(swarm.address("seeder")));
-    PeerGrpc.PeerBlockingStub blocking =
-        PeerGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceStub async =
+        PeerServiceGrpc.newStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceBlockingStub blocking =
+        PeerServiceGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
 
     Subscription alpha = new Subscription(async, infohash, "alpha");
     assertEquals(false, alpha.nextChoked(), "a free slot: served at once");
@@ -145,10 +151,11 @@ class ChokingTest {
     Subscription gamma = new Subscription(async, infohash, "gamma");
     assertEquals(true, gamma.nextChoked(), "1 regular + 1 optimistic slot, both taken");
 
-    Status refused = assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> drain(blocking.getBlocks(
-        GetBlocksRequest.newBuilder().setInfohash(infohash).setPeerId("gamma").addIndices(0)
-            .build())));
-    assertTrue(refused.getDescription().startsWith("choked"), refused.toString());
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+        () -> drain(blocking.getBlocks(GetBlocksRequest.newBuilder().setInfohash(infohash)
+            .setPeerId("gamma").addIndices(0).build())));
+    assertReason(ErrorReason.CHOKED, refused);
+    assertTrue(refused.getStatus().getDescription().startsWith("choked"), refused.toString());
 
     alpha.leave();
     assertEquals(false, gamma.nextChoked(), "a slot came free: told at the next round");
@@ -161,7 +168,8 @@ class ChokingTest {
     Peer seeder = swarm.peer("seeder", c -> c.withSwarm(c.swarm()
         .withChoking(Choker.Mode.TIT_FOR_TAT, 1).withIntervals(QUICK, QUICK)));
     String infohash = seed(seeder);
-    PeerGrpc.PeerStub async = PeerGrpc.newStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceStub async =
+        PeerServiceGrpc.newStub(swarm.channel(swarm.address("seeder")));
     Subscription done = new Subscription(async, infohash, "done", Bitfield.full(16));
     assertEquals(true, done.nextChoked(), "it holds every block: not interested");
     Subscription alpha = new Subscription(async, infohash, "alpha");
@@ -170,7 +178,7 @@ class ChokingTest {
     // Rounds go by every 200 ms; the slots the complete peer could have had stay with others.
     Subscription beta = new Subscription(async, infohash, "beta");
     assertEquals(false, beta.nextChoked());
-    PeerEvent told = done.events.poll(10 * QUICK.toMillis(), TimeUnit.MILLISECONDS);
+    SubscribeResponse told = done.events.poll(10 * QUICK.toMillis(), TimeUnit.MILLISECONDS);
     assertEquals(null, told, "over ten rounds, the complete peer was told nothing more");
   }
 
@@ -191,7 +199,7 @@ class ChokingTest {
       Await.until(TIMEOUT, "the download registered",
           () -> leecher.transfer(infohash).isPresent());
       Subscription watcher = new Subscription(
-          PeerGrpc.newStub(swarm.channel(swarm.address("leecher"))), infohash, "watcher");
+          PeerServiceGrpc.newStub(swarm.channel(swarm.address("leecher"))), infohash, "watcher");
       assertEquals(true, watcher.nextChoked(), "the leecher holds nothing it could want yet");
 
       holder.unchokeAll();
@@ -205,7 +213,8 @@ class ChokingTest {
     Peer seeder = swarm.peer("seeder", c -> c.withSwarm(c.swarm()
         .withChoking(Choker.Mode.COOPERATIVE, 1).withIntervals(QUICK, QUICK)));
     String infohash = seed(seeder);
-    PeerGrpc.PeerStub async = PeerGrpc.newStub(swarm.channel(swarm.address("seeder")));
+    PeerServiceGrpc.PeerServiceStub async =
+        PeerServiceGrpc.newStub(swarm.channel(swarm.address("seeder")));
     List<Subscription> peers = new ArrayList<>();
     for (String id : List.of("p1", "p2", "p3", "p4", "p5")) {
       peers.add(new Subscription(async, infohash, id));

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.minibit.api.v1.DaemonUsage;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DaemonUsage;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;

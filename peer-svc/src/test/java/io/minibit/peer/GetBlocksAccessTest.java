@@ -1,18 +1,23 @@
 package io.minibit.peer;
 
+import static io.minibit.core.testing.MinibitAssertions.assertReason;
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.rpc.ErrorInfo;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.ShareRequest;
+import io.grpc.StatusRuntimeException;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.server.PeerGrpcService;
@@ -22,6 +27,7 @@ import io.minibit.peer.testing.Subscription;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -67,14 +73,17 @@ class GetBlocksAccessTest {
     GetBlocksRequest request = GetBlocksRequest.newBuilder().setInfohash(infohash)
         .setPeerId("honest").addIndices(0).build();
 
-    Status unsubscribed = assertStatus(Status.Code.FAILED_PRECONDITION, () -> PeerGrpc
-        .newBlockingStub(subscriber).withDeadlineAfter(10, TimeUnit.SECONDS).getBlocks(request)
-        .next());
-    assertTrue(unsubscribed.getDescription().contains("subscribe first"), unsubscribed.toString());
+    StatusRuntimeException unsubscribed = assertThrows(StatusRuntimeException.class,
+        () -> PeerServiceGrpc.newBlockingStub(subscriber).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getBlocks(request).next());
+    assertReason(ErrorReason.NOT_SUBSCRIBED, unsubscribed);
+    assertTrue(unsubscribed.getStatus().getDescription().contains("subscribe first"),
+        unsubscribed.toString());
     try (Subscription subscribed = Subscription.open(subscriber, infohash, "honest")) {
-      assertEquals(0, PeerGrpc.newBlockingStub(subscriber).withDeadlineAfter(10, TimeUnit.SECONDS)
+      assertEquals(0, PeerServiceGrpc.newBlockingStub(subscriber)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
           .getBlocks(request).next().getIndex());
-      assertStatus(Status.Code.FAILED_PRECONDITION, () -> PeerGrpc.newBlockingStub(impostor)
+      assertStatus(Status.Code.FAILED_PRECONDITION, () -> PeerServiceGrpc.newBlockingStub(impostor)
           .withDeadlineAfter(10, TimeUnit.SECONDS).getBlocks(request).next());
     }
   }
@@ -93,16 +102,17 @@ class GetBlocksAccessTest {
     }
     try (Subscription subscribed = Subscription.open(channel, infohash, "greedy")) {
       // calls that never read stay open on the seeder, each with its blocks to send
-      List<ClientCall<GetBlocksRequest, Block>> open = new ArrayList<>();
-      List<CompletableFuture<Status>> ends = new ArrayList<>();
+      List<ClientCall<GetBlocksRequest, GetBlocksResponse>> open = new ArrayList<>();
+      List<CompletableFuture<StatusRuntimeException>> ends = new ArrayList<>();
       for (int i = 0; i <= PeerGrpcService.MAX_CALLS_PER_PEER; i++) {
-        ClientCall<GetBlocksRequest, Block> call = channel.newCall(PeerGrpc.getGetBlocksMethod(),
+        ClientCall<GetBlocksRequest, GetBlocksResponse> call =
+            channel.newCall(PeerServiceGrpc.getGetBlocksMethod(),
             CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
-        CompletableFuture<Status> ended = new CompletableFuture<>();
+        CompletableFuture<StatusRuntimeException> ended = new CompletableFuture<>();
         call.start(new ClientCall.Listener<>() {
           @Override
           public void onClose(Status status, Metadata trailers) {
-            ended.complete(status);
+            ended.complete(status.asRuntimeException(trailers));
           }
         }, new Metadata());
         call.sendMessage(all.build());
@@ -114,15 +124,18 @@ class GetBlocksAccessTest {
       // the seeder takes the calls on several threads: whichever comes last is refused
       io.minibit.core.testing.Await.until(java.time.Duration.ofSeconds(30), "a call refused",
           () -> ends.stream().anyMatch(CompletableFuture::isDone));
-      List<Status> ended = ends.stream().filter(CompletableFuture::isDone)
+      List<StatusRuntimeException> ended = ends.stream().filter(CompletableFuture::isDone)
           .map(CompletableFuture::join).toList();
       assertEquals(1, ended.size(), "one call over the bound ended: " + ended);
-      Status refused = ended.get(0);
-      assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getCode(), refused.toString());
-      assertTrue(refused.getDescription().contains("GetBlocks calls open"), refused.toString());
+      StatusRuntimeException refused = ended.get(0);
+      ErrorInfo overLimit = assertReason(ErrorReason.OVER_LIMIT, refused);
+      assertEquals(Map.of("limit", "calls_per_peer",
+          "max", String.valueOf(PeerGrpcService.MAX_CALLS_PER_PEER)), overLimit.getMetadataMap());
+      assertTrue(refused.getStatus().getDescription().contains("GetBlocks calls open"),
+          refused.toString());
       open.forEach(call -> call.cancel("done", null));
       // once they have ended, the peer may call again
-      for (CompletableFuture<Status> end : ends) {
+      for (CompletableFuture<StatusRuntimeException> end : ends) {
         end.get(30, TimeUnit.SECONDS);
       }
       GetBlocksRequest one = GetBlocksRequest.newBuilder().setInfohash(infohash)
@@ -130,7 +143,8 @@ class GetBlocksAccessTest {
       io.minibit.core.testing.Await.until(java.time.Duration.ofSeconds(10),
           "the seeder to count the calls as ended", () -> {
             try {
-              return PeerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+              return PeerServiceGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
                   .getBlocks(one).next().getIndex() == 3;
             } catch (io.grpc.StatusRuntimeException e) {
               return false;

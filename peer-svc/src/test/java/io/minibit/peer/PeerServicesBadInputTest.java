@@ -1,22 +1,24 @@
 package io.minibit.peer;
 
+import static io.minibit.core.testing.MinibitAssertions.assertReason;
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.RemoveRequest;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.SubscribeRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.DownloadResponse;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.RemoveRequest;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.TransferState;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +48,7 @@ class PeerServicesBadInputTest {
   private LocalSwarm swarm;
   private Peer seeder;
   private String infohash;
-  private PeerGrpc.PeerBlockingStub seederPeerApi;
+  private PeerServiceGrpc.PeerServiceBlockingStub seederPeerApi;
 
   @BeforeEach
   void shareAFile() throws Exception {
@@ -54,7 +57,7 @@ class PeerServicesBadInputTest {
     TestFiles.createFile(seeder.dataDir(), "f.bin", 10 * BLOCK + 5, 7);
     infohash = seeder.control().share(
         ShareRequest.newBuilder().setPath("f.bin").setBlockSize(BLOCK).build()).getInfohash();
-    seederPeerApi = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
+    seederPeerApi = PeerServiceGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
   }
 
   @AfterEach
@@ -84,9 +87,9 @@ class PeerServicesBadInputTest {
 
   @Test
   void getBlocksStreamsTheBlocksAskedFor() {
-    List<Block> received = new ArrayList<>();
+    List<GetBlocksResponse> received = new ArrayList<>();
     seederPeerApi.getBlocks(blocks(10, 0, 3).build()).forEachRemaining(received::add);
-    assertEquals(List.of(10, 0, 3), received.stream().map(Block::getIndex).toList());
+    assertEquals(List.of(10, 0, 3), received.stream().map(GetBlocksResponse::getIndex).toList());
     assertEquals(5, received.get(0).getData().size());
     assertEquals(BLOCK, received.get(1).getData().size());
   }
@@ -119,6 +122,10 @@ class PeerServicesBadInputTest {
     assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "twice", blocks(1, 1).build());
     assertBlocksStatus(Status.Code.RESOURCE_EXHAUSTED, "limit",
         blocks(IntStream.range(0, 65).map(i -> i % 11).toArray()).build());
+    assertEquals(Map.of("limit", "blocks_per_call", "max", "64"),
+        assertReason(ErrorReason.OVER_LIMIT, () -> drain(seederPeerApi.getBlocks(
+            blocks(IntStream.range(0, 65).map(i -> i % 11).toArray()).build())))
+            .getMetadataMap());
     assertBlocksStatus(Status.Code.INVALID_ARGUMENT, "infohash",
         blocks(0).setInfohash("not-hex").build());
     assertBlocksStatus(Status.Code.NOT_FOUND, "does not have",
@@ -131,26 +138,28 @@ class PeerServicesBadInputTest {
   void getBlocksRefusesABlockNotHeldYet() throws Exception {
     seeder.close(); // the leecher will find nobody to fetch from
     Peer leecher = swarm.peer("leecher");
-    Iterator<Transfer> progress = leecher.control().download(
+    Iterator<DownloadResponse> progress = leecher.control().download(
         DownloadRequest.newBuilder().setInfohash(infohash).setNoPeersTimeoutMs(200).build());
     Status status = assertStatus(Status.Code.UNAVAILABLE, () -> drain(progress));
     assertTrue(status.getDescription().startsWith("no peers for f.bin"), status.toString());
     assertEquals(TransferState.TRANSFER_STATE_DOWNLOADING,
         leecher.transfer(infohash).orElseThrow().getState(), "the daemon keeps trying");
 
-    PeerGrpc.PeerBlockingStub leecherPeerApi =
-        PeerGrpc.newBlockingStub(swarm.channel(swarm.address("leecher")));
+    PeerServiceGrpc.PeerServiceBlockingStub leecherPeerApi =
+        PeerServiceGrpc.newBlockingStub(swarm.channel(swarm.address("leecher")));
     Status notHeld = assertStatus(Status.Code.FAILED_PRECONDITION,
         () -> drain(leecherPeerApi.getBlocks(blocks(0).build())));
     assertTrue(notHeld.getDescription().contains("not held"), notHeld.toString());
+    assertEquals(Map.of("index", "0"), assertReason(ErrorReason.BLOCK_NOT_HELD,
+        () -> drain(leecherPeerApi.getBlocks(blocks(0).build()))).getMetadataMap());
   }
 
   @Test
   void subscribeSendsTheFullBitfieldFirst() {
-    Iterator<PeerEvent> events = seederPeerApi.withDeadlineAfter(
+    Iterator<SubscribeResponse> events = seederPeerApi.withDeadlineAfter(
             2, java.util.concurrent.TimeUnit.SECONDS)
         .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester").build());
-    PeerEvent first = events.next();
+    SubscribeResponse first = events.next();
     assertTrue(first.hasBitfield());
     assertEquals(11, first.getBitfield().getBlockCount());
     assertEquals(11, io.minibit.core.Bitfield.fromBytes(11,
@@ -169,10 +178,11 @@ class PeerServicesBadInputTest {
     io.minibit.core.Bitfield held = new io.minibit.core.Bitfield(11);
     held.set(0);
     held.set(1);
-    Iterator<PeerEvent> events = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("super")))
+    Iterator<SubscribeResponse> events =
+        PeerServiceGrpc.newBlockingStub(swarm.channel(swarm.address("super")))
         .withDeadlineAfter(2, java.util.concurrent.TimeUnit.SECONDS)
         .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash).setPeerId("tester")
-            .setHave(io.minibit.api.v1.Bitfield.newBuilder().setBlockCount(11)
+            .setHave(io.minibit.api.v2.Bitfield.newBuilder().setBlockCount(11)
                 .setBits(com.google.protobuf.ByteString.copyFrom(held.toBytes())))
             .build());
     io.minibit.core.Bitfield shown = io.minibit.core.Bitfield.fromBytes(11,
@@ -206,7 +216,7 @@ class PeerServicesBadInputTest {
     assertStatus(Status.Code.INVALID_ARGUMENT, () -> seeder.control()
         .share(ShareRequest.newBuilder().setPath("f.bin").setBlockSize(1000).build()));
     assertEquals(1, seeder.control().listTransfers(
-        io.minibit.api.v1.ListTransfersRequest.getDefaultInstance()).getTransfersCount());
+        io.minibit.api.v2.ListTransfersRequest.getDefaultInstance()).getTransfersCount());
   }
 
   @Test

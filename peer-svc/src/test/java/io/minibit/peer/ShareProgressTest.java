@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.ShareProgress;
-import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.ShareWithProgressRequest;
+import io.minibit.api.v2.ShareWithProgressResponse;
 import io.minibit.core.testing.Await;
 import io.minibit.peer.server.PeerControlGrpcService;
 import io.minibit.peer.testing.LocalSwarm;
@@ -75,19 +75,19 @@ class ShareProgressTest {
     long size = 96 * MIB + 5;
     sparseFile(peer.dataDir().resolve("big.img"), size);
 
-    List<ShareProgress> updates = new ArrayList<>();
-    peer.control().shareWithProgress(ShareRequest.newBuilder().setPath("big.img")
+    List<ShareWithProgressResponse> updates = new ArrayList<>();
+    peer.control().shareWithProgress(ShareWithProgressRequest.newBuilder().setPath("big.img")
         .setProgressIntervalMs(100).build()).forEachRemaining(updates::add);
 
-    ShareProgress last = updates.get(updates.size() - 1);
+    ShareWithProgressResponse last = updates.get(updates.size() - 1);
     assertTrue(last.hasShared(), last.toString());
     assertEquals("big.img", last.getShared().getName());
     assertEquals(size, last.getShared().getSize());
-    List<ShareProgress> hashing = updates.subList(0, updates.size() - 1);
+    List<ShareWithProgressResponse> hashing = updates.subList(0, updates.size() - 1);
     assertFalse(hashing.isEmpty(), "the first batch is reported at once");
     assertEquals(8 * MIB, hashing.get(0).getBytesHashed());
     long previous = 0;
-    for (ShareProgress update : hashing) {
+    for (ShareWithProgressResponse update : hashing) {
       assertFalse(update.hasShared());
       assertEquals(size, update.getSize());
       assertTrue(update.getBytesHashed() > previous && update.getBytesHashed() <= size,
@@ -107,8 +107,8 @@ class ShareProgressTest {
     Context.CancellableContext call = Context.current().withCancellation();
     Context previous = call.attach();
     try {
-      Iterator<ShareProgress> updates = peer.control().shareWithProgress(
-          ShareRequest.newBuilder().setPath("huge.img").build());
+      Iterator<ShareWithProgressResponse> updates = peer.control().shareWithProgress(
+          ShareWithProgressRequest.newBuilder().setPath("huge.img").build());
       assertTrue(updates.next().getBytesHashed() < size);
     } finally {
       call.detach(previous);

@@ -8,16 +8,16 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.ShareRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.ShareRequest;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
-import io.minibit.peer.testing.Subscription;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import io.minibit.peer.testing.Subscription;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -57,12 +57,13 @@ class SlowReaderTest {
     channel = Channels.forTarget("127.0.0.1:" + seeder.daemon().peerPort());
     Subscription.open(channel, infohash, "slow-reader"); // as a downloader does, first
 
-    ClientCall<GetBlocksRequest, Block> call = channel.newCall(PeerGrpc.getGetBlocksMethod(),
+    ClientCall<GetBlocksRequest, GetBlocksResponse> call =
+        channel.newCall(PeerServiceGrpc.getGetBlocksMethod(),
         CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
     AtomicInteger received = new AtomicInteger();
     call.start(new ClientCall.Listener<>() {
       @Override
-      public void onMessage(Block block) {
+      public void onMessage(GetBlocksResponse block) {
         received.incrementAndGet();
       }
 

@@ -8,9 +8,9 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.PublishResponse;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.PublishResponse;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.testing.TestFiles;
@@ -49,7 +49,8 @@ class SlowTrackerTest {
   @Test
   void aShareWaitingForTheTrackerDoesNotHoldUpOtherControlCalls() throws Exception {
     String name = "slow-tracker-" + UUID.randomUUID();
-    tracker = InProcessServerBuilder.forName(name).addService(new TrackerGrpc.TrackerImplBase() {
+    tracker = InProcessServerBuilder.forName(name).addService(
+        new TrackerServiceGrpc.TrackerServiceImplBase() {
       @Override
       public void publish(PublishRequest request, StreamObserver<PublishResponse> response) {
         publishing.countDown();

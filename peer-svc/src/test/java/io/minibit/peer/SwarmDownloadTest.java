@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
@@ -120,7 +120,7 @@ class SwarmDownloadTest {
     // (uncapped, this copy over loopback takes a fraction of a second)
     assertTrue(took.compareTo(Duration.ofMillis(2700)) >= 0, "took " + took);
     assertEquals(1024 * 1024, leecher.control().listTransfers(
-        io.minibit.api.v1.ListTransfersRequest.getDefaultInstance()).getUsage()
+        io.minibit.api.v2.ListTransfersRequest.getDefaultInstance()).getUsage()
         .getDownloadLimitBytesPerSecond());
   }
 
@@ -135,7 +135,7 @@ class SwarmDownloadTest {
         .download(DownloadRequest.newBuilder().setInfohash(infohash)
             .setProgressIntervalMs(60_000).build());
     List<Transfer> snapshots = new ArrayList<>();
-    progress.forEachRemaining(snapshots::add);
+    progress.forEachRemaining(snapshot -> snapshots.add(snapshot.getTransfer()));
 
     assertEquals(2, snapshots.size(), "snapshots: " + snapshots.size());
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, snapshots.get(1).getState());

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;

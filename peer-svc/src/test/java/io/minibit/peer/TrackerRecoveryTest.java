@@ -3,11 +3,11 @@ package io.minibit.peer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;

@@ -1,6 +1,6 @@
 package io.minibit.tracker;
 
-import io.minibit.api.v1.Manifest;
+import io.minibit.api.v2.Manifest;
 import io.minibit.core.AtomicFiles;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
@@ -13,11 +13,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -49,6 +52,8 @@ public final class Catalog {
   private final Path directory;
   private final Map<InfoHash, Torrent> byInfoHash = new HashMap<>();
   private final Map<String, Torrent> latestByName = new HashMap<>();
+  /** Every torrent again, in the catalog's order, for pages of it. */
+  private final NavigableMap<CatalogPosition, Torrent> ordered = new TreeMap<>();
 
   private Catalog(Path directory) {
     this.directory = directory;
@@ -90,6 +95,7 @@ public final class Catalog {
       }
       byInfoHash.put(torrent.infoHash(), torrent);
       latestByName.put(torrent.name(), torrent);
+      ordered.put(CatalogPosition.of(torrent), torrent);
       log.info(() -> "published " + torrent);
       return new Published(torrent, true);
     }
@@ -110,12 +116,22 @@ public final class Catalog {
 
   /** Every torrent, ordered by name, then by infohash. */
   public List<Torrent> list() {
-    List<Torrent> all;
     synchronized (lock) {
-      all = new ArrayList<>(byInfoHash.values());
+      return new ArrayList<>(ordered.values());
     }
-    all.sort(Comparator.comparing(Torrent::name).thenComparing(Torrent::infoHash));
-    return all;
+  }
+
+  /**
+   * Up to {@code limit} torrents in the order of {@link #list()}, starting just after {@code
+   * after} (which need not be in the catalog), or from the first when it is empty.
+   */
+  List<Torrent> page(Optional<CatalogPosition> after, int limit) {
+    synchronized (lock) {
+      Collection<Torrent> from = after.isPresent()
+          ? ordered.tailMap(after.get(), false).values()
+          : ordered.values();
+      return from.stream().limit(limit).toList();
+    }
   }
 
   public int size() {
@@ -150,6 +166,7 @@ public final class Catalog {
     for (Loaded l : loaded) {
       byInfoHash.put(l.torrent().infoHash(), l.torrent());
       latestByName.put(l.torrent().name(), l.torrent());
+      ordered.put(CatalogPosition.of(l.torrent()), l.torrent());
     }
     log.info(() -> "catalog " + directory + " holds " + byInfoHash.size() + " torrents");
   }

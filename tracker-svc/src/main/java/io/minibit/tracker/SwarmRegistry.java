@@ -270,7 +270,7 @@ public final class SwarmRegistry {
   }
 
   /** The health of {@code torrent}'s swarm from its live members' last announces. */
-  public io.minibit.api.v1.SwarmHealth health(Torrent torrent) {
+  public io.minibit.api.v2.SwarmHealth health(Torrent torrent) {
     return SwarmHealthCalculator.compute(torrent, members(torrent.infoHash()).stream()
         .map(peer -> new SwarmHealthCalculator.Member(peer.peerId(), peer.have(),
             peer.haveCount(), peer.complete(), peer.downloadRate()))

@@ -1,27 +1,28 @@
 package io.minibit.tracker;
 
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.AnnounceResponse;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.GetManifestResponse;
-import io.minibit.api.v1.HeartbeatRequest;
-import io.minibit.api.v1.HeartbeatResponse;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ListTorrentsResponse;
-import io.minibit.api.v1.PeerEndpoint;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.PublishResponse;
-import io.minibit.api.v1.TorrentSummary;
-import io.minibit.api.v1.TrackerGrpc;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.SwarmHealthRequest;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
+import io.minibit.api.v2.GetSwarmHealthRequest;
+import io.minibit.api.v2.GetSwarmHealthResponse;
+import io.minibit.api.v2.HeartbeatRequest;
+import io.minibit.api.v2.HeartbeatResponse;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.PeerEndpoint;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.PublishResponse;
+import io.minibit.api.v2.TorrentSummary;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Bitfield;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,7 +33,12 @@ import java.util.Optional;
  *
  * <p>Thread-safe: it holds no mutable state of its own.
  */
-public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
+public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceImplBase {
+  /** Torrents in a ListTorrents page when the request leaves page_size at 0. */
+  public static final int DEFAULT_PAGE_SIZE = 100;
+  /** Most torrents in a ListTorrents page; a larger page_size counts as this. */
+  public static final int MAX_PAGE_SIZE = 1000;
+
   private final Catalog catalog;
   private final SwarmRegistry registry;
   private final TrackerConfig config;
@@ -79,8 +85,18 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
   @Override
   public void listTorrents(ListTorrentsRequest request,
       StreamObserver<ListTorrentsResponse> responses) {
+    int pageSize = pageSize(request.getPageSize());
+    Optional<CatalogPosition> after = request.getPageToken().isEmpty()
+        ? Optional.empty()
+        : Optional.of(CatalogPosition.parse(request.getPageToken()));
+    // One more than a page, to know whether a next one exists without ever sending an empty one.
+    List<Torrent> torrents = catalog.page(after, pageSize + 1);
     ListTorrentsResponse.Builder list = ListTorrentsResponse.newBuilder();
-    for (Torrent torrent : catalog.list()) {
+    if (torrents.size() > pageSize) {
+      torrents = torrents.subList(0, pageSize);
+      list.setNextPageToken(CatalogPosition.of(torrents.get(pageSize - 1)).token());
+    }
+    for (Torrent torrent : torrents) {
       SwarmRegistry.SwarmCounts counts = registry.counts(torrent.infoHash());
       list.addTorrents(TorrentSummary.newBuilder()
           .setInfohash(torrent.infoHash().hex())
@@ -93,6 +109,15 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
     reply(responses, list.build());
   }
 
+  /** The page size {@code requested} stands for; INVALID_ARGUMENT if negative. */
+  static int pageSize(int requested) {
+    if (requested < 0) {
+      throw MinibitException.invalid("page_size %d is negative: give 1..%d, or 0 for %d",
+          requested, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    }
+    return requested == 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
+  }
+
   @Override
   public void announce(AnnounceRequest request, StreamObserver<AnnounceResponse> responses) {
     InfoHash infoHash = InfoHash.parse(request.getInfohash());
@@ -100,7 +125,7 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
     int port = Validation.requirePort("port", Integer.toUnsignedLong(request.getPort()));
     String host = dialableHost(request.getHost());
     SwarmRegistry.Event event = switch (request.getEvent()) {
-      case ANNOUNCE_EVENT_NONE -> SwarmRegistry.Event.NONE;
+      case ANNOUNCE_EVENT_UNSPECIFIED -> SwarmRegistry.Event.NONE;
       case ANNOUNCE_EVENT_STARTED -> SwarmRegistry.Event.STARTED;
       case ANNOUNCE_EVENT_COMPLETED -> SwarmRegistry.Event.COMPLETED;
       case ANNOUNCE_EVENT_STOPPED -> SwarmRegistry.Event.STOPPED;
@@ -154,14 +179,16 @@ public final class TrackerGrpcService extends TrackerGrpc.TrackerImplBase {
   }
 
   @Override
-  public void getSwarmHealth(SwarmHealthRequest request, StreamObserver<SwarmHealth> responses) {
+  public void getSwarmHealth(GetSwarmHealthRequest request,
+      StreamObserver<GetSwarmHealthResponse> responses) {
     InfoHash infoHash = InfoHash.parse(request.getInfohash());
     Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
-    reply(responses, registry.health(torrent));
+    reply(responses, GetSwarmHealthResponse.newBuilder().setHealth(registry.health(torrent))
+        .build());
   }
 
   /** An announced bitfield, checked against its torrent. */
-  private static Bitfield bitfield(io.minibit.api.v1.Bitfield wire, Torrent torrent) {
+  private static Bitfield bitfield(io.minibit.api.v2.Bitfield wire, Torrent torrent) {
     if (wire.getBlockCount() != torrent.blockCount()) {
       throw MinibitException.invalid("have.block_count %d is not the %d blocks of %s",
           Integer.toUnsignedLong(wire.getBlockCount()), torrent.blockCount(), torrent);

@@ -25,13 +25,13 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * The {@code minibit-tracker} command: parses flags (each with a MINIBIT_* environment twin),
@@ -44,8 +44,8 @@ import picocli.CommandLine;
     usageHelpAutoWidth = true,
     description = "Runs the MiniBit tracker: a catalog of published manifests, kept in the data"
         + " directory across restarts, and the swarm of peers of each torrent, rebuilt from their"
-        + " announces. Serves minibit.v1.Tracker, grpc.health.v1.Health and server reflection"
-        + " over gRPC.%n",
+        + " announces. Serves minibit.v2.TrackerService, grpc.health.v1.Health and server"
+        + " reflection over gRPC.%n",
     footer = "%nEvery option can also be set through the environment variable named in its"
         + " description; a flag on the command line wins over the environment.")
 public final class TrackerMain implements Callable<Integer> {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.Manifest;
+import io.minibit.api.v2.Manifest;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;

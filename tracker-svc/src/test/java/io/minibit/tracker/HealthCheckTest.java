@@ -40,7 +40,7 @@ class HealthCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "minibit.v1.Tracker"})
+  @ValueSource(strings = {"", "minibit.v2.TrackerService"})
   void trackerIsServing(String service) {
     ServingStatus status = health()
         .check(HealthCheckRequest.newBuilder().setService(service).build())
@@ -52,6 +52,6 @@ class HealthCheckTest {
   @Test
   void unknownServiceIsNotFound() {
     assertStatus(Status.Code.NOT_FOUND, () -> health()
-        .check(HealthCheckRequest.newBuilder().setService("minibit.v1.Nope").build()));
+        .check(HealthCheckRequest.newBuilder().setService("minibit.v2.Nope").build()));
   }
 }

@@ -82,14 +82,14 @@ class ReflectionTest {
     Set<String> services = responses.get(0).getListServicesResponse().getServiceList().stream()
         .map(ServiceResponse::getName)
         .collect(Collectors.toSet());
-    assertTrue(services.containsAll(Set.of("minibit.v1.Tracker", "grpc.health.v1.Health",
+    assertTrue(services.containsAll(Set.of("minibit.v2.TrackerService", "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection")), services::toString);
   }
 
   @Test
   void fileContainingTheTrackerServiceDescribesEveryRpc() throws Exception {
     List<ServerReflectionResponse> responses = reflect(ServerReflectionRequest.newBuilder()
-        .setFileContainingSymbol("minibit.v1.Tracker").build());
+        .setFileContainingSymbol("minibit.v2.TrackerService").build());
 
     assertEquals(1, responses.size());
     ServerReflectionResponse response = responses.get(0);
@@ -99,13 +99,13 @@ class ReflectionTest {
       files.add(parse(bytes));
     }
     FileDescriptorProto trackerFile = files.stream()
-        .filter(f -> f.getName().equals("minibit/v1/tracker.proto"))
+        .filter(f -> f.getName().equals("minibit/v2/tracker.proto"))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no tracker.proto among " + files.stream()
             .map(FileDescriptorProto::getName).toList()));
-    assertEquals("minibit.v1", trackerFile.getPackage());
+    assertEquals("minibit.v2", trackerFile.getPackage());
     ServiceDescriptorProto service = trackerFile.getServiceList().stream()
-        .filter(s -> s.getName().equals("Tracker"))
+        .filter(s -> s.getName().equals("TrackerService"))
         .findFirst()
         .orElseThrow();
     assertEquals(Set.of("Publish", "GetManifest", "ListTorrents", "Announce", "Heartbeat",
@@ -117,7 +117,7 @@ class ReflectionTest {
   @Test
   void unknownSymbolIsReportedAsNotFound() throws Exception {
     List<ServerReflectionResponse> responses = reflect(ServerReflectionRequest.newBuilder()
-        .setFileContainingSymbol("minibit.v1.NoSuchService").build());
+        .setFileContainingSymbol("minibit.v2.NoSuchService").build());
 
     assertEquals(1, responses.size());
     assertEquals(io.grpc.Status.Code.NOT_FOUND.value(),

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.minibit.api.v1.AnnounceEvent;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.DownloadEta;
-import io.minibit.api.v1.Manifest;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.SwarmHealthRequest;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.DownloadEta;
+import io.minibit.api.v2.GetSwarmHealthRequest;
+import io.minibit.api.v2.Manifest;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.Bitfield;
 import io.minibit.core.Torrent;
 import io.minibit.core.telemetry.Telemetry;
@@ -70,7 +70,7 @@ class SwarmHealthTest {
 
   private SwarmHealth health() {
     return tracker.tracker().getSwarmHealth(
-        SwarmHealthRequest.newBuilder().setInfohash(HASH).build());
+        GetSwarmHealthRequest.newBuilder().setInfohash(HASH).build()).getHealth();
   }
 
   @Test
@@ -129,9 +129,9 @@ class SwarmHealthTest {
     assertStatus(Status.Code.INVALID_ARGUMENT, () -> tracker.tracker().announce(
         announce("p").setDownloadRate(-1).build()));
     assertStatus(Status.Code.NOT_FOUND, () -> tracker.tracker().getSwarmHealth(
-        SwarmHealthRequest.newBuilder().setInfohash("ab".repeat(32)).build()));
+        GetSwarmHealthRequest.newBuilder().setInfohash("ab".repeat(32)).build()));
     assertStatus(Status.Code.INVALID_ARGUMENT, () -> tracker.tracker().getSwarmHealth(
-        SwarmHealthRequest.newBuilder().setInfohash("not hex").build()));
+        GetSwarmHealthRequest.newBuilder().setInfohash("not hex").build()));
   }
 
   @Test
@@ -141,7 +141,7 @@ class SwarmHealthTest {
     tracker.tracker().announce(announce("a").setComplete(true).build());
     tracker.tracker().announce(announce("b").build());
     String token = tracker.tracker().announce(announce("c").build()).getSessionToken();
-    tracker.tracker().announce(announce("c").setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE)
+    tracker.tracker().announce(announce("c").setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED)
         .setSessionToken(token).build());
 
     String after = scrape();

@@ -1,7 +1,7 @@
 package io.minibit.tracker;
 
 import com.google.protobuf.ByteString;
-import io.minibit.api.v1.Manifest;
+import io.minibit.api.v2.Manifest;
 import io.minibit.core.Hashing;
 import io.minibit.core.Torrent;
 import java.util.Random;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.ServerLimits;
 import io.minibit.core.testing.Await;
@@ -41,7 +41,7 @@ class TrackerEventLoopTest {
         for (int i = 0; i < 4; i++) {
           ManagedChannel channel = Channels.forTarget("127.0.0.1:" + server.port());
           channels.add(channel);
-          TrackerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          TrackerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
               .listTorrents(ListTorrentsRequest.getDefaultInstance());
         }
         assertEquals(1, networkThreads(), "four connections, one network thread");

@@ -9,18 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.minibit.api.v1.AnnounceEvent;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.AnnounceResponse;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.GetManifestResponse;
-import io.minibit.api.v1.HeartbeatRequest;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.Manifest;
-import io.minibit.api.v1.PeerEndpoint;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.PublishResponse;
-import io.minibit.api.v1.TorrentSummary;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
+import io.minibit.api.v2.HeartbeatRequest;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.Manifest;
+import io.minibit.api.v2.PeerEndpoint;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.PublishResponse;
+import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.Torrent;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -200,9 +200,9 @@ class TrackerGrpcServiceTest {
     }
 
     AnnounceResponse few = announce(announce("peer-0", 7000).setNumWant(4)
-        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(token));
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken(token));
     AnnounceResponse huge = announce(announce("peer-0", 7000).setNumWant(-1)
-        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(token));
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken(token));
 
     assertEquals(4, few.getPeersCount());
     assertFalse(peerIds(few).contains("peer-0"));
@@ -384,7 +384,7 @@ class TrackerGrpcServiceTest {
     announce(announce("peer", 7001));
 
     assertStatus(Status.Code.PERMISSION_DENIED, () -> announce(announce("peer", 7001)
-        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken("0".repeat(32))));
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken("0".repeat(32))));
     assertStatus(Status.Code.PERMISSION_DENIED, () -> heartbeat("peer", "0".repeat(32)));
     assertStatus(Status.Code.PERMISSION_DENIED, () -> heartbeat("peer", ""));
   }
@@ -412,7 +412,7 @@ class TrackerGrpcServiceTest {
 
     assertEquals(1, onlyTorrent().getLeechers());
     AnnounceResponse view = announce(announce("steady", 7001)
-        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(steady));
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken(steady));
     assertEquals(0, view.getPeersCount());
     assertStatus(Status.Code.NOT_FOUND, () -> heartbeat("silent", silent));
 
@@ -436,7 +436,7 @@ class TrackerGrpcServiceTest {
     assertFalse(publish(SONG).getCreated());
     assertStatus(Status.Code.NOT_FOUND, () -> heartbeat("peer", token));
     AnnounceResponse again = announce(announce("peer", 7001)
-        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_NONE).setSessionToken(token));
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken(token));
     assertNotEquals(token, again.getSessionToken(), "a stale token opens a new session");
     assertEquals(1, onlyTorrent().getLeechers());
   }

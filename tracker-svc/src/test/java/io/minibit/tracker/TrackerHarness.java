@@ -9,7 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.IOException;
@@ -58,8 +58,8 @@ final class TrackerHarness implements AutoCloseable {
   }
 
   /** A Tracker stub whose deadline starts now. */
-  TrackerGrpc.TrackerBlockingStub tracker() {
-    return TrackerGrpc.newBlockingStub(channel)
+  TrackerServiceGrpc.TrackerServiceBlockingStub tracker() {
+    return TrackerServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.minibit.api.v1.AnnounceEvent;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.PeerEndpoint;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.PeerEndpoint;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.Channels;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -42,7 +42,7 @@ class TrackerLoopbackTest {
     }
   }
 
-  private TrackerGrpc.TrackerBlockingStub start(boolean trustAdvertisedAddresses)
+  private TrackerServiceGrpc.TrackerServiceBlockingStub start(boolean trustAdvertisedAddresses)
       throws IOException {
     TrackerConfig config = TrackerConfig.defaults(dataDir).withPort(0)
         .withTrustAdvertisedAddresses(trustAdvertisedAddresses);
@@ -50,11 +50,12 @@ class TrackerLoopbackTest {
         NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0)), new MutableClock(),
         new Random(1));
     channel = Channels.forTarget(LOOPBACK + ":" + server.port());
-    return TrackerGrpc.newBlockingStub(channel);
+    return TrackerServiceGrpc.newBlockingStub(channel);
   }
 
   /** Publishes a torrent, announces {@code advertisedHost} for one peer, returns what another sees. */
-  private static List<PeerEndpoint> seenByAnotherPeer(TrackerGrpc.TrackerBlockingStub stub,
+  private static List<PeerEndpoint> seenByAnotherPeer(
+      TrackerServiceGrpc.TrackerServiceBlockingStub stub,
       String advertisedHost) {
     String infohash = deadline(stub).publish(PublishRequest.newBuilder()
         .setManifest(TestManifests.manifest("song.ogg", 1)).build()).getInfohash();
@@ -67,7 +68,8 @@ class TrackerLoopbackTest {
         .getPeersList();
   }
 
-  private static TrackerGrpc.TrackerBlockingStub deadline(TrackerGrpc.TrackerBlockingStub stub) {
+  private static TrackerServiceGrpc.TrackerServiceBlockingStub deadline(
+      TrackerServiceGrpc.TrackerServiceBlockingStub stub) {
     return stub.withDeadlineAfter(TrackerHarness.DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
@@ -80,7 +82,7 @@ class TrackerLoopbackTest {
 
   @Test
   void emptyHostBecomesTheCallersAddress() throws IOException {
-    TrackerGrpc.TrackerBlockingStub stub = start(true);
+    TrackerServiceGrpc.TrackerServiceBlockingStub stub = start(true);
 
     List<PeerEndpoint> peers = seenByAnotherPeer(stub, "");
 
@@ -91,7 +93,7 @@ class TrackerLoopbackTest {
 
   @Test
   void advertisedHostIsUsedAsGivenWhenTrusted() throws IOException {
-    TrackerGrpc.TrackerBlockingStub stub = start(true);
+    TrackerServiceGrpc.TrackerServiceBlockingStub stub = start(true);
 
     List<PeerEndpoint> peers = seenByAnotherPeer(stub, "peer-1.example");
 
@@ -100,7 +102,7 @@ class TrackerLoopbackTest {
 
   @Test
   void callersAddressWinsWhenAdvertisedHostsAreNotTrusted() throws IOException {
-    TrackerGrpc.TrackerBlockingStub stub = start(false);
+    TrackerServiceGrpc.TrackerServiceBlockingStub stub = start(false);
 
     List<PeerEndpoint> peers = seenByAnotherPeer(stub, "peer-1.example");
 

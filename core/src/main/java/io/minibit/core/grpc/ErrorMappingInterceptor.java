@@ -14,9 +14,11 @@ import java.util.logging.Logger;
 
 /**
  * Turns exceptions thrown by service methods into statuses: a {@link MinibitException} keeps its
- * code and message; anything else becomes INTERNAL with a short message and a logged stack trace,
- * so a caller never sees a stack trace and a bug never goes unnoticed. Every description sent is
- * cut to {@value #MAX_DESCRIPTION_CHARS} characters.
+ * code and message, and its {@link io.minibit.core.ErrorReason} in the status details; a {@link
+ * StatusRuntimeException} keeps its status and trailers; anything else becomes INTERNAL with a
+ * short message and a logged stack trace, so a caller never sees a stack trace and a bug never
+ * goes unnoticed. Every description sent is cut to {@value #MAX_DESCRIPTION_CHARS} characters
+ * (the reasons' messages, in the details too, are short by construction).
  */
 public final class ErrorMappingInterceptor implements ServerInterceptor {
   private static final Logger log = Logger.getLogger(ErrorMappingInterceptor.class.getName());
@@ -74,17 +76,25 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
     };
   }
 
-  /** The status a failure travels as. */
+  /** The status a failure travels as (without its details: see {@link #toStatusException}). */
   public static Status toStatus(Throwable e) {
+    return toStatusException(e).getStatus();
+  }
+
+  /**
+   * What a call that failed with {@code e} ends with: the status, and trailers with the
+   * failure's reason if it has one. For a stream's {@code onError}.
+   */
+  public static StatusRuntimeException toStatusException(Throwable e) {
     if (e instanceof MinibitException m) {
-      return m.toStatus();
+      return m.toStatusException();
     }
     if (e instanceof StatusRuntimeException s) {
-      return s.getStatus();
+      return s;
     }
     log.log(Level.SEVERE, "unexpected failure in a call", e);
     return Status.INTERNAL.withDescription("internal error (" + e.getClass().getSimpleName()
-        + "); the server log has the details");
+        + "); the server log has the details").asRuntimeException();
   }
 
   private static Status shortened(Status status) {
@@ -96,8 +106,10 @@ public final class ErrorMappingInterceptor implements ServerInterceptor {
   }
 
   private static void close(ServerCall<?, ?> call, RuntimeException e) {
+    StatusRuntimeException failure = toStatusException(e);
+    Metadata trailers = failure.getTrailers() == null ? new Metadata() : failure.getTrailers();
     try {
-      call.close(toStatus(e), new Metadata());
+      call.close(failure.getStatus(), trailers);
     } catch (IllegalStateException alreadyClosed) {
       log.log(Level.FINE, "call already closed when it failed", e);
     }

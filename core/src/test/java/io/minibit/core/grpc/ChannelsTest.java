@@ -8,17 +8,17 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.ListTorrentsResponse;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.ListTransfersResponse;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.PingResponse;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.DownloadResponse;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.ListTransfersResponse;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.PingResponse;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.testing.GrpcCleanup;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,7 +35,7 @@ class ChannelsTest {
   private final AtomicInteger attempts = new AtomicInteger();
 
   /** Fails the first {@code failures} calls with {@code code}, then answers. */
-  private final class FlakyTracker extends TrackerGrpc.TrackerImplBase {
+  private final class FlakyTracker extends TrackerServiceGrpc.TrackerServiceImplBase {
     private final int failures;
     private final Status.Code code;
 
@@ -62,9 +62,9 @@ class ChannelsTest {
     return grpc.register(Channels.configure(InProcessChannelBuilder.forName(name)).build());
   }
 
-  private TrackerGrpc.TrackerBlockingStub tracker(int failures, Status.Code code)
+  private TrackerServiceGrpc.TrackerServiceBlockingStub tracker(int failures, Status.Code code)
       throws Exception {
-    return TrackerGrpc.newBlockingStub(serve(new FlakyTracker(failures, code)))
+    return TrackerServiceGrpc.newBlockingStub(serve(new FlakyTracker(failures, code)))
         .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
@@ -87,7 +87,8 @@ class ChannelsTest {
 
   @Test
   void retriesStopAtMaxAttempts() throws Exception {
-    TrackerGrpc.TrackerBlockingStub tracker = tracker(Integer.MAX_VALUE, Status.Code.UNAVAILABLE);
+    TrackerServiceGrpc.TrackerServiceBlockingStub tracker =
+        tracker(Integer.MAX_VALUE, Status.Code.UNAVAILABLE);
 
     assertStatus(Status.Code.UNAVAILABLE,
         () -> tracker.listTorrents(ListTorrentsRequest.getDefaultInstance()));
@@ -96,7 +97,8 @@ class ChannelsTest {
 
   @Test
   void invalidArgumentIsNotRetried() throws Exception {
-    TrackerGrpc.TrackerBlockingStub tracker = tracker(1, Status.Code.INVALID_ARGUMENT);
+    TrackerServiceGrpc.TrackerServiceBlockingStub tracker =
+        tracker(1, Status.Code.INVALID_ARGUMENT);
 
     assertStatus(Status.Code.INVALID_ARGUMENT,
         () -> tracker.listTorrents(ListTorrentsRequest.getDefaultInstance()));
@@ -105,7 +107,8 @@ class ChannelsTest {
 
   @Test
   void peerControlCallsAreRetriedToo() throws Exception {
-    PeerControlGrpc.PeerControlImplBase control = new PeerControlGrpc.PeerControlImplBase() {
+    PeerControlServiceGrpc.PeerControlServiceImplBase control =
+        new PeerControlServiceGrpc.PeerControlServiceImplBase() {
       @Override
       public void listTransfers(ListTransfersRequest request,
           StreamObserver<ListTransfersResponse> responses) {
@@ -118,7 +121,7 @@ class ChannelsTest {
       }
     };
 
-    PeerControlGrpc.newBlockingStub(serve(control)).withDeadlineAfter(20, TimeUnit.SECONDS)
+    PeerControlServiceGrpc.newBlockingStub(serve(control)).withDeadlineAfter(20, TimeUnit.SECONDS)
         .listTransfers(ListTransfersRequest.getDefaultInstance());
 
     assertEquals(2, attempts.get());
@@ -126,14 +129,14 @@ class ChannelsTest {
 
   @Test
   void peerToPeerCallsAreNotRetriedByTheChannel() throws Exception {
-    PeerGrpc.PeerImplBase peer = new PeerGrpc.PeerImplBase() {
+    PeerServiceGrpc.PeerServiceImplBase peer = new PeerServiceGrpc.PeerServiceImplBase() {
       @Override
       public void ping(PingRequest request, StreamObserver<PingResponse> responses) {
         attempts.incrementAndGet();
         responses.onError(Status.UNAVAILABLE.asRuntimeException());
       }
     };
-    PeerGrpc.PeerBlockingStub stub = PeerGrpc.newBlockingStub(serve(peer))
+    PeerServiceGrpc.PeerServiceBlockingStub stub = PeerServiceGrpc.newBlockingStub(serve(peer))
         .withDeadlineAfter(20, TimeUnit.SECONDS);
 
     assertStatus(Status.Code.UNAVAILABLE, () -> stub.ping(PingRequest.getDefaultInstance()));
@@ -147,7 +150,8 @@ class ChannelsTest {
         .addService(new FlakyTracker(1, Status.Code.UNAVAILABLE)).build().start());
     ManagedChannel channel = grpc.register(
         Channels.toPeer("127.0.0.1:" + server.getPort(), java.util.Optional.empty()));
-    TrackerGrpc.TrackerBlockingStub tracker = TrackerGrpc.newBlockingStub(channel)
+    TrackerServiceGrpc.TrackerServiceBlockingStub tracker =
+        TrackerServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(20, TimeUnit.SECONDS);
 
     // A Tracker method, which the service config retries on other channels: not on this one.
@@ -158,14 +162,16 @@ class ChannelsTest {
 
   @Test
   void theDownloadStreamIsNotRetried() throws Exception {
-    PeerControlGrpc.PeerControlImplBase control = new PeerControlGrpc.PeerControlImplBase() {
+    PeerControlServiceGrpc.PeerControlServiceImplBase control =
+        new PeerControlServiceGrpc.PeerControlServiceImplBase() {
       @Override
-      public void download(DownloadRequest request, StreamObserver<Transfer> responses) {
+      public void download(DownloadRequest request,
+          StreamObserver<DownloadResponse> responses) {
         attempts.incrementAndGet();
         responses.onError(Status.UNAVAILABLE.withDescription("no peers").asRuntimeException());
       }
     };
-    var stub = PeerControlGrpc.newBlockingStub(serve(control))
+    var stub = PeerControlServiceGrpc.newBlockingStub(serve(control))
         .withDeadlineAfter(20, TimeUnit.SECONDS);
 
     assertStatus(Status.Code.UNAVAILABLE,

@@ -1,30 +1,39 @@
 package io.minibit.core.grpc;
 
+import static io.minibit.core.testing.MinibitAssertions.assertReason;
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Any;
+import com.google.rpc.ErrorInfo;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.GetManifestResponse;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ErrorCode;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import io.minibit.core.testing.GrpcCleanup;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -35,6 +44,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ErrorMappingInterceptorTest {
   @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
@@ -56,7 +67,7 @@ class ErrorMappingInterceptorTest {
   private boolean usedParentHandlers;
 
   /** A tracker whose GetManifest fails the way the requested name says. */
-  static final class FailingTracker extends TrackerGrpc.TrackerImplBase {
+  static final class FailingTracker extends TrackerServiceGrpc.TrackerServiceImplBase {
     @Override
     public void getManifest(GetManifestRequest request,
         StreamObserver<GetManifestResponse> responses) {
@@ -65,9 +76,18 @@ class ErrorMappingInterceptorTest {
         case "bug" -> throw new IllegalStateException("secret-detail");
         case "status" -> throw Status.PERMISSION_DENIED.withDescription("wrong token")
             .asRuntimeException();
+        case "foreign" -> throw StatusProto.toStatusRuntimeException(com.google.rpc.Status
+            .newBuilder().setCode(Status.Code.RESOURCE_EXHAUSTED.value()).setMessage("quota")
+            .addDetails(Any.pack(ErrorInfo.newBuilder().setReason("CHOKED")
+                .setDomain("example.com").build()))
+            .build());
         case "long" -> responses.onError(Status.INVALID_ARGUMENT
             .withDescription("é".repeat(20_000)).asRuntimeException());
         default -> {
+          if (request.getName().startsWith("reason:")) {
+            throw new MinibitException(ErrorReason.valueOf(request.getName().substring(7)),
+                Map.of("limit", "calls_per_peer", "max", "32"), "refused");
+          }
           responses.onNext(GetManifestResponse.newBuilder().setInfohash("fine").build());
           responses.onCompleted();
         }
@@ -75,11 +95,24 @@ class ErrorMappingInterceptorTest {
     }
   }
 
-  /** A peer whose GetBlocks streams block 0 and then fails. */
-  static final class FailingPeer extends PeerGrpc.PeerImplBase {
+  /**
+   * A peer whose GetBlocks streams block 0, then fails with the reason named by the peer id, on
+   * the stream (as a block sender or a progress stream does), not by throwing.
+   */
+  static final class ReasonedPeer extends PeerServiceGrpc.PeerServiceImplBase {
     @Override
-    public void getBlocks(GetBlocksRequest request, StreamObserver<Block> responses) {
-      responses.onNext(Block.newBuilder().setIndex(0).build());
+    public void getBlocks(GetBlocksRequest request, StreamObserver<GetBlocksResponse> responses) {
+      responses.onNext(GetBlocksResponse.newBuilder().setIndex(0).build());
+      responses.onError(ErrorMappingInterceptor.toStatusException(new MinibitException(
+          ErrorReason.valueOf(request.getPeerId()), Map.of(), "stopped midway")));
+    }
+  }
+
+  /** A peer whose GetBlocks streams block 0 and then fails. */
+  static final class FailingPeer extends PeerServiceGrpc.PeerServiceImplBase {
+    @Override
+    public void getBlocks(GetBlocksRequest request, StreamObserver<GetBlocksResponse> responses) {
+      responses.onNext(GetBlocksResponse.newBuilder().setIndex(0).build());
       throw new MinibitException(ErrorCode.OUT_OF_RANGE, "block 9 is past the end");
     }
   }
@@ -105,8 +138,8 @@ class ErrorMappingInterceptorTest {
     return grpc.register(InProcessChannelBuilder.forName(name).directExecutor().build());
   }
 
-  private TrackerGrpc.TrackerBlockingStub tracker() throws IOException {
-    return TrackerGrpc.newBlockingStub(serve(new FailingTracker()))
+  private TrackerServiceGrpc.TrackerServiceBlockingStub tracker() throws IOException {
+    return TrackerServiceGrpc.newBlockingStub(serve(new FailingTracker()))
         .withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
@@ -167,13 +200,51 @@ class ErrorMappingInterceptorTest {
 
   @Test
   void failureAfterStreamedMessagesEndsTheStreamWithItsCode() throws IOException {
-    Iterator<Block> blocks = PeerGrpc.newBlockingStub(serve(new FailingPeer()))
+    Iterator<GetBlocksResponse> blocks = PeerServiceGrpc.newBlockingStub(serve(new FailingPeer()))
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getBlocks(GetBlocksRequest.newBuilder().addIndices(0).addIndices(9).build());
 
     assertEquals(0, blocks.next().getIndex());
     Status status = assertStatus(Status.Code.OUT_OF_RANGE, blocks::hasNext);
     assertEquals("block 9 is past the end", status.getDescription());
+  }
+
+  @ParameterizedTest
+  @EnumSource(ErrorReason.class)
+  void aReasonReachesTheClientAsAnErrorInfo(ErrorReason reason) throws IOException {
+    ErrorInfo info = assertReason(reason,
+        () -> tracker().getManifest(byName("reason:" + reason.name())));
+
+    assertEquals(Map.of("limit", "calls_per_peer", "max", "32"), info.getMetadataMap());
+    assertTrue(logged.isEmpty(), "an expected failure is not logged as a bug");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ErrorReason.class)
+  void aReasonSurvivesAStreamThatFailsMidway(ErrorReason reason) throws IOException {
+    Iterator<GetBlocksResponse> blocks = PeerServiceGrpc.newBlockingStub(serve(new ReasonedPeer()))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getBlocks(GetBlocksRequest.newBuilder().setPeerId(reason.name()).addIndices(0).build());
+
+    assertEquals(0, blocks.next().getIndex());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, blocks::hasNext);
+    assertReason(reason, e);
+    assertEquals(Optional.of(reason), ErrorReason.of(e));
+  }
+
+  @Test
+  void aFailureWithoutAReasonOrWithAnotherDomainsHasNone() throws IOException {
+    StatusRuntimeException plain = assertThrows(StatusRuntimeException.class,
+        () -> tracker().getManifest(byName("not-found")));
+    StatusRuntimeException foreign = assertThrows(StatusRuntimeException.class,
+        () -> tracker().getManifest(byName("foreign")));
+
+    assertEquals(Optional.empty(), ErrorReason.of(plain));
+    assertEquals(List.of(), StatusProto.fromThrowable(plain).getDetailsList());
+    assertEquals(Optional.empty(), ErrorReason.of(foreign), "CHOKED, but not MiniBit's");
+    assertEquals(1, StatusProto.fromThrowable(foreign).getDetailsCount(),
+        "a status exception's trailers pass through the interceptor");
+    assertEquals(Optional.empty(), ErrorReason.of(new IllegalStateException("not gRPC")));
   }
 
   @Test

@@ -20,8 +20,8 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.ErrorMappingInterceptorTest.FailingTracker;
 import io.minibit.core.testing.GrpcCleanup;
 import java.util.List;
@@ -75,8 +75,8 @@ class GrpcServerTest {
     start(List.of());
 
     assertEquals(ServingStatus.SERVING, health(""));
-    assertEquals(ServingStatus.SERVING, health("minibit.v1.Tracker"));
-    assertStatus(Status.Code.NOT_FOUND, () -> health("minibit.v1.Nothing"));
+    assertEquals(ServingStatus.SERVING, health("minibit.v2.TrackerService"));
+    assertStatus(Status.Code.NOT_FOUND, () -> health("minibit.v2.Nothing"));
   }
 
   @Test
@@ -105,7 +105,7 @@ class GrpcServerTest {
 
     List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse()
         .getServiceList().stream().map(ServiceResponse::getName).toList();
-    assertTrue(services.contains("minibit.v1.Tracker"), services.toString());
+    assertTrue(services.contains("minibit.v2.TrackerService"), services.toString());
     assertTrue(services.contains("grpc.health.v1.Health"), services.toString());
   }
 
@@ -140,7 +140,7 @@ class GrpcServerTest {
     List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse()
         .getServiceList().stream().map(io.grpc.reflection.v1alpha.ServiceResponse::getName)
         .toList();
-    assertTrue(services.contains("minibit.v1.Tracker"), services.toString());
+    assertTrue(services.contains("minibit.v2.TrackerService"), services.toString());
     assertTrue(services.contains("grpc.reflection.v1alpha.ServerReflection"),
         services.toString());
   }
@@ -149,7 +149,7 @@ class GrpcServerTest {
   void errorsAreMappedOnEveryService() throws Exception {
     start(List.of());
 
-    assertStatus(Status.Code.INTERNAL, () -> TrackerGrpc.newBlockingStub(channel)
+    assertStatus(Status.Code.INTERNAL, () -> TrackerServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getManifest(GetManifestRequest.newBuilder().setName("bug").build()));
   }

@@ -57,14 +57,14 @@ class HealthProbeTest {
 
     assertEquals(0, probe("127.0.0.1:" + server.port()));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("SERVING"), out::toString);
-    assertEquals(0, probe("--service", "minibit.v1.Tracker", "127.0.0.1:" + server.port()));
+    assertEquals(0, probe("--service", "minibit.v2.TrackerService", "127.0.0.1:" + server.port()));
   }
 
   @Test
   void anUnknownServiceFails() throws Exception {
     GrpcServer server = grpc.register(startNetty());
 
-    assertEquals(1, probe("--service", "minibit.v1.Nothing", "127.0.0.1:" + server.port()));
+    assertEquals(1, probe("--service", "minibit.v2.Nothing", "127.0.0.1:" + server.port()));
     assertTrue(err().contains("NOT_FOUND"), err());
   }
 

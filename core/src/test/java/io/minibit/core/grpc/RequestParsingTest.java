@@ -12,9 +12,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.GetManifestResponse;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.ErrorMappingInterceptorTest.FailingTracker;
 import io.minibit.core.testing.GrpcCleanup;
 import java.io.InputStream;
@@ -37,7 +37,7 @@ class RequestParsingTest {
   }
 
   private Status send(byte[] request) {
-    MethodDescriptor<byte[], byte[]> raw = TrackerGrpc.getGetManifestMethod()
+    MethodDescriptor<byte[], byte[]> raw = TrackerServiceGrpc.getGetManifestMethod()
         .toBuilder(RawBytes.INSTANCE, RawBytes.INSTANCE).build();
     try {
       ClientCalls.blockingUnaryCall(channel, raw,
@@ -67,7 +67,7 @@ class RequestParsingTest {
   @SuppressWarnings("unchecked")
   void aResponseGoesOutAsTheStreamItsOwnMarshallerMade() {
     MethodDescriptor<GetManifestRequest, GetManifestResponse> original =
-        TrackerGrpc.getGetManifestMethod();
+        TrackerServiceGrpc.getGetManifestMethod();
     MethodDescriptor<Object, Object> strict = (MethodDescriptor<Object, Object>) RequestParsing
         .strict(new FailingTracker().bindService())
         .getMethod(original.getFullMethodName()).getMethodDescriptor();

@@ -8,9 +8,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.GetManifestResponse;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.GrpcCleanup;
 import java.net.InetSocketAddress;
@@ -28,7 +28,7 @@ class ServerLimitsTest {
   @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
 
   /** Holds every GetManifest call open until the test answers it; "echo" answers at once. */
-  private static final class HoldingTracker extends TrackerGrpc.TrackerImplBase {
+  private static final class HoldingTracker extends TrackerServiceGrpc.TrackerServiceImplBase {
     final ConcurrentLinkedQueue<StreamObserver<GetManifestResponse>> held =
         new ConcurrentLinkedQueue<>();
 
@@ -52,33 +52,34 @@ class ServerLimitsTest {
 
   private final HoldingTracker tracker = new HoldingTracker();
 
-  private TrackerGrpc.TrackerStub client() throws Exception {
+  private TrackerServiceGrpc.TrackerServiceStub client() throws Exception {
     GrpcServer server = grpc.register(GrpcServer.start(
         SMALL.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))),
         "limited", List.of(), tracker));
     ManagedChannel channel = grpc.register(Channels.forTarget("127.0.0.1:" + server.port()));
-    return TrackerGrpc.newStub(channel);
+    return TrackerServiceGrpc.newStub(channel);
   }
 
-  private static String echo(TrackerGrpc.TrackerStub stub) {
-    return TrackerGrpc.newBlockingStub(stub.getChannel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+  private static String echo(TrackerServiceGrpc.TrackerServiceStub stub) {
+    return TrackerServiceGrpc.newBlockingStub(stub.getChannel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
         .getManifest(GetManifestRequest.newBuilder().setName("echo").build()).getInfohash();
   }
 
   @Test
   void aMessageOverTheLimitIsRefusedAndTheServerGoesOn() throws Exception {
-    TrackerGrpc.TrackerStub stub = client();
+    TrackerServiceGrpc.TrackerServiceStub stub = client();
     GetManifestRequest huge = GetManifestRequest.newBuilder()
         .setName("x".repeat(SMALL.maxMessageBytes() + 1)).build();
 
-    assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> TrackerGrpc.newBlockingStub(
+    assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> TrackerServiceGrpc.newBlockingStub(
         stub.getChannel()).withDeadlineAfter(10, TimeUnit.SECONDS).getManifest(huge));
     assertEquals("echo", echo(stub));
   }
 
   @Test
   void callsOverTheLimitOfOneConnectionWaitForAFreeSlot() throws Exception {
-    TrackerGrpc.TrackerStub stub = client();
+    TrackerServiceGrpc.TrackerServiceStub stub = client();
     int calls = SMALL.maxCallsPerConnection() + 2;
     for (int i = 0; i < calls; i++) {
       stub.withDeadlineAfter(30, TimeUnit.SECONDS).getManifest(
@@ -88,7 +89,7 @@ class ServerLimitsTest {
         () -> tracker.held.size() == SMALL.maxCallsPerConnection());
 
     // The server has its calls; a new one on the same connection queues behind them.
-    assertThrows(Exception.class, () -> TrackerGrpc.newBlockingStub(stub.getChannel())
+    assertThrows(Exception.class, () -> TrackerServiceGrpc.newBlockingStub(stub.getChannel())
         .withDeadlineAfter(500, TimeUnit.MILLISECONDS)
         .getManifest(GetManifestRequest.newBuilder().setName("echo").build()));
     assertEquals(SMALL.maxCallsPerConnection(), tracker.held.size());

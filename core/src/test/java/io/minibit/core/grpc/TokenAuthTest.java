@@ -13,8 +13,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.ErrorMappingInterceptorTest.FailingTracker;
 import io.minibit.core.testing.GrpcCleanup;
 import java.util.List;
@@ -39,7 +39,7 @@ class TokenAuthTest {
 
   /** FailingTracker answers NOT_FOUND for "not-found": the call got through. */
   private static void call(Channel channel) {
-    TrackerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+    TrackerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
         .getManifest(GetManifestRequest.newBuilder().setName("not-found").build());
   }
 

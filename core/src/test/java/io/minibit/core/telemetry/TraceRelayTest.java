@@ -15,9 +15,9 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.PingResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.PingResponse;
 import io.minibit.core.testing.GrpcCleanup;
 import java.io.IOException;
 import java.util.Map;
@@ -55,12 +55,13 @@ class TraceRelayTest {
     };
     grpc.register(InProcessServerBuilder.forName(downstream).directExecutor()
         .addService(ServerInterceptors.intercept(new Answering(), recordHeader)).build().start());
-    PeerGrpc.PeerBlockingStub downstreamStub = PeerGrpc.newBlockingStub(ClientInterceptors.intercept(
+    PeerServiceGrpc.PeerServiceBlockingStub downstreamStub =
+        PeerServiceGrpc.newBlockingStub(ClientInterceptors.intercept(
         grpc.register(InProcessChannelBuilder.forName(downstream).directExecutor().build()),
         telemetry.clientInterceptor()));
 
     String middle = InProcessServerBuilder.generateName();
-    PeerGrpc.PeerImplBase forwarding = new PeerGrpc.PeerImplBase() {
+    PeerServiceGrpc.PeerServiceImplBase forwarding = new PeerServiceGrpc.PeerServiceImplBase() {
       @Override
       public void ping(PingRequest request, StreamObserver<PingResponse> responses) {
         responses.onNext(downstreamStub.ping(request));
@@ -78,7 +79,7 @@ class TraceRelayTest {
     if (traceparent != null) {
       headers.put(TRACEPARENT, traceparent);
     }
-    PeerGrpc.newBlockingStub(toMiddle)
+    PeerServiceGrpc.newBlockingStub(toMiddle)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .ping(PingRequest.getDefaultInstance());
   }
@@ -104,11 +105,12 @@ class TraceRelayTest {
     pingMiddle(null);
 
     assertNull(seenDownstream.get());
-    assertEquals("", PeerGrpc.newBlockingStub(toMiddle).ping(PingRequest.getDefaultInstance())
+    assertEquals("", PeerServiceGrpc.newBlockingStub(toMiddle).ping(
+        PingRequest.getDefaultInstance())
         .getPeerId());
   }
 
-  private static final class Answering extends PeerGrpc.PeerImplBase {
+  private static final class Answering extends PeerServiceGrpc.PeerServiceImplBase {
     @Override
     public void ping(PingRequest request, StreamObserver<PingResponse> responses) {
       responses.onNext(PingResponse.getDefaultInstance());

@@ -1,9 +1,10 @@
 package io.minibit.peer.download;
 
-import io.minibit.api.v1.PeerEndpoint;
-import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v2.PeerEndpoint;
+import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.core.Torrent;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -97,7 +99,7 @@ public final class Download implements AutoCloseable {
 
       @Override
       public void writeFailed(IOException failure) {
-        session.fail(writeFailure(failure));
+        session.fail(writeFailure(torrent.name(), failure));
         scheduler.close();
       }
     };
@@ -270,14 +272,14 @@ public final class Download implements AutoCloseable {
    * Why a block could not be written, for the user: a full disk is a limit they can lift (the
    * verified blocks stay, and {@code minibit get} resumes once space is freed).
    */
-  private MinibitException writeFailure(IOException e) {
+  static MinibitException writeFailure(String name, IOException e) {
     String message = String.valueOf(e.getMessage());
     if (message.contains("No space left on device") || message.contains("Disk quota exceeded")) {
-      return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, "the disk is full: cannot write "
-          + torrent.name() + "; free some space and run get again to resume", e);
+      return new MinibitException(ErrorReason.DISK_FULL, Map.of(), "the disk is full: cannot "
+          + "write " + name + "; free some space and run get again to resume", e);
     }
     return new MinibitException(ErrorCode.FAILED_PRECONDITION,
-        "cannot write " + torrent.name() + ": " + message, e);
+        "cannot write " + name + ": " + message, e);
   }
 
   /**

@@ -8,13 +8,14 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.PingResponse;
-import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.PingResponse;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
@@ -22,6 +23,7 @@ import io.minibit.peer.telemetry.DownloadTrace;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -88,7 +90,7 @@ final class GrpcPeerLink implements PeerLink {
 
   /** Pings {@code count} times in a row, the first answer being an RTT sample if {@code sample}. */
   private void ping(int generation, int count, boolean sample) {
-    PeerGrpc.PeerStub stub = PeerGrpc.newStub(channel)
+    PeerServiceGrpc.PeerServiceStub stub = PeerServiceGrpc.newStub(channel)
         .withDeadlineAfter(PING_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     long sent = System.nanoTime();
     untraced(() -> stub.ping(PingRequest.getDefaultInstance(), new StreamObserver<>() {
@@ -118,15 +120,15 @@ final class GrpcPeerLink implements PeerLink {
         .setPeerId(localPeerId)
         .setHave(held.get().toProto())
         .build();
-    untraced(() -> PeerGrpc.newStub(channel).subscribe(request,
-        new ClientResponseObserver<SubscribeRequest, PeerEvent>() {
+    untraced(() -> PeerServiceGrpc.newStub(channel).subscribe(request,
+        new ClientResponseObserver<SubscribeRequest, SubscribeResponse>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<SubscribeRequest> stream) {
             subscription = stream;
           }
 
           @Override
-          public void onNext(PeerEvent event) {
+          public void onNext(SubscribeResponse event) {
             switch (event.getEventCase()) {
               case BITFIELD -> bitfield(generation, event.getBitfield());
               case HAVE -> events.have(generation, event.getHave().getIndex());
@@ -148,7 +150,7 @@ final class GrpcPeerLink implements PeerLink {
         }));
   }
 
-  private void bitfield(int generation, io.minibit.api.v1.Bitfield wire) {
+  private void bitfield(int generation, io.minibit.api.v2.Bitfield wire) {
     try {
       if (wire.getBlockCount() != torrent.blockCount()) {
         throw MinibitException.invalid("bitfield of %d blocks for a torrent of %d",
@@ -212,13 +214,13 @@ final class GrpcPeerLink implements PeerLink {
           @Override
           public void onError(Throwable t) {
             calls.remove(call);
-            events.ended(generation, call, Status.fromThrowable(t));
+            events.ended(generation, call, Status.fromThrowable(t), ErrorReason.of(t));
           }
 
           @Override
           public void onCompleted() {
             calls.remove(call);
-            events.ended(generation, call, Status.OK);
+            events.ended(generation, call, Status.OK, Optional.empty());
           }
         }));
   }

@@ -2,8 +2,10 @@ package io.minibit.peer.download;
 
 import io.grpc.Status;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.store.BlockStore;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The wire side of one remote peer, as the {@link Scheduler} uses it: pings, the subscription to
@@ -67,8 +69,11 @@ interface PeerLink {
     void written(int generation, RemotePeer.Call call, int index, BlockStore.WriteResult result,
         int bytes);
 
-    /** {@code call} ended with {@code status} (OK when every block it was to send came). */
-    void ended(int generation, RemotePeer.Call call, Status status);
+    /**
+     * {@code call} ended with {@code status} (OK when every block it was to send came), and the
+     * reason the peer gave for a failure, if any.
+     */
+    void ended(int generation, RemotePeer.Call call, Status status, Optional<ErrorReason> reason);
 
     /** The connection failed: a ping, or the subscription, ended in error. */
     void failed(int generation, String reason);

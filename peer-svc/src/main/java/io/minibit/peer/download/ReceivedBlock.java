@@ -4,7 +4,7 @@ import io.grpc.Detachable;
 import io.grpc.HasByteBuffer;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.minibit.api.v1.Block;
+import io.minibit.api.v2.GetBlocksResponse;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -64,22 +64,22 @@ final class ReceivedBlock implements Closeable {
   }
 
   /** GetBlocks as its callers see it: Block responses parsed into ReceivedBlocks. */
-  static MethodDescriptor<io.minibit.api.v1.GetBlocksRequest, ReceivedBlock> method() {
+  static MethodDescriptor<io.minibit.api.v2.GetBlocksRequest, ReceivedBlock> method() {
     return Holder.METHOD;
   }
 
   private static final class Holder {
-    static final MethodDescriptor<io.minibit.api.v1.GetBlocksRequest, ReceivedBlock> METHOD =
-        io.minibit.api.v1.PeerGrpc.getGetBlocksMethod().toBuilder(
+    static final MethodDescriptor<io.minibit.api.v2.GetBlocksRequest, ReceivedBlock> METHOD =
+        io.minibit.api.v2.PeerServiceGrpc.getGetBlocksMethod().toBuilder(
             io.grpc.protobuf.ProtoUtils.marshaller(
-                io.minibit.api.v1.GetBlocksRequest.getDefaultInstance()),
+                io.minibit.api.v2.GetBlocksRequest.getDefaultInstance()),
             new Marshaller()).build();
   }
 
   /**
-   * Reads the Block wire format (field 1: varint index; field 2: length-delimited data; others
-   * skipped) off gRPC's message stream, keeping the data in place when the stream can hand its
-   * buffers over, and copying it once otherwise.
+   * Reads the GetBlocksResponse wire format (field 1: varint index; field 2: length-delimited
+   * data; others skipped) off gRPC's message stream, keeping the data in place when the stream
+   * can hand its buffers over, and copying it once otherwise.
    */
   static final class Marshaller implements MethodDescriptor.Marshaller<ReceivedBlock> {
     @Override
@@ -105,11 +105,11 @@ final class ReceivedBlock implements Closeable {
           }
         }
         byte[] bytes = stream.readAllBytes();
-        Block block = Block.parseFrom(bytes);
+        GetBlocksResponse block = GetBlocksResponse.parseFrom(bytes);
         return new ReceivedBlock(block.getIndex(),
             new ByteBuffer[] {block.getData().asReadOnlyByteBuffer()}, () -> { });
       } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("cannot parse a Block: " + e.getMessage())
+        throw Status.INTERNAL.withDescription("cannot parse a GetBlocksResponse: " + e.getMessage())
             .withCause(e).asRuntimeException();
       }
     }

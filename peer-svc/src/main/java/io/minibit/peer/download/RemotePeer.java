@@ -1,6 +1,6 @@
 package io.minibit.peer.download;
 
-import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
 import io.minibit.peer.policy.RttEstimator;

@@ -3,6 +3,7 @@ package io.minibit.peer.download;
 import io.grpc.Status;
 import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.store.BlockStore;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -361,7 +363,8 @@ final class Scheduler {
     }
   }
 
-  private void ended(RemotePeer peer, RemotePeer.Call call, Status status) {
+  private void ended(RemotePeer peer, RemotePeer.Call call, Status status,
+      Optional<ErrorReason> reason) {
     if (!peer.calls.remove(call)) {
       return;
     }
@@ -374,13 +377,16 @@ final class Scheduler {
     everyoneDirty = true;
     if (call.cancelled) {
       stats.cancelled.increment();
-    } else if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+    } else if (reason.equals(Optional.of(ErrorReason.CHOKED))) {
+      // Only a refusal that says "choked" waits for UNCHOKE: one over a limit of the peer's (or
+      // gRPC's) never gets one, and backs off below like any other failure.
       stats.choked.increment();
       // Choked: it will say UNCHOKE when it serves us again, unless it already has since.
       peer.chokesUs |= call.unchokesAtStart == peer.unchokes;
     } else if (!status.isOk()) {
       stats.failed.increment();
       fail(peer, "GetBlocks failed: " + status.getCode()
+          + reason.map(r -> " (" + r + ")").orElse("")
           + (status.getDescription() == null ? "" : ": " + status.getDescription()));
     } else {
       stats.completed.increment();
@@ -722,8 +728,9 @@ final class Scheduler {
     }
 
     @Override
-    public void ended(int generation, RemotePeer.Call call, Status status) {
-      post(generation, () -> Scheduler.this.ended(peer, call, status));
+    public void ended(int generation, RemotePeer.Call call, Status status,
+        Optional<ErrorReason> reason) {
+      post(generation, () -> Scheduler.this.ended(peer, call, status, reason));
     }
 
     @Override

@@ -3,11 +3,14 @@ package io.minibit.peer.server;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.Block;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.core.ErrorReason;
+import io.minibit.core.MinibitException;
 import io.minibit.peer.session.TorrentSession;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -24,7 +27,7 @@ final class BlockSender implements Runnable {
   private final String peerId;
   private final Iterator<Integer> remaining;
   private final UploadLimiter limiter;
-  private final ServerCallStreamObserver<Block> call;
+  private final ServerCallStreamObserver<GetBlocksResponse> call;
   private final Runnable ended;
   private boolean done;
   /** The block whose bytes the upload cap is to give, or -1. */
@@ -33,7 +36,7 @@ final class BlockSender implements Runnable {
 
   /** @param ended run once when the call is over, however it ends */
   BlockSender(TorrentSession session, String peerId, List<Integer> indices,
-      UploadLimiter limiter, ServerCallStreamObserver<Block> call, Runnable ended) {
+      UploadLimiter limiter, ServerCallStreamObserver<GetBlocksResponse> call, Runnable ended) {
     this.session = session;
     this.peerId = peerId;
     this.remaining = indices.iterator();
@@ -118,7 +121,7 @@ final class BlockSender implements Runnable {
           .withDescription("cannot read block " + index + " from disk").asRuntimeException());
       return false;
     }
-    call.onNext(Block.newBuilder()
+    call.onNext(GetBlocksResponse.newBuilder()
         .setIndex(index)
         .setData(UnsafeByteOperations.unsafeWrap(data))
         .build());
@@ -137,8 +140,8 @@ final class BlockSender implements Runnable {
     }
     // Choked since the call began: what it still asks for is dropped, as in BitTorrent.
     done = true;
-    call.onError(Status.RESOURCE_EXHAUSTED.withDescription(
-        "choked: the rest of this call is dropped; wait for UNCHOKE").asRuntimeException());
+    call.onError(new MinibitException(ErrorReason.CHOKED, Map.of(),
+        "choked: the rest of this call is dropped; wait for UNCHOKE").toStatusException());
     return true;
   }
 }

@@ -4,17 +4,19 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.DaemonUsage;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.ListTransfersRequest;
-import io.minibit.api.v1.ListTransfersResponse;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.RemoveRequest;
-import io.minibit.api.v1.RemoveResponse;
-import io.minibit.api.v1.ShareProgress;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.ShareResponse;
-import io.minibit.api.v1.Transfer;
+import io.minibit.api.v2.DaemonUsage;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.DownloadResponse;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.ListTransfersResponse;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.RemoveRequest;
+import io.minibit.api.v2.RemoveResponse;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.ShareResponse;
+import io.minibit.api.v2.ShareWithProgressRequest;
+import io.minibit.api.v2.ShareWithProgressResponse;
+import io.minibit.api.v2.Transfer;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
@@ -33,7 +35,8 @@ import java.util.logging.Logger;
  * The control API the CLI calls on the local daemon: share, download (with a progress stream),
  * list and remove transfers. Validates and delegates to the {@link PeerDaemon}.
  */
-public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImplBase {
+public final class PeerControlGrpcService
+    extends PeerControlServiceGrpc.PeerControlServiceImplBase {
   private static final Logger log = Logger.getLogger(PeerControlGrpcService.class.getName());
   private final PeerDaemon daemon;
   private final ScheduledExecutorService scheduler;
@@ -45,16 +48,16 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
 
   @Override
   public void share(ShareRequest request, StreamObserver<ShareResponse> responseObserver) {
-    int blockSize = checkShare(request);
+    int blockSize = checkShare(request.getPath(), request.getBlockSize());
     TorrentSession session = io(() -> daemon.share(request.getPath(), blockSize));
     responseObserver.onNext(shared(session.torrent()));
     responseObserver.onCompleted();
   }
 
   @Override
-  public void shareWithProgress(ShareRequest request,
-      StreamObserver<ShareProgress> responseObserver) {
-    int blockSize = checkShare(request);
+  public void shareWithProgress(ShareWithProgressRequest request,
+      StreamObserver<ShareWithProgressResponse> responseObserver) {
+    int blockSize = checkShare(request.getPath(), request.getBlockSize());
     Duration every = request.getProgressIntervalMs() == 0 ? ProgressStream.DEFAULT_PERIOD
         : Duration.ofMillis(Math.max(ProgressStream.MIN_PERIOD.toMillis(),
             Integer.toUnsignedLong(request.getProgressIntervalMs())));
@@ -70,7 +73,7 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
       return;
     }
     Torrent torrent = session.torrent();
-    responseObserver.onNext(ShareProgress.newBuilder()
+    responseObserver.onNext(ShareWithProgressResponse.newBuilder()
         .setBytesHashed(torrent.size())
         .setSize(torrent.size())
         .setShared(shared(torrent))
@@ -78,12 +81,11 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
     responseObserver.onCompleted();
   }
 
-  /** The block size {@code request} asks for; INVALID_ARGUMENT for a request that cannot be. */
-  private static int checkShare(ShareRequest request) {
-    if (request.getPath().isEmpty()) {
+  /** The block size a share asks for; INVALID_ARGUMENT for a request that cannot be. */
+  private static int checkShare(String path, int blockSize) {
+    if (path.isEmpty()) {
       throw MinibitException.invalid("path is empty: give the file to share");
     }
-    int blockSize = request.getBlockSize();
     if (blockSize != 0
         && (blockSize < Torrent.MIN_BLOCK_SIZE || blockSize > Torrent.MAX_BLOCK_SIZE)) {
       throw MinibitException.invalid("block size %d is outside %d..%d bytes",
@@ -106,13 +108,14 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
    * most one message per interval. Stops the hashing once the caller has gone.
    */
   private static final class HashingProgress implements ManifestBuilder.Progress {
-    private final StreamObserver<ShareProgress> caller;
+    private final StreamObserver<ShareWithProgressResponse> caller;
     private final long everyNanos;
     private final Context call;
     private long sentAt;
     private long sentBytes = -1;
 
-    HashingProgress(StreamObserver<ShareProgress> caller, Duration every, Context call) {
+    HashingProgress(StreamObserver<ShareWithProgressResponse> caller, Duration every,
+        Context call) {
       this.caller = caller;
       this.everyNanos = every.toNanos();
       this.call = call;
@@ -130,7 +133,7 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
       }
       long rate = sentBytes < 0 || now == sentAt ? 0
           : (long) ((bytesHashed - sentBytes) * 1e9 / (now - sentAt));
-      caller.onNext(ShareProgress.newBuilder()
+      caller.onNext(ShareWithProgressResponse.newBuilder()
           .setBytesHashed(bytesHashed)
           .setSize(size)
           .setBytesPerSecond(rate)
@@ -141,7 +144,8 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
   }
 
   @Override
-  public void download(DownloadRequest request, StreamObserver<Transfer> responseObserver) {
+  public void download(DownloadRequest request,
+      StreamObserver<DownloadResponse> responseObserver) {
     Duration noPeersTimeout = request.getNoPeersTimeoutMs() == 0
         ? daemon.config().noPeersTimeout()
         : Duration.ofMillis(Integer.toUnsignedLong(request.getNoPeersTimeoutMs()));
@@ -151,7 +155,8 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
     TorrentSession session = io(() -> daemon.download(request));
     new ProgressStream(session, () -> daemon.stalledFor(session),
         () -> daemon.download(session).map(d -> d.stallReason()).orElse(""),
-        noPeersTimeout, every, scheduler, (ServerCallStreamObserver<Transfer>) responseObserver)
+        noPeersTimeout, every, scheduler,
+        (ServerCallStreamObserver<DownloadResponse>) responseObserver)
         .start();
   }
 

@@ -2,17 +2,18 @@ package io.minibit.peer.server;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.PingResponse;
-import io.minibit.api.v1.SubscribeRequest;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.SwarmHealthRequest;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.GetLocalSwarmHealthRequest;
+import io.minibit.api.v2.GetLocalSwarmHealthResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.PingResponse;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.Bitfield;
-import io.minibit.core.ErrorCode;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
@@ -34,7 +35,7 @@ import java.util.function.Function;
  * The Peer service other peers call: bitfield subscriptions, block streams and pings. Validates
  * each request, then hands the work to the torrent's session and a {@link BlockSender}.
  */
-public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
+public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
   /** Most blocks one GetBlocks call may ask for. */
   public static final int MAX_BLOCKS_PER_CALL = Validation.MAX_BLOCKS_PER_CALL;
   /**
@@ -63,15 +64,17 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
   }
 
   @Override
-  public void getSwarmHealth(SwarmHealthRequest request,
-      StreamObserver<SwarmHealth> responseObserver) {
+  public void getLocalSwarmHealth(GetLocalSwarmHealthRequest request,
+      StreamObserver<GetLocalSwarmHealthResponse> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
-    responseObserver.onNext(health.apply(session));
+    responseObserver.onNext(
+        GetLocalSwarmHealthResponse.newBuilder().setHealth(health.apply(session)).build());
     responseObserver.onCompleted();
   }
 
   @Override
-  public void subscribe(SubscribeRequest request, StreamObserver<PeerEvent> responseObserver) {
+  public void subscribe(SubscribeRequest request,
+      StreamObserver<SubscribeResponse> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
     Bitfield theirs = new Bitfield(session.torrent().blockCount());
@@ -86,18 +89,19 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
     }
     session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""),
         CallerAddress.connection().orElse(""), theirs,
-        (ServerCallStreamObserver<PeerEvent>) responseObserver);
+        (ServerCallStreamObserver<SubscribeResponse>) responseObserver);
   }
 
   @Override
-  public void getBlocks(GetBlocksRequest request, StreamObserver<Block> responseObserver) {
+  public void getBlocks(GetBlocksRequest request,
+      StreamObserver<GetBlocksResponse> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     Validation.requirePeerId("peer_id", request.getPeerId());
     List<Integer> indices = checkedIndices(request, session);
     Optional<String> connection = CallerAddress.connection();
     if (connection.isPresent()
         && !session.subscribers().subscribedOver(request.getPeerId(), connection.get())) {
-      throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+      throw new MinibitException(ErrorReason.NOT_SUBSCRIBED, Map.of(), String.format(
           "peer %s has no Subscribe stream for %s on this connection: blocks go to a subscriber, "
               + "over its own connection; subscribe first", request.getPeerId(),
           session.torrent().name()));
@@ -105,13 +109,13 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
     Runnable ended = openCall(request.getPeerId());
     if (!session.uploadSlots().admit(request.getPeerId(), CallerAddress.current().orElse(""))) {
       ended.run();
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+      throw new MinibitException(ErrorReason.CHOKED, Map.of(), String.format(
           "choked: every upload slot for %s is taken; wait for UNCHOKE on Subscribe",
           session.torrent().name()));
     }
     new BlockSender(session, request.getPeerId(),
         session.chooseToSend(indices, request.getMaxBlocks()), limiter,
-        (ServerCallStreamObserver<Block>) responseObserver, ended).start();
+        (ServerCallStreamObserver<GetBlocksResponse>) responseObserver, ended).start();
   }
 
   @Override
@@ -128,9 +132,10 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
     AtomicInteger open = openCalls.computeIfAbsent(peer, p -> new AtomicInteger());
     if (open.incrementAndGet() > MAX_CALLS_PER_PEER) {
       open.decrementAndGet();
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "peer %s has %d GetBlocks calls open, the most one peer may; wait for one to end",
-          peer, MAX_CALLS_PER_PEER));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "calls_per_peer", "max", String.valueOf(MAX_CALLS_PER_PEER)),
+          String.format("peer %s has %d GetBlocks calls open, the most one peer may; wait for "
+              + "one to end", peer, MAX_CALLS_PER_PEER));
     }
     AtomicBoolean ended = new AtomicBoolean();
     return () -> {
@@ -146,8 +151,10 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
       throw MinibitException.invalid("indices is empty: ask for at least one block");
     }
     if (count > MAX_BLOCKS_PER_CALL) {
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "asked for %d blocks in one call; the limit is %d", count, MAX_BLOCKS_PER_CALL));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "blocks_per_call", "max", String.valueOf(MAX_BLOCKS_PER_CALL)),
+          String.format("asked for %d blocks in one call; the limit is %d", count,
+              MAX_BLOCKS_PER_CALL));
     }
     Torrent torrent = session.torrent();
     Set<Integer> seen = new HashSet<>();
@@ -159,8 +166,8 @@ public final class PeerGrpcService extends PeerGrpc.PeerImplBase {
         throw MinibitException.invalid("block %d is asked for twice", index);
       }
       if (!session.store().has((int) index)) {
-        throw new MinibitException(ErrorCode.FAILED_PRECONDITION,
-            String.format("block %d of %s is not held here yet", index, torrent));
+        throw new MinibitException(ErrorReason.BLOCK_NOT_HELD,
+            Map.of("index", String.valueOf(index)), String.format("block %d of %s is not held here yet", index, torrent));
       }
       indices.add((int) index);
     }

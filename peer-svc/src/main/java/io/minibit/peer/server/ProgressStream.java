@@ -2,7 +2,7 @@ package io.minibit.peer.server;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.Transfer;
+import io.minibit.api.v2.DownloadResponse;
 import io.minibit.core.grpc.ErrorMappingInterceptor;
 import io.minibit.peer.session.TorrentSession;
 import java.time.Duration;
@@ -29,7 +29,7 @@ final class ProgressStream {
   private final Duration noPeersTimeout;
   private final Duration period;
   private final ScheduledExecutorService scheduler;
-  private final ServerCallStreamObserver<Transfer> call;
+  private final ServerCallStreamObserver<DownloadResponse> call;
   private ScheduledFuture<?> ticks;
   private boolean done;
   private long lastSentNanos;
@@ -37,7 +37,7 @@ final class ProgressStream {
 
   ProgressStream(TorrentSession session, Supplier<Duration> stalledFor,
       Supplier<String> stallReason, Duration noPeersTimeout, Duration period,
-      ScheduledExecutorService scheduler, ServerCallStreamObserver<Transfer> call) {
+      ScheduledExecutorService scheduler, ServerCallStreamObserver<DownloadResponse> call) {
     this.session = session;
     this.stalledFor = stalledFor;
     this.stallReason = stallReason;
@@ -74,9 +74,9 @@ final class ProgressStream {
     if (completion.isDone()) {
       stop();
       if (completion.isCompletedExceptionally()) {
-        call.onError(ErrorMappingInterceptor.toStatus(cause(completion)).asRuntimeException());
+        call.onError(ErrorMappingInterceptor.toStatusException(cause(completion)));
       } else {
-        call.onNext(session.snapshot());
+        call.onNext(snapshot());
         call.onCompleted();
       }
       return;
@@ -93,10 +93,14 @@ final class ProgressStream {
     }
     long now = System.nanoTime();
     if (call.isReady() && (!sentAny || now - lastSentNanos >= period.toNanos())) {
-      call.onNext(session.snapshot());
+      call.onNext(snapshot());
       sentAny = true;
       lastSentNanos = now;
     }
+  }
+
+  private DownloadResponse snapshot() {
+    return DownloadResponse.newBuilder().setTransfer(session.snapshot()).build();
   }
 
   private static Throwable cause(java.util.concurrent.CompletableFuture<?> future) {

@@ -1,17 +1,19 @@
 package io.minibit.peer.session;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.Choke;
-import io.minibit.api.v1.Have;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.Unchoke;
-import io.minibit.core.ErrorCode;
+import io.minibit.api.v2.Choke;
+import io.minibit.api.v2.Have;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.Unchoke;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.BitSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Supplier;
@@ -34,9 +36,10 @@ import java.util.stream.Collectors;
  */
 public final class Subscribers {
   private static final Logger log = Logger.getLogger(Subscribers.class.getName());
-  private static final PeerEvent CHOKE = PeerEvent.newBuilder().setChoke(Choke.getDefaultInstance())
+  private static final SubscribeResponse CHOKE =
+      SubscribeResponse.newBuilder().setChoke(Choke.getDefaultInstance())
       .build();
-  private static final PeerEvent UNCHOKE = PeerEvent.newBuilder()
+  private static final SubscribeResponse UNCHOKE = SubscribeResponse.newBuilder()
       .setUnchoke(Unchoke.getDefaultInstance()).build();
 
   /** Most Subscribe streams one torrent keeps open. */
@@ -61,15 +64,17 @@ public final class Subscribers {
    */
   public void requireRoom(String host) {
     if (subscribers.size() >= MAX_PER_TORRENT) {
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "this peer already has %d subscribers for the torrent, the most it takes",
-          MAX_PER_TORRENT));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "subscribers_per_torrent", "max", String.valueOf(MAX_PER_TORRENT)),
+          String.format("this peer already has %d subscribers for the torrent, the most it "
+              + "takes", MAX_PER_TORRENT));
     }
     long fromHost = subscribers.stream().filter(s -> s.host.equals(host)).count();
     if (fromHost >= MAX_PER_ADDRESS) {
-      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
-          "%s already holds %d subscriptions to the torrent, the most one address may",
-          host.isEmpty() ? "the caller" : host, MAX_PER_ADDRESS));
+      throw new MinibitException(ErrorReason.OVER_LIMIT,
+          Map.of("limit", "subscriptions_per_address", "max", String.valueOf(MAX_PER_ADDRESS)),
+          String.format("%s already holds %d subscriptions to the torrent, the most one address "
+              + "may", host.isEmpty() ? "the caller" : host, MAX_PER_ADDRESS));
     }
   }
 
@@ -80,7 +85,8 @@ public final class Subscribers {
    * side ends it.
    */
   public void add(String peerId, String host, String connection,
-      ServerCallStreamObserver<PeerEvent> stream, Supplier<io.minibit.core.Bitfield> bitfield,
+      ServerCallStreamObserver<SubscribeResponse> stream,
+          Supplier<io.minibit.core.Bitfield> bitfield,
       boolean unchoked, Runnable onEnd) {
     Subscriber subscriber = new Subscriber(peerId, host, connection, stream, onEnd);
     stream.setOnCancelHandler(() -> drop(subscriber));
@@ -164,7 +170,7 @@ public final class Subscribers {
     private final String peerId;
     private final String host;
     private final String connection;
-    private final ServerCallStreamObserver<PeerEvent> stream;
+    private final ServerCallStreamObserver<SubscribeResponse> stream;
     private final Runnable onEnd;
     private final BitSet pendingHaves = new BitSet();
     private Boolean pendingChoke; // the choke state to send, null when it was sent
@@ -172,7 +178,7 @@ public final class Subscribers {
     private boolean closed;
 
     Subscriber(String peerId, String host, String connection,
-        ServerCallStreamObserver<PeerEvent> stream, Runnable onEnd) {
+        ServerCallStreamObserver<SubscribeResponse> stream, Runnable onEnd) {
       this.peerId = peerId;
       this.host = host;
       this.connection = connection;
@@ -182,7 +188,7 @@ public final class Subscribers {
 
     /** The first two events, written whatever the stream's readiness: it has just begun. */
     synchronized void start(io.minibit.core.Bitfield bitfield, boolean unchoked) {
-      write(PeerEvent.newBuilder().setBitfield(bitfield.toProto()).build());
+      write(SubscribeResponse.newBuilder().setBitfield(bitfield.toProto()).build());
       write(unchoked ? UNCHOKE : CHOKE);
     }
 
@@ -210,13 +216,13 @@ public final class Subscribers {
       }
       while (stream.isReady() && (pendingChoke != null || !pendingHaves.isEmpty())) {
         if (pendingChoke != null) {
-          PeerEvent event = pendingChoke ? CHOKE : UNCHOKE;
+          SubscribeResponse event = pendingChoke ? CHOKE : UNCHOKE;
           pendingChoke = null;
           write(event);
         } else {
           int index = pendingHaves.nextSetBit(0);
           pendingHaves.clear(index);
-          write(PeerEvent.newBuilder().setHave(Have.newBuilder().setIndex(index)).build());
+          write(SubscribeResponse.newBuilder().setHave(Have.newBuilder().setIndex(index)).build());
         }
         if (closed) {
           return false;
@@ -230,15 +236,16 @@ public final class Subscribers {
       if (unreadSince == null) {
         unreadSince = now;
       } else if (Duration.between(unreadSince, now).compareTo(MAX_UNREAD) > 0) {
-        close(Status.RESOURCE_EXHAUSTED.withDescription(String.format(
-            "events were left unread for more than %d s; subscribe again",
-            MAX_UNREAD.toSeconds())));
+        fail(new MinibitException(ErrorReason.OVER_LIMIT,
+            Map.of("limit", "unread_seconds", "max", String.valueOf(MAX_UNREAD.toSeconds())),
+            String.format("events were left unread for more than %d s; subscribe again",
+                MAX_UNREAD.toSeconds())));
         return false;
       }
       return true;
     }
 
-    private void write(PeerEvent event) {
+    private void write(SubscribeResponse event) {
       try {
         stream.onNext(event);
       } catch (RuntimeException e) {
@@ -248,15 +255,25 @@ public final class Subscribers {
     }
 
     synchronized void close(Status status) {
+      end(status.isOk() ? null : status.asRuntimeException());
+    }
+
+    /** Ends the stream with {@code failure}, its reason included. */
+    synchronized void fail(MinibitException failure) {
+      end(failure.toStatusException());
+    }
+
+    /** Completes the stream, or fails it with {@code failure} when not null; once. */
+    private void end(StatusRuntimeException failure) {
       if (closed) {
         return;
       }
       closed = true;
       try {
-        if (status.isOk()) {
+        if (failure == null) {
           stream.onCompleted();
         } else {
-          stream.onError(status.asRuntimeException());
+          stream.onError(failure);
         }
       } catch (RuntimeException e) {
         log.log(Level.FINE, "subscriber already gone", e);

@@ -1,27 +1,26 @@
 package io.minibit.peer.session;
 
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
-import io.minibit.api.v1.TransferState;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
+import io.minibit.peer.policy.Choker;
+import io.minibit.peer.policy.SuperSeeding;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.peer.policy.Choker;
-import io.minibit.peer.policy.SuperSeeding;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToDoubleFunction;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -30,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -174,7 +174,7 @@ public final class TorrentSession {
    * an unchoke at once. {@code theirs} is what it says it holds already.
    */
   public void subscribe(String peerId, String host, String connection,
-      io.minibit.core.Bitfield theirs, ServerCallStreamObserver<PeerEvent> stream) {
+      io.minibit.core.Bitfield theirs, ServerCallStreamObserver<SubscribeResponse> stream) {
     subscribers.requireRoom(host);
     subscribedWith.put(peerId, theirs);
     // A peer that lacks nothing we hold is not given a slot it would not use.

@@ -1,6 +1,6 @@
 package io.minibit.peer.session;
 
-import io.minibit.api.v1.Manifest;
+import io.minibit.api.v2.Manifest;
 import io.minibit.core.AtomicFiles;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;

@@ -1,9 +1,9 @@
 package io.minibit.peer.swarm;
 
-import io.minibit.api.v1.AnnounceEvent;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.AnnounceResponse;
-import io.minibit.api.v1.PeerEndpoint;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.core.Backoff;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
@@ -178,7 +178,7 @@ public final class Announcer implements AutoCloseable {
       return; // removed meanwhile
     }
     cancel(t);
-    AnnounceEvent event = t.pending == null ? AnnounceEvent.ANNOUNCE_EVENT_NONE : t.pending;
+    AnnounceEvent event = t.pending == null ? AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED : t.pending;
     boolean inTrace = !t.session.isSeeding() || event == AnnounceEvent.ANNOUNCE_EVENT_COMPLETED;
     try {
       AnnounceResponse response = (inTrace ? t.trace : Context.root())

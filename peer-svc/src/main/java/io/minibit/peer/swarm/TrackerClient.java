@@ -8,20 +8,22 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.AnnounceResponse;
-import io.minibit.api.v1.GetManifestRequest;
-import io.minibit.api.v1.HeartbeatRequest;
-import io.minibit.api.v1.HeartbeatResponse;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.Manifest;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.TorrentSummary;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.HeartbeatRequest;
+import io.minibit.api.v2.HeartbeatResponse;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.Manifest;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.TorrentSummary;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -45,7 +47,7 @@ public final class TrackerClient {
     void ended(boolean unsupported);
   }
 
-  private final TrackerGrpc.TrackerBlockingStub stub;
+  private final TrackerServiceGrpc.TrackerServiceBlockingStub stub;
   private final HealthGrpc.HealthStub health;
   private final String target;
   private final Runnable reconnectNow;
@@ -56,7 +58,7 @@ public final class TrackerClient {
    *     every failure to reach it, since the callers pace their own retries
    */
   public TrackerClient(Channel channel, String target, Runnable reconnectNow) {
-    this.stub = TrackerGrpc.newBlockingStub(channel);
+    this.stub = TrackerServiceGrpc.newBlockingStub(channel);
     this.health = HealthGrpc.newStub(channel);
     this.target = target;
     this.reconnectNow = reconnectNow;
@@ -97,13 +99,27 @@ public final class TrackerClient {
     }
   }
 
-  /** Every torrent the tracker's catalog lists. */
-  public List<TorrentSummary> catalog() {
+  /**
+   * The first {@code max} torrents of the tracker's catalog (or all, if fewer), in its order,
+   * page by page, each page under its own deadline.
+   */
+  public List<TorrentSummary> catalog(int max) {
+    List<TorrentSummary> torrents = new ArrayList<>();
+    String token = "";
     try {
-      return deadline().listTorrents(ListTorrentsRequest.getDefaultInstance()).getTorrentsList();
+      do {
+        ListTorrentsResponse page = deadline().listTorrents(ListTorrentsRequest.newBuilder()
+            .setPageSize(Math.min(max - torrents.size(), 1000)).setPageToken(token).build());
+        torrents.addAll(page.getTorrentsList());
+        if (page.getNextPageToken().equals(token)) {
+          break; // the same token again: the tracker would keep us here forever
+        }
+        token = page.getNextPageToken();
+      } while (!token.isEmpty() && torrents.size() < max);
     } catch (StatusRuntimeException e) {
       throw translate(e, "list the catalog");
     }
+    return torrents.size() > max ? torrents.subList(0, max) : torrents;
   }
 
   public AnnounceResponse announce(AnnounceRequest request) {
@@ -182,7 +198,7 @@ public final class TrackerClient {
     }
   }
 
-  private TrackerGrpc.TrackerBlockingStub deadline() {
+  private TrackerServiceGrpc.TrackerServiceBlockingStub deadline() {
     return stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -1,8 +1,8 @@
 package io.minibit.peer.telemetry;
 
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v2.SwarmHealth;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.FetchStats;
 import io.minibit.peer.session.TorrentSession;

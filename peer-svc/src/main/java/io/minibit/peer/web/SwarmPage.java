@@ -4,11 +4,11 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.TorrentSummary;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferPeer;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.SwarmHealth;
+import io.minibit.api.v2.TorrentSummary;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
@@ -43,6 +43,9 @@ public final class SwarmPage {
   static final char HAVE = 'h';
   static final char FETCHING = 'f';
   static final char MISSING = 'm';
+
+  /** The page lists at most this many of the tracker's torrents, in the catalog's order. */
+  static final int CATALOG_SHOWN = 1000;
 
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
@@ -101,8 +104,11 @@ public final class SwarmPage {
   Map<String, Object> catalog() {
     Map<String, Object> page = new LinkedHashMap<>();
     List<Object> torrents = new ArrayList<>();
+    page.put("more", false);
     try {
-      for (TorrentSummary summary : daemon.catalog()) {
+      List<TorrentSummary> listed = daemon.catalog(CATALOG_SHOWN + 1);
+      page.put("more", listed.size() > CATALOG_SHOWN);
+      for (TorrentSummary summary : listed.subList(0, Math.min(listed.size(), CATALOG_SHOWN))) {
         Map<String, Object> torrent = new LinkedHashMap<>();
         torrent.put("infohash", summary.getInfohash());
         torrent.put("name", summary.getName());

@@ -9,7 +9,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.Detachable;
 import io.grpc.HasByteBuffer;
 import io.grpc.StatusRuntimeException;
-import io.minibit.api.v1.Block;
+import io.minibit.api.v2.GetBlocksResponse;
 import io.minibit.core.testing.TestFiles;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -23,7 +23,7 @@ class ReceivedBlockTest {
   private static final ReceivedBlock.Marshaller MARSHALLER = new ReceivedBlock.Marshaller();
 
   private static byte[] message(int index, byte[] data) {
-    return Block.newBuilder().setIndex(index).setData(ByteString.copyFrom(data)).build()
+    return GetBlocksResponse.newBuilder().setIndex(index).setData(ByteString.copyFrom(data)).build()
         .toByteArray();
   }
 

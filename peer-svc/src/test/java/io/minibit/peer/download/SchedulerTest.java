@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.MutableClock;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Random;
@@ -161,7 +163,8 @@ class SchedulerTest {
     FakeLink other = join("other", blocks(8, i -> i < 7));
     assertEquals(0, other.fetched.size(), "the cap is spent on the first peer's call");
 
-    choking.events.ended(choking.generation, refused, Status.RESOURCE_EXHAUSTED);
+    choking.events.ended(choking.generation, refused, Status.RESOURCE_EXHAUSTED,
+        Optional.of(ErrorReason.CHOKED));
     settle();
 
     assertEquals(1, other.fetched.size(), "the refused block's share of the cap went to b");
@@ -205,7 +208,7 @@ class SchedulerTest {
 
     RemotePeer.Call loser = b.callFor(index);
     assertTrue(b.cancelled.contains(loser), "b's copy of block " + index + " is withdrawn");
-    b.events.ended(b.generation, loser, Status.CANCELLED);
+    b.events.ended(b.generation, loser, Status.CANCELLED, Optional.empty());
     settle();
     assertEquals(1, stats.cancelled());
     assertEquals(List.of(index), stored);
@@ -245,7 +248,8 @@ class SchedulerTest {
     FakeLink failing = join("failing", held);
     RemotePeer.Call lost = failing.fetched.get(0);
 
-    failing.events.ended(failing.generation, lost, Status.UNAVAILABLE.withDescription("gone"));
+    failing.events.ended(failing.generation, lost, Status.UNAVAILABLE.withDescription("gone"),
+        Optional.empty());
     settle();
     assertEquals(1, failing.disconnects);
     assertEquals(1, stats.failed());
@@ -261,6 +265,26 @@ class SchedulerTest {
   }
 
   @Test
+  void aPeerOverOneOfItsLimitsIsBackedOffNotTakenForChokingUs() throws IOException {
+    Torrent torrent = torrent(9);
+    start(torrent, fixed(2));
+    FakeLink busy = join("busy", blocks(9, i -> true));
+    RemotePeer.Call refused = busy.fetched.get(0);
+
+    // No UNCHOKE would ever come for this refusal: waiting for one would idle the peer for good.
+    busy.events.ended(busy.generation, refused, Status.RESOURCE_EXHAUSTED,
+        Optional.of(ErrorReason.OVER_LIMIT));
+    settle();
+
+    assertEquals(0, stats.choked());
+    assertEquals(1, stats.failed());
+    assertEquals(1, busy.disconnects);
+    timer.advance(Duration.ofMinutes(1));
+    settle();
+    assertEquals(2, busy.connects, "asked again after its backoff");
+  }
+
+  @Test
   void theLastBlockOfAPeerThatChokedUsIsAskedAgainWhenItUnchokes() throws IOException {
     Torrent torrent = torrent(3);
     start(torrent, fixed(4));
@@ -271,7 +295,8 @@ class SchedulerTest {
           only.deliver(call, index);
         }
       }
-      only.events.ended(only.generation, call, Status.RESOURCE_EXHAUSTED);
+      only.events.ended(only.generation, call, Status.RESOURCE_EXHAUSTED,
+          Optional.of(ErrorReason.CHOKED));
     }
     settle();
     assertEquals(2, stored.size());
@@ -453,7 +478,7 @@ class SchedulerTest {
 
     void finish(RemotePeer.Call call) {
       done.add(call);
-      events.ended(generation, call, Status.OK);
+      events.ended(generation, call, Status.OK, Optional.empty());
       settle();
     }
 

@@ -1,18 +1,22 @@
 package io.minibit.peer.session;
 
 import static io.minibit.core.testing.MinibitAssertions.assertFailsWith;
+import static io.minibit.core.testing.MinibitAssertions.assertReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v1.PeerEvent;
+import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
+import io.minibit.core.ErrorReason;
 import io.minibit.core.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -25,12 +29,13 @@ class SubscribersTest {
   private final AtomicInteger ended = new AtomicInteger();
 
   /** A Subscribe stream whose flow-control window a test opens and closes. */
-  private static class FakeStream extends ServerCallStreamObserver<PeerEvent> {
-    final List<PeerEvent> written = new ArrayList<>();
+  private static class FakeStream extends ServerCallStreamObserver<SubscribeResponse> {
+    final List<SubscribeResponse> written = new ArrayList<>();
     volatile boolean ready = true;
     Runnable onReady = () -> { };
     Runnable onCancel = () -> { };
     Status error;
+    Throwable failure;
 
     void becomeReady() {
       ready = true;
@@ -74,13 +79,14 @@ class SubscribersTest {
     public void setMessageCompression(boolean enable) {}
 
     @Override
-    public void onNext(PeerEvent value) {
+    public void onNext(SubscribeResponse value) {
       written.add(value);
     }
 
     @Override
     public void onError(Throwable t) {
       error = Status.fromThrowable(t);
+      failure = t;
     }
 
     @Override
@@ -121,7 +127,7 @@ class SubscribersTest {
   void writingStopsAsSoonAsTheStreamIsNoLongerReady() {
     FakeStream stream = new FakeStream() {
       @Override
-      public void onNext(PeerEvent value) {
+      public void onNext(SubscribeResponse value) {
         super.onNext(value);
         ready = written.size() < 5; // the window fills after five events
       }
@@ -150,6 +156,8 @@ class SubscribersTest {
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, stream.error.getCode());
     assertTrue(stream.error.getDescription().contains("left unread"), stream.error.toString());
+    assertEquals(Map.of("limit", "unread_seconds", "max", "120"),
+        assertReason(ErrorReason.OVER_LIMIT, stream.failure).getMetadataMap());
     assertEquals(0, subscribers.size());
     assertEquals(1, ended.get());
     stream.onCancel.run(); // the call then ends
@@ -179,12 +187,15 @@ class SubscribersTest {
     var refused = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
         () -> subscribers.requireRoom("10.0.0.1"));
     assertTrue(refused.getMessage().contains("10.0.0.1 already holds"), refused.getMessage());
+    assertEquals(Optional.of(ErrorReason.OVER_LIMIT), refused.reason());
+    assertEquals("subscriptions_per_address", refused.metadata().get("limit"));
     subscribers.requireRoom("10.0.0.2");
 
     for (int i = subscribers.size(); i < Subscribers.MAX_PER_TORRENT; i++) {
       subscribe("q" + i, "10.1." + (i / 250) + "." + (i % 250));
     }
-    assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> subscribers.requireRoom("10.9.9.9"));
+    assertEquals("subscribers_per_torrent", assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> subscribers.requireRoom("10.9.9.9")).metadata().get("limit"));
   }
 
   @Test

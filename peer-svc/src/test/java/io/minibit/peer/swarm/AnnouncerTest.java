@@ -11,8 +11,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.minibit.api.v1.ListTorrentsRequest;
-import io.minibit.api.v1.TrackerGrpc;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Torrent;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.store.BlockStore;
@@ -118,8 +118,8 @@ class AnnouncerTest {
     Path seedDir = Files.createDirectories(dir.resolve("files"));
     Torrent torrent = TestFiles.torrentFor(
         TestFiles.createFile(seedDir, file, 100_000, file.hashCode()), 16 * 1024);
-    TrackerGrpc.newBlockingStub(observer).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .publish(io.minibit.api.v1.PublishRequest.newBuilder()
+    TrackerServiceGrpc.newBlockingStub(observer).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .publish(io.minibit.api.v2.PublishRequest.newBuilder()
             .setManifest(torrent.manifest()).build());
     BlockStore store = complete ? BlockStore.openComplete(torrent, seedDir.resolve(file))
         : BlockStore.openPartial(torrent, Files.createDirectories(dir.resolve("partial")));
@@ -130,7 +130,7 @@ class AnnouncerTest {
 
   /** The swarm of {@code session} as the tracker counts it: seeders + leechers, or -1. */
   private int swarmSize(TorrentSession session) {
-    return TrackerGrpc.newBlockingStub(observer).withDeadlineAfter(10, TimeUnit.SECONDS)
+    return TrackerServiceGrpc.newBlockingStub(observer).withDeadlineAfter(10, TimeUnit.SECONDS)
         .listTorrents(ListTorrentsRequest.getDefaultInstance()).getTorrentsList().stream()
         .filter(t -> t.getInfohash().equals(session.torrent().infoHash().hex()))
         .mapToInt(t -> t.getSeeders() + t.getLeechers()).findFirst().orElse(-1);

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.TransferState;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferState;
 import io.minibit.core.telemetry.Telemetry;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
@@ -20,9 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -79,7 +79,7 @@ class DownloadTracingTest {
 
     // the tracker's GetManifest: server span <- the leecher's client span <- the download span
     SpanData manifestServer = only(spans, span("minibit-tracker",
-        "minibit.v1.Tracker/GetManifest").and(s -> s.getTraceId().equals(trace)));
+        "minibit.v2.TrackerService/GetManifest").and(s -> s.getTraceId().equals(trace)));
     assertEquals(SpanKind.SERVER, manifestServer.getKind());
     SpanData manifestClient = byId.get(manifestServer.getParentSpanId());
     assertEquals("minibit-leecher", service(manifestClient));
@@ -87,12 +87,12 @@ class DownloadTracingTest {
     assertEquals(download.getSpanId(), manifestClient.getParentSpanId());
 
     // its announces too
-    assertTrue(spans.stream().anyMatch(span("minibit-tracker", "minibit.v1.Tracker/Announce")
+    assertTrue(spans.stream().anyMatch(span("minibit-tracker", "minibit.v2.TrackerService/Announce")
         .and(s -> s.getTraceId().equals(trace))), "no Announce of the download in its trace");
 
     // each block stream: the seeder's server span <- client span <- "peer <address>" <- download
     List<SpanData> served = spans.stream().filter(span("minibit-seeder",
-        "minibit.v1.Peer/GetBlocks").and(s -> s.getTraceId().equals(trace))).toList();
+        "minibit.v2.PeerService/GetBlocks").and(s -> s.getTraceId().equals(trace))).toList();
     assertFalse(served.isEmpty(), "no GetBlocks served by the seeder in the download's trace");
     Set<String> sources = new HashSet<>();
     for (SpanData server : served) {
@@ -113,8 +113,8 @@ class DownloadTracingTest {
 
     // pings and subscriptions are not traced, on either side
     List<String> untraced = spans.stream().map(SpanData::getName)
-        .filter(name -> name.equals("minibit.v1.Peer/Ping")
-            || name.equals("minibit.v1.Peer/Subscribe"))
+        .filter(name -> name.equals("minibit.v2.PeerService/Ping")
+            || name.equals("minibit.v2.PeerService/Subscribe"))
         .toList();
     assertEquals(List.of(), untraced);
   }

@@ -4,19 +4,20 @@ import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.net.InetSocketAddress;
-import io.minibit.api.v1.PeerControlGrpc;
-import io.minibit.api.v1.TrackerGrpc;
-import io.minibit.api.v1.Transfer;
-import io.minibit.api.v1.DownloadRequest;
-import io.minibit.api.v1.ListTransfersRequest;
+import io.minibit.api.v2.DownloadRequest;
+import io.minibit.api.v2.ListTransfersRequest;
+import io.minibit.api.v2.PeerControlServiceGrpc;
+import io.minibit.api.v2.TrackerServiceGrpc;
+import io.minibit.api.v2.Transfer;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.telemetry.Telemetry;
 import io.minibit.peer.PeerConfig;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.tracker.TrackerConfig;
 import io.minibit.tracker.TrackerServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +28,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import io.minibit.core.telemetry.Telemetry;
 
 /**
  * A tracker and any number of peer daemons in one JVM. A peer named "a" made by {@link #peer}
@@ -102,8 +102,8 @@ public final class LocalSwarm implements AutoCloseable {
     return channel(prefix + "tracker");
   }
 
-  public TrackerGrpc.TrackerBlockingStub trackerStub() {
-    return TrackerGrpc.newBlockingStub(trackerChannel());
+  public TrackerServiceGrpc.TrackerServiceBlockingStub trackerStub() {
+    return TrackerServiceGrpc.newBlockingStub(trackerChannel());
   }
 
   /** Starts a peer named {@code name} with its data in {@code <root>/<name>}. */
@@ -173,13 +173,13 @@ public final class LocalSwarm implements AutoCloseable {
   public static final class Peer implements AutoCloseable {
     private final String name;
     private final PeerDaemon daemon;
-    private final PeerControlGrpc.PeerControlBlockingStub control;
+    private final PeerControlServiceGrpc.PeerControlServiceBlockingStub control;
     private boolean closed;
 
     Peer(String name, PeerDaemon daemon, ManagedChannel controlChannel) {
       this.name = name;
       this.daemon = daemon;
-      this.control = PeerControlGrpc.newBlockingStub(controlChannel);
+      this.control = PeerControlServiceGrpc.newBlockingStub(controlChannel);
     }
 
     public String name() {
@@ -194,7 +194,7 @@ public final class LocalSwarm implements AutoCloseable {
       return daemon.dataDir();
     }
 
-    public PeerControlGrpc.PeerControlBlockingStub control() {
+    public PeerControlServiceGrpc.PeerControlServiceBlockingStub control() {
       return control;
     }
 
@@ -228,7 +228,7 @@ public final class LocalSwarm implements AutoCloseable {
           .download(request);
       Transfer last = null;
       while (progress.hasNext()) {
-        last = progress.next();
+        last = progress.next().getTransfer();
       }
       return last;
     }

@@ -6,20 +6,20 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.AnnounceEvent;
-import io.minibit.api.v1.AnnounceRequest;
-import io.minibit.api.v1.Bitfield;
-import io.minibit.api.v1.Block;
-import io.minibit.api.v1.Choke;
-import io.minibit.api.v1.GetBlocksRequest;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.PingRequest;
-import io.minibit.api.v1.PingResponse;
-import io.minibit.api.v1.PublishRequest;
-import io.minibit.api.v1.SubscribeRequest;
-import io.minibit.api.v1.TrackerGrpc;
-import io.minibit.api.v1.Unchoke;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.Bitfield;
+import io.minibit.api.v2.Choke;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.PingResponse;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
+import io.minibit.api.v2.TrackerServiceGrpc;
+import io.minibit.api.v2.Unchoke;
 import io.minibit.core.testing.TestFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -76,7 +76,8 @@ public final class ScriptedPeer implements AutoCloseable {
    * Starts a scripted peer named {@code name} on a TCP port of 127.0.0.1 and announces it to a
    * real tracker, unchoked, claiming the blocks of {@code file} set in {@code claims}.
    */
-  public static ScriptedPeer joinOverTcp(TrackerGrpc.TrackerBlockingStub tracker, String name,
+  public static ScriptedPeer joinOverTcp(TrackerServiceGrpc.TrackerServiceBlockingStub tracker,
+      String name,
       TestFiles.SharedFile file, io.minibit.core.Bitfield claims, Behaviour behaviour)
       throws IOException {
     Service service = new Service(file, claims, behaviour, false);
@@ -88,7 +89,7 @@ public final class ScriptedPeer implements AutoCloseable {
     return new ScriptedPeer(server, service);
   }
 
-  private static void announce(TrackerGrpc.TrackerBlockingStub tracker, String name,
+  private static void announce(TrackerServiceGrpc.TrackerServiceBlockingStub tracker, String name,
       TestFiles.SharedFile file, io.minibit.core.Bitfield claims, String host, int port) {
     tracker.publish(PublishRequest.newBuilder().setManifest(file.torrent().manifest()).build());
     tracker.announce(AnnounceRequest.newBuilder()
@@ -135,9 +136,10 @@ public final class ScriptedPeer implements AutoCloseable {
   /** Sends UNCHOKE on every open Subscribe stream, and serves from now on. */
   public void unchokeAll() {
     service.choked = false;
-    for (ServerCallStreamObserver<PeerEvent> subscriber : service.subscribers) {
+    for (ServerCallStreamObserver<SubscribeResponse> subscriber : service.subscribers) {
       synchronized (subscriber) {
-        subscriber.onNext(PeerEvent.newBuilder().setUnchoke(Unchoke.getDefaultInstance()).build());
+        subscriber.onNext(SubscribeResponse.newBuilder().setUnchoke(Unchoke.getDefaultInstance())
+            .build());
       }
     }
   }
@@ -147,7 +149,7 @@ public final class ScriptedPeer implements AutoCloseable {
     server.shutdownNow();
   }
 
-  private static final class Service extends PeerGrpc.PeerImplBase {
+  private static final class Service extends PeerServiceGrpc.PeerServiceImplBase {
     private final TestFiles.SharedFile file;
     private final io.minibit.core.Bitfield claims;
     private final Behaviour behaviour;
@@ -155,7 +157,7 @@ public final class ScriptedPeer implements AutoCloseable {
     private final AtomicInteger calls = new AtomicInteger();
     private final List<Integer> requested = new CopyOnWriteArrayList<>();
     private final AtomicInteger choices = new AtomicInteger();
-    private final List<ServerCallStreamObserver<PeerEvent>> subscribers =
+    private final List<ServerCallStreamObserver<SubscribeResponse>> subscribers =
         new CopyOnWriteArrayList<>();
     private final Random random = new Random(99);
     private volatile boolean choked;
@@ -175,24 +177,25 @@ public final class ScriptedPeer implements AutoCloseable {
     }
 
     @Override
-    public void subscribe(SubscribeRequest request, StreamObserver<PeerEvent> response) {
-      ServerCallStreamObserver<PeerEvent> stream = (ServerCallStreamObserver<PeerEvent>) response;
+    public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> response) {
+      ServerCallStreamObserver<SubscribeResponse> stream =
+          (ServerCallStreamObserver<SubscribeResponse>) response;
       synchronized (stream) {
-        stream.onNext(PeerEvent.newBuilder().setBitfield(Bitfield.newBuilder()
+        stream.onNext(SubscribeResponse.newBuilder().setBitfield(Bitfield.newBuilder()
             .setBlockCount(claims.size())
             .setBits(ByteString.copyFrom(claims.toBytes()))).build());
         stream.onNext(choked
-            ? PeerEvent.newBuilder().setChoke(Choke.getDefaultInstance()).build()
-            : PeerEvent.newBuilder().setUnchoke(Unchoke.getDefaultInstance()).build());
+            ? SubscribeResponse.newBuilder().setChoke(Choke.getDefaultInstance()).build()
+            : SubscribeResponse.newBuilder().setUnchoke(Unchoke.getDefaultInstance()).build());
       }
       subscribers.add(stream);
     }
 
     @Override
-    public void getBlocks(GetBlocksRequest request, StreamObserver<Block> response) {
+    public void getBlocks(GetBlocksRequest request, StreamObserver<GetBlocksResponse> response) {
       if (choked) {
-        response.onError(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("choked")
-            .asRuntimeException());
+        response.onError(new io.minibit.core.MinibitException(
+            io.minibit.core.ErrorReason.CHOKED, java.util.Map.of(), "choked").toStatusException());
         return;
       }
       calls.incrementAndGet();
@@ -216,7 +219,7 @@ public final class ScriptedPeer implements AutoCloseable {
           }
         }
         int sentIndex = behaviour == Behaviour.WRONG_INDEX ? (index + 1) % count : index;
-        response.onNext(Block.newBuilder().setIndex(sentIndex)
+        response.onNext(GetBlocksResponse.newBuilder().setIndex(sentIndex)
             .setData(ByteString.copyFrom(data)).build());
         sent.incrementAndGet();
       }

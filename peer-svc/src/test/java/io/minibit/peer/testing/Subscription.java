@@ -3,9 +3,9 @@ package io.minibit.peer.testing;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
-import io.minibit.api.v1.PeerEvent;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.SubscribeRequest;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.SubscribeRequest;
+import io.minibit.api.v2.SubscribeResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,11 +30,11 @@ public final class Subscription implements AutoCloseable {
    */
   public static Subscription open(Channel channel, String infohash, String peerId) {
     Context.CancellableContext context = Context.current().withCancellation();
-    CompletableFuture<PeerEvent> first = new CompletableFuture<>();
-    context.run(() -> PeerGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder()
+    CompletableFuture<SubscribeResponse> first = new CompletableFuture<>();
+    context.run(() -> PeerServiceGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder()
         .setInfohash(infohash).setPeerId(peerId).build(), new StreamObserver<>() {
           @Override
-          public void onNext(PeerEvent event) {
+          public void onNext(SubscribeResponse event) {
             first.complete(event);
           }
 

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.minibit.api.v1.PeerGrpc;
-import io.minibit.api.v1.ShareRequest;
-import io.minibit.api.v1.SwarmHealth;
-import io.minibit.api.v1.SwarmHealthRequest;
-import io.minibit.api.v1.Transfer;
+import io.minibit.api.v2.GetLocalSwarmHealthRequest;
+import io.minibit.api.v2.PeerServiceGrpc;
+import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.SwarmHealth;
+import io.minibit.api.v2.Transfer;
 import io.minibit.core.http.HttpEndpoint;
 import io.minibit.core.telemetry.Telemetry;
 import io.minibit.core.testing.Await;
@@ -105,9 +105,10 @@ class SwarmPageTest {
         seederLabel), "the only source sent every block so far");
 
     // while it runs, the peer answers for its swarm over gRPC too
-    SwarmHealth health = PeerGrpc.newBlockingStub(swarm.channel(swarm.address("leecher")))
+    SwarmHealth health = PeerServiceGrpc.newBlockingStub(swarm.channel(swarm.address("leecher")))
         .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .getSwarmHealth(SwarmHealthRequest.newBuilder().setInfohash(infohash).build());
+        .getLocalSwarmHealth(GetLocalSwarmHealthRequest.newBuilder().setInfohash(infohash).build())
+        .getHealth();
     assertEquals(BLOCKS, health.getAvailabilityCount());
     assertTrue(health.getAvailabilityList().stream().allMatch(n -> n >= 1),
         "the seeder holds every block");
