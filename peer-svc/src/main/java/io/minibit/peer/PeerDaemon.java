@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.minibit.api.v2.DownloadRequest;
 import io.minibit.api.v2.SwarmHealth;
 import io.minibit.api.v2.TorrentSummary;
+import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
@@ -55,9 +56,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -119,11 +118,11 @@ public final class PeerDaemon implements AutoCloseable {
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
     this.cache = new DownloadCache(config.limits(), records, clock);
     this.downloadLimiter = DownloadLimiter.of(config.limits().downloadBytesPerSecond());
-    this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("peer-scheduler"));
-    this.hashExecutor = Executors.newFixedThreadPool(2, daemonThreads("peer-hasher"));
-    this.shareHashers = Executors.newFixedThreadPool(cores, daemonThreads("peer-share-hasher"));
+    this.scheduler = Executors.newScheduledThreadPool(2, DaemonThreads.named("peer-scheduler"));
+    this.hashExecutor = Executors.newFixedThreadPool(2, DaemonThreads.named("peer-hasher"));
+    this.shareHashers = Executors.newFixedThreadPool(cores, DaemonThreads.named("peer-share-hasher"));
     this.downloadPool = Executors.newFixedThreadPool(
-        Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("peer-download"));
+        Math.max(2, Runtime.getRuntime().availableProcessors()), DaemonThreads.named("peer-download"));
     UploadLimiter limiter = UploadLimiter.of(config.limits().uploadBytesPerSecond());
     this.allocation = Allocation.named(config.swarm().allocation());
     this.peerServer = GrpcServer.start(peerServerBuilder,
@@ -813,12 +812,4 @@ public final class PeerDaemon implements AutoCloseable {
     }
   }
 
-  private static ThreadFactory daemonThreads(String name) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
 }

@@ -1,6 +1,7 @@
 package io.minibit.tracker;
 
 import io.grpc.ServerBuilder;
+import io.minibit.core.DaemonThreads;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.telemetry.Telemetry;
@@ -68,11 +69,8 @@ public final class TrackerServer implements AutoCloseable {
         "the tracker service (port " + config.port() + ", --port)",
         List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
 
-    ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread thread = new Thread(task, "tracker-expiry");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledExecutorService expiry =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tracker-expiry"));
     scheduleSweep(expiry, registry, clock, registry.sessionTimeout());
     return new TrackerServer(server, expiry);
   }

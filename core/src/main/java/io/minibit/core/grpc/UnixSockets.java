@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -139,12 +139,7 @@ public final class UnixSockets {
   /** One event loop for every Unix-socket channel and server of the process: they carry little. */
   private static synchronized EventLoopGroup loop() {
     if (loop == null) {
-      AtomicInteger count = new AtomicInteger();
-      loop = new NioEventLoopGroup(1, runnable -> {
-        Thread thread = new Thread(runnable, "unix-socket-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      });
+      loop = new NioEventLoopGroup(1, DaemonThreads.named("unix-socket"));
     }
     return loop;
   }

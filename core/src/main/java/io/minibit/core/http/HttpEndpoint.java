@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.minibit.core.DaemonThreads;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -131,12 +131,7 @@ public final class HttpEndpoint implements AutoCloseable {
         text(exchange, up ? 200 : 503, up ? "SERVING" : "NOT_SERVING");
       }
     });
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(2, task -> {
-      Thread thread = new Thread(task, "http-" + threads.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    ExecutorService executor = Executors.newFixedThreadPool(2, DaemonThreads.named("http"));
     server.setExecutor(executor);
     server.start();
     log.info(() -> "HTTP (/metrics, /healthz" + (pages.isEmpty() ? "" : ", " + String.join(", ",

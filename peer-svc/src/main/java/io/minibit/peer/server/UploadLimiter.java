@@ -1,5 +1,6 @@
 package io.minibit.peer.server;
 
+import io.minibit.core.DaemonThreads;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -69,11 +70,8 @@ public final class UploadLimiter {
         throw new IllegalStateException("an upload without a cap never waits");
       });
     }
-    ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread limiter = new Thread(runnable, "upload-limiter");
-      limiter.setDaemon(true);
-      return limiter;
-    });
+    ScheduledExecutorService thread =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("upload-limiter"));
     return new UploadLimiter(bytesPerSecond, System::nanoTime,
         (task, delay) -> thread.schedule(task, delay, TimeUnit.NANOSECONDS));
   }

@@ -5,6 +5,7 @@ import io.minibit.api.v2.AnnounceRequest;
 import io.minibit.api.v2.AnnounceResponse;
 import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.core.Backoff;
+import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
@@ -92,11 +93,7 @@ public final class Announcer implements AutoCloseable {
     this.port = port;
     this.random = random;
     this.heartbeatBackoff = Backoff.standard(random);
-    this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread t = new Thread(runnable, "announcer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("announcer"));
     this.watch = new TrackerWatch(tracker, thread,
         new Backoff(Duration.ofSeconds(1), WATCH_RETRY_MAX, 2.0, random), this::trackerBack);
   }

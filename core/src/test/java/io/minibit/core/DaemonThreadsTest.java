@@ -1,0 +1,22 @@
+package io.minibit.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.ThreadFactory;
+import org.junit.jupiter.api.Test;
+
+class DaemonThreadsTest {
+  @Test
+  void threadsAreDaemonsNamedAfterTheirJobAndNumbered() {
+    ThreadFactory factory = DaemonThreads.named("announcer");
+    Thread first = factory.newThread(() -> { });
+    Thread second = factory.newThread(() -> { });
+
+    assertTrue(first.isDaemon() && second.isDaemon());
+    assertEquals("announcer-1", first.getName());
+    assertEquals("announcer-2", second.getName());
+    assertEquals("other-1", DaemonThreads.named("other").newThread(() -> { }).getName(),
+        "each factory counts its own");
+  }
+}
