@@ -13,6 +13,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,7 +101,13 @@ final class GetCommand implements Callable<Integer> {
     Transfer last;
     try (ServiceConnection connection = ServiceConnection.open(context.channels(),
         peer.endpoint())) {
-      last = connection.call(channel -> follow(channel, request, progress));
+      // A name is the tracker's newest publication under it: say which torrent that was, so a
+      // log tells what was fetched even if the name is published again later.
+      Consumer<Transfer> chosen = request.hasName() && !quiet && !json
+          ? first -> context.err().println(Validation.printable(request.getName())
+              + " is torrent " + first.getInfohash())
+          : first -> { };
+      last = connection.call(channel -> follow(channel, request, progress, chosen));
     } finally {
       progress.finish();
     }
@@ -160,7 +167,7 @@ final class GetCommand implements Callable<Integer> {
    * nobody (the download itself goes on there).
    */
   private static Transfer follow(Channel channel, DownloadRequest request,
-      ProgressDisplay progress) {
+      ProgressDisplay progress, Consumer<Transfer> first) {
     // No deadline: a big download may take hours. A daemon that cannot be reached still fails
     // fast, because the call is not wait-for-ready.
     Context.CancellableContext call = Context.current().withCancellation();
@@ -170,7 +177,11 @@ final class GetCommand implements Callable<Integer> {
           PeerControlServiceGrpc.newBlockingStub(channel).download(request);
       Transfer last = null;
       while (snapshots.hasNext()) {
+        boolean isFirst = last == null;
         last = snapshots.next().getTransfer();
+        if (isFirst) {
+          first.accept(last);
+        }
         progress.update(last);
         if (last.getState() == TransferState.TRANSFER_STATE_FAILED) {
           break;

@@ -39,6 +39,7 @@ class GetCommandTest {
     List<String> err = result.errLines();
     // Not a terminal and the clock does not move: one progress line, then the summary.
     assertEquals(List.of(
+        "big.iso is torrent " + Snapshots.downloading(0).getInfohash(),
         TransferText.progressLine(Snapshots.downloading(0)),
         "got big.iso: 160.0 MiB in 5.2 s (32.3 MB/s average)",
         "  from 127.0.0.1:6882  412 blocks (64.4%)",
@@ -54,8 +55,10 @@ class GetCommandTest {
     CliHarness.Result result = cli.run("get", "big.iso");
 
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
-    assertTrue(result.err().startsWith("\r" + ProgressDisplay.terminalLine(
-        Snapshots.downloading(320))), result.err());
+    // which torrent the name was, on a line of its own, then the bar redrawn in place
+    assertTrue(result.err().startsWith("big.iso is torrent "
+        + Snapshots.downloading(320).getInfohash() + System.lineSeparator() + "\r"
+        + ProgressDisplay.terminalLine(Snapshots.downloading(320))), result.err());
     assertTrue(result.err().contains("\r[########################]  "
         + TransferText.progressLine(Snapshots.seeding())), result.err());
   }
