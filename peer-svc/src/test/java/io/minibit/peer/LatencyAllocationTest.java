@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One near and one far seeder over real loopback TCP, the far one behind a proxy that adds
- * latency (and with less upload, as far peers tend to have): the latency-weighted allocation
- * asks the far peer for fewer blocks and finishes sooner than an even split of the blocks.
+ * latency (and with less upload, as far peers tend to have): the far peer's RTT is measured
+ * through the proxy, and the latency-weighted allocation gets fewer blocks from it, where an even
+ * split takes half. That it finishes sooner than the even split is checked on a test clock
+ * (SchedulerTest): here the times are only printed, as on a busy machine they prove nothing.
  */
 class LatencyAllocationTest {
   private static final int BLOCK = 64 * 1024;
@@ -81,7 +83,7 @@ class LatencyAllocationTest {
   }
 
   @Test
-  void theFarPeerServesFewerBlocksAndTheDownloadBeatsAnEvenSplit() throws Exception {
+  void theFarPeerServesFewerBlocksWhereAnEvenSplitTakesHalf() throws Exception {
     TestFiles.createFile(root, "shared.bin", SIZE, 31);
     Peer near = swarm.networkPeer("near", 0, c -> c.withUploadLimit(8L * 1024 * 1024));
     int farPort = freePort();
@@ -110,9 +112,6 @@ class LatencyAllocationTest {
         "the far peer served " + weighted.share(farAddress) + " of the blocks");
     assertTrue(weighted.share(farAddress) < weighted.share(nearAddress));
     assertEquals(0.5, even.share(farAddress), 0.1, "an even split gives it half");
-    assertTrue(weighted.took().compareTo(even.took()) < 0,
-        "latency-weighted " + weighted.took().toMillis() + " ms, even split "
-            + even.took().toMillis() + " ms");
     System.out.printf("latency-weighted: %d ms, far share %.2f; even split: %d ms, far share "
             + "%.2f%n", weighted.took().toMillis(), weighted.share(farAddress),
         even.took().toMillis(), even.share(farAddress));

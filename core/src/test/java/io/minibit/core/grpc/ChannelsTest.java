@@ -2,8 +2,14 @@ package io.minibit.core.grpc;
 
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ConnectivityState;
+import io.grpc.ForwardingChannelBuilder2;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -20,6 +26,10 @@ import io.minibit.api.v2.PingRequest;
 import io.minibit.api.v2.PingResponse;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.testing.GrpcCleanup;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -68,14 +78,82 @@ class ChannelsTest {
         .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
+  /** An in-process builder that remembers the settings it is given. */
+  private static final class RecordingBuilder extends ForwardingChannelBuilder2<RecordingBuilder> {
+    private final ManagedChannelBuilder<?> delegate;
+    Map<String, ?> serviceConfig;
+    int maxInboundMessageSize;
+
+    RecordingBuilder(ManagedChannelBuilder<?> delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    protected ManagedChannelBuilder<?> delegate() {
+      return delegate;
+    }
+
+    @Override
+    public RecordingBuilder defaultServiceConfig(Map<String, ?> config) {
+      serviceConfig = config;
+      return super.defaultServiceConfig(config);
+    }
+
+    @Override
+    public RecordingBuilder maxInboundMessageSize(int bytes) {
+      maxInboundMessageSize = bytes;
+      return super.maxInboundMessageSize(bytes);
+    }
+  }
+
   @Test
   void serviceConfigLoadsAndAppliesToAnInProcessBuilder() {
-    grpc.register(Channels.configure(InProcessChannelBuilder.forName(name)).build());
+    RecordingBuilder builder = Channels.configure(
+        new RecordingBuilder(InProcessChannelBuilder.forName(name)));
+    grpc.register(builder.build());
+
+    assertEquals(Channels.MAX_INBOUND_MESSAGE_BYTES, builder.maxInboundMessageSize,
+        "a whole block fits in a message");
+    assertNotNull(builder.serviceConfig, "the retry policy is handed to the builder");
+    List<?> methodConfigs = (List<?>) builder.serviceConfig.get("methodConfig");
+    assertEquals(1, methodConfigs.size(), "one retry policy for all: " + methodConfigs);
+    Map<?, ?> methodConfig = (Map<?, ?>) methodConfigs.get(0);
+    // By the generated descriptors' names, so that a renamed proto package or method fails here
+    // rather than silently leaving its calls without retries.
+    Set<String> named = new HashSet<>();
+    for (Object entry : (List<?>) methodConfig.get("name")) {
+      Map<?, ?> selector = (Map<?, ?>) entry;
+      named.add(selector.containsKey("method")
+          ? MethodDescriptor.generateFullMethodName((String) selector.get("service"),
+              (String) selector.get("method"))
+          : (String) selector.get("service"));
+    }
+    assertEquals(Set.of(
+        TrackerServiceGrpc.SERVICE_NAME,
+        PeerControlServiceGrpc.getShareMethod().getFullMethodName(),
+        PeerControlServiceGrpc.getListTransfersMethod().getFullMethodName(),
+        PeerControlServiceGrpc.getRemoveMethod().getFullMethodName()), named,
+        "the tracker and the unary control calls; not the progress streams, and nothing of "
+            + PeerServiceGrpc.SERVICE_NAME + " (the download engine asks another peer instead)");
+    Map<?, ?> retry = (Map<?, ?>) methodConfig.get("retryPolicy");
+    assertEquals(MAX_ATTEMPTS, ((Number) retry.get("maxAttempts")).intValue());
+    assertEquals(List.of("UNAVAILABLE"), retry.get("retryableStatusCodes"),
+        "only UNAVAILABLE: any other status is an answer, not a fault");
   }
 
   @Test
   void networkChannelBuildsWithoutConnecting() {
-    Channels.close(Channels.forTarget("localhost:1"));
+    // Nothing listens on port 1: a channel that connected at once would be CONNECTING or
+    // TRANSIENT_FAILURE by now, not IDLE.
+    ManagedChannel channel = Channels.forTarget("localhost:1");
+    try {
+      assertEquals(ConnectivityState.IDLE, channel.getState(false),
+          "a channel connects on its first call, not when it is built");
+      assertEquals("localhost:1", channel.authority());
+    } finally {
+      Channels.close(channel);
+    }
+    assertTrue(channel.isTerminated(), "close waits for the channel to end");
   }
 
   @Test

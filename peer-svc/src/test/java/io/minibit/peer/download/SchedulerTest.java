@@ -12,6 +12,7 @@ import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.MutableClock;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.policy.Allocation;
+import io.minibit.peer.policy.EvenSplitAllocation;
 import io.minibit.peer.policy.LatencyWeightedAllocation;
 import io.minibit.peer.policy.RequestTiming;
 import java.io.IOException;
@@ -100,10 +101,15 @@ class SchedulerTest {
 
   /** A peer joins, answers its pings, shows {@code has} and unchokes us. */
   private FakeLink join(String name, Bitfield has) {
+    return join(name, has, Duration.ofMillis(5));
+  }
+
+  /** A peer {@code rtt} away joins, answers its pings, shows {@code has} and unchokes us. */
+  private FakeLink join(String name, Bitfield has, Duration rtt) {
     onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress(name + ":1", name))));
     FakeLink link = links.get(name + ":1");
-    link.events.answered(link.generation, Duration.ofMillis(5), name, false);
-    link.events.answered(link.generation, Duration.ofMillis(5), name, true);
+    link.events.answered(link.generation, rtt, name, false);
+    link.events.answered(link.generation, rtt, name, true);
     link.events.bitfield(link.generation, has);
     link.events.choked(link.generation, false);
     settle();
@@ -334,6 +340,64 @@ class SchedulerTest {
         "in flight: fast " + fastInFlight + ", slow " + slowInFlight);
   }
 
+  /** Blocks each seeder sent, and the simulated time the download took. */
+  private record NearAndFar(int near, int far, Duration took) {}
+
+  /**
+   * Downloads 768 blocks from two seeds on the test clock: a near one 10 ms away that sends 4
+   * blocks every 10 ms, and a far one 100 ms away that sends a quarter of that (far and with
+   * less upload, as in LatencyAllocationTest over real sockets). Each sends only blocks asked
+   * for a round trip ago, oldest call first.
+   */
+  private NearAndFar nearAndFar(Allocation allocation) throws IOException {
+    int blocks = 768;
+    Duration step = Duration.ofMillis(10);
+    start(torrent(blocks), allocation);
+    Bitfield all = blocks(blocks, i -> true);
+    FakeLink near = join("near", all, Duration.ofMillis(10));
+    FakeLink far = join("far", all, Duration.ofMillis(100));
+    Instant started = clock.instant();
+    for (int steps = 0; !complete; steps++) {
+      assertTrue(steps < 10_000, "the download ends: " + stored.size() + "/" + blocks);
+      near.serveAsked(4, Duration.ofMillis(10));
+      far.serveAsked(1, Duration.ofMillis(100));
+      timer.advance(step);
+      onLoop(scheduler::tick);
+    }
+    assertEquals(blocks, new HashSet<>(stored).size());
+    Map<String, Integer> received = new HashMap<>();
+    scheduler.peers().forEach(peer -> received.put(peer.address, peer.blocksReceived));
+    assertEquals(blocks, received.get("near:1") + received.get("far:1"),
+        "each block came once: " + received);
+    return new NearAndFar(received.get("near:1"), received.get("far:1"),
+        Duration.between(started, clock.instant()));
+  }
+
+  @Test
+  void aFarSlowPeerServesFewerBlocksAndTheDownloadBeatsAnEvenSplit() throws IOException {
+    NearAndFar weighted = nearAndFar(new LatencyWeightedAllocation());
+    links.clear();
+    stored.clear();
+    complete = false;
+    NearAndFar even = nearAndFar(new EvenSplitAllocation());
+
+    // Both flat out, the two send 5 blocks every 10 ms, the far one 1 of them: at best the 768
+    // blocks take 1.54 s, plus the far one's first round trip, and the far one sends a fifth,
+    // about 150. Its part is what its rate sends while the download lasts, so the allocation
+    // shows in how long that is: a far peer left with a queue at the end (or dealt a fixed part
+    // of the blocks) holds the download back, a far peer never asked leaves it to the near one
+    // alone (1.9 s). Within 10% of the best, 1.7 s, it is neither.
+    assertTrue(weighted.far() <= 768 / 4,
+        "the far peer sent " + weighted.far() + ", the near one " + weighted.near());
+    assertTrue(weighted.took().compareTo(Duration.ofMillis(1700)) <= 0,
+        "latency-weighted: " + weighted.took().toMillis() + " ms; the best is 1,556 ms");
+    // An even split deals it half the blocks, and the download waits for them: 3.3 s, the near
+    // peer taking back only the last of them, as second copies.
+    assertTrue(even.took().compareTo(weighted.took().multipliedBy(3).dividedBy(2)) > 0,
+        "latency-weighted " + weighted.took().toMillis() + " ms, even split "
+            + even.took().toMillis() + " ms, the far peer sending " + even.far());
+  }
+
   @Test
   void aBlockThatFailsItsHashThreeTimesBansItsSender() throws IOException {
     Torrent torrent = torrent(9);
@@ -494,6 +558,43 @@ class SchedulerTest {
             return;
           }
           deliver(call, index);
+        }
+        finish(call);
+      }
+    }
+
+    /**
+     * Sends up to {@code count} blocks of the calls made at least {@code rtt} ago, oldest call
+     * first, as many of each as its limit lets the peer choose, and ends the calls it empties;
+     * a call the download withdrew ends as cancelled. A block stored already is a duplicate.
+     */
+    void serveAsked(int count, Duration rtt) {
+      Instant askedBy = clock.instant().minus(rtt);
+      int sent = 0;
+      for (RemotePeer.Call call : List.copyOf(fetched)) {
+        if (done.contains(call)) {
+          continue;
+        }
+        if (cancelled.contains(call)) {
+          done.add(call);
+          events.ended(generation, call, Status.CANCELLED, Optional.empty());
+          settle();
+          continue;
+        }
+        if (call.started.isAfter(askedBy)) {
+          return;
+        }
+        for (int index : List.copyOf(call.outstanding)) {
+          if (sent == count || cancelled.contains(call)) {
+            return;
+          }
+          if (call.expected() == 0) {
+            break;
+          }
+          events.written(generation, call, index, stored.contains(index)
+              ? BlockStore.WriteResult.DUPLICATE : BlockStore.WriteResult.STORED, BLOCK);
+          settle();
+          sent++;
         }
         finish(call);
       }
