@@ -12,8 +12,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -31,9 +29,12 @@ import java.util.Set;
  * here survives a restart; peers rebuild it by announcing again.
  *
  * <p>A session is keyed by peer id and refreshed by every announce and heartbeat. A session not
- * refreshed for {@value #MISSED_HEARTBEATS} heartbeat intervals is expired: every query ignores
- * it at once, and {@link #expire()} (which the server calls when {@link #nextExpiry()} says one
- * may be due) drops it and removes its peer from every swarm.
+ * refreshed for {@value #MISSED_HEARTBEATS} heartbeat intervals is expired: every call drops it
+ * at once, with its peer from every swarm, and {@link #expire()} (which the server calls when
+ * {@link #nextExpiry()} says one may be due) reports it. Sessions are kept in the order of their
+ * last contact, so finding the expired ones costs nothing while there are none: what an
+ * announce costs does not grow with the number of sessions or the size of its swarm (see
+ * {@link Swarm}).
  *
  * <p>Thread-safe: every method runs under the registry's own lock. It starts no threads and does
  * no I/O; time comes from the injected {@link Clock} and sampling from the injected {@link Random}.
@@ -110,8 +111,11 @@ public final class SwarmRegistry {
   private final Duration sessionTimeout;
   private final int defaultSampleSize;
   private final SecureRandom tokenSource = new SecureRandom();
-  private final Map<String, Session> sessions = new HashMap<>();
-  private final Map<InfoHash, Map<String, Peer>> swarms = new HashMap<>();
+  /** By last contact, the longest silent first: a refresh moves a session to the end. */
+  private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>();
+  private final Map<InfoHash, Swarm> swarms = new HashMap<>();
+  /** Sessions dropped as expired since the last {@link #expire()}, which reports them. */
+  private final Set<String> expiredSinceSweep = new LinkedHashSet<>();
   private long announces;
   private long expirations;
 
@@ -147,17 +151,20 @@ public final class SwarmRegistry {
   public AnnounceResult announce(Announce announce) {
     synchronized (lock) {
       Instant now = clock.instant();
-      Session session = liveSession(announce.peerId(), now);
+      dropExpired(now);
+      Session session = sessions.get(announce.peerId());
       if (session == null) {
         session = new Session(newToken(), now);
         sessions.put(announce.peerId(), session);
+        // back before the sweep: it starts clean, and it was never gone for those who asked
+        expiredSinceSweep.remove(announce.peerId());
       } else {
         requireToken(session, announce.peerId(), announce.sessionToken());
-        session.lastSeen = now;
+        refresh(announce.peerId(), session, now);
       }
       announces++;
 
-      Map<String, Peer> swarm = swarms.get(announce.infoHash());
+      Swarm swarm = swarms.get(announce.infoHash());
       if (announce.event() == Event.STOPPED) {
         if (swarm != null) {
           swarm.remove(announce.peerId());
@@ -166,16 +173,15 @@ public final class SwarmRegistry {
           }
         }
         session.swarms.remove(announce.infoHash());
-        return new AnnounceResult(session.token, List.of(), counts(announce.infoHash(), now));
+        return new AnnounceResult(session.token, List.of(), countsOf(announce.infoHash()));
       }
 
       if (swarm == null) {
-        // Insertion-ordered so that a seeded Random gives the same samples on every run.
-        swarm = new LinkedHashMap<>();
+        swarm = new Swarm();
         swarms.put(announce.infoHash(), swarm);
       }
       boolean complete = announce.event() == Event.COMPLETED || announce.complete();
-      swarm.put(announce.peerId(), new Peer(announce.peerId(), announce.host(), announce.port(),
+      swarm.put(new Peer(announce.peerId(), announce.host(), announce.port(),
           complete, announce.haveCount(), announce.uploaded(), announce.downloaded(), now,
           announce.have(), announce.downloadRate()));
       session.swarms.add(announce.infoHash());
@@ -183,8 +189,8 @@ public final class SwarmRegistry {
       int wanted = announce.numWant() > 0
           ? Math.min(announce.numWant(), MAX_SAMPLE_SIZE)
           : defaultSampleSize;
-      List<Peer> sample = sample(swarm, announce.peerId(), wanted, now);
-      return new AnnounceResult(session.token, sample, counts(announce.infoHash(), now));
+      List<Peer> sample = swarm.sample(announce.peerId(), wanted, random);
+      return new AnnounceResult(session.token, sample, countsOf(announce.infoHash()));
     }
   }
 
@@ -195,20 +201,22 @@ public final class SwarmRegistry {
   public void heartbeat(String peerId, String token) {
     synchronized (lock) {
       Instant now = clock.instant();
-      Session session = liveSession(peerId, now);
+      dropExpired(now);
+      Session session = sessions.get(peerId);
       if (session == null) {
         throw MinibitException.notFound(
             "no session for peer %s (expired, or the tracker restarted): announce again", peerId);
       }
       requireToken(session, peerId, token);
-      session.lastSeen = now;
+      refresh(peerId, session, now);
     }
   }
 
   /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
   public SwarmCounts counts(InfoHash infoHash) {
     synchronized (lock) {
-      return counts(infoHash, clock.instant());
+      dropExpired(clock.instant());
+      return countsOf(infoHash);
     }
   }
 
@@ -220,17 +228,9 @@ public final class SwarmRegistry {
    */
   public List<String> expire() {
     synchronized (lock) {
-      Instant now = clock.instant();
-      List<String> expired = new ArrayList<>();
-      for (Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();
-          it.hasNext(); ) {
-        Map.Entry<String, Session> entry = it.next();
-        if (isExpired(entry.getValue(), now)) {
-          it.remove();
-          leaveAllSwarms(entry.getKey(), entry.getValue());
-          expired.add(entry.getKey());
-        }
-      }
+      dropExpired(clock.instant());
+      List<String> expired = List.copyOf(expiredSinceSweep);
+      expiredSinceSweep.clear();
       expirations += expired.size();
       return expired;
     }
@@ -243,15 +243,18 @@ public final class SwarmRegistry {
    */
   public Optional<Instant> nextExpiry() {
     synchronized (lock) {
-      Instant first = null;
-      for (Session session : sessions.values()) {
-        if (first == null || session.lastSeen.isBefore(first)) {
-          first = session.lastSeen;
-        }
+      Instant now = clock.instant();
+      dropExpired(now);
+      if (!expiredSinceSweep.isEmpty()) {
+        return Optional.of(now); // dropped already, not reported yet
       }
-      // isExpired() is strict: the session is still live at lastSeen + timeout exactly.
-      return first == null ? Optional.empty()
-          : Optional.of(first.plus(sessionTimeout).plusNanos(1));
+      if (sessions.isEmpty()) {
+        return Optional.empty();
+      }
+      // the longest silent session is the first; isExpired() is strict: the session is still
+      // live at lastSeen + timeout exactly
+      return Optional.of(sessions.values().iterator().next().lastSeen.plus(sessionTimeout)
+          .plusNanos(1));
     }
   }
 
@@ -263,9 +266,9 @@ public final class SwarmRegistry {
   /** The live members of a swarm as they last announced; empty for an unknown torrent. */
   public List<Peer> members(InfoHash infoHash) {
     synchronized (lock) {
-      Instant now = clock.instant();
-      Map<String, Peer> swarm = swarms.getOrDefault(infoHash, Map.of());
-      return swarm.values().stream().filter(peer -> isLive(peer.peerId(), now)).toList();
+      dropExpired(clock.instant());
+      Swarm swarm = swarms.get(infoHash);
+      return swarm == null ? List.of() : swarm.members();
     }
   }
 
@@ -280,9 +283,9 @@ public final class SwarmRegistry {
   /** Live seeders and leechers of every swarm that has a member. */
   public Map<InfoHash, SwarmCounts> allCounts() {
     synchronized (lock) {
-      Instant now = clock.instant();
+      dropExpired(clock.instant());
       Map<InfoHash, SwarmCounts> all = new HashMap<>();
-      swarms.keySet().forEach(infoHash -> all.put(infoHash, counts(infoHash, now)));
+      swarms.keySet().forEach(infoHash -> all.put(infoHash, countsOf(infoHash)));
       return all;
     }
   }
@@ -308,29 +311,39 @@ public final class SwarmRegistry {
     }
   }
 
-  private Session liveSession(String peerId, Instant now) {
-    Session session = sessions.get(peerId);
-    if (session != null && isExpired(session, now)) {
-      // Dropped here too, so a peer that comes back before the next expire() starts clean.
-      sessions.remove(peerId);
-      leaveAllSwarms(peerId, session);
-      return null;
+  /**
+   * Drops every expired session, with its peer from every swarm, and keeps its id for the next
+   * {@link #expire()} to report. The longest silent sessions come first, so this stops at the
+   * first live one.
+   */
+  private void dropExpired(Instant now) {
+    for (Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<String, Session> entry = it.next();
+      if (!isExpired(entry.getValue(), now)) {
+        return;
+      }
+      it.remove();
+      leaveAllSwarms(entry.getKey(), entry.getValue());
+      expiredSinceSweep.add(entry.getKey());
     }
-    return session;
+  }
+
+  /** {@code session} heard from at {@code now}: it moves to the end of the order. */
+  private void refresh(String peerId, Session session, Instant now) {
+    session.lastSeen = now;
+    sessions.remove(peerId);
+    sessions.put(peerId, session);
   }
 
   private boolean isExpired(Session session, Instant now) {
     return now.isAfter(session.lastSeen.plus(sessionTimeout));
   }
 
-  private boolean isLive(String peerId, Instant now) {
-    Session session = sessions.get(peerId);
-    return session != null && !isExpired(session, now);
-  }
 
   private void leaveAllSwarms(String peerId, Session session) {
     for (InfoHash infoHash : session.swarms) {
-      Map<String, Peer> swarm = swarms.get(infoHash);
+      Swarm swarm = swarms.get(infoHash);
       if (swarm != null) {
         swarm.remove(peerId);
         if (swarm.isEmpty()) {
@@ -341,38 +354,11 @@ public final class SwarmRegistry {
     session.swarms.clear();
   }
 
-  private List<Peer> sample(Map<String, Peer> swarm, String caller, int wanted, Instant now) {
-    List<Peer> others = new ArrayList<>(swarm.size());
-    for (Peer peer : swarm.values()) {
-      if (!peer.peerId().equals(caller) && isLive(peer.peerId(), now)) {
-        others.add(peer);
-      }
-    }
-    int n = Math.min(wanted, others.size());
-    // A partial Fisher-Yates shuffle: the first n slots end up a uniform sample.
-    for (int i = 0; i < n; i++) {
-      Collections.swap(others, i, i + random.nextInt(others.size() - i));
-    }
-    return List.copyOf(others.subList(0, n));
-  }
 
-  private SwarmCounts counts(InfoHash infoHash, Instant now) {
-    Map<String, Peer> swarm = swarms.get(infoHash);
-    if (swarm == null) {
-      return new SwarmCounts(0, 0);
-    }
-    int seeders = 0;
-    int leechers = 0;
-    for (Peer peer : swarm.values()) {
-      if (isLive(peer.peerId(), now)) {
-        if (peer.complete()) {
-          seeders++;
-        } else {
-          leechers++;
-        }
-      }
-    }
-    return new SwarmCounts(seeders, leechers);
+  private SwarmCounts countsOf(InfoHash infoHash) {
+    Swarm swarm = swarms.get(infoHash);
+    return swarm == null ? new SwarmCounts(0, 0)
+        : new SwarmCounts(swarm.seeders(), swarm.leechers());
   }
 
   private static void requireToken(Session session, String peerId, String presented) {
