@@ -88,7 +88,11 @@ public final class DownloadLimiter {
     }
   }
 
-  /** How long until {@link #allowance} is at least one again; zero if it is now. */
+  /**
+   * How long until {@link #allowance} is at least one again, in whole milliseconds (what the
+   * timers that wait for it count in: a wait rounded down to zero would come back too early
+   * and wait again, round after round); zero if it is now.
+   */
   public synchronized Duration untilAllowed() {
     if (!isCapped()) {
       return Duration.ZERO;
@@ -97,7 +101,8 @@ public final class DownloadLimiter {
     if (tokens > 0) {
       return Duration.ZERO;
     }
-    return Duration.ofNanos((long) Math.ceil((1 - tokens) * NANOS_PER_SECOND / bytesPerSecond));
+    double nanos = (1 - tokens) * NANOS_PER_SECOND / bytesPerSecond;
+    return Duration.ofMillis(Math.max(1, (long) Math.ceil(nanos / 1e6)));
   }
 
   private void refill() {

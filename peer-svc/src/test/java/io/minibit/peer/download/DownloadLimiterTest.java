@@ -48,6 +48,18 @@ class DownloadLimiterTest {
   }
 
   @Test
+  void aWaitIsNeverShorterThanTheMillisecondTimersCountIn() {
+    DownloadLimiter limiter = new DownloadLimiter(1L << 30, clock); // a GiB a second
+    limiter.charge(limiter.allowance(BLOCK) * (long) BLOCK); // the bucket to zero, about
+    limiter.charge(1);
+
+    Duration wait = limiter.untilAllowed(); // a byte's worth: about a nanosecond
+    assertEquals(Duration.ofMillis(1), wait);
+    clock.advance(wait);
+    assertTrue(limiter.allowance(BLOCK) >= 1, "after the wait it allows again");
+  }
+
+  @Test
   void blocksThatWillNotComeAreGivenBackButNeverBeyondTheBucket() {
     DownloadLimiter limiter = new DownloadLimiter(8L * BLOCK, clock); // bucket: two blocks
     limiter.charge(6L * BLOCK);
