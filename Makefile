@@ -81,6 +81,11 @@ BENCH_ARGS ?= all
 bench: build
 	bench/run.sh $(BENCH_ARGS)
 
+## bench-tracker: announce load on one tracker, 20,000 peers in swarms of 200 and in one swarm
+.PHONY: bench-tracker
+bench-tracker: build
+	bench/tracker-load.sh
+
 ## images: the tracker and peer images (minibit/tracker, minibit/peer) on a JRE base built here
 ## (JRE_IMAGE=eclipse-temurin:17-jre to use a registry's); installs and starts Docker if missing
 .PHONY: images base-image e2e

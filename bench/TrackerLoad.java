@@ -1,0 +1,146 @@
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v2.AnnounceEvent;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.TrackerServiceGrpc;
+import io.minibit.core.ManifestBuilder;
+import io.minibit.core.Torrent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Announce load on one tracker, over gRPC on loopback: PEERS peers spread over TORRENTS
+ * torrents, each announcing (STARTED once, then periodic re-announces asking for 50 peers), with
+ * IN_FLIGHT calls outstanding, for SECONDS after a warm-up. Prints one JSON line: announces per
+ * second and the p50/p99 latency of the measured ones.
+ *
+ * <p>Run from the source with the tracker's jar as class path (it holds the API and gRPC):
+ * {@code java -cp minibit-tracker.jar bench/TrackerLoad.java HOST:PORT PEERS TORRENTS SECONDS
+ * IN_FLIGHT}; bench/run.sh tracker-load does, and adds the tracker's CPU.
+ */
+public final class TrackerLoad {
+  public static void main(String[] args) throws Exception {
+    String target = args[0];
+    int peers = Integer.parseInt(args[1]);
+    int torrents = Integer.parseInt(args[2]);
+    int seconds = Integer.parseInt(args[3]);
+    int inFlight = Integer.parseInt(args[4]);
+    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    var blocking = TrackerServiceGrpc.newBlockingStub(channel);
+    var async = TrackerServiceGrpc.newStub(channel);
+
+    String[] infohashes = new String[torrents];
+    Path dir = Files.createTempDirectory("tracker-load");
+    for (int t = 0; t < torrents; t++) {
+      Path file = dir.resolve("t" + t + ".bin");
+      Files.write(file, ("torrent " + t + " " + System.nanoTime()).getBytes());
+      Torrent torrent = ManifestBuilder.build(file, "load-" + t + "-" + System.nanoTime() + ".bin",
+          16 * 1024);
+      blocking.publish(PublishRequest.newBuilder().setManifest(torrent.manifest()).build());
+      infohashes[t] = torrent.infoHash().hex();
+      Files.delete(file);
+    }
+    Files.delete(dir);
+
+    String run = Long.toHexString(System.nanoTime());
+    String[] tokens = new String[peers];
+    Semaphore slots = new Semaphore(inFlight);
+    Random random = new Random(1);
+    // every peer joins once (STARTED), then re-announces at random
+    CountDownLatch joined = new CountDownLatch(peers);
+    for (int p = 0; p < peers; p++) {
+      slots.acquire();
+      int peer = p;
+      async.announce(request(run, peer, infohashes[peer % torrents], AnnounceEvent
+          .ANNOUNCE_EVENT_STARTED, ""), observer(slots, response -> {
+            tokens[peer] = response.getSessionToken();
+            joined.countDown();
+          }, joined::countDown));
+    }
+    joined.await();
+
+    long[] latencies = new long[4_000_000];
+    AtomicInteger recorded = new AtomicInteger();
+    AtomicLong failures = new AtomicLong();
+    long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    long end = warmUpEnd + TimeUnit.SECONDS.toNanos(seconds);
+    long measuredStart = 0;
+    while (true) {
+      slots.acquire();
+      long now = System.nanoTime();
+      if (now >= end) {
+        slots.release();
+        break;
+      }
+      if (measuredStart == 0 && now >= warmUpEnd) {
+        measuredStart = now;
+      }
+      boolean measured = now >= warmUpEnd;
+      int peer = random.nextInt(peers);
+      long start = now;
+      async.announce(request(run, peer, infohashes[peer % torrents],
+          AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED, tokens[peer]), observer(slots, response -> {
+            if (measured) {
+              int i = recorded.getAndIncrement();
+              if (i < latencies.length) {
+                latencies[i] = System.nanoTime() - start;
+              }
+            }
+          }, failures::incrementAndGet));
+    }
+    slots.acquire(inFlight); // every call answered
+    long measuredNanos = end - measuredStart;
+    int n = Math.min(recorded.get(), latencies.length);
+    long[] sorted = Arrays.copyOf(latencies, n);
+    Arrays.sort(sorted);
+    System.out.printf("{\"peers\": %d, \"torrents\": %d, \"peers_per_swarm\": %d, "
+        + "\"in_flight\": %d, \"announces\": %d, \"announces_per_s\": %.0f, \"p50_ms\": %.2f, "
+        + "\"p99_ms\": %.2f, \"failures\": %d}%n", peers, torrents, peers / torrents, inFlight,
+        n, n * 1e9 / measuredNanos, percentile(sorted, 0.50), percentile(sorted, 0.99),
+        failures.get());
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private static AnnounceRequest request(String run, int peer, String infohash,
+      AnnounceEvent event, String token) {
+    return AnnounceRequest.newBuilder().setInfohash(infohash).setPeerId("load-" + run + "-" + peer)
+        .setHost("10.9." + (peer >> 8 & 255) + "." + (peer & 255)).setPort(6881)
+        .setEvent(event).setSessionToken(token).setNumWant(50).build();
+  }
+
+  private static double percentile(long[] sorted, double q) {
+    return sorted.length == 0 ? 0
+        : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
+  }
+
+  private static StreamObserver<AnnounceResponse> observer(Semaphore slots,
+      java.util.function.Consumer<AnnounceResponse> done, Runnable failed) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(AnnounceResponse response) {
+        done.accept(response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        failed.run();
+        slots.release();
+      }
+
+      @Override
+      public void onCompleted() {
+        slots.release();
+      }
+    };
+  }
+}
