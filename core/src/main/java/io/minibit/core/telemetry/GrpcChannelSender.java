@@ -18,6 +18,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolNames;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.minibit.core.grpc.RawBytes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
 import io.opentelemetry.sdk.common.export.GrpcSender;
@@ -70,7 +71,7 @@ final class GrpcChannelSender implements GrpcSender {
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(config.getFullMethodName())
         .setRequestMarshaller(RequestMarshaller.INSTANCE)
-        .setResponseMarshaller(ResponseMarshaller.INSTANCE)
+        .setResponseMarshaller(RawBytes.INSTANCE) // the response, which is not read further
         .build();
     this.timeout = config.getTimeout();
     this.headers = config.getHeadersSupplier();
@@ -270,25 +271,6 @@ final class GrpcChannelSender implements GrpcSender {
     @Override
     public MessageWriter parse(InputStream stream) {
       throw new UnsupportedOperationException("requests are only sent");
-    }
-  }
-
-  /** The response's bytes, which the exporters do not read further today. */
-  private enum ResponseMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      throw new UnsupportedOperationException("responses are only received");
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try (stream) {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 
