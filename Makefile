@@ -17,13 +17,15 @@ test: deps
 	$(MVN) verify
 
 ## deps: what the tests need beyond Maven: Debian's chromium (the swarm page test), openssl
-## (the TLS tests make their certificates with it) and strace (the durability test reads the
-## system calls); installed only if missing
+## (the TLS tests make their certificates with it), strace (the durability test reads the
+## system calls) and redis-server (the tracker's Redis store is tested against a real one, on a
+## free port of its own); installed only if missing
 deps:
 	@missing=""; \
 	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	  command -v openssl >/dev/null || missing="$$missing openssl"; \
 	  command -v strace >/dev/null || missing="$$missing strace"; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing$$missing (needed by the tests)"; \
 	    SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \

@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  * <p>Thread-safe: publishing is serialized (including its disk write) and lookups share the same
  * lock.
  */
-public final class Catalog {
+public final class Catalog implements CatalogStore {
   private static final Logger log = Logger.getLogger(Catalog.class.getName());
 
   static final String SUFFIX = ".manifest";
@@ -44,9 +44,6 @@ public final class Catalog {
   private static final String TEMP_SUFFIX = ".tmp";
   // The largest valid manifest (65536 block hashes) is about 2.3 MB; anything bigger is not one.
   private static final long MAX_FILE_BYTES = 4L * 1024 * 1024;
-
-  /** The outcome of a publish: the torrent, and false if the catalog already held it. */
-  public record Published(Torrent torrent, boolean created) {}
 
   private final Object lock = new Object();
   private final Path directory;
@@ -75,6 +72,7 @@ public final class Catalog {
    * Validates {@code manifest} and stores it. INVALID_ARGUMENT (and nothing written) if it is
    * malformed; INTERNAL if it cannot be written to disk.
    */
+  @Override
   public Published publish(Manifest manifest) {
     Torrent torrent = Torrent.of(manifest);
     synchronized (lock) {
@@ -101,6 +99,7 @@ public final class Catalog {
     }
   }
 
+  @Override
   public Optional<Torrent> get(InfoHash infoHash) {
     synchronized (lock) {
       return Optional.ofNullable(byInfoHash.get(infoHash));
@@ -108,6 +107,7 @@ public final class Catalog {
   }
 
   /** The manifest most recently published under {@code name}, if any. */
+  @Override
   public Optional<Torrent> byName(String name) {
     synchronized (lock) {
       return Optional.ofNullable(latestByName.get(name));
@@ -125,7 +125,8 @@ public final class Catalog {
    * Up to {@code limit} torrents in the order of {@link #list()}, starting just after {@code
    * after} (which need not be in the catalog), or from the first when it is empty.
    */
-  List<Torrent> page(Optional<CatalogPosition> after, int limit) {
+  @Override
+  public List<Torrent> page(Optional<CatalogPosition> after, int limit) {
     synchronized (lock) {
       Collection<Torrent> from = after.isPresent()
           ? ordered.tailMap(after.get(), false).values()
@@ -134,6 +135,7 @@ public final class Catalog {
     }
   }
 
+  @Override
   public int size() {
     synchronized (lock) {
       return byInfoHash.size();

@@ -4,8 +4,6 @@ import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
-import io.minibit.core.SwarmHealthCalculator;
-import io.minibit.core.Torrent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -39,7 +37,7 @@ import java.util.Set;
  * <p>Thread-safe: every method runs under the registry's own lock. It starts no threads and does
  * no I/O; time comes from the injected {@link Clock} and sampling from the injected {@link Random}.
  */
-public final class SwarmRegistry {
+public final class SwarmRegistry implements SwarmStore {
   /** Most peers an announce returns, whatever it asks for. */
   public static final int MAX_SAMPLE_SIZE = 200;
   /** Heartbeat intervals a session may go without a refresh before it expires. */
@@ -148,6 +146,7 @@ public final class SwarmRegistry {
    * no peers; any other event adds or updates it, as a seeder if the event is COMPLETED or the
    * peer says it is complete.
    */
+  @Override
   public AnnounceResult announce(Announce announce) {
     synchronized (lock) {
       Instant now = clock.instant();
@@ -198,6 +197,7 @@ public final class SwarmRegistry {
    * Refreshes a peer's session. NOT_FOUND if it has none (never announced, expired, or the
    * tracker restarted); PERMISSION_DENIED if {@code token} is not the session's.
    */
+  @Override
   public void heartbeat(String peerId, String token) {
     synchronized (lock) {
       Instant now = clock.instant();
@@ -213,6 +213,7 @@ public final class SwarmRegistry {
   }
 
   /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
+  @Override
   public SwarmCounts counts(InfoHash infoHash) {
     synchronized (lock) {
       dropExpired(clock.instant());
@@ -264,6 +265,7 @@ public final class SwarmRegistry {
   }
 
   /** The live members of a swarm as they last announced; empty for an unknown torrent. */
+  @Override
   public List<Peer> members(InfoHash infoHash) {
     synchronized (lock) {
       dropExpired(clock.instant());
@@ -272,15 +274,8 @@ public final class SwarmRegistry {
     }
   }
 
-  /** The health of {@code torrent}'s swarm from its live members' last announces. */
-  public io.minibit.api.v2.SwarmHealth health(Torrent torrent) {
-    return SwarmHealthCalculator.compute(torrent, members(torrent.infoHash()).stream()
-        .map(peer -> new SwarmHealthCalculator.Member(peer.peerId(), peer.have(),
-            peer.haveCount(), peer.complete(), peer.downloadRate()))
-        .toList());
-  }
-
   /** Live seeders and leechers of every swarm that has a member. */
+  @Override
   public Map<InfoHash, SwarmCounts> allCounts() {
     synchronized (lock) {
       dropExpired(clock.instant());
@@ -291,6 +286,7 @@ public final class SwarmRegistry {
   }
 
   /** Announces taken since the registry was made (refused ones not counted). */
+  @Override
   public long announceCount() {
     synchronized (lock) {
       return announces;
@@ -298,6 +294,7 @@ public final class SwarmRegistry {
   }
 
   /** Sessions {@link #expire()} dropped since the registry was made. */
+  @Override
   public long expiredCount() {
     synchronized (lock) {
       return expirations;

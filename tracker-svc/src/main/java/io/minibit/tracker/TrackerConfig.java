@@ -4,6 +4,7 @@ import io.minibit.core.Validation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a tracker can be configured with, validated once here. Immutable.
@@ -17,6 +18,8 @@ import java.util.Objects;
  *     1..{@value SwarmRegistry#MAX_SAMPLE_SIZE}
  * @param trustAdvertisedAddresses whether an announce's non-empty host is used as given; if false,
  *     the address the announce came from wins whenever the tracker can see it
+ * @param store the Redis that holds swarms, sessions and the catalog, shared with other
+ *     trackers; empty for the embedded store (memory, and the catalog in the data directory)
  */
 public record TrackerConfig(
     int port,
@@ -24,7 +27,8 @@ public record TrackerConfig(
     Duration heartbeatInterval,
     Duration announceInterval,
     int peerSampleSize,
-    boolean trustAdvertisedAddresses) {
+    boolean trustAdvertisedAddresses,
+    Optional<RedisAddress> store) {
 
   public static final int DEFAULT_PORT = 6969;
   public static final String DEFAULT_DATA_DIR = "./tracker-data";
@@ -52,6 +56,7 @@ public record TrackerConfig(
 
   public TrackerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(store, "store");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(announceInterval, "announceInterval");
     Validation.requireListenPort("--port", port, null);
@@ -63,6 +68,13 @@ public record TrackerConfig(
     }
   }
 
+  /** A tracker on the embedded store. */
+  public TrackerConfig(int port, Path dataDir, Duration heartbeatInterval,
+      Duration announceInterval, int peerSampleSize, boolean trustAdvertisedAddresses) {
+    this(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
+        trustAdvertisedAddresses, Optional.empty());
+  }
+
   /** The defaults, with the catalog under {@code dataDir}. */
   public static TrackerConfig defaults(Path dataDir) {
     return new TrackerConfig(DEFAULT_PORT, dataDir, Duration.ofSeconds(DEFAULT_HEARTBEAT_SECONDS),
@@ -72,17 +84,23 @@ public record TrackerConfig(
 
   public TrackerConfig withPort(int newPort) {
     return new TrackerConfig(newPort, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
-        trustAdvertisedAddresses);
+        trustAdvertisedAddresses, store);
   }
 
   public TrackerConfig withPeerSampleSize(int newPeerSampleSize) {
     return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval,
-        newPeerSampleSize, trustAdvertisedAddresses);
+        newPeerSampleSize, trustAdvertisedAddresses, store);
   }
 
   public TrackerConfig withTrustAdvertisedAddresses(boolean trust) {
     return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
-        trust);
+        trust, store);
+  }
+
+  /** This configuration on the Redis at {@code address}. */
+  public TrackerConfig withStore(RedisAddress address) {
+    return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
+        trustAdvertisedAddresses, Optional.of(address));
   }
 
   /** Where published manifests are kept. */

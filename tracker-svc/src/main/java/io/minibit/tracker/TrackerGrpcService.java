@@ -23,11 +23,12 @@ import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The Tracker gRPC API of tracker.proto: validates every request field, converts between proto
- * and domain types and delegates to the {@link Catalog} and the {@link SwarmRegistry}. Failures
+ * and domain types and delegates to the {@link CatalogStore} and the {@link SwarmStore}. Failures
  * are thrown as {@link MinibitException}s for the server's error-mapping interceptor; the
  * {@link CallerAddress} interceptor must be installed for announces with an empty host.
  *
@@ -39,11 +40,11 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
   /** Most torrents in a ListTorrents page; a larger page_size counts as this. */
   public static final int MAX_PAGE_SIZE = 1000;
 
-  private final Catalog catalog;
-  private final SwarmRegistry registry;
+  private final CatalogStore catalog;
+  private final SwarmStore registry;
   private final TrackerConfig config;
 
-  public TrackerGrpcService(Catalog catalog, SwarmRegistry registry, TrackerConfig config) {
+  public TrackerGrpcService(CatalogStore catalog, SwarmStore registry, TrackerConfig config) {
     this.catalog = catalog;
     this.registry = registry;
     this.config = config;
@@ -54,7 +55,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     if (!request.hasManifest()) {
       throw MinibitException.invalid("manifest is missing");
     }
-    Catalog.Published published = catalog.publish(request.getManifest());
+    CatalogStore.Published published = catalog.publish(request.getManifest());
     reply(responses, PublishResponse.newBuilder()
         .setInfohash(published.torrent().infoHash().hex())
         .setCreated(published.created())
@@ -96,8 +97,10 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       torrents = torrents.subList(0, pageSize);
       list.setNextPageToken(CatalogPosition.of(torrents.get(pageSize - 1)).token());
     }
+    Map<InfoHash, SwarmRegistry.SwarmCounts> allCounts =
+        registry.counts(torrents.stream().map(Torrent::infoHash).toList());
     for (Torrent torrent : torrents) {
-      SwarmRegistry.SwarmCounts counts = registry.counts(torrent.infoHash());
+      SwarmRegistry.SwarmCounts counts = allCounts.get(torrent.infoHash());
       list.addTorrents(TorrentSummary.newBuilder()
           .setInfohash(torrent.infoHash().hex())
           .setName(torrent.name())

@@ -63,9 +63,18 @@ public final class TrackerMain implements Callable<Integer> {
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       defaultValue = "${env:MINIBIT_DATA_DIR:-" + TrackerConfig.DEFAULT_DATA_DIR + "}",
-      description = "Directory for the catalog of published manifests; created if missing."
+      description = "Directory for the catalog of published manifests (on the embedded store); created if missing."
           + " Env MINIBIT_DATA_DIR. Default: ${DEFAULT-VALUE}.")
   private Path dataDir;
+
+  @Option(names = "--store", paramLabel = "URI",
+      defaultValue = "${env:MINIBIT_STORE}",
+      description = "Keep swarms, sessions and the catalog in this Redis,"
+          + " redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], instead of in memory and the data"
+          + " directory: every tracker on one Redis serves the same swarms and catalog. Put a"
+          + " password in the variable rather than on the command line. Env MINIBIT_STORE."
+          + " Default: the embedded store.")
+  private String store;
 
   @Option(names = "--heartbeat-interval", paramLabel = "SECONDS",
       converter = Durations.WholeSeconds.class,
@@ -194,7 +203,9 @@ public final class TrackerMain implements Callable<Integer> {
     try {
       tls = tlsOptions.tls();
       config = new TrackerConfig(port, dir, Duration.ofSeconds(heartbeatSeconds),
-          Duration.ofSeconds(announceSeconds), peerSampleSize, trustAdvertisedAddresses);
+          Duration.ofSeconds(announceSeconds), peerSampleSize, trustAdvertisedAddresses,
+          store == null || store.isEmpty() ? Optional.empty()
+              : Optional.of(RedisAddress.parse(store)));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -224,7 +235,7 @@ public final class TrackerMain implements Callable<Integer> {
         tls.get().applyTo(builder);
       }
       server = TrackerServer.start(config, builder, Clock.systemUTC(), new Random(), telemetry);
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException | IllegalArgumentException | IllegalStateException e) {
       network.close();
       telemetry.close();
       if (!dirExisted) {
@@ -264,7 +275,7 @@ public final class TrackerMain implements Callable<Integer> {
           + ": /metrics, /healthz");
     }
     Logging.say(err, Level.INFO, "minibit-tracker listening on port " + server.port()
-        + ", data in " + dir);
+        + config.store().map(redis -> ", state in " + redis).orElse(", data in " + dir));
     err.flush();
     server.awaitTermination();
     return 0;

@@ -16,10 +16,10 @@ final class TrackerMetrics {
 
   private TrackerMetrics() {}
 
-  static void register(Meter meter, Catalog catalog, SwarmRegistry registry) {
+  static void register(Meter meter, CatalogStore catalog, SwarmStore registry) {
     meter.gaugeBuilder("minibit.tracker.torrents").ofLongs()
         .setDescription("Torrents in the catalog")
-        .buildWithCallback(m -> m.record(catalog.list().size()));
+        .buildWithCallback(m -> m.record(catalog.size()));
     meter.gaugeBuilder("minibit.tracker.swarm.peers").ofLongs()
         .setDescription("Live peers of each swarm, by role (seeder, leecher)")
         .buildWithCallback(m -> registry.allCounts().forEach((infoHash, counts) -> {

@@ -20,9 +20,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A running tracker: the catalog opened from the data directory, a fresh swarm registry, the
- * Tracker service (plus health and reflection) on the server the given builder makes, and a
- * background task that expires silent peers when their sessions fall due.
+ * A running tracker: its store (the catalog opened from the data directory and a fresh swarm
+ * registry, or the Redis of {@link TrackerConfig#store()}), the Tracker service (plus health and
+ * reflection) on the server the given builder makes, and, on the embedded store, a background
+ * task that expires silent peers when their sessions fall due.
  *
  * <p>Thread-safe; {@link #close()} may be called from any thread, more than once.
  */
@@ -33,10 +34,12 @@ public final class TrackerServer implements AutoCloseable {
 
   private final GrpcServer server;
   private final ScheduledExecutorService expiry;
+  private final RedisStore redis; // null on the embedded store
 
-  private TrackerServer(GrpcServer server, ScheduledExecutorService expiry) {
+  private TrackerServer(GrpcServer server, ScheduledExecutorService expiry, RedisStore redis) {
     this.server = server;
     this.expiry = expiry;
+    this.redis = redis;
   }
 
   /** Starts a tracker on the system clock; {@code builder} decides where it listens. */
@@ -60,19 +63,41 @@ public final class TrackerServer implements AutoCloseable {
    */
   public static TrackerServer start(TrackerConfig config, ServerBuilder<?> builder, Clock clock,
       Random random, Telemetry telemetry) throws IOException {
-    Catalog catalog = Catalog.open(config.catalogDir());
-    SwarmRegistry registry = new SwarmRegistry(clock, random, config.heartbeatInterval(),
-        config.peerSampleSize());
-    TrackerGrpcService service = new TrackerGrpcService(catalog, registry, config);
-    TrackerMetrics.register(telemetry.meter(), catalog, registry);
-    GrpcServer server = GrpcServer.start(builder,
-        "the tracker service (port " + config.port() + ", --port)",
-        List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
+    CatalogStore catalog;
+    SwarmStore swarms;
+    RedisStore redis = null;
+    SwarmRegistry registry = null;
+    if (config.store().isPresent()) {
+      redis = RedisStore.connect(config.store().get());
+      catalog = new RedisCatalog(redis);
+      swarms = new RedisSwarms(redis, config.heartbeatInterval(), config.peerSampleSize());
+    } else {
+      catalog = Catalog.open(config.catalogDir());
+      registry = new SwarmRegistry(clock, random, config.heartbeatInterval(),
+          config.peerSampleSize());
+      swarms = registry;
+    }
+    TrackerGrpcService service = new TrackerGrpcService(catalog, swarms, config);
+    TrackerMetrics.register(telemetry.meter(), catalog, swarms);
+    GrpcServer server;
+    try {
+      server = GrpcServer.start(builder,
+          "the tracker service (port " + config.port() + ", --port)",
+          List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
+    } catch (IOException | RuntimeException e) {
+      if (redis != null) {
+        redis.close();
+      }
+      throw e;
+    }
 
     ScheduledExecutorService expiry =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tracker-expiry"));
-    scheduleSweep(expiry, registry, clock, registry.sessionTimeout());
-    return new TrackerServer(server, expiry);
+    if (registry != null) {
+      // Redis expires sessions by itself; memory needs a sweeper
+      scheduleSweep(expiry, registry, clock, registry.sessionTimeout());
+    }
+    return new TrackerServer(server, expiry, redis);
   }
 
   /**
@@ -145,5 +170,8 @@ public final class TrackerServer implements AutoCloseable {
   public void close() {
     expiry.shutdownNow();
     server.close();
+    if (redis != null) {
+      redis.close();
+    }
   }
 }

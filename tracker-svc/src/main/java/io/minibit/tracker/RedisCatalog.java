@@ -1,0 +1,169 @@
+package io.minibit.tracker;
+
+import static io.minibit.tracker.RedisStore.bytes;
+
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import io.minibit.api.v2.Manifest;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import io.minibit.tracker.RedisStore.Script;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * The catalog in Redis, shared by every tracker on it. Manifests are read when asked for, not
+ * held: a tracker keeps only the most recently used ones (up to {@value #CACHE_BYTES} bytes of
+ * them), so the catalog may be larger than any tracker's heap.
+ *
+ * <p>Keys, each under {@link RedisStore#PREFIX}: {@code manifest:<infohash>} holds a Manifest
+ * message's bytes; {@code catalog}, a sorted set of {@code <name> NUL <infohash>} at one score,
+ * gives the catalog's order (by name's UTF-8 bytes, then infohash) and its pages; and {@code
+ * name:<name>} holds the infohash the name resolves to. Without persistence (AOF) a Redis that
+ * restarts comes back with an empty catalog. Thread-safe.
+ */
+public final class RedisCatalog implements CatalogStore {
+  private static final Logger log = Logger.getLogger(RedisCatalog.class.getName());
+  static final long CACHE_BYTES = 64L * 1024 * 1024;
+  private static final String MANIFEST = RedisStore.PREFIX + "manifest:";
+  private static final String NAME = RedisStore.PREFIX + "name:";
+  private static final byte[] CATALOG = bytes(RedisStore.PREFIX + "catalog");
+
+  /**
+   * KEYS: manifest, catalog, name. ARGV: manifest bytes, catalog member, infohash. Stores the
+   * manifest if new and makes it the name's; returns 1 if it was new.
+   */
+  private static final Script PUBLISH = Script.of("""
+      local created = 0
+      if redis.call('EXISTS', KEYS[1]) == 0 then
+        redis.call('SET', KEYS[1], ARGV[1])
+        redis.call('ZADD', KEYS[2], 0, ARGV[2])
+        created = 1
+      end
+      redis.call('SET', KEYS[3], ARGV[3])
+      return created
+      """);
+
+  private final RedisStore redis;
+  /** Manifests by infohash: a manifest never changes, so what is cached is never stale. */
+  private final Cache<InfoHash, Torrent> cache = CacheBuilder.newBuilder()
+      .maximumWeight(CACHE_BYTES)
+      .weigher((InfoHash infoHash, Torrent torrent) ->
+          torrent.manifest().getSerializedSize())
+      .build();
+
+  public RedisCatalog(RedisStore redis) {
+    this.redis = redis;
+  }
+
+  @Override
+  public Published publish(Manifest manifest) {
+    Torrent torrent = Torrent.of(manifest);
+    long created = (Long) redis.run("publish " + torrent.name(), PUBLISH,
+        List.of(bytes(MANIFEST + torrent.infoHash().hex()), CATALOG,
+            bytes(NAME + torrent.name())),
+        List.of(torrent.manifest().toByteArray(), member(torrent),
+            bytes(torrent.infoHash().hex())));
+    cache.put(torrent.infoHash(), torrent);
+    if (created == 1) {
+      log.info(() -> "published " + torrent);
+    }
+    return new Published(torrent, created == 1);
+  }
+
+  @Override
+  public Optional<Torrent> get(InfoHash infoHash) {
+    Torrent cached = cache.getIfPresent(infoHash);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    byte[] stored = redis.call("read manifest " + infoHash,
+        jedis -> jedis.get(bytes(MANIFEST + infoHash.hex())));
+    return Optional.ofNullable(stored).map(bytes -> remember(infoHash, bytes));
+  }
+
+  @Override
+  public Optional<Torrent> byName(String name) {
+    byte[] infoHash = redis.call("look up name " + name, jedis -> jedis.get(bytes(NAME + name)));
+    if (infoHash == null) {
+      return Optional.empty();
+    }
+    return get(InfoHash.parse(new String(infoHash, StandardCharsets.US_ASCII)));
+  }
+
+  @Override
+  public List<Torrent> page(Optional<CatalogPosition> after, int limit) {
+    byte[] from = after.map(position -> concat(bytes("("), member(position.name(),
+        position.infoHash()))).orElse(bytes("-"));
+    List<byte[]> members = redis.call("list the catalog",
+        jedis -> jedis.zrangeByLex(CATALOG, from, bytes("+"), 0, limit));
+    Map<InfoHash, Torrent> page = new LinkedHashMap<>();
+    List<InfoHash> missing = new ArrayList<>();
+    for (byte[] member : members) {
+      InfoHash infoHash = InfoHash.parse(new String(member, member.length - 2 * InfoHash.LENGTH,
+          2 * InfoHash.LENGTH, StandardCharsets.US_ASCII));
+      Torrent cached = cache.getIfPresent(infoHash);
+      page.put(infoHash, cached);
+      if (cached == null) {
+        missing.add(infoHash);
+      }
+    }
+    if (!missing.isEmpty()) {
+      List<byte[]> stored = redis.call("read manifests", jedis -> jedis.mget(missing.stream()
+          .map(infoHash -> bytes(MANIFEST + infoHash.hex())).toArray(byte[][]::new)));
+      for (int i = 0; i < missing.size(); i++) {
+        if (stored.get(i) == null) {
+          page.remove(missing.get(i)); // in the order, but its manifest is gone: left out
+        } else {
+          page.put(missing.get(i), remember(missing.get(i), stored.get(i)));
+        }
+      }
+    }
+    return List.copyOf(page.values());
+  }
+
+  @Override
+  public int size() {
+    return (int) (long) redis.call("count the catalog", jedis -> jedis.zcard(CATALOG));
+  }
+
+  /** The torrent {@code stored} holds, checked against the infohash it is stored under. */
+  private Torrent remember(InfoHash infoHash, byte[] stored) {
+    Torrent torrent;
+    try {
+      torrent = Torrent.of(Manifest.parseFrom(stored));
+    } catch (com.google.protobuf.InvalidProtocolBufferException | MinibitException e) {
+      throw new MinibitException(ErrorCode.INTERNAL, String.format(
+          "the store's manifest %s is not a valid manifest (%s)", infoHash, e.getMessage()), e);
+    }
+    if (!torrent.infoHash().equals(infoHash)) {
+      throw new MinibitException(ErrorCode.INTERNAL, String.format(
+          "the store's manifest %s hashes to %s", infoHash, torrent.infoHash()));
+    }
+    cache.put(infoHash, torrent);
+    return torrent;
+  }
+
+  private static byte[] member(Torrent torrent) {
+    return member(torrent.name(), torrent.infoHash());
+  }
+
+  /** A name holds no control characters, so NUL sorts a name before its longer ones. */
+  private static byte[] member(String name, InfoHash infoHash) {
+    return bytes(name + "\0" + infoHash.hex());
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] joined = new byte[a.length + b.length];
+    System.arraycopy(a, 0, joined, 0, a.length);
+    System.arraycopy(b, 0, joined, a.length, b.length);
+    return joined;
+  }
+}

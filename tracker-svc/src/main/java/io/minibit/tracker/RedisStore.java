@@ -1,0 +1,153 @@
+package io.minibit.tracker;
+
+import io.minibit.core.ErrorCode;
+import io.minibit.core.MinibitException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * A pool of connections to the Redis a tracker keeps its state in, shared by its
+ * {@link RedisSwarms} and {@link RedisCatalog}. Every key starts with {@value #PREFIX}. Each
+ * operation that reads and writes runs as one Lua script, so it is atomic however many trackers
+ * share the Redis. A single Redis (with replicas if wanted), not a Redis Cluster: the scripts
+ * touch keys of several swarms.
+ *
+ * <p>A Redis that cannot be reached, or that is loading or read-only, makes the call fail with
+ * UNAVAILABLE, so that a peer moves on to another tracker. A broken connection is tried once
+ * more on a fresh one, so a Redis that restarted costs no call an error. Thread-safe.
+ */
+public final class RedisStore implements AutoCloseable {
+  static final String PREFIX = "minibit:";
+  /** Connections at most: each call holds one for a round trip, the gRPC threads share them. */
+  private static final int MAX_CONNECTIONS = 64;
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+  private final JedisPooled redis;
+  private final RedisAddress address;
+
+  private RedisStore(JedisPooled redis, RedisAddress address) {
+    this.redis = redis;
+    this.address = address;
+  }
+
+  /**
+   * Connects to {@code address} and checks that it answers; IllegalStateException saying why if
+   * it does not.
+   */
+  public static RedisStore connect(RedisAddress address) {
+    DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
+        .database(address.database())
+        .clientName("minibit-tracker")
+        .timeoutMillis((int) TIMEOUT.toMillis());
+    address.user().ifPresent(client::user);
+    address.password().ifPresent(client::password);
+    GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+    pool.setMaxTotal(MAX_CONNECTIONS);
+    pool.setMaxIdle(MAX_CONNECTIONS);
+    pool.setMaxWait(TIMEOUT);
+    pool.setJmxEnabled(false);
+    JedisPooled redis = new JedisPooled(new HostAndPort(address.host(), address.port()),
+        client.build(), pool);
+    RedisStore store = new RedisStore(redis, address);
+    try {
+      store.call("reach", UnifiedJedis::ping);
+    } catch (MinibitException e) {
+      redis.close();
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    return store;
+  }
+
+  /** Where the store is, without its password. */
+  public RedisAddress address() {
+    return address;
+  }
+
+  /**
+   * Runs {@code operation} on the pool; Redis errors become {@link MinibitException}s that say
+   * what was being done ({@code what}) and where.
+   */
+  <T> T call(String what, Function<UnifiedJedis, T> operation) {
+    try {
+      try {
+        return operation.apply(redis);
+      } catch (JedisConnectionException e) {
+        // Redis restarted, or a connection broke: the other idle ones are likely broken too.
+        // Every operation here may run twice (each script is written to), so one more try on a
+        // fresh connection turns a restart into no error at all.
+        redis.getPool().clear();
+        return operation.apply(redis);
+      }
+    } catch (JedisConnectionException e) {
+      throw new MinibitException(ErrorCode.UNAVAILABLE, String.format(
+          "the tracker cannot %s: its store %s is unreachable (%s)", what, address,
+          e.getMessage()), e);
+    } catch (JedisDataException e) {
+      String message = String.valueOf(e.getMessage());
+      // Redis loading its data at start, a replica, or a primary that lost its replicas: a
+      // moment later or another tracker may do
+      boolean passing = message.startsWith("LOADING") || message.startsWith("READONLY")
+          || message.startsWith("MASTERDOWN") || message.startsWith("BUSY");
+      throw new MinibitException(passing ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL,
+          String.format("the tracker cannot %s: its store %s says %s", what, address, message),
+          e);
+    } catch (JedisException e) {
+      throw new MinibitException(ErrorCode.UNAVAILABLE, String.format(
+          "the tracker cannot %s: its store %s failed (%s)", what, address, e.getMessage()), e);
+    }
+  }
+
+  /** Runs {@code script}; see {@link #call} for its errors. */
+  Object run(String what, Script script, List<byte[]> keys, List<byte[]> args) {
+    return call(what, jedis -> {
+      try {
+        return jedis.evalsha(script.sha1(), keys, args);
+      } catch (JedisNoScriptException e) {
+        // a Redis restarted since the script was first sent: EVAL sends it again, and caches it
+        return jedis.eval(script.source(), keys, args);
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+  }
+
+  /** A Lua script, sent whole the first time and by its SHA-1 after that. */
+  record Script(byte[] source, byte[] sha1) {
+    static Script of(String source) {
+      try {
+        byte[] sha1 = MessageDigest.getInstance("SHA-1")
+            .digest(source.getBytes(StandardCharsets.UTF_8));
+        return new Script(source.getBytes(StandardCharsets.UTF_8),
+            HexFormat.of().formatHex(sha1).getBytes(StandardCharsets.US_ASCII));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("the JDK has no SHA-1", e);
+      }
+    }
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] bytes(long n) {
+    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+  }
+}

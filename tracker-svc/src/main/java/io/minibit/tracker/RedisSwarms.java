@@ -1,0 +1,442 @@
+package io.minibit.tracker;
+
+import static io.minibit.tracker.RedisStore.bytes;
+
+import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.tracker.RedisStore.Script;
+import io.minibit.tracker.SwarmRegistry.Announce;
+import io.minibit.tracker.SwarmRegistry.AnnounceResult;
+import io.minibit.tracker.SwarmRegistry.Event;
+import io.minibit.tracker.SwarmRegistry.Peer;
+import io.minibit.tracker.SwarmRegistry.SwarmCounts;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+
+/**
+ * Swarms and sessions in Redis, shared by every tracker on it: a peer that announced to one
+ * tracker is handed out by the others, and a heartbeat may go to any of them.
+ *
+ * <p>Keys, each under {@link RedisStore#PREFIX}:
+ * <ul>
+ *   <li>{@code session:<peer>}: the SHA-256 of the peer's session token (Redis never holds a
+ *       token a reader could present), expiring {@value SwarmRegistry#MISSED_HEARTBEATS}
+ *       heartbeat intervals after the peer's last announce or heartbeat;
+ *   <li>{@code peer-swarms:<peer>}: the infohashes of the swarms the peer is in, with the same
+ *       expiry;
+ *   <li>{@code swarm:<infohash>:seen}: the swarm's members, scored by when each was last heard
+ *       from; {@code swarm:<infohash>:seeders}: those that are complete;
+ *   <li>{@code swarm:<infohash>:peer:<peer>}: what the peer last announced there, expiring with
+ *       its session;
+ *   <li>{@code swarms}: the infohashes of swarms that may have members, for metrics.
+ * </ul>
+ * A member whose entry expired is dropped from its swarm's sets by the next call that reads
+ * them (at most {@value #PRUNE_BATCH} per call), so nothing needs a sweeper. Time is Redis's own
+ * clock ({@code TIME}), the one clock every tracker on it shares.
+ *
+ * <p>What an announce costs does not grow with its swarm: joining and leaving are O(log n) and
+ * the sample is drawn with ZRANDMEMBER, O(wanted). Thread-safe.
+ */
+public final class RedisSwarms implements SwarmStore {
+  static final int PRUNE_BATCH = 512;
+  private static final String SESSION = RedisStore.PREFIX + "session:";
+  private static final String PEER_SWARMS = RedisStore.PREFIX + "peer-swarms:";
+  private static final String SWARM = RedisStore.PREFIX + "swarm:";
+  private static final byte[] SWARMS = bytes(RedisStore.PREFIX + "swarms");
+  private static final int TOKEN_BYTES = 16;
+  private static final HexFormat HEX = HexFormat.of();
+  private static final byte ENTRY_VERSION = 1;
+
+  /** Lua: the time in ms, and dropping a swarm's members heard from before a cutoff. */
+  private static final String COMMON = """
+      local function now_ms()
+        local t = redis.call('TIME')
+        return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      end
+      local function prune(seen, seeders, entry_prefix, cutoff)
+        local gone = redis.call('ZRANGEBYSCORE', seen, '-inf', '(' .. cutoff, 'LIMIT', 0, %d)
+        for _, id in ipairs(gone) do
+          redis.call('ZREM', seen, id)
+          redis.call('SREM', seeders, id)
+          redis.call('DEL', entry_prefix .. id)
+        end
+        return #gone
+      end
+      """.formatted(PRUNE_BATCH);
+
+  /**
+   * KEYS: session, peer-swarms, seen, seeders, swarms. ARGV: peer id, SHA-256 of the presented
+   * token, SHA-256 of a new token, timeout ms, stopped (0/1), complete (0/1), entry, wanted,
+   * entry key prefix, infohash. Returns {0} for a token that does not match, else {1, opened,
+   * pruned, members, seeders, ids, entries}.
+   */
+  private static final Script ANNOUNCE = Script.of(COMMON + """
+      local peer = ARGV[1]
+      local timeout = tonumber(ARGV[4])
+      local now = now_ms()
+      local held = redis.call('GET', KEYS[1])
+      local opened = 0
+      if not held then
+        redis.call('SET', KEYS[1], ARGV[3], 'PX', timeout)
+        opened = 1
+      elseif held == ARGV[3] then
+        -- this very announce, run again after a broken connection, opened the session
+        redis.call('PEXPIRE', KEYS[1], timeout)
+        opened = 1
+      elseif held ~= ARGV[2] then
+        return {0}
+      else
+        redis.call('PEXPIRE', KEYS[1], timeout)
+      end
+      local pruned = prune(KEYS[3], KEYS[4], ARGV[9], now - timeout)
+      if ARGV[5] == '1' then
+        redis.call('ZREM', KEYS[3], peer)
+        redis.call('SREM', KEYS[4], peer)
+        redis.call('DEL', ARGV[9] .. peer)
+        redis.call('SREM', KEYS[2], ARGV[10])
+        local members = redis.call('ZCARD', KEYS[3])
+        if members == 0 then redis.call('SREM', KEYS[5], ARGV[10]) end
+        return {1, opened, pruned, members, redis.call('SCARD', KEYS[4]), {}, {}}
+      end
+      redis.call('ZADD', KEYS[3], now, peer)
+      if ARGV[6] == '1' then
+        redis.call('SADD', KEYS[4], peer)
+      else
+        redis.call('SREM', KEYS[4], peer)
+      end
+      redis.call('SET', ARGV[9] .. peer, ARGV[7], 'PX', timeout)
+      redis.call('PEXPIRE', KEYS[3], timeout)
+      redis.call('PEXPIRE', KEYS[4], timeout)
+      redis.call('SADD', KEYS[2], ARGV[10])
+      redis.call('PEXPIRE', KEYS[2], timeout)
+      redis.call('SADD', KEYS[5], ARGV[10])
+      local wanted = tonumber(ARGV[8])
+      local ids = {}
+      local entry_keys = {}
+      for _, id in ipairs(redis.call('ZRANDMEMBER', KEYS[3], wanted + 1)) do
+        if id ~= peer and #ids < wanted then
+          ids[#ids + 1] = id
+          entry_keys[#entry_keys + 1] = ARGV[9] .. id
+        end
+      end
+      local entries = {}
+      if #entry_keys > 0 then entries = redis.call('MGET', unpack(entry_keys)) end
+      return {1, opened, pruned, redis.call('ZCARD', KEYS[3]), redis.call('SCARD', KEYS[4]),
+          ids, entries}
+      """);
+
+  /**
+   * KEYS: session, peer-swarms. ARGV: peer id, SHA-256 of the presented token, timeout ms,
+   * swarm key prefix. Returns 0 for no session, -1 for a token that does not match, else 1.
+   */
+  private static final Script HEARTBEAT = Script.of(COMMON + """
+      local peer = ARGV[1]
+      local timeout = tonumber(ARGV[3])
+      local held = redis.call('GET', KEYS[1])
+      if not held then return 0 end
+      if held ~= ARGV[2] then return -1 end
+      local now = now_ms()
+      redis.call('PEXPIRE', KEYS[1], timeout)
+      for _, infohash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+        local swarm = ARGV[4] .. infohash
+        redis.call('ZADD', swarm .. ':seen', 'XX', now, peer)
+        redis.call('PEXPIRE', swarm .. ':peer:' .. peer, timeout)
+        redis.call('PEXPIRE', swarm .. ':seen', timeout)
+        redis.call('PEXPIRE', swarm .. ':seeders', timeout)
+      end
+      redis.call('PEXPIRE', KEYS[2], timeout)
+      return 1
+      """);
+
+  /**
+   * KEYS: seen, seeders, swarms. ARGV: timeout ms, entry key prefix, infohash. Returns {pruned,
+   * members, seeders}.
+   */
+  private static final Script COUNTS = Script.of(COMMON + """
+      local pruned = prune(KEYS[1], KEYS[2], ARGV[2], now_ms() - tonumber(ARGV[1]))
+      local members = redis.call('ZCARD', KEYS[1])
+      if members == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
+      return {pruned, members, redis.call('SCARD', KEYS[2])}
+      """);
+
+  /**
+   * KEYS: seen, seeders. ARGV: timeout ms, entry key prefix. Returns {pruned, ids, scores,
+   * entries}, the members in no meaningful order.
+   */
+  private static final Script MEMBERS = Script.of(COMMON + """
+      local pruned = prune(KEYS[1], KEYS[2], ARGV[2], now_ms() - tonumber(ARGV[1]))
+      local all = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+      local ids, scores, entries = {}, {}, {}
+      local keys = {}
+      for i = 1, #all, 2 do
+        ids[#ids + 1] = all[i]
+        scores[#scores + 1] = all[i + 1]
+        keys[#keys + 1] = ARGV[2] .. all[i]
+        if #keys == 1000 or i + 1 == #all then
+          for _, entry in ipairs(redis.call('MGET', unpack(keys))) do
+            entries[#entries + 1] = entry
+          end
+          keys = {}
+        end
+      end
+      return {pruned, ids, scores, entries}
+      """);
+
+  private final RedisStore redis;
+  private final long timeoutMs;
+  private final int defaultSampleSize;
+  private final SecureRandom tokenSource = new SecureRandom();
+  private final AtomicLong announces = new AtomicLong();
+  private final AtomicLong expirations = new AtomicLong();
+
+  /**
+   * @param heartbeatInterval the interval peers are told to heartbeat at
+   * @param defaultSampleSize peers returned when an announce asks for 0
+   */
+  public RedisSwarms(RedisStore redis, Duration heartbeatInterval, int defaultSampleSize) {
+    if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+      throw new IllegalArgumentException("heartbeat interval must be positive");
+    }
+    if (defaultSampleSize < 1 || defaultSampleSize > SwarmRegistry.MAX_SAMPLE_SIZE) {
+      throw new IllegalArgumentException(
+          "default sample size must be 1.." + SwarmRegistry.MAX_SAMPLE_SIZE);
+    }
+    this.redis = redis;
+    this.timeoutMs = heartbeatInterval.multipliedBy(SwarmRegistry.MISSED_HEARTBEATS).toMillis();
+    this.defaultSampleSize = defaultSampleSize;
+  }
+
+  @Override
+  public AnnounceResult announce(Announce announce) {
+    String peerId = announce.peerId();
+    String swarm = SWARM + announce.infoHash().hex();
+    String newToken = newToken();
+    boolean complete = announce.event() == Event.COMPLETED || announce.complete();
+    int wanted = announce.numWant() > 0
+        ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
+        : defaultSampleSize;
+    List<?> reply = (List<?>) redis.run("record an announce", ANNOUNCE,
+        List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId), bytes(swarm + ":seen"),
+            bytes(swarm + ":seeders"), SWARMS),
+        List.of(bytes(peerId), bytes(tokenHash(announce.sessionToken())), bytes(tokenHash(newToken)),
+            RedisStore.bytes(timeoutMs), flag(announce.event() == Event.STOPPED), flag(complete),
+            encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peer:"),
+            bytes(announce.infoHash().hex())));
+    if ((Long) reply.get(0) == 0) {
+      throw tokenMismatch(peerId);
+    }
+    announces.incrementAndGet();
+    boolean opened = (Long) reply.get(1) == 1;
+    expirations.addAndGet((Long) reply.get(2));
+    SwarmCounts counts = counts((Long) reply.get(3), (Long) reply.get(4));
+    List<?> ids = (List<?>) reply.get(5);
+    List<?> entries = (List<?>) reply.get(6);
+    Instant now = Instant.now();
+    List<Peer> sample = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      if (entries.get(i) != null) { // expired between the draw and now: left out
+        sample.add(decode(string(ids.get(i)), (byte[]) entries.get(i), now,
+            announce.infoHash()));
+      }
+    }
+    return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample, counts);
+  }
+
+  @Override
+  public void heartbeat(String peerId, String token) {
+    long result = (Long) redis.run("record a heartbeat", HEARTBEAT,
+        List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId)),
+        List.of(bytes(peerId), bytes(tokenHash(token)), RedisStore.bytes(timeoutMs),
+            bytes(SWARM)));
+    if (result == 0) {
+      throw MinibitException.notFound(
+          "no session for peer %s (expired, or the tracker's state was lost): announce again",
+          peerId);
+    }
+    if (result < 0) {
+      throw tokenMismatch(peerId);
+    }
+  }
+
+  @Override
+  public SwarmCounts counts(InfoHash infoHash) {
+    List<?> reply = (List<?>) redis.run("count a swarm", COUNTS, countKeys(infoHash),
+        countArgs(infoHash));
+    return countsOf(reply);
+  }
+
+  @Override
+  public Map<InfoHash, SwarmCounts> counts(Collection<InfoHash> infoHashes) {
+    return redis.call("count swarms", jedis -> {
+      Map<InfoHash, Response<Object>> replies = new HashMap<>();
+      try (AbstractPipeline pipeline = jedis.pipelined()) {
+        for (InfoHash infoHash : infoHashes) {
+          // EVAL, not EVALSHA: a pipeline cannot fall back on NOSCRIPT; the source is small
+          replies.put(infoHash, pipeline.eval(COUNTS.source(), countKeys(infoHash),
+              countArgs(infoHash)));
+        }
+        pipeline.sync();
+      }
+      Map<InfoHash, SwarmCounts> counts = new HashMap<>();
+      replies.forEach((infoHash, reply) -> counts.put(infoHash, countsOf((List<?>) reply.get())));
+      return counts;
+    });
+  }
+
+  @Override
+  public List<Peer> members(InfoHash infoHash) {
+    String swarm = SWARM + infoHash.hex();
+    List<?> reply = (List<?>) redis.run("list a swarm", MEMBERS,
+        List.of(bytes(swarm + ":seen"), bytes(swarm + ":seeders")),
+        List.of(RedisStore.bytes(timeoutMs), bytes(swarm + ":peer:")));
+    expirations.addAndGet((Long) reply.get(0));
+    List<?> ids = (List<?>) reply.get(1);
+    List<?> scores = (List<?>) reply.get(2);
+    List<?> entries = (List<?>) reply.get(3);
+    List<Peer> members = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      if (entries.get(i) != null) {
+        Instant seen = Instant.ofEpochMilli((long) Double.parseDouble(string(scores.get(i))));
+        members.add(decode(string(ids.get(i)), (byte[]) entries.get(i), seen, infoHash));
+      }
+    }
+    return members;
+  }
+
+  @Override
+  public Map<InfoHash, SwarmCounts> allCounts() {
+    List<InfoHash> swarms = redis.call("list swarms", jedis -> jedis.smembers(SWARMS)).stream()
+        .map(hex -> InfoHash.parse(new String(hex, StandardCharsets.US_ASCII)))
+        .toList();
+    Map<InfoHash, SwarmCounts> counts = new HashMap<>(counts(swarms));
+    counts.values().removeIf(c -> c.seeders() + c.leechers() == 0);
+    return counts;
+  }
+
+  @Override
+  public long announceCount() {
+    return announces.get();
+  }
+
+  @Override
+  public long expiredCount() {
+    return expirations.get();
+  }
+
+  private List<byte[]> countKeys(InfoHash infoHash) {
+    String swarm = SWARM + infoHash.hex();
+    return List.of(bytes(swarm + ":seen"), bytes(swarm + ":seeders"), SWARMS);
+  }
+
+  private List<byte[]> countArgs(InfoHash infoHash) {
+    return List.of(RedisStore.bytes(timeoutMs), bytes(SWARM + infoHash.hex() + ":peer:"),
+        bytes(infoHash.hex()));
+  }
+
+  private SwarmCounts countsOf(List<?> reply) {
+    expirations.addAndGet((Long) reply.get(0));
+    return counts((Long) reply.get(1), (Long) reply.get(2));
+  }
+
+  private static SwarmCounts counts(long members, long seeders) {
+    return new SwarmCounts((int) seeders, (int) (members - seeders));
+  }
+
+  /** What a peer announced, as its entry holds it (the time comes from the swarm's set). */
+  static byte[] encode(Announce announce) {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
+    try (DataOutputStream out = new DataOutputStream(buffer)) {
+      out.writeByte(ENTRY_VERSION);
+      out.writeUTF(announce.host());
+      out.writeShort(announce.port());
+      out.writeBoolean(announce.event() == Event.COMPLETED || announce.complete());
+      out.writeInt(announce.haveCount());
+      out.writeLong(announce.uploaded());
+      out.writeLong(announce.downloaded());
+      out.writeDouble(announce.downloadRate());
+      if (announce.have() == null) {
+        out.writeInt(-1);
+      } else {
+        out.writeInt(announce.have().size());
+        out.write(announce.have().toBytes());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buffer.toByteArray();
+  }
+
+  /** The peer an entry describes; INTERNAL for bytes no tracker wrote. */
+  static Peer decode(String peerId, byte[] entry, Instant seen, InfoHash infoHash) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entry))) {
+      if (in.readByte() != ENTRY_VERSION) {
+        throw new IOException("unknown entry version");
+      }
+      String host = in.readUTF();
+      int port = in.readUnsignedShort();
+      boolean complete = in.readBoolean();
+      int haveCount = in.readInt();
+      long uploaded = in.readLong();
+      long downloaded = in.readLong();
+      double rate = in.readDouble();
+      int blocks = in.readInt();
+      Bitfield have = blocks < 0 ? null
+          : Bitfield.fromBytes(blocks, in.readNBytes(Bitfield.byteLength(blocks)));
+      return new Peer(peerId, host, port, complete, haveCount, uploaded, downloaded, seen, have,
+          rate);
+    } catch (IOException | RuntimeException e) {
+      throw new MinibitException(ErrorCode.INTERNAL, String.format(
+          "the store's entry for peer %s in swarm %s is not one a tracker wrote (%s)", peerId,
+          infoHash, e.getMessage()), e);
+    }
+  }
+
+  private String newToken() {
+    byte[] token = new byte[TOKEN_BYTES];
+    tokenSource.nextBytes(token);
+    return HEX.formatHex(token);
+  }
+
+  private static String tokenHash(String token) {
+    try {
+      return HEX.formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
+  private static MinibitException tokenMismatch(String peerId) {
+    return new MinibitException(ErrorCode.PERMISSION_DENIED, String.format(
+        "session token does not match the live session of peer %s", peerId));
+  }
+
+  private static byte[] flag(boolean set) {
+    return bytes(set ? "1" : "0");
+  }
+
+  private static String string(Object reply) {
+    return new String((byte[]) reply, StandardCharsets.UTF_8);
+  }
+}

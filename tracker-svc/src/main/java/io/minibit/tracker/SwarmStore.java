@@ -1,0 +1,70 @@
+package io.minibit.tracker;
+
+import io.minibit.core.InfoHash;
+import io.minibit.core.SwarmHealthCalculator;
+import io.minibit.core.Torrent;
+import io.minibit.tracker.SwarmRegistry.AnnounceResult;
+import io.minibit.tracker.SwarmRegistry.Peer;
+import io.minibit.tracker.SwarmRegistry.SwarmCounts;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tracker's soft state: each torrent's swarm and each peer's session, which peers rebuild by
+ * announcing if it is lost. Two implementations: {@link SwarmRegistry}, in this process's memory,
+ * and {@link RedisSwarms}, shared by every tracker on one Redis, where a peer that announced to
+ * one tracker is handed out by the others.
+ *
+ * <p>A session is keyed by peer id and refreshed by every announce and heartbeat; a peer silent
+ * for {@value SwarmRegistry#MISSED_HEARTBEATS} heartbeat intervals leaves every swarm.
+ * Implementations are thread-safe.
+ */
+public interface SwarmStore {
+  /**
+   * Records an announce and samples the other peers of its swarm.
+   *
+   * <p>The first announce of a peer id without a live session opens one, whatever token it
+   * presents. After that, a token that does not match is PERMISSION_DENIED. STOPPED removes the
+   * peer from the swarm and returns no peers; any other event adds or updates it, as a seeder if
+   * the event is COMPLETED or the peer says it is complete.
+   */
+  AnnounceResult announce(SwarmRegistry.Announce announce);
+
+  /**
+   * Refreshes a peer's session. NOT_FOUND if it has none (never announced, expired, or the
+   * state was lost); PERMISSION_DENIED if {@code token} is not the session's.
+   */
+  void heartbeat(String peerId, String token);
+
+  /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
+  SwarmCounts counts(InfoHash infoHash);
+
+  /** {@link #counts(InfoHash)} of each of {@code infoHashes}, in one go where the store can. */
+  default Map<InfoHash, SwarmCounts> counts(Collection<InfoHash> infoHashes) {
+    Map<InfoHash, SwarmCounts> counts = new HashMap<>();
+    infoHashes.forEach(infoHash -> counts.put(infoHash, counts(infoHash)));
+    return counts;
+  }
+
+  /** The live members of a swarm as they last announced; empty for an unknown torrent. */
+  List<Peer> members(InfoHash infoHash);
+
+  /** Live seeders and leechers of every swarm that has a member. */
+  Map<InfoHash, SwarmCounts> allCounts();
+
+  /** Announces this tracker process took (refused ones not counted). */
+  long announceCount();
+
+  /** Peers this tracker process saw leave their swarms for missing their heartbeats. */
+  long expiredCount();
+
+  /** The health of {@code torrent}'s swarm from its live members' last announces. */
+  default io.minibit.api.v2.SwarmHealth health(Torrent torrent) {
+    return SwarmHealthCalculator.compute(torrent, members(torrent.infoHash()).stream()
+        .map(peer -> new SwarmHealthCalculator.Member(peer.peerId(), peer.have(),
+            peer.haveCount(), peer.complete(), peer.downloadRate()))
+        .toList());
+  }
+}
