@@ -3,7 +3,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.minibit.api.v2.AnnounceEvent;
 import io.minibit.api.v2.AnnounceRequest;
-import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.HeartbeatRequest;
 import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ManifestBuilder;
@@ -19,25 +19,39 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Announce load on one tracker, over gRPC on loopback: PEERS peers spread over TORRENTS
- * torrents, each announcing (STARTED once, then periodic re-announces asking for 50 peers), with
- * IN_FLIGHT calls outstanding, for SECONDS after a warm-up. Prints one JSON line: announces per
- * second and the p50/p99 latency of the measured ones.
+ * Announce load on trackers, over gRPC on loopback: PEERS peers spread over TORRENTS torrents,
+ * each announcing (STARTED once, then re-announces asking for 50 peers, and one heartbeat for
+ * every four announces), with IN_FLIGHT calls outstanding, for SECONDS after a warm-up. With
+ * several trackers (HOST:PORT,HOST:PORT; trackers sharing one store), each call goes to the next
+ * tracker in turn, so a session opened on one is used on the others. Prints one JSON line:
+ * announces per second, the p50/p99 latency of the measured ones, and heartbeats per second.
  *
  * <p>Run from the source with the tracker's jar as class path (it holds the API and gRPC):
- * {@code java -cp minibit-tracker.jar bench/TrackerLoad.java HOST:PORT PEERS TORRENTS SECONDS
- * IN_FLIGHT}; bench/run.sh tracker-load does, and adds the tracker's CPU.
+ * {@code java -cp minibit-tracker.jar bench/TrackerLoad.java HOST:PORT[,...] PEERS TORRENTS
+ * SECONDS IN_FLIGHT}; bench/tracker-load.sh does, and adds the trackers' CPU.
  */
 public final class TrackerLoad {
+  private static final java.util.concurrent.atomic.AtomicReference<Throwable> FIRST_FAILURE =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
   public static void main(String[] args) throws Exception {
     String target = args[0];
     int peers = Integer.parseInt(args[1]);
     int torrents = Integer.parseInt(args[2]);
     int seconds = Integer.parseInt(args[3]);
     int inFlight = Integer.parseInt(args[4]);
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-    var blocking = TrackerServiceGrpc.newBlockingStub(channel);
-    var async = TrackerServiceGrpc.newStub(channel);
+    String[] targets = target.split(",");
+    ManagedChannel[] channels = new ManagedChannel[targets.length];
+    TrackerServiceGrpc.TrackerServiceStub[] stubs =
+        new TrackerServiceGrpc.TrackerServiceStub[targets.length];
+    for (int i = 0; i < targets.length; i++) {
+      channels[i] = NettyChannelBuilder.forTarget(targets[i]).usePlaintext().build();
+      stubs[i] = TrackerServiceGrpc.newStub(channels[i]);
+    }
+    var blocking = TrackerServiceGrpc.newBlockingStub(channels[0]);
+    AtomicInteger turn = new AtomicInteger();
+    java.util.function.Supplier<TrackerServiceGrpc.TrackerServiceStub> next =
+        () -> stubs[Math.floorMod(turn.getAndIncrement(), stubs.length)];
 
     String[] infohashes = new String[torrents];
     Path dir = Files.createTempDirectory("tracker-load");
@@ -61,17 +75,25 @@ public final class TrackerLoad {
     for (int p = 0; p < peers; p++) {
       slots.acquire();
       int peer = p;
-      async.announce(request(run, peer, infohashes[peer % torrents], AnnounceEvent
+      next.get().announce(request(run, peer, infohashes[peer % torrents], AnnounceEvent
           .ANNOUNCE_EVENT_STARTED, ""), observer(slots, response -> {
             tokens[peer] = response.getSessionToken();
             joined.countDown();
           }, joined::countDown));
     }
     joined.await();
+    for (int p = 0; p < peers; p++) {
+      if (tokens[p] == null) {
+        System.err.println("peer " + p + " could not join: " + FIRST_FAILURE.get());
+        System.exit(1);
+      }
+    }
 
     long[] latencies = new long[4_000_000];
     AtomicInteger recorded = new AtomicInteger();
     AtomicLong failures = new AtomicLong();
+    AtomicLong heartbeats = new AtomicLong();
+    long calls = 0;
     long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     long end = warmUpEnd + TimeUnit.SECONDS.toNanos(seconds);
     long measuredStart = 0;
@@ -88,7 +110,16 @@ public final class TrackerLoad {
       boolean measured = now >= warmUpEnd;
       int peer = random.nextInt(peers);
       long start = now;
-      async.announce(request(run, peer, infohashes[peer % torrents],
+      if (++calls % 5 == 0) {
+        next.get().heartbeat(HeartbeatRequest.newBuilder().setPeerId(peerId(run, peer))
+            .setSessionToken(tokens[peer]).build(), observer(slots, response -> {
+              if (measured) {
+                heartbeats.incrementAndGet();
+              }
+            }, failures::incrementAndGet));
+        continue;
+      }
+      next.get().announce(request(run, peer, infohashes[peer % torrents],
           AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED, tokens[peer]), observer(slots, response -> {
             if (measured) {
               int i = recorded.getAndIncrement();
@@ -105,17 +136,24 @@ public final class TrackerLoad {
     Arrays.sort(sorted);
     System.out.printf("{\"peers\": %d, \"torrents\": %d, \"peers_per_swarm\": %d, "
         + "\"in_flight\": %d, \"announces\": %d, \"announces_per_s\": %.0f, \"p50_ms\": %.2f, "
-        + "\"p99_ms\": %.2f, \"failures\": %d}%n", peers, torrents, peers / torrents, inFlight,
+        + "\"p99_ms\": %.2f, \"heartbeats_per_s\": %.0f, \"trackers\": %d, "
+        + "\"failures\": %d}%n", peers, torrents, peers / torrents, inFlight,
         n, n * 1e9 / measuredNanos, percentile(sorted, 0.50), percentile(sorted, 0.99),
-        failures.get());
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        heartbeats.get() * 1e9 / measuredNanos, targets.length, failures.get());
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   private static AnnounceRequest request(String run, int peer, String infohash,
       AnnounceEvent event, String token) {
-    return AnnounceRequest.newBuilder().setInfohash(infohash).setPeerId("load-" + run + "-" + peer)
+    return AnnounceRequest.newBuilder().setInfohash(infohash).setPeerId(peerId(run, peer))
         .setHost("10.9." + (peer >> 8 & 255) + "." + (peer & 255)).setPort(6881)
         .setEvent(event).setSessionToken(token).setNumWant(50).build();
+  }
+
+  private static String peerId(String run, int peer) {
+    return "load-" + run + "-" + peer;
   }
 
   private static double percentile(long[] sorted, double q) {
@@ -123,16 +161,19 @@ public final class TrackerLoad {
         : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
   }
 
-  private static StreamObserver<AnnounceResponse> observer(Semaphore slots,
-      java.util.function.Consumer<AnnounceResponse> done, Runnable failed) {
+  private static <T> StreamObserver<T> observer(Semaphore slots,
+      java.util.function.Consumer<T> done, Runnable failed) {
     return new StreamObserver<>() {
       @Override
-      public void onNext(AnnounceResponse response) {
+      public void onNext(T response) {
         done.accept(response);
       }
 
       @Override
       public void onError(Throwable t) {
+        if (FIRST_FAILURE.compareAndSet(null, t)) {
+          System.err.println("first failed call: " + t);
+        }
         failed.run();
         slots.release();
       }
