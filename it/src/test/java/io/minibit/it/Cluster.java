@@ -79,6 +79,34 @@ final class Cluster implements AutoCloseable {
     awaitServing(channel(trackerPort, trackerTls), trackerProcess, "tracker on port " + trackerPort);
   }
 
+  /**
+   * Starts another tracker, apart from the cluster's own (with its own ports and data
+   * directory), and waits until it serves: several trackers on one store.
+   */
+  TrackerProcess startExtraTracker(String name, String... extraArgs) throws IOException {
+    int port = freePort();
+    List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-tracker").toString(),
+        "--port", String.valueOf(port), "--data-dir", root.resolve(name).toString(),
+        "--http-port", "-1"));
+    command.addAll(List.of(extraArgs));
+    Process process = start(name, command);
+    awaitServing(channel(port, Optional.empty()), process, name + " on port " + port);
+    return new TrackerProcess(name, port, process);
+  }
+
+  /** A tracker started by {@link #startExtraTracker}. */
+  record TrackerProcess(String name, int port, Process process) {
+    String target() {
+      return "127.0.0.1:" + port;
+    }
+
+    /** SIGKILL. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** Probes a tracker started with mutual TLS through {@code tls} (a certificate of its swarm). */
   Cluster withTrackerTls(MutualTls tls) {
     trackerTls = Optional.of(tls);
@@ -110,11 +138,13 @@ final class Cluster implements AutoCloseable {
     /** Where its control API listens for the CLI (it has a TCP port too, for remote tests). */
     final Path controlSocket;
     private final List<String> extraArgs;
+    private final String trackers;
     private Process process;
     private PeerControlServiceGrpc.PeerControlServiceBlockingStub control;
 
-    PeerProcess(String name, List<String> extraArgs) throws IOException {
+    PeerProcess(String name, String trackers, List<String> extraArgs) throws IOException {
       this.name = name;
+      this.trackers = trackers;
       this.extraArgs = extraArgs;
       this.dataDir = Files.createDirectories(root.resolve(name));
       this.controlSocket = root.resolve(name + ".sock");
@@ -122,7 +152,7 @@ final class Cluster implements AutoCloseable {
 
     PeerProcess start() throws IOException {
       List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-peer").toString(),
-          "--tracker", tracker(), "--port", String.valueOf(port),
+          "--tracker", trackers, "--port", String.valueOf(port),
           "--control-port", String.valueOf(controlPort),
           "--control-socket", controlSocket.toString(), "--data-dir", dataDir.toString(),
           "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
@@ -181,7 +211,12 @@ final class Cluster implements AutoCloseable {
   }
 
   PeerProcess peer(String name, String... extraArgs) throws IOException {
-    return new PeerProcess(name, List.of(extraArgs)).start();
+    return new PeerProcess(name, tracker(), List.of(extraArgs)).start();
+  }
+
+  /** A peer daemon that knows the trackers {@code trackers} (its --tracker) instead. */
+  PeerProcess peerOn(String trackers, String name, String... extraArgs) throws IOException {
+    return new PeerProcess(name, trackers, List.of(extraArgs)).start();
   }
 
   /** What a finished command printed and returned. */

@@ -68,7 +68,8 @@ public final class RedisStore implements AutoCloseable {
       store.call("reach", UnifiedJedis::ping);
     } catch (MinibitException e) {
       redis.close();
-      throw new IllegalStateException(e.getMessage(), e);
+      // the message says it all; the cause would only repeat its last words
+      throw new IllegalStateException(e.getMessage());
     }
     return store;
   }
