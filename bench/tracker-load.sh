@@ -7,7 +7,9 @@
 #   redis-2       two trackers on one Redis, the calls spread over both
 # Prints a JSON line per run: announces and heartbeats per second, p50/p99 announce latency, and
 # the CPU of the trackers (and of Redis) per call. The load generator (bench/TrackerLoad.java,
-# run from source on the tracker's jar) shares the machine. RUNS="embedded redis" picks runs.
+# run from source on the tracker's jar) shares the machine; every peer calls from loopback, so
+# the trackers take more sessions per address than they would by default. RUNS="embedded redis"
+# picks runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=tracker-svc/target/minibit-tracker.jar
@@ -44,7 +46,8 @@ start_tracker() { # PORT [STORE]
   local port="$1" store="${2:-}"
   rm -rf "$work/data-$port"
   java -Xms1g -Xmx1g -XX:+UseParallelGC -jar "$JAR" --port "$port" --data-dir "$work/data-$port" \
-    --http-port -1 ${store:+--store "$store"} >"$work/tracker-$port.log" 2>&1 &
+    --http-port -1 --max-sessions-per-address 100000 ${store:+--store "$store"} \
+    >"$work/tracker-$port.log" 2>&1 &
   pids+=($!)
   trackers+=($!)
   targets+=("127.0.0.1:$port")

@@ -52,8 +52,13 @@ public final class Catalog implements CatalogStore {
   /** Every torrent again, in the catalog's order, for pages of it. */
   private final NavigableMap<CatalogPosition, Torrent> ordered = new TreeMap<>();
 
-  private Catalog(Path directory) {
+  private final long maxBytes;
+  /** Bytes of every manifest held, as stored. */
+  private long bytes;
+
+  private Catalog(Path directory, long maxBytes) {
     this.directory = directory;
+    this.maxBytes = maxBytes;
   }
 
   /**
@@ -62,8 +67,16 @@ public final class Catalog implements CatalogStore {
    * skipped; it never stops the tracker from starting.
    */
   public static Catalog open(Path directory) throws IOException {
+    return open(directory, TrackerLimits.DEFAULT_MAX_CATALOG_BYTES);
+  }
+
+  /**
+   * As above, holding at most {@code maxBytes} of manifests: a directory that holds more (the
+   * limit was lowered) loads the most recently published up to it, and logs what it leaves out.
+   */
+  public static Catalog open(Path directory, long maxBytes) throws IOException {
     Files.createDirectories(directory);
-    Catalog catalog = new Catalog(directory);
+    Catalog catalog = new Catalog(directory, maxBytes);
     catalog.load();
     return catalog;
   }
@@ -84,6 +97,10 @@ public final class Catalog implements CatalogStore {
         }
         return new Published(existing, false);
       }
+      long size = manifest.getSerializedSize();
+      if (bytes + size > maxBytes) {
+        throw catalogFull(torrent, size, bytes, maxBytes);
+      }
       try {
         AtomicFiles.write(fileOf(torrent.infoHash()), manifest.toByteArray(), TEMP_PREFIX,
             TEMP_SUFFIX);
@@ -94,6 +111,7 @@ public final class Catalog implements CatalogStore {
       byInfoHash.put(torrent.infoHash(), torrent);
       latestByName.put(torrent.name(), torrent);
       ordered.put(CatalogPosition.of(torrent), torrent);
+      bytes += size;
       log.info(() -> "published " + torrent);
       return new Published(torrent, true);
     }
@@ -147,8 +165,8 @@ public final class Catalog implements CatalogStore {
   }
 
   private void load() throws IOException {
-    record Loaded(Torrent torrent, FileTime modified) {}
-    List<Loaded> loaded = new ArrayList<>();
+    record Stored(Path file, String hex, FileTime modified, long size) {}
+    List<Stored> stored = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
       for (Path file : files) {
         String name = file.getFileName().toString();
@@ -156,19 +174,40 @@ public final class Catalog implements CatalogStore {
           // Left by a publish that crashed before its rename: it was never part of the catalog.
           Files.deleteIfExists(file);
         } else if (name.endsWith(SUFFIX)) {
-          Torrent torrent = read(file, name.substring(0, name.length() - SUFFIX.length()));
-          if (torrent != null) {
-            loaded.add(new Loaded(torrent, Files.getLastModifiedTime(file)));
-          }
+          stored.add(new Stored(file, name.substring(0, name.length() - SUFFIX.length()),
+              Files.getLastModifiedTime(file), Files.size(file)));
         }
       }
     }
-    loaded.sort(Comparator.comparing(Loaded::modified)
-        .thenComparing(l -> l.torrent().infoHash()));
-    for (Loaded l : loaded) {
-      byInfoHash.put(l.torrent().infoHash(), l.torrent());
-      latestByName.put(l.torrent().name(), l.torrent());
-      ordered.put(CatalogPosition.of(l.torrent()), l.torrent());
+    // The most recent first, so that over the limit (it was lowered) the newest fit and the
+    // oldest stay on disk unread: the heap never holds more than the limit.
+    stored.sort(Comparator.comparing(Stored::modified).thenComparing(Stored::hex).reversed());
+    List<Torrent> loaded = new ArrayList<>();
+    long total = 0;
+    int left = 0;
+    for (Stored file : stored) {
+      if (total + file.size() > maxBytes) {
+        left++;
+        continue;
+      }
+      Torrent torrent = read(file.file(), file.hex());
+      if (torrent != null) {
+        loaded.add(torrent);
+        total += file.size();
+      }
+    }
+    if (left > 0) {
+      int notServed = left;
+      log.warning(() -> "catalog " + directory + " holds more than --max-catalog-bytes "
+          + maxBytes + ": its " + notServed + " oldest manifests are not served");
+    }
+    bytes = total;
+    // oldest first, so that the latest of each name wins
+    for (int i = loaded.size() - 1; i >= 0; i--) {
+      Torrent torrent = loaded.get(i);
+      byInfoHash.put(torrent.infoHash(), torrent);
+      latestByName.put(torrent.name(), torrent);
+      ordered.put(CatalogPosition.of(torrent), torrent);
     }
     log.info(() -> "catalog " + directory + " holds " + byInfoHash.size() + " torrents");
   }
@@ -191,6 +230,12 @@ public final class Catalog implements CatalogStore {
       log.log(Level.WARNING, "skipping " + file + ": not a valid manifest", e);
       return null;
     }
+  }
+
+  static MinibitException catalogFull(Torrent torrent, long size, long held, long limit) {
+    return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+        "the catalog is full: %s needs %d bytes, and %d of the %d bytes this tracker holds for"
+            + " manifests are taken (--max-catalog-bytes)", torrent, size, held, limit));
   }
 
   private void markMostRecent(Torrent torrent) {

@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  * <p>Keys, each under {@link RedisStore#PREFIX}: {@code manifest:<infohash>} holds a Manifest
  * message's bytes; {@code catalog}, a sorted set of {@code <name> NUL <infohash>} at one score,
  * gives the catalog's order (by name's UTF-8 bytes, then infohash) and its pages; and {@code
- * name:<name>} holds the infohash the name resolves to. Without persistence (AOF) a Redis that
+ * name:<name>} holds the infohash the name resolves to; {@code catalog-bytes} counts the bytes
+ * of every manifest, for {@link TrackerLimits#maxCatalogBytes()}. Without persistence (AOF) a Redis that
  * restarts comes back with an empty catalog. Thread-safe.
  */
 public final class RedisCatalog implements CatalogStore {
@@ -35,20 +36,25 @@ public final class RedisCatalog implements CatalogStore {
   private static final String MANIFEST = RedisStore.PREFIX + "manifest:";
   private static final String NAME = RedisStore.PREFIX + "name:";
   private static final byte[] CATALOG = bytes(RedisStore.PREFIX + "catalog");
+  private static final byte[] CATALOG_BYTES = bytes(RedisStore.PREFIX + "catalog-bytes");
 
   /**
-   * KEYS: manifest, catalog, name. ARGV: manifest bytes, catalog member, infohash. Stores the
-   * manifest if new and makes it the name's; returns 1 if it was new.
+   * KEYS: manifest, catalog, name, catalog bytes. ARGV: manifest bytes, catalog member,
+   * infohash, most catalog bytes. Stores the manifest if new and makes it the name's; returns
+   * {1, held} if it was new, {0, held} if not, {-1, held} if it does not fit.
    */
   private static final Script PUBLISH = Script.of("""
+      local held = tonumber(redis.call('GET', KEYS[4]) or '0')
       local created = 0
       if redis.call('EXISTS', KEYS[1]) == 0 then
+        if held + #ARGV[1] > tonumber(ARGV[4]) then return {-1, held} end
         redis.call('SET', KEYS[1], ARGV[1])
         redis.call('ZADD', KEYS[2], 0, ARGV[2])
+        held = redis.call('INCRBY', KEYS[4], #ARGV[1])
         created = 1
       end
       redis.call('SET', KEYS[3], ARGV[3])
-      return created
+      return {created, held}
       """);
 
   private final RedisStore redis;
@@ -59,18 +65,31 @@ public final class RedisCatalog implements CatalogStore {
           torrent.manifest().getSerializedSize())
       .build();
 
+  private final long maxBytes;
+
   public RedisCatalog(RedisStore redis) {
+    this(redis, TrackerLimits.DEFAULT_MAX_CATALOG_BYTES);
+  }
+
+  /** A catalog that refuses to hold more than {@code maxBytes} of manifests. */
+  public RedisCatalog(RedisStore redis, long maxBytes) {
     this.redis = redis;
+    this.maxBytes = maxBytes;
   }
 
   @Override
   public Published publish(Manifest manifest) {
     Torrent torrent = Torrent.of(manifest);
-    long created = (Long) redis.run("publish " + torrent.name(), PUBLISH,
+    byte[] stored = torrent.manifest().toByteArray();
+    List<?> reply = (List<?>) redis.run("publish " + torrent.name(), PUBLISH,
         List.of(bytes(MANIFEST + torrent.infoHash().hex()), CATALOG,
-            bytes(NAME + torrent.name())),
-        List.of(torrent.manifest().toByteArray(), member(torrent),
-            bytes(torrent.infoHash().hex())));
+            bytes(NAME + torrent.name()), CATALOG_BYTES),
+        List.of(stored, member(torrent), bytes(torrent.infoHash().hex()),
+            RedisStore.bytes(maxBytes)));
+    long created = (Long) reply.get(0);
+    if (created < 0) {
+      throw Catalog.catalogFull(torrent, stored.length, (Long) reply.get(1), maxBytes);
+    }
     cache.put(torrent.infoHash(), torrent);
     if (created == 1) {
       log.info(() -> "published " + torrent);

@@ -49,7 +49,9 @@ import redis.clients.jedis.Response;
  *       from; {@code swarm:<infohash>:seeders}: those that are complete;
  *   <li>{@code swarm:<infohash>:peer:<peer>}: what the peer last announced there, expiring with
  *       its session;
- *   <li>{@code swarms}: the infohashes of swarms that may have members, for metrics.
+ *   <li>{@code swarms}: the infohashes of swarms that may have members, for metrics;
+ *   <li>{@code address-sessions:<address>}: the peers that announced from an address, scored by
+ *       when, for {@link TrackerLimits#maxSessionsPerAddress()}.
  * </ul>
  * A member whose entry expired is dropped from its swarm's sets by the next call that reads
  * them (at most {@value #PRUNE_BATCH} per call), so nothing needs a sweeper. Time is Redis's own
@@ -63,6 +65,7 @@ public final class RedisSwarms implements SwarmStore {
   private static final String SESSION = RedisStore.PREFIX + "session:";
   private static final String PEER_SWARMS = RedisStore.PREFIX + "peer-swarms:";
   private static final String SWARM = RedisStore.PREFIX + "swarm:";
+  private static final String ADDRESS = RedisStore.PREFIX + "address-sessions:";
   private static final byte[] SWARMS = bytes(RedisStore.PREFIX + "swarms");
   private static final int TOKEN_BYTES = 16;
   private static final HexFormat HEX = HexFormat.of();
@@ -86,18 +89,30 @@ public final class RedisSwarms implements SwarmStore {
       """.formatted(PRUNE_BATCH);
 
   /**
-   * KEYS: session, peer-swarms, seen, seeders, swarms. ARGV: peer id, SHA-256 of the presented
-   * token, SHA-256 of a new token, timeout ms, stopped (0/1), complete (0/1), entry, wanted,
-   * entry key prefix, infohash. Returns {0} for a token that does not match, else {1, opened,
-   * pruned, members, seeders, ids, entries}.
+   * KEYS: session, peer-swarms, seen, seeders, swarms, the source address's sessions. ARGV: peer
+   * id, SHA-256 of the presented token, SHA-256 of a new token, timeout ms, stopped (0/1),
+   * complete (0/1), entry, wanted, entry key prefix, infohash, most members of a swarm, most
+   * sessions of an address, the source address (empty if unknown). Returns {0} for a token that
+   * does not match, {2, members} for a full swarm, {3} for an address with too many sessions,
+   * else {1, opened, pruned, members, seeders, ids, entries}.
    */
   private static final Script ANNOUNCE = Script.of(COMMON + """
       local peer = ARGV[1]
       local timeout = tonumber(ARGV[4])
       local now = now_ms()
+      local pruned = prune(KEYS[3], KEYS[4], ARGV[9], now - timeout)
+      if ARGV[5] ~= '1' and not redis.call('ZSCORE', KEYS[3], peer) then
+        local members = redis.call('ZCARD', KEYS[3])
+        if members >= tonumber(ARGV[11]) then return {2, members} end
+      end
+      local by_source = ARGV[13] ~= ''
       local held = redis.call('GET', KEYS[1])
       local opened = 0
       if not held then
+        if by_source then
+          redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - timeout))
+          if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[12]) then return {3} end
+        end
         redis.call('SET', KEYS[1], ARGV[3], 'PX', timeout)
         opened = 1
       elseif held == ARGV[3] then
@@ -109,7 +124,10 @@ public final class RedisSwarms implements SwarmStore {
       else
         redis.call('PEXPIRE', KEYS[1], timeout)
       end
-      local pruned = prune(KEYS[3], KEYS[4], ARGV[9], now - timeout)
+      if by_source then
+        redis.call('ZADD', KEYS[6], now, peer)
+        redis.call('PEXPIRE', KEYS[6], timeout)
+      end
       if ARGV[5] == '1' then
         redis.call('ZREM', KEYS[3], peer)
         redis.call('SREM', KEYS[4], peer)
@@ -206,6 +224,7 @@ public final class RedisSwarms implements SwarmStore {
   private final RedisStore redis;
   private final long timeoutMs;
   private final int defaultSampleSize;
+  private final TrackerLimits limits;
   private final SecureRandom tokenSource = new SecureRandom();
   private final AtomicLong announces = new AtomicLong();
   private final AtomicLong expirations = new AtomicLong();
@@ -215,6 +234,12 @@ public final class RedisSwarms implements SwarmStore {
    * @param defaultSampleSize peers returned when an announce asks for 0
    */
   public RedisSwarms(RedisStore redis, Duration heartbeatInterval, int defaultSampleSize) {
+    this(redis, heartbeatInterval, defaultSampleSize, TrackerLimits.DEFAULTS);
+  }
+
+  /** As above, holding no more than {@code limits} allow. */
+  public RedisSwarms(RedisStore redis, Duration heartbeatInterval, int defaultSampleSize,
+      TrackerLimits limits) {
     if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
       throw new IllegalArgumentException("heartbeat interval must be positive");
     }
@@ -225,6 +250,7 @@ public final class RedisSwarms implements SwarmStore {
     this.redis = redis;
     this.timeoutMs = heartbeatInterval.multipliedBy(SwarmRegistry.MISSED_HEARTBEATS).toMillis();
     this.defaultSampleSize = defaultSampleSize;
+    this.limits = limits;
   }
 
   @Override
@@ -232,19 +258,25 @@ public final class RedisSwarms implements SwarmStore {
     String peerId = announce.peerId();
     String swarm = SWARM + announce.infoHash().hex();
     String newToken = newToken();
+    String source = announce.source() == null ? "" : announce.source();
     boolean complete = announce.event() == Event.COMPLETED || announce.complete();
     int wanted = announce.numWant() > 0
         ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
         : defaultSampleSize;
     List<?> reply = (List<?>) redis.run("record an announce", ANNOUNCE,
         List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId), bytes(swarm + ":seen"),
-            bytes(swarm + ":seeders"), SWARMS),
+            bytes(swarm + ":seeders"), SWARMS, bytes(ADDRESS + source)),
         List.of(bytes(peerId), bytes(tokenHash(announce.sessionToken())), bytes(tokenHash(newToken)),
             RedisStore.bytes(timeoutMs), flag(announce.event() == Event.STOPPED), flag(complete),
             encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peer:"),
-            bytes(announce.infoHash().hex())));
-    if ((Long) reply.get(0) == 0) {
-      throw tokenMismatch(peerId);
+            bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
+            RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source)));
+    switch ((int) (long) (Long) reply.get(0)) {
+      case 0 -> throw tokenMismatch(peerId);
+      case 2 -> throw SwarmRegistry.swarmFull(announce.infoHash(), (Long) reply.get(1),
+          limits.maxSwarmMembers());
+      case 3 -> throw SwarmRegistry.tooManySessions(source, limits.maxSessionsPerAddress());
+      default -> { }
     }
     announces.incrementAndGet();
     boolean opened = (Long) reply.get(1) == 1;

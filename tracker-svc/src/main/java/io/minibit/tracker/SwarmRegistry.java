@@ -56,16 +56,26 @@ public final class SwarmRegistry implements SwarmStore {
    * @param numWant peers wanted, or 0 for the configured default
    * @param have the peer's bitfield, or null if it sent none
    * @param downloadRate bytes per second it receives lately
+   * @param source the address the call came from, or null if the tracker cannot see it (then
+   *     no limit per address applies)
    */
   public record Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
       int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
-      int numWant, Bitfield have, double downloadRate) {
+      int numWant, Bitfield have, double downloadRate, String source) {
     public Announce {
       Objects.requireNonNull(infoHash, "infoHash");
       Objects.requireNonNull(peerId, "peerId");
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(event, "event");
       Objects.requireNonNull(sessionToken, "sessionToken");
+    }
+
+    /** An announce from an address the tracker cannot see. */
+    public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
+        int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
+        int numWant, Bitfield have, double downloadRate) {
+      this(infoHash, peerId, host, port, event, haveCount, complete, uploaded, downloaded,
+          sessionToken, numWant, have, downloadRate, null);
     }
 
     /** An announce without a bitfield or a rate. */
@@ -94,11 +104,13 @@ public final class SwarmRegistry implements SwarmStore {
 
   private static final class Session {
     final String token;
+    final String source; // null if unknown
     final Set<InfoHash> swarms = new LinkedHashSet<>();
     Instant lastSeen;
 
-    Session(String token, Instant lastSeen) {
+    Session(String token, String source, Instant lastSeen) {
       this.token = token;
+      this.source = source;
       this.lastSeen = lastSeen;
     }
   }
@@ -112,6 +124,9 @@ public final class SwarmRegistry implements SwarmStore {
   /** By last contact, the longest silent first: a refresh moves a session to the end. */
   private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>();
   private final Map<InfoHash, Swarm> swarms = new HashMap<>();
+  /** Live sessions by the address they were opened from. */
+  private final Map<String, Integer> sessionsBySource = new HashMap<>();
+  private final TrackerLimits limits;
   /** Sessions dropped as expired since the last {@link #expire()}, which reports them. */
   private final Set<String> expiredSinceSweep = new LinkedHashSet<>();
   private long announces;
@@ -125,6 +140,12 @@ public final class SwarmRegistry implements SwarmStore {
    */
   public SwarmRegistry(Clock clock, Random random, Duration heartbeatInterval,
       int defaultSampleSize) {
+    this(clock, random, heartbeatInterval, defaultSampleSize, TrackerLimits.DEFAULTS);
+  }
+
+  /** As above, holding no more than {@code limits} allow. */
+  public SwarmRegistry(Clock clock, Random random, Duration heartbeatInterval,
+      int defaultSampleSize, TrackerLimits limits) {
     if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
       throw new IllegalArgumentException("heartbeat interval must be positive");
     }
@@ -135,6 +156,7 @@ public final class SwarmRegistry implements SwarmStore {
     this.random = Objects.requireNonNull(random, "random");
     this.sessionTimeout = heartbeatInterval.multipliedBy(MISSED_HEARTBEATS);
     this.defaultSampleSize = defaultSampleSize;
+    this.limits = Objects.requireNonNull(limits, "limits");
   }
 
   /**
@@ -152,9 +174,22 @@ public final class SwarmRegistry implements SwarmStore {
       Instant now = clock.instant();
       dropExpired(now);
       Session session = sessions.get(announce.peerId());
+      Swarm swarm = swarms.get(announce.infoHash());
+      if (announce.event() != Event.STOPPED && swarm != null
+          && swarm.size() >= limits.maxSwarmMembers() && !swarm.contains(announce.peerId())) {
+        throw swarmFull(announce.infoHash(), swarm.size(), limits.maxSwarmMembers());
+      }
       if (session == null) {
-        session = new Session(newToken(), now);
+        String source = announce.source();
+        if (source != null && sessionsBySource.getOrDefault(source, 0)
+            >= limits.maxSessionsPerAddress()) {
+          throw tooManySessions(source, limits.maxSessionsPerAddress());
+        }
+        session = new Session(newToken(), source, now);
         sessions.put(announce.peerId(), session);
+        if (source != null) {
+          sessionsBySource.merge(source, 1, Integer::sum);
+        }
         // back before the sweep: it starts clean, and it was never gone for those who asked
         expiredSinceSweep.remove(announce.peerId());
       } else {
@@ -163,7 +198,6 @@ public final class SwarmRegistry implements SwarmStore {
       }
       announces++;
 
-      Swarm swarm = swarms.get(announce.infoHash());
       if (announce.event() == Event.STOPPED) {
         if (swarm != null) {
           swarm.remove(announce.peerId());
@@ -321,7 +355,11 @@ public final class SwarmRegistry implements SwarmStore {
         return;
       }
       it.remove();
-      leaveAllSwarms(entry.getKey(), entry.getValue());
+      Session gone = entry.getValue();
+      if (gone.source != null) {
+        sessionsBySource.computeIfPresent(gone.source, (source, n) -> n == 1 ? null : n - 1);
+      }
+      leaveAllSwarms(entry.getKey(), gone);
       expiredSinceSweep.add(entry.getKey());
     }
   }
@@ -356,6 +394,18 @@ public final class SwarmRegistry implements SwarmStore {
     Swarm swarm = swarms.get(infoHash);
     return swarm == null ? new SwarmCounts(0, 0)
         : new SwarmCounts(swarm.seeders(), swarm.leechers());
+  }
+
+  static MinibitException swarmFull(InfoHash infoHash, long members, int limit) {
+    return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+        "swarm %s is full: it has %d members and this tracker takes at most %d in one swarm"
+            + " (--max-swarm-members)", infoHash, members, limit));
+  }
+
+  static MinibitException tooManySessions(String source, int limit) {
+    return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+        "address %s holds %d peer sessions already, the most this tracker opens for one"
+            + " address (--max-sessions-per-address)", source, limit));
   }
 
   private static void requireToken(Session session, String peerId, String presented) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  *     the address the announce came from wins whenever the tracker can see it
  * @param store the Redis that holds swarms, sessions and the catalog, shared with other
  *     trackers; empty for the embedded store (memory, and the catalog in the data directory)
+ * @param limits what callers may make the tracker hold
  */
 public record TrackerConfig(
     int port,
@@ -28,7 +29,8 @@ public record TrackerConfig(
     Duration announceInterval,
     int peerSampleSize,
     boolean trustAdvertisedAddresses,
-    Optional<RedisAddress> store) {
+    Optional<RedisAddress> store,
+    TrackerLimits limits) {
 
   public static final int DEFAULT_PORT = 6969;
   public static final String DEFAULT_DATA_DIR = "./tracker-data";
@@ -57,6 +59,7 @@ public record TrackerConfig(
   public TrackerConfig {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
     Objects.requireNonNull(announceInterval, "announceInterval");
     Validation.requireListenPort("--port", port, null);
@@ -72,7 +75,7 @@ public record TrackerConfig(
   public TrackerConfig(int port, Path dataDir, Duration heartbeatInterval,
       Duration announceInterval, int peerSampleSize, boolean trustAdvertisedAddresses) {
     this(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
-        trustAdvertisedAddresses, Optional.empty());
+        trustAdvertisedAddresses, Optional.empty(), TrackerLimits.DEFAULTS);
   }
 
   /** The defaults, with the catalog under {@code dataDir}. */
@@ -84,23 +87,29 @@ public record TrackerConfig(
 
   public TrackerConfig withPort(int newPort) {
     return new TrackerConfig(newPort, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
-        trustAdvertisedAddresses, store);
+        trustAdvertisedAddresses, store, limits);
   }
 
   public TrackerConfig withPeerSampleSize(int newPeerSampleSize) {
     return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval,
-        newPeerSampleSize, trustAdvertisedAddresses, store);
+        newPeerSampleSize, trustAdvertisedAddresses, store, limits);
   }
 
   public TrackerConfig withTrustAdvertisedAddresses(boolean trust) {
     return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
-        trust, store);
+        trust, store, limits);
   }
 
   /** This configuration on the Redis at {@code address}. */
   public TrackerConfig withStore(RedisAddress address) {
     return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
-        trustAdvertisedAddresses, Optional.of(address));
+        trustAdvertisedAddresses, Optional.of(address), limits);
+  }
+
+  /** This configuration with other limits. */
+  public TrackerConfig withLimits(TrackerLimits newLimits) {
+    return new TrackerConfig(port, dataDir, heartbeatInterval, announceInterval, peerSampleSize,
+        trustAdvertisedAddresses, store, newLimits);
   }
 
   /** Where published manifests are kept. */

@@ -17,6 +17,7 @@ import io.minibit.api.v2.PublishResponse;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Bitfield;
+import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
@@ -154,7 +155,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     SwarmRegistry.AnnounceResult result = registry.announce(new SwarmRegistry.Announce(
         infoHash, peerId, host, port, event, (int) haveCount, request.getComplete(),
         request.getUploaded(), request.getDownloaded(), request.getSessionToken(), numWant, have,
-        rate));
+        rate, CallerAddress.current().orElse(null)));
 
     AnnounceResponse.Builder response = AnnounceResponse.newBuilder()
         .setIntervalMs((int) config.announceInterval().toMillis())
@@ -186,6 +187,14 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       StreamObserver<GetSwarmHealthResponse> responses) {
     InfoHash infoHash = InfoHash.parse(request.getInfohash());
     Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
+    SwarmRegistry.SwarmCounts counts = registry.counts(infoHash);
+    int members = counts.seeders() + counts.leechers();
+    if (members > config.limits().maxHealthMembers()) {
+      throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+          "swarm %s has %d members; this tracker answers GetSwarmHealth for swarms of at most"
+              + " %d (--max-health-members)", infoHash, members,
+          config.limits().maxHealthMembers()));
+    }
     reply(responses, GetSwarmHealthResponse.newBuilder().setHealth(registry.health(torrent))
         .build());
   }

@@ -7,6 +7,7 @@ import io.minibit.core.cli.ConfigFile;
 import io.minibit.core.cli.Durations;
 import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
+import io.minibit.core.cli.Sizes;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.MutualTls;
@@ -109,6 +110,34 @@ public final class TrackerMain implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   private boolean trustAdvertisedAddresses;
 
+  @Option(names = "--max-swarm-members", paramLabel = "N",
+      defaultValue = "${env:MINIBIT_MAX_SWARM_MEMBERS:-"
+          + TrackerLimits.DEFAULT_MAX_SWARM_MEMBERS + "}",
+      description = "Peers one swarm may hold; a new peer of a full swarm is refused"
+          + " (RESOURCE_EXHAUSTED). Env MINIBIT_MAX_SWARM_MEMBERS. Default: ${DEFAULT-VALUE}.")
+  private int maxSwarmMembers;
+
+  @Option(names = "--max-sessions-per-address", paramLabel = "N",
+      defaultValue = "${env:MINIBIT_MAX_SESSIONS_PER_ADDRESS:-"
+          + TrackerLimits.DEFAULT_MAX_SESSIONS_PER_ADDRESS + "}",
+      description = "Live peer sessions one source address may open; raise it for many peers"
+          + " behind one NAT. Env MINIBIT_MAX_SESSIONS_PER_ADDRESS. Default: ${DEFAULT-VALUE}.")
+  private int maxSessionsPerAddress;
+
+  @Option(names = "--max-health-members", paramLabel = "N",
+      defaultValue = "${env:MINIBIT_MAX_HEALTH_MEMBERS:-"
+          + TrackerLimits.DEFAULT_MAX_HEALTH_MEMBERS + "}",
+      description = "The largest swarm GetSwarmHealth answers for (its answer lists every"
+          + " download). Env MINIBIT_MAX_HEALTH_MEMBERS. Default: ${DEFAULT-VALUE}.")
+  private int maxHealthMembers;
+
+  @Option(names = "--max-catalog-bytes", paramLabel = "SIZE", converter = Sizes.Bytes.class,
+      defaultValue = "${env:MINIBIT_MAX_CATALOG_BYTES:-256M}",
+      description = "Bytes of manifests the catalog may hold (as 512M or 2G); a publish past it"
+          + " is refused. The embedded store keeps them all in memory: size the heap for it."
+          + " Env MINIBIT_MAX_CATALOG_BYTES. Default: ${DEFAULT-VALUE}.")
+  private long maxCatalogBytes;
+
   @Option(names = "--http-port", paramLabel = "PORT",
       defaultValue = "${env:MINIBIT_HTTP_PORT:-" + TrackerConfig.DEFAULT_HTTP_PORT + "}",
       description = "HTTP port for /metrics (Prometheus text); 0 picks a free one, -1 serves"
@@ -205,7 +234,9 @@ public final class TrackerMain implements Callable<Integer> {
       config = new TrackerConfig(port, dir, Duration.ofSeconds(heartbeatSeconds),
           Duration.ofSeconds(announceSeconds), peerSampleSize, trustAdvertisedAddresses,
           store == null || store.isEmpty() ? Optional.empty()
-              : Optional.of(RedisAddress.parse(store)));
+              : Optional.of(RedisAddress.parse(store)),
+          new TrackerLimits(maxSwarmMembers, maxSessionsPerAddress, maxHealthMembers,
+              maxCatalogBytes));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

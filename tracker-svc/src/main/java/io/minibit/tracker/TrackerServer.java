@@ -69,12 +69,13 @@ public final class TrackerServer implements AutoCloseable {
     SwarmRegistry registry = null;
     if (config.store().isPresent()) {
       redis = RedisStore.connect(config.store().get());
-      catalog = new RedisCatalog(redis);
-      swarms = new RedisSwarms(redis, config.heartbeatInterval(), config.peerSampleSize());
+      catalog = new RedisCatalog(redis, config.limits().maxCatalogBytes());
+      swarms = new RedisSwarms(redis, config.heartbeatInterval(), config.peerSampleSize(),
+          config.limits());
     } else {
-      catalog = Catalog.open(config.catalogDir());
+      catalog = Catalog.open(config.catalogDir(), config.limits().maxCatalogBytes());
       registry = new SwarmRegistry(clock, random, config.heartbeatInterval(),
-          config.peerSampleSize());
+          config.peerSampleSize(), config.limits());
       swarms = registry;
     }
     TrackerGrpcService service = new TrackerGrpcService(catalog, swarms, config);

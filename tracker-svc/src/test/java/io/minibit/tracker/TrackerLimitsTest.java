@@ -1,0 +1,175 @@
+package io.minibit.tracker;
+
+import static io.minibit.core.testing.MinibitAssertions.assertFailsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.GetSwarmHealthRequest;
+import io.minibit.api.v2.Manifest;
+import io.minibit.api.v2.PublishRequest;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import io.minibit.core.testing.MutableClock;
+import io.minibit.core.testing.RedisServer;
+import io.minibit.tracker.SwarmRegistry.Announce;
+import io.minibit.tracker.SwarmRegistry.Event;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each limit of {@link TrackerLimits}, on the embedded store and on Redis. */
+class TrackerLimitsTest {
+  private static final Duration HEARTBEAT = Duration.ofSeconds(30);
+  private static final InfoHash TORRENT = InfoHash.parse("ef".repeat(32));
+  private static final TrackerLimits LIMITS = new TrackerLimits(3, 2, 2, 100_000);
+
+  @TempDir Path dir;
+  private RedisServer redis;
+  private RedisStore store;
+
+  @AfterEach
+  void stop() {
+    if (store != null) {
+      store.close();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  private RedisStore redis() throws Exception {
+    redis = RedisServer.start(dir.resolve("redis"), false);
+    store = RedisStore.connect(RedisAddress.parse(redis.uri()));
+    return store;
+  }
+
+  private static Announce announce(String peerId, String source, Event event) {
+    return new Announce(TORRENT, peerId, "10.0.0.1", 7000, event, 0, false, 0, 0, "", 0, null,
+        0, source);
+  }
+
+  @Test
+  void aFullSwarmTakesNoNewMemberButKeepsItsOwnOnTheEmbeddedStore() {
+    fullSwarm(new SwarmRegistry(new MutableClock(), new Random(1), HEARTBEAT, 50, LIMITS));
+  }
+
+  @Test
+  void aFullSwarmTakesNoNewMemberButKeepsItsOwnOnRedis() throws Exception {
+    fullSwarm(new RedisSwarms(redis(), HEARTBEAT, 50, LIMITS));
+  }
+
+  private static void fullSwarm(SwarmStore swarms) {
+    String[] tokens = new String[4];
+    for (int i = 0; i < 3; i++) {
+      tokens[i] = swarms.announce(announce("p" + i, null, Event.STARTED)).sessionToken();
+    }
+    MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> swarms.announce(announce("p3", null, Event.STARTED)));
+    assertTrue(full.getMessage().contains("--max-swarm-members")
+        && full.getMessage().contains("3 members"), full.getMessage());
+    // a member re-announces; one leaves, and there is room again
+    swarms.announce(new Announce(TORRENT, "p0", "10.0.0.1", 7000, Event.NONE, 0, false, 0, 0,
+        tokens[0], 0));
+    swarms.announce(new Announce(TORRENT, "p1", "10.0.0.1", 7000, Event.STOPPED, 0, false, 0, 0,
+        tokens[1], 0));
+    swarms.announce(announce("p3", null, Event.STARTED));
+    assertEquals(3, swarms.counts(TORRENT).leechers());
+  }
+
+  @Test
+  void oneAddressOpensOnlySoManySessionsOnTheEmbeddedStore() {
+    sessionsPerAddress(new SwarmRegistry(new MutableClock(), new Random(1), HEARTBEAT, 50,
+        new TrackerLimits(100, 2, 100, 100_000)));
+  }
+
+  @Test
+  void oneAddressOpensOnlySoManySessionsOnRedis() throws Exception {
+    sessionsPerAddress(new RedisSwarms(redis(), HEARTBEAT, 50,
+        new TrackerLimits(100, 2, 100, 100_000)));
+  }
+
+  private static void sessionsPerAddress(SwarmStore swarms) {
+    swarms.announce(announce("a", "192.0.2.1", Event.STARTED));
+    String token = swarms.announce(announce("b", "192.0.2.1", Event.STARTED)).sessionToken();
+    MinibitException tooMany = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> swarms.announce(announce("c", "192.0.2.1", Event.STARTED)));
+    assertTrue(tooMany.getMessage().contains("192.0.2.1")
+        && tooMany.getMessage().contains("--max-sessions-per-address"), tooMany.getMessage());
+    // another address, and a peer with a session already, are not held back
+    swarms.announce(announce("c", "192.0.2.2", Event.STARTED));
+    swarms.announce(new Announce(TORRENT, "b", "10.0.0.1", 7000, Event.NONE, 0, false, 0, 0,
+        token, 0, null, 0, "192.0.2.1"));
+    // an address the tracker cannot see is not counted
+    swarms.announce(announce("d", null, Event.STARTED));
+    assertEquals(4, swarms.counts(TORRENT).leechers());
+  }
+
+  @Test
+  void theEmbeddedCatalogRefusesPastItsBytesAndReopensWithinALoweredLimit() throws Exception {
+    Path catalogDir = dir.resolve("catalog");
+    Manifest first = TestManifests.manifest("first.bin", 1);
+    long size = first.getSerializedSize();
+    Catalog catalog = Catalog.open(catalogDir, 2 * size + size / 2);
+    catalog.publish(first);
+    Files.setLastModifiedTime(catalogDir.resolve(Torrent.of(first).infoHash().hex()
+        + Catalog.SUFFIX), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+    Manifest second = TestManifests.manifest("second.bin", 2);
+    catalog.publish(second);
+    MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> catalog.publish(TestManifests.manifest("third.bin", 3)));
+    assertTrue(full.getMessage().contains("--max-catalog-bytes"), full.getMessage());
+    assertEquals(2, catalog.size());
+
+    // restarted with room for one: the newest is served, the oldest stays on disk unread
+    Catalog smaller = Catalog.open(catalogDir, size + size / 2);
+    assertEquals(List.of(Torrent.of(second)), smaller.page(Optional.empty(), 10));
+    assertTrue(Files.exists(catalogDir.resolve(Torrent.of(first).infoHash().hex()
+        + Catalog.SUFFIX)));
+  }
+
+  @Test
+  void theRedisCatalogRefusesPastItsBytes() throws Exception {
+    Manifest first = TestManifests.manifest("first.bin", 1);
+    long size = first.getSerializedSize();
+    RedisCatalog catalog = new RedisCatalog(redis(), size + size / 2);
+    catalog.publish(first);
+    catalog.publish(first); // again: nothing more is held
+    MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> catalog.publish(TestManifests.manifest("second.bin", 2)));
+    assertTrue(full.getMessage().contains("--max-catalog-bytes"), full.getMessage());
+    assertEquals(1, catalog.size());
+  }
+
+  @Test
+  void swarmHealthIsRefusedForASwarmLargerThanTheLimit() throws Exception {
+    TrackerConfig config = TrackerConfig.defaults(dir.resolve("tracker")).withPort(0)
+        .withLimits(LIMITS);
+    try (TrackerHarness tracker = new TrackerHarness(config)) {
+      Manifest manifest = TestManifests.manifest("health.bin", 5);
+      tracker.tracker().publish(PublishRequest.newBuilder().setManifest(manifest).build());
+      String infohash = Torrent.of(manifest).infoHash().hex();
+      for (int i = 0; i < 3; i++) {
+        tracker.tracker().announce(AnnounceRequest.newBuilder().setInfohash(infohash)
+            .setPeerId("peer-" + i).setHost("10.0.0." + (i + 1)).setPort(7000).build());
+        if (i == 1) { // two members: answered
+          assertEquals(2, tracker.tracker().getSwarmHealth(GetSwarmHealthRequest.newBuilder()
+              .setInfohash(infohash).build()).getHealth().getLeechers());
+        }
+      }
+      var refused = TrackerHarness.assertStatus(Status.Code.RESOURCE_EXHAUSTED,
+          () -> tracker.tracker().getSwarmHealth(GetSwarmHealthRequest.newBuilder()
+              .setInfohash(infohash).build()));
+      assertTrue(refused.getMessage().contains("--max-health-members"), refused.getMessage());
+    }
+  }
+}
