@@ -33,8 +33,11 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  */
 public final class RedisStore implements AutoCloseable {
   static final String PREFIX = "minibit:";
-  /** Connections at most: each call holds one for a round trip, the gRPC threads share them. */
-  private static final int MAX_CONNECTIONS = 64;
+  /**
+   * Connections at most: each call holds one for a round trip; the tracker runs its calls on as
+   * many threads.
+   */
+  static final int MAX_CONNECTIONS = 32;
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
   private final JedisPooled redis;

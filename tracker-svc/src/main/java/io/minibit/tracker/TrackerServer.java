@@ -1,6 +1,10 @@
 package io.minibit.tracker;
 
+import io.grpc.Metadata;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
+import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.DaemonThreads;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
@@ -12,6 +16,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,11 +40,14 @@ public final class TrackerServer implements AutoCloseable {
 
   private final GrpcServer server;
   private final ScheduledExecutorService expiry;
+  private final ExecutorService blocking;
   private final RedisStore redis; // null on the embedded store
 
-  private TrackerServer(GrpcServer server, ScheduledExecutorService expiry, RedisStore redis) {
+  private TrackerServer(GrpcServer server, ScheduledExecutorService expiry,
+      ExecutorService blocking, RedisStore redis) {
     this.server = server;
     this.expiry = expiry;
+    this.blocking = blocking;
     this.redis = redis;
   }
 
@@ -78,6 +87,21 @@ public final class TrackerServer implements AutoCloseable {
           config.peerSampleSize(), config.limits());
       swarms = registry;
     }
+    // Calls run on the network thread that read them, with no hand-off, when they cannot
+    // block: what the embedded store does is a few map operations under a lock. What waits on
+    // a disk (a publish writes and syncs a file) or on Redis runs on a pool of its own.
+    ExecutorService blocking = Executors.newFixedThreadPool(
+        redis != null ? RedisStore.MAX_CONNECTIONS : 2, DaemonThreads.named("tracker-store"));
+    boolean everyCallBlocks = redis != null;
+    builder.directExecutor().callExecutor(new ServerCallExecutorSupplier() {
+      @Override
+      public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call,
+          Metadata headers) {
+        boolean blocks = everyCallBlocks
+            || call.getMethodDescriptor() == TrackerServiceGrpc.getPublishMethod();
+        return blocks ? blocking : null;
+      }
+    });
     TrackerGrpcService service = new TrackerGrpcService(catalog, swarms, config);
     TrackerMetrics.register(telemetry.meter(), catalog, swarms);
     GrpcServer server;
@@ -86,6 +110,7 @@ public final class TrackerServer implements AutoCloseable {
           "the tracker service (port " + config.port() + ", --port)",
           List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
     } catch (IOException | RuntimeException e) {
+      blocking.shutdownNow();
       if (redis != null) {
         redis.close();
       }
@@ -98,7 +123,7 @@ public final class TrackerServer implements AutoCloseable {
       // Redis expires sessions by itself; memory needs a sweeper
       scheduleSweep(expiry, registry, clock, registry.sessionTimeout());
     }
-    return new TrackerServer(server, expiry, redis);
+    return new TrackerServer(server, expiry, blocking, redis);
   }
 
   /**
@@ -171,6 +196,7 @@ public final class TrackerServer implements AutoCloseable {
   public void close() {
     expiry.shutdownNow();
     server.close();
+    blocking.shutdownNow();
     if (redis != null) {
       redis.close();
     }
