@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongConsumer;
 
 /**
@@ -81,7 +80,7 @@ public final class PeerExchange {
 
   /** The tracker handed these peers out; returns those new here (valid, not this peer). */
   public synchronized List<Endpoint> fromTracker(Collection<Endpoint> peers) {
-    return add("", peers);
+    return add("", peers, MAX_KNOWN);
   }
 
   /**
@@ -101,7 +100,7 @@ public final class PeerExchange {
       oldest.next();
       oldest.remove();
     }
-    List<Endpoint> fresh = add(source, peers);
+    List<Endpoint> fresh = add(source, peers, MAX_PER_MESSAGE);
     learned += fresh.size();
     if (!fresh.isEmpty()) {
       learnedCounter.accept(fresh.size());
@@ -109,11 +108,12 @@ public final class PeerExchange {
     return fresh;
   }
 
-  private List<Endpoint> add(String source, Collection<Endpoint> peers) {
+  /** Adds the first {@code max} of {@code peers} that are new and well formed; returns them. */
+  private List<Endpoint> add(String source, Collection<Endpoint> peers, int max) {
     List<Endpoint> fresh = new ArrayList<>();
     int read = 0;
     for (Endpoint peer : peers) {
-      if (read++ >= MAX_PER_MESSAGE) {
+      if (read++ >= max) {
         break;
       }
       if (!isValid(peer) || peer.peerId().equals(localPeerId)
@@ -204,11 +204,6 @@ public final class PeerExchange {
     return known.values().stream().map(Known::endpoint).toList();
   }
 
-  /** Whether {@code peerId} is known, and so may be named to subscribers. */
-  public synchronized boolean knows(String peerId) {
-    return known.containsKey(peerId);
-  }
-
   /** How many peers are known. */
   public synchronized int size() {
     return known.size();
@@ -222,12 +217,5 @@ public final class PeerExchange {
   @Override
   public synchronized String toString() {
     return known.size() + " peers known, " + learned + " learned by exchange";
-  }
-
-  /** The known peers by id; for tests. */
-  synchronized Map<String, Endpoint> byId() {
-    Map<String, Endpoint> map = new LinkedHashMap<>();
-    known.forEach((id, peer) -> map.put(id, peer.endpoint()));
-    return map;
   }
 }
