@@ -2,12 +2,17 @@ package io.minibit.peer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.minibit.api.v2.KnownPeer;
+import io.minibit.api.v2.PeerList;
 import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
 import io.minibit.api.v2.TransferState;
+import io.minibit.core.Bitfield;
 import io.minibit.core.InfoHash;
 import io.minibit.core.telemetry.Telemetry;
 import io.minibit.core.testing.Await;
@@ -16,6 +21,7 @@ import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.session.PeerExchange;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import io.minibit.peer.testing.ScriptedPeer;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +35,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -146,5 +153,44 @@ class PeerExchangeSwarmTest {
     assertEquals(0, exchangeOf(first, infohash).learned(),
         "the first leecher's one source named nobody new to it");
     assertEquals(0.0, learnedMetric("first"));
+  }
+
+  @Test
+  void aListIsCheckedAndBoundedBeforeAnyOfItIsDialed() throws Exception {
+    TestFiles.SharedFile file = TestFiles.share(root.resolve("source"), "list.bin", 4 * BLOCK,
+        BLOCK, 32);
+    String infohash = file.torrent().infoHash().hex();
+    // It holds every block but never unchokes: the download stays open while the test looks.
+    try (ScriptedPeer namer = ScriptedPeer.join(swarm, "namer", file,
+        Bitfield.full(file.torrent().blockCount()), ScriptedPeer.Behaviour.HONEST, true)) {
+      Peer leecher = swarm.peer("leecher");
+      leecher.downloadAsync(infohash);
+      Await.until(TIMEOUT, "the leecher subscribed", () -> namer.subscribers() == 1);
+
+      PeerList.Builder list = PeerList.newBuilder()
+          .addPeers(known(leecher.daemon().peerId(), "10.0.0.1", 6881))
+          .addPeers(known("bad-host", "not a host", 6881))
+          .addPeers(known("bad-port", "10.0.0.2", 0))
+          .addPeers(known("bad id", "10.0.0.3", 6881));
+      IntStream.range(0, 2 * PeerExchange.MAX_PER_MESSAGE).forEach(
+          i -> list.addPeers(known("named-" + i, "named-" + i + ".example", 6881)));
+      namer.sendToSubscribers(SubscribeResponse.newBuilder().setPeers(list).build());
+
+      int read = PeerExchange.MAX_PER_MESSAGE - 4; // the first 50 entries, less the 4 bad
+      Await.until(TIMEOUT, "the named peers learned",
+          () -> exchangeOf(leecher, infohash).learned() == read);
+      List<String> expected = IntStream.range(0, read).mapToObj(i -> "named-" + i).toList();
+      Await.until(TIMEOUT, "the named peers among the download's sources",
+          () -> sourcesOf(leecher, infohash).containsAll(expected));
+      List<String> sources = sourcesOf(leecher, infohash);
+      assertEquals(read + 1, sources.size(), "the namer and the good entries read: " + sources);
+      assertTrue(sources.stream().noneMatch(id -> id.startsWith("bad")), sources.toString());
+      assertFalse(sources.contains(leecher.daemon().peerId()), "never itself");
+      assertEquals(read, learnedMetric("leecher"));
+    }
+  }
+
+  private static KnownPeer known(String peerId, String host, int port) {
+    return KnownPeer.newBuilder().setPeerId(peerId).setHost(host).setPort(port).build();
   }
 }
