@@ -105,6 +105,11 @@ public final class Download implements AutoCloseable {
         session.fail(writeFailure(torrent.name(), failure));
         scheduler.close();
       }
+
+      @Override
+      public void dropped(String peerId) {
+        session.peerExchange().forget(peerId);
+      }
     };
     this.scheduler = new Scheduler(torrent, store.bitfield(), localPeerId, links, loop,
         (delay, task) -> timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS), clock,

@@ -131,6 +131,14 @@ public final class PeerExchange {
     return fresh;
   }
 
+  /**
+   * Forgets {@code peerId} (unreachable, banned, or this peer under another id): it is named to
+   * nobody from now on, unless it is learned again.
+   */
+  public synchronized void forget(String peerId) {
+    known.remove(peerId);
+  }
+
   /** Whether {@code peer}'s id, host and port are well formed. */
   static boolean isValid(Endpoint peer) {
     try {

@@ -158,6 +158,15 @@ class PeerExchangeTest {
   }
 
   @Test
+  void aForgottenPeerIsNamedToNobodyUntilLearnedAgain() {
+    exchange.fromTracker(List.of(peer("gone"), peer("kept")));
+    exchange.forget("gone");
+
+    assertEquals(List.of("kept"), ids(exchange.due(exchange.subscribed("sub"))));
+    assertEquals(List.of("gone"), ids(exchange.fromPeer("source", List.of(peer("gone")))));
+  }
+
+  @Test
   void learnedPeersAreForwardedToOtherSubscribersButNotBackToTheirSource() {
     PeerExchange.Cursor source = exchange.subscribed("neighbour");
     PeerExchange.Cursor other = exchange.subscribed("other");
