@@ -21,7 +21,7 @@ import java.util.function.LongConsumer;
  * peers are kept (the oldest learned goes first); a list received is read up to {@link
  * #MAX_PER_MESSAGE} entries, and one source is heard at most once per {@link #MIN_RECEIVE_GAP}.
  * An entry with a malformed peer id, host or port, or this peer's own id, is dropped. A peer id
- * already known keeps the address it was first learned with.
+ * already known keeps its address, unless the tracker hands it out at another one.
  *
  * <p>A subscriber gets, from {@link #due}, first the newest {@link #MAX_PER_MESSAGE} peers known,
  * then the peers learned since, at most once per {@link #MIN_INTERVAL} and nothing when there
@@ -116,9 +116,16 @@ public final class PeerExchange {
       if (read++ >= max) {
         break;
       }
-      if (!isValid(peer) || peer.peerId().equals(localPeerId)
-          || known.containsKey(peer.peerId())) {
+      if (!isValid(peer) || peer.peerId().equals(localPeerId)) {
         continue;
+      }
+      Known had = known.get(peer.peerId());
+      if (had != null) {
+        if (!source.isEmpty() || (had.endpoint().host().equals(peer.host())
+            && had.endpoint().port() == peer.port())) {
+          continue;
+        }
+        known.remove(peer.peerId()); // moved, says the tracker: learned anew
       }
       if (known.size() >= MAX_KNOWN) {
         Iterator<String> oldest = known.keySet().iterator();

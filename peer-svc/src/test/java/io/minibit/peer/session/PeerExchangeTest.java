@@ -59,11 +59,23 @@ class PeerExchangeTest {
   void aKnownPeerIdKeepsTheAddressItWasFirstLearnedWith() {
     exchange.fromTracker(List.of(new Endpoint("p", "10.0.0.1", 7000, true)));
 
-    List<Endpoint> fresh = exchange.fromPeer("liar", List.of(new Endpoint("p", "10.6.6.6", 1, false)));
+    List<Endpoint> fresh = exchange.fromPeer("liar",
+        List.of(new Endpoint("p", "10.6.6.6", 1, false)));
 
     assertEquals(List.of(), fresh);
     assertEquals(List.of(new Endpoint("p", "10.0.0.1", 7000, true)), exchange.known());
     assertEquals(0, exchange.learned(), "the tracker's peers are not counted as exchanged");
+  }
+
+  @Test
+  void theTrackerMayMoveAKnownPeer() {
+    exchange.fromPeer("source", List.of(new Endpoint("p", "10.0.0.1", 7000, false)));
+
+    List<Endpoint> fresh = exchange.fromTracker(List.of(new Endpoint("p", "10.0.0.2", 7001, false),
+        new Endpoint("p", "10.0.0.2", 7001, true)));
+
+    assertEquals(List.of(new Endpoint("p", "10.0.0.2", 7001, false)), fresh);
+    assertEquals(fresh, exchange.known());
   }
 
   @Test
