@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
 import io.minibit.api.v2.KnownPeer;
 import io.minibit.api.v2.PeerList;
+import io.minibit.api.v2.PeerServiceGrpc;
 import io.minibit.api.v2.ShareRequest;
+import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
@@ -33,7 +37,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -187,6 +193,39 @@ class PeerExchangeSwarmTest {
       assertTrue(sources.stream().noneMatch(id -> id.startsWith("bad")), sources.toString());
       assertFalse(sources.contains(leecher.daemon().peerId()), "never itself");
       assertEquals(read, learnedMetric("leecher"));
+
+      // What it learned, it names to its own subscribers: the namer (from the tracker) and the
+      // good entries, never the subscriber itself.
+      BlockingQueue<SubscribeResponse> events = new LinkedBlockingQueue<>();
+      Context.CancellableContext subscription = Context.current().withCancellation();
+      try {
+        subscription.run(() -> PeerServiceGrpc.newStub(swarm.channel(swarm.address("leecher")))
+            .subscribe(SubscribeRequest.newBuilder().setInfohash(infohash)
+                .setPeerId("named-0").build(), new StreamObserver<>() {
+                  @Override
+                  public void onNext(SubscribeResponse event) {
+                    events.add(event);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                }));
+        SubscribeResponse event;
+        do {
+          event = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } while (event != null && !event.hasPeers());
+        assertTrue(event != null, "no peer list within " + TIMEOUT);
+        List<String> named = event.getPeers().getPeersList().stream()
+            .map(KnownPeer::getPeerId).toList();
+        List<String> expectedNamed = new java.util.ArrayList<>(List.of("scripted-namer"));
+        expectedNamed.addAll(expected.subList(1, expected.size()));
+        assertEquals(expectedNamed, named);
+      } finally {
+        subscription.cancel(null);
+      }
     }
   }
 
