@@ -30,6 +30,7 @@ import io.minibit.peer.policy.Choker;
 import io.minibit.peer.server.PeerControlGrpcService;
 import io.minibit.peer.server.PeerGrpcService;
 import io.minibit.peer.server.UploadLimiter;
+import io.minibit.peer.session.PeerExchange;
 import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.session.TransferRecords;
 import io.minibit.peer.session.TransferRecords.FileStamp;
@@ -181,6 +182,7 @@ public final class PeerDaemon implements AutoCloseable {
     long every = config.swarm().chokeInterval().toMillis();
     daemon.scheduler.scheduleAtFixedRate(daemon::rechoke, every, every, TimeUnit.MILLISECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::topUpOffers, 1, 1, TimeUnit.SECONDS);
+    daemon.scheduler.scheduleAtFixedRate(daemon::exchangePeers, 1, 1, TimeUnit.SECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::refreshStallReasons, 1, 1, TimeUnit.SECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::keepCache, 1, 1, TimeUnit.SECONDS);
     return daemon;
@@ -288,7 +290,7 @@ public final class PeerDaemon implements AutoCloseable {
       records.saveVerified(torrent, before);
       TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
       log.info(() -> "sharing " + torrent + " from " + file);
-      announcer.add(session, peers -> { });
+      announcer.add(session, session::heardFromTracker);
       return session;
     }
   }
@@ -592,6 +594,17 @@ public final class PeerDaemon implements AutoCloseable {
     }
   }
 
+  /** Every second: each torrent tells its subscribers the peers they are due (peer exchange). */
+  private void exchangePeers() {
+    for (TorrentSession session : sessions.values()) {
+      try {
+        session.exchangePeers();
+      } catch (RuntimeException e) {
+        log.log(java.util.logging.Level.WARNING, "exchanging peers of " + session + " failed", e);
+      }
+    }
+  }
+
   /**
    * Every second: each download says why it is not going at full speed, so the snapshots (the
    * swarm page, status) are current even when no `minibit get` follows it.
@@ -611,7 +624,7 @@ public final class PeerDaemon implements AutoCloseable {
     Choker choker = new Choker(swarm.choking(), swarm.uploadSlots(), swarm.optimisticInterval(),
         random);
     TorrentSession session = new TorrentSession(torrent, store, clock, hashExecutor, choker,
-        swarm.superSeeding());
+        swarm.superSeeding(), new PeerExchange(peerId, clock, metrics::peersExchanged));
     sessions.put(torrent.infoHash(), session);
     return session;
   }
@@ -758,7 +771,7 @@ public final class PeerDaemon implements AutoCloseable {
       FileStamp now = FileStamp.of(file);
       if (verified.isPresent() && verified.get().equals(now)) {
         TorrentSession session = newSession(torrent, BlockStore.openComplete(torrent, file));
-        announcer.add(session, peers -> { });
+        announcer.add(session, session::heardFromTracker);
         log.info(() -> "seeding " + torrent + " again from " + file);
         return;
       }

@@ -10,6 +10,7 @@ import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
 import io.minibit.peer.policy.Allocation;
+import io.minibit.peer.session.PeerExchange;
 import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.telemetry.DownloadTrace;
 import java.io.IOException;
@@ -41,7 +42,9 @@ import java.util.logging.Logger;
  * once.
  *
  * <p>This class wires the parts and answers questions about them (status, metrics, the swarm
- * view), which it asks on the loop so the answers are consistent. Thread-safe.
+ * view), which it asks on the loop so the answers are consistent. The peers the tracker hands out
+ * and those other peers name (peer exchange) are kept by the session's {@link PeerExchange},
+ * and the new ones become sources alike. Thread-safe.
  */
 public final class Download implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Download.class.getName());
@@ -85,7 +88,7 @@ public final class Download implements AutoCloseable {
     };
     PeerLink.Factory links = (address, events) -> new GrpcPeerLink(address,
         channels.acquire(address), () -> channels.release(address), torrent, localPeerId,
-        store::bitfield, sink, trace, events);
+        store::bitfield, sink, trace, events, this::named);
     Scheduler.Outcome outcome = new Scheduler.Outcome() {
       @Override
       public void stored(int index) {
@@ -101,6 +104,11 @@ public final class Download implements AutoCloseable {
       public void writeFailed(IOException failure) {
         session.fail(writeFailure(torrent.name(), failure));
         scheduler.close();
+      }
+
+      @Override
+      public void dropped(String peerId) {
+        session.peerExchange().forget(peerId);
       }
     };
     this.scheduler = new Scheduler(torrent, store.bitfield(), localPeerId, links, loop,
@@ -122,13 +130,32 @@ public final class Download implements AutoCloseable {
     });
   }
 
-  /** Starts fetching from the given peers (new ones join; known ones are left as they are). */
+  /**
+   * Starts fetching from the peers the tracker handed out (new ones join; known ones are left as
+   * they are), and keeps them for peer exchange.
+   */
   public void addPeers(Collection<PeerEndpoint> endpoints) {
+    session.heardFromTracker(endpoints);
     List<Scheduler.PeerAddress> found = new ArrayList<>(endpoints.size());
     for (PeerEndpoint endpoint : endpoints) {
       found.add(new Scheduler.PeerAddress(Endpoints.address(endpoint.getHost(),
           endpoint.getPort()), endpoint.getPeerId()));
     }
+    loop.execute(() -> scheduler.addPeers(found));
+  }
+
+  /** Peer {@code source} named {@code peers}: the ones new to the exchange become sources. */
+  private void named(String source, List<PeerExchange.Endpoint> peers) {
+    List<PeerExchange.Endpoint> fresh = session.peerExchange().fromPeer(source, peers);
+    if (fresh.isEmpty()) {
+      return;
+    }
+    List<Scheduler.PeerAddress> found = new ArrayList<>(fresh.size());
+    for (PeerExchange.Endpoint peer : fresh) {
+      found.add(new Scheduler.PeerAddress(Endpoints.address(peer.host(), peer.port()),
+          peer.peerId()));
+    }
+    log.fine(() -> torrent + ": " + source + " named " + found.size() + " new peers");
     loop.execute(() -> scheduler.addPeers(found));
   }
 

@@ -9,6 +9,8 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.KnownPeer;
+import io.minibit.api.v2.PeerList;
 import io.minibit.api.v2.PeerServiceGrpc;
 import io.minibit.api.v2.PingRequest;
 import io.minibit.api.v2.PingResponse;
@@ -19,9 +21,12 @@ import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
+import io.minibit.peer.session.PeerExchange;
 import io.minibit.peer.telemetry.DownloadTrace;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +42,9 @@ import java.util.function.Supplier;
  * that ends must not cancel them). Pings and the subscription are not traced; the GetBlocks
  * calls to this peer are in one span of the download's trace, opened at the first call.
  *
+ * <p>The peer lists of peer exchange on the subscription go to a {@link PeerListSink}, with the
+ * peer id the remote peer answered pings with, on the call's thread.
+ *
  * <p>Methods are called from the scheduler's loop; call callbacks come on gRPC's threads.
  */
 final class GrpcPeerLink implements PeerLink {
@@ -45,6 +53,11 @@ final class GrpcPeerLink implements PeerLink {
   /** Where a block goes once it arrives: verified, then written. */
   interface BlockSink {
     BlockStore.WriteResult write(ReceivedBlock block) throws IOException;
+  }
+
+  /** Where the peers a remote peer names (peer exchange) go; unchecked, at most a list's worth. */
+  interface PeerListSink {
+    void named(String sourcePeerId, List<PeerExchange.Endpoint> peers);
   }
 
   private final String address;
@@ -57,6 +70,9 @@ final class GrpcPeerLink implements PeerLink {
   private final BlockSink sink;
   private final DownloadTrace trace;
   private final Events events;
+  private final PeerListSink peerLists;
+  /** The id the peer answered the last ping with; "" before the first answer. */
+  private volatile String remotePeerId = "";
   private final Map<RemotePeer.Call, ClientCallStreamObserver<?>> calls = new ConcurrentHashMap<>();
   private volatile ClientCallStreamObserver<?> subscription;
   private DownloadTrace.Source source;
@@ -66,7 +82,8 @@ final class GrpcPeerLink implements PeerLink {
    */
   GrpcPeerLink(String address, Channel channel, Runnable released, Torrent torrent,
       String localPeerId, Supplier<Bitfield> held, BlockSink sink, DownloadTrace trace,
-      Events events) {
+      Events events, PeerListSink peerLists) {
+    this.peerLists = peerLists;
     this.address = address;
     this.channel = channel;
     this.released = released;
@@ -96,6 +113,7 @@ final class GrpcPeerLink implements PeerLink {
     untraced(() -> stub.ping(PingRequest.getDefaultInstance(), new StreamObserver<>() {
       @Override
       public void onNext(PingResponse response) {
+        remotePeerId = response.getPeerId();
         events.answered(generation, Duration.ofNanos(System.nanoTime() - sent),
             response.getPeerId(), sample);
         if (count > 1) {
@@ -134,6 +152,7 @@ final class GrpcPeerLink implements PeerLink {
               case HAVE -> events.have(generation, event.getHave().getIndex());
               case CHOKE -> events.choked(generation, true);
               case UNCHOKE -> events.choked(generation, false);
+              case PEERS -> peers(event.getPeers());
               default -> { } // newer event kinds are ignored
             }
           }
@@ -148,6 +167,21 @@ final class GrpcPeerLink implements PeerLink {
             events.failed(generation, "subscription closed by the peer");
           }
         }));
+  }
+
+  /** Hands on the first {@link PeerExchange#MAX_PER_MESSAGE} entries; the rest are not read. */
+  private void peers(PeerList list) {
+    int count = Math.min(list.getPeersCount(), PeerExchange.MAX_PER_MESSAGE);
+    List<PeerExchange.Endpoint> named = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      KnownPeer peer = list.getPeers(i);
+      named.add(new PeerExchange.Endpoint(peer.getPeerId(), peer.getHost(), peer.getPort(),
+          peer.getComplete()));
+    }
+    String source = remotePeerId;
+    if (!source.isEmpty()) {
+      peerLists.named(source, named);
+    }
   }
 
   private void bitfield(int generation, io.minibit.api.v2.Bitfield wire) {

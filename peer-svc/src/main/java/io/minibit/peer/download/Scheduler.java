@@ -72,6 +72,12 @@ final class Scheduler {
 
     /** A block could not be written: the download cannot go on. */
     void writeFailed(IOException failure);
+
+    /**
+     * The peer {@code peerId} is no source: it kept failing and was forgotten, it was banned, or
+     * its address turned out to be this peer's own. It is not one to name to others.
+     */
+    void dropped(String peerId);
   }
 
   /** Sets timers: the daemon's scheduled executor, or a test's hand. */
@@ -243,6 +249,7 @@ final class Scheduler {
     if (remotePeerId.equals(localPeerId)) {
       peer.state = RemotePeer.State.SELF;
       peer.link.disconnect("this is us");
+      outcome.dropped(peer.peerId);
       return;
     }
     if (sample) {
@@ -605,6 +612,7 @@ final class Scheduler {
     peer.state = RemotePeer.State.CLOSED;
     peer.link.close();
     budgets = null;
+    outcome.dropped(peer.peerId);
     log.info(() -> String.format("%s: forgetting peer %s after %d failures in a row (%s)",
         torrent, peer, peer.failuresInARow, peer.lastError));
   }
@@ -613,6 +621,7 @@ final class Scheduler {
     reset(peer);
     peer.lastError = reason;
     peer.state = RemotePeer.State.BANNED;
+    outcome.dropped(peer.peerId);
     log.warning(() -> torrent + ": banned peer " + peer + ": " + reason);
   }
 

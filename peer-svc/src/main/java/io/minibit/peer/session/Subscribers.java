@@ -5,6 +5,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v2.Choke;
 import io.minibit.api.v2.Have;
+import io.minibit.api.v2.KnownPeer;
+import io.minibit.api.v2.PeerList;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.Unchoke;
 import io.minibit.core.ErrorReason;
@@ -13,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -27,7 +30,8 @@ import java.util.stream.Collectors;
  *
  * <p>Events are only written to a stream that is ready for them (its flow-control window has
  * room). Until then they wait, coalesced: the HAVEs as a set of block indices, the choke state as
- * its latest value, so a subscriber that does not read costs one bit per block and nothing more.
+ * its latest value, so a subscriber that does not read costs one bit per block and nothing more
+ * (and one peer list at most: the next is asked of the {@link PeerExchange} once it is sent).
  * A stream that leaves events unread for {@link #MAX_UNREAD} is ended with RESOURCE_EXHAUSTED.
  * A torrent takes at most {@link #MAX_PER_TORRENT} streams, and one address at most {@link
  * #MAX_PER_ADDRESS} of them.
@@ -127,6 +131,18 @@ public final class Subscribers {
     }
   }
 
+  /**
+   * Gives each stream the peers {@code exchange} says are due to it, unless the last list it was
+   * given is still unsent. Called every second or so.
+   */
+  public void exchangePeers(PeerExchange exchange) {
+    for (Subscriber subscriber : subscribers) {
+      if (!subscriber.exchangePeers(exchange)) {
+        drop(subscriber);
+      }
+    }
+  }
+
   /** The peers with a stream open: the ones interested in this torrent. */
   public Set<String> peerIds() {
     return subscribers.stream().map(s -> s.peerId).collect(Collectors.toSet());
@@ -174,6 +190,8 @@ public final class Subscribers {
     private final Runnable onEnd;
     private final BitSet pendingHaves = new BitSet();
     private Boolean pendingChoke; // the choke state to send, null when it was sent
+    private PeerList pendingPeers; // the peer list to send, null when it was sent
+    private PeerExchange.Cursor exchanged; // what the peer exchange told this stream
     private Instant unreadSince; // when events began to wait for a stream that was not ready
     private boolean closed;
 
@@ -205,6 +223,25 @@ public final class Subscribers {
       return flush();
     }
 
+    /** Queues the peers due to this stream, if the last list went out; false once it is over. */
+    synchronized boolean exchangePeers(PeerExchange exchange) {
+      if (pendingPeers == null) {
+        if (exchanged == null) {
+          exchanged = exchange.subscribed(peerId);
+        }
+        List<PeerExchange.Endpoint> due = exchange.due(exchanged);
+        if (!due.isEmpty()) {
+          PeerList.Builder list = PeerList.newBuilder();
+          for (PeerExchange.Endpoint peer : due) {
+            list.addPeers(KnownPeer.newBuilder().setPeerId(peer.peerId()).setHost(peer.host())
+                .setPort(peer.port()).setComplete(peer.complete()));
+          }
+          pendingPeers = list.build();
+        }
+      }
+      return flush();
+    }
+
     /**
      * Writes the waiting events while the stream is ready; ends a stream that has left events
      * unread for too long. False once the stream is over.
@@ -214,10 +251,14 @@ public final class Subscribers {
         closed = true;
         return false;
       }
-      while (stream.isReady() && (pendingChoke != null || !pendingHaves.isEmpty())) {
+      while (stream.isReady() && hasPending()) {
         if (pendingChoke != null) {
           SubscribeResponse event = pendingChoke ? CHOKE : UNCHOKE;
           pendingChoke = null;
+          write(event);
+        } else if (pendingPeers != null) {
+          SubscribeResponse event = SubscribeResponse.newBuilder().setPeers(pendingPeers).build();
+          pendingPeers = null;
           write(event);
         } else {
           int index = pendingHaves.nextSetBit(0);
@@ -228,7 +269,7 @@ public final class Subscribers {
           return false;
         }
       }
-      if (pendingChoke == null && pendingHaves.isEmpty()) {
+      if (!hasPending()) {
         unreadSince = null;
         return true;
       }
@@ -243,6 +284,10 @@ public final class Subscribers {
         return false;
       }
       return true;
+    }
+
+    private boolean hasPending() {
+      return pendingChoke != null || pendingPeers != null || !pendingHaves.isEmpty();
     }
 
     private void write(SubscribeResponse event) {

@@ -1,6 +1,7 @@
 package io.minibit.peer.session;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +51,7 @@ public final class TorrentSession {
   private final Clock clock;
   private final Executor hashExecutor;
   private final Subscribers subscribers;
+  private final PeerExchange peerExchange;
   private final AtomicLong uploaded = new AtomicLong();
   private final int[] offered; // guarded by itself: GetBlocks calls that were to send each block
   private final UploadCoverage uploadCoverage;
@@ -76,6 +79,17 @@ public final class TorrentSession {
    */
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
       Choker choker, boolean superSeeding) {
+    this(torrent, store, clock, hashExecutor, choker, superSeeding,
+        new PeerExchange("", clock, learned -> { }));
+  }
+
+  /**
+   * As above, with the peers this peer can dial kept, and told to subscribers, by
+   * {@code peerExchange}.
+   */
+  public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
+      Choker choker, boolean superSeeding, PeerExchange peerExchange) {
+    this.peerExchange = peerExchange;
     this.superSeeding = superSeeding
         ? new SuperSeeding(torrent.blockCount(), new java.util.Random()) : null;
     this.torrent = torrent;
@@ -131,6 +145,29 @@ public final class TorrentSession {
   /** Completes with the final path once the file is whole and verified, or with the failure. */
   public CompletableFuture<Path> completion() {
     return complete;
+  }
+
+  /** The peers of the swarm this peer can dial, and what each subscriber was told of them. */
+  public PeerExchange peerExchange() {
+    return peerExchange;
+  }
+
+  /**
+   * The tracker handed out {@code peers}: they are kept for peer exchange. Returns the ones new
+   * here (well formed, not this peer).
+   */
+  public List<PeerExchange.Endpoint> heardFromTracker(Collection<PeerEndpoint> peers) {
+    List<PeerExchange.Endpoint> endpoints = new ArrayList<>(peers.size());
+    for (PeerEndpoint peer : peers) {
+      endpoints.add(new PeerExchange.Endpoint(peer.getPeerId(), peer.getHost(), peer.getPort(),
+          peer.getComplete()));
+    }
+    return peerExchange.fromTracker(endpoints);
+  }
+
+  /** Sends each subscriber the peers due to it (peer exchange). Called every second or so. */
+  public void exchangePeers() {
+    subscribers.exchangePeers(peerExchange);
   }
 
   /** Who this peer serves for this torrent. */

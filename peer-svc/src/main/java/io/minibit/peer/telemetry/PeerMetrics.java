@@ -9,6 +9,7 @@ import io.minibit.peer.session.TorrentSession;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
@@ -59,6 +60,7 @@ public final class PeerMetrics {
 
   private final DoubleHistogram downloadDuration;
   private final DoubleHistogram blockLatency;
+  private final LongCounter pexLearned;
 
   /** @param perPeer whether each download also has series per remote peer ({@code peer} label) */
   public PeerMetrics(Meter meter, boolean perPeer) {
@@ -74,6 +76,15 @@ public final class PeerMetrics {
         .setDescription("Time from asking a peer for a block to having it, over every download")
         .setExplicitBucketBoundariesAdvice(BLOCK_LATENCY_BUCKETS)
         .build();
+    this.pexLearned = meter.counterBuilder("minibit.peer.pex.learned")
+        .setDescription("Peers learned from other peers' lists (peer exchange), not from the "
+            + "tracker, over every torrent")
+        .build();
+  }
+
+  /** Another peer's list (peer exchange) taught this peer {@code peers} new ones. */
+  public void peersExchanged(long peers) {
+    pexLearned.add(peers);
   }
 
   /** A block was stored, {@code seconds} after its call asked for it. */

@@ -50,6 +50,7 @@ class SchedulerTest {
   private final Queue<Runnable> pool = new ArrayDeque<>();
   private final Map<String, FakeLink> links = new LinkedHashMap<>();
   private final List<Integer> stored = new ArrayList<>();
+  private final List<String> dropped = new ArrayList<>();
   private final FetchStats stats = new FetchStats();
   private boolean complete;
   private Scheduler scheduler;
@@ -76,6 +77,11 @@ class SchedulerTest {
       @Override
       public void writeFailed(IOException failure) {
         throw new AssertionError(failure);
+      }
+
+      @Override
+      public void dropped(String peerId) {
+        dropped.add(peerId);
       }
     };
     scheduler = new Scheduler(torrent, new Bitfield(torrent.blockCount()), "me",
@@ -412,6 +418,7 @@ class SchedulerTest {
     }
 
     assertEquals(1, liar.disconnects, "banned after three corrupt blocks");
+    assertEquals(List.of("liar"), dropped, "no longer one to name to others");
     FakeLink honest = join("honest", blocks(9, i -> i < 8));
     assertFalse(honest.fetched.isEmpty(), "its blocks go to an honest peer");
   }
@@ -430,16 +437,31 @@ class SchedulerTest {
     }
     assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects);
     assertEquals(1, scheduler.peers().size(), "still tried after " + dead.connects + " failures");
+    assertEquals(List.of(), dropped);
     dead.events.failed(dead.generation, "connection refused");
     settle();
 
     assertEquals(List.of(), List.copyOf(scheduler.peers()));
+    assertEquals(List.of("dead"), dropped, "no longer one to name to others");
     assertEquals(1, dead.closes);
     timer.advance(Duration.ofMinutes(5));
     settle();
     assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects, "not tried again");
     onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
     assertEquals(1, scheduler.peers().size(), "a new chance when handed again");
+  }
+
+  @Test
+  void anAddressThatTurnsOutToBeThisPeerIsDropped() throws IOException {
+    start(torrent(8), fixed(4));
+    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("mirror:1", "other-id"))));
+    FakeLink mirror = links.get("mirror:1");
+
+    mirror.events.answered(mirror.generation, Duration.ofMillis(1), "me", false);
+    settle();
+
+    assertEquals(List.of("other-id"), dropped, "this peer, named under another id");
+    assertEquals(1, mirror.disconnects);
   }
 
   @Test

@@ -199,6 +199,41 @@ class SubscribersTest {
   }
 
   @Test
+  void peerListsGoOutAsTheExchangeAllowsOneAtATimeToASlowReader() {
+    PeerExchange exchange = new PeerExchange("self", clock, learned -> { });
+    exchange.fromTracker(List.of(new PeerExchange.Endpoint("a", "10.0.0.1", 6881, true),
+        new PeerExchange.Endpoint("p", "10.0.0.2", 6881, false)));
+    FakeStream stream = subscribe("p", "h");
+    stream.written.clear();
+
+    subscribers.exchangePeers(exchange);
+
+    assertEquals(List.of("PEERS"), stream.kinds());
+    var list = stream.written.get(0).getPeers();
+    assertEquals(1, list.getPeersCount(), "not the subscriber itself");
+    assertEquals("a", list.getPeers(0).getPeerId());
+    assertEquals("10.0.0.1", list.getPeers(0).getHost());
+    assertEquals(6881, list.getPeers(0).getPort());
+    assertTrue(list.getPeers(0).getComplete());
+
+    stream.written.clear();
+    stream.ready = false;
+    exchange.fromTracker(List.of(new PeerExchange.Endpoint("b", "10.0.0.3", 6881, false)));
+    clock.advance(PeerExchange.MIN_INTERVAL);
+    subscribers.exchangePeers(exchange);
+    exchange.fromTracker(List.of(new PeerExchange.Endpoint("c", "10.0.0.4", 6881, false)));
+    clock.advance(PeerExchange.MIN_INTERVAL);
+    subscribers.exchangePeers(exchange); // the list with b is unsent: c waits in the exchange
+    stream.becomeReady();
+    assertEquals(List.of("PEERS"), stream.kinds());
+    assertEquals("b", stream.written.get(0).getPeers().getPeers(0).getPeerId());
+
+    subscribers.exchangePeers(exchange);
+    assertEquals(List.of("PEERS", "PEERS"), stream.kinds());
+    assertEquals("c", stream.written.get(1).getPeers().getPeers(0).getPeerId());
+  }
+
+  @Test
   void closingEveryStreamRunsEachEndActionOnce() {
     FakeStream first = subscribe("a", "h1");
     FakeStream second = subscribe("b", "h2");

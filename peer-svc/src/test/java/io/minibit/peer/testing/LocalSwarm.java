@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -44,7 +45,9 @@ public final class LocalSwarm implements AutoCloseable {
   private final String prefix = InProcessServerBuilder.generateName() + "-";
   private final Path root;
   private final TrackerConfig trackerConfig;
+  private final Random trackerRandom;
   private TrackerServer tracker;
+  private boolean trackerStopped;
   private final List<Peer> closeables = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final Function<String, Telemetry> telemetry;
@@ -64,17 +67,35 @@ public final class LocalSwarm implements AutoCloseable {
    */
   public LocalSwarm(Path root, Duration announceInterval, Function<String, Telemetry> telemetry)
       throws IOException {
+    this(root, announceInterval, UnaryOperator.identity(), new Random(), telemetry);
+  }
+
+  /**
+   * A swarm whose tracker's configuration {@code tracker} may change (its peer sample size, say)
+   * and whose tracker samples peers with {@code trackerRandom}.
+   */
+  public LocalSwarm(Path root, Duration announceInterval, UnaryOperator<TrackerConfig> tracker,
+      Random trackerRandom, Function<String, Telemetry> telemetry) throws IOException {
     this.root = root;
     this.telemetry = telemetry;
-    this.trackerConfig = new TrackerConfig(0, root.resolve("tracker"), Duration.ofSeconds(1),
-        announceInterval, 50, true);
+    this.trackerRandom = trackerRandom;
+    this.trackerConfig = tracker.apply(new TrackerConfig(0, root.resolve("tracker"),
+        Duration.ofSeconds(1), announceInterval, 50, true));
     this.tracker = startTracker();
   }
 
   private TrackerServer startTracker() throws IOException {
     return TrackerServer.start(trackerConfig,
         InProcessServerBuilder.forName(prefix + "tracker").directExecutor(), Clock.systemUTC(),
-        new java.util.Random(), telemetry.apply("tracker"));
+        trackerRandom, telemetry.apply("tracker"));
+  }
+
+  /** Stops the tracker for good: peers find it gone from then on. */
+  public void stopTracker() {
+    if (!trackerStopped) {
+      trackerStopped = true;
+      tracker.close();
+    }
   }
 
   /**
@@ -82,7 +103,8 @@ public final class LocalSwarm implements AutoCloseable {
    * new one starts from an empty data directory, as if its disk had been lost.
    */
   public void restartTracker(boolean forgetCatalog) throws IOException {
-    tracker.close();
+    stopTracker();
+    trackerStopped = false;
     if (forgetCatalog) {
       try (var files = Files.walk(trackerConfig.dataDir())) {
         for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -248,7 +270,7 @@ public final class LocalSwarm implements AutoCloseable {
     for (int i = closeables.size() - 1; i >= 0; i--) {
       closeables.get(i).close();
     }
-    tracker.close();
+    stopTracker();
     channels.forEach(Channels::close);
   }
 }

@@ -144,6 +144,15 @@ public final class ScriptedPeer implements AutoCloseable {
     }
   }
 
+  /** Writes {@code event} on every open Subscribe stream (a peer list, say). */
+  public void sendToSubscribers(SubscribeResponse event) {
+    for (ServerCallStreamObserver<SubscribeResponse> subscriber : service.subscribers) {
+      synchronized (subscriber) {
+        subscriber.onNext(event);
+      }
+    }
+  }
+
   @Override
   public void close() {
     server.shutdownNow();
