@@ -78,38 +78,59 @@ final class Swarm {
   }
 
   /**
-   * A uniformly random sample of up to {@code wanted} members other than {@code caller}: a
-   * partial Fisher-Yates shuffle of the array itself, so it touches {@code wanted + 1} places
-   * at most, whatever the swarm's size.
+   * A uniformly random sample of up to {@code wanted} members other than {@code caller}, in
+   * O(wanted) whatever the swarm's size, touching nothing: Floyd's algorithm picks {@code
+   * wanted} distinct places out of those of the other members (the caller's place is skipped
+   * by shifting every place after it by one).
    */
   List<SwarmRegistry.Peer> sample(String caller, int wanted, Random random) {
-    boolean callerIn = positions.containsKey(caller);
-    int others = members.size() - (callerIn ? 1 : 0);
+    Integer callerPosition = positions.get(caller);
+    int others = members.size() - (callerPosition == null ? 0 : 1);
     int n = Math.min(wanted, others);
-    // Draw one more when the caller may be among the draws: a uniform (n + 1)-subset, less the
-    // caller or else its last draw (the draws come in random order), is a uniform n-subset of
-    // the others.
-    int draws = Math.min(members.size(), callerIn ? n + 1 : n);
-    List<SwarmRegistry.Peer> sample = new ArrayList<>(draws);
-    for (int i = 0; i < draws; i++) {
-      swap(i, i + random.nextInt(members.size() - i));
-      SwarmRegistry.Peer drawn = members.get(i);
-      if (!drawn.peerId().equals(caller)) {
-        sample.add(drawn);
+    if (n == others) { // everyone: no drawing needed
+      List<SwarmRegistry.Peer> all = new ArrayList<>(n);
+      for (SwarmRegistry.Peer member : members) {
+        if (!member.peerId().equals(caller)) {
+          all.add(member);
+        }
       }
+      return all;
     }
-    return List.copyOf(sample.size() > n ? sample.subList(0, n) : sample);
+    IntSet chosen = new IntSet(n);
+    List<SwarmRegistry.Peer> sample = new ArrayList<>(n);
+    for (int j = others - n; j < others; j++) {
+      int place = random.nextInt(j + 1);
+      if (!chosen.add(place)) {
+        place = j;
+        chosen.add(place);
+      }
+      int position = callerPosition != null && place >= callerPosition ? place + 1 : place;
+      sample.add(members.get(position));
+    }
+    return sample;
   }
 
-  private void swap(int i, int j) {
-    if (i == j) {
-      return;
+  /** A set of small ints by open addressing, for one sample: no boxing. */
+  private static final class IntSet {
+    private final int[] slots;
+
+    IntSet(int expected) {
+      slots = new int[Integer.highestOneBit(Math.max(4, expected * 2)) << 1];
+      java.util.Arrays.fill(slots, -1);
     }
-    SwarmRegistry.Peer a = members.get(i);
-    SwarmRegistry.Peer b = members.get(j);
-    members.set(i, b);
-    members.set(j, a);
-    positions.put(b.peerId(), i);
-    positions.put(a.peerId(), j);
+
+    /** Adds {@code value} (not negative); false if it was there. */
+    boolean add(int value) {
+      int mask = slots.length - 1;
+      for (int i = (value * 0x9E3779B1) >>> 7 & mask; ; i = (i + 1) & mask) {
+        if (slots[i] == value) {
+          return false;
+        }
+        if (slots[i] < 0) {
+          slots[i] = value;
+          return true;
+        }
+      }
+    }
   }
 }
