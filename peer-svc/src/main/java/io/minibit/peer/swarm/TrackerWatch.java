@@ -33,6 +33,8 @@ final class TrackerWatch {
   private Runnable cancel;
   /** The tracker the open (or last) stream watches. */
   private String watched = "";
+  /** The tracker that went away last. */
+  private String lostTarget = "";
   private ScheduledFuture<?> reopen;
   private boolean lost;
   private boolean stopped;
@@ -119,7 +121,9 @@ final class TrackerWatch {
     tracker.serving(watched);
     if (lost) {
       lost = false;
-      log.info(() -> "the tracker at " + watched + " is back");
+      if (watched.equals(lostTarget)) {
+        log.info(() -> "the tracker at " + watched + " is back");
+      }
       onBack.run();
     }
   }
@@ -138,6 +142,7 @@ final class TrackerWatch {
 
   private void lostIt() {
     lost = true;
+    lostTarget = watched;
     tracker.lost(watched);
     // Calls moved to another tracker: watch that one now. The same one: give it time to return.
     long delay = tracker.target().equals(watched) ? backoff.nextDelay().toMillis() : 0;
