@@ -44,6 +44,7 @@ final class Cluster implements AutoCloseable {
   private int trackerHttpPort;
   private Process trackerProcess;
   private Optional<MutualTls> trackerTls = Optional.empty();
+  private final Map<String, Process> otherTrackers = new java.util.HashMap<>();
 
   Cluster(Path root) {
     this.root = root;
@@ -77,6 +78,29 @@ final class Cluster implements AutoCloseable {
     command.addAll(List.of(extraArgs));
     trackerProcess = start("tracker", command);
     awaitServing(channel(trackerPort, trackerTls), trackerProcess, "tracker on port " + trackerPort);
+  }
+
+  /**
+   * Starts another tracker, named {@code name} (its data directory and log are named so), with a
+   * catalog of its own; waits until it serves.
+   *
+   * @return its address, HOST:PORT
+   */
+  String startOtherTracker(String name) throws IOException {
+    int port = freePort();
+    Process process = start(name, List.of(HOME.resolve("bin/minibit-tracker").toString(),
+        "--port", String.valueOf(port), "--data-dir", root.resolve(name).toString(),
+        "--http-port", "-1"));
+    otherTrackers.put(name, process);
+    awaitServing(channel(port, trackerTls), process, name + " on port " + port);
+    return "127.0.0.1:" + port;
+  }
+
+  /** SIGKILL for the tracker {@link #startOtherTracker} started as {@code name}. */
+  void killOtherTracker(String name) throws InterruptedException {
+    Process process = otherTrackers.get(name);
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
   }
 
   /** Probes a tracker started with mutual TLS through {@code tls} (a certificate of its swarm). */
@@ -121,12 +145,21 @@ final class Cluster implements AutoCloseable {
     }
 
     PeerProcess start() throws IOException {
+      // a --tracker among the extra arguments (several trackers, say) replaces the cluster's
       List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-peer").toString(),
-          "--tracker", tracker(), "--port", String.valueOf(port),
+          "--tracker", extraArgs.contains("--tracker")
+              ? extraArgs.get(extraArgs.indexOf("--tracker") + 1) : tracker(),
+          "--port", String.valueOf(port),
           "--control-port", String.valueOf(controlPort),
           "--control-socket", controlSocket.toString(), "--data-dir", dataDir.toString(),
           "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
-      command.addAll(extraArgs);
+      for (int i = 0; i < extraArgs.size(); i++) {
+        if (extraArgs.get(i).equals("--tracker")) {
+          i++; // given above
+        } else {
+          command.add(extraArgs.get(i));
+        }
+      }
       process = Cluster.this.start(name, command);
       ManagedChannel controlChannel = Channels.forTarget(controlAddress());
       channels.add(controlChannel);
