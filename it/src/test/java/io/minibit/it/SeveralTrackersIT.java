@@ -33,6 +33,17 @@ class SeveralTrackersIT {
     }
   }
 
+  private String catalogOf(String tracker) {
+    try {
+      return cluster.cli(CLI_TIMEOUT, "torrents", "--tracker", tracker, "--json").stdout();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void whenTheFirstTrackerDiesTheSeederMovesToTheSecondAndAPeerOfTheSecondDownloads()
       throws Exception {
@@ -51,8 +62,8 @@ class SeveralTrackersIT {
     cluster.killOtherTracker("tracker-a");
 
     Await.until(MOVE_TIMEOUT, "the seeder's file in B's catalog, with its seeder", () -> {
-      Cluster.Result listed = cluster.cli(CLI_TIMEOUT, "torrents", "--tracker", b, "--json");
-      return listed.stdout().contains(infohash) && listed.stdout().contains("\"seeders\": 1");
+      String catalog = catalogOf(b);
+      return catalog.contains(infohash) && catalog.contains("\"seeders\": 1");
     });
     assertTrue(Files.readString(root.resolve("seeder.log"))
         .contains("tracker " + a + " unreachable, now using " + b), cluster.logs());
