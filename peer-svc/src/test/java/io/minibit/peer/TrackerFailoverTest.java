@@ -13,6 +13,7 @@ import io.minibit.core.testing.Await;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
+import io.minibit.peer.web.SwarmPage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,6 +81,8 @@ class TrackerFailoverTest {
     Await.until(TIMEOUT, "the seeder published to B and in its swarm",
         () -> seeders("B", infohash) == 1);
     assertEquals("B", seeder.daemon().trackerInUse());
+    assertEquals("B", new SwarmPage(seeder.daemon(), "").snapshot().get("tracker"),
+        "the swarm page's JSON says which tracker is in use");
     Peer leecher = swarm.peer("leecher", List.of("B"), UnaryOperator.identity());
     Transfer last = leecher.download(DownloadRequest.newBuilder().setName("moved.bin").build());
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, last.getState());
