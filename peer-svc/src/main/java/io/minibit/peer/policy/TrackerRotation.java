@@ -83,7 +83,8 @@ public final class TrackerRotation {
    * Tracker {@code index} answered (with anything: an error it returns is still an answer). It
    * becomes the current one and the one in use; the round and its backoff start over.
    *
-   * @return true if calls moved: another tracker was in use before
+   * @return true if calls moved: another tracker was in use before (or, for the first answer,
+   *     it is not the first tracker: the preferred one could not be reached)
    */
   public boolean answered(int index) {
     check(index);
@@ -91,9 +92,9 @@ public final class TrackerRotation {
     backoff.reset();
     nextRound = Instant.MIN;
     current = index;
-    int before = inUse;
+    int before = inUse < 0 ? 0 : inUse;
     inUse = index;
-    return before >= 0 && before != index;
+    return before != index;
   }
 
   /**

@@ -341,7 +341,7 @@ public final class TrackerClient {
   private void answered(int index) {
     Switch moved;
     synchronized (rotation) {
-      int before = rotation.inUse();
+      int before = Math.max(0, rotation.inUse());
       if (!rotation.answered(index)) {
         return;
       }

@@ -53,6 +53,13 @@ class TrackerRotationTest {
   }
 
   @Test
+  void aFirstAnswerFromAnotherThanTheFirstTrackerIsAMove() {
+    TrackerRotation rotation = rotation(2);
+    rotation.failed(0);
+    assertTrue(rotation.answered(1), "the preferred tracker could not be reached");
+  }
+
+  @Test
   void theRotationIsStickyATrackerThatReturnsIsNotPreferredAgain() {
     TrackerRotation rotation = rotation(3);
     rotation.answered(0);
