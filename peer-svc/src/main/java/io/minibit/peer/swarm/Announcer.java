@@ -37,8 +37,8 @@ import java.util.logging.Logger;
  * seeds gets its manifest published again. With several trackers, the calls move from one to
  * the next when one cannot be reached ({@link TrackerClient}); each keeps its own sessions and
  * swarms, so on every move the watch follows and every torrent is announced to the new tracker
- * (a heartbeat that tracker does not know finds out at once), and a torrent this peer seeds that
- * it has no manifest of is published to it.
+ * at once, and a torrent this peer seeds that it has no manifest of (NOT_FOUND) is published to
+ * it.
  *
  * <p>Thread-safe. Tracker calls run one at a time on the announcer's own thread, so the session
  * token of the first announce is in hand before the next one goes out.
