@@ -383,8 +383,9 @@ public final class PeerMain implements Callable<Integer> {
           + daemon.controlPort();
     }
     Logging.say(spec.commandLine().getErr(), Level.INFO, String.format(
-        "minibit-peer %s listening on port %d (control %s), data in %s, tracker %s",
-        daemon.peerId(), daemon.peerPort(), control, daemon.dataDir(), config.tracker()));
+        "minibit-peer %s listening on port %d (control %s), data in %s, tracker%s %s",
+        daemon.peerId(), daemon.peerPort(), control, daemon.dataDir(),
+        trackers.size() > 1 ? "s (in order)" : "", config.tracker()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (httpToClose != null) {

@@ -29,6 +29,7 @@ import io.minibit.peer.policy.TrackerRotation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -122,7 +123,7 @@ public final class TrackerClient {
         TrackerServiceGrpc.newBlockingStub(e.channel()), HealthGrpc.newStub(e.channel()),
         e.reconnectNow())).toList();
     this.tokens = new String[trackers.size()];
-    java.util.Arrays.fill(tokens, "");
+    Arrays.fill(tokens, "");
     this.rotation = new TrackerRotation(trackers.size(),
         new Backoff(ROUND_BACKOFF_INITIAL, ROUND_BACKOFF_MAX, 2.0, random), clock);
   }
