@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
     footer = {
         "  MINIBIT_PEER     peer daemon control address, unix:PATH or HOST:PORT",
         "                   (default: the daemon's default socket)",
-        "  MINIBIT_TRACKER  tracker address (default " + TrackerOptions.DEFAULT + ")",
+        "  MINIBIT_TRACKER  tracker address, or several comma-separated",
+        "                   (default " + TrackerOptions.DEFAULT + ")",
         "  Every option has a twin: --no-peers-timeout is MINIBIT_NO_PEERS_TIMEOUT,",
         "  --block-size is MINIBIT_BLOCK_SIZE, and so on. A flag wins over its variable.",
         "",
@@ -72,10 +73,11 @@ public final class MinibitMain implements Callable<Integer> {
 
   @picocli.CommandLine.Option(
       names = "--tracker",
-      paramLabel = "HOST:PORT",
-      converter = HostPort.Converter.class,
-      description = "Address of the tracker, for every command (env MINIBIT_TRACKER).")
-  HostPort tracker;
+      paramLabel = TrackerOptions.LABEL,
+      converter = TrackerOptions.Converter.class,
+      description = "Address of the tracker (several, comma-separated, asked in that order), "
+          + "for every command (env MINIBIT_TRACKER).")
+  io.minibit.core.grpc.TrackerTargets tracker;
 
   @Override
   public Integer call() {

@@ -6,6 +6,7 @@ import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Validation;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -18,11 +19,13 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     abbreviateSynopsis = true,
     versionProvider = VersionProvider.class,
-    description = "List the torrents published on the tracker, with the size of each swarm.",
+    description = {"List the torrents published on the tracker, with the size of each swarm.",
+        "Given several trackers, asks each in turn until one answers, and lists its catalog."},
     footerHeading = "%nExamples:%n",
     footer = {
         "  minibit torrents",
         "  minibit torrents --tracker tracker.lan:6969",
+        "  minibit torrents --tracker t1.lan:6969,t2.lan:6969",
         "",
         "Seeders hold every block; leechers are still downloading."})
 final class TorrentsCommand implements Callable<Integer> {
@@ -44,17 +47,39 @@ final class TorrentsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ListTorrentsResponse response;
-    try (ServiceConnection connection = ServiceConnection.open(context.channels(),
-        tracker.endpoint(), tracker.tls())) {
-      response = connection.call(TorrentsCommand::wholeCatalog);
+    List<Endpoint> trackers = tracker.endpoints();
+    ListTorrentsResponse response = null;
+    Endpoint answered = null;
+    List<String> failures = new ArrayList<>();
+    for (Endpoint endpoint : trackers) {
+      try (ServiceConnection connection = ServiceConnection.open(context.channels(), endpoint,
+          tracker.tls())) {
+        response = connection.call(TorrentsCommand::wholeCatalog);
+        answered = endpoint;
+        break;
+      } catch (CliFailure e) {
+        if (e.exitCode() != ExitCodes.UNAVAILABLE || trackers.size() == 1) {
+          throw e;
+        }
+        failures.add(e.getMessage());
+      }
+    }
+    if (response == null) {
+      throw new CliFailure(ExitCodes.UNAVAILABLE,
+          "cannot reach any tracker: " + String.join("; ", failures));
+    }
+    int skipped = trackers.indexOf(answered);
+    if (skipped > 0) {
+      context.err().println("minibit: tracker" + (skipped > 1 ? "s " : " ")
+          + String.join(", ", trackers.subList(0, skipped).stream().map(Endpoint::address)
+              .toList()) + " unreachable, now using " + answered.address());
     }
     if (json) {
       context.out().println(TransferJson.document(response));
       return ExitCodes.OK;
     }
     if (response.getTorrentsCount() == 0) {
-      context.out().println("no torrents on the tracker at " + tracker.address
+      context.out().println("no torrents on the tracker at " + answered.address()
           + " yet: publish one with 'minibit share PATH'");
       return ExitCodes.OK;
     }

@@ -2,24 +2,35 @@ package io.minibit.cli;
 
 import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.MutualTls;
+import io.minibit.core.grpc.TrackerTargets;
+import java.util.List;
 import java.util.Optional;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
-/** The {@code --tracker} option of the commands that ask the tracker directly. */
+/**
+ * The {@code --tracker} option of the commands that ask the tracker directly: one tracker, or
+ * several (comma-separated, tried in that order until one answers), each HOST:PORT or
+ * dns:///NAME:PORT (see {@link TrackerTargets}).
+ */
 final class TrackerOptions {
   static final String DEFAULT = "127.0.0.1:6969";
+  static final String LABEL = "HOST:PORT[,HOST:PORT...]";
 
   @Option(
       names = "--tracker",
-      paramLabel = "HOST:PORT",
-      converter = HostPort.Converter.class,
+      paramLabel = LABEL,
+      converter = Converter.class,
       defaultValue = DEFAULT,
-      description = "Address of the tracker (env MINIBIT_TRACKER; default ${DEFAULT-VALUE}).")
-  HostPort address;
+      description = "Address of the tracker; several, comma-separated, are asked in that order "
+          + "until one answers; dns:///NAME:PORT for every address of NAME "
+          + "(env MINIBIT_TRACKER; default ${DEFAULT-VALUE}).")
+  TrackerTargets trackers;
 
   /** For a tracker that runs mutual TLS: this client's certificate, key and the swarm's CA. */
   @Mixin
@@ -28,8 +39,10 @@ final class TrackerOptions {
   @Spec(Spec.Target.MIXEE)
   CommandSpec command;
 
-  Endpoint endpoint() {
-    return Endpoint.tracker(GlobalOption.resolve(command, "--tracker", address).toString());
+  /** The trackers to ask, in order. */
+  List<Endpoint> endpoints() {
+    return GlobalOption.resolve(command, "--tracker", trackers).targets().stream()
+        .map(Endpoint::tracker).toList();
   }
 
   /** Mutual TLS to the tracker, if the three --tls-* options are given. */
@@ -38,6 +51,19 @@ final class TrackerOptions {
       return tlsOptions.tls();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(command.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /** Lets picocli read a tracker list, reporting a bad one as a usage error. */
+  static final class Converter implements ITypeConverter<TrackerTargets> {
+    @Override
+    public TrackerTargets convert(String value) {
+      try {
+        return TrackerTargets.parse("--tracker", value);
+      } catch (IllegalArgumentException e) {
+        // picocli already says "Invalid value for option '--tracker': "
+        throw new TypeConversionException(e.getMessage().replaceFirst("^--tracker ", ""));
+      }
     }
   }
 }

@@ -91,6 +91,12 @@ final class CliHarness implements AutoCloseable {
         InProcessChannelBuilder.forName(InProcessServerBuilder.generateName())).build();
   }
 
+  /** Channels to the fakes for the targets in {@code reachable}, to nowhere for any other. */
+  ChannelFactory reachingOnly(String... reachable) {
+    List<String> open = List.of(reachable);
+    return target -> open.contains(target) ? inProcessChannel(target) : channelToNowhere(target);
+  }
+
   private ManagedChannel inProcessChannel(String target) {
     return Channels.configure(InProcessChannelBuilder.forName(serverName).directExecutor())
         .build();

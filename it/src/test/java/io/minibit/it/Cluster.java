@@ -44,6 +44,7 @@ final class Cluster implements AutoCloseable {
   private int trackerHttpPort;
   private Process trackerProcess;
   private Optional<MutualTls> trackerTls = Optional.empty();
+  private final Map<String, Process> otherTrackers = new java.util.HashMap<>();
 
   Cluster(Path root) {
     this.root = root;
@@ -80,31 +81,28 @@ final class Cluster implements AutoCloseable {
   }
 
   /**
-   * Starts another tracker, apart from the cluster's own (with its own ports and data
-   * directory), and waits until it serves: several trackers on one store.
+   * Starts another tracker, named {@code name} (its data directory and log are named so), with a
+   * catalog of its own unless {@code extraArgs} give it a shared store; waits until it serves.
+   *
+   * @return its address, HOST:PORT
    */
-  TrackerProcess startExtraTracker(String name, String... extraArgs) throws IOException {
+  String startOtherTracker(String name, String... extraArgs) throws IOException {
     int port = freePort();
     List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-tracker").toString(),
         "--port", String.valueOf(port), "--data-dir", root.resolve(name).toString(),
         "--http-port", "-1"));
     command.addAll(List.of(extraArgs));
     Process process = start(name, command);
-    awaitServing(channel(port, Optional.empty()), process, name + " on port " + port);
-    return new TrackerProcess(name, port, process);
+    otherTrackers.put(name, process);
+    awaitServing(channel(port, trackerTls), process, name + " on port " + port);
+    return "127.0.0.1:" + port;
   }
 
-  /** A tracker started by {@link #startExtraTracker}. */
-  record TrackerProcess(String name, int port, Process process) {
-    String target() {
-      return "127.0.0.1:" + port;
-    }
-
-    /** SIGKILL. */
-    void kill() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor(10, TimeUnit.SECONDS);
-    }
+  /** SIGKILL for the tracker {@link #startOtherTracker} started as {@code name}. */
+  void killOtherTracker(String name) throws InterruptedException {
+    Process process = otherTrackers.get(name);
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
   }
 
   /** Probes a tracker started with mutual TLS through {@code tls} (a certificate of its swarm). */
@@ -138,25 +136,32 @@ final class Cluster implements AutoCloseable {
     /** Where its control API listens for the CLI (it has a TCP port too, for remote tests). */
     final Path controlSocket;
     private final List<String> extraArgs;
-    private final String trackers;
     private Process process;
     private PeerControlServiceGrpc.PeerControlServiceBlockingStub control;
 
-    PeerProcess(String name, String trackers, List<String> extraArgs) throws IOException {
+    PeerProcess(String name, List<String> extraArgs) throws IOException {
       this.name = name;
-      this.trackers = trackers;
       this.extraArgs = extraArgs;
       this.dataDir = Files.createDirectories(root.resolve(name));
       this.controlSocket = root.resolve(name + ".sock");
     }
 
     PeerProcess start() throws IOException {
+      // a --tracker among the extra arguments (several trackers, say) replaces the cluster's
       List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-peer").toString(),
-          "--tracker", trackers, "--port", String.valueOf(port),
+          "--tracker", extraArgs.contains("--tracker")
+              ? extraArgs.get(extraArgs.indexOf("--tracker") + 1) : tracker(),
+          "--port", String.valueOf(port),
           "--control-port", String.valueOf(controlPort),
           "--control-socket", controlSocket.toString(), "--data-dir", dataDir.toString(),
           "--advertise", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
-      command.addAll(extraArgs);
+      for (int i = 0; i < extraArgs.size(); i++) {
+        if (extraArgs.get(i).equals("--tracker")) {
+          i++; // given above
+        } else {
+          command.add(extraArgs.get(i));
+        }
+      }
       process = Cluster.this.start(name, command);
       ManagedChannel controlChannel = Channels.forTarget(controlAddress());
       channels.add(controlChannel);
@@ -211,12 +216,7 @@ final class Cluster implements AutoCloseable {
   }
 
   PeerProcess peer(String name, String... extraArgs) throws IOException {
-    return new PeerProcess(name, tracker(), List.of(extraArgs)).start();
-  }
-
-  /** A peer daemon that knows the trackers {@code trackers} (its --tracker) instead. */
-  PeerProcess peerOn(String trackers, String name, String... extraArgs) throws IOException {
-    return new PeerProcess(name, trackers, List.of(extraArgs)).start();
+    return new PeerProcess(name, List.of(extraArgs)).start();
   }
 
   /** What a finished command printed and returned. */

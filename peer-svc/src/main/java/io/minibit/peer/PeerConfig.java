@@ -12,7 +12,9 @@ import java.util.Objects;
 /**
  * Everything a peer daemon is configured with; immutable, validated on construction.
  *
- * @param tracker tracker target, "host:port"
+ * @param tracker tracker targets as --tracker gives them: "host:port", or several, comma-separated,
+ *     in order of preference, each "host:port" or "dns:///name:port" (see
+ *     {@link io.minibit.core.grpc.TrackerTargets}); checked by whoever parses the flag
  * @param port peer port other peers dial; 0 picks a free one
  * @param controlHost address the control API binds to (127.0.0.1: only local callers)
  * @param controlPort TCP port of the control API; 0 picks a free one, -1 for none (the daemon

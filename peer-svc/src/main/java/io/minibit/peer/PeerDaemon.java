@@ -2,7 +2,6 @@ package io.minibit.peer;
 
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
-import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
 import io.grpc.Status;
 import io.minibit.api.v2.DownloadRequest;
@@ -101,7 +100,7 @@ public final class PeerDaemon implements AutoCloseable {
   private final PeerMetrics metrics;
 
   private PeerDaemon(PeerConfig config, ServerBuilder<?> peerServerBuilder,
-      List<ServerBuilder<?>> controlServerBuilders, Channel trackerChannel,
+      List<ServerBuilder<?>> controlServerBuilders, List<TrackerClient.Endpoint> trackers,
       PeerChannels peerChannels,
       Clock clock, Telemetry telemetry) throws IOException {
     this.config = config;
@@ -111,10 +110,11 @@ public final class PeerDaemon implements AutoCloseable {
     this.telemetry = telemetry;
     this.metrics = new PeerMetrics(telemetry.meter(), config.metricsPerPeer());
     this.fetchStats = new FetchStats(metrics::blockArrived);
-    this.tracker = new TrackerClient(
-        ClientInterceptors.intercept(trackerChannel, telemetry.clientInterceptor()),
-        config.tracker(), trackerChannel instanceof ManagedChannel managed
-            ? managed::resetConnectBackoff : () -> { });
+    this.tracker = new TrackerClient(trackers.stream()
+        .map(t -> new TrackerClient.Endpoint(t.target(),
+            ClientInterceptors.intercept(t.channel(), telemetry.clientInterceptor()),
+            t.reconnectNow()))
+        .toList(), clock, random);
     this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor());
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
     this.cache = new DownloadCache(config.limits(), records, clock);
@@ -175,8 +175,21 @@ public final class PeerDaemon implements AutoCloseable {
   public static PeerDaemon start(PeerConfig config, ServerBuilder<?> peerServerBuilder,
       List<ServerBuilder<?>> controlServerBuilders, Channel trackerChannel,
       PeerChannels peerChannels, Clock clock, Telemetry telemetry) throws IOException {
+    return start(config, peerServerBuilder, controlServerBuilders,
+        List.of(TrackerClient.Endpoint.of(config.tracker(), trackerChannel)), peerChannels, clock,
+        telemetry);
+  }
+
+  /**
+   * As above, with several trackers, in order of preference: calls go to one at a time and move
+   * to the next when it cannot be reached (see {@link TrackerClient}). Their channels are owned
+   * by the caller.
+   */
+  public static PeerDaemon start(PeerConfig config, ServerBuilder<?> peerServerBuilder,
+      List<ServerBuilder<?>> controlServerBuilders, List<TrackerClient.Endpoint> trackers,
+      PeerChannels peerChannels, Clock clock, Telemetry telemetry) throws IOException {
     PeerDaemon daemon = new PeerDaemon(config, peerServerBuilder, controlServerBuilders,
-        trackerChannel, peerChannels, clock, telemetry);
+        trackers, peerChannels, clock, telemetry);
     daemon.metrics.observe(daemon);
     daemon.restore();
     long every = config.swarm().chokeInterval().toMillis();
@@ -224,6 +237,11 @@ public final class PeerDaemon implements AutoCloseable {
     List<TorrentSession> list = new ArrayList<>(sessions.values());
     list.sort((a, b) -> a.torrent().name().compareTo(b.torrent().name()));
     return list;
+  }
+
+  /** The tracker this peer's calls go to now (of the ones it was given, in order). */
+  public String trackerInUse() {
+    return tracker.inUse();
   }
 
   /** The first {@code max} torrents of the tracker's catalog. */

@@ -16,12 +16,14 @@ import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.ServerLimits;
+import io.minibit.core.grpc.TrackerTargets;
 import io.minibit.core.grpc.TokenAuth;
 import io.minibit.core.grpc.UnixSockets;
 import io.minibit.core.http.HttpEndpoint;
 import io.minibit.core.telemetry.Telemetry;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Choker;
+import io.minibit.peer.swarm.TrackerClient;
 import io.minibit.peer.web.SwarmPage;
 import java.io.IOException;
 import io.grpc.ServerBuilder;
@@ -57,11 +59,15 @@ import picocli.CommandLine;
         "Every option can also be set through the environment variable named in its "
             + "description; a flag on the command line wins over the environment."},
     footer = {"", "Example:",
-        "  minibit-peer --tracker tracker.example:6969 --data-dir /srv/minibit --advertise 10.0.0.7"})
+        "  minibit-peer --tracker tracker.example:6969 --data-dir /srv/minibit --advertise 10.0.0.7",
+        "  minibit-peer --tracker t1.example:6969,t2.example:6969"})
 public final class PeerMain implements Callable<Integer> {
-  @Option(names = "--tracker", paramLabel = "HOST:PORT",
+  @Option(names = "--tracker", paramLabel = "HOST:PORT[,HOST:PORT...]",
       defaultValue = "${env:MINIBIT_TRACKER:-127.0.0.1:6969}",
-      description = "Tracker to announce to (env MINIBIT_TRACKER; default: ${DEFAULT-VALUE}).")
+      description = "Tracker to announce to; several, comma-separated, in order of preference: "
+          + "calls go to one and move to the next when it cannot be reached. An entry "
+          + "dns:///NAME:PORT stands for every address NAME resolves to "
+          + "(env MINIBIT_TRACKER; default: ${DEFAULT-VALUE}).")
   String tracker;
 
   @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:MINIBIT_PORT:-6881}",
@@ -272,11 +278,12 @@ public final class PeerMain implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PeerConfig config;
+    TrackerTargets trackers;
     Optional<MutualTls> tls;
     Optional<Path> socket;
     try {
       tls = tlsOptions.tls();
-      checkTracker(tracker);
+      trackers = TrackerTargets.parse("--tracker", tracker);
       controlToken = TokenAuth.inlineOrFromFile(controlToken, controlTokenFile);
       ControlAccess.check(controlHost, controlToken);
       socket = controlSocket.equals("none") ? Optional.empty()
@@ -291,7 +298,7 @@ public final class PeerMain implements Callable<Integer> {
       PeerConfig.Swarm swarm = new PeerConfig.Swarm(Choker.Mode.named(choking), uploadSlots,
           seconds(chokeIntervalSeconds), seconds(optimisticIntervalSeconds), allocation,
           superSeeding);
-      config = new PeerConfig(tracker, port, controlHost, controlPort, dataDir,
+      config = new PeerConfig(trackers.toString(), port, controlHost, controlPort, dataDir,
           advertised.getHost(), advertised.getPortOrDefault(0),
           new PeerConfig.Limits(kibPerSecond("--upload-limit", uploadLimitKib),
               kibPerSecond("--download-limit", downloadLimitKib), cacheMaxBytes,
@@ -303,7 +310,13 @@ public final class PeerMain implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Logging.configure(logLevel, logFormat);
-    ManagedChannel trackerChannel = Channels.forTarget(config.tracker(), tls);
+    List<ManagedChannel> trackerChannels = new ArrayList<>();
+    List<TrackerClient.Endpoint> trackerEndpoints = new ArrayList<>();
+    for (String target : trackers.targets()) {
+      ManagedChannel channel = Channels.forTarget(target, tls);
+      trackerChannels.add(channel);
+      trackerEndpoints.add(TrackerClient.Endpoint.of(target, channel));
+    }
     Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", config.peerId());
     PeerDaemon daemon;
     boolean dataDirExisted = Files.exists(config.dataDir());
@@ -330,13 +343,13 @@ public final class PeerMain implements Callable<Integer> {
       if (!controlToken.isEmpty()) {
         controlServers.forEach(server -> server.intercept(TokenAuth.require(controlToken)));
       }
-      daemon = PeerDaemon.start(config, peerServer, controlServers, trackerChannel,
+      daemon = PeerDaemon.start(config, peerServer, controlServers, trackerEndpoints,
           PeerChannels.network(tls), Clock.systemUTC(), telemetry);
       if (socket.isPresent()) {
         UnixSockets.restrict(socket.get());
       }
     } catch (IOException | RuntimeException e) {
-      Channels.close(trackerChannel);
+      trackerChannels.forEach(Channels::close);
       telemetry.close();
       if (!dataDirExisted) {
         StartupFailures.removeIfLeftEmpty(config.dataDir()); // a failed start leaves nothing
@@ -353,7 +366,7 @@ public final class PeerMain implements Callable<Integer> {
             daemon::isServing);
       } catch (IOException | RuntimeException e) {
         daemon.close();
-        Channels.close(trackerChannel);
+        trackerChannels.forEach(Channels::close);
         telemetry.close();
         Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot serve "
             + "HTTP on " + httpHost + " port " + httpPort + ": " + StartupFailures.describe(e));
@@ -370,8 +383,9 @@ public final class PeerMain implements Callable<Integer> {
           + daemon.controlPort();
     }
     Logging.say(spec.commandLine().getErr(), Level.INFO, String.format(
-        "minibit-peer %s listening on port %d (control %s), data in %s, tracker %s",
-        daemon.peerId(), daemon.peerPort(), control, daemon.dataDir(), config.tracker()));
+        "minibit-peer %s listening on port %d (control %s), data in %s, tracker%s %s",
+        daemon.peerId(), daemon.peerPort(), control, daemon.dataDir(),
+        trackers.size() > 1 ? "s (in order)" : "", config.tracker()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (httpToClose != null) {
@@ -379,7 +393,7 @@ public final class PeerMain implements Callable<Integer> {
       }
       daemon.close();
       socket.ifPresent(PeerMain::removeSocket);
-      Channels.close(trackerChannel);
+      trackerChannels.forEach(Channels::close);
       telemetry.close();
       // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
       Logging.say(System.err, Level.INFO, "minibit-peer stopped");
@@ -387,28 +401,6 @@ public final class PeerMain implements Callable<Integer> {
     }, "shutdown"));
     stopped.await();
     return 0;
-  }
-
-  /**
-   * A typo in --tracker shows at start, not at the first share or get: HOST:PORT, or a gRPC
-   * target URI (dns:///tracker.example:6969, say).
-   */
-  private static void checkTracker(String tracker) {
-    if (tracker.isBlank() || tracker.contains(":///")) {
-      return; // blank: PeerConfig says so; a URI: gRPC's resolver takes it as it is
-    }
-    HostAndPort parsed;
-    try {
-      parsed = HostAndPort.fromString(tracker);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--tracker '" + Validation.printable(tracker)
-          + "' is not HOST:PORT");
-    }
-    if (!parsed.hasPort()) {
-      throw new IllegalArgumentException("--tracker '" + Validation.printable(tracker)
-          + "' is not HOST:PORT: the port is missing (the tracker's is 6969 by default)");
-    }
-    Validation.requireHost("--tracker", parsed.getHost());
   }
 
   private static void removeSocket(Path socket) {

@@ -83,8 +83,12 @@ class PeerMainTest {
           + "turn HTTP off'",
       "--http-port=65536, --http-port 65536 is not a port",
       "--tracker=, --tracker",
-      "--tracker=nonsense, is not HOST:PORT: the port is missing",
+      "--tracker=nonsense, has no port (the tracker",
       "--tracker=tracker:http, tracker:http",
+      "'--tracker=t1:6969,,t2:6969', has an empty entry (number 2)",
+      "'--tracker=t1:6969,t1:6969', --tracker names t1:6969 twice",
+      "'--tracker=t1:6969,t2:0', port 0 is not a port: give 1..65535",
+      "--tracker=dns:///trackers.lan, dns:///trackers.lan",
       "--control-host=0.0.0.0, '--control-host 0.0.0.0 lets other machines control this peer: "
           + "set --control-token (or MINIBIT_CONTROL_TOKEN) too'",
       "--control-token=short, control token must be 16..256 characters",

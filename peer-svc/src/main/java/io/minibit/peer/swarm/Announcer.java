@@ -34,7 +34,11 @@ import java.util.logging.Logger;
  * exponential backoff and jitter, so one that comes back is found again; one that forgot this
  * peer (it restarted: its health stream ended, a heartbeat is NOT_FOUND, or an announce opens a
  * new session) gets every torrent announced again, and one that forgot a torrent this peer
- * seeds gets its manifest published again.
+ * seeds gets its manifest published again. With several trackers, the calls move from one to
+ * the next when one cannot be reached ({@link TrackerClient}); each keeps its own sessions and
+ * swarms, so on every move the watch follows and every torrent is announced to the new tracker
+ * at once, and a torrent this peer seeds that it has no manifest of (NOT_FOUND) is published to
+ * it.
  *
  * <p>Thread-safe. Tracker calls run one at a time on the announcer's own thread, so the session
  * token of the first announce is in hand before the next one goes out.
@@ -60,7 +64,10 @@ public final class Announcer implements AutoCloseable {
   private final TrackerWatch watch;
 
   // touched only on the announcer thread
+  /** The last session token a tracker gave ("" for none); the client sends each its own. */
   private String token = "";
+  /** The tracker that gave {@link #token}. */
+  private String tokenFrom = "";
   private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
   /** Due one heartbeat interval after the session was last refreshed, by any call. */
   private ScheduledFuture<?> heartbeat;
@@ -74,6 +81,8 @@ public final class Announcer implements AutoCloseable {
     final Context trace;
     AnnounceEvent pending;
     ScheduledFuture<?> next;
+    /** The tracker that took the last announce ("" before one did). */
+    String announcedTo = "";
     long lastAnnouncedNanos;
 
     Tracked(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Backoff backoff,
@@ -96,6 +105,7 @@ public final class Announcer implements AutoCloseable {
     this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("announcer"));
     this.watch = new TrackerWatch(tracker, thread,
         new Backoff(Duration.ofSeconds(1), WATCH_RETRY_MAX, 2.0, random), this::trackerBack);
+    tracker.onSwitch(moved -> run(this::trackerSwitched));
   }
 
   /** Joins the swarm of {@code session}; the peers the tracker hands out go to {@code onPeers}. */
@@ -182,12 +192,17 @@ public final class Announcer implements AutoCloseable {
           .wrapSupplier(() -> tracker.announce(request(t.session, event))).get();
       // A new token for a session we held: the tracker had lost it (restarted, or expired us),
       // and with it every other swarm this peer was in.
-      boolean forgotten = !token.isEmpty() && !token.equals(response.getSessionToken());
+      // (A new token from another tracker is a move, which trackerSwitched takes care of.)
+      String from = tracker.inUse();
+      boolean forgotten = !token.isEmpty() && tokenFrom.equals(from)
+          && !token.equals(response.getSessionToken());
       token = response.getSessionToken();
+      tokenFrom = from;
       if (response.getHeartbeatIntervalMs() > 0) {
         heartbeatInterval = Duration.ofMillis(response.getHeartbeatIntervalMs());
       }
       t.pending = null;
+      t.announcedTo = from;
       t.lastAnnouncedNanos = System.nanoTime();
       t.backoff.reset();
       t.onPeers.accept(response.getPeersList());
@@ -261,7 +276,6 @@ public final class Announcer implements AutoCloseable {
         .setComplete(session.isSeeding())
         .setUploaded(session.uploadedBytes())
         .setDownloaded(session.downloadedBytes())
-        .setSessionToken(token)
         .build();
   }
 
@@ -289,6 +303,25 @@ public final class Announcer implements AutoCloseable {
     }
   }
 
+  /**
+   * Calls moved to another tracker, whose swarms this peer is not in: watch it instead, and
+   * announce there, now, every torrent last announced elsewhere (one whose announce is queued
+   * already goes there anyway). An event not yet told (COMPLETED, say) is what it hears.
+   */
+  private void trackerSwitched() {
+    watch.follow();
+    String now = tracker.inUse();
+    for (Tracked t : tracked.values()) {
+      if (t.next != null && !now.equals(t.announcedTo)) {
+        cancel(t);
+        if (t.pending == null) {
+          t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
+        }
+        t.next = thread.schedule(() -> announce(t), 0, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
   private void heartbeatNow() {
     if (token.isEmpty()) {
       reannounceAll();
@@ -296,7 +329,7 @@ public final class Announcer implements AutoCloseable {
       return;
     }
     try {
-      var response = tracker.heartbeat(peerId, token);
+      var response = tracker.heartbeat(peerId);
       heartbeatBackoff.reset();
       heartbeatAfter(Duration.ofMillis(Math.max(100, response.getIntervalMs())));
     } catch (MinibitException e) {

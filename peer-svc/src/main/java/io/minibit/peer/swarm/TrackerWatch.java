@@ -13,6 +13,10 @@ import java.util.logging.Logger;
  * ({@link TrackerClient#watch}), which costs neither side anything per second, and reopens it
  * with backoff whenever it ends. The first SERVING on a reopened stream runs {@code onBack}, so
  * a peer gets back into a restarted tracker's swarms at once, whatever its heartbeat interval.
+ * With several trackers it watches the current one: a stream that ends, or says NOT_SERVING,
+ * tells the client that tracker is lost (so calls move to the next), and is reopened at once on
+ * the tracker calls go to now; {@link #follow} moves it when calls moved for another reason. A
+ * SERVING tells the client the watched tracker answers.
  *
  * <p>Not thread-safe: every method, and {@code onBack}, runs on the executor it is given.
  */
@@ -27,6 +31,10 @@ final class TrackerWatch {
   /** Tells the callbacks of an old stream from those of the open one. */
   private long stream;
   private Runnable cancel;
+  /** The tracker the open (or last) stream watches. */
+  private String watched = "";
+  /** The tracker that went away last. */
+  private String lostTarget = "";
   private ScheduledFuture<?> reopen;
   private boolean lost;
   private boolean stopped;
@@ -61,6 +69,21 @@ final class TrackerWatch {
     }
   }
 
+  /** Watches the tracker calls go to now, if it is not the one watched. */
+  void follow() {
+    if (stopped || (cancel != null && watched.equals(tracker.target()))) {
+      return;
+    }
+    closeStream();
+    if (reopen != null) {
+      reopen.cancel(false);
+      reopen = null;
+    }
+    lost = false; // whoever moved the calls gets the peer into the new tracker's swarms
+    backoff.reset();
+    open();
+  }
+
   /** Whether a stream is open or about to be reopened. */
   boolean isWatching() {
     return cancel != null || reopen != null;
@@ -68,7 +91,7 @@ final class TrackerWatch {
 
   private void open() {
     long id = ++stream;
-    cancel = tracker.watch(new TrackerClient.Watcher() {
+    TrackerClient.Watching watching = tracker.watch(new TrackerClient.Watcher() {
       @Override
       public void serving(boolean serving) {
         onThread(() -> onServing(id, serving));
@@ -79,6 +102,8 @@ final class TrackerWatch {
         onThread(() -> onEnded(id, unsupported));
       }
     });
+    watched = watching.target();
+    cancel = watching.cancel();
   }
 
   private void onServing(long id, boolean serving) {
@@ -93,9 +118,12 @@ final class TrackerWatch {
       return;
     }
     backoff.reset();
+    tracker.serving(watched);
     if (lost) {
       lost = false;
-      log.info(() -> "the tracker at " + tracker.target() + " is back");
+      if (watched.equals(lostTarget)) {
+        log.info(() -> "the tracker at " + watched + " is back");
+      }
       onBack.run();
     }
   }
@@ -106,7 +134,7 @@ final class TrackerWatch {
     }
     cancel = null;
     if (unsupported) {
-      log.fine(() -> "the tracker at " + tracker.target() + " has no health service to watch");
+      log.fine(() -> "the tracker at " + watched + " has no health service to watch");
       return;
     }
     lostIt();
@@ -114,9 +142,12 @@ final class TrackerWatch {
 
   private void lostIt() {
     lost = true;
-    long delay = backoff.nextDelay().toMillis();
-    log.fine(() -> "lost the tracker at " + tracker.target() + "; watching again in " + delay
-        + " ms");
+    lostTarget = watched;
+    tracker.lost(watched);
+    // Calls moved to another tracker: watch that one now. The same one: give it time to return.
+    long delay = tracker.target().equals(watched) ? backoff.nextDelay().toMillis() : 0;
+    log.fine(() -> "lost the tracker at " + watched + "; watching " + tracker.target()
+        + " in " + delay + " ms");
     reopen = thread.schedule(() -> {
       reopen = null;
       if (!stopped) {

@@ -182,6 +182,7 @@ public final class SwarmPage {
     }
     Map<String, Object> page = new LinkedHashMap<>();
     page.put("peerId", daemon.peerId());
+    page.put("tracker", daemon.trackerInUse()); // the one calls go to, of those it was given
     page.put("transfers", transfers);
     return page;
   }

@@ -19,7 +19,7 @@ class TrackerClientTest {
       TrackerClient client =
           new TrackerClient(nowhere, "no-tracker-here", reconnects::incrementAndGet);
       MinibitException down = assertThrows(MinibitException.class,
-          () -> client.heartbeat("mb-0123456789abcdef", "token"));
+          () -> client.heartbeat("mb-0123456789abcdef"));
       assertEquals(ErrorCode.UNAVAILABLE, down.code());
       assertEquals(1, reconnects.get(), "its reconnect backoff is not waited out");
     } finally {

@@ -1,6 +1,7 @@
 package io.minibit.peer.testing;
 
 import io.grpc.ManagedChannel;
+import io.grpc.ServerBuilder;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -14,6 +15,7 @@ import io.minibit.core.telemetry.Telemetry;
 import io.minibit.peer.PeerConfig;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.PeerChannels;
+import io.minibit.peer.swarm.TrackerClient;
 import io.minibit.tracker.TrackerConfig;
 import io.minibit.tracker.TrackerServer;
 import java.io.IOException;
@@ -23,7 +25,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +40,9 @@ import java.util.function.UnaryOperator;
  * other through the tracker exactly as they do over the network; one made by
  * {@link #networkPeer} serves on a real loopback port instead (to put a delaying proxy in
  * front of it, say). Control APIs and the tracker are always in-process. The tracker expects
- * a heartbeat every second, so a restarted tracker is found again quickly.
+ * a heartbeat every second, so a restarted tracker is found again quickly. More trackers, each
+ * with a catalog of its own, start under names ({@link #startTracker(String)}), and a peer made
+ * by {@link #peer(String, List, UnaryOperator)} knows the ones named, in order.
  */
 public final class LocalSwarm implements AutoCloseable {
   /** The port every in-process peer advertises. */
@@ -50,6 +56,7 @@ public final class LocalSwarm implements AutoCloseable {
   private boolean trackerStopped;
   private final List<Peer> closeables = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Map<String, TrackerServer> namedTrackers = new LinkedHashMap<>();
   private final Function<String, Telemetry> telemetry;
 
   public LocalSwarm(Path root) throws IOException {
@@ -117,6 +124,56 @@ public final class LocalSwarm implements AutoCloseable {
 
   public TrackerServer tracker() {
     return tracker;
+  }
+
+  /**
+   * Starts a tracker named {@code name} (a peer's messages call it so), in-process, with its own
+   * data directory: it shares no catalog and no swarm with the others.
+   */
+  public TrackerServer startTracker(String name) throws IOException {
+    TrackerConfig config = new TrackerConfig(0, root.resolve("tracker-" + name),
+        trackerConfig.heartbeatInterval(), trackerConfig.announceInterval(),
+        trackerConfig.peerSampleSize(), true);
+    TrackerServer server = TrackerServer.start(config,
+        InProcessServerBuilder.forName(prefix + "tracker-" + name).directExecutor(),
+        Clock.systemUTC(), new java.util.Random(), telemetry.apply("tracker-" + name));
+    namedTrackers.put(name, server);
+    return server;
+  }
+
+  /** Stops the tracker named {@code name}, as a crash of its host would: it stops answering. */
+  public void stopTracker(String name) {
+    namedTrackers.remove(name).close();
+  }
+
+  /** A client of the tracker named {@code name}. */
+  public TrackerServiceGrpc.TrackerServiceBlockingStub trackerStub(String name) {
+    return TrackerServiceGrpc.newBlockingStub(channel(prefix + "tracker-" + name));
+  }
+
+  /**
+   * Starts a peer named {@code name} that knows the trackers named {@code trackers}, in that
+   * order of preference (each started by {@link #startTracker(String)}).
+   */
+  public Peer peer(String name, List<String> trackers, UnaryOperator<PeerConfig> customize)
+      throws IOException {
+    Path dataDir = Files.createDirectories(root.resolve(name));
+    PeerConfig config = customize.apply(
+        PeerConfig.defaults(String.join(",", trackers), dataDir)
+            .withAdvertiseHost(host(name))
+            .withPorts(PORT, 0));
+    List<TrackerClient.Endpoint> endpoints = trackers.stream()
+        .map(tracker -> TrackerClient.Endpoint.of(tracker, channel(prefix + "tracker-" + tracker)))
+        .toList();
+    PeerDaemon daemon = PeerDaemon.start(config,
+        InProcessServerBuilder.forName(address(name)),
+        List.<ServerBuilder<?>>of(InProcessServerBuilder.forName(prefix + name + "-control")),
+        endpoints,
+        new PeerChannels(target -> InProcessChannelBuilder.forName(target).build()),
+        Clock.systemUTC(), telemetry.apply(name));
+    Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
+    closeables.add(peer);
+    return peer;
   }
 
   /** A new channel to the tracker, closed with the swarm. */
@@ -271,6 +328,7 @@ public final class LocalSwarm implements AutoCloseable {
       closeables.get(i).close();
     }
     stopTracker();
+    namedTrackers.values().forEach(TrackerServer::close);
     channels.forEach(Channels::close);
   }
 }

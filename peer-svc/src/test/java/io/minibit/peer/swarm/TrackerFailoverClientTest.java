@@ -1,0 +1,208 @@
+package io.minibit.peer.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.minibit.api.v2.AnnounceRequest;
+import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.HeartbeatRequest;
+import io.minibit.api.v2.HeartbeatResponse;
+import io.minibit.api.v2.ListTorrentsRequest;
+import io.minibit.api.v2.ListTorrentsResponse;
+import io.minibit.api.v2.TrackerServiceGrpc;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.MinibitException;
+import io.minibit.core.grpc.Channels;
+import io.minibit.core.testing.GrpcCleanup;
+import io.minibit.core.testing.MutableClock;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The client of several trackers against fake in-process ones: where each call goes, which
+ * session token each tracker is sent, what is said when none answers.
+ */
+class TrackerFailoverClientTest {
+  @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
+
+  private final String prefix = InProcessServerBuilder.generateName() + "-";
+  private final MutableClock clock = new MutableClock();
+  private final Map<String, Server> servers = new ConcurrentHashMap<>();
+  /** Every call a fake tracker took: "A announce token=...", "B heartbeat token=...". */
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private final List<TrackerClient.Switch> moves = new CopyOnWriteArrayList<>();
+  /** What a fake tracker answers instead, by name; absent: a normal answer. */
+  private final Map<String, Status> failures = new ConcurrentHashMap<>();
+
+  /** A fake tracker named {@code name}: its session token is "token-" + name. */
+  private void start(String name) throws IOException {
+    Server server = InProcessServerBuilder.forName(prefix + name).directExecutor()
+        .addService(new TrackerServiceGrpc.TrackerServiceImplBase() {
+          @Override
+          public void announce(AnnounceRequest request,
+              StreamObserver<AnnounceResponse> response) {
+            calls.add(name + " announce token=" + request.getSessionToken());
+            if (failures.containsKey(name)) {
+              response.onError(failures.get(name).asRuntimeException());
+              return;
+            }
+            response.onNext(AnnounceResponse.newBuilder().setSessionToken("token-" + name)
+                .setIntervalMs(1000).build());
+            response.onCompleted();
+          }
+
+          @Override
+          public void listTorrents(ListTorrentsRequest request,
+              StreamObserver<ListTorrentsResponse> response) {
+            calls.add(name + " listTorrents");
+            response.onNext(ListTorrentsResponse.getDefaultInstance());
+            response.onCompleted();
+          }
+
+          @Override
+          public void heartbeat(HeartbeatRequest request,
+              StreamObserver<HeartbeatResponse> response) {
+            calls.add(name + " heartbeat token=" + request.getSessionToken());
+            response.onNext(HeartbeatResponse.newBuilder().setIntervalMs(1000).build());
+            response.onCompleted();
+          }
+        }).build().start();
+    servers.put(name, grpc.register(server));
+  }
+
+  private void stop(String name) {
+    servers.remove(name).shutdownNow();
+  }
+
+  /** A client of the fakes named {@code names}, in that order; its moves go to {@link #moves}. */
+  private TrackerClient client(String... names) {
+    List<TrackerClient.Endpoint> endpoints = java.util.Arrays.stream(names)
+        .map(name -> TrackerClient.Endpoint.of(name, grpc.register(Channels.configure(
+            InProcessChannelBuilder.forName(prefix + name).directExecutor()).build())))
+        .toList();
+    Random top = new Random() {
+      @Override
+      public double nextDouble() {
+        return 1.0; // the backoff's whole step, no less
+      }
+    };
+    TrackerClient client = new TrackerClient(endpoints, clock, top);
+    client.onSwitch(moves::add);
+    return client;
+  }
+
+  private static AnnounceRequest announce() {
+    return AnnounceRequest.newBuilder().setInfohash("ab".repeat(32)).setPeerId("mb-1").build();
+  }
+
+  @Test
+  void callsGoToTheFirstTrackerWhileItAnswers() throws Exception {
+    start("A");
+    start("B");
+    TrackerClient client = client("A", "B");
+    client.announce(announce());
+    client.heartbeat("mb-1");
+    assertEquals(List.of("A announce token=", "A heartbeat token=token-A"), calls);
+    assertEquals(List.of(), moves);
+    assertEquals("A", client.inUse());
+  }
+
+  @Test
+  void anUnreachableTrackerHandsTheCallToTheNextAndEachIsSentItsOwnToken() throws Exception {
+    start("A");
+    start("B");
+    TrackerClient client = client("A", "B");
+    client.announce(announce());
+    stop("A");
+
+    client.announce(announce());
+    assertEquals("B announce token=", calls.get(calls.size() - 1),
+        "B never gave a token: A's is not sent to it");
+    assertEquals(List.of(new TrackerClient.Switch("A", "B")), moves);
+    assertEquals("B", client.inUse());
+    client.heartbeat("mb-1");
+    assertEquals("B heartbeat token=token-B", calls.get(calls.size() - 1));
+
+    // sticky: A back does not take the calls back; they return to it when B fails in turn
+    start("A");
+    client.heartbeat("mb-1");
+    assertEquals("B heartbeat token=token-B", calls.get(calls.size() - 1));
+    stop("B");
+    client.announce(announce());
+    assertEquals("A announce token=token-A", calls.get(calls.size() - 1),
+        "A is sent the token A gave");
+    assertEquals(List.of(new TrackerClient.Switch("A", "B"), new TrackerClient.Switch("B", "A")),
+        moves);
+  }
+
+  @Test
+  void anErrorATrackerAnswersWithIsNotPassedOnToTheNext() throws Exception {
+    start("A");
+    start("B");
+    failures.put("A", Status.NOT_FOUND.withDescription("no torrent with infohash abab..."));
+    TrackerClient client = client("A", "B");
+    MinibitException e = assertThrows(MinibitException.class, () -> client.announce(announce()));
+    assertEquals(ErrorCode.NOT_FOUND, e.code());
+    assertEquals(List.of("A announce token="), calls);
+    assertEquals("A", client.inUse());
+  }
+
+  @Test
+  void whenNoneAnswersEachIsNamedAndTheNextRoundWaitsOutTheBackoff() throws Exception {
+    TrackerClient client = client("A", "B");
+    MinibitException none = assertThrows(MinibitException.class,
+        () -> client.heartbeat("mb-1"));
+    assertEquals(ErrorCode.UNAVAILABLE, none.code());
+    assertTrue(none.getMessage().startsWith("cannot reach any tracker to heartbeat (A: "),
+        none.getMessage());
+    assertTrue(none.getMessage().contains("; B: "), none.getMessage());
+
+    start("B");
+    MinibitException waiting = assertThrows(MinibitException.class,
+        () -> client.heartbeat("mb-1"));
+    assertTrue(waiting.getMessage().contains("trying again in 250 ms"), waiting.getMessage());
+    assertEquals(List.of(), calls, "no tracker is dialled during the wait");
+
+    clock.advance(Duration.ofMillis(250));
+    client.heartbeat("mb-1");
+    assertEquals(List.of("B heartbeat token="), calls);
+    assertEquals(List.of(new TrackerClient.Switch("A", "B")), moves);
+  }
+
+  @Test
+  void aCallSomeoneWaitsForMakesARoundEvenDuringTheWait() throws Exception {
+    TrackerClient client = client("A", "B");
+    assertThrows(MinibitException.class, () -> client.heartbeat("mb-1"));
+    start("B");
+    // the catalog is asked for by a user: it does not wait for the announcer's pace
+    assertEquals(List.of(), client.catalog(10));
+    assertEquals(List.of("B listTorrents"), calls);
+    assertEquals("B", client.inUse());
+  }
+
+  @Test
+  void aTrackerWhoseHealthStreamSaysItStoppedHandsOverAtOnce() throws Exception {
+    start("A");
+    start("B");
+    TrackerClient client = client("A", "B");
+    client.announce(announce());
+    client.lost("A");
+    assertEquals("B", client.target(), "the next call goes to B, without trying A first");
+    client.announce(announce());
+    assertEquals("B announce token=", calls.get(calls.size() - 1));
+    assertEquals(List.of(new TrackerClient.Switch("A", "B")), moves);
+  }
+}
