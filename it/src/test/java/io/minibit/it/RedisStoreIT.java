@@ -125,17 +125,21 @@ class RedisStoreIT {
     assertEquals(":0", redis.command("DBSIZE"), "Redis came back empty");
     // the seeder's next heartbeat finds no session; it announces again, finds its torrent
     // unknown, and publishes it again
-    io.minibit.core.testing.Await.until(Duration.ofSeconds(30), "the catalog and the swarm"
-        + " refilled", () -> {
-          try {
-            Cluster.Result listed = cluster.cli(CLI_TIMEOUT, "torrents", "--tracker",
-                cluster.tracker(), "--json");
-            return listed.stdout().contains("kept.bin")
-                && listed.stdout().contains("\"seeders\": 1");
-          } catch (Exception e) {
-            throw new AssertionError(e);
-          }
-        });
+    try {
+      io.minibit.core.testing.Await.until(Duration.ofSeconds(30), "the catalog and the swarm"
+          + " refilled", () -> {
+            try {
+              Cluster.Result listed = cluster.cli(CLI_TIMEOUT, "torrents", "--tracker",
+                  cluster.tracker(), "--json");
+              return listed.stdout().contains("kept.bin")
+                  && listed.stdout().contains("\"seeders\": 1");
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + cluster.logs(), e);
+    }
     Cluster.PeerProcess leecher = cluster.peer("leecher");
     Cluster.Result got = cluster.cli(CLI_TIMEOUT, "--peer", leecher.controlAddress(), "get",
         "kept.bin");

@@ -33,7 +33,7 @@ import java.util.logging.Logger;
 public final class RedisCatalog implements CatalogStore {
   private static final Logger log = Logger.getLogger(RedisCatalog.class.getName());
   static final long CACHE_BYTES = 64L * 1024 * 1024;
-  private static final String MANIFEST = RedisStore.PREFIX + "manifest:";
+  static final String MANIFEST = RedisStore.PREFIX + "manifest:";
   private static final String NAME = RedisStore.PREFIX + "name:";
   private static final byte[] CATALOG = bytes(RedisStore.PREFIX + "catalog");
   private static final byte[] CATALOG_BYTES = bytes(RedisStore.PREFIX + "catalog-bytes");

@@ -89,17 +89,19 @@ public final class RedisSwarms implements SwarmStore {
       """.formatted(PRUNE_BATCH);
 
   /**
-   * KEYS: session, peer-swarms, seen, seeders, swarms, the source address's sessions. ARGV: peer
+   * KEYS: session, peer-swarms, seen, seeders, swarms, the source address's sessions, the
+   * torrent's manifest (the catalog may have lost it since this tracker read it). ARGV: peer
    * id, SHA-256 of the presented token, SHA-256 of a new token, timeout ms, stopped (0/1),
    * complete (0/1), entry, wanted, entry key prefix, infohash, most members of a swarm, most
    * sessions of an address, the source address (empty if unknown). Returns {0} for a token that
    * does not match, {2, members} for a full swarm, {3} for an address with too many sessions,
-   * else {1, opened, pruned, members, seeders, ids, entries}.
+   * {4} for a torrent the catalog does not hold, else {1, opened, pruned, members, seeders, ids, entries}.
    */
   private static final Script ANNOUNCE = Script.of(COMMON + """
       local peer = ARGV[1]
       local timeout = tonumber(ARGV[4])
       local now = now_ms()
+      if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[7]) == 0 then return {4} end
       local pruned = prune(KEYS[3], KEYS[4], ARGV[9], now - timeout)
       if ARGV[5] ~= '1' and not redis.call('ZSCORE', KEYS[3], peer) then
         local members = redis.call('ZCARD', KEYS[3])
@@ -265,7 +267,8 @@ public final class RedisSwarms implements SwarmStore {
         : defaultSampleSize;
     List<?> reply = (List<?>) redis.run("record an announce", ANNOUNCE,
         List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId), bytes(swarm + ":seen"),
-            bytes(swarm + ":seeders"), SWARMS, bytes(ADDRESS + source)),
+            bytes(swarm + ":seeders"), SWARMS, bytes(ADDRESS + source),
+            bytes(RedisCatalog.MANIFEST + announce.infoHash().hex())),
         List.of(bytes(peerId), bytes(tokenHash(announce.sessionToken())), bytes(tokenHash(newToken)),
             RedisStore.bytes(timeoutMs), flag(announce.event() == Event.STOPPED), flag(complete),
             encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peer:"),
@@ -276,6 +279,9 @@ public final class RedisSwarms implements SwarmStore {
       case 2 -> throw SwarmRegistry.swarmFull(announce.infoHash(), (Long) reply.get(1),
           limits.maxSwarmMembers());
       case 3 -> throw SwarmRegistry.tooManySessions(source, limits.maxSessionsPerAddress());
+      // a Redis restarted without its data, say: the seeders publish it again on this answer
+      case 4 -> throw MinibitException.notFound("no torrent with infohash %s in the catalog",
+          announce.infoHash());
       default -> { }
     }
     announces.incrementAndGet();

@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 class RedisStoreTest {
   private static final Duration HEARTBEAT = Duration.ofSeconds(1);
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
-  private static final InfoHash TORRENT = InfoHash.parse("cd".repeat(32));
+  private static final Manifest MANIFEST = TestManifests.manifest("swarm.bin", 99);
+  private static final InfoHash TORRENT = Torrent.of(MANIFEST).infoHash();
 
   @TempDir Path dir;
   private RedisServer redis;
@@ -58,6 +59,7 @@ class RedisStoreTest {
     storeB = RedisStore.connect(RedisAddress.parse(redis.uri()));
     trackerA = new RedisSwarms(storeA, HEARTBEAT, 50);
     trackerB = new RedisSwarms(storeB, HEARTBEAT, 50);
+    new RedisCatalog(storeA).publish(MANIFEST);
   }
 
   @AfterEach
@@ -114,6 +116,18 @@ class RedisStoreTest {
     assertEquals(first.sessionToken(), again.sessionToken(), "the session goes on");
     assertEquals(Set.of(), ids(trackerB.members(TORRENT)).stream()
         .filter(id -> !id.equals("peer")).collect(Collectors.toSet()));
+  }
+
+  @Test
+  void anAnnounceForATorrentTheCatalogLostIsNotFound() {
+    announce(trackerA, "seeder", Event.COMPLETED, true);
+    redis.command("FLUSHALL");
+    tokens.clear();
+    MinibitException lost = assertThrows(MinibitException.class,
+        () -> announce(trackerB, "seeder", Event.NONE, true));
+    assertEquals(ErrorCode.NOT_FOUND, lost.code());
+    new RedisCatalog(storeB).publish(MANIFEST); // what the seeder does on that answer
+    assertEquals(new SwarmCounts(1, 0), announce(trackerB, "seeder", Event.NONE, true).counts());
   }
 
   @Test
@@ -218,10 +232,10 @@ class RedisStoreTest {
     catalogA.publish(b2);
     catalogA.publish(c1);
     assertEquals(Optional.of(Torrent.of(b2)), catalogB.byName("b.bin"), "the newest version");
-    assertEquals(4, catalogB.size());
+    assertEquals(5, catalogB.size());
 
     List<Torrent> all = catalogB.page(Optional.empty(), 10);
-    assertEquals(List.of("a.bin", "b.bin", "b.bin", "c.bin"),
+    assertEquals(List.of("a.bin", "b.bin", "b.bin", "c.bin", "swarm.bin"),
         all.stream().map(Torrent::name).toList());
     List<Torrent> firstTwo = catalogA.page(Optional.empty(), 2);
     List<Torrent> rest = catalogA.page(Optional.of(CatalogPosition.of(firstTwo.get(1))), 10);
@@ -234,7 +248,7 @@ class RedisStoreTest {
     redis.stop();
     redis.start();
     RedisCatalog afterRestart = new RedisCatalog(storeB);
-    assertEquals(4, afterRestart.size(), "AOF keeps every manifest");
+    assertEquals(5, afterRestart.size(), "AOF keeps every manifest");
     assertEquals(Optional.of(first), afterRestart.byName("b.bin"));
     assertEquals(Optional.of(Torrent.of(c1)), afterRestart.get(Torrent.of(c1).infoHash()));
     assertEquals(Optional.empty(), afterRestart.byName("nothing.bin"));

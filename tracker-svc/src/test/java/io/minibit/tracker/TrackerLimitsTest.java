@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Each limit of {@link TrackerLimits}, on the embedded store and on Redis. */
 class TrackerLimitsTest {
   private static final Duration HEARTBEAT = Duration.ofSeconds(30);
-  private static final InfoHash TORRENT = InfoHash.parse("ef".repeat(32));
+  private static final Manifest MANIFEST = TestManifests.manifest("limits.bin", 77);
+  private static final InfoHash TORRENT = Torrent.of(MANIFEST).infoHash();
   private static final TrackerLimits LIMITS = new TrackerLimits(3, 2, 2, 100_000);
 
   @TempDir Path dir;
@@ -50,6 +51,7 @@ class TrackerLimitsTest {
   private RedisStore redis() throws Exception {
     redis = RedisServer.start(dir.resolve("redis"), false);
     store = RedisStore.connect(RedisAddress.parse(redis.uri()));
+    new RedisCatalog(store).publish(MANIFEST);
     return store;
   }
 
