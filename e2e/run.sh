@@ -243,7 +243,7 @@ done
 for pid in "${load_pids[@]}"; do wait "$pid" || fail "loading the images into a host's engine"; done
 say "  engines up, images loaded ($(( SECONDS - START )) s)"
 
-step "start: the tracker on host tracker, a peer on every other host (as README.md says)"
+step "start: the tracker on host tracker, a peer on hosts peer1-4 (as README.md says)"
 # Short heartbeats, so peers are back in the swarm soon after the tracker restarts (case 3).
 # Locked down as k8s/ runs them: a read-only root with tmpfs scratch, no capabilities, no
 # privilege escalation.
