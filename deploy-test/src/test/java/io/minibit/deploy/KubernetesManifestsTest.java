@@ -220,10 +220,14 @@ class KubernetesManifestsTest {
         assertEquals(List.of("CHOWN"), added, "the init container only chowns");
       } else {
         assertTrue(added == null || added.isEmpty(), container.getName() + " adds " + added);
-        // a read-only root: the JVM's scratch files go to a volume (Redis writes only /data)
-        assertTrue(!runsMinibit(container) || container.getVolumeMounts().stream()
-            .anyMatch(m -> m.getMountPath().equals("/tmp")), container.getName() + " /tmp");
       }
+    }
+    // a read-only root: the daemons' JVM scratch files go to a volume (Redis writes only /data,
+    // the init containers nothing)
+    for (PodSpec pod : daemonPods()) {
+      Container daemon = container(pod);
+      assertTrue(daemon.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")),
+          daemon.getName() + " /tmp");
     }
     // the peer's control socket is made in its image's /run/minibit
     Container peer = container(only(DaemonSet.class).getSpec().getTemplate().getSpec());
@@ -410,6 +414,13 @@ class KubernetesManifestsTest {
     assertEquals("redis://" + REDIS + ":" + servicePort(redisService, redisContainer, "redis"),
         env(tracker, "MINIBIT_STORE"));
     assertEquals(6379, port(redisContainer, "redis"));
+    // a tracker does not start until its store answers: its pod waits for that same store first
+    List<Container> init = pod.getInitContainers();
+    assertEquals(1, init.size(), "one init container");
+    assertEquals(env(tracker, "MINIBIT_STORE"), env(init.get(0), "MINIBIT_STORE"),
+        init.get(0).getName() + " waits for the store the tracker uses");
+    assertTrue(String.join(" ", init.get(0).getCommand()).contains("/dev/tcp/$host/$port"),
+        init.get(0).getName() + " waits for the store's port");
 
     Volume data = dataVolume(pod, tracker);
     assertNotNull(data.getEmptyDir(), "with the store in Redis, the data directory is scratch");
