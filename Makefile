@@ -89,8 +89,9 @@ bench-tracker: build
 	bench/tracker-load.sh
 
 ## images: the tracker and peer images (minibit/tracker, minibit/peer) on a JRE base built here
-## (JRE_IMAGE=eclipse-temurin:17-jre to use a registry's); installs and starts Docker if missing
-.PHONY: images base-image e2e
+## (JRE_IMAGE=eclipse-temurin:17-jre to use a registry's), and the Redis the trackers share in
+## docker-compose.yml (minibit/redis, Debian's redis-server); installs and starts Docker if missing
+.PHONY: images base-image redis-image e2e
 images: build
 	docker/images.sh
 
@@ -98,6 +99,12 @@ images: build
 base-image:
 	docker/engine.sh
 	docker/base-image.sh
+
+## redis-image: only minibit/redis (debootstrap with redis-server + docker import; skipped when
+## it exists)
+redis-image:
+	docker/engine.sh
+	docker/redis-image.sh
 
 ## e2e: the images end to end: docker run --network host on netns hosts, docker-compose (root)
 e2e: images

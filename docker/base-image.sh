@@ -6,6 +6,8 @@
 # Usage: docker/base-image.sh [IMAGE]   (default: $MINIBIT_BASE_IMAGE or minibit/jre-base:17)
 # DEBIAN_MIRROR picks the mirror (default: the first one apt on this machine uses).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=debian-rootfs.sh
+source "$(dirname "$(readlink -f "$0")")/debian-rootfs.sh"
 
 IMAGE="${1:-${MINIBIT_BASE_IMAGE:-minibit/jre-base:17}}"
 
@@ -14,28 +16,12 @@ if docker image inspect "$IMAGE" >/dev/null 2>&1; then
   exit 0
 fi
 
-# The mirror apt already reaches here, so the build needs no network this machine lacks.
-apt_mirror() {
-  local uri
-  uri="$(grep -hoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list.d/*.sources \
-    /etc/apt/sources.list 2>/dev/null | grep -v security | awk '{ print $2; exit }' || true)"
-  echo "${uri:-http://deb.debian.org/debian}"
-}
-MIRROR="${DEBIAN_MIRROR:-$(apt_mirror)}"
-
-command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
-
 ROOTFS="$(mktemp -d /var/tmp/minibit-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOTFS"' EXIT
 
-echo "building base image $IMAGE: debootstrap bookworm + openjdk-17-jre-headless from $MIRROR"
+echo "building base image $IMAGE"
 start=$SECONDS
-debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm "$ROOTFS" "$MIRROR" \
-  >"$ROOTFS.log" 2>&1 || { tail -n 30 "$ROOTFS.log" >&2; rm -f "$ROOTFS.log"; exit 1; }
-rm -f "$ROOTFS.log"
-# What a runtime image does not need: package lists and caches, documentation, manual pages.
-rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* \
-  "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/locale/*
+debian_rootfs "$ROOTFS" openjdk-17-jre-headless
 
 java_home="$(dirname "$(dirname "$(readlink -f "$ROOTFS/usr/bin/java")")")"
 java_home="${java_home#"$ROOTFS"}"

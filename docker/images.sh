@@ -2,13 +2,17 @@
 # Builds the tracker and peer images from the runnable jars (`make build` first; `make images`
 # does both). The JRE base is $JRE_IMAGE when set (e.g. eclipse-temurin:17-jre, from a registry);
 # otherwise one built on this machine by docker/base-image.sh, since no registry may be reachable.
+# Then the Redis the trackers share in docker-compose.yml and the end-to-end suite, Debian's
+# redis-server (docker/redis-image.sh; skipped when it exists).
 #
-# Environment: JRE_IMAGE, BASE_IMAGE (the local base's name), TRACKER_IMAGE, PEER_IMAGE.
+# Environment: JRE_IMAGE, BASE_IMAGE (the local base's name), TRACKER_IMAGE, PEER_IMAGE,
+# REDIS_IMAGE.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 TRACKER_IMAGE="${TRACKER_IMAGE:-minibit/tracker:latest}"
 PEER_IMAGE="${PEER_IMAGE:-minibit/peer:latest}"
+REDIS_IMAGE="${REDIS_IMAGE:-minibit/redis:latest}"
 # Each image is also tagged with the project's version and the commit it was built from (with
 # "-dirty" when the tree had changes), and carries both as OCI labels.
 VERSION="$(sed -n 's/^version=//p' core/target/classes/io/minibit/core/version.properties \
@@ -48,3 +52,4 @@ build() {
 }
 build "$TRACKER_IMAGE" docker/tracker.Dockerfile
 build "$PEER_IMAGE" docker/peer.Dockerfile
+docker/redis-image.sh "$REDIS_IMAGE"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # MiniBit end to end, deployed the way README.md tells users to: the real images, a tracker on
 # one host and a peer on each of four others, each started with `docker run --network host`
-# against that host's own Docker engine; then the docker-compose.yml on this machine's engine.
+# against that host's own Docker engine; then two trackers on one Redis (two more hosts, one for
+# the second tracker, one for Redis); then the docker-compose.yml on this machine's engine.
 # Hosts are Linux network namespaces on 10.78.0.0/24 joined by a bridge in a namespace of its
 # own, every peer's upload capped with tc tbf. Needs root, a running dockerd with the images
 # (`make e2e` sees to both). Everything is torn down afterwards, also on failure or Ctrl-C.
@@ -14,11 +15,17 @@
 #   tracker-restart
 #              the tracker's container is restarted mid-swarm; the downloads finish, the
 #              catalog is still there and every peer is back in the swarm
-#   compose    docker-compose.yml: a tracker and three peers; share on peer1, fetch on peer2
-#              and peer3 with the README's `docker-compose exec` lines; bytes checked
+#   two-trackers
+#              trackers A (host tracker) and B (host tracker-b) on one Redis (host redis); a
+#              file shared through A alone is fetched through B alone; A is killed
+#              (docker kill); peers given both trackers still fetch it, and list the catalog,
+#              through B; bytes checked
+#   compose    docker-compose.yml: two trackers on one Redis and three peers; share on peer1,
+#              fetch on peer2, kill tracker-a, fetch on peer3, with the README's
+#              `docker-compose` lines; bytes checked
 #
 # Environment: E2E_SIZE_MB (file size, default 48), E2E_CAP_MBIT (upload cap of every peer,
-# default 80), E2E_KEEP=1 (keep the work directory), TRACKER_IMAGE, PEER_IMAGE.
+# default 80), E2E_KEEP=1 (keep the work directory), TRACKER_IMAGE, PEER_IMAGE, REDIS_IMAGE.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -33,13 +40,20 @@ source "$E2E_DIR/lib/hosts.sh"
 
 TRACKER_IMAGE="${TRACKER_IMAGE:-minibit/tracker:latest}"
 PEER_IMAGE="${PEER_IMAGE:-minibit/peer:latest}"
+REDIS_IMAGE="${REDIS_IMAGE:-minibit/redis:latest}"
 SIZE_MB="${E2E_SIZE_MB:-48}"
 CAP_MBIT="${E2E_CAP_MBIT:-80}"
 TRACKER_ADDR="$NET_SUBNET.1:6969"
+# The second tracker and Redis of the two-trackers case (the first is on host tracker).
+TRACKER_B_ADDR="$NET_SUBNET.3:6969"
+REDIS_ADDR="$NET_SUBNET.2:6379"
 PEERS=(peer1 peer2 peer3 peer4)
+HOSTS=(tracker redis tracker-b "${PEERS[@]}")
 COMPOSE=(docker-compose -p minibit-e2e -f "$ROOT/docker-compose.yml")
-# The compose tracker's port on this machine: not 6969, which a user's own tracker may hold.
+# The compose trackers' ports on this machine: not 6969 and 6970, which a user's own trackers
+# may hold.
 export MINIBIT_TRACKER_PORT="${E2E_COMPOSE_TRACKER_PORT:-16969}"
+export MINIBIT_TRACKER_B_PORT="${E2E_COMPOSE_TRACKER_B_PORT:-16970}"
 
 PASSED=0
 OK=0
@@ -54,7 +68,7 @@ fail() {
 }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (network namespaces, a Docker engine per host)"
-for image in "$TRACKER_IMAGE" "$PEER_IMAGE"; do
+for image in "$TRACKER_IMAGE" "$PEER_IMAGE" "$REDIS_IMAGE"; do
   docker image inspect "$image" >/dev/null 2>&1 || fail "image $image is missing: run 'make images'"
 done
 exec 9>/run/minibit-e2e.lock
@@ -67,9 +81,9 @@ WORK="$(mktemp -d /var/tmp/minibit-e2e.XXXXXX)"
 cleanup() {
   local host
   set +e
-  for host in tracker "${PEERS[@]}"; do
+  for host in "${HOSTS[@]}"; do
     [ -S "$(host_socket "$host")" ] || continue
-    for name in minibit-tracker minibit-peer; do
+    for name in minibit-tracker minibit-peer minibit-redis; do
       timeout 20 docker -H "unix://$(host_socket "$host")" logs "$name" >"$WORK/$host/$name.log" 2>&1 ||
         rm -f "$WORK/$host/$name.log"
     done
@@ -87,7 +101,7 @@ cleanup() {
   if [ "$OK" -eq 1 ] && [ "${E2E_KEEP:-0}" != 1 ]; then
     rm -rf "$WORK"
   else
-    rm -rf "$WORK"/*/engine "$WORK/images.tar" "$WORK"/*/data
+    rm -rf "$WORK"/*/engine "$WORK/images.tar" "$WORK/redis.tar" "$WORK"/*/data
     if [ "$OK" -ne 1 ]; then
       for log in "$WORK"/*/minibit-*.log "$WORK/compose.log"; do
         [ -s "$log" ] || continue
@@ -201,28 +215,35 @@ case_passed() {
 }
 
 # ---------------------------------------------------------------------------------------------
-step "setup: 5 hosts on $NET_SUBNET.0/24 (tracker .1, peers .11-.14, uplinks capped at $CAP_MBIT Mbit/s), one Docker engine each"
+step "setup: ${#HOSTS[@]} hosts on $NET_SUBNET.0/24 (tracker .1, redis .2, tracker-b .3, peers .11-.14, uplinks capped at $CAP_MBIT Mbit/s), one Docker engine each"
 host_engines_stop
 net_teardown
 net_setup_bridge
 net_add_host tracker 1
+net_add_host redis 2
+net_add_host tracker-b 3
 for i in "${!PEERS[@]}"; do
   net_add_host "${PEERS[$i]}" $((11 + i))
   net_cap "${PEERS[$i]}" "$CAP_MBIT"
 done
 docker save -o "$WORK/images.tar" "$TRACKER_IMAGE" "$PEER_IMAGE"
-for host in tracker "${PEERS[@]}"; do
+docker save -o "$WORK/redis.tar" "$REDIS_IMAGE"
+for host in "${HOSTS[@]}"; do
   host_engine_start "$host"
 done
 load_pids=()
-for host in tracker "${PEERS[@]}"; do
-  host_docker "$host" load -q -i "$WORK/images.tar" >/dev/null &
+for host in "${HOSTS[@]}"; do
+  if [ "$host" = redis ]; then
+    host_docker "$host" load -q -i "$WORK/redis.tar" >/dev/null &
+  else
+    host_docker "$host" load -q -i "$WORK/images.tar" >/dev/null &
+  fi
   load_pids+=($!)
 done
 for pid in "${load_pids[@]}"; do wait "$pid" || fail "loading the images into a host's engine"; done
 say "  engines up, images loaded ($(( SECONDS - START )) s)"
 
-step "start: the tracker on host tracker, a peer on every other host (as README.md says)"
+step "start: the tracker on host tracker, a peer on hosts peer1-4 (as README.md says)"
 # Short heartbeats, so peers are back in the swarm soon after the tracker restarts (case 3).
 # Locked down as k8s/ runs them: a read-only root with tmpfs scratch, no capabilities, no
 # privilege escalation.
@@ -306,7 +327,56 @@ say "  the restarted tracker kept its catalog (3 torrents) and has all 4 peers b
 case_passed
 
 # ---------------------------------------------------------------------------------------------
-step "case compose: docker-compose.yml, a tracker and three peers on this machine's engine"
+step "case two-trackers: trackers A and B on one Redis; A is killed, the peers go on with B"
+CASE_START=$SECONDS
+# save_log HOST NAME AS: keeps the log of HOST's container NAME as $WORK/HOST/AS.log.
+save_log() { host_docker "$1" logs "$2" >"$WORK/$1/$3.log" 2>&1 || true; }
+# The single tracker of the cases above makes way for A on the same host and address.
+save_log tracker minibit-tracker minibit-tracker-single
+host_docker tracker rm -f minibit-tracker >/dev/null
+# Redis as docs/deployment.md runs it: an append-only file, fsync'ed every second, in /data.
+run_container redis minibit-redis 6379 "${LOCKED[@]}" "$REDIS_IMAGE" \
+  redis-server --appendonly yes --appendfsync everysec --dir /data --protected-mode no
+# A and B share swarm membership, sessions and the catalog through it.
+run_container tracker minibit-tracker 6969 "${LOCKED[@]}" -e "MINIBIT_STORE=redis://$REDIS_ADDR" \
+  -e MINIBIT_HEARTBEAT_INTERVAL=5 "$TRACKER_IMAGE"
+run_container tracker-b minibit-tracker 6969 "${LOCKED[@]}" \
+  -e "MINIBIT_STORE=redis://$REDIS_ADDR" -e MINIBIT_HEARTBEAT_INTERVAL=5 "$TRACKER_IMAGE"
+# New peers on empty data directories: peer1 knows A alone (what it shares goes through A),
+# peer3 B alone (what it fetches comes through B), peer2 and peer4 both.
+declare -A TRACKERS_OF=(
+  [peer1]="$TRACKER_ADDR" [peer2]="$TRACKER_ADDR,$TRACKER_B_ADDR"
+  [peer3]="$TRACKER_B_ADDR" [peer4]="$TRACKER_ADDR,$TRACKER_B_ADDR")
+for host in "${PEERS[@]}"; do
+  save_log "$host" minibit-peer minibit-peer-single-tracker
+  host_docker "$host" rm -f minibit-peer >/dev/null
+  find "$WORK/$host/data" -mindepth 1 -delete
+  run_container "$host" minibit-peer 6881 "${LOCKED[@]}" \
+    --tmpfs /run/minibit:uid=10001,gid=10001,mode=0750 \
+    -v "$WORK/$host/data:/var/lib/minibit" -e "MINIBIT_TRACKER=${TRACKERS_OF[$host]}" "$PEER_IMAGE"
+  await "the control socket of $host" 60 minibit "$host" status
+done
+share peer1 d.bin
+say "  peer1 shared d.bin through A ($TRACKER_ADDR) alone"
+fetch_start peer3 d.bin
+fetch_wait peer3 d.bin "through B ($TRACKER_B_ADDR) alone: B has A's catalog and swarm;"
+tracker_down() { ! host_port_open tracker 6969; }
+host_docker tracker kill minibit-tracker >/dev/null
+await "tracker A's port to close" 30 tracker_down
+say "  tracker: docker kill minibit-tracker (A); peer2 and peer4 are given $TRACKER_ADDR,$TRACKER_B_ADDR"
+for host in peer2 peer4; do fetch_start "$host" d.bin; done
+for host in peer2 peer4; do fetch_wait "$host" d.bin "with A dead,"; done
+# The CLI fails over too: `minibit torrents` asks the trackers of MINIBIT_TRACKER itself.
+listed() { minibit peer2 torrents 2>/dev/null | awk '$2 == "d.bin" { found = 1 } END { exit !found }'; }
+listed || { minibit peer2 torrents >&2 || true; fail "peer2: minibit torrents does not list d.bin with A dead"; }
+minibit peer2 torrents 2>&1 | sed 's/^/  | /'
+[ "$(host_docker tracker inspect -f '{{.State.Running}}' minibit-tracker)" = false ] ||
+  fail "tracker A is running again: the fetches did not have to do without it"
+say "  A stayed dead throughout: B alone served the catalog and the swarm from Redis"
+case_passed
+
+# ---------------------------------------------------------------------------------------------
+step "case compose: docker-compose.yml, two trackers on one Redis and three peers on this machine's engine"
 CASE_START=$SECONDS
 cd "$ROOT"
 say "  \$ docker-compose up -d"
@@ -319,21 +389,29 @@ say "  \$ docker-compose exec peer1 minibit share /var/lib/minibit/sample.bin"
 compose_exec peer1 minibit share /var/lib/minibit/sample.bin 2>&1 | sed 's/^/  | /'
 compose_sha() { compose_exec "$1" sha256sum /var/lib/minibit/sample.bin | cut -d' ' -f1; }
 ORIGINAL_SHA="$(compose_sha peer1)"
-for host in peer2 peer3; do
+compose_get() {
+  local host="$1" got
   await "$host's daemon under compose" 90 compose_exec "$host" minibit status
   say "  \$ docker-compose exec $host minibit get sample.bin"
   compose_exec "$host" minibit get sample.bin 2>&1 | sed 's/^/  | /'
   got="$(compose_sha "$host")"
   [ "$got" = "$ORIGINAL_SHA" ] || fail "compose $host: sample.bin has SHA-256 $got, not $ORIGINAL_SHA"
   say "  $host: SHA-256 matches (${got:0:16}...)"
-done
+}
+compose_get peer2
 compose_healthy() {
   [ "$(docker inspect -f '{{.State.Health.Status}}' "$("${COMPOSE[@]}" ps -q "$1")")" = healthy ]
 }
-for service in tracker peer1 peer2 peer3; do
+for service in redis tracker-a tracker-b peer1 peer2 peer3; do
   await "the HEALTHCHECK of compose's $service" 90 compose_healthy "$service"
 done
 say "  every compose service's HEALTHCHECK says healthy"
+say "  \$ docker-compose kill tracker-a"
+"${COMPOSE[@]}" kill tracker-a >/dev/null 2>&1 || fail "docker-compose kill tracker-a"
+compose_get peer3
+[ "$(docker inspect -f '{{.State.Running}}' "$("${COMPOSE[@]}" ps -q tracker-a)")" = false ] ||
+  fail "compose's tracker-a is running again: peer3 did not have to do without it"
+say "  peer3 fetched through tracker-b with tracker-a dead"
 case_passed
 
 OK=1

@@ -22,8 +22,8 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * The Dockerfiles and docker-compose.yml agree with each other and with the services: ports,
- * data directory, health check, launchers, images. (The images themselves are built and run by
- * {@code make e2e}.)
+ * data directory, health check, launchers, images, two trackers on one Redis that keeps an
+ * append-only file. (The images themselves are built and run by {@code make e2e}.)
  */
 class ImagesAndComposeTest {
   private static final Path ROOT = DeployFiles.root();
@@ -211,48 +211,111 @@ class ImagesAndComposeTest {
         "`minibit` is on the PATH of the peer image, for docker exec");
   }
 
+  private static final List<String> TRACKERS = List.of("tracker-a", "tracker-b");
+  private static final List<String> PEERS = List.of("peer1", "peer2", "peer3");
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> environment(String service) {
+    Map<String, Object> env = (Map<String, Object>) service(service).get("environment");
+    assertTrue(env != null, service + " has an environment");
+    return env;
+  }
+
+  /** What compose runs for a service's command, as one line. */
+  @SuppressWarnings("unchecked")
+  private static String command(String service) {
+    Object command = service(service).get("command");
+    return command instanceof List<?> words ? String.join(" ", (List<String>) words)
+        : (String) command;
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void composeUsesTheImagesPortsAndVolumes() {
-    Map<String, Object> tracker = service("tracker");
-    assertEquals("minibit/tracker:latest", unset((String) tracker.get("image")));
-    assertEquals("docker/tracker.Dockerfile",
-        ((Map<String, Object>) tracker.get("build")).get("dockerfile"));
-    List<String> ports = (List<String>) tracker.get("ports");
-    assertEquals(1, ports.size());
-    String containerPort = unset(ports.get(0)).replaceFirst("^.*:", "");
-    assertEquals(String.valueOf(ServiceDefaults.trackerPort()), containerPort);
-    assertTrue(TRACKER.exposedPorts().contains(Integer.parseInt(containerPort)));
-    assertEquals("tracker-data:" + TRACKER.one("VOLUME").arguments(),
-        ((List<String>) tracker.get("volumes")).get(0));
+    String containerPort = String.valueOf(ServiceDefaults.trackerPort());
+    Set<String> hostPorts = new java.util.HashSet<>();
+    for (String name : TRACKERS) {
+      Map<String, Object> tracker = service(name);
+      assertEquals("minibit/tracker:latest", unset((String) tracker.get("image")), name);
+      assertEquals("docker/tracker.Dockerfile",
+          ((Map<String, Object>) tracker.get("build")).get("dockerfile"), name);
+      List<String> ports = (List<String>) tracker.get("ports");
+      assertEquals(1, ports.size(), name);
+      String published = unset(ports.get(0));
+      assertEquals(containerPort, published.replaceFirst("^.*:", ""), name);
+      assertTrue(TRACKER.exposedPorts().contains(Integer.parseInt(containerPort)));
+      assertTrue(hostPorts.add(published.replaceFirst(":[^:]*$", "")),
+          name + " is published on a host port of its own: " + published);
+    }
 
-    for (String name : List.of("peer1", "peer2", "peer3")) {
+    for (String name : PEERS) {
       Map<String, Object> peer = service(name);
       assertEquals("minibit/peer:latest", unset((String) peer.get("image")), name);
       assertEquals("docker/peer.Dockerfile",
           ((Map<String, Object>) peer.get("build")).get("dockerfile"), name);
-      Map<String, Object> env = (Map<String, Object>) peer.get("environment");
-      assertEquals("tracker:" + containerPort, env.get("MINIBIT_TRACKER"),
-          name + " finds the tracker by its service name and port");
       assertEquals(name + "-data:" + PEER.one("VOLUME").arguments(),
           ((List<String>) peer.get("volumes")).get(0));
     }
     Map<String, Object> volumes = (Map<String, Object>) compose().get("volumes");
     assertFalse(compose().containsKey("version"), "the Compose Specification has no version key");
-    assertEquals(Set.of("tracker-data", "peer1-data", "peer2-data", "peer3-data"), volumes.keySet());
+    assertEquals(Set.of("redis-data", "peer1-data", "peer2-data", "peer3-data"), volumes.keySet());
+  }
+
+  @Test
+  void composeRunsTwoTrackersOnOneRedisAndGivesEveryPeerBoth() {
+    @SuppressWarnings("unchecked")
+    Set<String> services = ((Map<String, Object>) compose().get("services")).keySet();
+    assertEquals(Set.of("redis", "tracker-a", "tracker-b", "peer1", "peer2", "peer3"), services);
+    String port = String.valueOf(ServiceDefaults.trackerPort());
+    for (String name : TRACKERS) {
+      assertEquals("redis://redis:6379", environment(name).get("MINIBIT_STORE"),
+          name + " keeps its state in the redis service");
+    }
+    for (String name : PEERS) {
+      List<String> trackers = List.of(((String) environment(name).get("MINIBIT_TRACKER")).split(","));
+      assertEquals(TRACKERS.stream().map(t -> t + ":" + port).toList(), trackers,
+          name + " is given both trackers, by service name and port");
+    }
   }
 
   @Test
   @SuppressWarnings("unchecked")
-  void composeChecksEveryServicesHealthAndStartsThePeersOnceTheTrackerIsHealthy() {
-    for (String name : List.of("tracker", "peer1", "peer2", "peer3")) {
+  void composesRedisKeepsAnAppendOnlyFileOnItsVolume() {
+    Map<String, Object> redis = service("redis");
+    assertEquals("minibit/redis:latest", unset((String) redis.get("image")));
+    assertFalse(redis.containsKey("build"), "built by docker/redis-image.sh, not from a Dockerfile");
+    String line = " " + command("redis") + " ";
+    assertTrue(line.startsWith(" redis-server "), line);
+    for (String flag : List.of(" --appendonly yes ", " --appendfsync everysec ", " --dir /data ")) {
+      assertTrue(line.contains(flag), "redis-server" + flag + ": " + line);
+    }
+    assertEquals(List.of("redis-data:/data"), redis.get("volumes"),
+        "the append-only file is on a named volume, kept by `down` without -v");
+    String script = DeployFiles.text(ROOT.resolve("docker/redis-image.sh"));
+    assertTrue(script.contains("--change 'VOLUME /data'") && script.contains("WORKDIR /data"),
+        "the image keeps its data where compose mounts the volume");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void composeChecksEveryServicesHealthAndStartsEachOnceWhatItNeedsIsHealthy() {
+    for (String name : List.of("tracker-a", "tracker-b", "peer1", "peer2", "peer3")) {
       Map<String, Object> check = (Map<String, Object>) service(name).get("healthcheck");
       assertTrue(check != null, name + " has a healthcheck");
       assertEquals(List.of("CMD", "/opt/minibit/bin/healthcheck"), check.get("test"), name);
     }
-    for (String name : List.of("peer1", "peer2", "peer3")) {
-      Map<String, Object> dependsOn = (Map<String, Object>) service(name).get("depends_on");
-      assertEquals(Map.of("condition", "service_healthy"), dependsOn.get("tracker"), name);
+    Map<String, Object> redisCheck = (Map<String, Object>) service("redis").get("healthcheck");
+    assertTrue(redisCheck != null, "redis has a healthcheck");
+    String asked = String.join(" ", (List<String>) redisCheck.get("test"));
+    assertTrue(asked.contains("redis-cli ping") && asked.contains("PONG"), asked);
+
+    Map<String, Object> healthy = Map.of("condition", "service_healthy");
+    for (String name : TRACKERS) {
+      assertEquals(Map.of("redis", healthy), service(name).get("depends_on"), name);
+    }
+    for (String name : PEERS) {
+      assertEquals(Map.of("tracker-a", healthy, "tracker-b", healthy),
+          service(name).get("depends_on"), name);
     }
   }
 
@@ -261,6 +324,8 @@ class ImagesAndComposeTest {
     String images = DeployFiles.text(ROOT.resolve("docker/images.sh"));
     assertTrue(images.contains("TRACKER_IMAGE=\"${TRACKER_IMAGE:-minibit/tracker:latest}\""));
     assertTrue(images.contains("PEER_IMAGE=\"${PEER_IMAGE:-minibit/peer:latest}\""));
+    assertTrue(images.contains("REDIS_IMAGE=\"${REDIS_IMAGE:-minibit/redis:latest}\"")
+        && images.contains("docker/redis-image.sh \"$REDIS_IMAGE\""), "images.sh builds Redis too");
     assertTrue(images.contains("docker/tracker.Dockerfile") && images.contains("docker/peer.Dockerfile"));
   }
 }

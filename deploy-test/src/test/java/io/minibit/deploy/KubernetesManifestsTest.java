@@ -23,6 +23,10 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpec;
 import io.fabric8.openshift.api.model.monitoring.v1.Endpoint;
@@ -56,13 +60,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * k8s/ without a cluster: every manifest read strictly against the Kubernetes API's model, and
  * the deployment's invariants (host networking, gRPC probes, ports that match the images and
- * the services, the catalog on a persistent volume, telemetry from one ConfigMap, a disruption
- * budget that never holds a drain); the overlays built as kustomize builds them, their
- * monitors scraping the daemons' real metrics ports, and every selector picking the pods meant.
+ * the services, three trackers on one Redis that keeps an append-only file on its own volume,
+ * peers that find every tracker through a headless Service, telemetry from one ConfigMap, a
+ * disruption budget that never holds a drain); the overlays built as kustomize builds them,
+ * their monitors scraping the daemons' real metrics ports, and every selector picking the pods
+ * meant.
  */
 class KubernetesManifestsTest {
   private static final String DATA = "/var/lib/minibit";
-  private static final Map<String, HasMetadata> BY_KIND = new HashMap<>();
+  private static final String TRACKERS = "minibit-tracker";
+  private static final String TRACKERS_HEADLESS = "minibit-tracker-headless";
+  private static final String REDIS = "minibit-redis";
+  private static final List<HasMetadata> ALL = new ArrayList<>();
 
   @BeforeAll
   static void readEveryManifest() {
@@ -79,15 +88,38 @@ class KubernetesManifestsTest {
       assertNotNull(resource.getMetadata(), file + ": metadata");
       assertFalse(resource.getMetadata().getName() == null
           || resource.getMetadata().getName().isBlank(), file + ": metadata.name");
-      assertTrue(BY_KIND.put(resource.getKind(), resource) == null,
-          "one " + resource.getKind() + " expected: " + file);
+      assertTrue(ALL.stream().noneMatch(r -> r.getKind().equals(resource.getKind())
+          && r.getMetadata().getName().equals(resource.getMetadata().getName())),
+          "one " + resource.getKind() + " " + resource.getMetadata().getName() + ": " + file);
+      ALL.add(resource);
     }
   }
 
+  /** The one resource of its kind in k8s/base/. */
   private static <T> T only(Class<T> type) {
-    HasMetadata resource = BY_KIND.get(type.getSimpleName());
-    assertNotNull(resource, "k8s/ has no " + type.getSimpleName());
-    return type.cast(resource);
+    List<T> found = all(ALL, type);
+    assertEquals(1, found.size(), "one " + type.getSimpleName() + " in k8s/base/");
+    return found.get(0);
+  }
+
+  /** The resource of that kind and name in k8s/base/. */
+  private static <T extends HasMetadata> T named(Class<T> type, String name) {
+    return all(ALL, type).stream().filter(r -> r.getMetadata().getName().equals(name))
+        .findFirst().orElseThrow(() -> new AssertionError(
+            "k8s/base/ has no " + type.getSimpleName() + " " + name));
+  }
+
+  /** The pods of every workload: the trackers', Redis's and the peers'. */
+  private static List<PodSpec> everyPod() {
+    return List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
+        only(StatefulSet.class).getSpec().getTemplate().getSpec(),
+        only(DaemonSet.class).getSpec().getTemplate().getSpec());
+  }
+
+  /** The pods that run MiniBit's daemons (on its images, a JVM each). */
+  private static List<PodSpec> daemonPods() {
+    return List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
+        only(DaemonSet.class).getSpec().getTemplate().getSpec());
   }
 
   private static Container container(PodSpec pod) {
@@ -126,8 +158,12 @@ class KubernetesManifestsTest {
 
   @Test
   void everyKindTheDeploymentNeedsIsThere() {
-    assertEquals(Set.of("Namespace", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service",
-        "DaemonSet", "PodDisruptionBudget"), BY_KIND.keySet());
+    // no PersistentVolumeClaim of its own: the trackers keep nothing, Redis claims its volume
+    // through its StatefulSet's volumeClaimTemplates
+    assertEquals(Set.of("Namespace", "ConfigMap", "Deployment", "StatefulSet", "Service",
+        "DaemonSet", "PodDisruptionBudget", "NetworkPolicy"), kinds(ALL));
+    assertEquals(Set.of(TRACKERS, TRACKERS_HEADLESS, REDIS), all(ALL, Service.class).stream()
+        .map(s -> s.getMetadata().getName()).collect(Collectors.toSet()));
   }
 
   @Test
@@ -156,18 +192,20 @@ class KubernetesManifestsTest {
     assertThrows(IllegalArgumentException.class, () -> StrictModel.parse(unknownKind));
   }
 
-  /** Every container of both pods, init containers included. */
+  /** Every container of every pod, init containers included. */
   private static List<Container> everyContainer() {
-    return Stream.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
-            only(DaemonSet.class).getSpec().getTemplate().getSpec())
+    return everyPod().stream()
         .flatMap(pod -> Stream.concat(pod.getContainers().stream(), pod.getInitContainers().stream()))
         .toList();
   }
 
+  private static boolean runsMinibit(Container container) {
+    return container.getImage().startsWith("minibit/");
+  }
+
   @Test
   void everyContainerRunsLockedDown() {
-    for (PodSpec pod : List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
-        only(DaemonSet.class).getSpec().getTemplate().getSpec())) {
+    for (PodSpec pod : everyPod()) {
       assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
       assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
     }
@@ -182,10 +220,14 @@ class KubernetesManifestsTest {
         assertEquals(List.of("CHOWN"), added, "the init container only chowns");
       } else {
         assertTrue(added == null || added.isEmpty(), container.getName() + " adds " + added);
-        // a read-only root: the JVM's scratch files go to a volume
-        assertTrue(container.getVolumeMounts().stream()
-            .anyMatch(m -> m.getMountPath().equals("/tmp")), container.getName() + " /tmp");
       }
+    }
+    // a read-only root: the daemons' JVM scratch files go to a volume (Redis writes only /data,
+    // the init containers nothing)
+    for (PodSpec pod : daemonPods()) {
+      Container daemon = container(pod);
+      assertTrue(daemon.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")),
+          daemon.getName() + " /tmp");
     }
     // the peer's control socket is made in its image's /run/minibit
     Container peer = container(only(DaemonSet.class).getSpec().getTemplate().getSpec());
@@ -195,8 +237,7 @@ class KubernetesManifestsTest {
 
   @Test
   void telemetryNamesTheNodeAndPodOfEveryDaemon() {
-    for (PodSpec pod : List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
-        only(DaemonSet.class).getSpec().getTemplate().getSpec())) {
+    for (PodSpec pod : daemonPods()) {
       Container daemon = container(pod);
       List<String> names = daemon.getEnv().stream().map(EnvVar::getName).toList();
       Map<String, String> fields = new HashMap<>();
@@ -239,13 +280,21 @@ class KubernetesManifestsTest {
     Matcher version = Pattern.compile("<artifactId>minibit-parent</artifactId>\\s*<version>([^<]+)</version>")
         .matcher(java.nio.file.Files.readString(DeployFiles.root().resolve("pom.xml")));
     assertTrue(version.find(), "the parent pom's version");
-    for (Container container : everyContainer()) {
-      assertTrue(container.getImage().endsWith(":" + version.group(1)),
-          container.getName() + " runs " + container.getImage());
-    }
     JsonNode kustomization = DeployFiles.yaml(DeployFiles.k8sBase().resolve("kustomization.yaml"));
-    kustomization.path("images").forEach(image -> assertEquals(version.group(1),
-        image.path("newTag").asText(), image.path("name").asText()));
+    Map<String, String> tags = new HashMap<>();
+    kustomization.path("images").forEach(image ->
+        tags.put(image.path("name").asText(), image.path("newTag").asText()));
+    for (Container container : everyContainer()) {
+      String image = container.getImage();
+      String name = image.replaceFirst(":[^:/]+$", "");
+      // MiniBit's at the project's version; another (Redis) at a release, never "latest"
+      String tag = runsMinibit(container) ? version.group(1) : tags.get(name);
+      assertTrue(tag != null && !tag.equals("latest"), container.getName() + " runs " + image);
+      assertEquals(name + ":" + tag, image, container.getName());
+      assertEquals(tag, tags.get(name), "kustomization.yaml pins " + name);
+    }
+    assertEquals("redis:7.0", named(StatefulSet.class, REDIS).getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getImage(), "the public Redis of the version the trackers use");
   }
 
   @Test
@@ -263,9 +312,7 @@ class KubernetesManifestsTest {
         kustomization.path("namespace").asText());
     Set<String> images = new TreeSet<>();
     kustomization.path("images").forEach(i -> images.add(i.path("name").asText()));
-    Set<String> used = Stream.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
-            only(DaemonSet.class).getSpec().getTemplate().getSpec())
-        .flatMap(pod -> Stream.concat(pod.getContainers().stream(), pod.getInitContainers().stream()))
+    Set<String> used = everyContainer().stream()
         .map(c -> c.getImage().replaceFirst(":[^:/]+$", ""))
         .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(used, images, "kustomization.yaml images vs the images the pods run");
@@ -299,24 +346,58 @@ class KubernetesManifestsTest {
     assertNotNull(data.getHostPath(), "the peer's data is a hostPath volume");
   }
 
-  @Test
-  void peersFindTheTrackerThroughItsService() {
-    Service service = only(Service.class);
-    Container peer = container(only(DaemonSet.class).getSpec().getTemplate().getSpec());
-    ServicePort grpc = service.getSpec().getPorts().stream()
-        .filter(p -> p.getName().equals("grpc")).findFirst().orElseThrow();
-    String namespace = only(io.fabric8.kubernetes.api.model.Namespace.class).getMetadata().getName();
-    assertEquals(service.getMetadata().getName() + "." + namespace + ".svc.cluster.local:"
-        + grpc.getPort(), env(peer, "MINIBIT_TRACKER"));
+  /** The port of a Service that leads to {@code container}'s port named {@code target}. */
+  private static int servicePort(Service service, Container container, String name) {
+    ServicePort servicePort = service.getSpec().getPorts().stream()
+        .filter(p -> p.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError(service.getMetadata().getName() + " has no port " + name));
+    int target = port(container, servicePort.getTargetPort().getStrVal());
+    assertEquals(servicePort.getPort(), target, service.getMetadata().getName() + " port " + name
+        + " is the container's own port number, so an address is the same one way or the other");
+    return servicePort.getPort();
+  }
+
+  /** Whether a Service sends its traffic to the pods of {@code workload}. */
+  private static boolean fronts(Service service, HasMetadata workload) {
+    return LabelSelectors.matches(new LabelSelector(null, service.getSpec().getSelector()),
+        podLabels(workload));
   }
 
   @Test
-  void theTrackerKeepsItsCatalogOnAPersistentVolumeBehindItsService() {
+  void peersFindEveryTrackerThroughTheHeadlessService() {
+    Service headless = named(Service.class, TRACKERS_HEADLESS);
+    Deployment trackers = only(Deployment.class);
+    assertEquals("None", headless.getSpec().getClusterIP(),
+        "headless: the name resolves to every tracker pod's own address, not to one virtual IP");
+    assertEquals(trackers.getSpec().getSelector().getMatchLabels(), headless.getSpec().getSelector());
+    assertTrue(fronts(headless, trackers), "it lists the trackers' pods");
+    assertFalse(fronts(headless, only(DaemonSet.class)) || fronts(headless, only(StatefulSet.class)),
+        "and no other");
+    assertFalse(Boolean.TRUE.equals(headless.getSpec().getPublishNotReadyAddresses()),
+        "a tracker that is not ready is left out of the answer");
+    Container tracker = container(trackers.getSpec().getTemplate().getSpec());
+    int port = servicePort(headless, tracker, "grpc");
+    assertEquals(Integer.parseInt(env(tracker, "MINIBIT_PORT")), port);
+
+    Container peer = container(only(DaemonSet.class).getSpec().getTemplate().getSpec());
+    String namespace = only(io.fabric8.kubernetes.api.model.Namespace.class).getMetadata().getName();
+    assertEquals("dns:///" + TRACKERS_HEADLESS + "." + namespace + ".svc.cluster.local:" + port,
+        env(peer, "MINIBIT_TRACKER"), "a peer takes every tracker the name resolves to");
+  }
+
+  @Test
+  void threeTrackersShareOneRedisAndKeepNothingOfTheirOwn() {
     Deployment deployment = only(Deployment.class);
-    assertEquals(1, deployment.getSpec().getReplicas());
-    assertEquals("Recreate", deployment.getSpec().getStrategy().getType(),
-        "a ReadWriteOnce catalog cannot be mounted by two pods during a rollout");
+    assertEquals(3, deployment.getSpec().getReplicas());
+    assertEquals("RollingUpdate", deployment.getSpec().getStrategy().getType(),
+        "no volume of its own to hand over: a new pod starts before an old one stops");
+    assertEquals(0, deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable()
+        .getIntVal(), "a rollout never leaves fewer than three ready trackers");
     PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    assertTrue(pod.getTopologySpreadConstraints().stream().anyMatch(c ->
+        "kubernetes.io/hostname".equals(c.getTopologyKey())
+            && LabelSelectors.matches(c.getLabelSelector(), podLabels(deployment))),
+        "the trackers spread over the nodes");
     Container tracker = container(pod);
     int port = Integer.parseInt(env(tracker, "MINIBIT_PORT"));
     assertEquals(ServiceDefaults.trackerPort(), port, "the tracker's default port");
@@ -324,35 +405,98 @@ class KubernetesManifestsTest {
     assertGrpcProbe(tracker.getLivenessProbe(), port, "tracker liveness probe");
     assertGrpcProbe(tracker.getReadinessProbe(), port, "tracker readiness probe");
 
-    Volume catalog = dataVolume(pod, tracker);
-    assertNotNull(catalog.getPersistentVolumeClaim(), "the catalog is on a PVC");
-    assertEquals(only(PersistentVolumeClaim.class).getMetadata().getName(),
-        catalog.getPersistentVolumeClaim().getClaimName());
+    // the store: the Redis Service, by its short name (the trackers' own namespace), on the port
+    // that leads to the Redis container's
+    Service redisService = named(Service.class, REDIS);
+    StatefulSet redis = only(StatefulSet.class);
+    assertTrue(fronts(redisService, redis), "the Redis Service fronts the Redis pod");
+    Container redisContainer = container(redis.getSpec().getTemplate().getSpec());
+    assertEquals("redis://" + REDIS + ":" + servicePort(redisService, redisContainer, "redis"),
+        env(tracker, "MINIBIT_STORE"));
+    assertEquals(6379, port(redisContainer, "redis"));
+    // a tracker does not start until its store answers: its pod waits for that same store first
+    List<Container> init = pod.getInitContainers();
+    assertEquals(1, init.size(), "one init container");
+    assertEquals(env(tracker, "MINIBIT_STORE"), env(init.get(0), "MINIBIT_STORE"),
+        init.get(0).getName() + " waits for the store the tracker uses");
+    assertTrue(String.join(" ", init.get(0).getCommand()).contains("/dev/tcp/$host/$port"),
+        init.get(0).getName() + " waits for the store's port");
 
-    Service service = only(Service.class);
+    Volume data = dataVolume(pod, tracker);
+    assertNotNull(data.getEmptyDir(), "with the store in Redis, the data directory is scratch");
+    assertTrue(pod.getVolumes().stream().noneMatch(v -> v.getPersistentVolumeClaim() != null),
+        "three replicas share no ReadWriteOnce claim");
+
+    Service service = named(Service.class, TRACKERS);
     assertEquals(deployment.getSpec().getSelector().getMatchLabels(), service.getSpec().getSelector());
-    for (Map.Entry<String, String> label : service.getSpec().getSelector().entrySet()) {
-      assertEquals(label.getValue(),
-          deployment.getSpec().getTemplate().getMetadata().getLabels().get(label.getKey()));
+    assertTrue(fronts(service, deployment), "the Service fronts the trackers");
+    assertEquals(port, servicePort(service, tracker, "grpc"));
+    servicePort(service, tracker, "http");
+  }
+
+  @Test
+  void redisKeepsAnAppendOnlyFileOnAVolumeOfItsOwn() {
+    StatefulSet redis = named(StatefulSet.class, REDIS);
+    assertEquals(1, redis.getSpec().getReplicas(), "one Redis: the trackers' one store");
+    assertEquals(REDIS, named(Service.class, redis.getSpec().getServiceName()).getMetadata().getName(),
+        "its governing Service exists");
+    PodSpec pod = redis.getSpec().getTemplate().getSpec();
+    Container container = container(pod);
+    List<String> command = new ArrayList<>(container.getCommand());
+    command.addAll(container.getArgs());
+    assertEquals("redis-server", command.get(0), String.join(" ", command));
+    String line = " " + String.join(" ", command) + " ";
+    for (String flag : List.of(" --appendonly yes ", " --appendfsync everysec ", " --dir /data ")) {
+      assertTrue(line.contains(flag), "redis-server" + flag + ": " + line);
     }
-    for (ServicePort servicePort : service.getSpec().getPorts()) {
-      String target = servicePort.getTargetPort().getStrVal();
-      int containerPort = port(tracker, target);
-      if (servicePort.getName().equals("grpc")) {
-        assertEquals(port, containerPort);
-      }
-    }
+
+    // /data is the claim every replica of the StatefulSet gets, not a volume of the pod's
+    VolumeMount mount = container.getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals("/data")).findFirst()
+        .orElseThrow(() -> new AssertionError("nothing mounted at /data"));
+    assertTrue(pod.getVolumes().stream().noneMatch(v -> v.getName().equals(mount.getName())),
+        mount.getName() + " is not an ephemeral pod volume");
+    PersistentVolumeClaim claim = redis.getSpec().getVolumeClaimTemplates().stream()
+        .filter(c -> c.getMetadata().getName().equals(mount.getName())).findFirst()
+        .orElseThrow(() -> new AssertionError("no volumeClaimTemplate " + mount.getName()));
+    assertEquals(List.of("ReadWriteOnce"), claim.getSpec().getAccessModes());
+    assertNotNull(claim.getSpec().getResources().getRequests().get("storage"));
+    assertNotNull(pod.getSecurityContext().getFsGroup(), "the claim is made writable for its user");
+
+    Probe ready = container.getReadinessProbe();
+    assertNotNull(ready, "Redis has a readiness probe");
+    assertNotNull(ready.getExec(), "the readiness probe asks Redis itself");
+    String asked = String.join(" ", ready.getExec().getCommand());
+    assertTrue(asked.contains("redis-cli") && asked.contains(" ping"), asked);
+    assertTrue(asked.contains("PONG"), "a LOADING or error reply is not ready: " + asked);
+    assertNotNull(container.getLivenessProbe(), "Redis has a liveness probe");
+  }
+
+  @Test
+  void onlyTheTrackersReachRedis() {
+    NetworkPolicy policy = only(NetworkPolicy.class);
+    StatefulSet redis = only(StatefulSet.class);
+    assertTrue(LabelSelectors.matches(policy.getSpec().getPodSelector(), podLabels(redis)),
+        "the policy covers the Redis pod");
+    assertEquals(List.of("Ingress"), policy.getSpec().getPolicyTypes());
+    List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
+    assertEquals(1, rules.size(), "one rule: " + rules);
+    List<NetworkPolicyPeer> from = rules.get(0).getFrom();
+    assertEquals(1, from.size(), "one source");
+    assertEquals(null, from.get(0).getNamespaceSelector(), "from this namespace only");
+    LabelSelector sources = from.get(0).getPodSelector();
+    assertTrue(LabelSelectors.matches(sources, podLabels(only(Deployment.class))), "the trackers");
+    assertFalse(LabelSelectors.matches(sources, podLabels(only(DaemonSet.class))), "not the peers");
+    Container container = container(redis.getSpec().getTemplate().getSpec());
+    assertEquals(1, rules.get(0).getPorts().size());
+    IntOrString allowed = rules.get(0).getPorts().get(0).getPort();
+    assertEquals(port(container, "redis"), allowed.getIntVal() != null ? allowed.getIntVal()
+        : port(container, allowed.getStrVal()), "to Redis's port");
   }
 
   @Test
   void everyContainerHasResourceRequestsAndLimits() {
-    List<Container> containers = new ArrayList<>();
-    for (PodSpec pod : List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
-        only(DaemonSet.class).getSpec().getTemplate().getSpec())) {
-      containers.addAll(pod.getContainers());
-      containers.addAll(pod.getInitContainers());
-    }
-    for (Container c : containers) {
+    for (Container c : everyContainer()) {
       for (String resource : List.of("cpu", "memory")) {
         assertNotNull(c.getResources().getRequests().get(resource), c.getName() + " requests " + resource);
         assertNotNull(c.getResources().getLimits().get(resource), c.getName() + " limits " + resource);
@@ -366,8 +510,7 @@ class KubernetesManifestsTest {
     assertTrue(otel.getData().get("OTEL_EXPORTER_OTLP_ENDPOINT").startsWith("http"),
         "OTEL_EXPORTER_OTLP_ENDPOINT is a URL");
     otel.getData().keySet().forEach(k -> assertTrue(k.startsWith("OTEL_"), k));
-    for (PodSpec pod : List.of(only(Deployment.class).getSpec().getTemplate().getSpec(),
-        only(DaemonSet.class).getSpec().getTemplate().getSpec())) {
+    for (PodSpec pod : daemonPods()) {
       Container c = container(pod);
       assertTrue(c.getEnvFrom().stream().anyMatch(e -> e.getConfigMapRef() != null
           && e.getConfigMapRef().getName().equals(otel.getMetadata().getName())),
@@ -393,20 +536,23 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  void theTrackersBudgetCoversItsPodsAloneAndNeverHoldsADrain() {
+  void theTrackersBudgetKeepsAllButOneServingAndNeverHoldsADrain() {
     PodDisruptionBudget budget = only(PodDisruptionBudget.class);
     Deployment tracker = only(Deployment.class);
     LabelSelector selector = budget.getSpec().getSelector();
     assertEquals(tracker.getSpec().getSelector(), selector,
         "the budget selects the pods the tracker's Deployment does");
     assertTrue(LabelSelectors.matches(selector, podLabels(tracker)), "it covers the tracker's pods");
-    assertFalse(LabelSelectors.matches(selector, podLabels(only(DaemonSet.class))),
-        "it leaves the peers' pods alone");
-    // One replica on a ReadWriteOnce volume: a budget that keeps it from eviction holds every
-    // drain of its node forever.
+    assertFalse(LabelSelectors.matches(selector, podLabels(only(DaemonSet.class)))
+        || LabelSelectors.matches(selector, podLabels(only(StatefulSet.class))),
+        "it leaves the peers' and Redis's pods alone");
+    // A budget that keeps every replica from eviction holds every drain forever; one that
+    // lets more than one go at once can leave the peers with a single tracker, or none.
     int replicas = tracker.getSpec().getReplicas();
-    assertTrue(keptHealthy(budget.getSpec(), replicas) < replicas,
-        "the budget lets a drain evict the tracker: " + budget.getSpec());
+    int kept = keptHealthy(budget.getSpec(), replicas);
+    assertTrue(kept < replicas, "the budget lets a drain evict a tracker: " + budget.getSpec());
+    assertEquals(replicas - 1, kept,
+        "a drain evicts one tracker at a time, the others serve: " + budget.getSpec());
     assertEquals("AlwaysAllow", budget.getSpec().getUnhealthyPodEvictionPolicy(),
         "an unready tracker never holds a drain");
   }
@@ -434,12 +580,20 @@ class KubernetesManifestsTest {
     if (workload instanceof Deployment deployment) {
       return deployment.getSpec().getTemplate().getMetadata().getLabels();
     }
+    if (workload instanceof StatefulSet statefulSet) {
+      return statefulSet.getSpec().getTemplate().getMetadata().getLabels();
+    }
     return ((DaemonSet) workload).getSpec().getTemplate().getMetadata().getLabels();
   }
 
   private static LabelSelector workloadSelector(HasMetadata workload) {
-    return workload instanceof Deployment deployment ? deployment.getSpec().getSelector()
-        : ((DaemonSet) workload).getSpec().getSelector();
+    if (workload instanceof Deployment deployment) {
+      return deployment.getSpec().getSelector();
+    }
+    if (workload instanceof StatefulSet statefulSet) {
+      return statefulSet.getSpec().getSelector();
+    }
+    return ((DaemonSet) workload).getSpec().getSelector();
   }
 
   private static final Path PROMETHEUS_OPERATOR =
@@ -463,7 +617,8 @@ class KubernetesManifestsTest {
   void applyingK8sAppliesTheBaseInItsNamespace() {
     List<HasMetadata> base = Kustomization.build(DeployFiles.k8sBase());
     assertEquals(base, Kustomization.build(DeployFiles.k8s()), "kubectl apply -k k8s/");
-    assertEquals(BY_KIND.keySet(), kinds(base), "the base is the manifests in k8s/base/");
+    assertEquals(kinds(ALL), kinds(base), "the base is the manifests in k8s/base/");
+    assertEquals(ALL.size(), base.size(), "the base is the manifests in k8s/base/");
     String namespace = only(io.fabric8.kubernetes.api.model.Namespace.class).getMetadata().getName();
     for (HasMetadata resource : base) {
       if (!resource.getKind().equals("Namespace")) {
@@ -583,14 +738,16 @@ class KubernetesManifestsTest {
 
   /**
    * Every selector of the whole deployment, monitors included, picks the pods of one workload:
-   * each workload's own, the Service's and the budget's the tracker's.
+   * each workload's own, the trackers' Services', budget's and spread's the trackers', Redis's
+   * Service's and policy's Redis's. (The policy's sources are checked by onlyTheTrackersReachRedis.)
    */
   @Test
   void everySelectorPicksOneWorkloadsPods() {
     List<HasMetadata> overlay = Kustomization.build(PROMETHEUS_OPERATOR);
     List<HasMetadata> workloads = overlay.stream()
-        .filter(r -> r instanceof Deployment || r instanceof DaemonSet).toList();
-    assertEquals(2, workloads.size());
+        .filter(r -> r instanceof Deployment || r instanceof DaemonSet || r instanceof StatefulSet)
+        .toList();
+    assertEquals(3, workloads.size());
     Map<String, LabelSelector> selectors = new HashMap<>();
     for (HasMetadata workload : workloads) {
       selectors.put(workload.getKind() + " " + workload.getMetadata().getName(),
@@ -607,13 +764,25 @@ class KubernetesManifestsTest {
     for (PodMonitor monitor : all(overlay, PodMonitor.class)) {
       selectors.put("PodMonitor " + monitor.getMetadata().getName(), monitor.getSpec().getSelector());
     }
+    for (NetworkPolicy policy : all(overlay, NetworkPolicy.class)) {
+      selectors.put("NetworkPolicy " + policy.getMetadata().getName(),
+          policy.getSpec().getPodSelector());
+    }
+    for (Deployment deployment : all(overlay, Deployment.class)) {
+      deployment.getSpec().getTemplate().getSpec().getTopologySpreadConstraints().forEach(c ->
+          selectors.put("Deployment " + deployment.getMetadata().getName() + " spread "
+              + c.getTopologyKey(), c.getLabelSelector()));
+    }
     selectors.forEach((owner, selector) -> {
       List<String> picked = workloads.stream()
           .filter(w -> LabelSelectors.matches(selector, podLabels(w)))
           .map(w -> w.getMetadata().getName()).toList();
       assertEquals(1, picked.size(), owner + " picks the pods of " + picked);
       // a name's pods carry that name, so a selector that picks one picks the one it names
-      assertTrue(owner.endsWith(" " + picked.get(0)), owner + " picks the pods of " + picked);
+      // (minibit-tracker-headless, say, the pods of minibit-tracker)
+      String name = owner.split(" ")[1];
+      assertTrue(name.equals(picked.get(0)) || name.startsWith(picked.get(0) + "-"),
+          owner + " picks the pods of " + picked);
     });
   }
 

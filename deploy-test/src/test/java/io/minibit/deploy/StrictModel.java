@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
@@ -36,16 +38,18 @@ final class StrictModel {
    * The kinds MiniBit's manifests use, by "apiVersion/kind". The monitoring.coreos.com ones are
    * the Prometheus Operator's custom resources, generated from its CRDs' schemas.
    */
-  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-      "v1/Namespace", Namespace.class,
-      "v1/ConfigMap", ConfigMap.class,
-      "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
-      "v1/Service", Service.class,
-      "apps/v1/Deployment", Deployment.class,
-      "apps/v1/DaemonSet", DaemonSet.class,
-      "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-      "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class,
-      "monitoring.coreos.com/v1/PodMonitor", PodMonitor.class);
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.ofEntries(
+      Map.entry("v1/Namespace", Namespace.class),
+      Map.entry("v1/ConfigMap", ConfigMap.class),
+      Map.entry("v1/PersistentVolumeClaim", PersistentVolumeClaim.class),
+      Map.entry("v1/Service", Service.class),
+      Map.entry("apps/v1/Deployment", Deployment.class),
+      Map.entry("apps/v1/DaemonSet", DaemonSet.class),
+      Map.entry("apps/v1/StatefulSet", StatefulSet.class),
+      Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+      Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
+      Map.entry("monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class),
+      Map.entry("monitoring.coreos.com/v1/PodMonitor", PodMonitor.class));
 
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
