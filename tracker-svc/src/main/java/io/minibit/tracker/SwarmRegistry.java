@@ -58,10 +58,13 @@ public final class SwarmRegistry {
    * @param numWant peers wanted, or 0 for the configured default
    * @param have the peer's bitfield, or null if it sent none
    * @param downloadRate bytes per second it receives lately
+   * @param proven the caller proved it holds the key {@code peerId} derives from (checked by
+   *     the API before the call): only such an announce opens a session, or replaces one whose
+   *     token it does not know
    */
   public record Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
       int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
-      int numWant, Bitfield have, double downloadRate) {
+      int numWant, Bitfield have, double downloadRate, boolean proven) {
     public Announce {
       Objects.requireNonNull(infoHash, "infoHash");
       Objects.requireNonNull(peerId, "peerId");
@@ -70,12 +73,20 @@ public final class SwarmRegistry {
       Objects.requireNonNull(sessionToken, "sessionToken");
     }
 
-    /** An announce without a bitfield or a rate. */
+    /** A proven announce (see {@code proven}). */
+    public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
+        int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
+        int numWant, Bitfield have, double downloadRate) {
+      this(infoHash, peerId, host, port, event, haveCount, complete, uploaded, downloaded,
+          sessionToken, numWant, have, downloadRate, true);
+    }
+
+    /** A proven announce without a bitfield or a rate. */
     public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
         int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
         int numWant) {
       this(infoHash, peerId, host, port, event, haveCount, complete, uploaded, downloaded,
-          sessionToken, numWant, null, 0);
+          sessionToken, numWant, null, 0, true);
     }
   }
 
@@ -142,9 +153,12 @@ public final class SwarmRegistry {
   /**
    * Records an announce and samples the other peers of its swarm.
    *
-   * <p>The first announce of a peer id without a live session opens one, whatever token it
-   * presents (the tracker may have restarted since the peer got its token). After that, a token
-   * that does not match is PERMISSION_DENIED. STOPPED removes the peer from the swarm and returns
+   * <p>A proven announce (see {@link Announce#proven}) of a peer id without a live session opens
+   * one, whatever token it presents (the tracker may have restarted since the peer got its
+   * token); one without proof is UNAUTHENTICATED, so nobody opens a session under another peer's
+   * id. A token that does not match the live session's is PERMISSION_DENIED, unless the announce
+   * is proven: then the peer restarted and lost its token, and a new session replaces the old
+   * one (which leaves its swarms). STOPPED removes the peer from the swarm and returns
    * no peers; any other event adds or updates it, as a seeder if the event is COMPLETED or the
    * peer says it is complete.
    */
@@ -153,7 +167,18 @@ public final class SwarmRegistry {
       Instant now = clock.instant();
       dropExpired(now);
       Session session = sessions.get(announce.peerId());
+      if (session != null && announce.proven() && !tokenMatches(session, announce.sessionToken())) {
+        sessions.remove(announce.peerId());
+        leaveAllSwarms(announce.peerId(), session);
+        session = null;
+      }
       if (session == null) {
+        if (!announce.proven()) {
+          throw new MinibitException(ErrorCode.UNAUTHENTICATED, String.format(
+              "peer %s has no live session on this tracker (it expired, or the tracker"
+                  + " restarted): the announce that opens one must carry a proof of the peer id",
+              announce.peerId()));
+        }
         session = new Session(newToken(), now);
         sessions.put(announce.peerId(), session);
         // back before the sweep: it starts clean, and it was never gone for those who asked
@@ -209,6 +234,18 @@ public final class SwarmRegistry {
       }
       requireToken(session, peerId, token);
       refresh(peerId, session, now);
+    }
+  }
+
+  /**
+   * Whether {@code peerId} has a live session whose token is {@code token}: an announce with
+   * them needs no proof. Costs no more than a session lookup.
+   */
+  public boolean holdsSession(String peerId, String token) {
+    synchronized (lock) {
+      dropExpired(clock.instant());
+      Session session = sessions.get(peerId);
+      return session != null && tokenMatches(session, token);
     }
   }
 
@@ -362,12 +399,16 @@ public final class SwarmRegistry {
   }
 
   private static void requireToken(Session session, String peerId, String presented) {
-    // Constant-time, so response timing does not leak how much of a guess was right.
-    if (!MessageDigest.isEqual(session.token.getBytes(StandardCharsets.US_ASCII),
-        presented.getBytes(StandardCharsets.UTF_8))) {
+    if (!tokenMatches(session, presented)) {
       throw new MinibitException(ErrorCode.PERMISSION_DENIED, String.format(
           "session token does not match the live session of peer %s", peerId));
     }
+  }
+
+  private static boolean tokenMatches(Session session, String presented) {
+    // Constant-time, so response timing does not leak how much of a guess was right.
+    return MessageDigest.isEqual(session.token.getBytes(StandardCharsets.US_ASCII),
+        presented.getBytes(StandardCharsets.UTF_8));
   }
 
   private String newToken() {

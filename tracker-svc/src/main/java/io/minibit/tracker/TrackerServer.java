@@ -3,6 +3,7 @@ package io.minibit.tracker;
 import io.grpc.ServerBuilder;
 import io.minibit.core.DaemonThreads;
 import io.minibit.core.grpc.CallerAddress;
+import io.minibit.core.grpc.ClientCertificate;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.IOException;
@@ -63,11 +64,12 @@ public final class TrackerServer implements AutoCloseable {
     Catalog catalog = Catalog.open(config.catalogDir());
     SwarmRegistry registry = new SwarmRegistry(clock, random, config.heartbeatInterval(),
         config.peerSampleSize());
-    TrackerGrpcService service = new TrackerGrpcService(catalog, registry, config);
+    TrackerGrpcService service = new TrackerGrpcService(catalog, registry, config, clock);
     TrackerMetrics.register(telemetry.meter(), catalog, registry);
     GrpcServer server = GrpcServer.start(builder,
         "the tracker service (port " + config.port() + ", --port)",
-        List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
+        List.of(telemetry.serverInterceptor(), new CallerAddress(), new ClientCertificate()),
+        service);
 
     ScheduledExecutorService expiry =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tracker-expiry"));
