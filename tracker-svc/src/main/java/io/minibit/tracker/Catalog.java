@@ -36,7 +36,8 @@ import java.util.logging.Logger;
  *
  * <p>A name belongs to its first publisher ({@link NameOwners}, kept in {@code
  * <directory>/owners/}): only the owner publishes another manifest under it, or makes an older one
- * the most recent again. Names published before owners were recorded belong to the next
+ * the most recent again; anyone may publish a manifest the catalog already holds, which changes
+ * nothing. Names published before owners were recorded belong to the next
  * publisher.
  *
  * <p>Thread-safe: publishing is serialized (including its disk write) and lookups share the same
@@ -82,15 +83,22 @@ public final class Catalog {
 
   /**
    * Validates {@code manifest} and stores it for {@code publisher}, who becomes the owner of its
-   * name if the name has none. INVALID_ARGUMENT (and nothing written) if it is malformed;
-   * PERMISSION_DENIED (and nothing changed) if the name belongs to another publisher; INTERNAL if
-   * it cannot be written to disk.
+   * name if the name has none. A manifest the catalog holds already, sent by someone other than
+   * its name's owner (another seeder of the same file), changes nothing: it stays where it was
+   * in its name's order. INVALID_ARGUMENT (and nothing written) if it is malformed;
+   * PERMISSION_DENIED (and nothing changed) for a new manifest under a name that belongs to
+   * another publisher; INTERNAL if it cannot be written to disk.
    */
   public Published publish(Manifest manifest, Publisher publisher) {
     Torrent torrent = Torrent.of(manifest);
     synchronized (lock) {
       Optional<Publisher> owner = owners.owner(torrent.name());
+      Torrent existing = byInfoHash.get(torrent.infoHash());
       if (owner.isPresent() && !owner.get().equals(publisher)) {
+        if (existing != null) {
+          // Another seeder of a version its owner published: nothing to store, nothing moves.
+          return new Published(existing, false);
+        }
         throw new MinibitException(ErrorCode.PERMISSION_DENIED, String.format(
             "the name '%s' belongs to another publisher (%s), and only it publishes versions of"
                 + " it; you are %s: publish under another name",
@@ -105,7 +113,6 @@ public final class Catalog {
         }
         log.info(() -> "the name '" + torrent.name() + "' now belongs to " + publisher);
       }
-      Torrent existing = byInfoHash.get(torrent.infoHash());
       if (existing != null) {
         if (latestByName.get(existing.name()) != existing) {
           latestByName.put(existing.name(), existing);

@@ -495,11 +495,12 @@ class TrackerGrpcServiceTest {
         () -> publish(forged, "mallory"));
     assertTrue(e.getStatus().getDescription().contains("'song.ogg' belongs to another"
         + " publisher"), e.getStatus().getDescription());
-    assertStatus(Status.Code.PERMISSION_DENIED, () -> publish(SONG, "mallory"));
+    assertFalse(publish(SONG, "bob").getCreated(), "another seeder of the same file");
     assertEquals(SONG, tracker.tracker().getManifest(
         GetManifestRequest.newBuilder().setName("song.ogg").build()).getManifest());
 
     assertTrue(publish(newer, "alice").getCreated());
+    assertFalse(publish(SONG, "mallory").getCreated());
 
     assertEquals(newer, tracker.tracker().getManifest(
         GetManifestRequest.newBuilder().setName("song.ogg").build()).getManifest());

@@ -16,6 +16,7 @@ import io.minibit.api.v2.HeartbeatResponse;
 import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.Manifest;
+import io.minibit.api.v2.Proof;
 import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.api.v2.TrackerServiceGrpc;
@@ -23,17 +24,26 @@ import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
+import io.minibit.core.identity.PeerKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The peer's view of the tracker: each call has a deadline, UNAVAILABLE is retried by the
  * channel's service config, and failures come back as {@link MinibitException}s whose messages
- * name the tracker. Thread-safe.
+ * name the tracker. Publishes are signed with the peer's key, and every announce carries a
+ * proof of the peer id (the tracker checks it only when the announce opens a session; one proof
+ * serves a minute of announces, so signing costs nothing per announce). Thread-safe.
  */
 public final class TrackerClient {
   private static final long DEADLINE_SECONDS = 5;
+  /** How long one proof of the peer id serves; the tracker takes one for 5 minutes. */
+  private static final Duration PROOF_REUSE = Duration.ofMinutes(1);
 
   /** What {@link #watch} reports, on a gRPC thread. */
   public interface Watcher {
@@ -51,27 +61,41 @@ public final class TrackerClient {
   private final HealthGrpc.HealthStub health;
   private final String target;
   private final Runnable reconnectNow;
+  private final PeerKey key;
+  private final Clock clock;
+  /** The proof of the peer id sent with announces, remade when it is a minute old. */
+  private final AtomicReference<Proof> sessionProof = new AtomicReference<>();
 
   /**
    * @param reconnectNow makes the channel dial the tracker on the next call instead of waiting
    *     out its reconnect backoff (which grows to minutes while a tracker is down); run after
    *     every failure to reach it, since the callers pace their own retries
+   * @param key signs this peer's publishes and proves its peer id
+   * @param clock the time proofs are signed at (the tracker accepts them within minutes of its
+   *     own)
    */
-  public TrackerClient(Channel channel, String target, Runnable reconnectNow) {
+  public TrackerClient(Channel channel, String target, Runnable reconnectNow, PeerKey key,
+      Clock clock) {
     this.stub = TrackerServiceGrpc.newBlockingStub(channel);
     this.health = HealthGrpc.newStub(channel);
     this.target = target;
     this.reconnectNow = reconnectNow;
+    this.key = key;
+    this.clock = clock;
   }
 
   public String target() {
     return target;
   }
 
-  /** Publishes a manifest; returns true if the tracker did not have it yet. */
+  /**
+   * Publishes a manifest, signed; returns true if the tracker did not have it yet.
+   * PERMISSION_DENIED if its name belongs to another publisher.
+   */
   public boolean publish(Torrent torrent) {
     try {
-      return deadline().publish(PublishRequest.newBuilder().setManifest(torrent.manifest()).build())
+      return deadline().publish(PublishRequest.newBuilder().setManifest(torrent.manifest())
+          .setProof(key.publishProof(torrent.infoHash(), clock.instant())).build())
           .getCreated();
     } catch (StatusRuntimeException e) {
       throw translate(e, "publish " + torrent.name());
@@ -122,9 +146,12 @@ public final class TrackerClient {
     return torrents.size() > max ? torrents.subList(0, max) : torrents;
   }
 
+  /** Announces, with a proof of the peer id if {@code request} has none. */
   public AnnounceResponse announce(AnnounceRequest request) {
+    AnnounceRequest proven = request.hasProof() ? request
+        : request.toBuilder().setProof(sessionProof()).build();
     try {
-      return deadline().announce(request);
+      return deadline().announce(proven);
     } catch (StatusRuntimeException e) {
       throw translate(e, "announce");
     }
@@ -189,6 +216,17 @@ public final class TrackerClient {
     };
   }
 
+  private Proof sessionProof() {
+    Instant now = clock.instant();
+    Proof proof = sessionProof.get();
+    if (proof == null || Duration.between(Instant.ofEpochMilli(proof.getSignedAtMs()), now).abs()
+        .compareTo(PROOF_REUSE) > 0) {
+      proof = key.sessionProof(now);
+      sessionProof.set(proof);
+    }
+    return proof;
+  }
+
   private static Torrent checked(Manifest manifest, InfoHash infoHash) {
     try {
       return Torrent.of(manifest, infoHash);
@@ -224,6 +262,8 @@ public final class TrackerClient {
       case NOT_FOUND -> new MinibitException(ErrorCode.NOT_FOUND, detail, e);
       case INVALID_ARGUMENT -> new MinibitException(ErrorCode.INVALID_ARGUMENT, detail, e);
       case PERMISSION_DENIED -> new MinibitException(ErrorCode.PERMISSION_DENIED, detail, e);
+      case UNAUTHENTICATED -> new MinibitException(ErrorCode.UNAUTHENTICATED,
+          "the tracker at " + target + " refused to " + action + ": " + detail, e);
       default -> new MinibitException(ErrorCode.UNAVAILABLE,
           "the tracker at " + target + " failed to " + action + ": " + detail, e);
     };

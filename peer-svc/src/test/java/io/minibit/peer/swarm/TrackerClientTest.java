@@ -7,6 +7,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
+import io.minibit.core.identity.PeerKey;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +19,8 @@ class TrackerClientTest {
     AtomicInteger reconnects = new AtomicInteger();
     try {
       TrackerClient client =
-          new TrackerClient(nowhere, "no-tracker-here", reconnects::incrementAndGet);
+          new TrackerClient(nowhere, "no-tracker-here", reconnects::incrementAndGet,
+              PeerKey.generate(), Clock.systemUTC());
       MinibitException down = assertThrows(MinibitException.class,
           () -> client.heartbeat("mb-0123456789abcdef", "token"));
       assertEquals(ErrorCode.UNAVAILABLE, down.code());
