@@ -8,8 +8,10 @@ import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ManifestBuilder;
 import io.minibit.core.Torrent;
+import io.minibit.core.identity.PeerKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -40,19 +42,26 @@ public final class TrackerLoad {
     var async = TrackerServiceGrpc.newStub(channel);
 
     String[] infohashes = new String[torrents];
+    PeerKey publisher = PeerKey.generate();
     Path dir = Files.createTempDirectory("tracker-load");
     for (int t = 0; t < torrents; t++) {
       Path file = dir.resolve("t" + t + ".bin");
       Files.write(file, ("torrent " + t + " " + System.nanoTime()).getBytes());
       Torrent torrent = ManifestBuilder.build(file, "load-" + t + "-" + System.nanoTime() + ".bin",
           16 * 1024);
-      blocking.publish(PublishRequest.newBuilder().setManifest(torrent.manifest()).build());
+      blocking.publish(PublishRequest.newBuilder().setManifest(torrent.manifest())
+          .setProof(publisher.publishProof(torrent.infoHash(), Instant.now())).build());
       infohashes[t] = torrent.infoHash().hex();
       Files.delete(file);
     }
     Files.delete(dir);
 
-    String run = Long.toHexString(System.nanoTime());
+    // Peer ids are their keys' ids: a session opens only with a proof of one (verified once, at
+    // the join; the re-announces measured below carry the session token alone, as peers' do).
+    PeerKey[] keys = new PeerKey[peers];
+    for (int p = 0; p < peers; p++) {
+      keys[p] = PeerKey.generate();
+    }
     String[] tokens = new String[peers];
     Semaphore slots = new Semaphore(inFlight);
     Random random = new Random(1);
@@ -61,8 +70,10 @@ public final class TrackerLoad {
     for (int p = 0; p < peers; p++) {
       slots.acquire();
       int peer = p;
-      async.announce(request(run, peer, infohashes[peer % torrents], AnnounceEvent
-          .ANNOUNCE_EVENT_STARTED, ""), observer(slots, response -> {
+      AnnounceRequest join = request(keys[peer].peerId(), peer, infohashes[peer % torrents],
+          AnnounceEvent.ANNOUNCE_EVENT_STARTED, "").toBuilder()
+          .setProof(keys[peer].sessionProof(Instant.now())).build();
+      async.announce(join, observer(slots, response -> {
             tokens[peer] = response.getSessionToken();
             joined.countDown();
           }, joined::countDown));
@@ -88,7 +99,7 @@ public final class TrackerLoad {
       boolean measured = now >= warmUpEnd;
       int peer = random.nextInt(peers);
       long start = now;
-      async.announce(request(run, peer, infohashes[peer % torrents],
+      async.announce(request(keys[peer].peerId(), peer, infohashes[peer % torrents],
           AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED, tokens[peer]), observer(slots, response -> {
             if (measured) {
               int i = recorded.getAndIncrement();
@@ -111,9 +122,9 @@ public final class TrackerLoad {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
 
-  private static AnnounceRequest request(String run, int peer, String infohash,
+  private static AnnounceRequest request(String peerId, int peer, String infohash,
       AnnounceEvent event, String token) {
-    return AnnounceRequest.newBuilder().setInfohash(infohash).setPeerId("load-" + run + "-" + peer)
+    return AnnounceRequest.newBuilder().setInfohash(infohash).setPeerId(peerId)
         .setHost("10.9." + (peer >> 8 & 255) + "." + (peer & 255)).setPort(6881)
         .setEvent(event).setSessionToken(token).setNumWant(50).build();
   }
