@@ -42,10 +42,33 @@ class TorrentsCommandTest {
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
     String pad = " ".repeat(58);
     assertEquals(List.of(
-        "INFOHASH" + pad + "NAME            SIZE  BLOCKS  SEEDERS  LEECHERS",
+        "INFOHASH" + pad + "NAME            SIZE  BLOCKS  SEEDERS  LEECHERS  VERSION",
         Snapshots.INFOHASH + "  big.iso    160.0 MiB     640        3        12",
         OTHER_HASH + "  notes.txt        5 B       1        1         0"),
         result.outLines());
+  }
+
+  @Test
+  void versionsOfANameSayWhichIsTheLatest() {
+    cli.tracker.torrents = ListTorrentsResponse.newBuilder()
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(OTHER_HASH)
+            .setName("notes.txt").setSize(5).setBlockCount(1))
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(Snapshots.INFOHASH)
+            .setName("notes.txt").setSize(6).setBlockCount(1).setLatest(true))
+        .addTorrents(TorrentSummary.newBuilder().setInfohash("b".repeat(64))
+            .setName("other.txt").setSize(7).setBlockCount(1))
+        .build();
+
+    CliHarness.Result result = cli.run("torrents");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    List<String> lines = result.outLines();
+    assertTrue(lines.get(0).endsWith("LEECHERS  VERSION"), lines.get(0));
+    assertTrue(lines.get(1).startsWith(OTHER_HASH) && lines.get(1).endsWith(" older"),
+        lines.get(1));
+    assertTrue(lines.get(2).startsWith(Snapshots.INFOHASH) && lines.get(2).endsWith(" latest"),
+        lines.get(2));
+    assertTrue(lines.get(3).endsWith(" 0"), "no latest of its name known: " + lines.get(3));
   }
 
   @Test
