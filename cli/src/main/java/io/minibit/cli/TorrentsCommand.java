@@ -63,10 +63,11 @@ final class TorrentsCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     TextTable table = TextTable.withHeaders(
-        List.of("INFOHASH", "NAME", "SIZE", "BLOCKS", "SEEDERS", "LEECHERS", "VERSION"),
-        List.of(TextTable.Align.LEFT, TextTable.Align.LEFT, TextTable.Align.RIGHT,
+        // VERSION beside NAME: scripts read the swarm's counts as the last two columns
+        List.of("INFOHASH", "NAME", "VERSION", "SIZE", "BLOCKS", "SEEDERS", "LEECHERS"),
+        List.of(TextTable.Align.LEFT, TextTable.Align.LEFT, TextTable.Align.LEFT,
             TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
-            TextTable.Align.LEFT));
+            TextTable.Align.RIGHT));
     // A version is "older" only beside the latest of its name: a tracker that marks none (an
     // older one) leaves the column empty rather than calling every torrent old.
     Set<String> namesWithLatest = response.getTorrentsList().stream()
@@ -75,9 +76,9 @@ final class TorrentsCommand implements Callable<Integer> {
     for (TorrentSummary torrent : response.getTorrentsList()) {
       String version = torrent.getLatest() ? "latest"
           : namesWithLatest.contains(torrent.getName()) ? "older" : "";
-      table.row(torrent.getInfohash(), Validation.printable(torrent.getName()),
+      table.row(torrent.getInfohash(), Validation.printable(torrent.getName()), version,
           HumanFormat.bytes(torrent.getSize()), String.valueOf(torrent.getBlockCount()),
-          String.valueOf(torrent.getSeeders()), String.valueOf(torrent.getLeechers()), version);
+          String.valueOf(torrent.getSeeders()), String.valueOf(torrent.getLeechers()));
     }
     table.lines().forEach(context.out()::println);
     return ExitCodes.OK;

@@ -82,9 +82,9 @@ class NamesIT {
     Cluster.Result listed = cluster.cli(CLI_TIMEOUT, "torrents", "--tracker", cluster.tracker());
     assertEquals(0, listed.exitCode(), listed.toString());
     List<String> rows = listed.stdout().lines().toList();
-    assertTrue(rows.stream().anyMatch(r -> r.startsWith(v1Hash) && r.endsWith(" older")),
+    assertTrue(rows.stream().anyMatch(r -> r.startsWith(v1Hash + "  report.bin  older ")),
         listed.stdout());
-    assertTrue(rows.stream().anyMatch(r -> r.startsWith(v2Hash) && r.endsWith(" latest")),
+    assertTrue(rows.stream().anyMatch(r -> r.startsWith(v2Hash + "  report.bin  latest ")),
         listed.stdout());
   }
 
