@@ -96,9 +96,10 @@ public final class PeerKey {
       key.checkPair();
       return key;
     } catch (GeneralSecurityException | RuntimeException e) {
+      // the reason is in the message, not chained: startup reports a chain's deepest message
       throw new IOException("the peer key " + file + " is damaged (" + e.getMessage()
           + "); restore it from a backup, or remove it to make a new one (the peer then gets a"
-          + " new id and can no longer publish new versions of the names it owns)", e);
+          + " new id and can no longer publish new versions of the names it owns)");
     }
   }
 
