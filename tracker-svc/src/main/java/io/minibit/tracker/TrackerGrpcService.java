@@ -190,12 +190,9 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     // A signature is checked only where the token alone does not do: when the announce opens a
     // session. The announces and heartbeats of a live session cost what they always did.
     boolean proven = false;
-    if (request.hasProof()) {
-      Signatures.Claim claim = claim(request.getProof());
-      if (!registry.holdsSession(peerId, request.getSessionToken())) {
-        requireProofOf(peerId, claim);
-        proven = true;
-      }
+    if (request.hasProof() && !registry.holdsSession(peerId, request.getSessionToken())) {
+      requireProofOf(peerId, claim(request.getProof()));
+      proven = true;
     }
 
     SwarmRegistry.AnnounceResult result = registry.announce(new SwarmRegistry.Announce(

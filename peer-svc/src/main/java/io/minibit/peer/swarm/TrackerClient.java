@@ -16,7 +16,6 @@ import io.minibit.api.v2.HeartbeatResponse;
 import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.Manifest;
-import io.minibit.api.v2.Proof;
 import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.api.v2.TrackerServiceGrpc;
@@ -26,24 +25,19 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.identity.PeerKey;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The peer's view of the tracker: each call has a deadline, UNAVAILABLE is retried by the
  * channel's service config, and failures come back as {@link MinibitException}s whose messages
- * name the tracker. Publishes are signed with the peer's key, and every announce carries a
- * proof of the peer id (the tracker checks it only when the announce opens a session; one proof
- * serves a minute of announces, so signing costs nothing per announce). Thread-safe.
+ * name the tracker. Publishes are signed with the peer's key. An announce that opens a session
+ * (no token yet, or one the tracker no longer holds) carries a proof of the peer id; the others
+ * carry the token alone, as before. Thread-safe.
  */
 public final class TrackerClient {
   private static final long DEADLINE_SECONDS = 5;
-  /** How long one proof of the peer id serves; the tracker takes one for 5 minutes. */
-  private static final Duration PROOF_REUSE = Duration.ofMinutes(1);
 
   /** What {@link #watch} reports, on a gRPC thread. */
   public interface Watcher {
@@ -63,8 +57,6 @@ public final class TrackerClient {
   private final Runnable reconnectNow;
   private final PeerKey key;
   private final Clock clock;
-  /** The proof of the peer id sent with announces, remade when it is a minute old. */
-  private final AtomicReference<Proof> sessionProof = new AtomicReference<>();
 
   /**
    * @param reconnectNow makes the channel dial the tracker on the next call instead of waiting
@@ -146,15 +138,30 @@ public final class TrackerClient {
     return torrents.size() > max ? torrents.subList(0, max) : torrents;
   }
 
-  /** Announces, with a proof of the peer id if {@code request} has none. */
+  /**
+   * Announces. Without a session token the announce opens a session, so it carries a proof of
+   * the peer id; with one that the tracker no longer holds (it restarted, or expired this peer:
+   * UNAUTHENTICATED) it is sent once more with a proof, which opens a new session.
+   */
   public AnnounceResponse announce(AnnounceRequest request) {
-    AnnounceRequest proven = request.hasProof() ? request
-        : request.toBuilder().setProof(sessionProof()).build();
+    boolean opens = request.getSessionToken().isEmpty() && !request.hasProof();
     try {
-      return deadline().announce(proven);
+      return deadline().announce(opens ? proven(request) : request);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.UNAUTHENTICATED || opens
+          || request.hasProof()) {
+        throw translate(e, "announce");
+      }
+    }
+    try {
+      return deadline().announce(proven(request));
     } catch (StatusRuntimeException e) {
       throw translate(e, "announce");
     }
+  }
+
+  private AnnounceRequest proven(AnnounceRequest request) {
+    return request.toBuilder().setProof(key.sessionProof(clock.instant())).build();
   }
 
   public HeartbeatResponse heartbeat(String peerId, String token) {
@@ -214,17 +221,6 @@ public final class TrackerClient {
       observer.cancelled = true;
       observer.call.cancel("no longer watching the tracker", null);
     };
-  }
-
-  private Proof sessionProof() {
-    Instant now = clock.instant();
-    Proof proof = sessionProof.get();
-    if (proof == null || Duration.between(Instant.ofEpochMilli(proof.getSignedAtMs()), now).abs()
-        .compareTo(PROOF_REUSE) > 0) {
-      proof = key.sessionProof(now);
-      sessionProof.set(proof);
-    }
-    return proof;
   }
 
   private static Torrent checked(Manifest manifest, InfoHash infoHash) {
