@@ -308,6 +308,9 @@ public final class PeerMain implements Callable<Integer> {
     try {
       config = config.withPeerId(PeerConfig.peerIdIn(config.dataDir()));
     } catch (IOException e) {
+      if (!dataDirExisted) {
+        StartupFailures.removeIfLeftEmpty(config.dataDir());
+      }
       Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot start: "
           + StartupFailures.describe(e));
       return 1;

@@ -37,8 +37,7 @@ import java.util.logging.Logger;
  * <p>A name belongs to its first publisher ({@link NameOwners}, kept in {@code
  * <directory>/owners/}): only the owner publishes another manifest under it, or makes an older one
  * the most recent again; anyone may publish a manifest the catalog already holds, which changes
- * nothing. Names published before owners were recorded belong to the next
- * publisher.
+ * nothing. Names published before owners were recorded belong to the next publisher.
  *
  * <p>Thread-safe: publishing is serialized (including its disk write) and lookups share the same
  * lock.
