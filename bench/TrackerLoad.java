@@ -8,8 +8,10 @@ import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ManifestBuilder;
 import io.minibit.core.Torrent;
+import io.minibit.core.identity.PeerKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -54,19 +56,26 @@ public final class TrackerLoad {
         () -> stubs[Math.floorMod(turn.getAndIncrement(), stubs.length)];
 
     String[] infohashes = new String[torrents];
+    PeerKey publisher = PeerKey.generate();
     Path dir = Files.createTempDirectory("tracker-load");
     for (int t = 0; t < torrents; t++) {
       Path file = dir.resolve("t" + t + ".bin");
       Files.write(file, ("torrent " + t + " " + System.nanoTime()).getBytes());
       Torrent torrent = ManifestBuilder.build(file, "load-" + t + "-" + System.nanoTime() + ".bin",
           16 * 1024);
-      blocking.publish(PublishRequest.newBuilder().setManifest(torrent.manifest()).build());
+      blocking.publish(PublishRequest.newBuilder().setManifest(torrent.manifest())
+          .setProof(publisher.publishProof(torrent.infoHash(), Instant.now())).build());
       infohashes[t] = torrent.infoHash().hex();
       Files.delete(file);
     }
     Files.delete(dir);
 
-    String run = Long.toHexString(System.nanoTime());
+    // Peer ids are their keys' ids: a session opens only with a proof of one (verified once, at
+    // the join; the re-announces measured below carry the session token alone, as peers' do).
+    PeerKey[] keys = new PeerKey[peers];
+    for (int p = 0; p < peers; p++) {
+      keys[p] = PeerKey.generate();
+    }
     String[] tokens = new String[peers];
     Semaphore slots = new Semaphore(inFlight);
     Random random = new Random(1);
@@ -75,8 +84,10 @@ public final class TrackerLoad {
     for (int p = 0; p < peers; p++) {
       slots.acquire();
       int peer = p;
-      next.get().announce(request(run, peer, infohashes[peer % torrents], AnnounceEvent
-          .ANNOUNCE_EVENT_STARTED, ""), observer(slots, response -> {
+      AnnounceRequest join = request(keys[peer].peerId(), peer, infohashes[peer % torrents],
+          AnnounceEvent.ANNOUNCE_EVENT_STARTED, "").toBuilder()
+          .setProof(keys[peer].sessionProof(Instant.now())).build();
+      next.get().announce(join, observer(slots, response -> {
             tokens[peer] = response.getSessionToken();
             joined.countDown();
           }, joined::countDown));
@@ -111,7 +122,7 @@ public final class TrackerLoad {
       int peer = random.nextInt(peers);
       long start = now;
       if (++calls % 5 == 0) {
-        next.get().heartbeat(HeartbeatRequest.newBuilder().setPeerId(peerId(run, peer))
+        next.get().heartbeat(HeartbeatRequest.newBuilder().setPeerId(keys[peer].peerId())
             .setSessionToken(tokens[peer]).build(), observer(slots, response -> {
               if (measured) {
                 heartbeats.incrementAndGet();
@@ -119,7 +130,7 @@ public final class TrackerLoad {
             }, failures::incrementAndGet));
         continue;
       }
-      next.get().announce(request(run, peer, infohashes[peer % torrents],
+      next.get().announce(request(keys[peer].peerId(), peer, infohashes[peer % torrents],
           AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED, tokens[peer]), observer(slots, response -> {
             if (measured) {
               int i = recorded.getAndIncrement();
@@ -145,15 +156,11 @@ public final class TrackerLoad {
     }
   }
 
-  private static AnnounceRequest request(String run, int peer, String infohash,
+  private static AnnounceRequest request(String peerId, int peer, String infohash,
       AnnounceEvent event, String token) {
-    return AnnounceRequest.newBuilder().setInfohash(infohash).setPeerId(peerId(run, peer))
+    return AnnounceRequest.newBuilder().setInfohash(infohash).setPeerId(peerId)
         .setHost("10.9." + (peer >> 8 & 255) + "." + (peer & 255)).setPort(6881)
         .setEvent(event).setSessionToken(token).setNumWant(50).build();
-  }
-
-  private static String peerId(String run, int peer) {
-    return "load-" + run + "-" + peer;
   }
 
   private static double percentile(long[] sorted, double q) {

@@ -8,8 +8,10 @@ import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Validation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -27,7 +29,9 @@ import picocli.CommandLine.Mixin;
         "  minibit torrents --tracker tracker.lan:6969",
         "  minibit torrents --tracker t1.lan:6969,t2.lan:6969",
         "",
-        "Seeders hold every block; leechers are still downloading."})
+        "Seeders hold every block; leechers are still downloading.",
+        "Each version of a name has a row of its own: VERSION says which one",
+        "'minibit get NAME' fetches (latest)."})
 final class TorrentsCommand implements Callable<Integer> {
   /** Torrents asked for per ListTorrents call: the tracker's largest page. */
   static final int PAGE_SIZE = 1000;
@@ -84,11 +88,20 @@ final class TorrentsCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     TextTable table = TextTable.withHeaders(
-        List.of("INFOHASH", "NAME", "SIZE", "BLOCKS", "SEEDERS", "LEECHERS"),
-        List.of(TextTable.Align.LEFT, TextTable.Align.LEFT, TextTable.Align.RIGHT,
-            TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT));
+        // VERSION beside NAME: scripts read the swarm's counts as the last two columns
+        List.of("INFOHASH", "NAME", "VERSION", "SIZE", "BLOCKS", "SEEDERS", "LEECHERS"),
+        List.of(TextTable.Align.LEFT, TextTable.Align.LEFT, TextTable.Align.LEFT,
+            TextTable.Align.RIGHT, TextTable.Align.RIGHT, TextTable.Align.RIGHT,
+            TextTable.Align.RIGHT));
+    // A version is "older" only beside the latest of its name: a tracker that marks none (an
+    // older one) leaves the column empty rather than calling every torrent old.
+    Set<String> namesWithLatest = response.getTorrentsList().stream()
+        .filter(TorrentSummary::getLatest).map(TorrentSummary::getName)
+        .collect(Collectors.toSet());
     for (TorrentSummary torrent : response.getTorrentsList()) {
-      table.row(torrent.getInfohash(), Validation.printable(torrent.getName()),
+      String version = torrent.getLatest() ? "latest"
+          : namesWithLatest.contains(torrent.getName()) ? "older" : "";
+      table.row(torrent.getInfohash(), Validation.printable(torrent.getName()), version,
           HumanFormat.bytes(torrent.getSize()), String.valueOf(torrent.getBlockCount()),
           String.valueOf(torrent.getSeeders()), String.valueOf(torrent.getLeechers()));
     }

@@ -42,10 +42,35 @@ class TorrentsCommandTest {
     assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
     String pad = " ".repeat(58);
     assertEquals(List.of(
-        "INFOHASH" + pad + "NAME            SIZE  BLOCKS  SEEDERS  LEECHERS",
-        Snapshots.INFOHASH + "  big.iso    160.0 MiB     640        3        12",
-        OTHER_HASH + "  notes.txt        5 B       1        1         0"),
+        "INFOHASH" + pad + "NAME       VERSION       SIZE  BLOCKS  SEEDERS  LEECHERS",
+        Snapshots.INFOHASH + "  big.iso             160.0 MiB     640        3        12",
+        OTHER_HASH + "  notes.txt                 5 B       1        1         0"),
         result.outLines());
+  }
+
+  @Test
+  void versionsOfANameSayWhichIsTheLatest() {
+    cli.tracker.torrents = ListTorrentsResponse.newBuilder()
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(OTHER_HASH)
+            .setName("notes.txt").setSize(5).setBlockCount(1))
+        .addTorrents(TorrentSummary.newBuilder().setInfohash(Snapshots.INFOHASH)
+            .setName("notes.txt").setSize(6).setBlockCount(1).setLatest(true))
+        .addTorrents(TorrentSummary.newBuilder().setInfohash("b".repeat(64))
+            .setName("other.txt").setSize(7).setBlockCount(1))
+        .build();
+
+    CliHarness.Result result = cli.run("torrents");
+
+    assertEquals(ExitCodes.OK, result.exitCode(), result.toString());
+    List<String> lines = result.outLines();
+    assertEquals(List.of("INFOHASH", "NAME", "VERSION"),
+        List.of(lines.get(0).split(" +")).subList(0, 3));
+    assertEquals(List.of(OTHER_HASH, "notes.txt", "older"),
+        List.of(lines.get(1).split(" +")).subList(0, 3));
+    assertEquals(List.of(Snapshots.INFOHASH, "notes.txt", "latest"),
+        List.of(lines.get(2).split(" +")).subList(0, 3));
+    assertEquals("7", lines.get(3).split(" +")[2], "no latest of its name known: "
+        + lines.get(3));
   }
 
   @Test

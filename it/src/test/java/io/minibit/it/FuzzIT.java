@@ -71,7 +71,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FuzzIT {
   private static final Map<Server, Set<Status.Code>> DOCUMENTED = new EnumMap<>(Map.of(
       Server.TRACKER, EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT,
-          Status.Code.NOT_FOUND, Status.Code.PERMISSION_DENIED, Status.Code.RESOURCE_EXHAUSTED),
+          Status.Code.NOT_FOUND, Status.Code.PERMISSION_DENIED, Status.Code.UNAUTHENTICATED,
+          Status.Code.RESOURCE_EXHAUSTED),
       Server.PEER, EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT,
           Status.Code.NOT_FOUND, Status.Code.OUT_OF_RANGE, Status.Code.FAILED_PRECONDITION,
           Status.Code.RESOURCE_EXHAUSTED),

@@ -16,12 +16,17 @@ import io.minibit.api.v2.Manifest;
 import io.minibit.api.v2.PeerControlServiceGrpc;
 import io.minibit.api.v2.PeerServiceGrpc;
 import io.minibit.api.v2.PingRequest;
+import io.minibit.api.v2.Proof;
 import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.RemoveRequest;
 import io.minibit.api.v2.ShareRequest;
 import io.minibit.api.v2.ShareWithProgressRequest;
 import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.TrackerServiceGrpc;
+import io.minibit.core.MinibitException;
+import io.minibit.core.Torrent;
+import io.minibit.core.identity.PeerKey;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.function.Supplier;
@@ -47,6 +52,8 @@ final class RequestFuzzer {
 
   private final Random random;
   private final Known known;
+  /** Signs some publishes and announces, so requests get past the proof and into the catalog. */
+  private final PeerKey key = PeerKey.generate();
 
   RequestFuzzer(long seed, Known known) {
     this.random = new Random(seed);
@@ -151,7 +158,30 @@ final class RequestFuzzer {
         default -> manifest.setFileMd5(bytes());
       }
     }
-    return PublishRequest.newBuilder().setManifest(manifest).build();
+    PublishRequest.Builder publish = PublishRequest.newBuilder().setManifest(manifest);
+    switch (random.nextInt(4)) {
+      case 0 -> { } // unsigned
+      case 1 -> publish.setProof(proof());
+      default -> {
+        try {
+          publish.setProof(key.publishProof(Torrent.of(manifest.build()).infoHash(),
+              Instant.now()));
+        } catch (MinibitException malformed) {
+          publish.setProof(proof()); // a manifest that has no infohash has no true signature
+        }
+      }
+    }
+    return publish.build();
+  }
+
+  /** A proof of random parts (some the right sizes), signed at a time near now or far from it. */
+  private Proof proof() {
+    return Proof.newBuilder()
+        .setPublicKey(pick(() -> ByteString.copyFrom(key.publicKey()), this::bytes))
+        .setSignedAtMs(pick(() -> System.currentTimeMillis(), () -> 0L, () -> Long.MIN_VALUE,
+            () -> Long.MAX_VALUE, random::nextLong))
+        .setSignature(pick(() -> ByteString.copyFrom(randomBytes(64)), this::bytes))
+        .build();
   }
 
   private Message getManifest() {
@@ -175,6 +205,11 @@ final class RequestFuzzer {
         .setDownloaded(uint64())
         .setSessionToken(pick(() -> "", this::string))
         .setNumWant(uint32());
+    switch (random.nextInt(3)) {
+      case 0 -> { } // no proof
+      case 1 -> announce.setProof(proof());
+      default -> announce.setProof(key.sessionProof(Instant.now()));
+    }
     if (random.nextBoolean()) {
       announce.setEvent(events[random.nextInt(events.length - 1)]); // UNRECOGNIZED has no number
     } else {
@@ -226,8 +261,8 @@ final class RequestFuzzer {
   }
 
   private String peerId() {
-    return pick(known::peerId, () -> "fuzz-" + random.nextInt(50), () -> "x".repeat(65),
-        this::string);
+    return pick(known::peerId, key::peerId, () -> "fuzz-" + random.nextInt(50),
+        () -> "x".repeat(65), this::string);
   }
 
   private String name() {

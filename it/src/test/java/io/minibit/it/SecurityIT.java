@@ -22,6 +22,7 @@ import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.testing.TestCertificates;
 import io.minibit.core.testing.TestFiles;
+import io.minibit.core.testing.TestKeys;
 import io.minibit.peer.testing.Subscription;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -30,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -216,8 +218,9 @@ class SecurityIT {
     assertTrue(listed.stdout().contains(infohash), listed.toString());
 
     // The same calls, made directly: a swarm certificate gets an answer, any other none.
-    AnnounceRequest announce = AnnounceRequest.newBuilder().setInfohash(infohash)
-        .setPeerId("probe").setPort(1).setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED).build();
+    AnnounceRequest announce = TestKeys.proven(AnnounceRequest.newBuilder().setInfohash(infohash)
+        .setPeerId(TestKeys.peerId("probe")).setPort(1)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED), Instant.now()).build();
     GetBlocksRequest block = GetBlocksRequest.newBuilder().setInfohash(infohash)
         .setPeerId("probe").addIndices(0).build();
     String tracker = cluster.tracker();

@@ -1,12 +1,13 @@
 package io.minibit.peer;
 
 import io.minibit.core.Validation;
+import io.minibit.core.identity.PeerKey;
 import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.policy.Choker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -28,7 +29,8 @@ import java.util.Objects;
  * @param noPeersTimeout default for how long a download may find no peer before its caller is
  *     told
  * @param swarm how this peer shares its uploads and spreads its requests
- * @param peerId this daemon's id in every swarm, and its telemetry's service.instance.id
+ * @param peerId this daemon's id in every swarm, and its telemetry's service.instance.id: the
+ *     id of the key in {@link #keyFile} of the data directory (see {@link #peerIdIn})
  * @param metricsPerPeer whether /metrics has series per remote peer of each download (a label
  *     per peer: many series in a big swarm)
  */
@@ -161,22 +163,43 @@ public record PeerConfig(
   }
 
   /**
-   * A new peer id: "mb-" and 16 random hex digits, fresh for every start of a daemon (the
-   * tracker's session tokens, not the id, tie a peer to its registration).
+   * Where the peer keeping its files in {@code dataDir} keeps its key ({@link PeerKey}): the key
+   * its peer id derives from and its publishes are signed with.
    */
-  public static String newPeerId() {
-    return "mb-" + HexFormat.of().formatHex(SecureRandom.getSeed(8));
+  public static Path keyFile(Path dataDir) {
+    return dataDir.resolve(PeerDaemon.STATE_DIR).resolve("peer.key");
   }
 
-  /** Defaults for a peer of {@code tracker} keeping its files in {@code dataDir}. */
+  /**
+   * The peer id of the peer keeping its files in {@code dataDir}: its key's, the key made and
+   * kept on first use, so the id stays the same across restarts.
+   *
+   * @throws IOException if the key file cannot be read or written, or is damaged
+   */
+  public static String peerIdIn(Path dataDir) throws IOException {
+    return PeerKey.loadOrCreate(keyFile(dataDir)).peerId();
+  }
+
+  /** Defaults for a peer of {@code tracker} keeping its files (and its key) in {@code dataDir}. */
   public static PeerConfig defaults(String tracker, Path dataDir) {
+    String peerId;
+    try {
+      peerId = peerIdIn(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     return new PeerConfig(tracker, DEFAULT_PORT, "127.0.0.1", DEFAULT_CONTROL_PORT, dataDir, "",
-        0, Limits.NONE, Duration.ofSeconds(30), Swarm.defaults(), newPeerId(), false);
+        0, Limits.NONE, Duration.ofSeconds(30), Swarm.defaults(), peerId, false);
   }
 
   public PeerConfig withPorts(int port, int controlPort) {
     return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
         advertisePort, limits, noPeersTimeout, swarm, peerId, metricsPerPeer);
+  }
+
+  public PeerConfig withPeerId(String id) {
+    return new PeerConfig(tracker, port, controlHost, controlPort, dataDir, advertiseHost,
+        advertisePort, limits, noPeersTimeout, swarm, id, metricsPerPeer);
   }
 
   public PeerConfig withAdvertiseHost(String host) {

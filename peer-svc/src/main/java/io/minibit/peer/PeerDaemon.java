@@ -18,6 +18,7 @@ import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
+import io.minibit.core.identity.PeerKey;
 import io.minibit.core.store.BlockStore;
 import io.minibit.core.telemetry.Telemetry;
 import io.minibit.peer.download.Download;
@@ -105,6 +106,12 @@ public final class PeerDaemon implements AutoCloseable {
       Clock clock, Telemetry telemetry) throws IOException {
     this.config = config;
     this.dataDir = Files.createDirectories(config.dataDir()).toRealPath();
+    PeerKey key = PeerKey.loadOrCreate(PeerConfig.keyFile(dataDir));
+    if (!key.peerId().equals(config.peerId())) {
+      throw new IllegalArgumentException("peer id " + config.peerId() + " is not the id of the"
+          + " key in " + PeerConfig.keyFile(dataDir) + " (" + key.peerId() + "): a peer's id is"
+          + " its key's (PeerConfig.peerIdIn)");
+    }
     this.peerId = config.peerId();
     this.clock = clock;
     this.telemetry = telemetry;
@@ -114,7 +121,7 @@ public final class PeerDaemon implements AutoCloseable {
         .map(t -> new TrackerClient.Endpoint(t.target(),
             ClientInterceptors.intercept(t.channel(), telemetry.clientInterceptor()),
             t.reconnectNow()))
-        .toList(), clock, random);
+        .toList(), key, clock, random);
     this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor());
     this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
     this.cache = new DownloadCache(config.limits(), records, clock);

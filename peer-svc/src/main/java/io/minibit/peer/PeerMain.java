@@ -303,13 +303,25 @@ public final class PeerMain implements Callable<Integer> {
           new PeerConfig.Limits(kibPerSecond("--upload-limit", uploadLimitKib),
               kibPerSecond("--download-limit", downloadLimitKib), cacheMaxBytes,
               Duration.ofSeconds(seedTtlSeconds)),
-          Duration.ofSeconds(noPeersTimeoutSeconds), swarm, PeerConfig.newPeerId(),
+          // the key's id, once the flags are known good: reading the key may first make it
+          Duration.ofSeconds(noPeersTimeoutSeconds), swarm, "",
           metricsPerPeer);
       Validation.requireListenPort("--http-port", httpPort, "to turn HTTP off");
     } catch (IllegalArgumentException | MinibitException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Logging.configure(logLevel, logFormat);
+    boolean dataDirExisted = Files.exists(config.dataDir());
+    try {
+      config = config.withPeerId(PeerConfig.peerIdIn(config.dataDir()));
+    } catch (IOException e) {
+      if (!dataDirExisted) {
+        StartupFailures.removeIfLeftEmpty(config.dataDir());
+      }
+      Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot start: "
+          + StartupFailures.describe(e));
+      return 1;
+    }
     List<ManagedChannel> trackerChannels = new ArrayList<>();
     List<TrackerClient.Endpoint> trackerEndpoints = new ArrayList<>();
     for (String target : trackers.targets()) {
@@ -319,7 +331,6 @@ public final class PeerMain implements Callable<Integer> {
     }
     Telemetry telemetry = Telemetry.fromEnvironment("minibit-peer", config.peerId());
     PeerDaemon daemon;
-    boolean dataDirExisted = Files.exists(config.dataDir());
     try {
       NettyServerBuilder peerServer = ServerLimits.PEER.applyTo(
           NettyServerBuilder.forAddress(new InetSocketAddress(config.port())));
@@ -352,7 +363,9 @@ public final class PeerMain implements Callable<Integer> {
       trackerChannels.forEach(Channels::close);
       telemetry.close();
       if (!dataDirExisted) {
-        StartupFailures.removeIfLeftEmpty(config.dataDir()); // a failed start leaves nothing
+        // a failed start leaves nothing, not even the key it made: no file ever used it
+        deleteQuietly(PeerConfig.keyFile(config.dataDir()));
+        StartupFailures.removeIfLeftEmpty(config.dataDir());
       }
       Logging.say(spec.commandLine().getErr(), Level.SEVERE, "minibit-peer: cannot start: "
           + StartupFailures.describe(e));
@@ -401,6 +414,14 @@ public final class PeerMain implements Callable<Integer> {
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // left behind: the key of a peer that never ran; the next start uses it
+    }
   }
 
   private static void removeSocket(Path socket) {

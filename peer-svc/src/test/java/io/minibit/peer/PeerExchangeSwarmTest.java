@@ -220,7 +220,8 @@ class PeerExchangeSwarmTest {
         assertTrue(event != null, "no peer list within " + TIMEOUT);
         List<String> named = event.getPeers().getPeersList().stream()
             .map(KnownPeer::getPeerId).toList();
-        List<String> expectedNamed = new java.util.ArrayList<>(List.of("scripted-namer"));
+        List<String> expectedNamed = new java.util.ArrayList<>(List.of(
+            io.minibit.core.testing.TestKeys.peerId("scripted-namer")));
         expectedNamed.addAll(expected.subList(1, expected.size()));
         assertEquals(expectedNamed, named);
       } finally {

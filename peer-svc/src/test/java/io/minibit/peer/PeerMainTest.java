@@ -122,4 +122,19 @@ class PeerMainTest {
     assertOneLineError(file.resolve("data") + ": not a directory");
     assertFalse(err.toString().contains("Exception"), err.toString());
   }
+
+  @Test
+  void aDamagedKeyStopsTheStartInOneLineAndIsNotReplaced() throws Exception {
+    Path data = dir.resolve("data");
+    Path key = PeerConfig.keyFile(data);
+    java.nio.file.Files.createDirectories(key.getParent());
+    java.nio.file.Files.writeString(key, "not a key\n");
+
+    int exit = run("--port", "0", "--control-socket", "none", "--control-port", "0",
+        "--data-dir", data.toString());
+
+    assertEquals(1, exit);
+    assertOneLineError("the peer key " + key + " is damaged");
+    assertEquals("not a key\n", java.nio.file.Files.readString(key));
+  }
 }

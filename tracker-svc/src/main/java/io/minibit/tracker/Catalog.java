@@ -6,6 +6,7 @@ import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
+import io.minibit.core.Validation;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -33,6 +34,11 @@ import java.util.logging.Logger;
  * A file is written to a temporary name, synced and renamed into place, so a crash leaves either
  * the whole manifest or none of it.
  *
+ * <p>A name belongs to its first publisher ({@link NameOwners}, kept in {@code
+ * <directory>/owners/}): only the owner publishes another manifest under it, or makes an older one
+ * the most recent again; anyone may publish a manifest the catalog already holds, which changes
+ * nothing. Names published before owners were recorded belong to the next publisher.
+ *
  * <p>Thread-safe: publishing is serialized (including its disk write) and lookups share the same
  * lock.
  */
@@ -40,6 +46,7 @@ public final class Catalog implements CatalogStore {
   private static final Logger log = Logger.getLogger(Catalog.class.getName());
 
   static final String SUFFIX = ".manifest";
+  static final String OWNERS_DIR = "owners";
   private static final String TEMP_PREFIX = ".publish-";
   private static final String TEMP_SUFFIX = ".tmp";
   // The largest valid manifest (65536 block hashes) is about 2.3 MB; anything bigger is not one.
@@ -47,6 +54,7 @@ public final class Catalog implements CatalogStore {
 
   private final Object lock = new Object();
   private final Path directory;
+  private final NameOwners owners;
   private final Map<InfoHash, Torrent> byInfoHash = new HashMap<>();
   private final Map<String, Torrent> latestByName = new HashMap<>();
   /** Every torrent again, in the catalog's order, for pages of it. */
@@ -56,8 +64,9 @@ public final class Catalog implements CatalogStore {
   /** Bytes of every manifest held, as stored. */
   private long bytes;
 
-  private Catalog(Path directory, long maxBytes) {
+  private Catalog(Path directory, NameOwners owners, long maxBytes) {
     this.directory = directory;
+    this.owners = owners;
     this.maxBytes = maxBytes;
   }
 
@@ -76,30 +85,52 @@ public final class Catalog implements CatalogStore {
    */
   public static Catalog open(Path directory, long maxBytes) throws IOException {
     Files.createDirectories(directory);
-    Catalog catalog = new Catalog(directory, maxBytes);
+    Catalog catalog = new Catalog(directory, NameOwners.open(directory.resolve(OWNERS_DIR)),
+        maxBytes);
     catalog.load();
     return catalog;
   }
 
   /**
-   * Validates {@code manifest} and stores it. INVALID_ARGUMENT (and nothing written) if it is
-   * malformed; INTERNAL if it cannot be written to disk.
+   * Validates {@code manifest} and stores it for {@code publisher}, who becomes the owner of its
+   * name if the name has none. A manifest the catalog holds already, sent by someone other than
+   * its name's owner (another seeder of the same file), changes nothing: it stays where it was
+   * in its name's order. INVALID_ARGUMENT (and nothing written) if it is malformed;
+   * PERMISSION_DENIED (and nothing changed) for a new manifest under a name that belongs to
+   * another publisher; INTERNAL if it cannot be written to disk.
    */
   @Override
-  public Published publish(Manifest manifest) {
+  public Published publish(Manifest manifest, Publisher publisher) {
     Torrent torrent = Torrent.of(manifest);
     synchronized (lock) {
+      Optional<Publisher> owner = owners.owner(torrent.name());
       Torrent existing = byInfoHash.get(torrent.infoHash());
+      if (owner.isPresent() && !owner.get().equals(publisher)) {
+        if (existing != null) {
+          // Another seeder of a version its owner published: nothing to store, nothing moves.
+          return new Published(existing, false);
+        }
+        throw ownedByAnother(torrent, owner.get(), publisher);
+      }
+      long size = manifest.getSerializedSize();
+      if (existing == null && bytes + size > maxBytes) {
+        throw catalogFull(torrent, size, bytes, maxBytes);
+      }
+      if (owner.isEmpty()) {
+        try {
+          owners.claim(torrent.name(), publisher);
+        } catch (IOException e) {
+          throw new MinibitException(ErrorCode.INTERNAL, "could not record the owner of "
+              + torrent + ": " + e.getMessage(), e);
+        }
+        log.info(() -> "the name '" + torrent.name() + "' now belongs to " + publisher);
+      }
       if (existing != null) {
         if (latestByName.get(existing.name()) != existing) {
           latestByName.put(existing.name(), existing);
           markMostRecent(existing);
         }
         return new Published(existing, false);
-      }
-      long size = manifest.getSerializedSize();
-      if (bytes + size > maxBytes) {
-        throw catalogFull(torrent, size, bytes, maxBytes);
       }
       try {
         AtomicFiles.write(fileOf(torrent.infoHash()), manifest.toByteArray(), TEMP_PREFIX,
@@ -121,6 +152,22 @@ public final class Catalog implements CatalogStore {
   public Optional<Torrent> get(InfoHash infoHash) {
     synchronized (lock) {
       return Optional.ofNullable(byInfoHash.get(infoHash));
+    }
+  }
+
+  /** Who owns {@code name}: its first publisher; empty if nobody published it yet. */
+  @Override
+  public Optional<Publisher> owner(String name) {
+    synchronized (lock) {
+      return owners.owner(name);
+    }
+  }
+
+  /** Whether {@code torrent} is the one {@link #byName} returns for its name. */
+  @Override
+  public boolean isLatest(Torrent torrent) {
+    synchronized (lock) {
+      return latestByName.get(torrent.name()) == torrent;
     }
   }
 
@@ -230,6 +277,13 @@ public final class Catalog implements CatalogStore {
       log.log(Level.WARNING, "skipping " + file + ": not a valid manifest", e);
       return null;
     }
+  }
+
+  static MinibitException ownedByAnother(Torrent torrent, Publisher owner, Publisher publisher) {
+    return new MinibitException(ErrorCode.PERMISSION_DENIED, String.format(
+        "the name '%s' belongs to another publisher (%s), and only it publishes versions of"
+            + " it; you are %s: publish under another name",
+        Validation.printable(torrent.name()), owner, publisher));
   }
 
   static MinibitException catalogFull(Torrent torrent, long size, long held, long limit) {

@@ -3,8 +3,10 @@ package io.minibit.tracker;
 import io.minibit.api.v2.Manifest;
 import io.minibit.core.InfoHash;
 import io.minibit.core.Torrent;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The published manifests, by infohash and by name: what {@code GetManifest}, {@code Publish}
@@ -19,10 +21,31 @@ public interface CatalogStore {
   record Published(Torrent torrent, boolean created) {}
 
   /**
-   * Validates {@code manifest} and stores it. INVALID_ARGUMENT (and nothing stored) if it is
-   * malformed; INTERNAL or UNAVAILABLE if it cannot be stored.
+   * Validates {@code manifest} and stores it for {@code publisher}, who becomes the owner of its
+   * name if the name has none; only the owner publishes new versions of a name, or makes an
+   * older one the latest again. A manifest the catalog holds already, sent by someone else
+   * (another seeder of the same file), changes nothing. INVALID_ARGUMENT (and nothing stored) if
+   * it is malformed; PERMISSION_DENIED for a new manifest under a name another publisher owns;
+   * RESOURCE_EXHAUSTED past the catalog's bytes; INTERNAL or UNAVAILABLE if it cannot be stored.
    */
-  Published publish(Manifest manifest);
+  Published publish(Manifest manifest, Publisher publisher);
+
+  /** Who owns {@code name}: its first publisher; empty if nobody published it yet. */
+  Optional<Publisher> owner(String name);
+
+  /** Whether {@code torrent} is the one {@link #byName} returns for its name. */
+  boolean isLatest(Torrent torrent);
+
+  /** Those of {@code torrents} that are their names' latest, in one go where the store can. */
+  default Set<InfoHash> latestOf(List<Torrent> torrents) {
+    Set<InfoHash> latest = new HashSet<>();
+    for (Torrent torrent : torrents) {
+      if (isLatest(torrent)) {
+        latest.add(torrent.infoHash());
+      }
+    }
+    return latest;
+  }
 
   Optional<Torrent> get(InfoHash infoHash);
 

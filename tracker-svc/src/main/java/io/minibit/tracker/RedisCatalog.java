@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.logging.Logger;
 
 /**
@@ -26,7 +28,8 @@ import java.util.logging.Logger;
  * <p>Keys, each under {@link RedisStore#PREFIX}: {@code manifest:<infohash>} holds a Manifest
  * message's bytes; {@code catalog}, a sorted set of {@code <name> NUL <infohash>} at one score,
  * gives the catalog's order (by name's UTF-8 bytes, then infohash) and its pages; and {@code
- * name:<name>} holds the infohash the name resolves to; {@code catalog-bytes} counts the bytes
+ * name:<name>} holds the infohash the name resolves to, {@code owner:<name>} the publisher who
+ * owns the name; {@code catalog-bytes} counts the bytes
  * of every manifest, for {@link TrackerLimits#maxCatalogBytes()}. Without persistence (AOF) a Redis that
  * restarts comes back with an empty catalog. Thread-safe.
  */
@@ -35,19 +38,29 @@ public final class RedisCatalog implements CatalogStore {
   static final long CACHE_BYTES = 64L * 1024 * 1024;
   static final String MANIFEST = RedisStore.PREFIX + "manifest:";
   private static final String NAME = RedisStore.PREFIX + "name:";
+  private static final String OWNER = RedisStore.PREFIX + "owner:";
   private static final byte[] CATALOG = bytes(RedisStore.PREFIX + "catalog");
   private static final byte[] CATALOG_BYTES = bytes(RedisStore.PREFIX + "catalog-bytes");
 
   /**
-   * KEYS: manifest, catalog, name, catalog bytes. ARGV: manifest bytes, catalog member,
-   * infohash, most catalog bytes. Stores the manifest if new and makes it the name's; returns
-   * {1, held} if it was new, {0, held} if not, {-1, held} if it does not fit.
+   * KEYS: manifest, catalog, name, catalog bytes, the name's owner. ARGV: manifest bytes,
+   * catalog member, infohash, most catalog bytes, publisher. Stores the manifest if new, for its
+   * name's owner (the publisher becomes it if the name has none), and makes it the name's latest
+   * when the owner publishes it; returns {1, held} if it was new, {0, held} if not, {-1, held}
+   * if it does not fit, {-2, owner} if the name belongs to another publisher.
    */
   private static final Script PUBLISH = Script.of("""
       local held = tonumber(redis.call('GET', KEYS[4]) or '0')
+      local exists = redis.call('EXISTS', KEYS[1]) == 1
+      local owner = redis.call('GET', KEYS[5])
+      if owner and owner ~= ARGV[5] then
+        if exists then return {0, held} end
+        return {-2, owner}
+      end
+      if not exists and held + #ARGV[1] > tonumber(ARGV[4]) then return {-1, held} end
+      if not owner then redis.call('SET', KEYS[5], ARGV[5]) end
       local created = 0
-      if redis.call('EXISTS', KEYS[1]) == 0 then
-        if held + #ARGV[1] > tonumber(ARGV[4]) then return {-1, held} end
+      if not exists then
         redis.call('SET', KEYS[1], ARGV[1])
         redis.call('ZADD', KEYS[2], 0, ARGV[2])
         held = redis.call('INCRBY', KEYS[4], #ARGV[1])
@@ -78,17 +91,21 @@ public final class RedisCatalog implements CatalogStore {
   }
 
   @Override
-  public Published publish(Manifest manifest) {
+  public Published publish(Manifest manifest, Publisher publisher) {
     Torrent torrent = Torrent.of(manifest);
     byte[] stored = torrent.manifest().toByteArray();
     List<?> reply = (List<?>) redis.run("publish " + torrent.name(), PUBLISH,
         List.of(bytes(MANIFEST + torrent.infoHash().hex()), CATALOG,
-            bytes(NAME + torrent.name()), CATALOG_BYTES),
+            bytes(NAME + torrent.name()), CATALOG_BYTES, bytes(OWNER + torrent.name())),
         List.of(stored, member(torrent), bytes(torrent.infoHash().hex()),
-            RedisStore.bytes(maxBytes)));
+            RedisStore.bytes(maxBytes), bytes(publisher.id())));
     long created = (Long) reply.get(0);
-    if (created < 0) {
+    if (created == -1) {
       throw Catalog.catalogFull(torrent, stored.length, (Long) reply.get(1), maxBytes);
+    }
+    if (created == -2) {
+      throw Catalog.ownedByAnother(torrent, new Publisher(
+          new String((byte[]) reply.get(1), StandardCharsets.UTF_8)), publisher);
     }
     cache.put(torrent.infoHash(), torrent);
     if (created == 1) {
@@ -146,6 +163,36 @@ public final class RedisCatalog implements CatalogStore {
       }
     }
     return List.copyOf(page.values());
+  }
+
+  @Override
+  public Optional<Publisher> owner(String name) {
+    byte[] owner = redis.call("look up the owner of " + name,
+        jedis -> jedis.get(bytes(OWNER + name)));
+    return Optional.ofNullable(owner)
+        .map(id -> new Publisher(new String(id, StandardCharsets.UTF_8)));
+  }
+
+  @Override
+  public boolean isLatest(Torrent torrent) {
+    return latestOf(List.of(torrent)).contains(torrent.infoHash());
+  }
+
+  @Override
+  public Set<InfoHash> latestOf(List<Torrent> torrents) {
+    if (torrents.isEmpty()) {
+      return Set.of();
+    }
+    List<byte[]> latest = redis.call("look up names", jedis -> jedis.mget(torrents.stream()
+        .map(torrent -> bytes(NAME + torrent.name())).toArray(byte[][]::new)));
+    Set<InfoHash> found = new HashSet<>();
+    for (int i = 0; i < torrents.size(); i++) {
+      byte[] hex = bytes(torrents.get(i).infoHash().hex());
+      if (latest.get(i) != null && java.util.Arrays.equals(latest.get(i), hex)) {
+        found.add(torrents.get(i).infoHash());
+      }
+    }
+    return found;
   }
 
   @Override

@@ -93,9 +93,10 @@ public final class RedisSwarms implements SwarmStore {
    * torrent's manifest (the catalog may have lost it since this tracker read it). ARGV: peer
    * id, SHA-256 of the presented token, SHA-256 of a new token, timeout ms, stopped (0/1),
    * complete (0/1), entry, wanted, entry key prefix, infohash, most members of a swarm, most
-   * sessions of an address, the source address (empty if unknown). Returns {0} for a token that
-   * does not match, {2, members} for a full swarm, {3} for an address with too many sessions,
-   * {4} for a torrent the catalog does not hold, else {1, opened, pruned, members, seeders, ids, entries}.
+   * sessions of an address, the source address (empty if unknown), proven (0/1), swarm key
+   * prefix. Returns {0} for a token that does not match, {2, members} for a full swarm, {3} for
+   * an address with too many sessions, {4} for a torrent the catalog does not hold, {5} for an
+   * unproven announce without a session, else {1, opened, pruned, members, seeders, ids, entries}.
    */
   private static final Script ANNOUNCE = Script.of(COMMON + """
       local peer = ARGV[1]
@@ -108,9 +109,22 @@ public final class RedisSwarms implements SwarmStore {
         if members >= tonumber(ARGV[11]) then return {2, members} end
       end
       local by_source = ARGV[13] ~= ''
+      local proven = ARGV[14] == '1'
       local held = redis.call('GET', KEYS[1])
       local opened = 0
+      if held and held ~= ARGV[2] and held ~= ARGV[3] and proven then
+        -- the peer proved its id but lost its token: its old session ends, swarms and all
+        for _, infohash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+          local swarm = ARGV[15] .. infohash
+          redis.call('ZREM', swarm .. ':seen', peer)
+          redis.call('SREM', swarm .. ':seeders', peer)
+          redis.call('DEL', swarm .. ':peer:' .. peer)
+        end
+        redis.call('DEL', KEYS[2])
+        held = nil
+      end
       if not held then
+        if not proven then return {5} end
         if by_source then
           redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - timeout))
           if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[12]) then return {3} end
@@ -273,7 +287,8 @@ public final class RedisSwarms implements SwarmStore {
             RedisStore.bytes(timeoutMs), flag(announce.event() == Event.STOPPED), flag(complete),
             encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peer:"),
             bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
-            RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source)));
+            RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source),
+            flag(announce.proven()), bytes(SWARM)));
     switch ((int) (long) (Long) reply.get(0)) {
       case 0 -> throw tokenMismatch(peerId);
       case 2 -> throw SwarmRegistry.swarmFull(announce.infoHash(), (Long) reply.get(1),
@@ -282,6 +297,10 @@ public final class RedisSwarms implements SwarmStore {
       // a Redis restarted without its data, say: the seeders publish it again on this answer
       case 4 -> throw MinibitException.notFound("no torrent with infohash %s in the catalog",
           announce.infoHash());
+      case 5 -> throw new MinibitException(ErrorCode.UNAUTHENTICATED, String.format(
+          "peer %s has no live session on this tracker (it expired, or the tracker's state was"
+              + " lost): the announce that opens one must carry a proof of the peer id",
+          peerId));
       default -> { }
     }
     announces.incrementAndGet();
@@ -299,6 +318,12 @@ public final class RedisSwarms implements SwarmStore {
       }
     }
     return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample, counts);
+  }
+
+  @Override
+  public boolean holdsSession(String peerId, String token) {
+    byte[] held = redis.call("look up a session", jedis -> jedis.get(bytes(SESSION + peerId)));
+    return held != null && MessageDigest.isEqual(held, bytes(tokenHash(token)));
   }
 
   @Override

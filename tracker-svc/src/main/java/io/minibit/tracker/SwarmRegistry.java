@@ -56,12 +56,15 @@ public final class SwarmRegistry implements SwarmStore {
    * @param numWant peers wanted, or 0 for the configured default
    * @param have the peer's bitfield, or null if it sent none
    * @param downloadRate bytes per second it receives lately
+   * @param proven the caller proved it holds the key {@code peerId} derives from (checked by
+   *     the API before the call): only such an announce opens a session, or replaces one whose
+   *     token it does not know
    * @param source the address the call came from, or null if the tracker cannot see it (then
    *     no limit per address applies)
    */
   public record Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
       int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
-      int numWant, Bitfield have, double downloadRate, String source) {
+      int numWant, Bitfield have, double downloadRate, boolean proven, String source) {
     public Announce {
       Objects.requireNonNull(infoHash, "infoHash");
       Objects.requireNonNull(peerId, "peerId");
@@ -70,15 +73,15 @@ public final class SwarmRegistry implements SwarmStore {
       Objects.requireNonNull(sessionToken, "sessionToken");
     }
 
-    /** An announce from an address the tracker cannot see. */
+    /** A proven announce (see {@code proven}) from an address the tracker cannot see. */
     public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
         int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
         int numWant, Bitfield have, double downloadRate) {
       this(infoHash, peerId, host, port, event, haveCount, complete, uploaded, downloaded,
-          sessionToken, numWant, have, downloadRate, null);
+          sessionToken, numWant, have, downloadRate, true, null);
     }
 
-    /** An announce without a bitfield or a rate. */
+    /** A proven announce without a bitfield or a rate. */
     public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
         int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
         int numWant) {
@@ -162,9 +165,12 @@ public final class SwarmRegistry implements SwarmStore {
   /**
    * Records an announce and samples the other peers of its swarm.
    *
-   * <p>The first announce of a peer id without a live session opens one, whatever token it
-   * presents (the tracker may have restarted since the peer got its token). After that, a token
-   * that does not match is PERMISSION_DENIED. STOPPED removes the peer from the swarm and returns
+   * <p>A proven announce (see {@link Announce#proven}) of a peer id without a live session opens
+   * one, whatever token it presents (the tracker may have restarted since the peer got its
+   * token); one without proof is UNAUTHENTICATED, so nobody opens a session under another peer's
+   * id. A token that does not match the live session's is PERMISSION_DENIED, unless the announce
+   * is proven: then the peer restarted and lost its token, and a new session replaces the old
+   * one (which leaves its swarms). STOPPED removes the peer from the swarm and returns
    * no peers; any other event adds or updates it, as a seeder if the event is COMPLETED or the
    * peer says it is complete.
    */
@@ -179,7 +185,19 @@ public final class SwarmRegistry implements SwarmStore {
           && swarm.size() >= limits.maxSwarmMembers() && !swarm.contains(announce.peerId())) {
         throw swarmFull(announce.infoHash(), swarm.size(), limits.maxSwarmMembers());
       }
+      if (session != null && announce.proven() && !tokenMatches(session, announce.sessionToken())) {
+        sessions.remove(announce.peerId());
+        dropped(announce.peerId(), session);
+        session = null;
+        swarm = swarms.get(announce.infoHash());
+      }
       if (session == null) {
+        if (!announce.proven()) {
+          throw new MinibitException(ErrorCode.UNAUTHENTICATED, String.format(
+              "peer %s has no live session on this tracker (it expired, or the tracker"
+                  + " restarted): the announce that opens one must carry a proof of the peer id",
+              announce.peerId()));
+        }
         String source = announce.source();
         if (source != null && sessionsBySource.getOrDefault(source, 0)
             >= limits.maxSessionsPerAddress()) {
@@ -243,6 +261,19 @@ public final class SwarmRegistry implements SwarmStore {
       }
       requireToken(session, peerId, token);
       refresh(peerId, session, now);
+    }
+  }
+
+  /**
+   * Whether {@code peerId} has a live session whose token is {@code token}: an announce with
+   * them needs no proof. Costs no more than a session lookup.
+   */
+  @Override
+  public boolean holdsSession(String peerId, String token) {
+    synchronized (lock) {
+      dropExpired(clock.instant());
+      Session session = sessions.get(peerId);
+      return session != null && tokenMatches(session, token);
     }
   }
 
@@ -355,11 +386,7 @@ public final class SwarmRegistry implements SwarmStore {
         return;
       }
       it.remove();
-      Session gone = entry.getValue();
-      if (gone.source != null) {
-        sessionsBySource.computeIfPresent(gone.source, (source, n) -> n == 1 ? null : n - 1);
-      }
-      leaveAllSwarms(entry.getKey(), gone);
+      dropped(entry.getKey(), entry.getValue());
       expiredSinceSweep.add(entry.getKey());
     }
   }
@@ -375,6 +402,14 @@ public final class SwarmRegistry implements SwarmStore {
     return now.isAfter(session.lastSeen.plus(sessionTimeout));
   }
 
+
+  /** {@code session}, removed from the sessions, leaves every swarm and its address's count. */
+  private void dropped(String peerId, Session session) {
+    if (session.source != null) {
+      sessionsBySource.computeIfPresent(session.source, (source, n) -> n == 1 ? null : n - 1);
+    }
+    leaveAllSwarms(peerId, session);
+  }
 
   private void leaveAllSwarms(String peerId, Session session) {
     for (InfoHash infoHash : session.swarms) {
@@ -409,12 +444,16 @@ public final class SwarmRegistry implements SwarmStore {
   }
 
   private static void requireToken(Session session, String peerId, String presented) {
-    // Constant-time, so response timing does not leak how much of a guess was right.
-    if (!MessageDigest.isEqual(session.token.getBytes(StandardCharsets.US_ASCII),
-        presented.getBytes(StandardCharsets.UTF_8))) {
+    if (!tokenMatches(session, presented)) {
       throw new MinibitException(ErrorCode.PERMISSION_DENIED, String.format(
           "session token does not match the live session of peer %s", peerId));
     }
+  }
+
+  private static boolean tokenMatches(Session session, String presented) {
+    // Constant-time, so response timing does not leak how much of a guess was right.
+    return MessageDigest.isEqual(session.token.getBytes(StandardCharsets.US_ASCII),
+        presented.getBytes(StandardCharsets.UTF_8));
   }
 
   private String newToken() {

@@ -25,8 +25,9 @@ public interface SwarmStore {
   /**
    * Records an announce and samples the other peers of its swarm.
    *
-   * <p>The first announce of a peer id without a live session opens one, whatever token it
-   * presents. After that, a token that does not match is PERMISSION_DENIED. STOPPED removes the
+   * <p>Only a proven announce (see {@link SwarmRegistry.Announce#proven()}) opens a session, or
+   * replaces a live one whose token it does not present; any other announce without a live
+   * session is UNAUTHENTICATED, and with a token that does not match, PERMISSION_DENIED. STOPPED removes the
    * peer from the swarm and returns no peers; any other event adds or updates it, as a seeder if
    * the event is COMPLETED or the peer says it is complete.
    */
@@ -37,6 +38,12 @@ public interface SwarmStore {
    * state was lost); PERMISSION_DENIED if {@code token} is not the session's.
    */
   void heartbeat(String peerId, String token);
+
+  /**
+   * Whether {@code peerId} has a live session whose token is {@code token}: an announce with
+   * them needs no proof.
+   */
+  boolean holdsSession(String peerId, String token);
 
   /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
   SwarmCounts counts(InfoHash infoHash);

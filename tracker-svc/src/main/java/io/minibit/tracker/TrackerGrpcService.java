@@ -12,6 +12,7 @@ import io.minibit.api.v2.HeartbeatResponse;
 import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.PeerEndpoint;
+import io.minibit.api.v2.Proof;
 import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.PublishResponse;
 import io.minibit.api.v2.TorrentSummary;
@@ -23,15 +24,21 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
+import io.minibit.core.grpc.ClientCertificate;
+import io.minibit.core.identity.Signatures;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The Tracker gRPC API of tracker.proto: validates every request field, converts between proto
  * and domain types and delegates to the {@link CatalogStore} and the {@link SwarmStore}. Failures
  * are thrown as {@link MinibitException}s for the server's error-mapping interceptor; the
- * {@link CallerAddress} interceptor must be installed for announces with an empty host.
+ * {@link CallerAddress} interceptor must be installed for announces with an empty host, and the
+ * {@link ClientCertificate} one for publishers known by their TLS certificates.
  *
  * <p>Thread-safe: it holds no mutable state of its own.
  */
@@ -44,11 +51,19 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
   private final CatalogStore catalog;
   private final SwarmStore registry;
   private final TrackerConfig config;
+  private final Clock clock;
 
   public TrackerGrpcService(CatalogStore catalog, SwarmStore registry, TrackerConfig config) {
+    this(catalog, registry, config, Clock.systemUTC());
+  }
+
+  /** @param clock what a proof's signing time is checked against */
+  public TrackerGrpcService(CatalogStore catalog, SwarmStore registry, TrackerConfig config,
+      Clock clock) {
     this.catalog = catalog;
     this.registry = registry;
     this.config = config;
+    this.clock = clock;
   }
 
   @Override
@@ -56,11 +71,34 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     if (!request.hasManifest()) {
       throw MinibitException.invalid("manifest is missing");
     }
-    CatalogStore.Published published = catalog.publish(request.getManifest());
+    Torrent torrent = Torrent.of(request.getManifest());
+    CatalogStore.Published published = catalog.publish(request.getManifest(),
+        publisher(request, torrent));
     reply(responses, PublishResponse.newBuilder()
         .setInfohash(published.torrent().infoHash().hex())
         .setCreated(published.created())
         .build());
+  }
+
+  /**
+   * Who publishes: the caller's client certificate if it showed one, else the key whose proof
+   * signs the manifest's infohash.
+   */
+  private Publisher publisher(PublishRequest request, Torrent torrent) {
+    Optional<String> certificate = ClientCertificate.current();
+    if (certificate.isPresent()) {
+      return new Publisher(certificate.get());
+    }
+    if (!request.hasProof()) {
+      throw new MinibitException(ErrorCode.UNAUTHENTICATED, "the publish of " + torrent
+          + " is not signed: a publish carries a proof (the publisher's Ed25519 key and its"
+          + " signature) unless it comes with a TLS client certificate; peers of this version"
+          + " sign every publish: upgrade the one that sent it");
+    }
+    Signatures.Claim claim = claim(request.getProof());
+    Signatures.verify("proof", claim,
+        Signatures.publishMessage(torrent.infoHash(), claim.signedAt()), clock.instant());
+    return Publisher.ofKey(Signatures.fingerprint(claim.publicKey()));
   }
 
   @Override
@@ -100,6 +138,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     }
     Map<InfoHash, SwarmRegistry.SwarmCounts> allCounts =
         registry.counts(torrents.stream().map(Torrent::infoHash).toList());
+    Set<InfoHash> latest = catalog.latestOf(torrents);
     for (Torrent torrent : torrents) {
       SwarmRegistry.SwarmCounts counts = allCounts.get(torrent.infoHash());
       list.addTorrents(TorrentSummary.newBuilder()
@@ -108,7 +147,8 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
           .setSize(torrent.size())
           .setBlockCount(torrent.blockCount())
           .setSeeders(counts.seeders())
-          .setLeechers(counts.leechers()));
+          .setLeechers(counts.leechers())
+          .setLatest(latest.contains(torrent.infoHash())));
     }
     reply(responses, list.build());
   }
@@ -152,10 +192,18 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     int numWant = (int) Math.min(Integer.toUnsignedLong(request.getNumWant()),
         SwarmRegistry.MAX_SAMPLE_SIZE);
 
+    // A signature is checked only where the token alone does not do: when the announce opens a
+    // session. The announces and heartbeats of a live session cost what they always did.
+    boolean proven = false;
+    if (request.hasProof() && !registry.holdsSession(peerId, request.getSessionToken())) {
+      requireProofOf(peerId, claim(request.getProof()));
+      proven = true;
+    }
+
     SwarmRegistry.AnnounceResult result = registry.announce(new SwarmRegistry.Announce(
         infoHash, peerId, host, port, event, (int) haveCount, request.getComplete(),
         request.getUploaded(), request.getDownloaded(), request.getSessionToken(), numWant, have,
-        rate, CallerAddress.current().orElse(null)));
+        rate, proven, CallerAddress.current().orElse(null)));
 
     AnnounceResponse.Builder response = AnnounceResponse.newBuilder()
         .setIntervalMs((int) config.announceInterval().toMillis())
@@ -197,6 +245,29 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     }
     reply(responses, GetSwarmHealthResponse.newBuilder().setHealth(registry.health(torrent))
         .build());
+  }
+
+  /** Checks that {@code claim} proves the caller holds the key {@code peerId} derives from. */
+  private void requireProofOf(String peerId, Signatures.Claim claim) {
+    Signatures.verify("proof", claim, Signatures.sessionMessage(peerId, claim.signedAt()),
+        clock.instant());
+    String provenId = Signatures.peerIdOf(claim.publicKey());
+    if (!provenId.equals(peerId)) {
+      throw new MinibitException(ErrorCode.UNAUTHENTICATED, String.format(
+          "proof.public_key is the key of peer %s, not of peer_id %s: a peer announces under"
+              + " the id its own key derives from", provenId, peerId));
+    }
+  }
+
+  /** A proof as it arrived, its sizes checked (INVALID_ARGUMENT), its signature not yet. */
+  private static Signatures.Claim claim(Proof proof) {
+    Signatures.publicKey("proof.public_key", proof.getPublicKey().toByteArray());
+    if (proof.getSignature().size() != Signatures.SIGNATURE_BYTES) {
+      throw MinibitException.invalid("proof.signature has %d bytes; an Ed25519 signature has %d",
+          proof.getSignature().size(), Signatures.SIGNATURE_BYTES);
+    }
+    return new Signatures.Claim(proof.getPublicKey().toByteArray(),
+        Instant.ofEpochMilli(proof.getSignedAtMs()), proof.getSignature().toByteArray());
   }
 
   /** An announced bitfield, checked against its torrent. */

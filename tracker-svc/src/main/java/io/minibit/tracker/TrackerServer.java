@@ -7,6 +7,7 @@ import io.grpc.ServerCallExecutorSupplier;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.DaemonThreads;
 import io.minibit.core.grpc.CallerAddress;
+import io.minibit.core.grpc.ClientCertificate;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.IOException;
@@ -102,13 +103,14 @@ public final class TrackerServer implements AutoCloseable {
         return blocks ? blocking : null;
       }
     });
-    TrackerGrpcService service = new TrackerGrpcService(catalog, swarms, config);
+    TrackerGrpcService service = new TrackerGrpcService(catalog, swarms, config, clock);
     TrackerMetrics.register(telemetry.meter(), catalog, swarms);
     GrpcServer server;
     try {
       server = GrpcServer.start(builder,
           "the tracker service (port " + config.port() + ", --port)",
-          List.of(telemetry.serverInterceptor(), new CallerAddress()), service);
+          List.of(telemetry.serverInterceptor(), new CallerAddress(), new ClientCertificate()),
+          service);
     } catch (IOException | RuntimeException e) {
       blocking.shutdownNow();
       if (redis != null) {

@@ -10,9 +10,9 @@ import io.grpc.StatusRuntimeException;
 import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.Manifest;
-import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.Torrent;
+import io.minibit.core.testing.TestKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ class ListTorrentsPagingTest {
   /** Publishes a one-block torrent named {@code name} (new content each time); its infohash. */
   private String publish(String name) {
     Manifest manifest = TestManifests.manifest(name, 1000, TestManifests.BLOCK_SIZE, ++seed);
-    return tracker.tracker().publish(PublishRequest.newBuilder().setManifest(manifest).build())
+    return tracker.tracker().publish(TestKeys.publish(manifest, tracker.clock.instant()))
         .getInfohash();
   }
 

@@ -10,10 +10,10 @@ import io.minibit.api.v2.AnnounceRequest;
 import io.minibit.api.v2.DownloadEta;
 import io.minibit.api.v2.GetSwarmHealthRequest;
 import io.minibit.api.v2.Manifest;
-import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.Bitfield;
 import io.minibit.core.Torrent;
+import io.minibit.core.testing.TestKeys;
 import io.minibit.core.telemetry.Telemetry;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.Http;
@@ -46,7 +46,7 @@ class SwarmHealthTest {
     // expiry runs every 500 ms of real time, and expires by the clock the test moves
     tracker = new TrackerHarness(new TrackerConfig(0, dataDir, Duration.ofSeconds(1),
         Duration.ofSeconds(60), 50, true), telemetry);
-    tracker.tracker().publish(PublishRequest.newBuilder().setManifest(FILM).build());
+    tracker.tracker().publish(TestKeys.publish(FILM, tracker.clock.instant()));
   }
 
   @AfterEach
@@ -55,9 +55,11 @@ class SwarmHealthTest {
     telemetry.close();
   }
 
-  private static AnnounceRequest.Builder announce(String peerId) {
-    return AnnounceRequest.newBuilder().setInfohash(HASH).setPeerId(peerId).setHost("10.0.0.1")
-        .setPort(7000).setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED);
+  /** An announce, with a proof, of the peer whose test key is called {@code name}. */
+  private AnnounceRequest.Builder announce(String name) {
+    return TestKeys.proven(AnnounceRequest.newBuilder().setInfohash(HASH)
+        .setPeerId(TestKeys.peerId(name)).setHost("10.0.0.1").setPort(7000)
+        .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED), tracker.clock.instant());
   }
 
   private static Bitfield blocks(int... indices) {
@@ -90,11 +92,11 @@ class SwarmHealthTest {
     // the rarest blocks are held once; half the blocks more often
     assertEquals(1.5, health.getDistributedCopies(), 1e-9);
     DownloadEta half = health.getDownloadsList().stream()
-        .filter(d -> d.getPeerId().equals("half")).findFirst().orElseThrow();
+        .filter(d -> d.getPeerId().equals(TestKeys.peerId("half"))).findFirst().orElseThrow();
     assertEquals(5, half.getBlocksHave());
     assertEquals(5000, half.getEtaMs());
     DownloadEta stuck = health.getDownloadsList().stream()
-        .filter(d -> d.getPeerId().equals("stuck")).findFirst().orElseThrow();
+        .filter(d -> d.getPeerId().equals(TestKeys.peerId("stuck"))).findFirst().orElseThrow();
     assertEquals(-1, stuck.getEtaMs());
 
     // a leecher that completes is a seeder from its next announce on

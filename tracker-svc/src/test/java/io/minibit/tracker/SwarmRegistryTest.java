@@ -54,6 +54,12 @@ class SwarmRegistryTest {
     return announce(TORRENT, peerId, event, false, 0);
   }
 
+  /** As {@link #announce(String, Event)}, but without proof of the peer id: the token alone. */
+  private AnnounceResult announceUnproven(String peerId, Event event) {
+    return registry.announce(new SwarmRegistry.Announce(TORRENT, peerId, "10.0.0.1", 6881, event,
+        0, false, 0, 0, tokens.getOrDefault(peerId, ""), 0, null, 0, false, null));
+  }
+
   private AnnounceResult announceWanting(String peerId, int numWant) {
     return announce(TORRENT, peerId, Event.NONE, false, numWant);
   }
@@ -217,7 +223,7 @@ class SwarmRegistryTest {
     announce("a", Event.STARTED);
     tokens.put("a", "not-the-token");
 
-    assertCode(ErrorCode.PERMISSION_DENIED, () -> announce("a", Event.NONE));
+    assertCode(ErrorCode.PERMISSION_DENIED, () -> announceUnproven("a", Event.NONE));
     assertCode(ErrorCode.PERMISSION_DENIED, () -> registry.heartbeat("a", "not-the-token"));
     assertCode(ErrorCode.PERMISSION_DENIED, () -> registry.heartbeat("a", ""));
   }
@@ -228,9 +234,43 @@ class SwarmRegistryTest {
     announce("b", Event.STARTED);
     tokens.put("b", "forged");
 
-    assertCode(ErrorCode.PERMISSION_DENIED, () -> announce("b", Event.STOPPED));
+    assertCode(ErrorCode.PERMISSION_DENIED, () -> announceUnproven("b", Event.STOPPED));
 
     assertEquals(new SwarmCounts(0, 2), registry.counts(TORRENT));
+  }
+
+  @Test
+  void onlyAProvenAnnounceOpensASession() {
+    assertCode(ErrorCode.UNAUTHENTICATED, () -> announceUnproven("a", Event.STARTED));
+    assertEquals(new SwarmCounts(0, 0), registry.counts(TORRENT));
+    assertEquals(0, registry.sessionCount());
+
+    String token = announce("a", Event.STARTED).sessionToken();
+    assertTrue(registry.holdsSession("a", token));
+    assertFalse(registry.holdsSession("a", "other"));
+    assertFalse(registry.holdsSession("b", token));
+    announceUnproven("a", Event.NONE); // the token does from then on
+
+    clock.advance(HEARTBEAT.multipliedBy(SwarmRegistry.MISSED_HEARTBEATS).plusMillis(1));
+    assertFalse(registry.holdsSession("a", token));
+    assertCode(ErrorCode.UNAUTHENTICATED, () -> announceUnproven("a", Event.NONE));
+  }
+
+  @Test
+  void aProvenAnnounceWithAnotherTokenReplacesTheSession() {
+    announce("a", Event.STARTED);
+    announce(OTHER_TORRENT, "a", Event.STARTED, false, 0);
+    String old = tokens.get("a");
+    tokens.put("a", ""); // restarted: the key kept, the token lost
+
+    String fresh = announce("a", Event.STARTED).sessionToken();
+
+    assertNotEquals(old, fresh);
+    assertCode(ErrorCode.PERMISSION_DENIED, () -> registry.heartbeat("a", old));
+    registry.heartbeat("a", fresh);
+    assertEquals(new SwarmCounts(0, 1), registry.counts(TORRENT));
+    assertEquals(new SwarmCounts(0, 0), registry.counts(OTHER_TORRENT),
+        "the old session's swarms went with it");
   }
 
   @Test

@@ -22,10 +22,15 @@ import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.PublishResponse;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.Torrent;
+import io.minibit.api.v2.Proof;
+import io.minibit.core.identity.PeerKey;
+import io.minibit.core.identity.Signatures;
+import io.minibit.core.testing.TestKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -60,11 +65,22 @@ class TrackerGrpcServiceTest {
     tracker.close();
   }
 
+  /** A publish signed by the test key "publisher". */
   private PublishResponse publish(Manifest manifest) {
-    return tracker.tracker().publish(PublishRequest.newBuilder().setManifest(manifest).build());
+    return tracker.tracker().publish(TestKeys.publish(manifest, tracker.clock.instant()));
   }
 
-  private static AnnounceRequest.Builder announce(String peerId, int port) {
+  private PublishResponse publish(Manifest manifest, String publisher) {
+    return tracker.tracker().publish(
+        TestKeys.publish(manifest, TestKeys.key(publisher), tracker.clock.instant()));
+  }
+
+  /** An announce of the peer whose test key is called {@code name}. */
+  private static AnnounceRequest.Builder announce(String name, int port) {
+    return announceAs(TestKeys.peerId(name), port);
+  }
+
+  private static AnnounceRequest.Builder announceAs(String peerId, int port) {
     return AnnounceRequest.newBuilder()
         .setInfohash(SONG_HASH)
         .setPeerId(peerId)
@@ -73,11 +89,21 @@ class TrackerGrpcServiceTest {
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED);
   }
 
+  /** Sends {@code request} with a proof of its peer id, as a MiniBit peer sends every announce. */
   private AnnounceResponse announce(AnnounceRequest.Builder request) {
+    return tracker.tracker().announce(TestKeys.proven(request, tracker.clock.instant()).build());
+  }
+
+  private AnnounceResponse announceUnproven(AnnounceRequest.Builder request) {
     return tracker.tracker().announce(request.build());
   }
 
-  private void heartbeat(String peerId, String token) {
+  /** A heartbeat of the peer whose test key is called {@code name}. */
+  private void heartbeat(String name, String token) {
+    heartbeatAs(TestKeys.peerId(name), token);
+  }
+
+  private void heartbeatAs(String peerId, String token) {
     tracker.tracker().heartbeat(HeartbeatRequest.newBuilder()
         .setPeerId(peerId).setSessionToken(token).build());
   }
@@ -91,7 +117,7 @@ class TrackerGrpcServiceTest {
 
   private List<Path> catalogFiles() throws IOException {
     try (Stream<Path> files = Files.list(tracker.config.catalogDir())) {
-      return files.toList();
+      return files.filter(Files::isRegularFile).toList();
     }
   }
 
@@ -187,7 +213,8 @@ class TrackerGrpcServiceTest {
     assertNotEquals(first.getSessionToken(), second.getSessionToken());
     assertEquals(1, second.getSeeders());
     assertEquals(1, second.getLeechers());
-    assertEquals(List.of(PeerEndpoint.newBuilder().setPeerId("seeder").setHost("seed.example")
+    assertEquals(List.of(PeerEndpoint.newBuilder().setPeerId(TestKeys.peerId("seeder"))
+        .setHost("seed.example")
         .setPort(7001).setComplete(true).build()), second.getPeersList());
   }
 
@@ -205,9 +232,9 @@ class TrackerGrpcServiceTest {
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken(token));
 
     assertEquals(4, few.getPeersCount());
-    assertFalse(peerIds(few).contains("peer-0"));
+    assertFalse(peerIds(few).contains(TestKeys.peerId("peer-0")));
     assertEquals(9, huge.getPeersCount(), "num_want 2^32-1 means as many as allowed");
-    assertFalse(peerIds(huge).contains("peer-0"));
+    assertFalse(peerIds(huge).contains(TestKeys.peerId("peer-0")));
   }
 
   @Test
@@ -230,7 +257,8 @@ class TrackerGrpcServiceTest {
     AnnounceResponse joined = announce(announce("peer", 7001));
 
     int interval = tracker.tracker().heartbeat(HeartbeatRequest.newBuilder()
-        .setPeerId("peer").setSessionToken(joined.getSessionToken()).build()).getIntervalMs();
+        .setPeerId(TestKeys.peerId("peer")).setSessionToken(joined.getSessionToken()).build())
+        .getIntervalMs();
 
     assertEquals(300_000, interval);
   }
@@ -256,7 +284,9 @@ class TrackerGrpcServiceTest {
   @MethodSource("malformedManifests")
   void malformedManifestIsInvalidAndNotStored(String what, Manifest manifest, String hint)
       throws IOException {
-    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT, () -> publish(manifest));
+    // unsigned: the manifest is checked first, and a malformed one cannot be signed
+    StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT, () -> tracker.tracker()
+        .publish(PublishRequest.newBuilder().setManifest(manifest).build()));
 
     String description = e.getStatus().getDescription();
     assertTrue(description != null && description.contains(hint),
@@ -302,8 +332,8 @@ class TrackerGrpcServiceTest {
     publish(SONG);
 
     StatusRuntimeException e = assertStatus(Status.Code.INVALID_ARGUMENT,
-        () -> announce(announce(peerId, 7001)));
-    assertStatus(Status.Code.INVALID_ARGUMENT, () -> heartbeat(peerId, "token"));
+        () -> announceUnproven(announceAs(peerId, 7001)));
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> heartbeatAs(peerId, "token"));
 
     assertTrue(e.getStatus().getDescription().startsWith("peer_id"),
         e.getStatus().getDescription());
@@ -383,7 +413,7 @@ class TrackerGrpcServiceTest {
     publish(SONG);
     announce(announce("peer", 7001));
 
-    assertStatus(Status.Code.PERMISSION_DENIED, () -> announce(announce("peer", 7001)
+    assertStatus(Status.Code.PERMISSION_DENIED, () -> announceUnproven(announce("peer", 7001)
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken("0".repeat(32))));
     assertStatus(Status.Code.PERMISSION_DENIED, () -> heartbeat("peer", "0".repeat(32)));
     assertStatus(Status.Code.PERMISSION_DENIED, () -> heartbeat("peer", ""));
@@ -418,7 +448,7 @@ class TrackerGrpcServiceTest {
 
     AnnounceResponse back = announce(announce("silent", 7002).setSessionToken(silent));
     assertNotEquals(silent, back.getSessionToken());
-    assertEquals(Set.of("steady"), peerIds(back));
+    assertEquals(Set.of(TestKeys.peerId("steady")), peerIds(back));
   }
 
   @Test
@@ -438,6 +468,159 @@ class TrackerGrpcServiceTest {
     AnnounceResponse again = announce(announce("peer", 7001)
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED).setSessionToken(token));
     assertNotEquals(token, again.getSessionToken(), "a stale token opens a new session");
+    assertEquals(1, onlyTorrent().getLeechers());
+  }
+
+  // --- names and identities ---
+
+  @Test
+  void anUnsignedPublishIsUnauthenticated() throws IOException {
+    StatusRuntimeException e = assertStatus(Status.Code.UNAUTHENTICATED, () -> tracker.tracker()
+        .publish(PublishRequest.newBuilder().setManifest(SONG).build()));
+
+    assertTrue(e.getStatus().getDescription().contains("is not signed"),
+        e.getStatus().getDescription());
+    assertTrue(e.getStatus().getDescription().contains("upgrade"),
+        e.getStatus().getDescription());
+    assertEquals(List.of(), catalogFiles());
+  }
+
+  @Test
+  void aNameCannotBeTakenOverAndItsOwnerPublishesNewVersions() {
+    Manifest forged = TestManifests.manifest("song.ogg", 2);
+    Manifest newer = TestManifests.manifest("song.ogg", 3);
+    publish(SONG, "alice");
+
+    StatusRuntimeException e = assertStatus(Status.Code.PERMISSION_DENIED,
+        () -> publish(forged, "mallory"));
+    assertTrue(e.getStatus().getDescription().contains("'song.ogg' belongs to another"
+        + " publisher"), e.getStatus().getDescription());
+    assertFalse(publish(SONG, "bob").getCreated(), "another seeder of the same file");
+    assertEquals(SONG, tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setName("song.ogg").build()).getManifest());
+
+    assertTrue(publish(newer, "alice").getCreated());
+    assertFalse(publish(SONG, "mallory").getCreated());
+
+    assertEquals(newer, tracker.tracker().getManifest(
+        GetManifestRequest.newBuilder().setName("song.ogg").build()).getManifest());
+    List<TorrentSummary> versions =
+        tracker.tracker().listTorrents(ListTorrentsRequest.getDefaultInstance()).getTorrentsList();
+    assertEquals(Set.of(SONG_HASH, Torrent.of(newer).infoHash().hex()),
+        versions.stream().map(TorrentSummary::getInfohash).collect(Collectors.toSet()));
+    assertEquals(List.of(Torrent.of(newer).infoHash().hex()), versions.stream()
+        .filter(TorrentSummary::getLatest).map(TorrentSummary::getInfohash).toList());
+  }
+
+  @Test
+  void ownershipSurvivesARestart() throws IOException {
+    publish(SONG, "alice");
+
+    tracker.restart();
+
+    assertStatus(Status.Code.PERMISSION_DENIED,
+        () -> publish(TestManifests.manifest("song.ogg", 2), "mallory"));
+    assertTrue(publish(TestManifests.manifest("song.ogg", 2), "alice").getCreated());
+  }
+
+  @Test
+  void aPublishProofCoversOneManifestAndAShortTime() {
+    Manifest other = TestManifests.manifest("song.ogg", 2);
+    var signedForOther = TestKeys.publish(other, tracker.clock.instant());
+    StatusRuntimeException swapped = assertStatus(Status.Code.UNAUTHENTICATED,
+        () -> tracker.tracker().publish(signedForOther.toBuilder().setManifest(SONG).build()));
+    assertTrue(swapped.getStatus().getDescription().contains("does not verify"),
+        swapped.getStatus().getDescription());
+
+    var old = TestKeys.publish(SONG, tracker.clock.instant());
+    tracker.clock.advance(Signatures.MAX_CLOCK_SKEW.plusSeconds(1));
+    StatusRuntimeException replayed = assertStatus(Status.Code.UNAUTHENTICATED,
+        () -> tracker.tracker().publish(old));
+    assertTrue(replayed.getStatus().getDescription().contains("check the clocks"),
+        replayed.getStatus().getDescription());
+  }
+
+  @Test
+  void aMalformedProofIsInvalid() {
+    var signed = TestKeys.publish(SONG, tracker.clock.instant());
+    StatusRuntimeException key = assertStatus(Status.Code.INVALID_ARGUMENT, () -> tracker
+        .tracker().publish(signed.toBuilder().setProof(signed.getProof().toBuilder()
+            .setPublicKey(ByteString.copyFromUtf8("not a key"))).build()));
+    assertTrue(key.getStatus().getDescription().startsWith("proof.public_key"),
+        key.getStatus().getDescription());
+    StatusRuntimeException signature = assertStatus(Status.Code.INVALID_ARGUMENT, () -> tracker
+        .tracker().publish(signed.toBuilder().setProof(signed.getProof().toBuilder()
+            .setSignature(ByteString.copyFrom(new byte[3]))).build()));
+    assertTrue(signature.getStatus().getDescription().startsWith("proof.signature"),
+        signature.getStatus().getDescription());
+
+    publish(SONG);
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> announceUnproven(announce("peer", 7001)
+        .setProof(signed.getProof().toBuilder().setSignature(ByteString.EMPTY))));
+  }
+
+  @Test
+  void anAnnounceWithoutProofOpensNoSession() {
+    publish(SONG);
+
+    StatusRuntimeException e = assertStatus(Status.Code.UNAUTHENTICATED,
+        () -> announceUnproven(announce("peer", 7001)));
+
+    assertTrue(e.getStatus().getDescription().contains("must carry a proof"),
+        e.getStatus().getDescription());
+    assertEquals(0, onlyTorrent().getLeechers());
+  }
+
+  @Test
+  void nobodyTakesOverAPeerIdAfterItsSessionExpired() {
+    publish(SONG);
+    String victim = TestKeys.peerId("victim");
+    announce(announce("victim", 7001));
+    tracker.clock.advance(tracker.config.heartbeatInterval().multipliedBy(4));
+
+    assertStatus(Status.Code.UNAUTHENTICATED, () -> announceUnproven(announceAs(victim, 6666)));
+    assertStatus(Status.Code.UNAUTHENTICATED, () -> announceUnproven(announceAs(victim, 6666)
+        .setProof(TestKeys.key("mallory").sessionProof(tracker.clock.instant()))));
+    PeerKey mallory = TestKeys.key("mallory");
+    Instant now = tracker.clock.instant();
+    Proof signedForVictim = Proof.newBuilder()
+        .setPublicKey(ByteString.copyFrom(mallory.publicKey())).setSignedAtMs(now.toEpochMilli())
+        .setSignature(ByteString.copyFrom(mallory.sign(Signatures.sessionMessage(victim, now))))
+        .build();
+    StatusRuntimeException ownKey = assertStatus(Status.Code.UNAUTHENTICATED,
+        () -> announceUnproven(announceAs(victim, 6666).setProof(signedForVictim)));
+    assertTrue(ownKey.getStatus().getDescription().contains("not of peer_id " + victim),
+        ownKey.getStatus().getDescription());
+
+    String token = announce(announce("victim", 7001)).getSessionToken();
+    heartbeat("victim", token);
+  }
+
+  @Test
+  void nobodyTakesOverAPeerIdAfterARestart() throws IOException {
+    publish(SONG);
+    String victim = TestKeys.peerId("victim");
+    String token = announce(announce("victim", 7001)).getSessionToken();
+
+    tracker.restart();
+
+    assertStatus(Status.Code.UNAUTHENTICATED, () -> announceUnproven(announceAs(victim, 6666)
+        .setSessionToken(token)));
+    AnnounceResponse back = announce(announce("victim", 7001).setSessionToken(token));
+    assertNotEquals(token, back.getSessionToken());
+  }
+
+  @Test
+  void aProvenAnnounceReplacesASessionItsPeerLostTheTokenOf() {
+    publish(SONG);
+    String lost = announce(announce("peer", 7001)).getSessionToken();
+
+    // the peer restarted: it has its key, not its token
+    String fresh = announce(announce("peer", 7001)).getSessionToken();
+
+    assertNotEquals(lost, fresh);
+    assertStatus(Status.Code.PERMISSION_DENIED, () -> heartbeat("peer", lost));
+    heartbeat("peer", fresh);
     assertEquals(1, onlyTorrent().getLeechers());
   }
 }

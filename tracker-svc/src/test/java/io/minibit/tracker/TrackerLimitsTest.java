@@ -8,13 +8,13 @@ import io.grpc.Status;
 import io.minibit.api.v2.AnnounceRequest;
 import io.minibit.api.v2.GetSwarmHealthRequest;
 import io.minibit.api.v2.Manifest;
-import io.minibit.api.v2.PublishRequest;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.testing.MutableClock;
 import io.minibit.core.testing.RedisServer;
+import io.minibit.core.testing.TestKeys;
 import io.minibit.tracker.SwarmRegistry.Announce;
 import io.minibit.tracker.SwarmRegistry.Event;
 import java.nio.file.Files;
@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Each limit of {@link TrackerLimits}, on the embedded store and on Redis. */
 class TrackerLimitsTest {
+  private static final Publisher PUBLISHER = Publisher.ofKey("ab".repeat(32));
   private static final Duration HEARTBEAT = Duration.ofSeconds(30);
   private static final Manifest MANIFEST = TestManifests.manifest("limits.bin", 77);
   private static final InfoHash TORRENT = Torrent.of(MANIFEST).infoHash();
@@ -51,13 +52,13 @@ class TrackerLimitsTest {
   private RedisStore redis() throws Exception {
     redis = RedisServer.start(dir.resolve("redis"), false);
     store = RedisStore.connect(RedisAddress.parse(redis.uri()));
-    new RedisCatalog(store).publish(MANIFEST);
+    new RedisCatalog(store).publish(MANIFEST, PUBLISHER);
     return store;
   }
 
   private static Announce announce(String peerId, String source, Event event) {
     return new Announce(TORRENT, peerId, "10.0.0.1", 7000, event, 0, false, 0, 0, "", 0, null,
-        0, source);
+        0, true, source);
   }
 
   @Test
@@ -110,7 +111,7 @@ class TrackerLimitsTest {
     // another address, and a peer with a session already, are not held back
     swarms.announce(announce("c", "192.0.2.2", Event.STARTED));
     swarms.announce(new Announce(TORRENT, "b", "10.0.0.1", 7000, Event.NONE, 0, false, 0, 0,
-        token, 0, null, 0, "192.0.2.1"));
+        token, 0, null, 0, true, "192.0.2.1"));
     // an address the tracker cannot see is not counted
     swarms.announce(announce("d", null, Event.STARTED));
     assertEquals(4, swarms.counts(TORRENT).leechers());
@@ -122,13 +123,13 @@ class TrackerLimitsTest {
     Manifest first = TestManifests.manifest("first.bin", 1);
     long size = first.getSerializedSize();
     Catalog catalog = Catalog.open(catalogDir, 2 * size + size / 2);
-    catalog.publish(first);
+    catalog.publish(first, PUBLISHER);
     Files.setLastModifiedTime(catalogDir.resolve(Torrent.of(first).infoHash().hex()
         + Catalog.SUFFIX), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
     Manifest second = TestManifests.manifest("second.bin", 2);
-    catalog.publish(second);
+    catalog.publish(second, PUBLISHER);
     MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
-        () -> catalog.publish(TestManifests.manifest("third.bin", 3)));
+        () -> catalog.publish(TestManifests.manifest("third.bin", 3), PUBLISHER));
     assertTrue(full.getMessage().contains("--max-catalog-bytes"), full.getMessage());
     assertEquals(2, catalog.size());
 
@@ -146,10 +147,10 @@ class TrackerLimitsTest {
     // the swarm tests' manifest is held already
     RedisCatalog catalog = new RedisCatalog(redis(), MANIFEST.getSerializedSize() + size
         + size / 2);
-    catalog.publish(first);
-    catalog.publish(first); // again: nothing more is held
+    catalog.publish(first, PUBLISHER);
+    catalog.publish(first, PUBLISHER); // again: nothing more is held
     MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
-        () -> catalog.publish(TestManifests.manifest("second.bin", 2)));
+        () -> catalog.publish(TestManifests.manifest("second.bin", 2), PUBLISHER));
     assertTrue(full.getMessage().contains("--max-catalog-bytes"), full.getMessage());
     assertEquals(2, catalog.size());
   }
@@ -160,11 +161,12 @@ class TrackerLimitsTest {
         .withLimits(LIMITS);
     try (TrackerHarness tracker = new TrackerHarness(config)) {
       Manifest manifest = TestManifests.manifest("health.bin", 5);
-      tracker.tracker().publish(PublishRequest.newBuilder().setManifest(manifest).build());
+      tracker.tracker().publish(TestKeys.publish(manifest, tracker.clock.instant()));
       String infohash = Torrent.of(manifest).infoHash().hex();
       for (int i = 0; i < 3; i++) {
-        tracker.tracker().announce(AnnounceRequest.newBuilder().setInfohash(infohash)
-            .setPeerId("peer-" + i).setHost("10.0.0." + (i + 1)).setPort(7000).build());
+        tracker.tracker().announce(TestKeys.proven(AnnounceRequest.newBuilder()
+            .setInfohash(infohash).setPeerId(TestKeys.peerId("peer-" + i))
+            .setHost("10.0.0." + (i + 1)).setPort(7000), tracker.clock.instant()).build());
         if (i == 1) { // two members: answered
           assertEquals(2, tracker.tracker().getSwarmHealth(GetSwarmHealthRequest.newBuilder()
               .setInfohash(infohash).build()).getHealth().getLeechers());

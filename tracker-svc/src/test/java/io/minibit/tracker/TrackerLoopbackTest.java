@@ -9,7 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.api.v2.AnnounceEvent;
 import io.minibit.api.v2.AnnounceRequest;
 import io.minibit.api.v2.PeerEndpoint;
-import io.minibit.api.v2.PublishRequest;
+import io.minibit.core.testing.TestKeys;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.grpc.Channels;
 import java.io.IOException;
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The parts of announce that need a real socket: the caller's address as the tracker sees it. */
 class TrackerLoopbackTest {
   private static final String LOOPBACK = "127.0.0.1";
+  private static final MutableClock CLOCK = new MutableClock();
 
   @TempDir
   Path dataDir;
@@ -47,7 +48,7 @@ class TrackerLoopbackTest {
     TrackerConfig config = TrackerConfig.defaults(dataDir).withPort(0)
         .withTrustAdvertisedAddresses(trustAdvertisedAddresses);
     server = TrackerServer.start(config,
-        NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0)), new MutableClock(),
+        NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0)), CLOCK,
         new Random(1));
     channel = Channels.forTarget(LOOPBACK + ":" + server.port());
     return TrackerServiceGrpc.newBlockingStub(channel);
@@ -57,14 +58,16 @@ class TrackerLoopbackTest {
   private static List<PeerEndpoint> seenByAnotherPeer(
       TrackerServiceGrpc.TrackerServiceBlockingStub stub,
       String advertisedHost) {
-    String infohash = deadline(stub).publish(PublishRequest.newBuilder()
-        .setManifest(TestManifests.manifest("song.ogg", 1)).build()).getInfohash();
+    String infohash = deadline(stub).publish(
+        TestKeys.publish(TestManifests.manifest("song.ogg", 1), CLOCK.instant())).getInfohash();
     AnnounceRequest.Builder announce = AnnounceRequest.newBuilder()
         .setInfohash(infohash)
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED)
         .setPort(6881);
-    deadline(stub).announce(announce.setPeerId("first").setHost(advertisedHost).build());
-    return deadline(stub).announce(announce.setPeerId("second").setHost("10.9.9.9").build())
+    deadline(stub).announce(TestKeys.proven(announce.setPeerId(TestKeys.peerId("first"))
+        .setHost(advertisedHost), CLOCK.instant()).build());
+    return deadline(stub).announce(TestKeys.proven(announce.setPeerId(TestKeys.peerId("second"))
+        .setHost("10.9.9.9"), CLOCK.instant()).build())
         .getPeersList();
   }
 

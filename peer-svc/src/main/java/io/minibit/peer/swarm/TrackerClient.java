@@ -25,6 +25,7 @@ import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Backoff;
+import io.minibit.core.identity.PeerKey;
 import io.minibit.peer.policy.TrackerRotation;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,7 +50,9 @@ import java.util.logging.Logger;
  * answered, announces and heartbeats fail at once until the round's backoff is over (their owner
  * retries them later); a call someone waits for (publish, manifest, catalog) always makes a round.
  * Session tokens belong to one tracker each: the client keeps the last one each tracker gave and
- * sends a tracker its own.
+ * sends a tracker its own. Publishes are signed with the peer's key. An announce that opens a
+ * session (no token yet for that tracker, or one it no longer holds: UNAUTHENTICATED) carries a
+ * proof of the peer id; the others carry the token alone.
  *
  * <p>Thread-safe.
  */
@@ -80,6 +83,9 @@ public final class TrackerClient {
    * @param reconnectNow makes the channel dial the tracker on the next call instead of waiting
    *     out its reconnect backoff (which grows to minutes while a tracker is down); run after
    *     every failure to reach it, since the callers pace their own retries
+   * @param key signs this peer's publishes and proves its peer id
+   * @param clock the time proofs are signed at (the tracker accepts them within minutes of its
+   *     own)
    */
   public record Endpoint(String target, Channel channel, Runnable reconnectNow) {
     /** {@code channel}'s reconnect backoff is reset if it is a ManagedChannel. */
@@ -104,18 +110,30 @@ public final class TrackerClient {
   private final List<Consumer<Switch>> listeners = new CopyOnWriteArrayList<>();
   /** Each tracker's session token for this peer, "" for none. Guarded by {@link #rotation}. */
   private final String[] tokens;
+  private final PeerKey key;
+  private final Clock clock;
 
-  /** A client of the one tracker at {@code target}; see {@link Endpoint} for the arguments. */
-  public TrackerClient(Channel channel, String target, Runnable reconnectNow) {
-    this(List.of(new Endpoint(target, channel, reconnectNow)), Clock.systemUTC(), new Random());
+  /**
+   * A client of the one tracker at {@code target}; see {@link Endpoint} for the arguments.
+   *
+   * @param key signs publishes and the announces that open sessions
+   * @param clock dates those signatures
+   */
+  public TrackerClient(Channel channel, String target, Runnable reconnectNow, PeerKey key,
+      Clock clock) {
+    this(List.of(new Endpoint(target, channel, reconnectNow)), key, clock, new Random());
   }
 
   /**
    * A client of {@code endpoints}, in order of preference.
    *
-   * @param clock and {@code random} time the backoff between failed rounds
+   * @param key signs publishes and the announces that open sessions
+   * @param clock dates those signatures and, with {@code random}, times the backoff between
+   *     failed rounds
    */
-  public TrackerClient(List<Endpoint> endpoints, Clock clock, Random random) {
+  public TrackerClient(List<Endpoint> endpoints, PeerKey key, Clock clock, Random random) {
+    this.key = key;
+    this.clock = clock;
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("no tracker");
     }
@@ -152,10 +170,15 @@ public final class TrackerClient {
     listeners.add(listener);
   }
 
-  /** Publishes a manifest; returns true if the tracker did not have it yet. */
+  /**
+   * Publishes a manifest, signed; returns true if the tracker did not have it yet.
+   * PERMISSION_DENIED if its name belongs to another publisher.
+   */
   public boolean publish(Torrent torrent) {
     return call("publish " + torrent.name(), false, stub -> stub.publish(
-        PublishRequest.newBuilder().setManifest(torrent.manifest()).build()).getCreated());
+        PublishRequest.newBuilder().setManifest(torrent.manifest())
+            .setProof(key.publishProof(torrent.infoHash(), clock.instant())).build())
+        .getCreated());
   }
 
   /** Fetches a manifest by infohash and checks that it hashes to it. */
@@ -197,13 +220,24 @@ public final class TrackerClient {
 
   /**
    * Announces {@code request} with the session token of the tracker it goes to (whatever token
-   * it holds), and keeps the token that tracker answers with.
+   * it holds), and keeps the token that tracker answers with. Without a token for that tracker
+   * the announce opens a session, so it carries a proof of the peer id; with one the tracker no
+   * longer holds (UNAUTHENTICATED) it is sent once more with a proof.
    */
   public AnnounceResponse announce(AnnounceRequest request) {
     return call("announce", true, (index, stub) -> {
+      String token = token(index);
+      AnnounceRequest withToken = request.toBuilder().setSessionToken(token).build();
       try {
-        AnnounceResponse response = stub.announce(
-            request.toBuilder().setSessionToken(token(index)).build());
+        AnnounceResponse response;
+        try {
+          response = stub.announce(token.isEmpty() ? proven(withToken) : withToken);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.UNAUTHENTICATED || token.isEmpty()) {
+            throw e;
+          }
+          response = stub.announce(proven(withToken));
+        }
         setToken(index, response.getSessionToken());
         return response;
       } catch (StatusRuntimeException e) {
@@ -213,6 +247,10 @@ public final class TrackerClient {
         throw e;
       }
     });
+  }
+
+  private AnnounceRequest proven(AnnounceRequest request) {
+    return request.toBuilder().setProof(key.sessionProof(clock.instant())).build();
   }
 
   /**
@@ -432,6 +470,8 @@ public final class TrackerClient {
       case NOT_FOUND -> new MinibitException(ErrorCode.NOT_FOUND, detail, e);
       case INVALID_ARGUMENT -> new MinibitException(ErrorCode.INVALID_ARGUMENT, detail, e);
       case PERMISSION_DENIED -> new MinibitException(ErrorCode.PERMISSION_DENIED, detail, e);
+      case UNAUTHENTICATED -> new MinibitException(ErrorCode.UNAUTHENTICATED,
+          "the tracker at " + target + " refused to " + action + ": " + detail, e);
       default -> new MinibitException(ErrorCode.UNAVAILABLE,
           "the tracker at " + target + " failed to " + action + ": " + detail, e);
     };

@@ -165,6 +165,7 @@ public final class SwarmPage {
   static int httpStatus(ErrorCode code) {
     return switch (code) {
       case INVALID_ARGUMENT, OUT_OF_RANGE -> 400;
+      case UNAUTHENTICATED -> 401;
       case PERMISSION_DENIED -> 403;
       case NOT_FOUND -> 404;
       case ALREADY_EXISTS, FAILED_PRECONDITION -> 409;

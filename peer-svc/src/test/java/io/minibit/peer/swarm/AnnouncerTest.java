@@ -18,6 +18,7 @@ import io.minibit.core.grpc.Channels;
 import io.minibit.core.store.BlockStore;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.MutableClock;
+import io.minibit.core.testing.TestKeys;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.policy.Choker;
 import io.minibit.peer.session.TorrentSession;
@@ -87,8 +88,9 @@ class AnnouncerTest {
     observer = InProcessChannelBuilder.forName(name).directExecutor().build();
     TrackerClient client = new TrackerClient(
         ClientInterceptors.intercept(channel, new Counting()), "in-process tracker",
-        channel::resetConnectBackoff);
-    announcer = new Announcer(client, "mb-00000000000000aa", "10.0.0.1", 6881, new Random(4));
+        channel::resetConnectBackoff, TestKeys.key("announcer"), trackerClock);
+    announcer = new Announcer(client, TestKeys.peerId("announcer"), "10.0.0.1", 6881,
+        new Random(4));
   }
 
   private void restartTracker() throws IOException {
@@ -119,8 +121,7 @@ class AnnouncerTest {
     Torrent torrent = TestFiles.torrentFor(
         TestFiles.createFile(seedDir, file, 100_000, file.hashCode()), 16 * 1024);
     TrackerServiceGrpc.newBlockingStub(observer).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .publish(io.minibit.api.v2.PublishRequest.newBuilder()
-            .setManifest(torrent.manifest()).build());
+        .publish(TestKeys.publish(torrent.manifest(), trackerClock.instant()));
     BlockStore store = complete ? BlockStore.openComplete(torrent, seedDir.resolve(file))
         : BlockStore.openPartial(torrent, Files.createDirectories(dir.resolve("partial")));
     stores.add(store);

@@ -16,6 +16,7 @@ import io.minibit.api.v2.HeartbeatResponse;
 import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.TrackerServiceGrpc;
+import io.minibit.core.identity.PeerKey;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import io.minibit.core.grpc.Channels;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * session token each tracker is sent, what is said when none answers.
  */
 class TrackerFailoverClientTest {
+  private static final PeerKey KEY = PeerKey.generate();
+
   @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
 
   private final String prefix = InProcessServerBuilder.generateName() + "-";
@@ -99,13 +102,13 @@ class TrackerFailoverClientTest {
         return 1.0; // the backoff's whole step, no less
       }
     };
-    TrackerClient client = new TrackerClient(endpoints, clock, top);
+    TrackerClient client = new TrackerClient(endpoints, KEY, clock, top);
     client.onSwitch(moves::add);
     return client;
   }
 
   private static AnnounceRequest announce() {
-    return AnnounceRequest.newBuilder().setInfohash("ab".repeat(32)).setPeerId("mb-1").build();
+    return AnnounceRequest.newBuilder().setInfohash("ab".repeat(32)).setPeerId(KEY.peerId()).build();
   }
 
   @Test

@@ -2,6 +2,8 @@ package io.minibit.peer.testing;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -15,14 +17,16 @@ import io.minibit.api.v2.GetBlocksResponse;
 import io.minibit.api.v2.PeerServiceGrpc;
 import io.minibit.api.v2.PingRequest;
 import io.minibit.api.v2.PingResponse;
-import io.minibit.api.v2.PublishRequest;
+import io.minibit.api.v2.GetManifestRequest;
 import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.api.v2.Unchoke;
 import io.minibit.core.testing.TestFiles;
+import io.minibit.core.testing.TestKeys;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -91,15 +95,24 @@ public final class ScriptedPeer implements AutoCloseable {
 
   private static void announce(TrackerServiceGrpc.TrackerServiceBlockingStub tracker, String name,
       TestFiles.SharedFile file, io.minibit.core.Bitfield claims, String host, int port) {
-    tracker.publish(PublishRequest.newBuilder().setManifest(file.torrent().manifest()).build());
-    tracker.announce(AnnounceRequest.newBuilder()
-        .setInfohash(file.torrent().infoHash().hex())
-        .setPeerId("scripted-" + name)
+    String infohash = file.torrent().infoHash().hex();
+    try {
+      tracker.getManifest(GetManifestRequest.newBuilder().setInfohash(infohash).build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+      // nobody published it yet (a peer that did owns the name: publishing again would be refused)
+      tracker.publish(TestKeys.publish(file.torrent().manifest(), Instant.now()));
+    }
+    tracker.announce(TestKeys.proven(AnnounceRequest.newBuilder()
+        .setInfohash(infohash)
+        .setPeerId(TestKeys.peerId("scripted-" + name))
         .setHost(host)
         .setPort(port)
         .setEvent(AnnounceEvent.ANNOUNCE_EVENT_STARTED)
         .setComplete(claims.isComplete())
-        .setHaveCount(claims.cardinality())
+        .setHaveCount(claims.cardinality()), Instant.now())
         .build());
   }
 
