@@ -71,11 +71,16 @@ class DownloadIntegrityTest {
 
   @Test
   void twoTorrentsOfOneNameAreNeverFetchedIntoOneFileAtOnce() throws Exception {
+    // two versions of one name, published by the name's owner, each seeded by a peer of its own
     Peer slow = swarm.peer("slow", c -> c.withUploadLimit(512 * 1024));
     Peer other = swarm.peer("other");
     Peer leecher = swarm.peer("leecher");
     String first = share(slow, "x.bin", 2 * 1024 * 1024, 1);
-    String second = share(other, "x.bin", 2 * 1024 * 1024, 2);
+    Files.createDirectories(slow.dataDir().resolve("v2"));
+    String second = share(slow, "v2/x.bin", 2 * 1024 * 1024, 2);
+    other.download(DownloadRequest.newBuilder().setInfohash(second).build());
+    slow.control().remove(io.minibit.api.v2.RemoveRequest.newBuilder().setInfohash(second)
+        .build());
 
     CompletableFuture<Transfer> firstDone = leecher.downloadAsync(first);
     Await.until(TIMEOUT, "the first download is under way", () -> leecher.blocksHave(first) > 0);
