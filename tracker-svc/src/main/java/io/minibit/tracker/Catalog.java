@@ -64,10 +64,15 @@ public final class Catalog implements CatalogStore {
   /** Bytes of every manifest held, as stored. */
   private long bytes;
 
-  private Catalog(Path directory, NameOwners owners, long maxBytes) {
+  private final TrackerLimits limits;
+  /** Manifests and their bytes by the publisher that owns their names. */
+  private final Map<Publisher, long[]> held = new HashMap<>();
+
+  private Catalog(Path directory, NameOwners owners, TrackerLimits limits) {
     this.directory = directory;
     this.owners = owners;
-    this.maxBytes = maxBytes;
+    this.limits = limits;
+    this.maxBytes = limits.maxCatalogBytes();
   }
 
   /**
@@ -84,9 +89,14 @@ public final class Catalog implements CatalogStore {
    * limit was lowered) loads the most recently published up to it, and logs what it leaves out.
    */
   public static Catalog open(Path directory, long maxBytes) throws IOException {
+    return open(directory, TrackerLimits.ofCatalog(maxBytes));
+  }
+
+  /** As above, within every limit of {@code limits} on the catalog and its publishers. */
+  public static Catalog open(Path directory, TrackerLimits limits) throws IOException {
     Files.createDirectories(directory);
     Catalog catalog = new Catalog(directory, NameOwners.open(directory.resolve(OWNERS_DIR)),
-        maxBytes);
+        limits);
     catalog.load();
     return catalog;
   }
@@ -116,6 +126,11 @@ public final class Catalog implements CatalogStore {
       if (existing == null && bytes + size > maxBytes) {
         throw catalogFull(torrent, size, bytes, maxBytes);
       }
+      long[] publisherHolds = held.getOrDefault(publisher, new long[2]);
+      if (existing == null && !limits.publisherFits(publisherHolds[0], publisherHolds[1], size)) {
+        throw TrackerLimits.publisherFull(publisher, publisherHolds[0], publisherHolds[1], size,
+            limits);
+      }
       if (owner.isEmpty()) {
         try {
           owners.claim(torrent.name(), publisher);
@@ -143,6 +158,7 @@ public final class Catalog implements CatalogStore {
       latestByName.put(torrent.name(), torrent);
       ordered.put(CatalogPosition.of(torrent), torrent);
       bytes += size;
+      hold(publisher, size);
       log.info(() -> "published " + torrent);
       return new Published(torrent, true);
     }
@@ -252,6 +268,8 @@ public final class Catalog implements CatalogStore {
     // oldest first, so that the latest of each name wins
     for (int i = loaded.size() - 1; i >= 0; i--) {
       Torrent torrent = loaded.get(i);
+      owners.owner(torrent.name()).ifPresent(
+          owner -> hold(owner, torrent.manifest().getSerializedSize()));
       byInfoHash.put(torrent.infoHash(), torrent);
       latestByName.put(torrent.name(), torrent);
       ordered.put(CatalogPosition.of(torrent), torrent);
@@ -277,6 +295,12 @@ public final class Catalog implements CatalogStore {
       log.log(Level.WARNING, "skipping " + file + ": not a valid manifest", e);
       return null;
     }
+  }
+
+  private void hold(Publisher publisher, long size) {
+    long[] holds = held.computeIfAbsent(publisher, p -> new long[2]);
+    holds[0]++;
+    holds[1] += size;
   }
 
   static MinibitException ownedByAnother(Torrent torrent, Publisher owner, Publisher publisher) {

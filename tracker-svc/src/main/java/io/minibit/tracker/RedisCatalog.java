@@ -29,7 +29,7 @@ import java.util.logging.Logger;
  * message's bytes; {@code catalog}, a sorted set of {@code <name> NUL <infohash>} at one score,
  * gives the catalog's order (by name's UTF-8 bytes, then infohash) and its pages; and {@code
  * name:<name>} holds the infohash the name resolves to, {@code owner:<name>} the publisher who
- * owns the name; {@code catalog-bytes} counts the bytes
+ * owns the name, {@code publisher:<id>} how many manifests (and bytes) the publisher holds; {@code catalog-bytes} counts the bytes
  * of every manifest, for {@link TrackerLimits#maxCatalogBytes()}. Without persistence (AOF) a Redis that
  * restarts comes back with an empty catalog. Thread-safe.
  */
@@ -39,15 +39,18 @@ public final class RedisCatalog implements CatalogStore {
   static final String MANIFEST = RedisStore.PREFIX + "manifest:";
   private static final String NAME = RedisStore.PREFIX + "name:";
   private static final String OWNER = RedisStore.PREFIX + "owner:";
+  private static final String PUBLISHER = RedisStore.PREFIX + "publisher:";
   private static final byte[] CATALOG = bytes(RedisStore.PREFIX + "catalog");
   private static final byte[] CATALOG_BYTES = bytes(RedisStore.PREFIX + "catalog-bytes");
 
   /**
-   * KEYS: manifest, catalog, name, catalog bytes, the name's owner. ARGV: manifest bytes,
-   * catalog member, infohash, most catalog bytes, publisher. Stores the manifest if new, for its
+   * KEYS: manifest, catalog, name, catalog bytes, the name's owner, what the publisher holds.
+   * ARGV: manifest bytes, catalog member, infohash, most catalog bytes, publisher, most
+   * manifests and most bytes of one publisher. Stores the manifest if new, for its
    * name's owner (the publisher becomes it if the name has none), and makes it the name's latest
    * when the owner publishes it; returns {1, held} if it was new, {0, held} if not, {-1, held}
-   * if it does not fit, {-2, owner} if the name belongs to another publisher.
+   * if it does not fit, {-2, owner} if the name belongs to another publisher, {-3, manifests,
+   * bytes} if the publisher holds too much already.
    */
   private static final Script PUBLISH = Script.of("""
       local held = tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -58,12 +61,22 @@ public final class RedisCatalog implements CatalogStore {
         return {-2, owner}
       end
       if not exists and held + #ARGV[1] > tonumber(ARGV[4]) then return {-1, held} end
+      if not exists then
+        local mine = redis.call('HMGET', KEYS[6], 'manifests', 'bytes')
+        local manifests = tonumber(mine[1] or '0')
+        local bytes = tonumber(mine[2] or '0')
+        if manifests + 1 > tonumber(ARGV[6]) or bytes + #ARGV[1] > tonumber(ARGV[7]) then
+          return {-3, manifests, bytes}
+        end
+      end
       if not owner then redis.call('SET', KEYS[5], ARGV[5]) end
       local created = 0
       if not exists then
         redis.call('SET', KEYS[1], ARGV[1])
         redis.call('ZADD', KEYS[2], 0, ARGV[2])
         held = redis.call('INCRBY', KEYS[4], #ARGV[1])
+        redis.call('HINCRBY', KEYS[6], 'manifests', 1)
+        redis.call('HINCRBY', KEYS[6], 'bytes', #ARGV[1])
         created = 1
       end
       redis.call('SET', KEYS[3], ARGV[3])
@@ -79,15 +92,22 @@ public final class RedisCatalog implements CatalogStore {
       .build();
 
   private final long maxBytes;
+  private final TrackerLimits limits;
 
   public RedisCatalog(RedisStore redis) {
-    this(redis, TrackerLimits.DEFAULT_MAX_CATALOG_BYTES);
+    this(redis, TrackerLimits.DEFAULTS);
   }
 
   /** A catalog that refuses to hold more than {@code maxBytes} of manifests. */
   public RedisCatalog(RedisStore redis, long maxBytes) {
+    this(redis, TrackerLimits.ofCatalog(maxBytes));
+  }
+
+  /** A catalog within every limit of {@code limits} on the catalog and its publishers. */
+  public RedisCatalog(RedisStore redis, TrackerLimits limits) {
     this.redis = redis;
-    this.maxBytes = maxBytes;
+    this.limits = limits;
+    this.maxBytes = limits.maxCatalogBytes();
   }
 
   @Override
@@ -96,12 +116,19 @@ public final class RedisCatalog implements CatalogStore {
     byte[] stored = torrent.manifest().toByteArray();
     List<?> reply = (List<?>) redis.run("publish " + torrent.name(), PUBLISH,
         List.of(bytes(MANIFEST + torrent.infoHash().hex()), CATALOG,
-            bytes(NAME + torrent.name()), CATALOG_BYTES, bytes(OWNER + torrent.name())),
+            bytes(NAME + torrent.name()), CATALOG_BYTES, bytes(OWNER + torrent.name()),
+            bytes(PUBLISHER + publisher.id())),
         List.of(stored, member(torrent), bytes(torrent.infoHash().hex()),
-            RedisStore.bytes(maxBytes), bytes(publisher.id())));
+            RedisStore.bytes(maxBytes), bytes(publisher.id()),
+            RedisStore.bytes(limits.maxManifestsPerPublisher()),
+            RedisStore.bytes(limits.maxBytesPerPublisher())));
     long created = (Long) reply.get(0);
     if (created == -1) {
       throw Catalog.catalogFull(torrent, stored.length, (Long) reply.get(1), maxBytes);
+    }
+    if (created == -3) {
+      throw TrackerLimits.publisherFull(publisher, (Long) reply.get(1), (Long) reply.get(2),
+          stored.length, limits);
     }
     if (created == -2) {
       throw Catalog.ownedByAnother(torrent, new Publisher(

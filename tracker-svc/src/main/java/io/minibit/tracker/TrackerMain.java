@@ -138,6 +138,20 @@ public final class TrackerMain implements Callable<Integer> {
           + " Env MINIBIT_MAX_CATALOG_BYTES. Default: ${DEFAULT-VALUE}.")
   private long maxCatalogBytes;
 
+  @Option(names = "--max-manifests-per-publisher", paramLabel = "N",
+      defaultValue = "${env:MINIBIT_MAX_MANIFESTS_PER_PUBLISHER:-"
+          + TrackerLimits.DEFAULT_MAX_MANIFESTS_PER_PUBLISHER + "}",
+      description = "Manifests one publisher (a key, or a TLS subject) may hold in the catalog,"
+          + " every version of every name it owns. Env MINIBIT_MAX_MANIFESTS_PER_PUBLISHER."
+          + " Default: ${DEFAULT-VALUE}.")
+  private int maxManifestsPerPublisher;
+
+  @Option(names = "--max-bytes-per-publisher", paramLabel = "SIZE", converter = Sizes.Bytes.class,
+      defaultValue = "${env:MINIBIT_MAX_BYTES_PER_PUBLISHER:-64M}",
+      description = "Bytes of manifests one publisher may hold in the catalog."
+          + " Env MINIBIT_MAX_BYTES_PER_PUBLISHER. Default: ${DEFAULT-VALUE}.")
+  private long maxBytesPerPublisher;
+
   @Option(names = "--http-port", paramLabel = "PORT",
       defaultValue = "${env:MINIBIT_HTTP_PORT:-" + TrackerConfig.DEFAULT_HTTP_PORT + "}",
       description = "HTTP port for /metrics (Prometheus text); 0 picks a free one, -1 serves"
@@ -236,7 +250,7 @@ public final class TrackerMain implements Callable<Integer> {
           store == null || store.isEmpty() ? Optional.empty()
               : Optional.of(RedisAddress.parse(store)),
           new TrackerLimits(maxSwarmMembers, maxSessionsPerAddress, maxHealthMembers,
-              maxCatalogBytes));
+              maxCatalogBytes, maxManifestsPerPublisher, maxBytesPerPublisher));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

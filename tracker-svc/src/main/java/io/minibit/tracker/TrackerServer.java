@@ -79,11 +79,11 @@ public final class TrackerServer implements AutoCloseable {
     SwarmRegistry registry = null;
     if (config.store().isPresent()) {
       redis = RedisStore.connect(config.store().get());
-      catalog = new RedisCatalog(redis, config.limits().maxCatalogBytes());
+      catalog = new RedisCatalog(redis, config.limits());
       swarms = new RedisSwarms(redis, config.heartbeatInterval(), config.peerSampleSize(),
           config.limits());
     } else {
-      catalog = Catalog.open(config.catalogDir(), config.limits().maxCatalogBytes());
+      catalog = Catalog.open(config.catalogDir(), config.limits());
       registry = new SwarmRegistry(clock, random, config.heartbeatInterval(),
           config.peerSampleSize(), config.limits());
       swarms = registry;

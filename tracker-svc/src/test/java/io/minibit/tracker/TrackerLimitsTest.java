@@ -29,11 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Each limit of {@link TrackerLimits}, on the embedded store and on Redis. */
 class TrackerLimitsTest {
+  /** The publisher the per-publisher tests count. */
+  private static final Publisher MINE = Publisher.ofKey("ee".repeat(32));
   private static final Publisher PUBLISHER = Publisher.ofKey("ab".repeat(32));
   private static final Duration HEARTBEAT = Duration.ofSeconds(30);
   private static final Manifest MANIFEST = TestManifests.manifest("limits.bin", 77);
   private static final InfoHash TORRENT = Torrent.of(MANIFEST).infoHash();
-  private static final TrackerLimits LIMITS = new TrackerLimits(3, 2, 2, 100_000);
+  private static final TrackerLimits LIMITS = new TrackerLimits(3, 2, 2, 100_000, 10, 100_000);
 
   @TempDir Path dir;
   private RedisServer redis;
@@ -92,13 +94,13 @@ class TrackerLimitsTest {
   @Test
   void oneAddressOpensOnlySoManySessionsOnTheEmbeddedStore() {
     sessionsPerAddress(new SwarmRegistry(new MutableClock(), new Random(1), HEARTBEAT, 50,
-        new TrackerLimits(100, 2, 100, 100_000)));
+        new TrackerLimits(100, 2, 100, 100_000, 10, 100_000)));
   }
 
   @Test
   void oneAddressOpensOnlySoManySessionsOnRedis() throws Exception {
     sessionsPerAddress(new RedisSwarms(redis(), HEARTBEAT, 50,
-        new TrackerLimits(100, 2, 100, 100_000)));
+        new TrackerLimits(100, 2, 100, 100_000, 10, 100_000)));
   }
 
   private static void sessionsPerAddress(SwarmStore swarms) {
@@ -153,6 +155,55 @@ class TrackerLimitsTest {
         () -> catalog.publish(TestManifests.manifest("second.bin", 2), PUBLISHER));
     assertTrue(full.getMessage().contains("--max-catalog-bytes"), full.getMessage());
     assertEquals(2, catalog.size());
+  }
+
+  @Test
+  void onePublisherHoldsOnlySoManyManifestsOnTheEmbeddedStore() throws Exception {
+    Manifest one = TestManifests.manifest("one.bin", 1);
+    long size = one.getSerializedSize();
+    TrackerLimits limits = new TrackerLimits(100, 100, 100, 1_000_000, 2, 3 * size);
+    perPublisher(Catalog.open(dir.resolve("catalog"), limits), size);
+    // counted again from the files at a restart
+    Catalog reopened = Catalog.open(dir.resolve("catalog"), limits);
+    assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> reopened.publish(TestManifests.manifest("four.bin", 4), MINE));
+  }
+
+  @Test
+  void onePublisherHoldsOnlySoManyManifestsOnRedis() throws Exception {
+    Manifest one = TestManifests.manifest("one.bin", 1);
+    long size = one.getSerializedSize();
+    perPublisher(new RedisCatalog(redis(), new TrackerLimits(100, 100, 100, 1_000_000, 2,
+        3 * size)), size);
+  }
+
+  private static void perPublisher(CatalogStore catalog, long size) {
+    Publisher other = Publisher.ofKey("cd".repeat(32));
+    catalog.publish(TestManifests.manifest("one.bin", 1), MINE);
+    catalog.publish(TestManifests.manifest("two.bin", 2), MINE);
+    catalog.publish(TestManifests.manifest("one.bin", 1), MINE); // held already: free
+    MinibitException count = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> catalog.publish(TestManifests.manifest("three.bin", 3), MINE));
+    assertTrue(count.getMessage().contains("--max-manifests-per-publisher")
+        && count.getMessage().contains(MINE.id()), count.getMessage());
+    // another publisher is not held back by the first one's
+    catalog.publish(TestManifests.manifest("three.bin", 3), other);
+    catalog.publish(TestManifests.manifest("five.bin", 5), other);
+    assertEquals(Optional.of(other), catalog.owner("three.bin"));
+    assertTrue(size > 0);
+  }
+
+  @Test
+  void onePublisherHoldsOnlySoManyBytes() throws Exception {
+    Manifest small = TestManifests.manifest("small.bin", 1);
+    Manifest big = TestManifests.manifest("big.bin", 40L * TestManifests.BLOCK_SIZE,
+        TestManifests.BLOCK_SIZE, 2);
+    Catalog catalog = Catalog.open(dir.resolve("catalog"), new TrackerLimits(100, 100, 100,
+        1_000_000, 100, small.getSerializedSize() + 100));
+    catalog.publish(small, PUBLISHER);
+    MinibitException bytes = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
+        () -> catalog.publish(big, PUBLISHER));
+    assertTrue(bytes.getMessage().contains("--max-bytes-per-publisher"), bytes.getMessage());
   }
 
   @Test
