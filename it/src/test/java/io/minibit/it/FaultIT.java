@@ -277,7 +277,7 @@ class FaultIT {
     double back = (System.nanoTime() - restarted) / 1e9;
     say("tracker restarted: both peers back in %.1f s of it serving (heartbeat 1 s)", back);
     // One heartbeat interval, and one more of slack for a machine busy with four JVMs.
-    assertTrue(back <= 2.0, "the peers took " + back + " s to register again");
+    assertTrue(back <= 2.0, "the peers took " + back + " s to register again\n" + cluster.logs());
     Cluster.Result listed = cluster.cli(CLI_TIMEOUT, "torrents", "--tracker", cluster.tracker());
     assertEquals(0, listed.exitCode(), listed.toString());
     assertTrue(listed.stdout().contains(infohash), "catalog intact: " + listed);

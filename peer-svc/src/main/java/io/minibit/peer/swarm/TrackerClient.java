@@ -59,9 +59,13 @@ import java.util.logging.Logger;
 public final class TrackerClient {
   private static final Logger log = Logger.getLogger(TrackerClient.class.getName());
   private static final long DEADLINE_SECONDS = 5;
-  /** The wait after a round in which no tracker answered: 250 ms doubling up to 5 s. */
+  /**
+   * The wait after a round in which no tracker answered: 250 ms doubling up to 1 s. The
+   * announcer paces its own retries; this only keeps a burst of calls from each making a round,
+   * and must not keep a returned tracker waiting longer than a heartbeat or so.
+   */
   private static final Duration ROUND_BACKOFF_INITIAL = Duration.ofMillis(250);
-  private static final Duration ROUND_BACKOFF_MAX = Duration.ofSeconds(5);
+  private static final Duration ROUND_BACKOFF_MAX = Duration.ofSeconds(1);
 
   /** What {@link #watch} reports, on a gRPC thread. */
   public interface Watcher {
