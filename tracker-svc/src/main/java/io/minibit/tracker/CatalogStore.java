@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The published manifests, by infohash and by name: what {@code GetManifest}, {@code Publish}
@@ -48,6 +49,18 @@ public interface CatalogStore {
   }
 
   Optional<Torrent> get(InfoHash infoHash);
+
+  /**
+   * {@link #get} for a caller that must not wait on it (a network thread): the result may come
+   * on another thread.
+   */
+  default CompletableFuture<Optional<Torrent>> getAsync(InfoHash infoHash) {
+    try {
+      return CompletableFuture.completedFuture(get(infoHash));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /** The manifest most recently published under {@code name}, if any. */
   Optional<Torrent> byName(String name);

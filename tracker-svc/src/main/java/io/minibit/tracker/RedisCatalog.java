@@ -12,12 +12,13 @@ import io.minibit.core.Torrent;
 import io.minibit.tracker.RedisStore.Script;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.HashSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -150,6 +151,21 @@ public final class RedisCatalog implements CatalogStore {
     byte[] stored = redis.call("read manifest " + infoHash,
         jedis -> jedis.get(bytes(MANIFEST + infoHash.hex())));
     return Optional.ofNullable(stored).map(bytes -> remember(infoHash, bytes));
+  }
+
+  /** A manifest read in a pipeline with the scripts around it. KEYS: manifest. */
+  private static final Script READ = Script.of("return redis.call('GET', KEYS[1])");
+
+  @Override
+  public CompletableFuture<Optional<Torrent>> getAsync(InfoHash infoHash) {
+    Torrent cached = cache.getIfPresent(infoHash);
+    if (cached != null) {
+      return CompletableFuture.completedFuture(Optional.of(cached));
+    }
+    return redis.runAsync("read manifest " + infoHash, READ,
+            List.of(bytes(MANIFEST + infoHash.hex())), List.of())
+        .thenApply(stored -> Optional.ofNullable((byte[]) stored)
+            .map(manifest -> remember(infoHash, manifest)));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.minibit.tracker;
 
+import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import java.nio.charset.StandardCharsets;
@@ -7,13 +8,20 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -40,12 +48,26 @@ public final class RedisStore implements AutoCloseable {
   static final int MAX_CONNECTIONS = 32;
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
+  /** Scripts one pipeline carries at most. */
+  private static final int MAX_PIPELINE = 256;
+  /** Threads sending pipelines, each on a connection of its own. */
+  private static final int SENDERS = 2;
+
   private final JedisPooled redis;
   private final RedisAddress address;
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final List<Thread> senders = new ArrayList<>();
+  private volatile boolean closed;
 
   private RedisStore(JedisPooled redis, RedisAddress address) {
     this.redis = redis;
     this.address = address;
+    ThreadFactory threads = DaemonThreads.named("tracker-redis");
+    for (int i = 0; i < SENDERS; i++) {
+      Thread sender = threads.newThread(this::send);
+      senders.add(sender);
+      sender.start();
+    }
   }
 
   /**
@@ -70,7 +92,7 @@ public final class RedisStore implements AutoCloseable {
     try {
       store.call("reach", UnifiedJedis::ping);
     } catch (MinibitException e) {
-      redis.close();
+      store.close();
       // the message says it all; the cause would only repeat its last words
       throw new IllegalStateException(e.getMessage());
     }
@@ -97,22 +119,117 @@ public final class RedisStore implements AutoCloseable {
         redis.getPool().clear();
         return operation.apply(redis);
       }
-    } catch (JedisConnectionException e) {
-      throw new MinibitException(ErrorCode.UNAVAILABLE, String.format(
+    } catch (JedisException e) {
+      throw translate(what, e);
+    }
+  }
+
+  /** What a Redis failure means to the tracker's callers. */
+  private MinibitException translate(String what, JedisException e) {
+    if (e instanceof JedisConnectionException) {
+      return new MinibitException(ErrorCode.UNAVAILABLE, String.format(
           "the tracker cannot %s: its store %s is unreachable (%s)", what, address,
           e.getMessage()), e);
-    } catch (JedisDataException e) {
+    }
+    if (e instanceof JedisDataException) {
       String message = String.valueOf(e.getMessage());
       // Redis loading its data at start, a replica, or a primary that lost its replicas: a
       // moment later or another tracker may do
       boolean passing = message.startsWith("LOADING") || message.startsWith("READONLY")
           || message.startsWith("MASTERDOWN") || message.startsWith("BUSY");
-      throw new MinibitException(passing ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL,
+      return new MinibitException(passing ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL,
           String.format("the tracker cannot %s: its store %s says %s", what, address, message),
           e);
-    } catch (JedisException e) {
-      throw new MinibitException(ErrorCode.UNAVAILABLE, String.format(
-          "the tracker cannot %s: its store %s failed (%s)", what, address, e.getMessage()), e);
+    }
+    return new MinibitException(ErrorCode.UNAVAILABLE, String.format(
+        "the tracker cannot %s: its store %s failed (%s)", what, address, e.getMessage()), e);
+  }
+
+  /**
+   * Runs {@code script} in a pipeline with every other script queued meanwhile: one write and
+   * one read carry them all, and no thread waits on Redis. Completes on a sender thread, with a
+   * {@link MinibitException} as {@link #call} throws them.
+   */
+  CompletableFuture<Object> runAsync(String what, Script script, List<byte[]> keys,
+      List<byte[]> args) {
+    Pending pending = new Pending(what, script, keys, args, new CompletableFuture<>());
+    if (closed) {
+      pending.result().completeExceptionally(new MinibitException(ErrorCode.UNAVAILABLE,
+          "the tracker is shutting down"));
+    } else {
+      queue.add(pending);
+    }
+    return pending.result();
+  }
+
+  private record Pending(String what, Script script, List<byte[]> keys, List<byte[]> args,
+      CompletableFuture<Object> result) {}
+
+  /** A sender: takes what is queued, up to {@value #MAX_PIPELINE} at a time, and sends it. */
+  private void send() {
+    List<Pending> batch = new ArrayList<>(MAX_PIPELINE);
+    while (!closed) {
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        break;
+      }
+      queue.drainTo(batch, MAX_PIPELINE - 1);
+      try {
+        sendPipelined(batch);
+      } catch (RuntimeException e) {
+        batch.forEach(p -> p.result().completeExceptionally(e));
+      }
+      batch.clear();
+    }
+    Pending left;
+    while ((left = queue.poll()) != null) {
+      left.result().completeExceptionally(new MinibitException(ErrorCode.UNAVAILABLE,
+          "the tracker is shutting down"));
+    }
+  }
+
+  private void sendPipelined(List<Pending> batch) {
+    List<Response<Object>> responses = call(batch.get(0).what(), jedis -> {
+      try (AbstractPipeline pipeline = jedis.pipelined()) {
+        List<Response<Object>> sent = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+          sent.add(pipeline.evalsha(p.script().sha1(), p.keys(), p.args()));
+        }
+        pipeline.sync();
+        return sent;
+      }
+    });
+    for (int i = 0; i < batch.size(); i++) {
+      Pending p = batch.get(i);
+      try {
+        p.result().complete(responses.get(i).get());
+      } catch (JedisDataException e) {
+        if (String.valueOf(e.getMessage()).startsWith("NOSCRIPT")) {
+          // a Redis restarted since the script was first sent: sent whole, once, and cached
+          try {
+            p.result().complete(run(p.what(), p.script(), p.keys(), p.args()));
+          } catch (MinibitException failed) {
+            p.result().completeExceptionally(failed);
+          }
+        } else {
+          p.result().completeExceptionally(translate(p.what(), e));
+        }
+      } catch (JedisException e) {
+        p.result().completeExceptionally(translate(p.what(), e));
+      }
+    }
+  }
+
+  /** The result of {@code future}, with the {@link MinibitException} it failed with thrown. */
+  static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
     }
   }
 
@@ -130,6 +247,8 @@ public final class RedisStore implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    senders.forEach(Thread::interrupt);
     redis.close();
   }
 

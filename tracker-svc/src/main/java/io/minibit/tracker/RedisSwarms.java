@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
@@ -271,6 +272,11 @@ public final class RedisSwarms implements SwarmStore {
 
   @Override
   public AnnounceResult announce(Announce announce) {
+    return RedisStore.join(announceAsync(announce));
+  }
+
+  @Override
+  public CompletableFuture<AnnounceResult> announceAsync(Announce announce) {
     String peerId = announce.peerId();
     String swarm = SWARM + announce.infoHash().hex();
     String newToken = newToken();
@@ -279,7 +285,7 @@ public final class RedisSwarms implements SwarmStore {
     int wanted = announce.numWant() > 0
         ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
         : defaultSampleSize;
-    List<?> reply = (List<?>) redis.run("record an announce", ANNOUNCE,
+    return redis.runAsync("record an announce", ANNOUNCE,
         List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId), bytes(swarm + ":seen"),
             bytes(swarm + ":seeders"), SWARMS, bytes(ADDRESS + source),
             bytes(RedisCatalog.MANIFEST + announce.infoHash().hex())),
@@ -288,7 +294,13 @@ public final class RedisSwarms implements SwarmStore {
             encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peer:"),
             bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
             RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source),
-            flag(announce.proven()), bytes(SWARM)));
+            flag(announce.proven()), bytes(SWARM)))
+        .thenApply(reply -> announced(announce, (List<?>) reply, newToken, source));
+  }
+
+  private AnnounceResult announced(Announce announce, List<?> reply, String newToken,
+      String source) {
+    String peerId = announce.peerId();
     switch ((int) (long) (Long) reply.get(0)) {
       case 0 -> throw tokenMismatch(peerId);
       case 2 -> throw SwarmRegistry.swarmFull(announce.infoHash(), (Long) reply.get(1),
@@ -328,18 +340,26 @@ public final class RedisSwarms implements SwarmStore {
 
   @Override
   public void heartbeat(String peerId, String token) {
-    long result = (Long) redis.run("record a heartbeat", HEARTBEAT,
+    RedisStore.join(heartbeatAsync(peerId, token));
+  }
+
+  @Override
+  public CompletableFuture<Void> heartbeatAsync(String peerId, String token) {
+    return redis.runAsync("record a heartbeat", HEARTBEAT,
         List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId)),
         List.of(bytes(peerId), bytes(tokenHash(token)), RedisStore.bytes(timeoutMs),
-            bytes(SWARM)));
-    if (result == 0) {
-      throw MinibitException.notFound(
-          "no session for peer %s (expired, or the tracker's state was lost): announce again",
-          peerId);
-    }
-    if (result < 0) {
-      throw tokenMismatch(peerId);
-    }
+            bytes(SWARM)))
+        .thenApply(reply -> {
+          long result = (Long) reply;
+          if (result == 0) {
+            throw MinibitException.notFound("no session for peer %s (expired, or the tracker's"
+                + " state was lost): announce again", peerId);
+          }
+          if (result < 0) {
+            throw tokenMismatch(peerId);
+          }
+          return null;
+        });
   }
 
   @Override

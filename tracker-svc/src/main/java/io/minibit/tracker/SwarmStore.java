@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The tracker's soft state: each torrent's swarm and each peer's session, which peers rebuild by
@@ -34,10 +35,32 @@ public interface SwarmStore {
   AnnounceResult announce(SwarmRegistry.Announce announce);
 
   /**
+   * {@link #announce} for a caller that must not wait on it (a network thread): the result, or
+   * the {@link io.minibit.core.MinibitException} it fails with, may come on another thread.
+   */
+  default CompletableFuture<AnnounceResult> announceAsync(SwarmRegistry.Announce announce) {
+    try {
+      return CompletableFuture.completedFuture(announce(announce));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
    * Refreshes a peer's session. NOT_FOUND if it has none (never announced, expired, or the
    * state was lost); PERMISSION_DENIED if {@code token} is not the session's.
    */
   void heartbeat(String peerId, String token);
+
+  /** {@link #heartbeat} for a caller that must not wait on it (see {@link #announceAsync}). */
+  default CompletableFuture<Void> heartbeatAsync(String peerId, String token) {
+    try {
+      heartbeat(peerId, token);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /**
    * Whether {@code peerId} has a live session whose token is {@code token}: an announce with

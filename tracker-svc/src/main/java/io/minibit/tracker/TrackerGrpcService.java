@@ -24,6 +24,7 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
+import io.minibit.core.grpc.ErrorMappingInterceptor;
 import io.minibit.core.grpc.ClientCertificate;
 import io.minibit.core.identity.Signatures;
 import java.time.Clock;
@@ -32,6 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * The Tracker gRPC API of tracker.proto: validates every request field, converts between proto
@@ -176,35 +180,42 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       case UNRECOGNIZED -> throw MinibitException.invalid(
           "event %d is not an AnnounceEvent", request.getEventValue());
     };
-    Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
-    Bitfield have = request.hasHave() ? bitfield(request.getHave(), torrent) : null;
-    long haveCount = have != null ? have.cardinality()
-        : Integer.toUnsignedLong(request.getHaveCount());
-    double rate = request.getDownloadRate();
-    if (!Double.isFinite(rate) || rate < 0) {
-      throw MinibitException.invalid("download_rate %s is not a rate in bytes per second", rate);
-    }
-    if (haveCount > torrent.blockCount()) {
-      throw MinibitException.invalid("have_count %d is more than the %d blocks of %s",
-          haveCount, torrent.blockCount(), torrent);
-    }
     // num_want is unsigned on the wire: a huge value must mean "many", not a negative int.
     int numWant = (int) Math.min(Integer.toUnsignedLong(request.getNumWant()),
         SwarmRegistry.MAX_SAMPLE_SIZE);
-
-    // A signature is checked only where the token alone does not do: when the announce opens a
-    // session. The announces and heartbeats of a live session cost what they always did.
+    // A signature is checked only where the token alone does not do: peers send a proof with
+    // the announce that opens a session. The announces and heartbeats of a live session cost
+    // what they always did.
     boolean proven = false;
-    if (request.hasProof() && !registry.holdsSession(peerId, request.getSessionToken())) {
+    if (request.hasProof()) {
       requireProofOf(peerId, claim(request.getProof()));
       proven = true;
     }
+    boolean isProven = proven;
+    String source = CallerAddress.current().orElse(null); // read on the call's own thread
 
-    SwarmRegistry.AnnounceResult result = registry.announce(new SwarmRegistry.Announce(
-        infoHash, peerId, host, port, event, (int) haveCount, request.getComplete(),
-        request.getUploaded(), request.getDownloaded(), request.getSessionToken(), numWant, have,
-        rate, proven, CallerAddress.current().orElse(null)));
+    replyWhenDone(catalog.getAsync(infoHash).thenCompose(found -> {
+      Torrent torrent = found.orElseThrow(() -> unknownTorrent(infoHash));
+      Bitfield have = request.hasHave() ? bitfield(request.getHave(), torrent) : null;
+      long haveCount = have != null ? have.cardinality()
+          : Integer.toUnsignedLong(request.getHaveCount());
+      double rate = request.getDownloadRate();
+      if (!Double.isFinite(rate) || rate < 0) {
+        throw MinibitException.invalid("download_rate %s is not a rate in bytes per second",
+            rate);
+      }
+      if (haveCount > torrent.blockCount()) {
+        throw MinibitException.invalid("have_count %d is more than the %d blocks of %s",
+            haveCount, torrent.blockCount(), torrent);
+      }
+      return registry.announceAsync(new SwarmRegistry.Announce(infoHash, peerId, host, port,
+          event, (int) haveCount, request.getComplete(), request.getUploaded(),
+          request.getDownloaded(), request.getSessionToken(), numWant, have, rate, isProven,
+          source));
+    }), responses, this::announced);
+  }
 
+  private AnnounceResponse announced(SwarmRegistry.AnnounceResult result) {
     AnnounceResponse.Builder response = AnnounceResponse.newBuilder()
         .setIntervalMs((int) config.announceInterval().toMillis())
         .setHeartbeatIntervalMs((int) config.heartbeatInterval().toMillis())
@@ -218,16 +229,41 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
           .setPort(peer.port())
           .setComplete(peer.complete()));
     }
-    reply(responses, response.build());
+    return response.build();
   }
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> responses) {
     String peerId = Validation.requirePeerId("peer_id", request.getPeerId());
-    registry.heartbeat(peerId, request.getSessionToken());
-    reply(responses, HeartbeatResponse.newBuilder()
-        .setIntervalMs((int) config.heartbeatInterval().toMillis())
-        .build());
+    replyWhenDone(registry.heartbeatAsync(peerId, request.getSessionToken()), responses,
+        done -> HeartbeatResponse.newBuilder()
+            .setIntervalMs((int) config.heartbeatInterval().toMillis())
+            .build());
+  }
+
+  /**
+   * Answers with {@code response} of what {@code result} comes to: at once if it is done (a
+   * failure is thrown, for the error-mapping interceptor), else on the thread that completes it.
+   */
+  private static <T, R> void replyWhenDone(CompletableFuture<T> result,
+      StreamObserver<R> responses, Function<T, R> response) {
+    if (result.isDone()) {
+      reply(responses, response.apply(RedisStore.join(result)));
+      return;
+    }
+    result.whenComplete((value, failure) -> {
+      if (failure != null) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        responses.onError(ErrorMappingInterceptor.toStatusException(cause));
+        return;
+      }
+      try {
+        reply(responses, response.apply(value));
+      } catch (RuntimeException e) {
+        responses.onError(ErrorMappingInterceptor.toStatusException(e));
+      }
+    });
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.minibit.tracker;
 
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
@@ -89,8 +90,10 @@ public final class TrackerServer implements AutoCloseable {
       swarms = registry;
     }
     // Calls run on the network thread that read them, with no hand-off, when they cannot
-    // block: what the embedded store does is a few map operations under a lock. What waits on
-    // a disk (a publish writes and syncs a file) or on Redis runs on a pool of its own.
+    // block: what the embedded store does is a few map operations under a lock, and on Redis an
+    // announce or a heartbeat is queued for a pipeline and answered when Redis has (a manifest
+    // not cached yet is read on the spot, once). What waits on a disk (a publish writes and
+    // syncs a file) or on Redis runs on a pool of its own.
     ExecutorService blocking = Executors.newFixedThreadPool(
         redis != null ? RedisStore.MAX_CONNECTIONS : 2, DaemonThreads.named("tracker-store"));
     boolean everyCallBlocks = redis != null;
@@ -98,8 +101,12 @@ public final class TrackerServer implements AutoCloseable {
       @Override
       public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call,
           Metadata headers) {
-        boolean blocks = everyCallBlocks
-            || call.getMethodDescriptor() == TrackerServiceGrpc.getPublishMethod();
+        MethodDescriptor<ReqT, RespT> method = call.getMethodDescriptor();
+        if (method == TrackerServiceGrpc.getAnnounceMethod()
+            || method == TrackerServiceGrpc.getHeartbeatMethod()) {
+          return null; // on Redis too: their scripts are pipelined, and nothing waits for them
+        }
+        boolean blocks = everyCallBlocks || method == TrackerServiceGrpc.getPublishMethod();
         return blocks ? blocking : null;
       }
     });
