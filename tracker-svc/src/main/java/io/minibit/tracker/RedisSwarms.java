@@ -48,18 +48,20 @@ import redis.clients.jedis.Response;
  *       expiry;
  *   <li>{@code swarm:<infohash>:seen}: the swarm's members, scored by when each was last heard
  *       from; {@code swarm:<infohash>:seeders}: those that are complete;
- *   <li>{@code swarm:<infohash>:peer:<peer>}: what the peer last announced there, expiring with
- *       its session;
+ *   <li>{@code swarm:<infohash>:peers}: a hash of what each member last announced there;
  *   <li>{@code swarms}: the infohashes of swarms that may have members, for metrics;
  *   <li>{@code address-sessions:<address>}: the peers that announced from an address, scored by
  *       when, for {@link TrackerLimits#maxSessionsPerAddress()}.
  * </ul>
- * A member whose entry expired is dropped from its swarm's sets by the next call that reads
- * them (at most {@value #PRUNE_BATCH} per call), so nothing needs a sweeper. Time is Redis's own
+ * A member not heard from for {@value SwarmRegistry#MISSED_HEARTBEATS} heartbeat intervals is
+ * dropped from its swarm's keys by the next call that reads them (at most {@value #PRUNE_BATCH}
+ * per call), and a swarm nobody heard from for as long expires whole, so nothing needs a
+ * sweeper. Time is Redis's own
  * clock ({@code TIME}), the one clock every tracker on it shares.
  *
  * <p>What an announce costs does not grow with its swarm: joining and leaving are O(log n) and
- * the sample is drawn with ZRANDMEMBER, O(wanted). Thread-safe.
+ * the sample, with what each member announced, is drawn with one HRANDFIELD, O(wanted).
+ * Thread-safe.
  */
 public final class RedisSwarms implements SwarmStore {
   static final int PRUNE_BATCH = 512;
@@ -78,12 +80,12 @@ public final class RedisSwarms implements SwarmStore {
         local t = redis.call('TIME')
         return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
       end
-      local function prune(seen, seeders, entry_prefix, cutoff)
+      local function prune(seen, seeders, entries, cutoff)
         local gone = redis.call('ZRANGEBYSCORE', seen, '-inf', '(' .. cutoff, 'LIMIT', 0, %d)
         for _, id in ipairs(gone) do
           redis.call('ZREM', seen, id)
           redis.call('SREM', seeders, id)
-          redis.call('DEL', entry_prefix .. id)
+          redis.call('HDEL', entries, id)
         end
         return #gone
       end
@@ -93,11 +95,13 @@ public final class RedisSwarms implements SwarmStore {
    * KEYS: session, peer-swarms, seen, seeders, swarms, the source address's sessions, the
    * torrent's manifest (the catalog may have lost it since this tracker read it). ARGV: peer
    * id, SHA-256 of the presented token, SHA-256 of a new token, timeout ms, stopped (0/1),
-   * complete (0/1), entry, wanted, entry key prefix, infohash, most members of a swarm, most
+   * complete (0/1), entry, wanted, entries hash, infohash, most members of a swarm, most
    * sessions of an address, the source address (empty if unknown), proven (0/1), swarm key
    * prefix. Returns {0} for a token that does not match, {2, members} for a full swarm, {3} for
    * an address with too many sessions, {4} for a torrent the catalog does not hold, {5} for an
-   * unproven announce without a session, else {1, opened, pruned, members, seeders, ids, entries}.
+   * unproven announce without a session, else {1, opened, pruned, members, seeders, drawn}:
+   * drawn alternates member and entry, one more than wanted, the announcing peer among them
+   * perhaps.
    */
   private static final Script ANNOUNCE = Script.of(COMMON + """
       local peer = ARGV[1]
@@ -119,7 +123,7 @@ public final class RedisSwarms implements SwarmStore {
           local swarm = ARGV[15] .. infohash
           redis.call('ZREM', swarm .. ':seen', peer)
           redis.call('SREM', swarm .. ':seeders', peer)
-          redis.call('DEL', swarm .. ':peer:' .. peer)
+          redis.call('HDEL', swarm .. ':peers', peer)
         end
         redis.call('DEL', KEYS[2])
         held = nil
@@ -148,7 +152,7 @@ public final class RedisSwarms implements SwarmStore {
       if ARGV[5] == '1' then
         redis.call('ZREM', KEYS[3], peer)
         redis.call('SREM', KEYS[4], peer)
-        redis.call('DEL', ARGV[9] .. peer)
+        redis.call('HDEL', ARGV[9], peer)
         redis.call('SREM', KEYS[2], ARGV[10])
         local members = redis.call('ZCARD', KEYS[3])
         if members == 0 then redis.call('SREM', KEYS[5], ARGV[10]) end
@@ -160,25 +164,17 @@ public final class RedisSwarms implements SwarmStore {
       else
         redis.call('SREM', KEYS[4], peer)
       end
-      redis.call('SET', ARGV[9] .. peer, ARGV[7], 'PX', timeout)
+      redis.call('HSET', ARGV[9], peer, ARGV[7])
+      redis.call('PEXPIRE', ARGV[9], timeout)
       redis.call('PEXPIRE', KEYS[3], timeout)
       redis.call('PEXPIRE', KEYS[4], timeout)
       redis.call('SADD', KEYS[2], ARGV[10])
       redis.call('PEXPIRE', KEYS[2], timeout)
       redis.call('SADD', KEYS[5], ARGV[10])
-      local wanted = tonumber(ARGV[8])
-      local ids = {}
-      local entry_keys = {}
-      for _, id in ipairs(redis.call('ZRANDMEMBER', KEYS[3], wanted + 1)) do
-        if id ~= peer and #ids < wanted then
-          ids[#ids + 1] = id
-          entry_keys[#entry_keys + 1] = ARGV[9] .. id
-        end
-      end
-      local entries = {}
-      if #entry_keys > 0 then entries = redis.call('MGET', unpack(entry_keys)) end
+      -- drawn as it comes: field, value, field, value... (the caller leaves itself out)
+      local drawn = redis.call('HRANDFIELD', ARGV[9], tonumber(ARGV[8]) + 1, 'WITHVALUES')
       return {1, opened, pruned, redis.call('ZCARD', KEYS[3]), redis.call('SCARD', KEYS[4]),
-          ids, entries}
+          drawn}
       """);
 
   /**
@@ -196,7 +192,7 @@ public final class RedisSwarms implements SwarmStore {
       for _, infohash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
         local swarm = ARGV[4] .. infohash
         redis.call('ZADD', swarm .. ':seen', 'XX', now, peer)
-        redis.call('PEXPIRE', swarm .. ':peer:' .. peer, timeout)
+        redis.call('PEXPIRE', swarm .. ':peers', timeout)
         redis.call('PEXPIRE', swarm .. ':seen', timeout)
         redis.call('PEXPIRE', swarm .. ':seeders', timeout)
       end
@@ -205,7 +201,7 @@ public final class RedisSwarms implements SwarmStore {
       """);
 
   /**
-   * KEYS: seen, seeders, swarms. ARGV: timeout ms, entry key prefix, infohash. Returns {pruned,
+   * KEYS: seen, seeders, swarms. ARGV: timeout ms, entries hash, infohash. Returns {pruned,
    * members, seeders}.
    */
   private static final Script COUNTS = Script.of(COMMON + """
@@ -216,23 +212,23 @@ public final class RedisSwarms implements SwarmStore {
       """);
 
   /**
-   * KEYS: seen, seeders. ARGV: timeout ms, entry key prefix. Returns {pruned, ids, scores,
+   * KEYS: seen, seeders. ARGV: timeout ms, entries hash. Returns {pruned, ids, scores,
    * entries}, the members in no meaningful order.
    */
   private static final Script MEMBERS = Script.of(COMMON + """
       local pruned = prune(KEYS[1], KEYS[2], ARGV[2], now_ms() - tonumber(ARGV[1]))
       local all = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
       local ids, scores, entries = {}, {}, {}
-      local keys = {}
+      local chunk = {}
       for i = 1, #all, 2 do
         ids[#ids + 1] = all[i]
         scores[#scores + 1] = all[i + 1]
-        keys[#keys + 1] = ARGV[2] .. all[i]
-        if #keys == 1000 or i + 1 == #all then
-          for _, entry in ipairs(redis.call('MGET', unpack(keys))) do
+        chunk[#chunk + 1] = all[i]
+        if #chunk == 1000 or i + 1 == #all then
+          for _, entry in ipairs(redis.call('HMGET', ARGV[2], unpack(chunk))) do
             entries[#entries + 1] = entry
           end
-          keys = {}
+          chunk = {}
         end
       end
       return {pruned, ids, scores, entries}
@@ -291,7 +287,7 @@ public final class RedisSwarms implements SwarmStore {
             bytes(RedisCatalog.MANIFEST + announce.infoHash().hex())),
         List.of(bytes(peerId), bytes(tokenHash(announce.sessionToken())), bytes(tokenHash(newToken)),
             RedisStore.bytes(timeoutMs), flag(announce.event() == Event.STOPPED), flag(complete),
-            encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peer:"),
+            encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peers"),
             bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
             RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source),
             flag(announce.proven()), bytes(SWARM)))
@@ -319,14 +315,16 @@ public final class RedisSwarms implements SwarmStore {
     boolean opened = (Long) reply.get(1) == 1;
     expirations.addAndGet((Long) reply.get(2));
     SwarmCounts counts = counts((Long) reply.get(3), (Long) reply.get(4));
-    List<?> ids = (List<?>) reply.get(5);
-    List<?> entries = (List<?>) reply.get(6);
+    List<?> drawn = (List<?>) reply.get(5);
+    int wanted = announce.numWant() > 0
+        ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
+        : defaultSampleSize;
     Instant now = Instant.now();
-    List<Peer> sample = new ArrayList<>(ids.size());
-    for (int i = 0; i < ids.size(); i++) {
-      if (entries.get(i) != null) { // expired between the draw and now: left out
-        sample.add(decode(string(ids.get(i)), (byte[]) entries.get(i), now,
-            announce.infoHash()));
+    List<Peer> sample = new ArrayList<>(Math.min(wanted, drawn.size() / 2));
+    for (int i = 0; i + 1 < drawn.size() && sample.size() < wanted; i += 2) {
+      String id = string(drawn.get(i));
+      if (!id.equals(announce.peerId())) {
+        sample.add(decode(id, (byte[]) drawn.get(i + 1), now, announce.infoHash()));
       }
     }
     return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample, counts);
@@ -392,7 +390,7 @@ public final class RedisSwarms implements SwarmStore {
     String swarm = SWARM + infoHash.hex();
     List<?> reply = (List<?>) redis.run("list a swarm", MEMBERS,
         List.of(bytes(swarm + ":seen"), bytes(swarm + ":seeders")),
-        List.of(RedisStore.bytes(timeoutMs), bytes(swarm + ":peer:")));
+        List.of(RedisStore.bytes(timeoutMs), bytes(swarm + ":peers")));
     expirations.addAndGet((Long) reply.get(0));
     List<?> ids = (List<?>) reply.get(1);
     List<?> scores = (List<?>) reply.get(2);
@@ -433,7 +431,7 @@ public final class RedisSwarms implements SwarmStore {
   }
 
   private List<byte[]> countArgs(InfoHash infoHash) {
-    return List.of(RedisStore.bytes(timeoutMs), bytes(SWARM + infoHash.hex() + ":peer:"),
+    return List.of(RedisStore.bytes(timeoutMs), bytes(SWARM + infoHash.hex() + ":peers"),
         bytes(infoHash.hex()));
   }
 
