@@ -83,7 +83,8 @@ BENCH_ARGS ?= all
 bench: build
 	bench/run.sh $(BENCH_ARGS)
 
-## bench-tracker: announce load on one tracker, 20,000 peers in swarms of 200 and in one swarm
+## bench-tracker: announce load, 20,000 peers: one tracker in memory (200 swarms, and one), one
+## and two trackers on a Redis (Debian's redis-server, installed if missing)
 .PHONY: bench-tracker
 bench-tracker: build
 	bench/tracker-load.sh
