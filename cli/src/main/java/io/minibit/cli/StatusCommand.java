@@ -73,6 +73,9 @@ final class StatusCommand implements Callable<Integer> {
       lines(response.getTransfersList()).forEach(context.out()::println);
     }
     limits(response.getUsage()).ifPresent(context.out()::println);
+    if (!response.getTracker().isEmpty()) {
+      context.out().println("tracker: " + response.getTracker());
+    }
     return ExitCodes.OK;
   }
 

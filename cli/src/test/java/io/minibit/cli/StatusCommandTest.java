@@ -75,6 +75,18 @@ class StatusCommandTest {
   }
 
   @Test
+  void theTrackerInUseEndsTheStatus() {
+    cli.peer.transfers = ListTransfersResponse.newBuilder()
+        .addTransfers(Snapshots.seeding())
+        .setTracker("tracker-b.example:6969")
+        .build();
+
+    List<String> lines = cli.run("status").outLines();
+
+    assertEquals("tracker: tracker-b.example:6969", lines.get(lines.size() - 1));
+  }
+
+  @Test
   void withoutLimitsNoLineIsAddedEvenWithNoTransfers() {
     cli.peer.transfers = ListTransfersResponse.newBuilder()
         .setUsage(DaemonUsage.newBuilder().setCacheBytes(5)).build();

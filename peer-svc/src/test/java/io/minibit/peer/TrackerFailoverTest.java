@@ -81,6 +81,9 @@ class TrackerFailoverTest {
     Await.until(TIMEOUT, "the seeder published to B and in its swarm",
         () -> seeders("B", infohash) == 1);
     assertEquals("B", seeder.daemon().trackerInUse());
+    assertEquals("B", seeder.control().listTransfers(
+        io.minibit.api.v2.ListTransfersRequest.getDefaultInstance()).getTracker(),
+        "what minibit status shows");
     assertEquals("B", new SwarmPage(seeder.daemon(), "").snapshot().get("tracker"),
         "the swarm page's JSON says which tracker is in use");
     Peer leecher = swarm.peer("leecher", List.of("B"), UnaryOperator.identity());

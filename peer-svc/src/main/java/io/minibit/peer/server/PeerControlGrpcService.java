@@ -175,6 +175,7 @@ public final class PeerControlGrpcService
         .setCacheBytes(usage.cacheBytes())
         .setSeedTtlMs(usage.limits().seedTtl().toMillis())
         .setEvictions(usage.evictions()));
+    response.setTracker(daemon.trackerInUse());
     responseObserver.onNext(response.build());
     responseObserver.onCompleted();
   }
