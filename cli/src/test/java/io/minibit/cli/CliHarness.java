@@ -34,8 +34,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * the options it varies ({@link #interactive}, {@link #workingDirectory}, {@link #env}) and the
  * fakes' answers as fields. Register it as a JUnit 5 extension on an instance field, a fresh one
  * per test: {@code @RegisterExtension final CliHarness cli = new CliHarness();} After the test
- * it shuts down every channel a command left open and the server; one made inside a test is
- * closed by it. Not thread-safe, except for the call records the fakes fill in.
+ * it shuts down every channel a command left open and the server; a test that makes a second
+ * one closes that itself. Not thread-safe, except for the call records the fakes fill in.
  */
 final class CliHarness implements AutoCloseable, AfterEachCallback {
   final FakePeerControl peer = new FakePeerControl();
