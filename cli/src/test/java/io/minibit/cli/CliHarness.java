@@ -1,6 +1,5 @@
 package io.minibit.cli;
 
-import io.minibit.core.testing.MutableClock;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
@@ -12,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.testing.MutableClock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,14 +24,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Runs {@code minibit} commands in-process against a fake peer daemon and a fake tracker served
  * on one in-process server, capturing stdout, stderr and the exit code. Channels are opened with
- * MiniBit's real settings (retry policy included), so only the transport is fake. Close it in
- * {@code @AfterEach}: it shuts down every channel a command left open and the server.
+ * MiniBit's real settings (retry policy included), so only the transport is fake. A test sets
+ * the options it varies ({@link #interactive}, {@link #workingDirectory}, {@link #env}) and the
+ * fakes' answers as fields. Register it as a JUnit 5 extension on an instance field, a fresh one
+ * per test: {@code @RegisterExtension final CliHarness cli = new CliHarness();} After the test
+ * it shuts down every channel a command left open and the server; a test that makes a second
+ * one closes that itself. Not thread-safe, except for the call records the fakes fill in.
  */
-final class CliHarness implements AutoCloseable {
+final class CliHarness implements AutoCloseable, AfterEachCallback {
   final FakePeerControl peer = new FakePeerControl();
   final FakeTracker tracker = new FakeTracker();
   final MutableClock clock = new MutableClock();
@@ -118,6 +124,11 @@ final class CliHarness implements AutoCloseable {
   /** Takes the fake daemon and tracker away at once, as a killed process would. */
   void stopServer() {
     server.shutdownNow();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   @Override

@@ -9,23 +9,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The completion script, run by a real bash as a user's shell would. */
 class CompletionCommandTest {
   @TempDir Path dir;
-  private CliHarness cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new CliHarness();
-  }
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @AfterEach
   void tearDown() {
-    cli.close();
     assertEquals(List.of(), cli.targets, "completion opens no channel");
   }
 

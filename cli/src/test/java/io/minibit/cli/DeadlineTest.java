@@ -4,23 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every unary call carries the 10 s deadline; the Download stream, which may run for hours, none. */
 class DeadlineTest {
-  private CliHarness cli;
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @BeforeEach
   void setUp() {
-    cli = new CliHarness();
     cli.peer.snapshots = List.of(Snapshots.seeding());
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
   }
 
   @Test

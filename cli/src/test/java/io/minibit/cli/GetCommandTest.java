@@ -10,22 +10,12 @@ import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferState;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class GetCommandTest {
-  private CliHarness cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new CliHarness();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
-  }
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @Test
   void streamsProgressThenPrintsThePathAndWhoSentWhat() {

@@ -3,23 +3,13 @@ package io.minibit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** --peer and --tracker may come before the command too; the one after it wins. */
 class GlobalOptionTest {
-  private CliHarness cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new CliHarness();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
-  }
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @Test
   void peerBeforeTheCommandIsUsed() {

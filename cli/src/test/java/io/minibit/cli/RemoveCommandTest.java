@@ -6,22 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.minibit.api.v2.RemoveRequest;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RemoveCommandTest {
-  private CliHarness cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new CliHarness();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
-  }
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @Test
   void removesTheTransferAndKeepsTheFileByDefault() {

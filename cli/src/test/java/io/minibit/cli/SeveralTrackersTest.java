@@ -7,9 +7,9 @@ import io.grpc.Status;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.TorrentSummary;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -18,20 +18,15 @@ class SeveralTrackersTest {
   private static final String A = "a.lan:6969";
   private static final String B = "b.lan:6969";
 
-  private CliHarness cli;
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @BeforeEach
   void setUp() {
-    cli = new CliHarness();
     cli.tracker.torrents = ListTorrentsResponse.newBuilder()
         .addTorrents(TorrentSummary.newBuilder().setInfohash(Snapshots.INFOHASH)
             .setName("big.iso").setSize(5).setBlockCount(1).setSeeders(1))
         .build();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
   }
 
   @Test

@@ -12,22 +12,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ShareCommandTest {
-  private CliHarness cli;
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @TempDir
   Path dir;
 
   @BeforeEach
   void setUp() {
-    cli = new CliHarness();
     cli.workingDirectory = dir;
     cli.peer.shareResponse = ShareResponse.newBuilder()
         .setInfohash(Snapshots.INFOHASH)
@@ -35,11 +35,6 @@ class ShareCommandTest {
         .setSize(Snapshots.SIZE)
         .setBlockCount(Snapshots.BLOCKS)
         .build();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
   }
 
   @Test

@@ -8,24 +8,14 @@ import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.TorrentSummary;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TorrentsCommandTest {
   private static final String OTHER_HASH = "a".repeat(64);
 
-  private CliHarness cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new CliHarness();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
-  }
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @Test
   void printsARowPerTorrentWithTheFullInfohash() {

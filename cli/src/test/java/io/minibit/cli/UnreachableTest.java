@@ -20,24 +20,14 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Commands against a daemon or tracker that is not there: exit 4 and one line that says so. */
 class UnreachableTest {
-  private CliHarness cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new CliHarness();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cli.close();
-  }
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   /** A loopback port nothing listens on: bound by the OS, then released. */
   private static int closedPort() throws IOException {

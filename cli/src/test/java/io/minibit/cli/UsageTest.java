@@ -8,24 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** Help, version and usage errors: what a newcomer sees before any call is made. */
 class UsageTest {
-  private CliHarness cli;
-
-  @BeforeEach
-  void setUp() {
-    cli = new CliHarness();
-  }
+  @RegisterExtension
+  final CliHarness cli = new CliHarness();
 
   @AfterEach
   void tearDown() {
-    cli.close();
     assertEquals(List.of(), cli.targets, "no usage path should open a channel");
   }
 

@@ -15,10 +15,7 @@ import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import io.minibit.peer.testing.ScriptedPeer;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,18 +23,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class BadPeersTest {
   private static final int BLOCK = 64 * 1024;
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
-
-  @BeforeEach
-  void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
-  }
-
-  @AfterEach
-  void stopSwarm() {
-    swarm.close();
-  }
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
 
   @ParameterizedTest
   @EnumSource(value = ScriptedPeer.Behaviour.class, names = {"CORRUPT", "WRONG_INDEX"})

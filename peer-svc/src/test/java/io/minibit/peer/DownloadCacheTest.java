@@ -19,10 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The downloaded files as a cache, through real daemons: {@code --cache-max-bytes} deletes the
@@ -34,20 +33,14 @@ class DownloadCacheTest {
   private static final int MIB = 1024 * 1024;
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
   private Peer seeder;
 
   @BeforeEach
   void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
     seeder = swarm.peer("seeder", c -> c.withLimits(
         new PeerConfig.Limits(0, 0, MIB, Duration.ofSeconds(1))));
-  }
-
-  @AfterEach
-  void stopSwarm() throws Exception {
-    swarm.close();
   }
 
   private String share(String name, int size) throws Exception {

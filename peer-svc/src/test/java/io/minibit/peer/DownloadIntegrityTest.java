@@ -31,11 +31,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a peer does so that no file it calls verified is ever wrong: two torrents of one name, a
@@ -46,17 +44,14 @@ class DownloadIntegrityTest {
   private static final int BLOCK = 64 * 1024;
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
+  /** The swarm's directory: the parent of every peer's data directory. */
+  private Path root;
 
   @BeforeEach
-  void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
-  }
-
-  @AfterEach
-  void stopSwarm() throws Exception {
-    swarm.close();
+  void findRoot() {
+    root = swarm.root();
   }
 
   private static String share(Peer peer, String name, int size, long seed) throws Exception {

@@ -24,7 +24,6 @@ import io.minibit.peer.server.PeerGrpcService;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import io.minibit.peer.testing.Subscription;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Who a peer serves blocks to over the network: a subscriber, on its own connection, with a
@@ -41,14 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
 class GetBlocksAccessTest {
   private static final int BLOCK = 64 * 1024;
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   @AfterEach
   void stop() {
     channels.forEach(Channels::close);
-    swarm.close();
   }
 
   private ManagedChannel channelTo(Peer peer) {
@@ -65,7 +63,6 @@ class GetBlocksAccessTest {
 
   @Test
   void blocksGoToASubscriberOnItsOwnConnectionNotToWhoeverClaimsItsId() throws Exception {
-    swarm = new LocalSwarm(root);
     Peer seeder = swarm.networkPeer("seeder", 0, config -> config);
     String infohash = seed(seeder, 4);
     ManagedChannel subscriber = channelTo(seeder);
@@ -90,7 +87,6 @@ class GetBlocksAccessTest {
 
   @Test
   void onePeerKeepsABoundedNumberOfCallsOpen() throws Exception {
-    swarm = new LocalSwarm(root);
     Peer seeder = swarm.networkPeer("seeder", 0, config -> config);
     int blocks = 64;
     String infohash = seed(seeder, blocks);

@@ -18,8 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,17 +35,12 @@ class LatencyAllocationTest {
   private static final Duration ONE_WAY_DELAY = Duration.ofMillis(50);
 
   @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
   private DelayProxy proxy;
-
-  @BeforeEach
-  void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
-  }
 
   @AfterEach
   void stop() {
-    swarm.close();
     if (proxy != null) {
       proxy.close();
     }

@@ -42,9 +42,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -74,20 +73,13 @@ class PeerExchangeSwarmTest {
   @TempDir Path root;
   private final InMemorySpanExporter spans = InMemorySpanExporter.create();
   private final Map<String, Telemetry> telemetries = new HashMap<>();
-  private LocalSwarm swarm;
-
-  @BeforeEach
-  void startSwarm() throws IOException {
-    swarm = new LocalSwarm(root, Duration.ofSeconds(1), tracker -> tracker.withPeerSampleSize(1),
-        new FirstDraw(), name -> telemetries.computeIfAbsent(name,
-            n -> Telemetry.exportingTo(spans, "minibit-" + n)));
-  }
-
-  @AfterEach
-  void stopSwarm() {
-    swarm.close();
-    telemetries.values().forEach(Telemetry::close);
-  }
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder()
+      .tracker(tracker -> tracker.withPeerSampleSize(1))
+      .trackerRandom(new FirstDraw())
+      .telemetry(name -> telemetries.computeIfAbsent(name,
+          n -> Telemetry.exportingTo(spans, "minibit-" + n)))
+      .build();
 
   private Peer limitedPeer(String name) throws IOException {
     return swarm.peer(name, config -> config.withLimits(

@@ -32,10 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every malformed or out-of-bounds request to the Peer and PeerControl services gets its
@@ -44,25 +43,22 @@ import org.junit.jupiter.api.io.TempDir;
 class PeerServicesBadInputTest {
   private static final int BLOCK = 16 * 1024;
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
+  /** The swarm's directory: the parent of every peer's data directory. */
+  private Path root;
   private Peer seeder;
   private String infohash;
   private PeerServiceGrpc.PeerServiceBlockingStub seederPeerApi;
 
   @BeforeEach
   void shareAFile() throws Exception {
-    swarm = new LocalSwarm(root);
+    root = swarm.root();
     seeder = swarm.peer("seeder");
     TestFiles.createFile(seeder.dataDir(), "f.bin", 10 * BLOCK + 5, 7);
     infohash = seeder.control().share(
         ShareRequest.newBuilder().setPath("f.bin").setBlockSize(BLOCK).build()).getInfohash();
     seederPeerApi = PeerServiceGrpc.newBlockingStub(swarm.channel(swarm.address("seeder")));
-  }
-
-  @AfterEach
-  void stop() {
-    swarm.close();
   }
 
   private GetBlocksRequest.Builder blocks(int... indices) {

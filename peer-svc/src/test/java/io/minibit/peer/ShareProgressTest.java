@@ -26,15 +26,15 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ShareWithProgress: a big file's hashing streamed as it goes, and stopped by a cancel. */
 class ShareProgressTest {
   private static final long MIB = 1024 * 1024;
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
   private final List<String> logged = new CopyOnWriteArrayList<>();
   private final Logger serviceLog = Logger.getLogger(PeerControlGrpcService.class.getName());
   private final Handler capture = new Handler() {
@@ -52,14 +52,12 @@ class ShareProgressTest {
 
   @BeforeEach
   void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
     serviceLog.addHandler(capture);
   }
 
   @AfterEach
   void stopSwarm() throws Exception {
     serviceLog.removeHandler(capture);
-    swarm.close();
   }
 
   /** A file of {@code size} zero bytes that takes no disk space: reading it costs no I/O. */

@@ -18,14 +18,13 @@ import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import io.minibit.peer.testing.Subscription;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A caller that asks for many blocks and never reads them makes the serving peer stop at what
@@ -35,8 +34,8 @@ class SlowReaderTest {
   private static final int BLOCK = 256 * 1024;
   private static final int BLOCKS = 64;
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
   private ManagedChannel channel;
 
   @AfterEach
@@ -44,12 +43,10 @@ class SlowReaderTest {
     if (channel != null) {
       Channels.close(channel);
     }
-    swarm.close();
   }
 
   @Test
   void aReaderThatNeverReadsPinsOnlyAFewBlocks() throws Exception {
-    swarm = new LocalSwarm(root);
     Peer seeder = swarm.networkPeer("seeder", 0, config -> config);
     TestFiles.createFile(seeder.dataDir(), "big.bin", BLOCKS * BLOCK, 3);
     String infohash = seeder.control().share(ShareRequest.newBuilder().setPath("big.bin")

@@ -2,7 +2,6 @@ package io.minibit.peer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.minibit.api.v2.DownloadRequest;
@@ -12,6 +11,7 @@ import io.minibit.api.v2.TransferPeer;
 import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
 import io.minibit.core.testing.Await;
+import io.minibit.core.testing.GrpcCleanup;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
@@ -22,9 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Downloads through real peer daemons and a real tracker, joined in-process. */
@@ -33,17 +32,10 @@ class SwarmDownloadTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   @TempDir Path root;
-  private LocalSwarm swarm;
-
-  @BeforeEach
-  void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
-  }
-
-  @AfterEach
-  void stopSwarm() throws Exception {
-    swarm.close();
-  }
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
+  @RegisterExtension
+  final GrpcCleanup cleanup = new GrpcCleanup();
 
   private static String share(Peer peer, String name, int size, long seed) throws Exception {
     TestFiles.createFile(peer.dataDir(), name, size, seed);
@@ -69,9 +61,9 @@ class SwarmDownloadTest {
   @Test
   void aDownloadTakesAPeerThatSubscribedToItAsASourceWithoutWaitingForItsNextAnnounce()
       throws Exception {
-    swarm.close();
     // A tracker that asks for announces every minute: a download would ask every 5 s.
-    swarm = new LocalSwarm(root.resolve("slow-announces"), Duration.ofSeconds(60));
+    LocalSwarm swarm = cleanup.register(LocalSwarm.builder()
+        .announceInterval(Duration.ofSeconds(60)).start(root.resolve("slow-announces")));
     Peer seeder = swarm.peer("seeder", c -> c.withUploadLimit(512 * 1024));
     String infohash = share(seeder, "late.bin", 3 * 1024 * 1024, 31);
     Peer first = swarm.peer("first");

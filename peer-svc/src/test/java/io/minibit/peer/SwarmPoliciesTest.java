@@ -21,9 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The swarm policies at work in swarms of real daemons and scripted peers. */
@@ -32,17 +31,8 @@ class SwarmPoliciesTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   @TempDir Path root;
-  private LocalSwarm swarm;
-
-  @BeforeEach
-  void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
-  }
-
-  @AfterEach
-  void stopSwarm() {
-    swarm.close();
-  }
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
 
   static TransferPeer peerEntry(Transfer transfer, String address) {
     return transfer.getPeersList().stream().filter(p -> p.getAddress().equals(address))

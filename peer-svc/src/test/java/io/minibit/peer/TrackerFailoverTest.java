@@ -15,17 +15,15 @@ import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import io.minibit.peer.web.SwarmPage;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Peers given two trackers, A then B, each with a store of its own: when A stops, their calls
@@ -36,19 +34,13 @@ class TrackerFailoverTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final List<String> A_THEN_B = List.of("A", "B");
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
 
   @BeforeEach
   void startTrackers() throws Exception {
-    swarm = new LocalSwarm(root);
     swarm.startTracker("A");
     swarm.startTracker("B");
-  }
-
-  @AfterEach
-  void stop() {
-    swarm.close();
   }
 
   /** The catalog entry of {@code infohash} on the tracker named {@code tracker}. */

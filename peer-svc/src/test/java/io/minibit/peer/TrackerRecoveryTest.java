@@ -18,13 +18,10 @@ import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Peers find a restarted tracker again, and give back what it forgot; a restarted peer is the
@@ -33,18 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrackerRecoveryTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
-
-  @BeforeEach
-  void startSwarm() throws Exception {
-    swarm = new LocalSwarm(root);
-  }
-
-  @AfterEach
-  void stopSwarm() {
-    swarm.close();
-  }
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
 
   private int seedersOf(String infohash) {
     return swarm.trackerStub().listTorrents(ListTorrentsRequest.getDefaultInstance())

@@ -7,32 +7,16 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The grpc.health.v1 checks a Kubernetes probe or grpc_health_probe makes. */
 class HealthCheckTest {
-  @TempDir
-  Path dataDir;
-
-  private TrackerHarness tracker;
-
-  @BeforeEach
-  void start() throws IOException {
-    tracker = new TrackerHarness(dataDir);
-  }
-
-  @AfterEach
-  void stop() {
-    tracker.close();
-  }
+  @RegisterExtension
+  final TrackerHarness tracker = TrackerHarness.builder().build();
 
   private HealthGrpc.HealthBlockingStub health() {
     return HealthGrpc.newBlockingStub(tracker.channel())

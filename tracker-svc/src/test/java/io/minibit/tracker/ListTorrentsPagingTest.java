@@ -15,35 +15,20 @@ import io.minibit.core.Torrent;
 import io.minibit.core.testing.TestKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** ListTorrents a page at a time: page sizes, tokens, and pages while torrents are published. */
 class ListTorrentsPagingTest {
-  @TempDir
-  Path dataDir;
-
-  private TrackerHarness tracker;
+  @RegisterExtension
+  final TrackerHarness tracker = TrackerHarness.builder().build();
   private long seed;
-
-  @BeforeEach
-  void start() throws IOException {
-    tracker = new TrackerHarness(dataDir);
-  }
-
-  @AfterEach
-  void stop() {
-    tracker.close();
-  }
 
   /** Publishes a one-block torrent named {@code name} (new content each time); its infohash. */
   private String publish(String name) {

@@ -14,35 +14,19 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Talks to the tracker the way grpcurl does, through server reflection alone. */
 class ReflectionTest {
-  @TempDir
-  Path dataDir;
-
-  private TrackerHarness tracker;
-
-  @BeforeEach
-  void start() throws IOException {
-    tracker = new TrackerHarness(dataDir);
-  }
-
-  @AfterEach
-  void stop() {
-    tracker.close();
-  }
+  @RegisterExtension
+  final TrackerHarness tracker = TrackerHarness.builder().build();
 
   /** Sends one request on a reflection stream, half-closes, and collects every response. */
   private List<ServerReflectionResponse> reflect(ServerReflectionRequest request)

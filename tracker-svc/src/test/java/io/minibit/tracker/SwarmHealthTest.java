@@ -21,13 +21,11 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Tracker.GetSwarmHealth from announced bitfields, its validation, and the tracker's metrics. */
 class SwarmHealthTest {
@@ -36,23 +34,19 @@ class SwarmHealthTest {
   private static final Torrent TORRENT = Torrent.of(FILM);
   private static final String HASH = TORRENT.infoHash().hex();
 
-  @TempDir Path dataDir;
-  private Telemetry telemetry;
-  private TrackerHarness tracker;
+  private final Telemetry telemetry =
+      Telemetry.exportingTo(SpanExporter.composite(), "minibit-tracker");
+  // expiry runs every 500 ms of real time, and expires by the clock the test moves
+  @RegisterExtension
+  final TrackerHarness tracker = TrackerHarness.builder()
+      .config(dataDir -> new TrackerConfig(0, dataDir, Duration.ofSeconds(1),
+          Duration.ofSeconds(60), 50, true))
+      .telemetry(telemetry)
+      .build();
 
   @BeforeEach
-  void start() throws IOException {
-    telemetry = Telemetry.exportingTo(SpanExporter.composite(), "minibit-tracker");
-    // expiry runs every 500 ms of real time, and expires by the clock the test moves
-    tracker = new TrackerHarness(new TrackerConfig(0, dataDir, Duration.ofSeconds(1),
-        Duration.ofSeconds(60), 50, true), telemetry);
+  void start() {
     tracker.tracker().publish(TestKeys.publish(FILM, tracker.clock.instant()));
-  }
-
-  @AfterEach
-  void stop() {
-    tracker.close();
-    telemetry.close();
   }
 
   /** An announce, with a proof, of the peer whose test key is called {@code name}. */

@@ -36,10 +36,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,20 +48,8 @@ class TrackerGrpcServiceTest {
   private static final String SONG_HASH = Torrent.of(SONG).infoHash().hex();
   private static final String UNKNOWN_HASH = "ab".repeat(32);
 
-  @TempDir
-  Path dataDir;
-
-  private TrackerHarness tracker;
-
-  @BeforeEach
-  void start() throws IOException {
-    tracker = new TrackerHarness(dataDir);
-  }
-
-  @AfterEach
-  void stop() {
-    tracker.close();
-  }
+  @RegisterExtension
+  final TrackerHarness tracker = TrackerHarness.builder().build();
 
   /** A publish signed by the test key "publisher". */
   private PublishResponse publish(Manifest manifest) {

@@ -402,6 +402,10 @@ class SchedulerTest {
     assertTrue(even.took().compareTo(weighted.took().multipliedBy(3).dividedBy(2)) > 0,
         "latency-weighted " + weighted.took().toMillis() + " ms, even split "
             + even.took().toMillis() + " ms, the far peer sending " + even.far());
+    // Dealt half, the far peer sends all but the last of its half (323 of 768 here); the
+    // latency-weighted allocation leaves it at most a quarter.
+    assertTrue(even.far() >= 768 * 2 / 5 && even.far() <= 768 / 2,
+        "an even split deals the far peer half: it sent " + even.far());
   }
 
   @Test

@@ -57,7 +57,7 @@ class DownloadTracingTest {
   void trackerSeederAndDownloaderSpansShareTheDownloadsTrace() throws Exception {
     String infohash;
     int blocks = 10;
-    try (LocalSwarm swarm = new LocalSwarm(root, Duration.ofSeconds(1), this::telemetry)) {
+    try (LocalSwarm swarm = LocalSwarm.builder().telemetry(this::telemetry).start(root)) {
       LocalSwarm.Peer seeder = swarm.peer("seeder");
       LocalSwarm.Peer leecher = swarm.peer("leecher");
       TestFiles.createFile(seeder.dataDir(), "traced.bin", blocks * BLOCK - 100, 7);

@@ -12,6 +12,7 @@ import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.api.v2.Transfer;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.telemetry.Telemetry;
+import io.minibit.core.testing.ScratchDirectory;
 import io.minibit.peer.PeerConfig;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.PeerChannels;
@@ -26,13 +27,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A tracker and any number of peer daemons in one JVM. A peer named "a" made by {@link #peer}
@@ -43,50 +49,52 @@ import java.util.function.UnaryOperator;
  * a heartbeat every second, so a restarted tracker is found again quickly. More trackers, each
  * with a catalog of its own, start under names ({@link #startTracker(String)}), and a peer made
  * by {@link #peer(String, List, UnaryOperator)} knows the ones named, in order.
+ *
+ * <p>Usually a JUnit 5 extension on an instance field, which starts the tracker before each
+ * test in a directory of its own and stops everything after it:
+ * {@code @RegisterExtension final LocalSwarm swarm = LocalSwarm.builder().build();}
+ * A test that needs a second swarm starts one with {@link Builder#start} and closes it.
+ * Not thread-safe: start and stop peers and trackers from the test thread.
  */
-public final class LocalSwarm implements AutoCloseable {
+public final class LocalSwarm implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
   /** The port every in-process peer advertises. */
   public static final int PORT = 1;
 
   private final String prefix = InProcessServerBuilder.generateName() + "-";
-  private final Path root;
-  private final TrackerConfig trackerConfig;
+  private final Duration announceInterval;
+  private final UnaryOperator<TrackerConfig> trackerOptions;
   private final Random trackerRandom;
+  private final Function<String, Telemetry> telemetry;
+  /** What {@link #telemetry} handed out, closed after the test when this is an extension. */
+  private final Set<Telemetry> handedOut = new LinkedHashSet<>();
+  private ScratchDirectory scratch;
+  private Path root;
+  private TrackerConfig trackerConfig;
   private TrackerServer tracker;
   private boolean trackerStopped;
   private final List<Peer> closeables = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final Map<String, TrackerServer> namedTrackers = new LinkedHashMap<>();
-  private final Function<String, Telemetry> telemetry;
 
-  public LocalSwarm(Path root) throws IOException {
-    this(root, Duration.ofSeconds(1));
+  private LocalSwarm(Builder options) {
+    this.announceInterval = options.announceInterval;
+    this.trackerOptions = options.tracker;
+    this.trackerRandom = options.trackerRandom;
+    this.telemetry = name -> {
+      Telemetry given = options.telemetry.apply(name);
+      handedOut.add(given);
+      return given;
+    };
   }
 
-  /** A swarm whose tracker asks for re-announces every {@code announceInterval}. */
-  public LocalSwarm(Path root, Duration announceInterval) throws IOException {
-    this(root, announceInterval, name -> Telemetry.noop());
+  /** Options for a swarm: by default a tracker that asks for re-announces every second. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /**
-   * A swarm whose tracker and peers trace and measure with {@code telemetry.apply(name)}
-   * ("tracker", or the peer's name); the caller closes what it hands out.
-   */
-  public LocalSwarm(Path root, Duration announceInterval, Function<String, Telemetry> telemetry)
-      throws IOException {
-    this(root, announceInterval, UnaryOperator.identity(), new Random(), telemetry);
-  }
-
-  /**
-   * A swarm whose tracker's configuration {@code tracker} may change (its peer sample size, say)
-   * and whose tracker samples peers with {@code trackerRandom}.
-   */
-  public LocalSwarm(Path root, Duration announceInterval, UnaryOperator<TrackerConfig> tracker,
-      Random trackerRandom, Function<String, Telemetry> telemetry) throws IOException {
+  private void start(Path root) throws IOException {
     this.root = root;
-    this.telemetry = telemetry;
-    this.trackerRandom = trackerRandom;
-    this.trackerConfig = tracker.apply(new TrackerConfig(0, root.resolve("tracker"),
+    this.trackerConfig = trackerOptions.apply(new TrackerConfig(0, root.resolve("tracker"),
         Duration.ofSeconds(1), announceInterval, 50, true));
     this.tracker = startTracker();
   }
@@ -95,6 +103,29 @@ public final class LocalSwarm implements AutoCloseable {
     return TrackerServer.start(trackerConfig,
         InProcessServerBuilder.forName(prefix + "tracker").directExecutor(), Clock.systemUTC(),
         trackerRandom, telemetry.apply("tracker"));
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    scratch = ScratchDirectory.create("minibit-swarm-");
+    start(scratch.path());
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws IOException {
+    try {
+      close();
+      handedOut.forEach(Telemetry::close);
+    } finally {
+      if (scratch != null) {
+        scratch.close();
+      }
+    }
+  }
+
+  /** The directory the tracker's and the peers' data directories are in. */
+  public Path root() {
+    return root;
   }
 
   /** Stops the tracker for good: peers find it gone from then on. */
@@ -322,13 +353,69 @@ public final class LocalSwarm implements AutoCloseable {
     }
   }
 
+  /** The options tests vary; {@link #build} makes an extension, {@link #start} a running swarm. */
+  public static final class Builder {
+    private Duration announceInterval = Duration.ofSeconds(1);
+    private UnaryOperator<TrackerConfig> tracker = UnaryOperator.identity();
+    private Random trackerRandom = new Random();
+    private Function<String, Telemetry> telemetry = name -> Telemetry.noop();
+
+    private Builder() {}
+
+    /** The tracker asks for re-announces every {@code interval}. */
+    public Builder announceInterval(Duration interval) {
+      this.announceInterval = interval;
+      return this;
+    }
+
+    /** Changes the tracker's configuration (its peer sample size, say). */
+    public Builder tracker(UnaryOperator<TrackerConfig> customize) {
+      this.tracker = customize;
+      return this;
+    }
+
+    /** The tracker samples peers with {@code random}. */
+    public Builder trackerRandom(Random random) {
+      this.trackerRandom = random;
+      return this;
+    }
+
+    /**
+     * The tracker and the peers trace and measure with {@code telemetry.apply(name)} ("tracker",
+     * or the peer's name). As an extension the swarm closes what it was handed after the test,
+     * once its servers have stopped; a swarm from {@link #start} leaves that to the caller, who
+     * may still read an in-memory exporter after closing the swarm.
+     */
+    public Builder telemetry(Function<String, Telemetry> telemetry) {
+      this.telemetry = telemetry;
+      return this;
+    }
+
+    /** An extension to register: it starts before each test, in a directory of its own. */
+    public LocalSwarm build() {
+      return new LocalSwarm(this);
+    }
+
+    /** A swarm started now with its data under {@code root}; the caller closes it. */
+    public LocalSwarm start(Path root) throws IOException {
+      LocalSwarm swarm = new LocalSwarm(this);
+      swarm.start(root);
+      return swarm;
+    }
+  }
+
+  /** Stops every peer, then the trackers, then the channels; closing again does nothing. */
   @Override
   public void close() {
     for (int i = closeables.size() - 1; i >= 0; i--) {
       closeables.get(i).close();
     }
-    stopTracker();
+    if (tracker != null) {
+      stopTracker();
+    }
     namedTrackers.values().forEach(TrackerServer::close);
+    namedTrackers.clear();
     channels.forEach(Channels::close);
+    channels.clear();
   }
 }

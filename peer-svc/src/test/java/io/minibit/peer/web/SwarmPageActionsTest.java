@@ -20,19 +20,18 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The page's catalog and its Download action, over real HTTP to a real daemon. */
 class SwarmPageActionsTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  @TempDir Path root;
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().build();
   private HttpEndpoint http;
   private LocalSwarm.Peer seeder;
   private LocalSwarm.Peer leecher;
@@ -41,7 +40,6 @@ class SwarmPageActionsTest {
 
   @BeforeEach
   void start() throws Exception {
-    swarm = new LocalSwarm(root);
     seeder = swarm.peer("seeder");
     leecher = swarm.peer("leecher");
     TestFiles.createFile(seeder.dataDir(), "offered.bin", 1 << 20, 21);
@@ -58,7 +56,6 @@ class SwarmPageActionsTest {
     if (http != null) {
       http.close();
     }
-    swarm.close();
   }
 
   private HttpResponse<String> post(String body, String... headers) {

@@ -19,16 +19,14 @@ import io.minibit.peer.testing.LocalSwarm;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The peer's HTTP side during a real download (in-process daemons, a real HTTP server): the
@@ -39,27 +37,20 @@ class SwarmPageTest {
   private static final int BLOCKS = 48;
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  @TempDir Path root;
   private final List<Telemetry> telemetries = new ArrayList<>();
-  private LocalSwarm swarm;
+  @RegisterExtension
+  final LocalSwarm swarm = LocalSwarm.builder().telemetry(name -> {
+    Telemetry telemetry = Telemetry.exportingTo(InMemorySpanExporter.create(), name);
+    telemetries.add(telemetry);
+    return telemetry;
+  }).build();
   private HttpEndpoint http;
-
-  @BeforeEach
-  void start() throws Exception {
-    swarm = new LocalSwarm(root, Duration.ofSeconds(1), name -> {
-      Telemetry telemetry = Telemetry.exportingTo(InMemorySpanExporter.create(), name);
-      telemetries.add(telemetry);
-      return telemetry;
-    });
-  }
 
   @AfterEach
   void stop() {
     if (http != null) {
       http.close();
     }
-    swarm.close();
-    telemetries.forEach(Telemetry::close);
   }
 
   @Test
