@@ -106,7 +106,13 @@ class LatencyAllocationTest {
     assertTrue(weighted.share(farAddress) < 0.35,
         "the far peer served " + weighted.share(farAddress) + " of the blocks");
     assertTrue(weighted.share(farAddress) < weighted.share(nearAddress));
-    assertEquals(0.5, even.share(farAddress), 0.1, "an even split gives it half");
+    // How near half the even split comes depends on how busy the machine is (0.50 alone, 0.40
+    // under a loaded build); its exact share is checked on a test clock in SchedulerTest. Here:
+    // the even split leans on the far peer clearly more than the latency-weighted one.
+    assertTrue(even.share(farAddress) > 0.3,
+        "an even split gives the far peer about half: " + even.share(farAddress));
+    assertTrue(even.share(farAddress) > weighted.share(farAddress) + 0.05,
+        "even " + even.share(farAddress) + " vs weighted " + weighted.share(farAddress));
     System.out.printf("latency-weighted: %d ms, far share %.2f; even split: %d ms, far share "
             + "%.2f%n", weighted.took().toMillis(), weighted.share(farAddress),
         even.took().toMillis(), even.share(farAddress));
