@@ -4,7 +4,6 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ServerBuilder;
 import io.grpc.Status;
-import io.minibit.api.v2.DownloadRequest;
 import io.minibit.api.v2.SwarmHealth;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.DaemonThreads;
@@ -26,6 +25,9 @@ import io.minibit.peer.download.DownloadLimiter;
 import io.minibit.peer.download.FetchStats;
 import io.minibit.peer.download.PeerChannels;
 import io.minibit.peer.policy.Allocation;
+import io.minibit.peer.control.DownloadOrder;
+import io.minibit.peer.control.TransferControl;
+import io.minibit.peer.control.Usage;
 import io.minibit.peer.policy.Choker;
 import io.minibit.peer.server.PeerControlGrpcService;
 import io.minibit.peer.server.PeerGrpcService;
@@ -67,9 +69,8 @@ import java.util.logging.Logger;
  *
  * <p>Thread-safe.
  */
-public final class PeerDaemon implements AutoCloseable {
+public final class PeerDaemon implements TransferControl, PeerMetrics.Source, AutoCloseable {
   private static final Logger log = Logger.getLogger(PeerDaemon.class.getName());
-  static final String STATE_DIR = ".minibit";
   private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(1);
 
   private final PeerConfig config;
@@ -123,7 +124,7 @@ public final class PeerDaemon implements AutoCloseable {
             t.reconnectNow()))
         .toList(), key, clock, random);
     this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor());
-    this.records = new TransferRecords(dataDir.resolve(STATE_DIR).resolve("transfers"));
+    this.records = new TransferRecords(dataDir.resolve(PeerConfig.STATE_DIR).resolve("transfers"));
     this.cache = new DownloadCache(config.limits(), records, clock);
     this.downloadLimiter = DownloadLimiter.of(config.limits().downloadBytesPerSecond());
     this.scheduler = Executors.newScheduledThreadPool(2, DaemonThreads.named("peer-scheduler"));
@@ -240,13 +241,14 @@ public final class PeerDaemon implements AutoCloseable {
     return session;
   }
 
+  @Override
   public Collection<TorrentSession> sessions() {
     List<TorrentSession> list = new ArrayList<>(sessions.values());
     list.sort((a, b) -> a.torrent().name().compareTo(b.torrent().name()));
     return list;
   }
 
-  /** The tracker this peer's calls go to now (of the ones it was given, in order). */
+  @Override
   public String trackerInUse() {
     return tracker.inUse();
   }
@@ -261,7 +263,7 @@ public final class PeerDaemon implements AutoCloseable {
     return sessions.containsKey(InfoHash.parse(infohash));
   }
 
-  /** How the GetBlocks calls of every download ended, since the daemon started. */
+  @Override
   public FetchStats fetchStats() {
     return fetchStats;
   }
@@ -271,17 +273,13 @@ public final class PeerDaemon implements AutoCloseable {
     return Optional.ofNullable(downloads.get(session.torrent().infoHash()));
   }
 
-  /** As {@link #share(String, int, ManifestBuilder.Progress)}, without progress. */
-  public TorrentSession share(String path, int blockSize) throws IOException {
-    return share(path, blockSize, ManifestBuilder.Progress.NONE);
-  }
-
   /**
    * Hashes the file at {@code path} (inside the data directory) on every core, publishes its
    * manifest and seeds it. Sharing a file already shared returns its session; FAILED_PRECONDITION
    * if the same torrent is being downloaded (remove that transfer first). {@code progress} is
    * told how far the hashing got after each batch, and may stop it by throwing.
    */
+  @Override
   public TorrentSession share(String path, int blockSize, ManifestBuilder.Progress progress)
       throws IOException {
     Path file = SafePaths.existingInside(dataDir, path);
@@ -337,26 +335,26 @@ public final class PeerDaemon implements AutoCloseable {
   }
 
   /**
-   * Starts downloading the torrent {@code request} names into its destination, or returns the
+   * Starts downloading the torrent {@code order} names into its destination, or returns the
    * session already holding it.
    */
-  public TorrentSession download(DownloadRequest request) throws IOException {
-    String what = switch (request.getTorrentCase()) {
-      case INFOHASH -> InfoHash.parse(request.getInfohash()).hex();
-      case NAME -> Validation.requireFileName("name", request.getName());
-      case TORRENT_NOT_SET -> throw MinibitException.invalid("give an infohash or a name");
+  @Override
+  public TorrentSession download(DownloadOrder order) throws IOException {
+    String what = switch (order.by()) {
+      case INFOHASH -> InfoHash.parse(order.torrent()).hex();
+      case NAME -> Validation.requireFileName("name", order.torrent());
     };
-    if (request.getTorrentCase() == DownloadRequest.TorrentCase.INFOHASH) {
+    if (order.by() == DownloadOrder.By.INFOHASH) {
       TorrentSession existing = sessions.get(InfoHash.parse(what));
       if (existing != null && !failedMidway(existing)) {
         cache.used(existing.torrent().infoHash());
-        return heldWhereAsked(existing, request.getDestination());
+        return heldWhereAsked(existing, order.destination());
       }
     }
     DownloadTrace trace = DownloadTrace.start(telemetry.tracer(), what);
     try {
       return trace.within(() -> {
-        Torrent torrent = request.getTorrentCase() == DownloadRequest.TorrentCase.NAME
+        Torrent torrent = order.by() == DownloadOrder.By.NAME
             ? tracker.manifest(what) : manifest(InfoHash.parse(what));
         trace.torrent(torrent);
         synchronized (this) {
@@ -367,9 +365,9 @@ public final class PeerDaemon implements AutoCloseable {
           if (existing != null) {
             trace.endAttached();
             cache.used(torrent.infoHash());
-            return heldWhereAsked(existing, request.getDestination());
+            return heldWhereAsked(existing, order.destination());
           }
-          Path directory = downloadDirectory(request.getDestination());
+          Path directory = downloadDirectory(order.destination());
           Path target = SafePaths.fileIn(directory, torrent.name());
           requireFree(target, torrent.infoHash());
           if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -429,6 +427,7 @@ public final class PeerDaemon implements AutoCloseable {
    * The swarm of {@code session} as this peer sees it: itself and the peers its download knows
    * (a seed whose download is over sees only itself).
    */
+  @Override
   public SwarmHealth health(TorrentSession session) {
     List<SwarmHealthCalculator.Member> members = new ArrayList<>();
     members.add(new SwarmHealthCalculator.Member(peerId, session.store().bitfield(),
@@ -487,7 +486,7 @@ public final class PeerDaemon implements AutoCloseable {
   }
 
   private Path stateDir() {
-    return dataDir.resolve(STATE_DIR);
+    return dataDir.resolve(PeerConfig.STATE_DIR);
   }
 
   /**
@@ -505,12 +504,22 @@ public final class PeerDaemon implements AutoCloseable {
     }
   }
 
-  /** Why a download is not progressing and for how long; zero when it is. */
+  @Override
   public Duration stalledFor(TorrentSession session) {
     return download(session).map(Download::stalledFor).orElse(Duration.ZERO);
   }
 
-  /** Stops a transfer and leaves its swarm; deletes its file too if asked. */
+  @Override
+  public String stallReason(TorrentSession session) {
+    return download(session).map(Download::stallReason).orElse("");
+  }
+
+  @Override
+  public Duration noPeersTimeout() {
+    return config.noPeersTimeout();
+  }
+
+  @Override
   public void remove(InfoHash infoHash, boolean deleteData) throws IOException {
     TorrentSession session;
     synchronized (this) {
@@ -583,19 +592,11 @@ public final class PeerDaemon implements AutoCloseable {
     }
   }
 
-  /** The daemon's limits and how much of them is in use. */
+  @Override
   public Usage usage() {
     PeerConfig.Limits limits = config.limits();
     return new Usage(limits, cache.bytes(sessions.values()), cache.evictions());
   }
-
-  /**
-   * The daemon's limits and what its downloaded files take.
-   *
-   * @param cacheBytes bytes the files this daemon downloaded take (or will, once complete)
-   * @param evictions downloaded files removed by the cache's limits since the daemon started
-   */
-  public record Usage(PeerConfig.Limits limits, long cacheBytes, long evictions) {}
 
   /** Every choke interval: each torrent's upload slots are given out again. */
   private void rechoke() {
