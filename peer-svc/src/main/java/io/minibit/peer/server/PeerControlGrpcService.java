@@ -16,7 +16,6 @@ import io.minibit.api.v2.ShareRequest;
 import io.minibit.api.v2.ShareResponse;
 import io.minibit.api.v2.ShareWithProgressRequest;
 import io.minibit.api.v2.ShareWithProgressResponse;
-import io.minibit.api.v2.Transfer;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
