@@ -66,7 +66,8 @@ public final class TrackerMain implements Callable<Integer> {
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       defaultValue = "${env:MINIBIT_DATA_DIR:-" + TrackerConfig.DEFAULT_DATA_DIR + "}",
-      description = "Directory for the catalog of published manifests (on the embedded store); created if missing."
+      description = "Directory for the catalog of published manifests (on the embedded store);"
+          + " created if missing."
           + " Env MINIBIT_DATA_DIR. Default: ${DEFAULT-VALUE}.")
   private Path dataDir;
 

@@ -154,8 +154,8 @@ public final class PeerMetrics {
         .setUnit("By/s").setDescription("Bytes per second received from each peer lately")
         .buildObserver();
     ObservableDoubleMeasurement share = meter.gaugeBuilder("minibit.peer.transfer.share.ratio")
-        .setUnit("1").setDescription("Each peer's share of the blocks a download received, 0..1: the "
-            + "latency-weighted allocation at work")
+        .setUnit("1").setDescription("Each peer's share of the blocks a download received, "
+            + "0..1: the latency-weighted allocation at work")
         .buildObserver();
     ObservableLongMeasurement inFlight = meter.gaugeBuilder("minibit.peer.transfer.in_flight")
         .ofLongs().setDescription("Blocks asked of each peer and not delivered yet")
