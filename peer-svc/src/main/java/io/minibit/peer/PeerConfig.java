@@ -137,6 +137,8 @@ public record PeerConfig(
   public static final int DEFAULT_CONTROL_PORT = 6880;
   /** HTTP port of the swarm page and /metrics; the flag, not this record, carries it. */
   public static final int DEFAULT_HTTP_PORT = 9881;
+  /** The daemon's own directory inside the data directory: its key, its transfers' records. */
+  static final String STATE_DIR = ".minibit";
 
   public PeerConfig {
     Objects.requireNonNull(tracker, "tracker");
@@ -167,7 +169,7 @@ public record PeerConfig(
    * its peer id derives from and its publishes are signed with.
    */
   public static Path keyFile(Path dataDir) {
-    return dataDir.resolve(PeerDaemon.STATE_DIR).resolve("peer.key");
+    return dataDir.resolve(STATE_DIR).resolve("peer.key");
   }
 
   /**

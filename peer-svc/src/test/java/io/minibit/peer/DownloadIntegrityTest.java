@@ -117,7 +117,7 @@ class DownloadIntegrityTest {
     Path bitfield = BlockStore.bitfieldPath(dataDir, torrent);
     byte[] claimed = Bitfield.full(torrent.blockCount()).toBytes();
     Files.write(bitfield, claimed);
-    new TransferRecords(dataDir.resolve(PeerDaemon.STATE_DIR).resolve("transfers"))
+    new TransferRecords(dataDir.resolve(PeerConfig.STATE_DIR).resolve("transfers"))
         .save(torrent, dataDir);
 
     Peer leecher = swarm.peer("leecher");

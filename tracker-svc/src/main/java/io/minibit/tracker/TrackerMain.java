@@ -3,9 +3,9 @@ package io.minibit.tracker;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.minibit.core.Logging;
 import io.minibit.core.Validation;
-import io.minibit.core.cli.ConfigFile;
+import io.minibit.core.cli.DaemonLauncher;
+import io.minibit.core.cli.DaemonOptions;
 import io.minibit.core.cli.Durations;
-import io.minibit.core.cli.LogFormatConverter;
 import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.Sizes;
 import io.minibit.core.cli.StartupFailures;
@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -50,8 +51,9 @@ import picocli.CommandLine.Spec;
     footer = "%nEvery option can also be set through the environment variable named in its"
         + " description; a flag on the command line wins over the environment.")
 public final class TrackerMain implements Callable<Integer> {
-  static final int EXIT_FAILURE = 1;
-  static final int EXIT_USAGE = 2;
+  static final int EXIT_FAILURE = DaemonLauncher.EXIT_FAILURE;
+  static final int EXIT_USAGE = DaemonLauncher.EXIT_USAGE;
+  private static final String NAME = "minibit-tracker";
 
   @Spec
   private CommandSpec spec;
@@ -64,7 +66,8 @@ public final class TrackerMain implements Callable<Integer> {
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       defaultValue = "${env:MINIBIT_DATA_DIR:-" + TrackerConfig.DEFAULT_DATA_DIR + "}",
-      description = "Directory for the catalog of published manifests (on the embedded store); created if missing."
+      description = "Directory for the catalog of published manifests (on the embedded store);"
+          + " created if missing."
           + " Env MINIBIT_DATA_DIR. Default: ${DEFAULT-VALUE}.")
   private Path dataDir;
 
@@ -174,21 +177,8 @@ public final class TrackerMain implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   private Level logLevel;
 
-  @Option(names = "--log-format", paramLabel = "FORMAT", converter = LogFormatConverter.class,
-      defaultValue = "${env:MINIBIT_LOG_FORMAT:-text}",
-      description = "text: one line per record, an ISO-8601 UTC time first; json: one JSON "
-          + "object per line (time, level, logger, thread, message, and trace_id and span_id "
-          + "of the call or download it belongs to) (env MINIBIT_LOG_FORMAT; default: "
-          + "${DEFAULT-VALUE}).")
-  private Logging.Format logFormat;
-
-  // Read before the command line is parsed (ConfigFile.install): declared here for --help.
-  @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
-      description = "A YAML file of settings, each named as its flag without the dashes "
-          + "(data-dir: /srv/minibit; durations as 30s or 5m). A flag wins over its variable, "
-          + "which wins over the file (env MINIBIT_CONFIG). Every setting: "
-          + "docs/configuration.md.")
-  private Path configFile;
+  @Mixin
+  private DaemonOptions daemonOptions;
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   private boolean help;
@@ -201,16 +191,12 @@ public final class TrackerMain implements Callable<Integer> {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return io.minibit.core.cli.Version.lines("minibit-tracker");
+      return io.minibit.core.cli.Version.lines(NAME);
     }
   }
 
   public static void main(String[] args) {
-    int exitCode = run(args, System.getenv());
-    // On success the server ran until a shutdown hook stopped it: the JVM is already exiting.
-    if (exitCode != 0) {
-      System.exit(exitCode);
-    }
+    DaemonLauncher.main(commandLine(), args);
   }
 
   /**
@@ -223,18 +209,12 @@ public final class TrackerMain implements Callable<Integer> {
 
   /** As above, with {@code command} (made by {@link #commandLine}, its streams set). */
   static int run(CommandLine command, String[] args, Map<String, String> env) {
-    return ConfigFile.execute(command, args, env, "minibit-tracker", EXIT_USAGE);
+    return DaemonLauncher.run(command, args, env);
   }
 
   /** The command, with usage errors reported as one line instead of the whole help. */
   public static CommandLine commandLine() {
-    CommandLine command = new CommandLine(new TrackerMain());
-    command.setParameterExceptionHandler((e, args) -> {
-      e.getCommandLine().getErr().println("minibit-tracker: " + e.getMessage()
-          + " (see --help)");
-      return EXIT_USAGE;
-    });
-    return command;
+    return DaemonLauncher.commandLine(new TrackerMain());
   }
 
   @Override
@@ -251,15 +231,11 @@ public final class TrackerMain implements Callable<Integer> {
               : Optional.of(RedisAddress.parse(store)),
           new TrackerLimits(maxSwarmMembers, maxSessionsPerAddress, maxHealthMembers,
               maxCatalogBytes, maxManifestsPerPublisher, maxBytesPerPublisher));
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-    try {
       Validation.requireListenPort("--http-port", httpPort, "to turn HTTP off");
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    Logging.configure(logLevel, logFormat);
+    Logging.configure(logLevel, daemonOptions.logFormat());
 
     boolean dirExisted = Files.exists(dir);
     try {
@@ -286,9 +262,7 @@ public final class TrackerMain implements Callable<Integer> {
       if (!dirExisted) {
         StartupFailures.removeIfLeftEmpty(dir); // a failed start leaves nothing behind
       }
-      Logging.say(err, Level.SEVERE, "minibit-tracker: cannot start: "
-          + StartupFailures.describe(e));
-      return EXIT_FAILURE;
+      return DaemonLauncher.cannotStart(err, NAME, e);
     }
     HttpEndpoint http = null;
     if (httpPort >= 0) {
@@ -298,23 +272,19 @@ public final class TrackerMain implements Callable<Integer> {
         server.close();
         network.close();
         telemetry.close();
-        Logging.say(err, Level.SEVERE, "minibit-tracker: cannot serve HTTP on " + httpHost
-            + " port " + httpPort + ": " + StartupFailures.describe(e));
-        return EXIT_FAILURE;
+        return DaemonLauncher.cannotServeHttp(err, NAME, httpHost, httpPort, e);
       }
     }
     HttpEndpoint httpToClose = http;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (httpToClose != null) {
-        httpToClose.close();
-      }
-      server.close();
-      network.close();
-      telemetry.close();
-      // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
-      Logging.say(err, Level.INFO, "minibit-tracker stopped");
-      err.flush();
-    }, "tracker-shutdown"));
+    DaemonLauncher.closeOnShutdown(NAME, err, "tracker-shutdown", List.of(
+        () -> {
+          if (httpToClose != null) {
+            httpToClose.close();
+          }
+        },
+        server::close,
+        network::close,
+        telemetry::close));
     if (http != null) {
       Logging.say(err, Level.INFO, "minibit-tracker HTTP on " + httpHost + " port " + http.port()
           + ": /metrics, /healthz");

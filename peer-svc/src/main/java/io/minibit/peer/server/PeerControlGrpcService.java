@@ -16,14 +16,15 @@ import io.minibit.api.v2.ShareRequest;
 import io.minibit.api.v2.ShareResponse;
 import io.minibit.api.v2.ShareWithProgressRequest;
 import io.minibit.api.v2.ShareWithProgressResponse;
-import io.minibit.api.v2.Transfer;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
-import io.minibit.peer.PeerDaemon;
+import io.minibit.peer.control.DownloadOrder;
+import io.minibit.peer.control.TransferControl;
+import io.minibit.peer.control.Usage;
 import io.minibit.peer.session.TorrentSession;
 import java.io.IOException;
 import java.time.Duration;
@@ -33,15 +34,17 @@ import java.util.logging.Logger;
 
 /**
  * The control API the CLI calls on the local daemon: share, download (with a progress stream),
- * list and remove transfers. Validates and delegates to the {@link PeerDaemon}.
+ * list and remove transfers. Validates, maps proto to domain and delegates to the
+ * {@link TransferControl}. Thread-safe: it keeps no state of its own.
  */
 public final class PeerControlGrpcService
     extends PeerControlServiceGrpc.PeerControlServiceImplBase {
   private static final Logger log = Logger.getLogger(PeerControlGrpcService.class.getName());
-  private final PeerDaemon daemon;
+  private final TransferControl daemon;
   private final ScheduledExecutorService scheduler;
 
-  public PeerControlGrpcService(PeerDaemon daemon, ScheduledExecutorService scheduler) {
+  /** @param scheduler runs the progress streams of downloads */
+  public PeerControlGrpcService(TransferControl daemon, ScheduledExecutorService scheduler) {
     this.daemon = daemon;
     this.scheduler = scheduler;
   }
@@ -146,15 +149,16 @@ public final class PeerControlGrpcService
   @Override
   public void download(DownloadRequest request,
       StreamObserver<DownloadResponse> responseObserver) {
+    DownloadOrder order = DownloadOrders.from(request);
     Duration noPeersTimeout = request.getNoPeersTimeoutMs() == 0
-        ? daemon.config().noPeersTimeout()
+        ? daemon.noPeersTimeout()
         : Duration.ofMillis(Integer.toUnsignedLong(request.getNoPeersTimeoutMs()));
     Duration every = request.getProgressIntervalMs() == 0 ? ProgressStream.DEFAULT_PERIOD
         : Duration.ofMillis(Math.max(ProgressStream.MIN_PERIOD.toMillis(),
             Integer.toUnsignedLong(request.getProgressIntervalMs())));
-    TorrentSession session = io(() -> daemon.download(request));
+    TorrentSession session = io(() -> daemon.download(order));
     new ProgressStream(session, () -> daemon.stalledFor(session),
-        () -> daemon.download(session).map(d -> d.stallReason()).orElse(""),
+        () -> daemon.stallReason(session),
         noPeersTimeout, every, scheduler,
         (ServerCallStreamObserver<DownloadResponse>) responseObserver)
         .start();
@@ -167,7 +171,7 @@ public final class PeerControlGrpcService
     for (TorrentSession session : daemon.sessions()) {
       response.addTransfers(session.snapshot());
     }
-    PeerDaemon.Usage usage = daemon.usage();
+    Usage usage = daemon.usage();
     response.setUsage(DaemonUsage.newBuilder()
         .setUploadLimitBytesPerSecond(usage.limits().uploadBytesPerSecond())
         .setDownloadLimitBytesPerSecond(usage.limits().downloadBytesPerSecond())

@@ -3,7 +3,7 @@ package io.minibit.peer.telemetry;
 import io.minibit.api.v2.SwarmHealth;
 import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
-import io.minibit.peer.PeerDaemon;
+import io.minibit.peer.control.Usage;
 import io.minibit.peer.download.FetchStats;
 import io.minibit.peer.session.TorrentSession;
 import io.opentelemetry.api.common.AttributeKey;
@@ -14,6 +14,7 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,24 @@ public final class PeerMetrics {
   static final List<Double> DOWNLOAD_DURATION_BUCKETS = List.of(0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
       10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0);
 
+  /**
+   * What the peer's figures are read from at each collection; implementations are thread-safe
+   * (collections run on the exporter's thread).
+   */
+  public interface Source {
+    /** Every transfer. */
+    Collection<TorrentSession> sessions();
+
+    /** The daemon's limits and how much of them is in use. */
+    Usage usage();
+
+    /** How the GetBlocks calls of every download ended, since the daemon started. */
+    FetchStats fetchStats();
+
+    /** The swarm of {@code session} as this peer sees it. */
+    SwarmHealth health(TorrentSession session);
+  }
+
   private final DoubleHistogram downloadDuration;
   private final DoubleHistogram blockLatency;
   private final LongCounter pexLearned;
@@ -101,7 +120,7 @@ public final class PeerMetrics {
   }
 
   /** Starts reading the figures of {@code daemon}'s transfers at every collection. */
-  public void observe(PeerDaemon daemon) {
+  public void observe(Source daemon) {
     ObservableLongMeasurement downloaded = meter.counterBuilder("minibit.peer.downloaded")
         .setUnit("By").setDescription("Payload bytes received from peers, per torrent")
         .buildObserver();
@@ -135,8 +154,8 @@ public final class PeerMetrics {
         .setUnit("By/s").setDescription("Bytes per second received from each peer lately")
         .buildObserver();
     ObservableDoubleMeasurement share = meter.gaugeBuilder("minibit.peer.transfer.share.ratio")
-        .setUnit("1").setDescription("Each peer's share of the blocks a download received, 0..1: the "
-            + "latency-weighted allocation at work")
+        .setUnit("1").setDescription("Each peer's share of the blocks a download received, "
+            + "0..1: the latency-weighted allocation at work")
         .buildObserver();
     ObservableLongMeasurement inFlight = meter.gaugeBuilder("minibit.peer.transfer.in_flight")
         .ofLongs().setDescription("Blocks asked of each peer and not delivered yet")

@@ -15,6 +15,7 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.http.HttpEndpoint;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.Download;
+import io.minibit.peer.server.DownloadOrders;
 import io.minibit.peer.session.TorrentSession;
 import java.io.IOException;
 import java.io.InputStream;
@@ -154,7 +155,7 @@ public final class SwarmPage {
       return error(400, "the body is not a JSON object of strings: {\"infohash\": \"...\"}");
     }
     try {
-      TorrentSession session = daemon.download(asked.build());
+      TorrentSession session = daemon.download(DownloadOrders.from(asked.build()));
       return HttpEndpoint.Reply.json(202, GSON.toJson(transfer(session)));
     } catch (MinibitException e) {
       return error(httpStatus(e.code()), e.getMessage());

@@ -1,0 +1,43 @@
+package io.minibit.peer;
+
+import io.minibit.core.DaemonThreads;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's thread pools, made together and stopped together. Thread-safe (the pools are).
+ *
+ * @param scheduler the periodic work and every download's timers
+ * @param hashExecutor verifies the blocks that arrive
+ * @param shareHashers the threads a shared file is hashed on: one per core
+ * @param downloadPool the threads every download's loop runs on
+ * @param cores the processors the hashing of a shared file is spread over
+ */
+record DaemonExecutors(ScheduledExecutorService scheduler, ExecutorService hashExecutor,
+    ExecutorService shareHashers, ExecutorService downloadPool, int cores) {
+
+  static DaemonExecutors create() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new DaemonExecutors(
+        Executors.newScheduledThreadPool(2, DaemonThreads.named("peer-scheduler")),
+        Executors.newFixedThreadPool(2, DaemonThreads.named("peer-hasher")),
+        Executors.newFixedThreadPool(cores, DaemonThreads.named("peer-share-hasher")),
+        Executors.newFixedThreadPool(Math.max(2, cores), DaemonThreads.named("peer-download")),
+        cores);
+  }
+
+  /** Stops every pool; waits a little for the block hashing to end. */
+  void shutdown() {
+    scheduler.shutdownNow();
+    downloadPool.shutdownNow();
+    hashExecutor.shutdownNow();
+    shareHashers.shutdownNow();
+    try {
+      hashExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package io.minibit.peer;
+
+import io.grpc.Status;
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+import io.minibit.core.SafePaths;
+import io.minibit.core.Torrent;
+import io.minibit.core.Validation;
+import io.minibit.core.store.BlockStore;
+import io.minibit.peer.control.DownloadOrder;
+import io.minibit.peer.session.TorrentSession;
+import io.minibit.peer.session.TransferRecords;
+import io.minibit.peer.swarm.Announcer;
+import io.minibit.peer.swarm.TrackerClient;
+import io.minibit.peer.telemetry.DownloadTrace;
+import io.opentelemetry.api.trace.Tracer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.logging.Logger;
+
+/**
+ * The download use case: finds the manifest a {@link DownloadOrder} names, checks where its
+ * file may go, makes room in the cache and starts the transfer; or answers with the transfer
+ * that already holds the torrent, and starts a failed one again. Thread-safe: the manifest is
+ * fetched outside the {@link TransferTable}'s lock, the checks and the start run under it.
+ */
+final class Downloader {
+  private static final Logger log = DaemonLog.LOG;
+
+  private final Path dataDir;
+  private final Clock clock;
+  private final Tracer tracer;
+  private final TrackerClient tracker;
+  private final TransferTable table;
+  private final TransferRecords records;
+  private final DownloadCache cache;
+  private final CacheKeeper cacheKeeper;
+  private final TransferStarter starter;
+  private final Announcer announcer;
+
+  /** @param dataDir the data directory, its real path */
+  Downloader(Path dataDir, Clock clock, Tracer tracer, TrackerClient tracker, TransferTable table,
+      TransferRecords records, DownloadCache cache, CacheKeeper cacheKeeper,
+      TransferStarter starter, Announcer announcer) {
+    this.dataDir = dataDir;
+    this.clock = clock;
+    this.tracer = tracer;
+    this.tracker = tracker;
+    this.table = table;
+    this.records = records;
+    this.cache = cache;
+    this.cacheKeeper = cacheKeeper;
+    this.starter = starter;
+    this.announcer = announcer;
+  }
+
+  /**
+   * Starts downloading the torrent {@code order} names into its destination, or returns the
+   * session already holding it.
+   */
+  TorrentSession download(DownloadOrder order) throws IOException {
+    String what = switch (order.by()) {
+      case INFOHASH -> InfoHash.parse(order.torrent()).hex();
+      case NAME -> Validation.requireFileName("name", order.torrent());
+    };
+    if (order.by() == DownloadOrder.By.INFOHASH) {
+      TorrentSession existing = table.get(InfoHash.parse(what));
+      if (existing != null && !failedMidway(existing)) {
+        cache.used(existing.torrent().infoHash());
+        return heldWhereAsked(existing, order.destination());
+      }
+    }
+    DownloadTrace trace = DownloadTrace.start(tracer, what);
+    try {
+      return trace.within(() -> {
+        Torrent torrent = order.by() == DownloadOrder.By.NAME
+            ? tracker.manifest(what) : manifest(InfoHash.parse(what));
+        trace.torrent(torrent);
+        synchronized (table) {
+          TorrentSession existing = table.get(torrent.infoHash());
+          if (existing != null && failedMidway(existing)) {
+            return retry(existing, trace);
+          }
+          if (existing != null) {
+            trace.endAttached();
+            cache.used(torrent.infoHash());
+            return heldWhereAsked(existing, order.destination());
+          }
+          Path directory = downloadDirectory(order.destination());
+          Path target = SafePaths.fileIn(directory, torrent.name());
+          table.requireFree(target, torrent.infoHash());
+          if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+                "%s already exists; remove it or download somewhere else", target));
+          }
+          cacheKeeper.makeRoom(torrent);
+          records.save(torrent, directory);
+          Instant now = clock.instant();
+          records.saveLastUse(torrent.infoHash(), now);
+          cache.add(torrent.infoHash(), now);
+          return starter.startDownload(torrent, BlockStore.openUnchecked(torrent, directory),
+              trace);
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      trace.end(e);
+      throw e;
+    }
+  }
+
+  /**
+   * {@code session}, which already holds the torrent a download asks for, if it holds it where
+   * {@code destination} says (or none is given); FAILED_PRECONDITION if it is elsewhere: a
+   * torrent lives in one place on a peer, and a `get -o` that said nothing of it would leave the
+   * caller looking for the file where it is not.
+   */
+  private TorrentSession heldWhereAsked(TorrentSession session, String destination) {
+    if (destination.isEmpty()) {
+      return session;
+    }
+    Path held = session.store().finalPath().getParent();
+    Path asked;
+    try {
+      asked = dataDir.resolve(destination).normalize();
+    } catch (InvalidPathException e) {
+      throw MinibitException.invalid("%s is not a valid path", Validation.printable(destination));
+    }
+    if (realOrSelf(asked).equals(realOrSelf(held))) {
+      return session;
+    }
+    throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+        "this peer already holds %s in %s (%s); a torrent is kept in one place: use that copy, "
+            + "or remove the transfer first to fetch it into %s", session.torrent().name(), held,
+        session.isSeeding() ? "seeding" : "downloading", Validation.printable(destination)));
+  }
+
+  /** {@code path} with its symbolic links resolved if it exists; as it is otherwise. */
+  private static Path realOrSelf(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      return path.toAbsolutePath().normalize();
+    }
+  }
+
+  /**
+   * Starts a failed download again (a full disk since freed, say) from the blocks it verified;
+   * the caller holds the table's lock.
+   */
+  private TorrentSession retry(TorrentSession failed, DownloadTrace trace) throws IOException {
+    Torrent torrent = failed.torrent();
+    table.remove(torrent.infoHash());
+    announcer.remove(torrent.infoHash());
+    failed.subscribers().closeAll(Status.UNAVAILABLE.withDescription("download restarted"));
+    Path directory = failed.store().finalPath().getParent();
+    failed.store().close();
+    log.info(() -> "retrying the failed download of " + torrent);
+    return starter.startDownload(torrent, BlockStore.openUnchecked(torrent, directory), trace);
+  }
+
+  /**
+   * The manifest of a torrent this peer has a session for (even a failed one), or the
+   * tracker's.
+   */
+  private Torrent manifest(InfoHash infoHash) {
+    TorrentSession known = table.get(infoHash);
+    return known != null ? known.torrent() : tracker.manifest(infoHash);
+  }
+
+  /**
+   * A download that failed before its file got its name (a full disk, or the name taken by
+   * another file): worth a retry.
+   */
+  private static boolean failedMidway(TorrentSession session) {
+    return session.completion().isCompletedExceptionally() && !session.store().isFinished();
+  }
+
+  /**
+   * The directory {@code destination} names inside the data directory, created if needed;
+   * INVALID_ARGUMENT if it lies outside, or in the daemon's state directory.
+   */
+  private Path downloadDirectory(String destination) throws IOException {
+    String shown = Validation.printable(destination);
+    Path stateDir = dataDir.resolve(PeerConfig.STATE_DIR);
+    try {
+      if (dataDir.resolve(destination).normalize().startsWith(stateDir)) {
+        throw MinibitException.invalid("%s is in the daemon's own state directory", shown);
+      }
+    } catch (InvalidPathException e) {
+      throw MinibitException.invalid("%s is not a valid path", shown);
+    }
+    Path directory = SafePaths.directoryInside(dataDir, destination);
+    if (directory.startsWith(stateDir)) { // reached through a symbolic link
+      throw MinibitException.invalid("%s is in the daemon's own state directory", shown);
+    }
+    return directory;
+  }
+}
