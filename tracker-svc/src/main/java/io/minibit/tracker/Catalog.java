@@ -102,16 +102,15 @@ public final class Catalog implements CatalogStore {
   }
 
   /**
-   * Validates {@code manifest} and stores it for {@code publisher}, who becomes the owner of its
-   * name if the name has none. A manifest the catalog holds already, sent by someone other than
-   * its name's owner (another seeder of the same file), changes nothing: it stays where it was
-   * in its name's order. INVALID_ARGUMENT (and nothing written) if it is malformed;
-   * PERMISSION_DENIED (and nothing changed) for a new manifest under a name that belongs to
-   * another publisher; INTERNAL if it cannot be written to disk.
+   * Stores {@code torrent}'s manifest for {@code publisher}, who becomes the owner of its name if
+   * the name has none. A manifest the catalog holds already, sent by someone other than its
+   * name's owner (another seeder of the same file), changes nothing: it stays where it was in
+   * its name's order. PERMISSION_DENIED (and nothing changed) for a new manifest under a name
+   * that belongs to another publisher; INTERNAL if it cannot be written to disk.
    */
   @Override
-  public Published publish(Manifest manifest, Publisher publisher) {
-    Torrent torrent = Torrent.of(manifest);
+  public Published publish(Torrent torrent, Publisher publisher) {
+    Manifest manifest = torrent.manifest();
     synchronized (lock) {
       Optional<Publisher> owner = owners.owner(torrent.name());
       Torrent existing = byInfoHash.get(torrent.infoHash());

@@ -112,8 +112,7 @@ public final class RedisCatalog implements CatalogStore {
   }
 
   @Override
-  public Published publish(Manifest manifest, Publisher publisher) {
-    Torrent torrent = Torrent.of(manifest);
+  public Published publish(Torrent torrent, Publisher publisher) {
     byte[] stored = torrent.manifest().toByteArray();
     List<?> reply = (List<?>) redis.run("publish " + torrent.name(), PUBLISH,
         List.of(bytes(MANIFEST + torrent.infoHash().hex()), CATALOG,

@@ -4,6 +4,7 @@ import static io.minibit.tracker.RedisStore.bytes;
 
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
+import io.minibit.core.Hashing;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.tracker.RedisStore.Script;
@@ -19,8 +20,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -331,12 +330,6 @@ public final class RedisSwarms implements SwarmStore {
   }
 
   @Override
-  public boolean holdsSession(String peerId, String token) {
-    byte[] held = redis.call("look up a session", jedis -> jedis.get(bytes(SESSION + peerId)));
-    return held != null && MessageDigest.isEqual(held, bytes(tokenHash(token)));
-  }
-
-  @Override
   public void heartbeat(String peerId, String token) {
     RedisStore.join(heartbeatAsync(peerId, token));
   }
@@ -500,12 +493,7 @@ public final class RedisSwarms implements SwarmStore {
   }
 
   private static String tokenHash(String token) {
-    try {
-      return HEX.formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
+    return HEX.formatHex(Hashing.sha256(token.getBytes(StandardCharsets.UTF_8)));
   }
 
   private static MinibitException tokenMismatch(String peerId) {

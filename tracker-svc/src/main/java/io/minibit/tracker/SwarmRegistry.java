@@ -264,19 +264,6 @@ public final class SwarmRegistry implements SwarmStore {
     }
   }
 
-  /**
-   * Whether {@code peerId} has a live session whose token is {@code token}: an announce with
-   * them needs no proof. Costs no more than a session lookup.
-   */
-  @Override
-  public boolean holdsSession(String peerId, String token) {
-    synchronized (lock) {
-      dropExpired(clock.instant());
-      Session session = sessions.get(peerId);
-      return session != null && tokenMatches(session, token);
-    }
-  }
-
   /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
   @Override
   public SwarmCounts counts(InfoHash infoHash) {

@@ -28,9 +28,9 @@ public interface SwarmStore {
    *
    * <p>Only a proven announce (see {@link SwarmRegistry.Announce#proven()}) opens a session, or
    * replaces a live one whose token it does not present; any other announce without a live
-   * session is UNAUTHENTICATED, and with a token that does not match, PERMISSION_DENIED. STOPPED removes the
-   * peer from the swarm and returns no peers; any other event adds or updates it, as a seeder if
-   * the event is COMPLETED or the peer says it is complete.
+   * session is UNAUTHENTICATED, and with a token that does not match, PERMISSION_DENIED.
+   * STOPPED removes the peer from the swarm and returns no peers; any other event adds or
+   * updates it, as a seeder if the event is COMPLETED or the peer says it is complete.
    */
   AnnounceResult announce(SwarmRegistry.Announce announce);
 
@@ -61,12 +61,6 @@ public interface SwarmStore {
       return CompletableFuture.failedFuture(e);
     }
   }
-
-  /**
-   * Whether {@code peerId} has a live session whose token is {@code token}: an announce with
-   * them needs no proof.
-   */
-  boolean holdsSession(String peerId, String token);
 
   /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
   SwarmCounts counts(InfoHash infoHash);

@@ -76,8 +76,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       throw MinibitException.invalid("manifest is missing");
     }
     Torrent torrent = Torrent.of(request.getManifest());
-    CatalogStore.Published published = catalog.publish(request.getManifest(),
-        publisher(request, torrent));
+    CatalogStore.Published published = catalog.publish(torrent, publisher(request, torrent));
     reply(responses, PublishResponse.newBuilder()
         .setInfohash(published.torrent().infoHash().hex())
         .setCreated(published.created())

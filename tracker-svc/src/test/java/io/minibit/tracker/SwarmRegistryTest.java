@@ -246,13 +246,13 @@ class SwarmRegistryTest {
     assertEquals(0, registry.sessionCount());
 
     String token = announce("a", Event.STARTED).sessionToken();
-    assertTrue(registry.holdsSession("a", token));
-    assertFalse(registry.holdsSession("a", "other"));
-    assertFalse(registry.holdsSession("b", token));
+    registry.heartbeat("a", token); // the session is live, and the token is its own
+    assertCode(ErrorCode.PERMISSION_DENIED, () -> registry.heartbeat("a", "other"));
+    assertCode(ErrorCode.NOT_FOUND, () -> registry.heartbeat("b", token));
     announceUnproven("a", Event.NONE); // the token does from then on
 
     clock.advance(HEARTBEAT.multipliedBy(SwarmRegistry.MISSED_HEARTBEATS).plusMillis(1));
-    assertFalse(registry.holdsSession("a", token));
+    assertCode(ErrorCode.NOT_FOUND, () -> registry.heartbeat("a", token));
     assertCode(ErrorCode.UNAUTHENTICATED, () -> announceUnproven("a", Event.NONE));
   }
 
