@@ -60,7 +60,10 @@ public record TrackerLimits(int maxSwarmMembers, int maxSessionsPerAddress,
                 publisher, bytes, adding, limits.maxBytesPerPublisher()));
   }
 
-  /** Whether a publisher holding {@code manifests} of {@code bytes} may add one of {@code adding}. */
+  /**
+   * Whether a publisher holding {@code manifests} of {@code bytes} may add one of {@code
+   * adding}.
+   */
   boolean publisherFits(long manifests, long bytes, long adding) {
     return manifests + 1 <= maxManifestsPerPublisher && bytes + adding <= maxBytesPerPublisher;
   }

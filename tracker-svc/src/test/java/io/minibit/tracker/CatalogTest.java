@@ -115,8 +115,10 @@ class CatalogTest {
   @Test
   void reopenedCatalogResolvesNamesByPublicationOrder() throws IOException {
     Catalog first = Catalog.open(dir);
-    Torrent older = first.publish(Torrent.of(TestManifests.manifest("report.pdf", 1)), OWNER).torrent();
-    Torrent newer = first.publish(Torrent.of(TestManifests.manifest("report.pdf", 2)), OWNER).torrent();
+    Torrent older = first.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 1)), OWNER).torrent();
+    Torrent newer = first.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 2)), OWNER).torrent();
     // Pin the modification times so the test does not depend on the file system's resolution.
     Files.setLastModifiedTime(dir.resolve(older.infoHash().hex() + ".manifest"),
         FileTime.from(Instant.parse("2030-01-01T00:00:00Z")));
@@ -142,7 +144,8 @@ class CatalogTest {
   @Test
   void corruptOrMismatchedFilesAreSkippedAtLoad() throws IOException {
     Catalog first = Catalog.open(dir);
-    Torrent good = first.publish(Torrent.of(TestManifests.manifest("good.bin", 1)), OWNER).torrent();
+    Torrent good = first.publish(
+        Torrent.of(TestManifests.manifest("good.bin", 1)), OWNER).torrent();
     Torrent moved = Torrent.of(TestManifests.manifest("moved.bin", 2));
     // Garbage bytes, a valid manifest under someone else's infohash, and a truncated manifest.
     Files.write(dir.resolve("ab".repeat(32) + ".manifest"),
@@ -230,8 +233,10 @@ class CatalogTest {
   @Test
   void onlyTheOwnerMakesAVersionTheLatest() throws IOException {
     Catalog catalog = Catalog.open(dir);
-    Torrent v1 = catalog.publish(Torrent.of(TestManifests.manifest("report.pdf", 1)), OWNER).torrent();
-    Torrent v2 = catalog.publish(Torrent.of(TestManifests.manifest("report.pdf", 2)), OWNER).torrent();
+    Torrent v1 = catalog.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 1)), OWNER).torrent();
+    Torrent v2 = catalog.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 2)), OWNER).torrent();
     assertTrue(catalog.isLatest(v2));
     assertFalse(catalog.isLatest(v1));
 

@@ -277,7 +277,8 @@ class RedisStoreTest {
     Manifest c1 = TestManifests.manifest("c.bin", 4);
 
     assertTrue(catalogA.publish(Torrent.of(b1), PUBLISHER).created());
-    assertFalse(catalogB.publish(Torrent.of(b1), PUBLISHER).created(), "the other tracker has it already");
+    assertFalse(catalogB.publish(Torrent.of(b1), PUBLISHER).created(),
+        "the other tracker has it already");
     Torrent first = Torrent.of(b1);
     assertEquals(Optional.of(first), catalogB.get(first.infoHash()));
     assertEquals(Optional.of(first), catalogB.byName("b.bin"));
