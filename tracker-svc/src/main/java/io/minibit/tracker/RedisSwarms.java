@@ -6,11 +6,11 @@ import io.minibit.core.ErrorCode;
 import io.minibit.core.Hashing;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
-import io.minibit.tracker.SwarmRegistry.Announce;
-import io.minibit.tracker.SwarmRegistry.AnnounceResult;
-import io.minibit.tracker.SwarmRegistry.Event;
-import io.minibit.tracker.SwarmRegistry.Peer;
-import io.minibit.tracker.SwarmRegistry.SwarmCounts;
+import io.minibit.tracker.SwarmStore.Announce;
+import io.minibit.tracker.SwarmStore.AnnounceResult;
+import io.minibit.tracker.SwarmStore.Event;
+import io.minibit.tracker.SwarmStore.Peer;
+import io.minibit.tracker.SwarmStore.SwarmCounts;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -129,9 +129,9 @@ public final class RedisSwarms implements SwarmStore {
     String peerId = announce.peerId();
     switch ((int) (long) (Long) reply.get(0)) {
       case 0 -> throw tokenMismatch(peerId);
-      case 2 -> throw SwarmRegistry.swarmFull(announce.infoHash(), (Long) reply.get(1),
+      case 2 -> throw TrackerLimits.swarmFull(announce.infoHash(), (Long) reply.get(1),
           limits.maxSwarmMembers());
-      case 3 -> throw SwarmRegistry.tooManySessions(source, limits.maxSessionsPerAddress());
+      case 3 -> throw TrackerLimits.tooManySessions(source, limits.maxSessionsPerAddress());
       // a Redis restarted without its data, say: the seeders publish it again on this answer
       case 4 -> throw MinibitException.notFound("no torrent with infohash %s in the catalog",
           announce.infoHash());

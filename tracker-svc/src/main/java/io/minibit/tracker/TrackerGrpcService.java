@@ -139,11 +139,11 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       torrents = torrents.subList(0, pageSize);
       list.setNextPageToken(CatalogPosition.of(torrents.get(pageSize - 1)).token());
     }
-    Map<InfoHash, SwarmRegistry.SwarmCounts> allCounts =
+    Map<InfoHash, SwarmStore.SwarmCounts> allCounts =
         registry.counts(torrents.stream().map(Torrent::infoHash).toList());
     Set<InfoHash> latest = catalog.latestOf(torrents);
     for (Torrent torrent : torrents) {
-      SwarmRegistry.SwarmCounts counts = allCounts.get(torrent.infoHash());
+      SwarmStore.SwarmCounts counts = allCounts.get(torrent.infoHash());
       list.addTorrents(TorrentSummary.newBuilder()
           .setInfohash(torrent.infoHash().hex())
           .setName(torrent.name())
@@ -171,11 +171,11 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     String peerId = Validation.requirePeerId("peer_id", request.getPeerId());
     int port = Validation.requirePort("port", Integer.toUnsignedLong(request.getPort()));
     String host = dialableHost(request.getHost());
-    SwarmRegistry.Event event = switch (request.getEvent()) {
-      case ANNOUNCE_EVENT_UNSPECIFIED -> SwarmRegistry.Event.NONE;
-      case ANNOUNCE_EVENT_STARTED -> SwarmRegistry.Event.STARTED;
-      case ANNOUNCE_EVENT_COMPLETED -> SwarmRegistry.Event.COMPLETED;
-      case ANNOUNCE_EVENT_STOPPED -> SwarmRegistry.Event.STOPPED;
+    SwarmStore.Event event = switch (request.getEvent()) {
+      case ANNOUNCE_EVENT_UNSPECIFIED -> SwarmStore.Event.NONE;
+      case ANNOUNCE_EVENT_STARTED -> SwarmStore.Event.STARTED;
+      case ANNOUNCE_EVENT_COMPLETED -> SwarmStore.Event.COMPLETED;
+      case ANNOUNCE_EVENT_STOPPED -> SwarmStore.Event.STOPPED;
       case UNRECOGNIZED -> throw MinibitException.invalid(
           "event %d is not an AnnounceEvent", request.getEventValue());
     };
@@ -207,21 +207,21 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
         throw MinibitException.invalid("have_count %d is more than the %d blocks of %s",
             haveCount, torrent.blockCount(), torrent);
       }
-      return registry.announceAsync(new SwarmRegistry.Announce(infoHash, peerId, host, port,
+      return registry.announceAsync(new SwarmStore.Announce(infoHash, peerId, host, port,
           event, (int) haveCount, request.getComplete(), request.getUploaded(),
           request.getDownloaded(), request.getSessionToken(), numWant, have, rate, isProven,
           source));
     }), responses, this::announced);
   }
 
-  private AnnounceResponse announced(SwarmRegistry.AnnounceResult result) {
+  private AnnounceResponse announced(SwarmStore.AnnounceResult result) {
     AnnounceResponse.Builder response = AnnounceResponse.newBuilder()
         .setIntervalMs((int) config.announceInterval().toMillis())
         .setHeartbeatIntervalMs((int) config.heartbeatInterval().toMillis())
         .setSessionToken(result.sessionToken())
         .setSeeders(result.counts().seeders())
         .setLeechers(result.counts().leechers());
-    for (SwarmRegistry.Peer peer : result.peers()) {
+    for (SwarmStore.Peer peer : result.peers()) {
       response.addPeers(PeerEndpoint.newBuilder()
           .setPeerId(peer.peerId())
           .setHost(peer.host())
@@ -270,7 +270,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       StreamObserver<GetSwarmHealthResponse> responses) {
     InfoHash infoHash = InfoHash.parse(request.getInfohash());
     Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
-    SwarmRegistry.SwarmCounts counts = registry.counts(infoHash);
+    SwarmStore.SwarmCounts counts = registry.counts(infoHash);
     int members = counts.seeders() + counts.leechers();
     if (members > config.limits().maxHealthMembers()) {
       throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
