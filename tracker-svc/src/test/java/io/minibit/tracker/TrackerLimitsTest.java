@@ -127,7 +127,7 @@ class TrackerLimitsTest {
     Catalog catalog = Catalog.open(catalogDir, 2 * size + size / 2);
     catalog.publish(Torrent.of(first), PUBLISHER);
     Files.setLastModifiedTime(catalogDir.resolve(Torrent.of(first).infoHash().hex()
-        + Catalog.SUFFIX), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+        + CatalogFiles.SUFFIX), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
     Manifest second = TestManifests.manifest("second.bin", 2);
     catalog.publish(Torrent.of(second), PUBLISHER);
     MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
@@ -139,7 +139,7 @@ class TrackerLimitsTest {
     Catalog smaller = Catalog.open(catalogDir, size + size / 2);
     assertEquals(List.of(Torrent.of(second)), smaller.page(Optional.empty(), 10));
     assertTrue(Files.exists(catalogDir.resolve(Torrent.of(first).infoHash().hex()
-        + Catalog.SUFFIX)));
+        + CatalogFiles.SUFFIX)));
   }
 
   @Test
