@@ -42,7 +42,8 @@ public final class Hashing {
     return digest.digest();
   }
 
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Hashing::newSha256);
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(Hashing::newSha256);
 
   private static MessageDigest newDigest(String algorithm) {
     try {

@@ -14,6 +14,7 @@ import io.minibit.core.ManifestBuilder;
 import io.minibit.core.MinibitException;
 import io.minibit.core.SafePaths;
 import io.minibit.core.SwarmHealthCalculator;
+import io.minibit.core.SwarmHealthProtos;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
@@ -434,7 +435,7 @@ public final class PeerDaemon implements AutoCloseable {
     members.add(new SwarmHealthCalculator.Member(peerId, session.store().bitfield(),
         session.store().haveCount(), session.isSeeding(), session.downloadRate()));
     download(session).ifPresent(download -> members.addAll(download.members()));
-    return SwarmHealthCalculator.compute(session.torrent(), members);
+    return SwarmHealthProtos.toProto(SwarmHealthCalculator.compute(session.torrent(), members));
   }
 
   /**

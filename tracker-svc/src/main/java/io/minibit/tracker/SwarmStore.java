@@ -144,7 +144,7 @@ public interface SwarmStore {
   long expiredCount();
 
   /** The health of {@code torrent}'s swarm from its live members' last announces. */
-  default io.minibit.api.v2.SwarmHealth health(Torrent torrent) {
+  default SwarmHealthCalculator.Health health(Torrent torrent) {
     return SwarmHealthCalculator.compute(torrent, members(torrent.infoHash()).stream()
         .map(peer -> new SwarmHealthCalculator.Member(peer.peerId(), peer.have(),
             peer.haveCount(), peer.complete(), peer.downloadRate()))

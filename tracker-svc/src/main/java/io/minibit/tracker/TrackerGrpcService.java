@@ -18,6 +18,7 @@ import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
+import io.minibit.core.SwarmHealthProtos;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
@@ -210,7 +211,8 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
               + " %d (--max-health-members)", infoHash, members,
           config.limits().maxHealthMembers()));
     }
-    reply(responses, GetSwarmHealthResponse.newBuilder().setHealth(registry.health(torrent))
+    reply(responses, GetSwarmHealthResponse.newBuilder()
+        .setHealth(SwarmHealthProtos.toProto(registry.health(torrent)))
         .build());
   }
 
