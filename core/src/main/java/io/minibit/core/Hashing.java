@@ -3,7 +3,7 @@ package io.minibit.core;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-/** Digests MiniBit uses. Every JVM provides both algorithms. */
+/** Digests MiniBit uses. Every JVM provides these algorithms. */
 public final class Hashing {
   private Hashing() {}
 
@@ -13,6 +13,11 @@ public final class Hashing {
 
   public static MessageDigest newMd5() {
     return newDigest("MD5");
+  }
+
+  /** The SHA-1 of {@code data}: only where a protocol names it (Redis scripts' ids). */
+  public static byte[] sha1(byte[] data) {
+    return newDigest("SHA-1").digest(data);
   }
 
   public static byte[] sha256(byte[] data) {
@@ -37,7 +42,8 @@ public final class Hashing {
     return digest.digest();
   }
 
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Hashing::newSha256);
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(Hashing::newSha256);
 
   private static MessageDigest newDigest(String algorithm) {
     try {

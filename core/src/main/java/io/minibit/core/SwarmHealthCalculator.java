@@ -1,13 +1,14 @@
 package io.minibit.core;
 
-import io.minibit.api.v2.DownloadEta;
-import io.minibit.api.v2.SwarmHealth;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
- * Computes a torrent's swarm health (swarm.proto) from what is known of its members: a pure
- * function, shared by the tracker (members are announces) and the peer (members are the peers
- * it downloads from, and itself).
+ * Computes a torrent's swarm health from what is known of its members: a pure function, shared
+ * by the tracker (members are announces) and the peer (members are the peers it downloads from,
+ * and itself). The services map its {@link Health} to swarm.proto's SwarmHealth
+ * ({@link SwarmHealthProtos}).
  */
 public final class SwarmHealthCalculator {
   /**
@@ -21,14 +22,33 @@ public final class SwarmHealthCalculator {
   public record Member(String peerId, Bitfield have, int haveCount, boolean complete,
       double downloadRate) {}
 
+  /**
+   * How far one leecher is from done.
+   *
+   * @param blocksHave verified blocks it holds
+   * @param downloadRate bytes per second it receives lately
+   * @param etaMs milliseconds until it holds every block at that rate; -1 if it receives nothing
+   */
+  public record Eta(String peerId, int blocksHave, double downloadRate, long etaMs) {}
+
+  /**
+   * A swarm's health.
+   *
+   * @param seeders members that hold every block
+   * @param leechers the others
+   * @param availability for each block, the members that hold it
+   * @param distributedCopies the rarest block's count plus the fraction of blocks held more often
+   * @param downloads each leecher's progress, in the order of the members
+   */
+  public record Health(InfoHash infoHash, int blockCount, int seeders, int leechers,
+      List<Integer> availability, double distributedCopies, List<Eta> downloads) {}
+
   private SwarmHealthCalculator() {}
 
-  public static SwarmHealth compute(Torrent torrent, Collection<Member> members) {
+  public static Health compute(Torrent torrent, Collection<Member> members) {
     int blocks = torrent.blockCount();
     int[] availability = new int[blocks];
-    SwarmHealth.Builder health = SwarmHealth.newBuilder()
-        .setInfohash(torrent.infoHash().hex())
-        .setBlockCount(blocks);
+    List<Eta> downloads = new ArrayList<>();
     int seeders = 0;
     int leechers = 0;
     for (Member member : members) {
@@ -46,19 +66,15 @@ public final class SwarmHealthCalculator {
       long remaining = Math.max(0, torrent.size()
           - (long) member.haveCount() * torrent.blockSize());
       double rate = member.downloadRate();
-      health.addDownloads(DownloadEta.newBuilder()
-          .setPeerId(member.peerId())
-          .setBlocksHave(member.haveCount())
-          .setDownloadRate(rate)
-          .setEtaMs(rate > 0 ? (long) Math.ceil(remaining * 1000.0 / rate) : -1));
+      downloads.add(new Eta(member.peerId(), member.haveCount(), rate,
+          rate > 0 ? (long) Math.ceil(remaining * 1000.0 / rate) : -1));
     }
+    List<Integer> counts = new ArrayList<>(blocks);
     for (int count : availability) {
-      health.addAvailability(count);
+      counts.add(count);
     }
-    return health.setSeeders(seeders)
-        .setLeechers(leechers)
-        .setDistributedCopies(distributedCopies(availability))
-        .build();
+    return new Health(torrent.infoHash(), blocks, seeders, leechers, List.copyOf(counts),
+        distributedCopies(availability), List.copyOf(downloads));
   }
 
   /** The rarest block's count plus the fraction of blocks held more often than it. */

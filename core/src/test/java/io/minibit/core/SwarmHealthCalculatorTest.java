@@ -2,7 +2,6 @@ package io.minibit.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.testing.TestFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,31 +29,31 @@ class SwarmHealthCalculatorTest {
 
   @Test
   void nobodyMeansNoCopies() {
-    SwarmHealth health = SwarmHealthCalculator.compute(TORRENT, List.of());
-    assertEquals(List.of(0, 0, 0, 0), health.getAvailabilityList());
-    assertEquals(0.0, health.getDistributedCopies());
+    SwarmHealthCalculator.Health health = SwarmHealthCalculator.compute(TORRENT, List.of());
+    assertEquals(List.of(0, 0, 0, 0), health.availability());
+    assertEquals(0.0, health.distributedCopies());
   }
 
   @Test
   void leechersTogetherMakeACopy() {
-    SwarmHealth health = SwarmHealthCalculator.compute(TORRENT, List.of(
+    SwarmHealthCalculator.Health health = SwarmHealthCalculator.compute(TORRENT, List.of(
         new SwarmHealthCalculator.Member("a", have(0, 1), 2, false, 0),
         new SwarmHealthCalculator.Member("b", have(1, 2, 3), 3, false, 1024)));
-    assertEquals(List.of(1, 2, 1, 1), health.getAvailabilityList());
-    assertEquals(1.25, health.getDistributedCopies());
-    assertEquals(0, health.getSeeders());
-    assertEquals(2, health.getLeechers());
-    assertEquals(-1, health.getDownloads(0).getEtaMs());
-    assertEquals(16_000, health.getDownloads(1).getEtaMs()); // 16 KiB left at 1 KiB/s
+    assertEquals(List.of(1, 2, 1, 1), health.availability());
+    assertEquals(1.25, health.distributedCopies());
+    assertEquals(0, health.seeders());
+    assertEquals(2, health.leechers());
+    assertEquals(-1, health.downloads().get(0).etaMs());
+    assertEquals(16_000, health.downloads().get(1).etaMs()); // 16 KiB left at 1 KiB/s
   }
 
   @Test
   void aSeederHoldsEveryBlockAndALeecherWithoutABitfieldNone() {
-    SwarmHealth health = SwarmHealthCalculator.compute(TORRENT, List.of(
+    SwarmHealthCalculator.Health health = SwarmHealthCalculator.compute(TORRENT, List.of(
         new SwarmHealthCalculator.Member("s", null, 4, true, 0),
         new SwarmHealthCalculator.Member("l", null, 3, false, 0)));
-    assertEquals(List.of(1, 1, 1, 1), health.getAvailabilityList());
-    assertEquals(1.0, health.getDistributedCopies());
-    assertEquals(1, health.getDownloadsCount());
+    assertEquals(List.of(1, 1, 1, 1), health.availability());
+    assertEquals(1.0, health.distributedCopies());
+    assertEquals(1, health.downloads().size());
   }
 }

@@ -8,6 +8,7 @@ import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
 import io.minibit.core.SwarmHealthCalculator;
+import io.minibit.core.SwarmHealthProtos;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.identity.PeerKey;
@@ -246,7 +247,7 @@ public final class PeerDaemon implements TransferControl, PeerMetrics.Source, Au
     members.add(new SwarmHealthCalculator.Member(peerId, session.store().bitfield(),
         session.store().haveCount(), session.isSeeding(), session.downloadRate()));
     download(session).ifPresent(download -> members.addAll(download.members()));
-    return SwarmHealthCalculator.compute(session.torrent(), members);
+    return SwarmHealthProtos.toProto(SwarmHealthCalculator.compute(session.torrent(), members));
   }
 
   @Override

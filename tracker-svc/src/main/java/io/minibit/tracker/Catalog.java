@@ -1,33 +1,26 @@
 package io.minibit.tracker;
 
-import io.minibit.api.v2.Manifest;
-import io.minibit.core.AtomicFiles;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The published manifests, by infohash and by name, kept on disk as one file per torrent:
- * {@code <directory>/<infohash-hex>.manifest} holding the Manifest message's bytes.
+ * The published manifests, by infohash and by name, kept on disk as one file per torrent
+ * ({@link CatalogFiles}).
  *
  * <p>A name maps to the manifest most recently published under it; publishing an older manifest
  * again makes it the most recent. Across restarts that order is the files' modification times.
@@ -45,15 +38,10 @@ import java.util.logging.Logger;
 public final class Catalog implements CatalogStore {
   private static final Logger log = Logger.getLogger(Catalog.class.getName());
 
-  static final String SUFFIX = ".manifest";
   static final String OWNERS_DIR = "owners";
-  private static final String TEMP_PREFIX = ".publish-";
-  private static final String TEMP_SUFFIX = ".tmp";
-  // The largest valid manifest (65536 block hashes) is about 2.3 MB; anything bigger is not one.
-  private static final long MAX_FILE_BYTES = 4L * 1024 * 1024;
 
   private final Object lock = new Object();
-  private final Path directory;
+  private final CatalogFiles files;
   private final NameOwners owners;
   private final Map<InfoHash, Torrent> byInfoHash = new HashMap<>();
   private final Map<String, Torrent> latestByName = new HashMap<>();
@@ -69,7 +57,7 @@ public final class Catalog implements CatalogStore {
   private final Map<Publisher, long[]> held = new HashMap<>();
 
   private Catalog(Path directory, NameOwners owners, TrackerLimits limits) {
-    this.directory = directory;
+    this.files = new CatalogFiles(directory);
     this.owners = owners;
     this.limits = limits;
     this.maxBytes = limits.maxCatalogBytes();
@@ -102,16 +90,14 @@ public final class Catalog implements CatalogStore {
   }
 
   /**
-   * Validates {@code manifest} and stores it for {@code publisher}, who becomes the owner of its
-   * name if the name has none. A manifest the catalog holds already, sent by someone other than
-   * its name's owner (another seeder of the same file), changes nothing: it stays where it was
-   * in its name's order. INVALID_ARGUMENT (and nothing written) if it is malformed;
-   * PERMISSION_DENIED (and nothing changed) for a new manifest under a name that belongs to
-   * another publisher; INTERNAL if it cannot be written to disk.
+   * Stores {@code torrent}'s manifest for {@code publisher}, who becomes the owner of its name if
+   * the name has none. A manifest the catalog holds already, sent by someone other than its
+   * name's owner (another seeder of the same file), changes nothing: it stays where it was in
+   * its name's order. PERMISSION_DENIED (and nothing changed) for a new manifest under a name
+   * that belongs to another publisher; INTERNAL if it cannot be written to disk.
    */
   @Override
-  public Published publish(Manifest manifest, Publisher publisher) {
-    Torrent torrent = Torrent.of(manifest);
+  public Published publish(Torrent torrent, Publisher publisher) {
     synchronized (lock) {
       Optional<Publisher> owner = owners.owner(torrent.name());
       Torrent existing = byInfoHash.get(torrent.infoHash());
@@ -122,7 +108,7 @@ public final class Catalog implements CatalogStore {
         }
         throw ownedByAnother(torrent, owner.get(), publisher);
       }
-      long size = manifest.getSerializedSize();
+      long size = torrent.manifest().getSerializedSize();
       if (existing == null && bytes + size > maxBytes) {
         throw catalogFull(torrent, size, bytes, maxBytes);
       }
@@ -143,13 +129,12 @@ public final class Catalog implements CatalogStore {
       if (existing != null) {
         if (latestByName.get(existing.name()) != existing) {
           latestByName.put(existing.name(), existing);
-          markMostRecent(existing);
+          files.markMostRecent(existing);
         }
         return new Published(existing, false);
       }
       try {
-        AtomicFiles.write(fileOf(torrent.infoHash()), manifest.toByteArray(), TEMP_PREFIX,
-            TEMP_SUFFIX);
+        files.write(torrent);
       } catch (IOException e) {
         throw new MinibitException(ErrorCode.INTERNAL,
             "could not store manifest " + torrent + ": " + e.getMessage(), e);
@@ -223,37 +208,19 @@ public final class Catalog implements CatalogStore {
     }
   }
 
-  private Path fileOf(InfoHash infoHash) {
-    return directory.resolve(infoHash.hex() + SUFFIX);
-  }
-
   private void load() throws IOException {
-    record Stored(Path file, String hex, FileTime modified, long size) {}
-    List<Stored> stored = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
-      for (Path file : files) {
-        String name = file.getFileName().toString();
-        if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX)) {
-          // Left by a publish that crashed before its rename: it was never part of the catalog.
-          Files.deleteIfExists(file);
-        } else if (name.endsWith(SUFFIX)) {
-          stored.add(new Stored(file, name.substring(0, name.length() - SUFFIX.length()),
-              Files.getLastModifiedTime(file), Files.size(file)));
-        }
-      }
-    }
     // The most recent first, so that over the limit (it was lowered) the newest fit and the
     // oldest stay on disk unread: the heap never holds more than the limit.
-    stored.sort(Comparator.comparing(Stored::modified).thenComparing(Stored::hex).reversed());
+    List<CatalogFiles.Stored> stored = files.list();
     List<Torrent> loaded = new ArrayList<>();
     long total = 0;
     int left = 0;
-    for (Stored file : stored) {
+    for (CatalogFiles.Stored file : stored) {
       if (total + file.size() > maxBytes) {
         left++;
         continue;
       }
-      Torrent torrent = read(file.file(), file.hex());
+      Torrent torrent = CatalogFiles.read(file);
       if (torrent != null) {
         loaded.add(torrent);
         total += file.size();
@@ -261,7 +228,7 @@ public final class Catalog implements CatalogStore {
     }
     if (left > 0) {
       int notServed = left;
-      log.warning(() -> "catalog " + directory + " holds more than --max-catalog-bytes "
+      log.warning(() -> "catalog " + files.directory() + " holds more than --max-catalog-bytes "
           + maxBytes + ": its " + notServed + " oldest manifests are not served");
     }
     bytes = total;
@@ -274,27 +241,7 @@ public final class Catalog implements CatalogStore {
       latestByName.put(torrent.name(), torrent);
       ordered.put(CatalogPosition.of(torrent), torrent);
     }
-    log.info(() -> "catalog " + directory + " holds " + byInfoHash.size() + " torrents");
-  }
-
-  /** The torrent stored in {@code file}, or null (logged) if the file is not a valid one. */
-  private static Torrent read(Path file, String expectedHex) {
-    try {
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        log.warning(() -> "skipping " + file + ": too large to be a manifest");
-        return null;
-      }
-      Torrent torrent = Torrent.of(Manifest.parseFrom(Files.readAllBytes(file)));
-      if (!torrent.infoHash().hex().equals(expectedHex)) {
-        log.warning(() -> "skipping " + file + ": its manifest hashes to " + torrent.infoHash());
-        return null;
-      }
-      return torrent;
-    } catch (IOException | RuntimeException e) {
-      // One bad file must not take the whole catalog (and the tracker) down with it.
-      log.log(Level.WARNING, "skipping " + file + ": not a valid manifest", e);
-      return null;
-    }
+    log.info(() -> "catalog " + files.directory() + " holds " + byInfoHash.size() + " torrents");
   }
 
   private void hold(Publisher publisher, long size) {
@@ -314,14 +261,5 @@ public final class Catalog implements CatalogStore {
     return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
         "the catalog is full: %s needs %d bytes, and %d of the %d bytes this tracker holds for"
             + " manifests are taken (--max-catalog-bytes)", torrent, size, held, limit));
-  }
-
-  private void markMostRecent(Torrent torrent) {
-    try {
-      Files.setLastModifiedTime(fileOf(torrent.infoHash()), FileTime.from(Instant.now()));
-    } catch (IOException e) {
-      log.log(Level.WARNING, "cannot record " + torrent + " as the latest of its name on disk;"
-          + " after a restart its name may resolve to an older manifest", e);
-    }
   }
 }

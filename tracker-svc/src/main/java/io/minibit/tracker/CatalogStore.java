@@ -1,6 +1,5 @@
 package io.minibit.tracker;
 
-import io.minibit.api.v2.Manifest;
 import io.minibit.core.InfoHash;
 import io.minibit.core.Torrent;
 import java.util.HashSet;
@@ -22,14 +21,14 @@ public interface CatalogStore {
   record Published(Torrent torrent, boolean created) {}
 
   /**
-   * Validates {@code manifest} and stores it for {@code publisher}, who becomes the owner of its
-   * name if the name has none; only the owner publishes new versions of a name, or makes an
-   * older one the latest again. A manifest the catalog holds already, sent by someone else
-   * (another seeder of the same file), changes nothing. INVALID_ARGUMENT (and nothing stored) if
-   * it is malformed; PERMISSION_DENIED for a new manifest under a name another publisher owns;
-   * RESOURCE_EXHAUSTED past the catalog's bytes; INTERNAL or UNAVAILABLE if it cannot be stored.
+   * Stores {@code torrent}'s manifest (validated when the torrent was made) for {@code
+   * publisher}, who becomes the owner of its name if the name has none; only the owner publishes
+   * new versions of a name, or makes an older one the latest again. A manifest the catalog holds
+   * already, sent by someone else (another seeder of the same file), changes nothing.
+   * PERMISSION_DENIED for a new manifest under a name another publisher owns; RESOURCE_EXHAUSTED
+   * past the catalog's bytes; INTERNAL or UNAVAILABLE if it cannot be stored.
    */
-  Published publish(Manifest manifest, Publisher publisher);
+  Published publish(Torrent torrent, Publisher publisher);
 
   /** Who owns {@code name}: its first publisher; empty if nobody published it yet. */
   Optional<Publisher> owner(String name);

@@ -1,13 +1,12 @@
 package io.minibit.tracker;
 
 import io.minibit.core.AtomicFiles;
+import io.minibit.core.Hashing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -59,12 +58,8 @@ final class NameOwners {
   }
 
   private Path fileOf(String name) {
-    try {
-      return directory.resolve(HEX.formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(name.getBytes(StandardCharsets.UTF_8))) + SUFFIX);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return directory.resolve(
+        HEX.formatHex(Hashing.sha256(name.getBytes(StandardCharsets.UTF_8))) + SUFFIX);
   }
 
   private void load() throws IOException {

@@ -30,9 +30,10 @@ import java.util.logging.Logger;
  * message's bytes; {@code catalog}, a sorted set of {@code <name> NUL <infohash>} at one score,
  * gives the catalog's order (by name's UTF-8 bytes, then infohash) and its pages; and {@code
  * name:<name>} holds the infohash the name resolves to, {@code owner:<name>} the publisher who
- * owns the name, {@code publisher:<id>} how many manifests (and bytes) the publisher holds; {@code catalog-bytes} counts the bytes
- * of every manifest, for {@link TrackerLimits#maxCatalogBytes()}. Without persistence (AOF) a Redis that
- * restarts comes back with an empty catalog. Thread-safe.
+ * owns the name, {@code publisher:<id>} how many manifests (and bytes) the publisher holds;
+ * {@code catalog-bytes} counts the bytes of every manifest, for {@link
+ * TrackerLimits#maxCatalogBytes()}. Without persistence (AOF) a Redis that restarts comes back
+ * with an empty catalog. Thread-safe.
  */
 public final class RedisCatalog implements CatalogStore {
   private static final Logger log = Logger.getLogger(RedisCatalog.class.getName());
@@ -112,8 +113,7 @@ public final class RedisCatalog implements CatalogStore {
   }
 
   @Override
-  public Published publish(Manifest manifest, Publisher publisher) {
-    Torrent torrent = Torrent.of(manifest);
+  public Published publish(Torrent torrent, Publisher publisher) {
     byte[] stored = torrent.manifest().toByteArray();
     List<?> reply = (List<?>) redis.run("publish " + torrent.name(), PUBLISH,
         List.of(bytes(MANIFEST + torrent.infoHash().hex()), CATALOG,

@@ -2,10 +2,9 @@ package io.minibit.tracker;
 
 import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
+import io.minibit.core.Hashing;
 import io.minibit.core.MinibitException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.ArrayList;
@@ -255,14 +254,9 @@ public final class RedisStore implements AutoCloseable {
   /** A Lua script, sent whole the first time and by its SHA-1 after that. */
   record Script(byte[] source, byte[] sha1) {
     static Script of(String source) {
-      try {
-        byte[] sha1 = MessageDigest.getInstance("SHA-1")
-            .digest(source.getBytes(StandardCharsets.UTF_8));
-        return new Script(source.getBytes(StandardCharsets.UTF_8),
-            HexFormat.of().formatHex(sha1).getBytes(StandardCharsets.US_ASCII));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("the JDK has no SHA-1", e);
-      }
+      byte[] bytes = source.getBytes(StandardCharsets.UTF_8);
+      return new Script(bytes,
+          HexFormat.of().formatHex(Hashing.sha1(bytes)).getBytes(StandardCharsets.US_ASCII));
     }
   }
 

@@ -15,12 +15,12 @@ import java.util.Random;
  * <p>Not thread-safe: the registry's lock guards it.
  */
 final class Swarm {
-  private final List<SwarmRegistry.Peer> members = new ArrayList<>();
+  private final List<SwarmStore.Peer> members = new ArrayList<>();
   private final Map<String, Integer> positions = new HashMap<>();
   private int seeders;
 
   /** Adds the peer, or replaces what its id last announced. */
-  void put(SwarmRegistry.Peer peer) {
+  void put(SwarmStore.Peer peer) {
     Integer position = positions.get(peer.peerId());
     if (position == null) {
       positions.put(peer.peerId(), members.size());
@@ -45,7 +45,7 @@ final class Swarm {
     if (members.get(position).complete()) {
       seeders--;
     }
-    SwarmRegistry.Peer last = members.remove(members.size() - 1);
+    SwarmStore.Peer last = members.remove(members.size() - 1);
     if (position < members.size()) {
       members.set(position, last);
       positions.put(last.peerId(), position);
@@ -73,7 +73,7 @@ final class Swarm {
   }
 
   /** Every member, in no meaningful order. */
-  List<SwarmRegistry.Peer> members() {
+  List<SwarmStore.Peer> members() {
     return List.copyOf(members);
   }
 
@@ -83,13 +83,13 @@ final class Swarm {
    * wanted} distinct places out of those of the other members (the caller's place is skipped
    * by shifting every place after it by one).
    */
-  List<SwarmRegistry.Peer> sample(String caller, int wanted, Random random) {
+  List<SwarmStore.Peer> sample(String caller, int wanted, Random random) {
     Integer callerPosition = positions.get(caller);
     int others = members.size() - (callerPosition == null ? 0 : 1);
     int n = Math.min(wanted, others);
     if (n == others) { // everyone: no drawing needed
-      List<SwarmRegistry.Peer> all = new ArrayList<>(n);
-      for (SwarmRegistry.Peer member : members) {
+      List<SwarmStore.Peer> all = new ArrayList<>(n);
+      for (SwarmStore.Peer member : members) {
         if (!member.peerId().equals(caller)) {
           all.add(member);
         }
@@ -97,7 +97,7 @@ final class Swarm {
       return all;
     }
     IntSet chosen = new IntSet(n);
-    List<SwarmRegistry.Peer> sample = new ArrayList<>(n);
+    List<SwarmStore.Peer> sample = new ArrayList<>(n);
     for (int j = others - n; j < others; j++) {
       int place = random.nextInt(j + 1);
       if (!chosen.add(place)) {

@@ -1,15 +1,15 @@
 package io.minibit.tracker;
 
+import io.minibit.core.Bitfield;
 import io.minibit.core.InfoHash;
 import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.core.Torrent;
-import io.minibit.tracker.SwarmRegistry.AnnounceResult;
-import io.minibit.tracker.SwarmRegistry.Peer;
-import io.minibit.tracker.SwarmRegistry.SwarmCounts;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -23,22 +23,81 @@ import java.util.concurrent.CompletableFuture;
  * Implementations are thread-safe.
  */
 public interface SwarmStore {
+  /** What an announce reports (see AnnounceEvent in tracker.proto). */
+  enum Event { NONE, STARTED, COMPLETED, STOPPED }
+
+  /**
+   * One announce, already validated.
+   *
+   * @param sessionToken the token the peer presents; empty on its first announce
+   * @param numWant peers wanted, or 0 for the configured default
+   * @param have the peer's bitfield, or null if it sent none
+   * @param downloadRate bytes per second it receives lately
+   * @param proven the caller proved it holds the key {@code peerId} derives from (checked by
+   *     the API before the call): only such an announce opens a session, or replaces one whose
+   *     token it does not know
+   * @param source the address the call came from, or null if the tracker cannot see it (then
+   *     no limit per address applies)
+   */
+  record Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
+      int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
+      int numWant, Bitfield have, double downloadRate, boolean proven, String source) {
+    public Announce {
+      Objects.requireNonNull(infoHash, "infoHash");
+      Objects.requireNonNull(peerId, "peerId");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(event, "event");
+      Objects.requireNonNull(sessionToken, "sessionToken");
+    }
+
+    /** A proven announce (see {@code proven}) from an address the tracker cannot see. */
+    public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
+        int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
+        int numWant, Bitfield have, double downloadRate) {
+      this(infoHash, peerId, host, port, event, haveCount, complete, uploaded, downloaded,
+          sessionToken, numWant, have, downloadRate, true, null);
+    }
+
+    /** A proven announce without a bitfield or a rate. */
+    public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
+        int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
+        int numWant) {
+      this(infoHash, peerId, host, port, event, haveCount, complete, uploaded, downloaded,
+          sessionToken, numWant, null, 0);
+    }
+  }
+
+  /** A member of a swarm as it last announced itself; {@code have} null if it sent none. */
+  record Peer(String peerId, String host, int port, boolean complete, int haveCount,
+      long uploaded, long downloaded, Instant lastAnnounce, Bitfield have, double downloadRate) {}
+
+  /** Live peers of a swarm, by whether they hold every block. */
+  record SwarmCounts(int seeders, int leechers) {}
+
+  /**
+   * What an announce gets back.
+   *
+   * @param peers a uniformly random sample of the swarm's other live peers
+   * @param counts the swarm after this announce
+   */
+  record AnnounceResult(String sessionToken, List<Peer> peers, SwarmCounts counts) {}
+
   /**
    * Records an announce and samples the other peers of its swarm.
    *
-   * <p>Only a proven announce (see {@link SwarmRegistry.Announce#proven()}) opens a session, or
+   * <p>Only a proven announce (see {@link Announce#proven()}) opens a session, or
    * replaces a live one whose token it does not present; any other announce without a live
-   * session is UNAUTHENTICATED, and with a token that does not match, PERMISSION_DENIED. STOPPED removes the
-   * peer from the swarm and returns no peers; any other event adds or updates it, as a seeder if
-   * the event is COMPLETED or the peer says it is complete.
+   * session is UNAUTHENTICATED, and with a token that does not match, PERMISSION_DENIED.
+   * STOPPED removes the peer from the swarm and returns no peers; any other event adds or
+   * updates it, as a seeder if the event is COMPLETED or the peer says it is complete.
    */
-  AnnounceResult announce(SwarmRegistry.Announce announce);
+  AnnounceResult announce(Announce announce);
 
   /**
    * {@link #announce} for a caller that must not wait on it (a network thread): the result, or
    * the {@link io.minibit.core.MinibitException} it fails with, may come on another thread.
    */
-  default CompletableFuture<AnnounceResult> announceAsync(SwarmRegistry.Announce announce) {
+  default CompletableFuture<AnnounceResult> announceAsync(Announce announce) {
     try {
       return CompletableFuture.completedFuture(announce(announce));
     } catch (RuntimeException e) {
@@ -61,12 +120,6 @@ public interface SwarmStore {
       return CompletableFuture.failedFuture(e);
     }
   }
-
-  /**
-   * Whether {@code peerId} has a live session whose token is {@code token}: an announce with
-   * them needs no proof.
-   */
-  boolean holdsSession(String peerId, String token);
 
   /** Live seeders and leechers of a swarm; zero for a torrent nobody announced. */
   SwarmCounts counts(InfoHash infoHash);
@@ -91,7 +144,7 @@ public interface SwarmStore {
   long expiredCount();
 
   /** The health of {@code torrent}'s swarm from its live members' last announces. */
-  default io.minibit.api.v2.SwarmHealth health(Torrent torrent) {
+  default SwarmHealthCalculator.Health health(Torrent torrent) {
     return SwarmHealthCalculator.compute(torrent, members(torrent.infoHash()).stream()
         .map(peer -> new SwarmHealthCalculator.Member(peer.peerId(), peer.have(),
             peer.haveCount(), peer.complete(), peer.downloadRate()))

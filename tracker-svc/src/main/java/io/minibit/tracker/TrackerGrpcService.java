@@ -11,24 +11,19 @@ import io.minibit.api.v2.HeartbeatRequest;
 import io.minibit.api.v2.HeartbeatResponse;
 import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
-import io.minibit.api.v2.PeerEndpoint;
-import io.minibit.api.v2.Proof;
 import io.minibit.api.v2.PublishRequest;
 import io.minibit.api.v2.PublishResponse;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.api.v2.TrackerServiceGrpc;
-import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
+import io.minibit.core.SwarmHealthProtos;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.ErrorMappingInterceptor;
-import io.minibit.core.grpc.ClientCertificate;
-import io.minibit.core.identity.Signatures;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +37,8 @@ import java.util.function.Function;
  * and domain types and delegates to the {@link CatalogStore} and the {@link SwarmStore}. Failures
  * are thrown as {@link MinibitException}s for the server's error-mapping interceptor; the
  * {@link CallerAddress} interceptor must be installed for announces with an empty host, and the
- * {@link ClientCertificate} one for publishers known by their TLS certificates.
+ * {@link io.minibit.core.grpc.ClientCertificate} one for publishers known by their TLS
+ * certificates.
  *
  * <p>Thread-safe: it holds no mutable state of its own.
  */
@@ -55,7 +51,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
   private final CatalogStore catalog;
   private final SwarmStore registry;
   private final TrackerConfig config;
-  private final Clock clock;
+  private final CallerProofs proofs;
 
   public TrackerGrpcService(CatalogStore catalog, SwarmStore registry, TrackerConfig config) {
     this(catalog, registry, config, Clock.systemUTC());
@@ -67,7 +63,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     this.catalog = catalog;
     this.registry = registry;
     this.config = config;
-    this.clock = clock;
+    this.proofs = new CallerProofs(clock);
   }
 
   @Override
@@ -76,33 +72,11 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       throw MinibitException.invalid("manifest is missing");
     }
     Torrent torrent = Torrent.of(request.getManifest());
-    CatalogStore.Published published = catalog.publish(request.getManifest(),
-        publisher(request, torrent));
+    CatalogStore.Published published = catalog.publish(torrent, proofs.publisher(request, torrent));
     reply(responses, PublishResponse.newBuilder()
         .setInfohash(published.torrent().infoHash().hex())
         .setCreated(published.created())
         .build());
-  }
-
-  /**
-   * Who publishes: the caller's client certificate if it showed one, else the key whose proof
-   * signs the manifest's infohash.
-   */
-  private Publisher publisher(PublishRequest request, Torrent torrent) {
-    Optional<String> certificate = ClientCertificate.current();
-    if (certificate.isPresent()) {
-      return new Publisher(certificate.get());
-    }
-    if (!request.hasProof()) {
-      throw new MinibitException(ErrorCode.UNAUTHENTICATED, "the publish of " + torrent
-          + " is not signed: a publish carries a proof (the publisher's Ed25519 key and its"
-          + " signature) unless it comes with a TLS client certificate; peers of this version"
-          + " sign every publish: upgrade the one that sent it");
-    }
-    Signatures.Claim claim = claim(request.getProof());
-    Signatures.verify("proof", claim,
-        Signatures.publishMessage(torrent.infoHash(), claim.signedAt()), clock.instant());
-    return Publisher.ofKey(Signatures.fingerprint(claim.publicKey()));
   }
 
   @Override
@@ -140,11 +114,11 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       torrents = torrents.subList(0, pageSize);
       list.setNextPageToken(CatalogPosition.of(torrents.get(pageSize - 1)).token());
     }
-    Map<InfoHash, SwarmRegistry.SwarmCounts> allCounts =
+    Map<InfoHash, SwarmStore.SwarmCounts> allCounts =
         registry.counts(torrents.stream().map(Torrent::infoHash).toList());
     Set<InfoHash> latest = catalog.latestOf(torrents);
     for (Torrent torrent : torrents) {
-      SwarmRegistry.SwarmCounts counts = allCounts.get(torrent.infoHash());
+      SwarmStore.SwarmCounts counts = allCounts.get(torrent.infoHash());
       list.addTorrents(TorrentSummary.newBuilder()
           .setInfohash(torrent.infoHash().hex())
           .setName(torrent.name())
@@ -172,64 +146,22 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
     String peerId = Validation.requirePeerId("peer_id", request.getPeerId());
     int port = Validation.requirePort("port", Integer.toUnsignedLong(request.getPort()));
     String host = dialableHost(request.getHost());
-    SwarmRegistry.Event event = switch (request.getEvent()) {
-      case ANNOUNCE_EVENT_UNSPECIFIED -> SwarmRegistry.Event.NONE;
-      case ANNOUNCE_EVENT_STARTED -> SwarmRegistry.Event.STARTED;
-      case ANNOUNCE_EVENT_COMPLETED -> SwarmRegistry.Event.COMPLETED;
-      case ANNOUNCE_EVENT_STOPPED -> SwarmRegistry.Event.STOPPED;
-      case UNRECOGNIZED -> throw MinibitException.invalid(
-          "event %d is not an AnnounceEvent", request.getEventValue());
-    };
-    // num_want is unsigned on the wire: a huge value must mean "many", not a negative int.
-    int numWant = (int) Math.min(Integer.toUnsignedLong(request.getNumWant()),
-        SwarmRegistry.MAX_SAMPLE_SIZE);
+    SwarmStore.Event event = SwarmProtos.event(request);
+    int numWant = SwarmProtos.numWant(request);
     // A signature is checked only where the token alone does not do: peers send a proof with
     // the announce that opens a session. The announces and heartbeats of a live session cost
     // what they always did.
-    boolean proven = false;
-    if (request.hasProof()) {
-      requireProofOf(peerId, claim(request.getProof()));
-      proven = true;
+    boolean proven = request.hasProof();
+    if (proven) {
+      proofs.requirePeer(peerId, request.getProof());
     }
-    boolean isProven = proven;
     String source = CallerAddress.current().orElse(null); // read on the call's own thread
 
     replyWhenDone(catalog.getAsync(infoHash).thenCompose(found -> {
       Torrent torrent = found.orElseThrow(() -> unknownTorrent(infoHash));
-      Bitfield have = request.hasHave() ? bitfield(request.getHave(), torrent) : null;
-      long haveCount = have != null ? have.cardinality()
-          : Integer.toUnsignedLong(request.getHaveCount());
-      double rate = request.getDownloadRate();
-      if (!Double.isFinite(rate) || rate < 0) {
-        throw MinibitException.invalid("download_rate %s is not a rate in bytes per second",
-            rate);
-      }
-      if (haveCount > torrent.blockCount()) {
-        throw MinibitException.invalid("have_count %d is more than the %d blocks of %s",
-            haveCount, torrent.blockCount(), torrent);
-      }
-      return registry.announceAsync(new SwarmRegistry.Announce(infoHash, peerId, host, port,
-          event, (int) haveCount, request.getComplete(), request.getUploaded(),
-          request.getDownloaded(), request.getSessionToken(), numWant, have, rate, isProven,
-          source));
-    }), responses, this::announced);
-  }
-
-  private AnnounceResponse announced(SwarmRegistry.AnnounceResult result) {
-    AnnounceResponse.Builder response = AnnounceResponse.newBuilder()
-        .setIntervalMs((int) config.announceInterval().toMillis())
-        .setHeartbeatIntervalMs((int) config.heartbeatInterval().toMillis())
-        .setSessionToken(result.sessionToken())
-        .setSeeders(result.counts().seeders())
-        .setLeechers(result.counts().leechers());
-    for (SwarmRegistry.Peer peer : result.peers()) {
-      response.addPeers(PeerEndpoint.newBuilder()
-          .setPeerId(peer.peerId())
-          .setHost(peer.host())
-          .setPort(peer.port())
-          .setComplete(peer.complete()));
-    }
-    return response.build();
+      return registry.announceAsync(SwarmProtos.announce(request, torrent, peerId, host, port,
+          event, numWant, proven, source));
+    }), responses, result -> SwarmProtos.response(result, config));
   }
 
   @Override
@@ -271,7 +203,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       StreamObserver<GetSwarmHealthResponse> responses) {
     InfoHash infoHash = InfoHash.parse(request.getInfohash());
     Torrent torrent = catalog.get(infoHash).orElseThrow(() -> unknownTorrent(infoHash));
-    SwarmRegistry.SwarmCounts counts = registry.counts(infoHash);
+    SwarmStore.SwarmCounts counts = registry.counts(infoHash);
     int members = counts.seeders() + counts.leechers();
     if (members > config.limits().maxHealthMembers()) {
       throw new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
@@ -279,44 +211,9 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
               + " %d (--max-health-members)", infoHash, members,
           config.limits().maxHealthMembers()));
     }
-    reply(responses, GetSwarmHealthResponse.newBuilder().setHealth(registry.health(torrent))
+    reply(responses, GetSwarmHealthResponse.newBuilder()
+        .setHealth(SwarmHealthProtos.toProto(registry.health(torrent)))
         .build());
-  }
-
-  /** Checks that {@code claim} proves the caller holds the key {@code peerId} derives from. */
-  private void requireProofOf(String peerId, Signatures.Claim claim) {
-    Signatures.verify("proof", claim, Signatures.sessionMessage(peerId, claim.signedAt()),
-        clock.instant());
-    String provenId = Signatures.peerIdOf(claim.publicKey());
-    if (!provenId.equals(peerId)) {
-      throw new MinibitException(ErrorCode.UNAUTHENTICATED, String.format(
-          "proof.public_key is the key of peer %s, not of peer_id %s: a peer announces under"
-              + " the id its own key derives from", provenId, peerId));
-    }
-  }
-
-  /** A proof as it arrived, its sizes checked (INVALID_ARGUMENT), its signature not yet. */
-  private static Signatures.Claim claim(Proof proof) {
-    Signatures.publicKey("proof.public_key", proof.getPublicKey().toByteArray());
-    if (proof.getSignature().size() != Signatures.SIGNATURE_BYTES) {
-      throw MinibitException.invalid("proof.signature has %d bytes; an Ed25519 signature has %d",
-          proof.getSignature().size(), Signatures.SIGNATURE_BYTES);
-    }
-    return new Signatures.Claim(proof.getPublicKey().toByteArray(),
-        Instant.ofEpochMilli(proof.getSignedAtMs()), proof.getSignature().toByteArray());
-  }
-
-  /** An announced bitfield, checked against its torrent. */
-  private static Bitfield bitfield(io.minibit.api.v2.Bitfield wire, Torrent torrent) {
-    if (wire.getBlockCount() != torrent.blockCount()) {
-      throw MinibitException.invalid("have.block_count %d is not the %d blocks of %s",
-          Integer.toUnsignedLong(wire.getBlockCount()), torrent.blockCount(), torrent);
-    }
-    try {
-      return Bitfield.fromBytes(torrent.blockCount(), wire.getBits().toByteArray());
-    } catch (MinibitException e) {
-      throw MinibitException.invalid("have: %s", e.getMessage());
-    }
   }
 
   /**

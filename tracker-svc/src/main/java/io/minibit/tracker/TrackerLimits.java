@@ -1,5 +1,9 @@
 package io.minibit.tracker;
 
+import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
+import io.minibit.core.MinibitException;
+
 /**
  * What one tracker lets callers make it hold, so that no caller can fill its memory (or its
  * Redis): past a limit the call is RESOURCE_EXHAUSTED, with a message naming the limit and its
@@ -48,10 +52,10 @@ public record TrackerLimits(int maxSwarmMembers, int maxSessionsPerAddress,
   }
 
   /** RESOURCE_EXHAUSTED for a new manifest of {@code publisher}, who holds enough already. */
-  static io.minibit.core.MinibitException publisherFull(Publisher publisher, long manifests,
+  static MinibitException publisherFull(Publisher publisher, long manifests,
       long bytes, long adding, TrackerLimits limits) {
     boolean count = manifests + 1 > limits.maxManifestsPerPublisher();
-    return new io.minibit.core.MinibitException(io.minibit.core.ErrorCode.RESOURCE_EXHAUSTED,
+    return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED,
         count
             ? String.format("publisher %s holds %d manifests, the most this tracker keeps for"
                 + " one publisher (--max-manifests-per-publisher)", publisher, manifests)
@@ -60,7 +64,10 @@ public record TrackerLimits(int maxSwarmMembers, int maxSessionsPerAddress,
                 publisher, bytes, adding, limits.maxBytesPerPublisher()));
   }
 
-  /** Whether a publisher holding {@code manifests} of {@code bytes} may add one of {@code adding}. */
+  /**
+   * Whether a publisher holding {@code manifests} of {@code bytes} may add one of {@code
+   * adding}.
+   */
   boolean publisherFits(long manifests, long bytes, long adding) {
     return manifests + 1 <= maxManifestsPerPublisher && bytes + adding <= maxBytesPerPublisher;
   }
@@ -69,5 +76,17 @@ public record TrackerLimits(int maxSwarmMembers, int maxSessionsPerAddress,
     if (value < 1) {
       throw new IllegalArgumentException(flag + " " + value + " is not a positive number");
     }
+  }
+
+  static MinibitException swarmFull(InfoHash infoHash, long members, int limit) {
+    return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+        "swarm %s is full: it has %d members and this tracker takes at most %d in one swarm"
+            + " (--max-swarm-members)", infoHash, members, limit));
+  }
+
+  static MinibitException tooManySessions(String source, int limit) {
+    return new MinibitException(ErrorCode.RESOURCE_EXHAUSTED, String.format(
+        "address %s holds %d peer sessions already, the most this tracker opens for one"
+            + " address (--max-sessions-per-address)", source, limit));
   }
 }

@@ -37,7 +37,7 @@ final class TrackerMetrics {
         .buildWithCallback(m -> {
           for (InfoHash swarm : registry.allCounts().keySet()) {
             catalog.get(swarm).ifPresent(torrent -> m.record(
-                registry.health(torrent).getDistributedCopies(),
+                registry.health(torrent).distributedCopies(),
                 Attributes.of(INFOHASH, torrent.infoHash().hex())));
           }
         });

@@ -43,7 +43,7 @@ class CatalogTest {
     Catalog catalog = Catalog.open(dir);
     Manifest manifest = TestManifests.manifest("song.ogg", 1);
 
-    Catalog.Published published = catalog.publish(manifest, OWNER);
+    Catalog.Published published = catalog.publish(Torrent.of(manifest), OWNER);
 
     Torrent torrent = published.torrent();
     assertTrue(published.created());
@@ -60,7 +60,7 @@ class CatalogTest {
     Catalog catalog = Catalog.open(dir);
     Manifest manifest = TestManifests.manifest("song.ogg", 1);
 
-    Torrent torrent = catalog.publish(manifest, OWNER).torrent();
+    Torrent torrent = catalog.publish(Torrent.of(manifest), OWNER).torrent();
 
     assertEquals(List.of(torrent.infoHash().hex() + ".manifest"), filesOnDisk());
     assertArrayEquals(manifest.toByteArray(),
@@ -72,8 +72,8 @@ class CatalogTest {
     Catalog catalog = Catalog.open(dir);
     Manifest manifest = TestManifests.manifest("song.ogg", 1);
 
-    Catalog.Published first = catalog.publish(manifest, OWNER);
-    Catalog.Published second = catalog.publish(manifest, OWNER);
+    Catalog.Published first = catalog.publish(Torrent.of(manifest), OWNER);
+    Catalog.Published second = catalog.publish(Torrent.of(manifest), OWNER);
 
     assertTrue(first.created());
     assertFalse(second.created());
@@ -88,11 +88,11 @@ class CatalogTest {
     Manifest v1 = TestManifests.manifest("report.pdf", 1);
     Manifest v2 = TestManifests.manifest("report.pdf", 2);
 
-    catalog.publish(v1, OWNER);
-    catalog.publish(v2, OWNER);
+    catalog.publish(Torrent.of(v1), OWNER);
+    catalog.publish(Torrent.of(v2), OWNER);
     assertEquals(v2, catalog.byName("report.pdf").orElseThrow().manifest());
 
-    catalog.publish(v1, OWNER);
+    catalog.publish(Torrent.of(v1), OWNER);
     assertEquals(v1, catalog.byName("report.pdf").orElseThrow().manifest(),
         "publishing v1 again makes it the current one");
     assertEquals(2, catalog.size(), "both versions stay reachable by infohash");
@@ -101,22 +101,24 @@ class CatalogTest {
   @Test
   void catalogSurvivesReopeningTheDirectory() throws IOException {
     Catalog first = Catalog.open(dir);
-    Torrent a = first.publish(TestManifests.manifest("a.bin", 1), OWNER).torrent();
-    Torrent b = first.publish(TestManifests.manifest("b.bin", 2), OWNER).torrent();
+    Torrent a = first.publish(Torrent.of(TestManifests.manifest("a.bin", 1)), OWNER).torrent();
+    Torrent b = first.publish(Torrent.of(TestManifests.manifest("b.bin", 2)), OWNER).torrent();
 
     Catalog reopened = Catalog.open(dir);
 
     assertEquals(List.of(a, b), reopened.list());
     assertEquals(a.manifest(), reopened.get(a.infoHash()).orElseThrow().manifest());
     assertEquals(b.manifest(), reopened.byName("b.bin").orElseThrow().manifest());
-    assertFalse(reopened.publish(a.manifest(), OWNER).created());
+    assertFalse(reopened.publish(a, OWNER).created());
   }
 
   @Test
   void reopenedCatalogResolvesNamesByPublicationOrder() throws IOException {
     Catalog first = Catalog.open(dir);
-    Torrent older = first.publish(TestManifests.manifest("report.pdf", 1), OWNER).torrent();
-    Torrent newer = first.publish(TestManifests.manifest("report.pdf", 2), OWNER).torrent();
+    Torrent older = first.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 1)), OWNER).torrent();
+    Torrent newer = first.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 2)), OWNER).torrent();
     // Pin the modification times so the test does not depend on the file system's resolution.
     Files.setLastModifiedTime(dir.resolve(older.infoHash().hex() + ".manifest"),
         FileTime.from(Instant.parse("2030-01-01T00:00:00Z")));
@@ -129,10 +131,10 @@ class CatalogTest {
   @Test
   void listIsOrderedByNameThenInfohash() throws IOException {
     Catalog catalog = Catalog.open(dir);
-    Torrent c = catalog.publish(TestManifests.manifest("c.bin", 1), OWNER).torrent();
-    Torrent a1 = catalog.publish(TestManifests.manifest("a.bin", 2), OWNER).torrent();
-    Torrent b = catalog.publish(TestManifests.manifest("b.bin", 3), OWNER).torrent();
-    Torrent a2 = catalog.publish(TestManifests.manifest("a.bin", 4), OWNER).torrent();
+    Torrent c = catalog.publish(Torrent.of(TestManifests.manifest("c.bin", 1)), OWNER).torrent();
+    Torrent a1 = catalog.publish(Torrent.of(TestManifests.manifest("a.bin", 2)), OWNER).torrent();
+    Torrent b = catalog.publish(Torrent.of(TestManifests.manifest("b.bin", 3)), OWNER).torrent();
+    Torrent a2 = catalog.publish(Torrent.of(TestManifests.manifest("a.bin", 4)), OWNER).torrent();
     List<Torrent> aByHash = a1.infoHash().compareTo(a2.infoHash()) < 0
         ? List.of(a1, a2) : List.of(a2, a1);
 
@@ -142,7 +144,8 @@ class CatalogTest {
   @Test
   void corruptOrMismatchedFilesAreSkippedAtLoad() throws IOException {
     Catalog first = Catalog.open(dir);
-    Torrent good = first.publish(TestManifests.manifest("good.bin", 1), OWNER).torrent();
+    Torrent good = first.publish(
+        Torrent.of(TestManifests.manifest("good.bin", 1)), OWNER).torrent();
     Torrent moved = Torrent.of(TestManifests.manifest("moved.bin", 2));
     // Garbage bytes, a valid manifest under someone else's infohash, and a truncated manifest.
     Files.write(dir.resolve("ab".repeat(32) + ".manifest"),
@@ -166,7 +169,7 @@ class CatalogTest {
     Files.write(file, new byte[] {1, 2, 3});
     Catalog catalog = Catalog.open(dir);
 
-    assertTrue(catalog.publish(manifest, OWNER).created());
+    assertTrue(catalog.publish(Torrent.of(manifest), OWNER).created());
 
     assertArrayEquals(manifest.toByteArray(), Files.readAllBytes(file));
     assertEquals(manifest, Catalog.open(dir).byName("fixed.bin").orElseThrow().manifest());
@@ -189,7 +192,7 @@ class CatalogTest {
     Manifest wrongBlockCount = TestManifests.withoutLastBlockHash(valid);
 
     MinibitException e = assertThrows(MinibitException.class,
-        () -> catalog.publish(wrongBlockCount, OWNER));
+        () -> catalog.publish(Torrent.of(wrongBlockCount), OWNER));
 
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
     assertTrue(e.getMessage().contains("has 3"), e.getMessage());
@@ -202,7 +205,7 @@ class CatalogTest {
     Path nested = dir.resolve("data").resolve("catalog");
 
     Catalog catalog = Catalog.open(nested);
-    catalog.publish(TestManifests.manifest("song.ogg", 1), OWNER);
+    catalog.publish(Torrent.of(TestManifests.manifest("song.ogg", 1)), OWNER);
 
     assertTrue(Files.isDirectory(nested));
     assertEquals(1, Catalog.open(nested).size());
@@ -212,10 +215,10 @@ class CatalogTest {
     Catalog catalog = Catalog.open(dir);
     Manifest v1 = TestManifests.manifest("report.pdf", 1);
     Manifest forged = TestManifests.manifest("report.pdf", 2);
-    catalog.publish(v1, OWNER);
+    catalog.publish(Torrent.of(v1), OWNER);
 
     MinibitException e = assertThrows(MinibitException.class,
-        () -> catalog.publish(forged, OTHER));
+        () -> catalog.publish(Torrent.of(forged), OTHER));
 
     assertEquals(ErrorCode.PERMISSION_DENIED, e.code());
     assertTrue(e.getMessage().contains("'report.pdf' belongs to another publisher ("
@@ -230,16 +233,18 @@ class CatalogTest {
   @Test
   void onlyTheOwnerMakesAVersionTheLatest() throws IOException {
     Catalog catalog = Catalog.open(dir);
-    Torrent v1 = catalog.publish(TestManifests.manifest("report.pdf", 1), OWNER).torrent();
-    Torrent v2 = catalog.publish(TestManifests.manifest("report.pdf", 2), OWNER).torrent();
+    Torrent v1 = catalog.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 1)), OWNER).torrent();
+    Torrent v2 = catalog.publish(
+        Torrent.of(TestManifests.manifest("report.pdf", 2)), OWNER).torrent();
     assertTrue(catalog.isLatest(v2));
     assertFalse(catalog.isLatest(v1));
 
-    assertFalse(catalog.publish(v1.manifest(), OTHER).created(), "another seeder of v1");
+    assertFalse(catalog.publish(v1, OTHER).created(), "another seeder of v1");
     assertTrue(catalog.isLatest(v2), "an old version sent again by another stays old");
     assertEquals(Optional.of(OWNER), catalog.owner("report.pdf"));
 
-    catalog.publish(v1.manifest(), OWNER);
+    catalog.publish(v1, OWNER);
     assertTrue(catalog.isLatest(v1));
     assertEquals(v1, catalog.byName("report.pdf").orElseThrow());
   }
@@ -247,22 +252,22 @@ class CatalogTest {
   @Test
   void ownersSurviveReopeningTheDirectory() throws IOException {
     Catalog first = Catalog.open(dir);
-    first.publish(TestManifests.manifest("a.bin", 1), OWNER);
-    first.publish(TestManifests.manifest("b.bin", 2), OTHER);
+    first.publish(Torrent.of(TestManifests.manifest("a.bin", 1)), OWNER);
+    first.publish(Torrent.of(TestManifests.manifest("b.bin", 2)), OTHER);
 
     Catalog reopened = Catalog.open(dir);
 
     assertEquals(Optional.of(OWNER), reopened.owner("a.bin"));
     assertEquals(Optional.of(OTHER), reopened.owner("b.bin"));
     assertEquals(ErrorCode.PERMISSION_DENIED, assertThrows(MinibitException.class,
-        () -> reopened.publish(TestManifests.manifest("a.bin", 3), OTHER)).code());
-    assertTrue(reopened.publish(TestManifests.manifest("a.bin", 3), OWNER).created());
+        () -> reopened.publish(Torrent.of(TestManifests.manifest("a.bin", 3)), OTHER)).code());
+    assertTrue(reopened.publish(Torrent.of(TestManifests.manifest("a.bin", 3)), OWNER).created());
   }
 
   @Test
   void aDamagedOwnerRecordIsSkippedAndTheOthersLoad() throws IOException {
     Catalog first = Catalog.open(dir);
-    first.publish(TestManifests.manifest("a.bin", 1), OWNER);
+    first.publish(Torrent.of(TestManifests.manifest("a.bin", 1)), OWNER);
     Files.writeString(dir.resolve(Catalog.OWNERS_DIR).resolve("junk" + NameOwners.SUFFIX),
         "not\nan owner\nrecord\n");
 

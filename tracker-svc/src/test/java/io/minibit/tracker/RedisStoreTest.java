@@ -15,11 +15,11 @@ import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.RedisServer;
-import io.minibit.tracker.SwarmRegistry.Announce;
-import io.minibit.tracker.SwarmRegistry.AnnounceResult;
-import io.minibit.tracker.SwarmRegistry.Event;
-import io.minibit.tracker.SwarmRegistry.Peer;
-import io.minibit.tracker.SwarmRegistry.SwarmCounts;
+import io.minibit.tracker.SwarmStore.Announce;
+import io.minibit.tracker.SwarmStore.AnnounceResult;
+import io.minibit.tracker.SwarmStore.Event;
+import io.minibit.tracker.SwarmStore.Peer;
+import io.minibit.tracker.SwarmStore.SwarmCounts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -60,7 +60,7 @@ class RedisStoreTest {
     storeB = RedisStore.connect(RedisAddress.parse(redis.uri()));
     trackerA = new RedisSwarms(storeA, HEARTBEAT, 50);
     trackerB = new RedisSwarms(storeB, HEARTBEAT, 50);
-    new RedisCatalog(storeA).publish(MANIFEST, PUBLISHER);
+    new RedisCatalog(storeA).publish(Torrent.of(MANIFEST), PUBLISHER);
   }
 
   @AfterEach
@@ -128,7 +128,7 @@ class RedisStoreTest {
         () -> announce(trackerB, "seeder", Event.NONE, true));
     assertEquals(ErrorCode.NOT_FOUND, lost.code());
     // what the seeder does on that answer
-    new RedisCatalog(storeB).publish(MANIFEST, PUBLISHER);
+    new RedisCatalog(storeB).publish(Torrent.of(MANIFEST), PUBLISHER);
     assertEquals(new SwarmCounts(1, 0), announce(trackerB, "seeder", Event.NONE, true).counts());
   }
 
@@ -140,8 +140,9 @@ class RedisStoreTest {
         () -> trackerA.announce(unproven)).code());
 
     String first = announce(trackerA, "peer", Event.STARTED, false).sessionToken();
-    assertTrue(trackerB.holdsSession("peer", first));
-    assertFalse(trackerB.holdsSession("peer", "guess"));
+    trackerB.heartbeat("peer", first); // the session is live on every tracker, with its token
+    assertEquals(ErrorCode.PERMISSION_DENIED, assertThrows(MinibitException.class,
+        () -> trackerB.heartbeat("peer", "guess")).code());
     // without the token and without a proof: refused; with a proof (the peer restarted and
     // lost its token): a new session, and the old one is gone
     assertEquals(ErrorCode.PERMISSION_DENIED, assertThrows(MinibitException.class,
@@ -150,8 +151,9 @@ class RedisStoreTest {
     AnnounceResult again = trackerB.announce(new Announce(TORRENT, "peer", "10.0.0.1", 7000,
         Event.NONE, 0, false, 0, 0, "stale", 0, null, 0, true, null));
     assertNotEquals(first, again.sessionToken());
-    assertFalse(trackerA.holdsSession("peer", first));
-    assertTrue(trackerA.holdsSession("peer", again.sessionToken()));
+    assertEquals(ErrorCode.PERMISSION_DENIED, assertThrows(MinibitException.class,
+        () -> trackerA.heartbeat("peer", first)).code());
+    trackerA.heartbeat("peer", again.sessionToken());
     assertEquals(Set.of("peer"), ids(trackerA.members(TORRENT)));
   }
 
@@ -162,23 +164,23 @@ class RedisStoreTest {
     Publisher mallory = Publisher.ofKey("66".repeat(32));
     Manifest v1 = TestManifests.manifest("owned.bin", 1);
     Manifest v2 = TestManifests.manifest("owned.bin", 2);
-    catalogA.publish(v1, PUBLISHER);
+    catalogA.publish(Torrent.of(v1), PUBLISHER);
     assertEquals(Optional.of(PUBLISHER), catalogB.owner("owned.bin"));
 
     MinibitException taken = assertThrows(MinibitException.class,
-        () -> catalogB.publish(TestManifests.manifest("owned.bin", 3), mallory));
+        () -> catalogB.publish(Torrent.of(TestManifests.manifest("owned.bin", 3)), mallory));
     assertEquals(ErrorCode.PERMISSION_DENIED, taken.code());
     assertTrue(taken.getMessage().contains(PUBLISHER.id()), taken.getMessage());
 
-    catalogB.publish(v2, PUBLISHER);
+    catalogB.publish(Torrent.of(v2), PUBLISHER);
     assertEquals(Optional.of(Torrent.of(v2)), catalogA.byName("owned.bin"));
     // another seeder of the old version sends it again: the name does not move back
-    assertFalse(catalogA.publish(v1, mallory).created());
+    assertFalse(catalogA.publish(Torrent.of(v1), mallory).created());
     assertEquals(Optional.of(Torrent.of(v2)), catalogB.byName("owned.bin"));
     assertEquals(Set.of(Torrent.of(v2).infoHash()),
         catalogA.latestOf(List.of(Torrent.of(v1), Torrent.of(v2))));
     // its owner may
-    catalogA.publish(v1, PUBLISHER);
+    catalogA.publish(Torrent.of(v1), PUBLISHER);
     assertTrue(catalogB.isLatest(Torrent.of(v1)));
   }
 
@@ -274,15 +276,16 @@ class RedisStoreTest {
     Manifest b2 = TestManifests.manifest("b.bin", 3);
     Manifest c1 = TestManifests.manifest("c.bin", 4);
 
-    assertTrue(catalogA.publish(b1, PUBLISHER).created());
-    assertFalse(catalogB.publish(b1, PUBLISHER).created(), "the other tracker has it already");
+    assertTrue(catalogA.publish(Torrent.of(b1), PUBLISHER).created());
+    assertFalse(catalogB.publish(Torrent.of(b1), PUBLISHER).created(),
+        "the other tracker has it already");
     Torrent first = Torrent.of(b1);
     assertEquals(Optional.of(first), catalogB.get(first.infoHash()));
     assertEquals(Optional.of(first), catalogB.byName("b.bin"));
 
-    catalogB.publish(a1, PUBLISHER);
-    catalogA.publish(b2, PUBLISHER);
-    catalogA.publish(c1, PUBLISHER);
+    catalogB.publish(Torrent.of(a1), PUBLISHER);
+    catalogA.publish(Torrent.of(b2), PUBLISHER);
+    catalogA.publish(Torrent.of(c1), PUBLISHER);
     assertEquals(Optional.of(Torrent.of(b2)), catalogB.byName("b.bin"), "the newest version");
     assertEquals(5, catalogB.size());
 
@@ -294,7 +297,7 @@ class RedisStoreTest {
     assertEquals(all, concat(firstTwo, rest));
 
     // publishing an older version again makes it the name's
-    catalogA.publish(b1, PUBLISHER);
+    catalogA.publish(Torrent.of(b1), PUBLISHER);
     assertEquals(Optional.of(first), catalogB.byName("b.bin"));
 
     redis.stop();

@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
-import io.minibit.tracker.SwarmRegistry.AnnounceResult;
-import io.minibit.tracker.SwarmRegistry.Event;
-import io.minibit.tracker.SwarmRegistry.Peer;
-import io.minibit.tracker.SwarmRegistry.SwarmCounts;
+import io.minibit.tracker.SwarmStore.AnnounceResult;
+import io.minibit.tracker.SwarmStore.Event;
+import io.minibit.tracker.SwarmStore.Peer;
+import io.minibit.tracker.SwarmStore.SwarmCounts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -43,7 +43,7 @@ class SwarmRegistryTest {
   /** Announces as {@code peerId}, presenting the token it got last time, and keeps the new one. */
   private AnnounceResult announce(InfoHash torrent, String peerId, Event event, boolean complete,
       int numWant) {
-    AnnounceResult result = registry.announce(new SwarmRegistry.Announce(torrent, peerId,
+    AnnounceResult result = registry.announce(new SwarmStore.Announce(torrent, peerId,
         "10.0.0." + (Math.abs(peerId.hashCode()) % 250 + 1), 6881, event, 0, complete, 0, 0,
         tokens.getOrDefault(peerId, ""), numWant));
     tokens.put(peerId, result.sessionToken());
@@ -56,7 +56,7 @@ class SwarmRegistryTest {
 
   /** As {@link #announce(String, Event)}, but without proof of the peer id: the token alone. */
   private AnnounceResult announceUnproven(String peerId, Event event) {
-    return registry.announce(new SwarmRegistry.Announce(TORRENT, peerId, "10.0.0.1", 6881, event,
+    return registry.announce(new SwarmStore.Announce(TORRENT, peerId, "10.0.0.1", 6881, event,
         0, false, 0, 0, tokens.getOrDefault(peerId, ""), 0, null, 0, false, null));
   }
 
@@ -145,7 +145,7 @@ class SwarmRegistryTest {
 
   @Test
   void sampleCarriesWhatThePeerAnnounced() {
-    registry.announce(new SwarmRegistry.Announce(TORRENT, "seeder", "seed.example", 7000,
+    registry.announce(new SwarmStore.Announce(TORRENT, "seeder", "seed.example", 7000,
         Event.COMPLETED, 3, true, 100, 0, "", 0));
 
     Peer seeder = announce("leecher", Event.STARTED).peers().get(0);
@@ -246,13 +246,13 @@ class SwarmRegistryTest {
     assertEquals(0, registry.sessionCount());
 
     String token = announce("a", Event.STARTED).sessionToken();
-    assertTrue(registry.holdsSession("a", token));
-    assertFalse(registry.holdsSession("a", "other"));
-    assertFalse(registry.holdsSession("b", token));
+    registry.heartbeat("a", token); // the session is live, and the token is its own
+    assertCode(ErrorCode.PERMISSION_DENIED, () -> registry.heartbeat("a", "other"));
+    assertCode(ErrorCode.NOT_FOUND, () -> registry.heartbeat("b", token));
     announceUnproven("a", Event.NONE); // the token does from then on
 
     clock.advance(HEARTBEAT.multipliedBy(SwarmRegistry.MISSED_HEARTBEATS).plusMillis(1));
-    assertFalse(registry.holdsSession("a", token));
+    assertCode(ErrorCode.NOT_FOUND, () -> registry.heartbeat("a", token));
     assertCode(ErrorCode.UNAUTHENTICATED, () -> announceUnproven("a", Event.NONE));
   }
 

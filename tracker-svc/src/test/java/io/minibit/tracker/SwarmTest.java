@@ -14,8 +14,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SwarmTest {
-  private static SwarmRegistry.Peer peer(String id, boolean complete) {
-    return new SwarmRegistry.Peer(id, "10.0.0.1", 6881, complete, 0, 0, 0, Instant.EPOCH, null,
+  private static SwarmStore.Peer peer(String id, boolean complete) {
+    return new SwarmStore.Peer(id, "10.0.0.1", 6881, complete, 0, 0, 0, Instant.EPOCH, null,
         0);
   }
 
@@ -65,7 +65,7 @@ class SwarmTest {
     }
     CountingRandom random = new CountingRandom(5);
 
-    List<SwarmRegistry.Peer> sample = swarm.sample("p7", 50, random);
+    List<SwarmStore.Peer> sample = swarm.sample("p7", 50, random);
 
     assertEquals(50, sample.size());
     assertEquals(50, ids(sample).size(), "no member twice");
@@ -84,7 +84,7 @@ class SwarmTest {
     Map<String, Integer> picked = new HashMap<>();
     int rounds = 30_000;
     for (int round = 0; round < rounds; round++) {
-      for (SwarmRegistry.Peer chosen : swarm.sample(round % 2 == 0 ? "p0" : "stranger", 3,
+      for (SwarmStore.Peer chosen : swarm.sample(round % 2 == 0 ? "p0" : "stranger", 3,
           random)) {
         picked.merge(chosen.peerId(), 1, Integer::sum);
       }
@@ -107,7 +107,7 @@ class SwarmTest {
     assertEquals(List.of(), new Swarm().sample("me", 50, new Random(1)));
   }
 
-  private static Set<String> ids(List<SwarmRegistry.Peer> peers) {
+  private static Set<String> ids(List<SwarmStore.Peer> peers) {
     Set<String> ids = new HashSet<>();
     peers.forEach(peer -> ids.add(peer.peerId()));
     return ids;

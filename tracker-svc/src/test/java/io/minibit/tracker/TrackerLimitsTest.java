@@ -15,8 +15,8 @@ import io.minibit.core.Torrent;
 import io.minibit.core.testing.MutableClock;
 import io.minibit.core.testing.RedisServer;
 import io.minibit.core.testing.TestKeys;
-import io.minibit.tracker.SwarmRegistry.Announce;
-import io.minibit.tracker.SwarmRegistry.Event;
+import io.minibit.tracker.SwarmStore.Announce;
+import io.minibit.tracker.SwarmStore.Event;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +54,7 @@ class TrackerLimitsTest {
   private RedisStore redis() throws Exception {
     redis = RedisServer.start(dir.resolve("redis"), false);
     store = RedisStore.connect(RedisAddress.parse(redis.uri()));
-    new RedisCatalog(store).publish(MANIFEST, PUBLISHER);
+    new RedisCatalog(store).publish(Torrent.of(MANIFEST), PUBLISHER);
     return store;
   }
 
@@ -125,13 +125,13 @@ class TrackerLimitsTest {
     Manifest first = TestManifests.manifest("first.bin", 1);
     long size = first.getSerializedSize();
     Catalog catalog = Catalog.open(catalogDir, 2 * size + size / 2);
-    catalog.publish(first, PUBLISHER);
+    catalog.publish(Torrent.of(first), PUBLISHER);
     Files.setLastModifiedTime(catalogDir.resolve(Torrent.of(first).infoHash().hex()
-        + Catalog.SUFFIX), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+        + CatalogFiles.SUFFIX), java.nio.file.attribute.FileTime.fromMillis(1_000_000));
     Manifest second = TestManifests.manifest("second.bin", 2);
-    catalog.publish(second, PUBLISHER);
+    catalog.publish(Torrent.of(second), PUBLISHER);
     MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
-        () -> catalog.publish(TestManifests.manifest("third.bin", 3), PUBLISHER));
+        () -> catalog.publish(Torrent.of(TestManifests.manifest("third.bin", 3)), PUBLISHER));
     assertTrue(full.getMessage().contains("--max-catalog-bytes"), full.getMessage());
     assertEquals(2, catalog.size());
 
@@ -139,7 +139,7 @@ class TrackerLimitsTest {
     Catalog smaller = Catalog.open(catalogDir, size + size / 2);
     assertEquals(List.of(Torrent.of(second)), smaller.page(Optional.empty(), 10));
     assertTrue(Files.exists(catalogDir.resolve(Torrent.of(first).infoHash().hex()
-        + Catalog.SUFFIX)));
+        + CatalogFiles.SUFFIX)));
   }
 
   @Test
@@ -149,10 +149,10 @@ class TrackerLimitsTest {
     // the swarm tests' manifest is held already
     RedisCatalog catalog = new RedisCatalog(redis(), MANIFEST.getSerializedSize() + size
         + size / 2);
-    catalog.publish(first, PUBLISHER);
-    catalog.publish(first, PUBLISHER); // again: nothing more is held
+    catalog.publish(Torrent.of(first), PUBLISHER);
+    catalog.publish(Torrent.of(first), PUBLISHER); // again: nothing more is held
     MinibitException full = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
-        () -> catalog.publish(TestManifests.manifest("second.bin", 2), PUBLISHER));
+        () -> catalog.publish(Torrent.of(TestManifests.manifest("second.bin", 2)), PUBLISHER));
     assertTrue(full.getMessage().contains("--max-catalog-bytes"), full.getMessage());
     assertEquals(2, catalog.size());
   }
@@ -166,7 +166,7 @@ class TrackerLimitsTest {
     // counted again from the files at a restart
     Catalog reopened = Catalog.open(dir.resolve("catalog"), limits);
     assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
-        () -> reopened.publish(TestManifests.manifest("four.bin", 4), MINE));
+        () -> reopened.publish(Torrent.of(TestManifests.manifest("four.bin", 4)), MINE));
   }
 
   @Test
@@ -179,16 +179,16 @@ class TrackerLimitsTest {
 
   private static void perPublisher(CatalogStore catalog, long size) {
     Publisher other = Publisher.ofKey("cd".repeat(32));
-    catalog.publish(TestManifests.manifest("one.bin", 1), MINE);
-    catalog.publish(TestManifests.manifest("two.bin", 2), MINE);
-    catalog.publish(TestManifests.manifest("one.bin", 1), MINE); // held already: free
+    catalog.publish(Torrent.of(TestManifests.manifest("one.bin", 1)), MINE);
+    catalog.publish(Torrent.of(TestManifests.manifest("two.bin", 2)), MINE);
+    catalog.publish(Torrent.of(TestManifests.manifest("one.bin", 1)), MINE); // held already: free
     MinibitException count = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
-        () -> catalog.publish(TestManifests.manifest("three.bin", 3), MINE));
+        () -> catalog.publish(Torrent.of(TestManifests.manifest("three.bin", 3)), MINE));
     assertTrue(count.getMessage().contains("--max-manifests-per-publisher")
         && count.getMessage().contains(MINE.id()), count.getMessage());
     // another publisher is not held back by the first one's
-    catalog.publish(TestManifests.manifest("three.bin", 3), other);
-    catalog.publish(TestManifests.manifest("five.bin", 5), other);
+    catalog.publish(Torrent.of(TestManifests.manifest("three.bin", 3)), other);
+    catalog.publish(Torrent.of(TestManifests.manifest("five.bin", 5)), other);
     assertEquals(Optional.of(other), catalog.owner("three.bin"));
     assertTrue(size > 0);
   }
@@ -200,9 +200,9 @@ class TrackerLimitsTest {
         TestManifests.BLOCK_SIZE, 2);
     Catalog catalog = Catalog.open(dir.resolve("catalog"), new TrackerLimits(100, 100, 100,
         1_000_000, 100, small.getSerializedSize() + 100));
-    catalog.publish(small, PUBLISHER);
+    catalog.publish(Torrent.of(small), PUBLISHER);
     MinibitException bytes = assertFailsWith(ErrorCode.RESOURCE_EXHAUSTED,
-        () -> catalog.publish(big, PUBLISHER));
+        () -> catalog.publish(Torrent.of(big), PUBLISHER));
     assertTrue(bytes.getMessage().contains("--max-bytes-per-publisher"), bytes.getMessage());
   }
 

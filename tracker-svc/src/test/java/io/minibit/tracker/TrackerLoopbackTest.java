@@ -54,7 +54,10 @@ class TrackerLoopbackTest {
     return TrackerServiceGrpc.newBlockingStub(channel);
   }
 
-  /** Publishes a torrent, announces {@code advertisedHost} for one peer, returns what another sees. */
+  /**
+   * Publishes a torrent, announces {@code advertisedHost} for one peer, returns what another
+   * sees.
+   */
   private static List<PeerEndpoint> seenByAnotherPeer(
       TrackerServiceGrpc.TrackerServiceBlockingStub stub,
       String advertisedHost) {

@@ -4,8 +4,6 @@ import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Compressor;
 import io.grpc.CompressorRegistry;
-import io.grpc.Drainable;
-import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -18,6 +16,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolNames;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.minibit.core.DaemonThreads;
 import io.minibit.core.grpc.RawBytes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
@@ -26,12 +25,8 @@ import io.opentelemetry.sdk.common.export.GrpcSenderConfig;
 import io.opentelemetry.sdk.common.export.GrpcStatusCode;
 import io.opentelemetry.sdk.common.export.MessageWriter;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
@@ -70,7 +65,7 @@ final class GrpcChannelSender implements GrpcSender {
     this.method = MethodDescriptor.<MessageWriter, byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(config.getFullMethodName())
-        .setRequestMarshaller(RequestMarshaller.INSTANCE)
+        .setRequestMarshaller(ExportRequestMarshaller.INSTANCE)
         .setResponseMarshaller(RawBytes.INSTANCE) // the response, which is not read further
         .build();
     this.timeout = config.getTimeout();
@@ -230,7 +225,7 @@ final class GrpcChannelSender implements GrpcSender {
   public CompletableResultCode shutdown() {
     CompletableResultCode result = new CompletableResultCode();
     channel.shutdown();
-    Thread waiter = new Thread(() -> {
+    Thread waiter = DaemonThreads.named("otlp-grpc-shutdown").newThread(() -> {
       try {
         if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
           channel.shutdownNow();
@@ -241,88 +236,11 @@ final class GrpcChannelSender implements GrpcSender {
       } finally {
         result.succeed();
       }
-    }, "otlp-grpc-shutdown");
-    waiter.setDaemon(true);
+    });
     waiter.start();
     return result;
   }
 
   private record Response(GrpcStatusCode getStatusCode, String getStatusDescription,
       byte[] getResponseMessage) implements GrpcResponse { }
-
-  /** Writes the export request straight into gRPC's frame. */
-  private enum RequestMarshaller implements MethodDescriptor.Marshaller<MessageWriter> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(MessageWriter message) {
-      if (message.getContentLength() >= 0) {
-        return new MessageStream(message);
-      }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try {
-        message.writeMessage(bytes);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return new ByteArrayInputStream(bytes.toByteArray());
-    }
-
-    @Override
-    public MessageWriter parse(InputStream stream) {
-      throw new UnsupportedOperationException("requests are only sent");
-    }
-  }
-
-  /**
-   * A message of known length that gRPC drains into its frame: serialized once, with no copy
-   * (read only if something reads it as a plain stream).
-   */
-  private static final class MessageStream extends InputStream implements Drainable, KnownLength {
-    private MessageWriter message; // null once drained or buffered
-    private ByteArrayInputStream buffered;
-
-    MessageStream(MessageWriter message) {
-      this.message = message;
-    }
-
-    @Override
-    public int drainTo(OutputStream target) throws IOException {
-      if (message != null) {
-        int length = message.getContentLength();
-        message.writeMessage(target);
-        message = null;
-        return length;
-      }
-      return buffered == null ? 0 : (int) buffered.transferTo(target);
-    }
-
-    @Override
-    public int available() {
-      if (message != null) {
-        return message.getContentLength();
-      }
-      return buffered == null ? 0 : buffered.available();
-    }
-
-    @Override
-    public int read() throws IOException {
-      return buffer().read();
-    }
-
-    @Override
-    public int read(byte[] bytes, int offset, int length) throws IOException {
-      return buffer().read(bytes, offset, length);
-    }
-
-    private ByteArrayInputStream buffer() throws IOException {
-      if (message != null) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(message.getContentLength());
-        message.writeMessage(bytes);
-        message = null;
-        buffered = new ByteArrayInputStream(bytes.toByteArray());
-      }
-      return buffered == null ? new ByteArrayInputStream(new byte[0]) : buffered;
-    }
-  }
 }

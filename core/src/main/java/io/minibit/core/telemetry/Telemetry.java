@@ -1,15 +1,7 @@
 package io.minibit.core.telemetry;
 
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.minibit.core.cli.Version;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -19,8 +11,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -28,12 +18,8 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 /**
  * The one place a MiniBit process gets its OpenTelemetry SDK from, and the gRPC interceptors
@@ -98,6 +84,7 @@ public final class Telemetry implements AutoCloseable {
     TraceRelay relay = new TraceRelay(sdk.getPropagators().getTextMapPropagator());
     return new Telemetry(sdk, prometheus, relay, relay, sdk::close);
   }
+
   /** No spans, no metrics: for components a test starts without caring for telemetry. */
   public static Telemetry noop() {
     return NOOP;
@@ -151,52 +138,12 @@ public final class Telemetry implements AutoCloseable {
   /** {@code prometheus}: where metrics are kept for a scrape, or null for none. */
   private static Telemetry fromEnvironment(String serviceName, String instanceId,
       Map<String, String> env, PrometheusMetrics prometheus) {
-    Map<String, String> defaults = new HashMap<>();
-    defaults.put("otel.service.name", serviceName);
-    defaults.put("otel.propagators", "tracecontext,baggage");
     boolean exporting = otlpConfigured(env);
-    if (!exporting) {
-      defaults.put("otel.traces.exporter", "none");
-      defaults.put("otel.metrics.exporter", "none");
-      defaults.put("otel.logs.exporter", "none");
-      // Spans that go nowhere are not recorded: a trace this process starts is not sampled
-      // (its spans cost next to nothing), while one a caller samples is recorded and carried
-      // on, so the processes downstream that do export see the whole trace.
-      defaults.put("otel.traces.sampler", "parentbased_always_off");
-    }
-    Map<String, String> fromEnv = new HashMap<>();
-    env.forEach((name, value) -> {
-      if (name.startsWith("OTEL_")) {
-        fromEnv.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value);
-      }
-    });
-    if (prometheus == null) {
-      fromEnv.computeIfPresent("otel.metrics.exporter", (name, value) -> withoutPrometheus(value));
-    }
-    AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> defaults)
-        .addPropertiesCustomizer(config -> fromEnv)
-        .addResourceCustomizer((resource, config) -> Resource.create(Attributes.of(
-            AttributeKey.stringKey("service.version"), Version.current(),
-            AttributeKey.stringKey("service.instance.id"), instanceId)).merge(resource))
-        .disableShutdownHook();
-    if (prometheus != null) {
-      builder.addMeterProviderCustomizer(
-          (meters, config) -> meters.registerMetricReader(prometheus.reader()));
-    }
-    OpenTelemetrySdk sdk = builder.build().getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk =
+        EnvironmentSdk.build(serviceName, instanceId, env, prometheus, exporting);
     Telemetry telemetry = exporting ? traced(sdk, prometheus) : relaying(sdk, prometheus);
     RuntimeMetrics.register(telemetry.meter());
     return telemetry;
-  }
-
-  /** {@code exporters} (a list, as OTEL_METRICS_EXPORTER takes it) less prometheus. */
-  private static String withoutPrometheus(String exporters) {
-    String kept = Arrays.stream(exporters.split(","))
-        .map(String::strip)
-        .filter(name -> !name.isEmpty() && !name.equals("prometheus"))
-        .collect(Collectors.joining(","));
-    return kept.isEmpty() ? "none" : kept;
   }
 
   /**
@@ -284,22 +231,5 @@ public final class Telemetry implements AutoCloseable {
   @Override
   public void close() {
     shutdown.run();
-  }
-
-  /** Hands every call on untouched. */
-  private enum PassThrough implements ClientInterceptor, ServerInterceptor {
-    INSTANCE;
-
-    @Override
-    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-        MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
-      return next.newCall(method, options);
-    }
-
-    @Override
-    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,
-        Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-      return next.startCall(call, headers);
-    }
   }
 }
