@@ -203,7 +203,6 @@ public final class PeerDaemon implements AutoCloseable {
     daemon.scheduler.scheduleAtFixedRate(daemon::rechoke, every, every, TimeUnit.MILLISECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::topUpOffers, 1, 1, TimeUnit.SECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::exchangePeers, 1, 1, TimeUnit.SECONDS);
-    daemon.scheduler.scheduleAtFixedRate(daemon::refreshStallReasons, 1, 1, TimeUnit.SECONDS);
     daemon.scheduler.scheduleAtFixedRate(daemon::keepCache, 1, 1, TimeUnit.SECONDS);
     return daemon;
   }
@@ -630,26 +629,14 @@ public final class PeerDaemon implements AutoCloseable {
     }
   }
 
-  /**
-   * Every second: each download says why it is not going at full speed, so the snapshots (the
-   * swarm page, status) are current even when no `minibit get` follows it.
-   */
-  private void refreshStallReasons() {
-    for (TorrentSession session : sessions.values()) {
-      try {
-        download(session).ifPresent(download -> session.setStallReason(download.stallReason()));
-      } catch (RuntimeException e) {
-        log.log(java.util.logging.Level.WARNING, "checking " + session + " failed", e);
-      }
-    }
-  }
-
   private TorrentSession newSession(Torrent torrent, BlockStore store) {
     PeerConfig.Swarm swarm = config.swarm();
     Choker choker = new Choker(swarm.choking(), swarm.uploadSlots(), swarm.optimisticInterval(),
         random);
     TorrentSession session = new TorrentSession(torrent, store, clock, hashExecutor, choker,
-        swarm.superSeeding(), new PeerExchange(peerId, clock, metrics::peersExchanged));
+        swarm.superSeeding(), new PeerExchange(peerId, clock, metrics::peersExchanged),
+        new RunningDownloadView(() -> downloads.get(torrent.infoHash())),
+        () -> announcer.peerJoined(torrent.infoHash()));
     sessions.put(torrent.infoHash(), session);
     return session;
   }
@@ -742,11 +729,6 @@ public final class PeerDaemon implements AutoCloseable {
     log.info(() -> String.format("downloading %s into %s (%d of %d blocks already here)",
         torrent, store.finalPath().getParent(), store.resumedBlocks(), torrent.blockCount()));
     announcer.add(session, download::addPeers, trace.context());
-    session.onSubscribed(peerId -> {
-      if (!session.isSeeding() && !download.knows(peerId)) {
-        announcer.peerJoined(torrent.infoHash());
-      }
-    });
     download.start();
   }
 

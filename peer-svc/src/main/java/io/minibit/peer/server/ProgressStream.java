@@ -82,7 +82,6 @@ final class ProgressStream {
       return;
     }
     String reason = stallReason.get();
-    session.setStallReason(reason);
     Duration stalled = stalledFor.get();
     if (stalled.compareTo(noPeersTimeout) >= 0) {
       stop();

@@ -29,9 +29,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -66,9 +64,8 @@ public final class TorrentSession {
   private volatile TransferState state;
   private volatile String error = "";
   private volatile Instant completedAt;
-  private volatile Supplier<List<TransferPeer>> peerStats = List::of;
-  private volatile Function<String, io.minibit.core.Bitfield> downloadBitfields = peerId -> null;
-  private volatile Consumer<String> onSubscribed = peerId -> { };
+  private final DownloadView download;
+  private final Runnable newcomer;
   private final Map<String, io.minibit.core.Bitfield> subscribedWith = new ConcurrentHashMap<>();
   private final UploadSlots uploadSlots;
   private final SuperSeeding superSeeding; // guarded by itself; null when turned off
@@ -80,16 +77,24 @@ public final class TorrentSession {
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
       Choker choker, boolean superSeeding) {
     this(torrent, store, clock, hashExecutor, choker, superSeeding,
-        new PeerExchange("", clock, learned -> { }));
+        new PeerExchange("", clock, learned -> { }), DownloadView.NONE, () -> { });
   }
 
   /**
    * As above, with the peers this peer can dial kept, and told to subscribers, by
    * {@code peerExchange}.
+   *
+   * @param download the download that fills this torrent, read when the choker, the interest
+   *     check or a snapshot needs it
+   * @param newcomer run when a peer the download does not know subscribes while downloading: it
+   *     joined the swarm after our last announce
    */
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
-      Choker choker, boolean superSeeding, PeerExchange peerExchange) {
+      Choker choker, boolean superSeeding, PeerExchange peerExchange, DownloadView download,
+      Runnable newcomer) {
     this.peerExchange = peerExchange;
+    this.download = download;
+    this.newcomer = newcomer;
     this.superSeeding = superSeeding
         ? new SuperSeeding(torrent.blockCount(), new java.util.Random()) : null;
     this.torrent = torrent;
@@ -99,9 +104,8 @@ public final class TorrentSession {
     this.clock = clock;
     this.subscribers = new Subscribers(clock, torrent.blockCount());
     this.hashExecutor = hashExecutor;
-    this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding);
-    uploadSlots.setInterest(this::isInterested);
-    uploadSlots.setOnChokeChange(this::chokeChanged);
+    this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding,
+        this::isInterested, download::receivedRate, this::chokeChanged);
     this.downloadRate = new RateMeter(clock);
     this.startedAt = clock.instant();
     if (store.isFinished()) {
@@ -176,32 +180,12 @@ public final class TorrentSession {
   }
 
   /**
-   * Connects the running download: its per-peer figures for the snapshots, and what each peer
-   * gave us lately, which the choker ranks peers by.
-   */
-  public void attachDownload(Supplier<List<TransferPeer>> peerStats,
-      ToDoubleFunction<String> receivedRates) {
-    this.peerStats = peerStats;
-    uploadSlots.setReceivedRates(receivedRates);
-  }
-
-  /** The running download's latest view of each peer's blocks (null for a peer it lacks). */
-  public void attachBitfields(Function<String, io.minibit.core.Bitfield> bitfields) {
-    this.downloadBitfields = bitfields;
-  }
-
-  /** {@code listener} hears the peer id of every subscriber, once its stream is open. */
-  public void onSubscribed(Consumer<String> listener) {
-    this.onSubscribed = listener;
-  }
-
-  /**
    * True if peer {@code peerId} may want something from us: it lacks a block we hold, as far as
    * we know (what the running download last heard from it, else what it said it held when it
    * subscribed; a peer we know nothing of counts as interested).
    */
   public boolean isInterested(String peerId) {
-    io.minibit.core.Bitfield known = downloadBitfields.apply(peerId);
+    io.minibit.core.Bitfield known = download.bitfieldOf(peerId);
     io.minibit.core.Bitfield theirs = known != null ? known : subscribedWith.get(peerId);
     return theirs == null || store.bitfield().setBits().anyMatch(index -> !theirs.get(index));
   }
@@ -235,7 +219,9 @@ public final class TorrentSession {
         }
       }
     });
-    onSubscribed.accept(peerId);
+    if (!isSeeding() && download.lacksSource(peerId)) {
+      newcomer.run();
+    }
   }
 
   /** While super-seeding, a choked peer's offers go to others, and a served one gets fresh ones. */
@@ -391,15 +377,11 @@ public final class TorrentSession {
     complete.completeExceptionally(reason);
   }
 
-  /** Records why the download is not progressing (empty when it is). */
-  public void setStallReason(String reason) {
-    if (state == TransferState.TRANSFER_STATE_DOWNLOADING) {
-      error = reason;
-    }
-  }
-
   public Transfer snapshot() {
     Instant end = completedAt != null ? completedAt : clock.instant();
+    TransferState now = state;
+    // Why a download is slow is asked of it now; a failure's reason stays.
+    String reason = now == TransferState.TRANSFER_STATE_DOWNLOADING ? download.stallReason() : error;
     return Transfer.newBuilder()
         .setInfohash(torrent.infoHash().hex())
         .setName(torrent.name())
@@ -408,8 +390,8 @@ public final class TorrentSession {
         .setBlockCount(torrent.blockCount())
         .setBlocksHave(store.haveCount())
         .setBlocksResumed(store.resumedBlocks())
-        .setState(state)
-        .setError(error)
+        .setState(now)
+        .setError(reason)
         .setDownloadedBytes(downloaded.get())
         .setUploadedBytes(uploaded.get())
         .setDownloadRate(downloadRate())
@@ -437,7 +419,7 @@ public final class TorrentSession {
     Map<String, UploadSlots.Sent> sent = new HashMap<>();
     uploadSlots.sent().forEach(s -> sent.put(s.peerId(), s));
     List<TransferPeer> peers = new ArrayList<>();
-    for (TransferPeer peer : peerStats.get()) {
+    for (TransferPeer peer : download.peers()) {
       UploadSlots.Sent to = sent.remove(peer.getPeerId());
       peers.add(to == null ? peer : peer.toBuilder()
           .setBytesSent(to.bytes()).setChokedByUs(to.choked()).build());
