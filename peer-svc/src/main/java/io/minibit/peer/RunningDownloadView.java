@@ -1,9 +1,10 @@
 package io.minibit.peer;
 
-import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import io.minibit.peer.download.Download;
+import io.minibit.peer.server.TransferMapper;
 import io.minibit.peer.session.DownloadView;
+import io.minibit.peer.session.PeerSnapshot;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -34,9 +35,10 @@ final class RunningDownloadView implements DownloadView {
   }
 
   @Override
-  public List<TransferPeer> peers() {
+  public List<PeerSnapshot> peers() {
     Download download = current();
-    return download == null ? List.of() : download.peerStats();
+    return download == null ? List.of()
+        : download.peerStats().stream().map(TransferMapper::fromProto).toList();
   }
 
   @Override

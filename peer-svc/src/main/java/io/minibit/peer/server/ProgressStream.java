@@ -99,7 +99,8 @@ final class ProgressStream {
   }
 
   private DownloadResponse snapshot() {
-    return DownloadResponse.newBuilder().setTransfer(session.snapshot()).build();
+    return DownloadResponse.newBuilder()
+        .setTransfer(TransferMapper.toProto(session.snapshot())).build();
   }
 
   private static Throwable cause(java.util.concurrent.CompletableFuture<?> future) {

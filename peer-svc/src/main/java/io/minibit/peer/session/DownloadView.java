@@ -1,6 +1,5 @@
 package io.minibit.peer.session;
 
-import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import java.util.List;
 
@@ -15,7 +14,7 @@ public interface DownloadView {
   /** No download: no sources, nothing known of any peer, nothing stalled. */
   DownloadView NONE = new DownloadView() {
     @Override
-    public List<TransferPeer> peers() {
+    public List<PeerSnapshot> peers() {
       return List.of();
     }
 
@@ -41,7 +40,7 @@ public interface DownloadView {
   };
 
   /** Each source's figures, in the download's order. */
-  List<TransferPeer> peers();
+  List<PeerSnapshot> peers();
 
   /** Bytes per second received lately from peer {@code peerId}; 0 if none. */
   double receivedRate(String peerId);

@@ -3,9 +3,6 @@ package io.minibit.peer.session;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.api.v2.SubscribeResponse;
-import io.minibit.api.v2.Transfer;
-import io.minibit.api.v2.TransferPeer;
-import io.minibit.api.v2.TransferState;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
@@ -61,7 +58,7 @@ public final class TorrentSession {
   private final CompletableFuture<Path> complete = new CompletableFuture<>();
   private final Instant startedAt;
 
-  private volatile TransferState state;
+  private volatile SessionState state;
   private volatile String error = "";
   private volatile Instant completedAt;
   private final DownloadView download;
@@ -109,20 +106,20 @@ public final class TorrentSession {
     this.downloadRate = new RateMeter(clock);
     this.startedAt = clock.instant();
     if (store.isFinished()) {
-      this.state = TransferState.TRANSFER_STATE_SEEDING;
+      this.state = SessionState.SEEDING;
       this.completedAt = startedAt;
       complete.complete(store.finalPath());
     } else if (store.uncheckedBlocks() > 0) {
-      this.state = TransferState.TRANSFER_STATE_CHECKING;
+      this.state = SessionState.CHECKING;
     } else {
-      this.state = TransferState.TRANSFER_STATE_DOWNLOADING;
+      this.state = SessionState.DOWNLOADING;
     }
   }
 
   /** The blocks its store already held are checked: the download itself begins. */
   public void checked() {
-    if (state == TransferState.TRANSFER_STATE_CHECKING) {
-      state = TransferState.TRANSFER_STATE_DOWNLOADING;
+    if (state == SessionState.CHECKING) {
+      state = SessionState.DOWNLOADING;
     }
   }
 
@@ -138,12 +135,12 @@ public final class TorrentSession {
     return subscribers;
   }
 
-  public TransferState state() {
+  public SessionState state() {
     return state;
   }
 
   public boolean isSeeding() {
-    return state == TransferState.TRANSFER_STATE_SEEDING;
+    return state == SessionState.SEEDING;
   }
 
   /** Completes with the final path once the file is whole and verified, or with the failure. */
@@ -356,7 +353,7 @@ public final class TorrentSession {
       Path path = store.finish();
       recorded.accept(path);
       completedAt = clock.instant();
-      state = TransferState.TRANSFER_STATE_SEEDING;
+      state = SessionState.SEEDING;
       error = "";
       log.info(() -> String.format("%s complete and verified in %.1f s: %s", torrent,
           Duration.between(startedAt, completedAt).toMillis() / 1000.0, path));
@@ -373,32 +370,20 @@ public final class TorrentSession {
   public void fail(MinibitException reason) {
     log.warning(() -> torrent + " failed: " + reason.getMessage());
     error = reason.getMessage();
-    state = TransferState.TRANSFER_STATE_FAILED;
+    state = SessionState.FAILED;
     complete.completeExceptionally(reason);
   }
 
-  public Transfer snapshot() {
+  /** The transfer's figures now; the download is asked why it is slow. */
+  public TransferSnapshot snapshot() {
     Instant end = completedAt != null ? completedAt : clock.instant();
-    TransferState now = state;
+    SessionState now = state;
     // Why a download is slow is asked of it now; a failure's reason stays.
-    String reason = now == TransferState.TRANSFER_STATE_DOWNLOADING ? download.stallReason() : error;
-    return Transfer.newBuilder()
-        .setInfohash(torrent.infoHash().hex())
-        .setName(torrent.name())
-        .setPath(store.finalPath().toString())
-        .setSize(torrent.size())
-        .setBlockCount(torrent.blockCount())
-        .setBlocksHave(store.haveCount())
-        .setBlocksResumed(store.resumedBlocks())
-        .setState(now)
-        .setError(reason)
-        .setDownloadedBytes(downloaded.get())
-        .setUploadedBytes(uploaded.get())
-        .setDownloadRate(downloadRate())
-        .setElapsedMs(Duration.between(startedAt, end).toMillis())
-        .setEtaMs(etaMillis())
-        .addAllPeers(peers())
-        .build();
+    String reason = now == SessionState.DOWNLOADING ? download.stallReason() : error;
+    return new TransferSnapshot(torrent.infoHash(), torrent.name(), store.finalPath(),
+        torrent.size(), torrent.blockCount(), store.haveCount(), store.resumedBlocks(), now,
+        reason, downloaded.get(), uploaded.get(), downloadRate(),
+        Duration.between(startedAt, end).toMillis(), etaMillis(), peers());
   }
 
   /** Until the last block at the current rate: 0 when complete, -1 when not moving. */
@@ -415,23 +400,17 @@ public final class TorrentSession {
    * The peers we download from, with what we sent each, then the peers that only download
    * from us.
    */
-  private List<TransferPeer> peers() {
+  private List<PeerSnapshot> peers() {
     Map<String, UploadSlots.Sent> sent = new HashMap<>();
     uploadSlots.sent().forEach(s -> sent.put(s.peerId(), s));
-    List<TransferPeer> peers = new ArrayList<>();
-    for (TransferPeer peer : download.peers()) {
-      UploadSlots.Sent to = sent.remove(peer.getPeerId());
-      peers.add(to == null ? peer : peer.toBuilder()
-          .setBytesSent(to.bytes()).setChokedByUs(to.choked()).build());
+    List<PeerSnapshot> peers = new ArrayList<>();
+    for (PeerSnapshot peer : download.peers()) {
+      UploadSlots.Sent to = sent.remove(peer.peerId());
+      peers.add(to == null ? peer : peer.withSent(to.bytes(), to.choked()));
     }
     sent.values().stream().sorted(Comparator.comparing(UploadSlots.Sent::peerId))
-        .forEach(to -> peers.add(TransferPeer.newBuilder()
-            .setPeerId(to.peerId())
-            .setAddress(to.host())
-            .setStatus(to.choked() ? "downloading from us; choked" : "downloading from us")
-            .setBytesSent(to.bytes())
-            .setChokedByUs(to.choked())
-            .build()));
+        .forEach(to -> peers.add(
+            PeerSnapshot.downloader(to.peerId(), to.host(), to.bytes(), to.choked())));
     return peers;
   }
 
