@@ -1,5 +1,11 @@
 package io.minibit.peer.session;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * One peer of a transfer as the status shows it: what the download got from it (for a source)
  * and what we sent it (for a subscriber). Immutable.
@@ -22,6 +28,23 @@ public record PeerSnapshot(String peerId, String address, int blocksReceived,
     long bytesReceived, int blocksAvailable, boolean connected, int hashFailures, String status,
     double rttMs, double downloadRate, double share, int inFlight, boolean chokedByPeer,
     boolean chokedByUs, long bytesSent) {
+
+  /**
+   * The peers we download from ({@code sources}), with what we sent each, then the peers that
+   * only download from us, by peer id.
+   */
+  static List<PeerSnapshot> merge(List<PeerSnapshot> sources, List<UploadSlots.Sent> sent) {
+    Map<String, UploadSlots.Sent> unmatched = new HashMap<>();
+    sent.forEach(s -> unmatched.put(s.peerId(), s));
+    List<PeerSnapshot> peers = new ArrayList<>();
+    for (PeerSnapshot peer : sources) {
+      UploadSlots.Sent to = unmatched.remove(peer.peerId());
+      peers.add(to == null ? peer : peer.withSent(to.bytes(), to.choked()));
+    }
+    unmatched.values().stream().sorted(Comparator.comparing(UploadSlots.Sent::peerId))
+        .forEach(to -> peers.add(downloader(to.peerId(), to.host(), to.bytes(), to.choked())));
+    return peers;
+  }
 
   /** A peer that only downloads from us: we sent it {@code bytesSent}. */
   public static PeerSnapshot downloader(String peerId, String host, long bytesSent,
