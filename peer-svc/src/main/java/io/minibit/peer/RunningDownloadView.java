@@ -10,9 +10,9 @@ import java.util.function.Supplier;
 
 /**
  * A session's view of the daemon's download of its torrent, looked up each time it is asked.
- * The download seen last keeps answering once the daemon lets it go (it completed): a seed still
- * judges a peer's interest by what that peer last told the download, and the status still shows
- * the sources the file came from.
+ * The download seen last, at the latest when it {@linkplain #ended ended}, keeps answering once
+ * the daemon lets it go: a seed still judges a peer's interest by what that peer last told the
+ * download, and the status still shows the sources the file came from.
  *
  * <p>Thread-safe.
  */
@@ -57,6 +57,11 @@ final class RunningDownloadView implements DownloadView {
   public boolean lacksSource(String peerId) {
     Download download = current();
     return download != null && !download.knows(peerId);
+  }
+
+  @Override
+  public void ended() {
+    current();
   }
 
   @Override

@@ -53,4 +53,13 @@ public interface DownloadView {
 
   /** Why the download is not going at full speed, for people; empty if nothing is wrong. */
   String stallReason();
+
+  /**
+   * The download ended (complete, or failed), and its owner is about to let it go: from now on
+   * the view answers as the download last did, since a seed still judges a peer's interest by
+   * what it last told the download, and the status still shows the sources. Called by the
+   * session before it tells anyone of the end.
+   */
+  default void ended() {
+  }
 }

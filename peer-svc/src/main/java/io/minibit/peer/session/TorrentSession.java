@@ -255,6 +255,7 @@ public final class TorrentSession {
     try {
       Path path = store.finish();
       recorded.accept(path);
+      download.ended();
       Duration took = progress.seeding();
       log.info(() -> String.format("%s complete and verified in %.1f s: %s", torrent,
           took.toMillis() / 1000.0, path));
@@ -270,6 +271,7 @@ public final class TorrentSession {
   /** Stops the transfer for good with {@code reason}. */
   public void fail(MinibitException reason) {
     log.warning(() -> torrent + " failed: " + reason.getMessage());
+    download.ended();
     progress.failed(reason.getMessage());
     progress.completion().completeExceptionally(reason);
   }
