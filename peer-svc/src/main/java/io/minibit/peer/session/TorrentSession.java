@@ -28,7 +28,9 @@ import java.util.logging.Logger;
  * One torrent this peer holds or fetches: its blocks on disk, the streams watching it, its
  * counters and its state (checking what is already on disk, downloading, then seeding; or
  * failed). Serving goes through the session from the moment it exists, so every verified block is
- * served at once.
+ * served at once. It wires its parts ({@link TransferProgress}, {@link UploadSlots}, {@link
+ * SuperSeedOffers}, {@link UploadTally}) and reads the download that fills it through the
+ * {@link DownloadView} it is built with, when it needs to.
  *
  * <p>Thread-safe.
  */
