@@ -30,7 +30,6 @@ final class PeriodicWork {
     scheduler.scheduleAtFixedRate(this::rechoke, every, every, TimeUnit.MILLISECONDS);
     scheduler.scheduleAtFixedRate(this::topUpOffers, 1, 1, TimeUnit.SECONDS);
     scheduler.scheduleAtFixedRate(this::exchangePeers, 1, 1, TimeUnit.SECONDS);
-    scheduler.scheduleAtFixedRate(this::refreshStallReasons, 1, 1, TimeUnit.SECONDS);
     scheduler.scheduleAtFixedRate(cacheKeeper::keepCache, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -47,15 +46,6 @@ final class PeriodicWork {
   /** Every second: each torrent tells its subscribers the peers they are due (peer exchange). */
   private void exchangePeers() {
     forEach("exchanging peers of ", TorrentSession::exchangePeers);
-  }
-
-  /**
-   * Every second: each download says why it is not going at full speed, so the snapshots (the
-   * swarm page, status) are current even when no `minibit get` follows it.
-   */
-  private void refreshStallReasons() {
-    forEach("checking ", session -> table.download(session)
-        .ifPresent(download -> session.setStallReason(download.stallReason())));
   }
 
   /** Runs {@code task} on every session; logs "{@code what} SESSION failed" for one that throws. */

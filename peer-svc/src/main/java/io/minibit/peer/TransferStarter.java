@@ -68,7 +68,9 @@ final class TransferStarter {
         random);
     TorrentSession session = new TorrentSession(torrent, store, clock, executors.hashExecutor(),
         choker, swarm.superSeeding(),
-        new PeerExchange(peerId, clock, wiring.metrics()::peersExchanged));
+        new PeerExchange(peerId, clock, wiring.metrics()::peersExchanged),
+        new RunningDownloadView(() -> table.download(torrent.infoHash())),
+        () -> announcer.peerJoined(torrent.infoHash()));
     table.put(session);
     return session;
   }
@@ -162,11 +164,6 @@ final class TransferStarter {
     log.info(() -> String.format("downloading %s into %s (%d of %d blocks already here)",
         torrent, store.finalPath().getParent(), store.resumedBlocks(), torrent.blockCount()));
     announcer.add(session, download::addPeers, trace.context());
-    session.onSubscribed(peerId -> {
-      if (!session.isSeeding() && !download.knows(peerId)) {
-        announcer.peerJoined(torrent.infoHash());
-      }
-    });
     download.start();
   }
 

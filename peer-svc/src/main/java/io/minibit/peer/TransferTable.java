@@ -61,6 +61,11 @@ final class TransferTable {
     return Optional.ofNullable(downloads.get(session.torrent().infoHash()));
   }
 
+  /** The running download of {@code infoHash}, or null. */
+  Download download(InfoHash infoHash) {
+    return downloads.get(infoHash);
+  }
+
   void putDownload(InfoHash infoHash, Download download) {
     downloads.put(infoHash, download);
   }

@@ -115,8 +115,6 @@ public final class Download implements AutoCloseable {
         (delay, task) -> timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS), clock,
         random, allocation, outcome, stats, limiter);
     self[0] = scheduler;
-    session.attachDownload(this::peerStats, scheduler::receivedRate);
-    session.attachBitfields(scheduler::bitfieldOf);
   }
 
   /** Finishes at once if every block was already on disk; otherwise waits for peers. */

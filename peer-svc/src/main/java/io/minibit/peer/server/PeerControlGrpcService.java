@@ -169,7 +169,7 @@ public final class PeerControlGrpcService
       StreamObserver<ListTransfersResponse> responseObserver) {
     ListTransfersResponse.Builder response = ListTransfersResponse.newBuilder();
     for (TorrentSession session : daemon.sessions()) {
-      response.addTransfers(session.snapshot());
+      response.addTransfers(TransferMapper.toProto(session.snapshot()));
     }
     Usage usage = daemon.usage();
     response.setUsage(DaemonUsage.newBuilder()

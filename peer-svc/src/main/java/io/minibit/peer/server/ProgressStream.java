@@ -82,7 +82,6 @@ final class ProgressStream {
       return;
     }
     String reason = stallReason.get();
-    session.setStallReason(reason);
     Duration stalled = stalledFor.get();
     if (stalled.compareTo(noPeersTimeout) >= 0) {
       stop();
@@ -100,7 +99,8 @@ final class ProgressStream {
   }
 
   private DownloadResponse snapshot() {
-    return DownloadResponse.newBuilder().setTransfer(session.snapshot()).build();
+    return DownloadResponse.newBuilder()
+        .setTransfer(TransferMapper.toProto(session.snapshot())).build();
   }
 
   private static Throwable cause(java.util.concurrent.CompletableFuture<?> future) {

@@ -1,27 +1,16 @@
 package io.minibit.peer.session;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v2.Choke;
-import io.minibit.api.v2.Have;
-import io.minibit.api.v2.KnownPeer;
-import io.minibit.api.v2.PeerList;
 import io.minibit.api.v2.SubscribeResponse;
-import io.minibit.api.v2.Unchoke;
 import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.BitSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
@@ -39,13 +28,6 @@ import java.util.stream.Collectors;
  * <p>Thread-safe: events may be sent from any thread.
  */
 public final class Subscribers {
-  private static final Logger log = Logger.getLogger(Subscribers.class.getName());
-  private static final SubscribeResponse CHOKE =
-      SubscribeResponse.newBuilder().setChoke(Choke.getDefaultInstance())
-      .build();
-  private static final SubscribeResponse UNCHOKE = SubscribeResponse.newBuilder()
-      .setUnchoke(Unchoke.getDefaultInstance()).build();
-
   /** Most Subscribe streams one torrent keeps open. */
   public static final int MAX_PER_TORRENT = 256;
   /** Most Subscribe streams one address may hold open on one torrent. */
@@ -55,7 +37,7 @@ public final class Subscribers {
 
   private final Clock clock;
   private final int blockCount;
-  private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
+  private final Set<SubscriberStream> subscribers = new CopyOnWriteArraySet<>();
 
   public Subscribers(Clock clock, int blockCount) {
     this.clock = clock;
@@ -73,7 +55,7 @@ public final class Subscribers {
           String.format("this peer already has %d subscribers for the torrent, the most it "
               + "takes", MAX_PER_TORRENT));
     }
-    long fromHost = subscribers.stream().filter(s -> s.host.equals(host)).count();
+    long fromHost = subscribers.stream().filter(s -> s.host().equals(host)).count();
     if (fromHost >= MAX_PER_ADDRESS) {
       throw new MinibitException(ErrorReason.OVER_LIMIT,
           Map.of("limit", "subscriptions_per_address", "max", String.valueOf(MAX_PER_ADDRESS)),
@@ -92,7 +74,8 @@ public final class Subscribers {
       ServerCallStreamObserver<SubscribeResponse> stream,
           Supplier<io.minibit.core.Bitfield> bitfield,
       boolean unchoked, Runnable onEnd) {
-    Subscriber subscriber = new Subscriber(peerId, host, connection, stream, onEnd);
+    SubscriberStream subscriber = new SubscriberStream(peerId, host, connection, stream, onEnd,
+        clock, blockCount);
     stream.setOnCancelHandler(() -> drop(subscriber));
     stream.setOnReadyHandler(() -> {
       if (!subscriber.flush()) {
@@ -106,7 +89,7 @@ public final class Subscribers {
   }
 
   public void broadcastHave(int index) {
-    for (Subscriber subscriber : subscribers) {
+    for (SubscriberStream subscriber : subscribers) {
       if (!subscriber.have(index)) {
         drop(subscriber);
       }
@@ -115,8 +98,8 @@ public final class Subscribers {
 
   /** Tells the streams of {@code peerId} alone that block {@code index} is offered to it. */
   public void sendHave(String peerId, int index) {
-    for (Subscriber subscriber : subscribers) {
-      if (subscriber.peerId.equals(peerId) && !subscriber.have(index)) {
+    for (SubscriberStream subscriber : subscribers) {
+      if (subscriber.peerId().equals(peerId) && !subscriber.have(index)) {
         drop(subscriber);
       }
     }
@@ -124,8 +107,8 @@ public final class Subscribers {
 
   /** Tells every stream of {@code peerId} that it is now choked or unchoked. */
   public void sendChoke(String peerId, boolean choked) {
-    for (Subscriber subscriber : subscribers) {
-      if (subscriber.peerId.equals(peerId) && !subscriber.choke(choked)) {
+    for (SubscriberStream subscriber : subscribers) {
+      if (subscriber.peerId().equals(peerId) && !subscriber.choke(choked)) {
         drop(subscriber);
       }
     }
@@ -136,7 +119,7 @@ public final class Subscribers {
    * given is still unsent. Called every second or so.
    */
   public void exchangePeers(PeerExchange exchange) {
-    for (Subscriber subscriber : subscribers) {
+    for (SubscriberStream subscriber : subscribers) {
       if (!subscriber.exchangePeers(exchange)) {
         drop(subscriber);
       }
@@ -145,11 +128,11 @@ public final class Subscribers {
 
   /** The peers with a stream open: the ones interested in this torrent. */
   public Set<String> peerIds() {
-    return subscribers.stream().map(s -> s.peerId).collect(Collectors.toSet());
+    return subscribers.stream().map(SubscriberStream::peerId).collect(Collectors.toSet());
   }
 
   public boolean contains(String peerId) {
-    return subscribers.stream().anyMatch(s -> s.peerId.equals(peerId));
+    return subscribers.stream().anyMatch(s -> s.peerId().equals(peerId));
   }
 
   /**
@@ -159,7 +142,7 @@ public final class Subscribers {
    */
   public boolean subscribedOver(String peerId, String connection) {
     return subscribers.stream()
-        .anyMatch(s -> s.peerId.equals(peerId) && s.connection.equals(connection));
+        .anyMatch(s -> s.peerId().equals(peerId) && s.connection().equals(connection));
   }
 
   public int size() {
@@ -168,161 +151,16 @@ public final class Subscribers {
 
   /** Ends every stream with {@code status} (the torrent is going away). */
   public void closeAll(Status status) {
-    for (Subscriber subscriber : subscribers) {
+    for (SubscriberStream subscriber : subscribers) {
       subscriber.close(status);
       drop(subscriber);
     }
   }
 
   /** Forgets a stream that ended, and runs its end action (once), outside its lock. */
-  private void drop(Subscriber subscriber) {
+  private void drop(SubscriberStream subscriber) {
     if (subscribers.remove(subscriber)) {
-      subscriber.onEnd.run();
-    }
-  }
-
-  /** One stream and the events waiting for it; its lock serializes writes, as a stream needs. */
-  private final class Subscriber {
-    private final String peerId;
-    private final String host;
-    private final String connection;
-    private final ServerCallStreamObserver<SubscribeResponse> stream;
-    private final Runnable onEnd;
-    private final BitSet pendingHaves = new BitSet();
-    private Boolean pendingChoke; // the choke state to send, null when it was sent
-    private PeerList pendingPeers; // the peer list to send, null when it was sent
-    private PeerExchange.Cursor exchanged; // what the peer exchange told this stream
-    private Instant unreadSince; // when events began to wait for a stream that was not ready
-    private boolean closed;
-
-    Subscriber(String peerId, String host, String connection,
-        ServerCallStreamObserver<SubscribeResponse> stream, Runnable onEnd) {
-      this.peerId = peerId;
-      this.host = host;
-      this.connection = connection;
-      this.stream = stream;
-      this.onEnd = onEnd;
-    }
-
-    /** The first two events, written whatever the stream's readiness: it has just begun. */
-    synchronized void start(io.minibit.core.Bitfield bitfield, boolean unchoked) {
-      write(SubscribeResponse.newBuilder().setBitfield(bitfield.toProto()).build());
-      write(unchoked ? UNCHOKE : CHOKE);
-    }
-
-    /** Queues a HAVE and writes what the stream has room for; false once the stream is over. */
-    synchronized boolean have(int index) {
-      if (index >= 0 && index < blockCount) {
-        pendingHaves.set(index);
-      }
-      return flush();
-    }
-
-    synchronized boolean choke(boolean choked) {
-      pendingChoke = choked;
-      return flush();
-    }
-
-    /** Queues the peers due to this stream, if the last list went out; false once it is over. */
-    synchronized boolean exchangePeers(PeerExchange exchange) {
-      if (pendingPeers == null) {
-        if (exchanged == null) {
-          exchanged = exchange.subscribed(peerId);
-        }
-        List<PeerExchange.Endpoint> due = exchange.due(exchanged);
-        if (!due.isEmpty()) {
-          PeerList.Builder list = PeerList.newBuilder();
-          for (PeerExchange.Endpoint peer : due) {
-            list.addPeers(KnownPeer.newBuilder().setPeerId(peer.peerId()).setHost(peer.host())
-                .setPort(peer.port()).setComplete(peer.complete()));
-          }
-          pendingPeers = list.build();
-        }
-      }
-      return flush();
-    }
-
-    /**
-     * Writes the waiting events while the stream is ready; ends a stream that has left events
-     * unread for too long. False once the stream is over.
-     */
-    synchronized boolean flush() {
-      if (closed || stream.isCancelled()) {
-        closed = true;
-        return false;
-      }
-      while (stream.isReady() && hasPending()) {
-        if (pendingChoke != null) {
-          SubscribeResponse event = pendingChoke ? CHOKE : UNCHOKE;
-          pendingChoke = null;
-          write(event);
-        } else if (pendingPeers != null) {
-          SubscribeResponse event = SubscribeResponse.newBuilder().setPeers(pendingPeers).build();
-          pendingPeers = null;
-          write(event);
-        } else {
-          int index = pendingHaves.nextSetBit(0);
-          pendingHaves.clear(index);
-          write(SubscribeResponse.newBuilder().setHave(Have.newBuilder().setIndex(index)).build());
-        }
-        if (closed) {
-          return false;
-        }
-      }
-      if (!hasPending()) {
-        unreadSince = null;
-        return true;
-      }
-      Instant now = clock.instant();
-      if (unreadSince == null) {
-        unreadSince = now;
-      } else if (Duration.between(unreadSince, now).compareTo(MAX_UNREAD) > 0) {
-        fail(new MinibitException(ErrorReason.OVER_LIMIT,
-            Map.of("limit", "unread_seconds", "max", String.valueOf(MAX_UNREAD.toSeconds())),
-            String.format("events were left unread for more than %d s; subscribe again",
-                MAX_UNREAD.toSeconds())));
-        return false;
-      }
-      return true;
-    }
-
-    private boolean hasPending() {
-      return pendingChoke != null || pendingPeers != null || !pendingHaves.isEmpty();
-    }
-
-    private void write(SubscribeResponse event) {
-      try {
-        stream.onNext(event);
-      } catch (RuntimeException e) {
-        log.log(Level.FINE, "subscriber went away", e);
-        closed = true;
-      }
-    }
-
-    synchronized void close(Status status) {
-      end(status.isOk() ? null : status.asRuntimeException());
-    }
-
-    /** Ends the stream with {@code failure}, its reason included. */
-    synchronized void fail(MinibitException failure) {
-      end(failure.toStatusException());
-    }
-
-    /** Completes the stream, or fails it with {@code failure} when not null; once. */
-    private void end(StatusRuntimeException failure) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        if (failure == null) {
-          stream.onCompleted();
-        } else {
-          stream.onError(failure);
-        }
-      } catch (RuntimeException e) {
-        log.log(Level.FINE, "subscriber already gone", e);
-      }
+      subscriber.ended();
     }
   }
 }

@@ -3,15 +3,11 @@ package io.minibit.peer.session;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.api.v2.SubscribeResponse;
-import io.minibit.api.v2.Transfer;
-import io.minibit.api.v2.TransferPeer;
-import io.minibit.api.v2.TransferState;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
 import io.minibit.peer.policy.Choker;
-import io.minibit.peer.policy.SuperSeeding;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,27 +15,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One torrent this peer holds or fetches: its blocks on disk, the streams watching it, its
  * counters and its state (checking what is already on disk, downloading, then seeding; or
  * failed). Serving goes through the session from the moment it exists, so every verified block is
- * served at once.
+ * served at once. It wires its parts ({@link TransferProgress}, {@link UploadSlots}, {@link
+ * SuperSeedOffers}, {@link UploadTally}) and reads the download that fills it through the
+ * {@link DownloadView} it is built with, when it needs to.
  *
  * <p>Thread-safe.
  */
@@ -49,77 +40,58 @@ public final class TorrentSession {
   private final Torrent torrent;
   private final BlockStore store;
   private final Clock clock;
-  private final Executor hashExecutor;
+  private final PrefixHasher hasher;
   private final Subscribers subscribers;
   private final PeerExchange peerExchange;
-  private final AtomicLong uploaded = new AtomicLong();
-  private final int[] offered; // guarded by itself: GetBlocks calls that were to send each block
-  private final UploadCoverage uploadCoverage;
-  private volatile Instant firstUploadAt;
-  private volatile Instant lastUploadAt;
-  private final AtomicLong downloaded = new AtomicLong();
-  private final RateMeter downloadRate;
-  private final AtomicBoolean hashingScheduled = new AtomicBoolean();
-  private final CompletableFuture<Path> complete = new CompletableFuture<>();
-  private final Instant startedAt;
-
-  private volatile TransferState state;
-  private volatile String error = "";
-  private volatile Instant completedAt;
-  private volatile Supplier<List<TransferPeer>> peerStats = List::of;
-  private volatile Function<String, io.minibit.core.Bitfield> downloadBitfields = peerId -> null;
-  private volatile Consumer<String> onSubscribed = peerId -> { };
+  private final UploadTally uploads;
+  private final TransferProgress progress;
+  private final DownloadView download;
+  private final Runnable newcomer;
   private final Map<String, io.minibit.core.Bitfield> subscribedWith = new ConcurrentHashMap<>();
   private final UploadSlots uploadSlots;
-  private final SuperSeeding superSeeding; // guarded by itself; null when turned off
+  private final SuperSeedOffers offers;
 
   /**
    * @param superSeeding whether, once seeding, each subscriber is shown a few blocks at a time
-   *     (see {@link SuperSeeding}) rather than the whole bitfield
+   *     (see {@link io.minibit.peer.policy.SuperSeeding}) rather than the whole bitfield
    */
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
       Choker choker, boolean superSeeding) {
     this(torrent, store, clock, hashExecutor, choker, superSeeding,
-        new PeerExchange("", clock, learned -> { }));
+        new PeerExchange("", clock, learned -> { }), DownloadView.NONE, () -> { });
   }
 
   /**
    * As above, with the peers this peer can dial kept, and told to subscribers, by
    * {@code peerExchange}.
+   *
+   * @param download the download that fills this torrent, read when the choker, the interest
+   *     check or a snapshot needs it
+   * @param newcomer run when a peer the download does not know subscribes while downloading: it
+   *     joined the swarm after our last announce
    */
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
-      Choker choker, boolean superSeeding, PeerExchange peerExchange) {
+      Choker choker, boolean superSeeding, PeerExchange peerExchange, DownloadView download,
+      Runnable newcomer) {
     this.peerExchange = peerExchange;
-    this.superSeeding = superSeeding
-        ? new SuperSeeding(torrent.blockCount(), new java.util.Random()) : null;
+    this.download = download;
+    this.newcomer = newcomer;
     this.torrent = torrent;
-    this.offered = new int[torrent.blockCount()];
-    this.uploadCoverage = new UploadCoverage(torrent.blockCount());
+    this.progress = new TransferProgress(store, clock);
+    this.uploads = new UploadTally(torrent.blockCount(), clock);
     this.store = store;
     this.clock = clock;
     this.subscribers = new Subscribers(clock, torrent.blockCount());
-    this.hashExecutor = hashExecutor;
-    this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding);
-    uploadSlots.setInterest(this::isInterested);
-    uploadSlots.setOnChokeChange(this::chokeChanged);
-    this.downloadRate = new RateMeter(clock);
-    this.startedAt = clock.instant();
-    if (store.isFinished()) {
-      this.state = TransferState.TRANSFER_STATE_SEEDING;
-      this.completedAt = startedAt;
-      complete.complete(store.finalPath());
-    } else if (store.uncheckedBlocks() > 0) {
-      this.state = TransferState.TRANSFER_STATE_CHECKING;
-    } else {
-      this.state = TransferState.TRANSFER_STATE_DOWNLOADING;
-    }
+    this.offers = new SuperSeedOffers(superSeeding, torrent.blockCount(), clock, subscribers,
+        this::isSeeding);
+    this.hasher = new PrefixHasher(torrent, store, hashExecutor);
+    this.uploadSlots = new UploadSlots(choker, clock, subscribers, this::isSeeding,
+        this::isInterested, download::receivedRate, offers::chokeChanged);
   }
 
   /** The blocks its store already held are checked: the download itself begins. */
   public void checked() {
-    if (state == TransferState.TRANSFER_STATE_CHECKING) {
-      state = TransferState.TRANSFER_STATE_DOWNLOADING;
-    }
+    progress.checked();
   }
 
   public Torrent torrent() {
@@ -134,17 +106,17 @@ public final class TorrentSession {
     return subscribers;
   }
 
-  public TransferState state() {
-    return state;
+  public SessionState state() {
+    return progress.state();
   }
 
   public boolean isSeeding() {
-    return state == TransferState.TRANSFER_STATE_SEEDING;
+    return progress.state() == SessionState.SEEDING;
   }
 
   /** Completes with the final path once the file is whole and verified, or with the failure. */
   public CompletableFuture<Path> completion() {
-    return complete;
+    return progress.completion();
   }
 
   /** The peers of the swarm this peer can dial, and what each subscriber was told of them. */
@@ -176,32 +148,12 @@ public final class TorrentSession {
   }
 
   /**
-   * Connects the running download: its per-peer figures for the snapshots, and what each peer
-   * gave us lately, which the choker ranks peers by.
-   */
-  public void attachDownload(Supplier<List<TransferPeer>> peerStats,
-      ToDoubleFunction<String> receivedRates) {
-    this.peerStats = peerStats;
-    uploadSlots.setReceivedRates(receivedRates);
-  }
-
-  /** The running download's latest view of each peer's blocks (null for a peer it lacks). */
-  public void attachBitfields(Function<String, io.minibit.core.Bitfield> bitfields) {
-    this.downloadBitfields = bitfields;
-  }
-
-  /** {@code listener} hears the peer id of every subscriber, once its stream is open. */
-  public void onSubscribed(Consumer<String> listener) {
-    this.onSubscribed = listener;
-  }
-
-  /**
    * True if peer {@code peerId} may want something from us: it lacks a block we hold, as far as
    * we know (what the running download last heard from it, else what it said it held when it
    * subscribed; a peer we know nothing of counts as interested).
    */
   public boolean isInterested(String peerId) {
-    io.minibit.core.Bitfield known = downloadBitfields.apply(peerId);
+    io.minibit.core.Bitfield known = download.bitfieldOf(peerId);
     io.minibit.core.Bitfield theirs = known != null ? known : subscribedWith.get(peerId);
     return theirs == null || store.bitfield().setBits().anyMatch(index -> !theirs.get(index));
   }
@@ -216,42 +168,17 @@ public final class TorrentSession {
     subscribedWith.put(peerId, theirs);
     // A peer that lacks nothing we hold is not given a slot it would not use.
     boolean unchoked = isInterested(peerId) && uploadSlots.admit(peerId, host);
-    Supplier<io.minibit.core.Bitfield> shown = store::bitfield;
-    if (superSeeding != null && isSeeding()) {
-      shown = () -> {
-        synchronized (superSeeding) {
-          return superSeeding.join(peerId, theirs, clock.instant());
-        }
-      };
-    }
+    Supplier<io.minibit.core.Bitfield> shown = offers.shown(peerId, theirs, store::bitfield);
     subscribers.add(peerId, host, connection, stream, shown, unchoked, () -> {
       if (!subscribers.contains(peerId)) {
         subscribedWith.remove(peerId);
       }
       uploadSlots.left(peerId);
-      if (superSeeding != null) {
-        synchronized (superSeeding) {
-          superSeeding.leave(peerId);
-        }
-      }
+      offers.left(peerId);
     });
-    onSubscribed.accept(peerId);
-  }
-
-  /** While super-seeding, a choked peer's offers go to others, and a served one gets fresh ones. */
-  private void chokeChanged(String peerId, boolean choked) {
-    if (superSeeding == null || !isSeeding()) {
-      return;
+    if (!isSeeding() && download.lacksSource(peerId)) {
+      newcomer.run();
     }
-    List<Integer> offered;
-    synchronized (superSeeding) {
-      if (choked) {
-        superSeeding.choked(peerId);
-        return;
-      }
-      offered = superSeeding.unchoked(peerId, clock.instant());
-    }
-    offered.forEach(index -> subscribers.sendHave(peerId, index));
   }
 
   /**
@@ -259,22 +186,12 @@ public final class TorrentSession {
    * ones elsewhere. Called every second or so.
    */
   public void topUpOffers() {
-    if (superSeeding == null || !isSeeding()) {
-      return;
-    }
-    java.util.Map<String, List<Integer>> more;
-    synchronized (superSeeding) {
-      java.util.Set<String> serving = new java.util.HashSet<>(subscribers.peerIds());
-      serving.removeIf(uploadSlots::isChoking);
-      more = superSeeding.topUp(serving, clock.instant());
-    }
-    more.forEach((peer, blocks) -> blocks.forEach(index -> subscribers.sendHave(peer, index)));
+    offers.topUp(uploadSlots::isChoking);
   }
 
   /** Payload bytes arrived from a peer, verified or not. */
   public void recordDownloaded(long bytes) {
-    downloaded.addAndGet(bytes);
-    downloadRate.record(bytes);
+    progress.received(bytes);
   }
 
   /**
@@ -284,72 +201,43 @@ public final class TorrentSession {
    * chosen count as offered once more.
    */
   public List<Integer> chooseToSend(List<Integer> indices, int max) {
-    synchronized (offered) {
-      List<Integer> chosen = indices;
-      if (max > 0 && max < indices.size()) {
-        chosen = new ArrayList<>(indices);
-        chosen.sort(Comparator.comparingInt(index -> offered[index]));
-        chosen = List.copyOf(chosen.subList(0, max));
-      }
-      chosen.forEach(index -> offered[index]++);
-      return chosen;
-    }
+    return uploads.chooseToSend(indices, max);
   }
 
   /** Block {@code index}, {@code bytes} long, was sent to {@code peerId}. */
   public void recordUploaded(String peerId, int index, long bytes) {
-    uploaded.addAndGet(bytes);
-    lastUploadAt = clock.instant();
-    if (firstUploadAt == null) {
-      firstUploadAt = lastUploadAt;
-    }
-    if (uploadCoverage.record(index) && isSeeding()) {
+    if (uploads.record(index, bytes) && isSeeding()) {
       log.info(() -> String.format("%s: every block uploaded at least once, %.1f s after the first"
-          + " (%.2f copies sent)", torrent, Duration.between(firstUploadAt, clock.instant())
-          .toMillis() / 1000.0, (double) uploaded.get() / torrent.size()));
+          + " (%.2f copies sent)", torrent, Duration.between(uploads.first(), clock.instant())
+          .toMillis() / 1000.0, (double) uploads.bytes() / torrent.size()));
     }
     uploadSlots.recordSent(peerId, bytes);
-    if (superSeeding != null && isSeeding()) {
-      List<Integer> offered;
-      synchronized (superSeeding) {
-        offered = superSeeding.sent(peerId, index, clock.instant());
-      }
-      offered.forEach(next -> subscribers.sendHave(peerId, next));
-    }
+    offers.sent(peerId, index);
   }
 
   /** When a block was last sent to a peer; null if none was since the daemon started. */
   public Instant lastUploadAt() {
-    return lastUploadAt;
+    return uploads.last();
   }
 
   public long uploadedBytes() {
-    return uploaded.get();
+    return uploads.bytes();
   }
 
   /** Bytes per second received lately; 0 once seeding. */
   public double downloadRate() {
-    return isSeeding() ? 0 : downloadRate.bytesPerSecond();
+    return progress.rate();
   }
 
   public long downloadedBytes() {
-    return downloaded.get();
+    return progress.receivedBytes();
   }
 
   /** A block was verified and written: tell the subscribers, and extend the whole-file hash. */
   public void onBlockStored(int index) {
     subscribers.broadcastHave(index);
     uploadSlots.admitInterested();
-    if (hashingScheduled.compareAndSet(false, true)) {
-      hashExecutor.execute(() -> {
-        hashingScheduled.set(false);
-        try {
-          store.hashVerifiedPrefix();
-        } catch (IOException e) {
-          log.log(Level.WARNING, "cannot hash " + torrent + " as it downloads", e);
-        }
-      });
-    }
+    hasher.blockStored();
   }
 
   /**
@@ -369,12 +257,11 @@ public final class TorrentSession {
     try {
       Path path = store.finish();
       recorded.accept(path);
-      completedAt = clock.instant();
-      state = TransferState.TRANSFER_STATE_SEEDING;
-      error = "";
+      download.ended();
+      Duration took = progress.seeding();
       log.info(() -> String.format("%s complete and verified in %.1f s: %s", torrent,
-          Duration.between(startedAt, completedAt).toMillis() / 1000.0, path));
-      complete.complete(path);
+          took.toMillis() / 1000.0, path));
+      progress.completion().complete(path);
     } catch (MinibitException e) {
       fail(e);
     } catch (IOException e) {
@@ -386,71 +273,22 @@ public final class TorrentSession {
   /** Stops the transfer for good with {@code reason}. */
   public void fail(MinibitException reason) {
     log.warning(() -> torrent + " failed: " + reason.getMessage());
-    error = reason.getMessage();
-    state = TransferState.TRANSFER_STATE_FAILED;
-    complete.completeExceptionally(reason);
+    download.ended();
+    progress.failed(reason.getMessage());
+    progress.completion().completeExceptionally(reason);
   }
 
-  /** Records why the download is not progressing (empty when it is). */
-  public void setStallReason(String reason) {
-    if (state == TransferState.TRANSFER_STATE_DOWNLOADING) {
-      error = reason;
-    }
-  }
-
-  public Transfer snapshot() {
-    Instant end = completedAt != null ? completedAt : clock.instant();
-    return Transfer.newBuilder()
-        .setInfohash(torrent.infoHash().hex())
-        .setName(torrent.name())
-        .setPath(store.finalPath().toString())
-        .setSize(torrent.size())
-        .setBlockCount(torrent.blockCount())
-        .setBlocksHave(store.haveCount())
-        .setBlocksResumed(store.resumedBlocks())
-        .setState(state)
-        .setError(error)
-        .setDownloadedBytes(downloaded.get())
-        .setUploadedBytes(uploaded.get())
-        .setDownloadRate(downloadRate())
-        .setElapsedMs(Duration.between(startedAt, end).toMillis())
-        .setEtaMs(etaMillis())
-        .addAllPeers(peers())
-        .build();
-  }
-
-  /** Until the last block at the current rate: 0 when complete, -1 when not moving. */
-  private long etaMillis() {
-    if (isSeeding()) {
-      return 0;
-    }
+  /** The transfer's figures now; the download is asked why it is slow. */
+  public TransferSnapshot snapshot() {
+    SessionState now = progress.state();
+    // Why a download is slow is asked of it now; a failure's reason stays.
+    String reason = now == SessionState.DOWNLOADING ? download.stallReason() : progress.failure();
     long held = Math.min(torrent.size(), (long) store.haveCount() * torrent.blockSize());
-    double rate = downloadRate();
-    return rate > 0 ? (long) Math.ceil((torrent.size() - held) * 1000.0 / rate) : -1;
-  }
-
-  /**
-   * The peers we download from, with what we sent each, then the peers that only download
-   * from us.
-   */
-  private List<TransferPeer> peers() {
-    Map<String, UploadSlots.Sent> sent = new HashMap<>();
-    uploadSlots.sent().forEach(s -> sent.put(s.peerId(), s));
-    List<TransferPeer> peers = new ArrayList<>();
-    for (TransferPeer peer : peerStats.get()) {
-      UploadSlots.Sent to = sent.remove(peer.getPeerId());
-      peers.add(to == null ? peer : peer.toBuilder()
-          .setBytesSent(to.bytes()).setChokedByUs(to.choked()).build());
-    }
-    sent.values().stream().sorted(Comparator.comparing(UploadSlots.Sent::peerId))
-        .forEach(to -> peers.add(TransferPeer.newBuilder()
-            .setPeerId(to.peerId())
-            .setAddress(to.host())
-            .setStatus(to.choked() ? "downloading from us; choked" : "downloading from us")
-            .setBytesSent(to.bytes())
-            .setChokedByUs(to.choked())
-            .build()));
-    return peers;
+    return new TransferSnapshot(torrent.infoHash(), torrent.name(), store.finalPath(),
+        torrent.size(), torrent.blockCount(), store.haveCount(), store.resumedBlocks(), now,
+        reason, progress.receivedBytes(), uploads.bytes(), progress.rate(),
+        progress.elapsedMillis(), progress.etaMillis(torrent.size(), held),
+        PeerSnapshot.merge(download.peers(), uploadSlots.sent()));
   }
 
   @Override

@@ -119,11 +119,13 @@ public final class TransferRecords {
         String hex = manifestFile.getFileName().toString().replace(MANIFEST, "");
         try {
           InfoHash infoHash = InfoHash.parse(hex);
-          Torrent torrent = Torrent.of(Manifest.parseFrom(Files.readAllBytes(manifestFile)), infoHash);
+          Torrent torrent =
+              Torrent.of(Manifest.parseFrom(Files.readAllBytes(manifestFile)), infoHash);
           Path directory = Path.of(Files.readString(stateDir.resolve(hex + LOCATION)));
           records.add(new Record(torrent, directory, verified(hex), lastUse(hex)));
         } catch (MinibitException | IOException e) {
-          log.warning(() -> "skipping unreadable transfer record " + manifestFile + ": " + e.getMessage());
+          log.warning(() -> "skipping unreadable transfer record " + manifestFile + ": "
+              + e.getMessage());
         }
       }
     }

@@ -7,7 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -27,9 +29,9 @@ public final class UploadSlots {
   private final Subscribers subscribers;
   private final BooleanSupplier seeding;
   private final Map<String, PeerUploads> uploads = new HashMap<>();
-  private ToDoubleFunction<String> receivedRates = peer -> 0;
-  private java.util.function.Predicate<String> interested = peer -> true;
-  private java.util.function.BiConsumer<String, Boolean> onChokeChange = (peer, choked) -> { };
+  private final ToDoubleFunction<String> receivedRates;
+  private final Predicate<String> interested;
+  private final BiConsumer<String, Boolean> onChokeChange;
 
   private static final class PeerUploads {
     final RateMeter rate;
@@ -41,27 +43,22 @@ public final class UploadSlots {
     }
   }
 
+  /**
+   * @param seeding whether the torrent is whole (the choker ranks peers differently then)
+   * @param interested which subscribers want something from us: only they are given slots
+   * @param receivedRates bytes per second each peer gave us lately, while downloading
+   * @param onChokeChange told of every peer whose choke state changed, after it is told itself
+   */
   public UploadSlots(Choker choker, Clock clock, Subscribers subscribers,
-      BooleanSupplier seeding) {
+      BooleanSupplier seeding, Predicate<String> interested,
+      ToDoubleFunction<String> receivedRates, BiConsumer<String, Boolean> onChokeChange) {
     this.choker = choker;
     this.clock = clock;
     this.subscribers = subscribers;
     this.seeding = seeding;
-  }
-
-  /** Told of every peer whose choke state a round changed (after it is told itself). */
-  public synchronized void setOnChokeChange(java.util.function.BiConsumer<String, Boolean> c) {
-    this.onChokeChange = c;
-  }
-
-  /** Which subscribers want something from us: only they are given slots. */
-  public synchronized void setInterest(java.util.function.Predicate<String> interested) {
     this.interested = interested;
-  }
-
-  /** Where the rates received from each peer come from, while downloading. */
-  public synchronized void setReceivedRates(ToDoubleFunction<String> receivedRates) {
     this.receivedRates = receivedRates;
+    this.onChokeChange = onChokeChange;
   }
 
   /** True if {@code peerId} may be served now: it holds a slot, or a free one is given to it. */
@@ -80,9 +77,7 @@ public final class UploadSlots {
    */
   public void admitInterested() {
     List<String> admitted = new ArrayList<>();
-    java.util.function.BiConsumer<String, Boolean> listener;
     synchronized (this) {
-      listener = onChokeChange;
       if (choker.unchoked().size() >= choker.capacity()) {
         return;
       }
@@ -95,7 +90,7 @@ public final class UploadSlots {
     }
     for (String peerId : admitted) {
       subscribers.sendChoke(peerId, false);
-      listener.accept(peerId, false);
+      onChokeChange.accept(peerId, false);
     }
   }
 
@@ -120,10 +115,8 @@ public final class UploadSlots {
   public void rechoke() {
     Set<String> before;
     Set<String> after;
-    java.util.function.BiConsumer<String, Boolean> listener;
     Set<String> subscribed = subscribers.peerIds();
     synchronized (this) {
-      listener = onChokeChange;
       before = choker.unchoked();
       List<Choker.Candidate> candidates = new ArrayList<>();
       for (String peerId : subscribed) {
@@ -141,7 +134,7 @@ public final class UploadSlots {
       boolean isUnchoked = after.contains(peerId);
       if (wasUnchoked != isUnchoked) {
         subscribers.sendChoke(peerId, !isUnchoked);
-        listener.accept(peerId, !isUnchoked);
+        onChokeChange.accept(peerId, !isUnchoked);
       }
     }
   }

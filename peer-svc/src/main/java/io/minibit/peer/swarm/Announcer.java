@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -40,12 +39,15 @@ import java.util.logging.Logger;
  * at once, and a torrent this peer seeds that it has no manifest of (NOT_FOUND) is published to
  * it.
  *
+ * <p>This class is the announce loop of each torrent; {@link TrackerSessionKeeper} keeps the
+ * session and its heartbeat, and {@link Reannouncer} announces every torrent again when the
+ * tracker changed or lost the session.
+ *
  * <p>Thread-safe. Tracker calls run one at a time on the announcer's own thread, so the session
  * token of the first announce is in hand before the next one goes out.
  */
 public final class Announcer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Announcer.class.getName());
-  private static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
   /** Longest wait between two announces of a torrent still downloading. */
   static final Duration DOWNLOADING_INTERVAL = Duration.ofSeconds(5);
   /** Shortest wait between two announces of a torrent that {@link #peerJoined} asks for. */
@@ -59,40 +61,10 @@ public final class Announcer implements AutoCloseable {
   private final int port;
   private final Random random;
   private final ScheduledExecutorService thread;
-  private final Map<InfoHash, Tracked> tracked = new ConcurrentHashMap<>();
-  private final Backoff heartbeatBackoff;
+  private final Map<InfoHash, TrackedTorrent> tracked = new ConcurrentHashMap<>();
+  private final TrackerSessionKeeper trackerSession;
   private final TrackerWatch watch;
-
-  // touched only on the announcer thread
-  /** The last session token a tracker gave ("" for none); the client sends each its own. */
-  private String token = "";
-  /** The tracker that gave {@link #token}. */
-  private String tokenFrom = "";
-  private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
-  /** Due one heartbeat interval after the session was last refreshed, by any call. */
-  private ScheduledFuture<?> heartbeat;
-
-  /** One torrent in one swarm. Fields are touched only on the announcer thread. */
-  private static final class Tracked {
-    final TorrentSession session;
-    final Consumer<List<PeerEndpoint>> onPeers;
-    final Backoff backoff;
-    /** The trace the announces of a download belong to (the root context for a seed). */
-    final Context trace;
-    AnnounceEvent pending;
-    ScheduledFuture<?> next;
-    /** The tracker that took the last announce ("" before one did). */
-    String announcedTo = "";
-    long lastAnnouncedNanos;
-
-    Tracked(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Backoff backoff,
-        Context trace) {
-      this.session = session;
-      this.onPeers = onPeers;
-      this.backoff = backoff;
-      this.trace = trace;
-    }
-  }
+  private final Reannouncer again;
 
   public Announcer(TrackerClient tracker, String peerId, String advertiseHost, int port,
       Random random) {
@@ -101,10 +73,14 @@ public final class Announcer implements AutoCloseable {
     this.advertiseHost = advertiseHost;
     this.port = port;
     this.random = random;
-    this.heartbeatBackoff = Backoff.standard(random);
+    Backoff heartbeatBackoff = Backoff.standard(random);
     this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("announcer"));
+    this.again = new Reannouncer(tracked.values(), thread, this::announce);
+    this.trackerSession = new TrackerSessionKeeper(tracker, peerId, thread, heartbeatBackoff,
+        () -> !tracked.isEmpty(), again::all);
     this.watch = new TrackerWatch(tracker, thread,
-        new Backoff(Duration.ofSeconds(1), WATCH_RETRY_MAX, 2.0, random), this::trackerBack);
+        new Backoff(Duration.ofSeconds(1), WATCH_RETRY_MAX, 2.0, random),
+        trackerSession::trackerBack);
     tracker.onSwitch(moved -> run(this::trackerSwitched));
   }
 
@@ -118,7 +94,7 @@ public final class Announcer implements AutoCloseable {
    * one that says it completed) are spans of {@code trace}.
    */
   public void add(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Context trace) {
-    Tracked t = new Tracked(session, onPeers, Backoff.standard(random), trace);
+    TrackedTorrent t = new TrackedTorrent(session, onPeers, Backoff.standard(random), trace);
     t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
     tracked.put(session.torrent().infoHash(), t);
     run(() -> announce(t));
@@ -126,7 +102,7 @@ public final class Announcer implements AutoCloseable {
 
   /** Tells the tracker that {@code session} now holds every block. */
   public void completed(TorrentSession session) {
-    Tracked t = tracked.get(session.torrent().infoHash());
+    TrackedTorrent t = tracked.get(session.torrent().infoHash());
     if (t != null) {
       run(() -> {
         t.pending = AnnounceEvent.ANNOUNCE_EVENT_COMPLETED;
@@ -141,7 +117,7 @@ public final class Announcer implements AutoCloseable {
    * the next interval, so that the newcomer is a source for us too at once, not only we for it.
    */
   public void peerJoined(InfoHash infoHash) {
-    Tracked t = tracked.get(infoHash);
+    TrackedTorrent t = tracked.get(infoHash);
     if (t == null) {
       return;
     }
@@ -152,7 +128,7 @@ public final class Announcer implements AutoCloseable {
       long wait = Math.max(0,
           t.lastAnnouncedNanos + SOONEST_REANNOUNCE.toNanos() - System.nanoTime());
       if (t.next.getDelay(TimeUnit.NANOSECONDS) > wait) {
-        cancel(t);
+        t.cancel();
         t.next = thread.schedule(() -> announce(t), wait, TimeUnit.NANOSECONDS);
       }
     });
@@ -160,10 +136,10 @@ public final class Announcer implements AutoCloseable {
 
   /** Leaves the swarm of {@code infoHash} (best effort: a tracker that is down expires us). */
   public void remove(InfoHash infoHash) {
-    Tracked t = tracked.remove(infoHash);
+    TrackedTorrent t = tracked.remove(infoHash);
     if (t != null) {
       run(() -> {
-        cancel(t);
+        t.cancel();
         stopped(t);
       });
     }
@@ -180,27 +156,19 @@ public final class Announcer implements AutoCloseable {
 
   // --- on the announcer thread -------------------------------------------------------------
 
-  private void announce(Tracked t) {
+  private void announce(TrackedTorrent t) {
     if (tracked.get(t.session.torrent().infoHash()) != t) {
       return; // removed meanwhile
     }
-    cancel(t);
+    t.cancel();
     AnnounceEvent event = t.pending == null ? AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED : t.pending;
     boolean inTrace = !t.session.isSeeding() || event == AnnounceEvent.ANNOUNCE_EVENT_COMPLETED;
     try {
       AnnounceResponse response = (inTrace ? t.trace : Context.root())
           .wrapSupplier(() -> tracker.announce(request(t.session, event))).get();
-      // A new token for a session we held: the tracker had lost it (restarted, or expired us),
-      // and with it every other swarm this peer was in.
-      // (A new token from another tracker is a move, which trackerSwitched takes care of.)
+      // A new token for a session we held: the tracker had lost it (restarted, or expired us).
       String from = tracker.inUse();
-      boolean forgotten = !token.isEmpty() && tokenFrom.equals(from)
-          && !token.equals(response.getSessionToken());
-      token = response.getSessionToken();
-      tokenFrom = from;
-      if (response.getHeartbeatIntervalMs() > 0) {
-        heartbeatInterval = Duration.ofMillis(response.getHeartbeatIntervalMs());
-      }
+      boolean forgotten = trackerSession.announced(from, response);
       t.pending = null;
       t.announcedTo = from;
       t.lastAnnouncedNanos = System.nanoTime();
@@ -212,11 +180,11 @@ public final class Announcer implements AutoCloseable {
       t.next = thread.schedule(() -> announce(t), interval, TimeUnit.MILLISECONDS);
       // This announce was a heartbeat too. Armed after the next announce, the heartbeat comes
       // due after it when both wait as long, and that announce puts it off again.
-      heartbeatAfter(heartbeatInterval);
+      trackerSession.refreshed();
       watch.start();
       if (forgotten) {
         log.info("the tracker had lost this peer's session; announcing every torrent again");
-        announceOthersAgain(t);
+        again.allBut(t);
       }
     } catch (MinibitException e) {
       retryLater(t, event, e);
@@ -225,9 +193,9 @@ public final class Announcer implements AutoCloseable {
     }
   }
 
-  private void retryLater(Tracked t, AnnounceEvent event, MinibitException e) {
+  private void retryLater(TrackedTorrent t, AnnounceEvent event, MinibitException e) {
     if (e.code() == ErrorCode.PERMISSION_DENIED) {
-      token = ""; // our session is gone or was taken over: open a new one
+      trackerSession.drop(); // our session is gone or was taken over: open a new one
     } else if (e.code() == ErrorCode.NOT_FOUND && t.session.isSeeding()) {
       republish(t);
     }
@@ -240,7 +208,7 @@ public final class Announcer implements AutoCloseable {
     t.next = thread.schedule(() -> announce(t), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void republish(Tracked t) {
+  private void republish(TrackedTorrent t) {
     try {
       tracker.publish(t.session.torrent());
       log.info(() -> "the tracker had lost " + t.session + "; published it again");
@@ -249,8 +217,8 @@ public final class Announcer implements AutoCloseable {
     }
   }
 
-  private void stopped(Tracked t) {
-    if (token.isEmpty()) {
+  private void stopped(TrackedTorrent t) {
+    if (!trackerSession.open()) {
       return;
     }
     try {
@@ -279,101 +247,10 @@ public final class Announcer implements AutoCloseable {
         .build();
   }
 
-  /** (Re)arms the heartbeat to come due after {@code delay}. */
-  private void heartbeatAfter(Duration delay) {
-    if (heartbeat != null) {
-      heartbeat.cancel(false);
-    }
-    heartbeat = thread.schedule(this::heartbeat, delay.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  /** Nothing has refreshed the session for a heartbeat interval: a heartbeat does. */
-  private void heartbeat() {
-    if (tracked.isEmpty()) {
-      heartbeat = null; // no swarm to stay in; the next announce opens a session again
-      return;
-    }
-    heartbeatNow();
-  }
-
-  /** The tracker went away and serves again: does it still know this peer? */
-  private void trackerBack() {
-    if (!tracked.isEmpty()) {
-      heartbeatNow();
-    }
-  }
-
-  /**
-   * Calls moved to another tracker, whose swarms this peer is not in: watch it instead, and
-   * announce there, now, every torrent last announced elsewhere (one whose announce is queued
-   * already goes there anyway). An event not yet told (COMPLETED, say) is what it hears.
-   */
+  /** Calls moved to another tracker: watch it instead, and join there every swarm. */
   private void trackerSwitched() {
     watch.follow();
-    String now = tracker.inUse();
-    for (Tracked t : tracked.values()) {
-      if (t.next != null && !now.equals(t.announcedTo)) {
-        cancel(t);
-        if (t.pending == null) {
-          t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
-        }
-        t.next = thread.schedule(() -> announce(t), 0, TimeUnit.MILLISECONDS);
-      }
-    }
-  }
-
-  private void heartbeatNow() {
-    if (token.isEmpty()) {
-      reannounceAll();
-      heartbeatAfter(heartbeatInterval);
-      return;
-    }
-    try {
-      var response = tracker.heartbeat(peerId);
-      heartbeatBackoff.reset();
-      heartbeatAfter(Duration.ofMillis(Math.max(100, response.getIntervalMs())));
-    } catch (MinibitException e) {
-      if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.PERMISSION_DENIED) {
-        log.info("the tracker no longer knows this peer; announcing every torrent again");
-        token = "";
-        reannounceAll();
-        heartbeatAfter(heartbeatInterval);
-      } else {
-        Duration delay = heartbeatBackoff.nextDelay();
-        Duration wait = delay.compareTo(heartbeatInterval) < 0 ? delay : heartbeatInterval;
-        log.warning(() -> "heartbeat failed (" + e.getMessage() + "); retrying in "
-            + wait.toMillis() + " ms");
-        heartbeatAfter(wait);
-      }
-    }
-  }
-
-  private void reannounceAll() {
-    for (Tracked t : tracked.values()) {
-      t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
-      announce(t);
-    }
-  }
-
-  /**
-   * Announces every torrent but {@code done} again, now: the tracker lost the swarms they were
-   * in. One whose first announce is still to come, or being retried, needs nothing more.
-   */
-  private void announceOthersAgain(Tracked done) {
-    for (Tracked t : tracked.values()) {
-      if (t != done && t.pending == null && t.next != null) {
-        cancel(t);
-        t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
-        t.next = thread.schedule(() -> announce(t), 0, TimeUnit.MILLISECONDS);
-      }
-    }
-  }
-
-  private static void cancel(Tracked t) {
-    if (t.next != null) {
-      t.next.cancel(false);
-      t.next = null;
-    }
+    again.movedTo(tracker.inUse());
   }
 
   /** Announces STOPPED for every torrent (briefly; a tracker that is down expires us anyway). */
@@ -383,7 +260,7 @@ public final class Announcer implements AutoCloseable {
       thread.submit(() -> {
         watch.stop();
         tracked.values().forEach(t -> {
-          cancel(t);
+          t.cancel();
           stopped(t);
         });
         tracked.clear();

@@ -5,6 +5,7 @@ import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
 import io.minibit.peer.control.Usage;
 import io.minibit.peer.download.FetchStats;
+import io.minibit.peer.server.TransferMapper;
 import io.minibit.peer.session.TorrentSession;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -113,7 +114,7 @@ public final class PeerMetrics {
 
   /** A download ended: completed if {@code failure} is null. */
   public void downloadEnded(TorrentSession session, Throwable failure) {
-    Transfer transfer = session.snapshot();
+    Transfer transfer = TransferMapper.toProto(session.snapshot());
     downloadDuration.record(transfer.getElapsedMs() / 1000.0, Attributes.of(
         INFOHASH, transfer.getInfohash(), NAME, transfer.getName(),
         OUTCOME, failure == null ? "completed" : "failed"));
@@ -207,7 +208,7 @@ public final class PeerMetrics {
       sessions.sort(Comparator.comparing(TorrentSession::isSeeding));
       for (TorrentSession session : sessions.subList(0,
           Math.min(sessions.size(), MAX_TRANSFER_SERIES))) {
-        Transfer t = session.snapshot();
+        Transfer t = TransferMapper.toProto(session.snapshot());
         Attributes torrent = Attributes.of(INFOHASH, t.getInfohash(), NAME, t.getName());
         downloaded.record(t.getDownloadedBytes(), torrent);
         uploaded.record(t.getUploadedBytes(), torrent);

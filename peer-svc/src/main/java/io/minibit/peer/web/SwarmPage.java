@@ -7,8 +7,6 @@ import com.google.gson.JsonParser;
 import io.minibit.api.v2.DownloadRequest;
 import io.minibit.api.v2.SwarmHealth;
 import io.minibit.api.v2.TorrentSummary;
-import io.minibit.api.v2.Transfer;
-import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
@@ -16,7 +14,9 @@ import io.minibit.core.http.HttpEndpoint;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.Download;
 import io.minibit.peer.server.DownloadOrders;
+import io.minibit.peer.session.PeerSnapshot;
 import io.minibit.peer.session.TorrentSession;
+import io.minibit.peer.session.TransferSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -190,39 +190,39 @@ public final class SwarmPage {
   }
 
   private Map<String, Object> transfer(TorrentSession session) {
-    Transfer t = session.snapshot();
+    TransferSnapshot t = session.snapshot();
     SwarmHealth health = daemon.health(session);
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("infohash", t.getInfohash());
-    json.put("name", t.getName());
-    json.put("state", t.getState().name().replace("TRANSFER_STATE_", "").toLowerCase());
-    json.put("size", t.getSize());
-    json.put("blockCount", t.getBlockCount());
-    json.put("blocksHave", t.getBlocksHave());
-    json.put("progress", t.getBlockCount() == 0 ? 1.0
-        : (double) t.getBlocksHave() / t.getBlockCount());
-    json.put("downloadRate", t.getDownloadRate());
-    json.put("downloadedBytes", t.getDownloadedBytes());
-    json.put("uploadedBytes", t.getUploadedBytes());
-    json.put("elapsedMs", t.getElapsedMs());
-    json.put("etaMs", t.getEtaMs());
-    json.put("error", t.getError());
+    json.put("infohash", t.infoHash().hex());
+    json.put("name", t.name());
+    json.put("state", t.state().name().toLowerCase());
+    json.put("size", t.size());
+    json.put("blockCount", t.blockCount());
+    json.put("blocksHave", t.blocksHave());
+    json.put("progress", t.blockCount() == 0 ? 1.0
+        : (double) t.blocksHave() / t.blockCount());
+    json.put("downloadRate", t.downloadRate());
+    json.put("downloadedBytes", t.downloadedBytes());
+    json.put("uploadedBytes", t.uploadedBytes());
+    json.put("elapsedMs", t.elapsedMs());
+    json.put("etaMs", t.etaMs());
+    json.put("error", t.error());
     List<Object> peers = new ArrayList<>();
-    for (TransferPeer p : t.getPeersList()) {
+    for (PeerSnapshot p : t.peers()) {
       Map<String, Object> peer = new LinkedHashMap<>();
-      peer.put("peerId", p.getPeerId());
-      peer.put("address", p.getAddress());
-      peer.put("status", p.getStatus());
-      peer.put("connected", p.getConnected());
-      peer.put("rttMs", p.getRttMs());
-      peer.put("downloadRate", p.getDownloadRate());
-      peer.put("share", p.getShare());
-      peer.put("blocksReceived", p.getBlocksReceived());
-      peer.put("blocksAvailable", p.getBlocksAvailable());
-      peer.put("inFlight", p.getInFlight());
-      peer.put("bytesSent", p.getBytesSent());
-      peer.put("chokedByPeer", p.getChokedByPeer());
-      peer.put("chokedByUs", p.getChokedByUs());
+      peer.put("peerId", p.peerId());
+      peer.put("address", p.address());
+      peer.put("status", p.status());
+      peer.put("connected", p.connected());
+      peer.put("rttMs", p.rttMs());
+      peer.put("downloadRate", p.downloadRate());
+      peer.put("share", p.share());
+      peer.put("blocksReceived", p.blocksReceived());
+      peer.put("blocksAvailable", p.blocksAvailable());
+      peer.put("inFlight", p.inFlight());
+      peer.put("bytesSent", p.bytesSent());
+      peer.put("chokedByPeer", p.chokedByPeer());
+      peer.put("chokedByUs", p.chokedByUs());
       peers.add(peer);
     }
     json.put("peers", peers);

@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.ErrorReason;
 import io.minibit.core.testing.MutableClock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,73 +26,8 @@ class SubscribersTest {
   private final Subscribers subscribers = new Subscribers(clock, BLOCKS);
   private final AtomicInteger ended = new AtomicInteger();
 
-  /** A Subscribe stream whose flow-control window a test opens and closes. */
-  private static class FakeStream extends ServerCallStreamObserver<SubscribeResponse> {
-    final List<SubscribeResponse> written = new ArrayList<>();
-    volatile boolean ready = true;
-    Runnable onReady = () -> { };
-    Runnable onCancel = () -> { };
-    Status error;
-    Throwable failure;
-
-    void becomeReady() {
-      ready = true;
-      onReady.run();
-    }
-
-    List<String> kinds() {
-      return written.stream().map(e -> e.getEventCase().name()).toList();
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return false;
-    }
-
-    @Override
-    public void setOnCancelHandler(Runnable handler) {
-      onCancel = handler;
-    }
-
-    @Override
-    public void setCompression(String compression) {}
-
-    @Override
-    public boolean isReady() {
-      return ready;
-    }
-
-    @Override
-    public void setOnReadyHandler(Runnable handler) {
-      onReady = handler;
-    }
-
-    @Override
-    public void disableAutoInboundFlowControl() {}
-
-    @Override
-    public void request(int count) {}
-
-    @Override
-    public void setMessageCompression(boolean enable) {}
-
-    @Override
-    public void onNext(SubscribeResponse value) {
-      written.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      error = Status.fromThrowable(t);
-      failure = t;
-    }
-
-    @Override
-    public void onCompleted() {}
-  }
-
-  private FakeStream subscribe(String peerId, String host) {
-    FakeStream stream = new FakeStream();
+  private FakeSubscribeStream subscribe(String peerId, String host) {
+    FakeSubscribeStream stream = new FakeSubscribeStream();
     subscribers.requireRoom(host);
     subscribers.add(peerId, host, host + ":1", stream, () -> new Bitfield(BLOCKS), false,
         ended::incrementAndGet);
@@ -103,7 +36,7 @@ class SubscribersTest {
 
   @Test
   void aSubscriberThatDoesNotReadHasItsEventsCoalescedNotQueued() {
-    FakeStream stream = subscribe("p", "10.0.0.1");
+    FakeSubscribeStream stream = subscribe("p", "10.0.0.1");
     assertEquals(List.of("BITFIELD", "CHOKE"), stream.kinds());
     stream.written.clear();
     stream.ready = false;
@@ -125,7 +58,7 @@ class SubscribersTest {
 
   @Test
   void writingStopsAsSoonAsTheStreamIsNoLongerReady() {
-    FakeStream stream = new FakeStream() {
+    FakeSubscribeStream stream = new FakeSubscribeStream() {
       @Override
       public void onNext(SubscribeResponse value) {
         super.onNext(value);
@@ -144,7 +77,7 @@ class SubscribersTest {
 
   @Test
   void aStreamThatLeavesEventsUnreadTooLongIsEndedOnce() {
-    FakeStream stream = subscribe("p", "h");
+    FakeSubscribeStream stream = subscribe("p", "h");
     stream.ready = false;
     subscribers.broadcastHave(1);
     clock.advance(Subscribers.MAX_UNREAD);
@@ -166,7 +99,7 @@ class SubscribersTest {
 
   @Test
   void aStreamThatCatchesUpIsGivenTimeAgain() {
-    FakeStream stream = subscribe("p", "h");
+    FakeSubscribeStream stream = subscribe("p", "h");
     stream.ready = false;
     subscribers.broadcastHave(1);
     clock.advance(Subscribers.MAX_UNREAD);
@@ -203,7 +136,7 @@ class SubscribersTest {
     PeerExchange exchange = new PeerExchange("self", clock, learned -> { });
     exchange.fromTracker(List.of(new PeerExchange.Endpoint("a", "10.0.0.1", 6881, true),
         new PeerExchange.Endpoint("p", "10.0.0.2", 6881, false)));
-    FakeStream stream = subscribe("p", "h");
+    FakeSubscribeStream stream = subscribe("p", "h");
     stream.written.clear();
 
     subscribers.exchangePeers(exchange);
@@ -235,8 +168,8 @@ class SubscribersTest {
 
   @Test
   void closingEveryStreamRunsEachEndActionOnce() {
-    FakeStream first = subscribe("a", "h1");
-    FakeStream second = subscribe("b", "h2");
+    FakeSubscribeStream first = subscribe("a", "h1");
+    FakeSubscribeStream second = subscribe("b", "h2");
     first.onCancel.run();
 
     subscribers.closeAll(Status.NOT_FOUND.withDescription("torrent removed"));
