@@ -10,8 +10,8 @@ import java.util.logging.Logger;
 
 /**
  * The daemon's periodic work over every transfer: the upload slots given out again, offers
- * topped up, peers exchanged, stall reasons refreshed, the cache kept. A failure with one
- * transfer is logged and does not stop the others. Runs on the scheduler it is given.
+ * topped up, peers exchanged, the cache kept. A failure with one transfer is logged and does
+ * not stop the others. Runs on the scheduler it is given.
  */
 final class PeriodicWork {
   private static final Logger log = DaemonLog.LOG;
