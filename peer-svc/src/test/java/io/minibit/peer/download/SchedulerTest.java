@@ -429,13 +429,13 @@ class SchedulerTest {
     onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
     FakeLink dead = links.get("dead:1");
 
-    for (int failure = 1; failure < Scheduler.FORGET_AFTER_FAILURES; failure++) {
+    for (int failure = 1; failure < PeerLifecycle.FORGET_AFTER_FAILURES; failure++) {
       dead.events.failed(dead.generation, "connection refused");
       settle();
       timer.advance(Duration.ofMinutes(5)); // past any backoff: it is tried again
       settle();
     }
-    assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects);
+    assertEquals(PeerLifecycle.FORGET_AFTER_FAILURES, dead.connects);
     assertEquals(1, scheduler.peers().size(), "still tried after " + dead.connects + " failures");
     assertEquals(List.of(), dropped);
     dead.events.failed(dead.generation, "connection refused");
@@ -446,7 +446,7 @@ class SchedulerTest {
     assertEquals(1, dead.closes);
     timer.advance(Duration.ofMinutes(5));
     settle();
-    assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects, "not tried again");
+    assertEquals(PeerLifecycle.FORGET_AFTER_FAILURES, dead.connects, "not tried again");
     onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
     assertEquals(1, scheduler.peers().size(), "a new chance when handed again");
   }
@@ -469,7 +469,7 @@ class SchedulerTest {
     start(torrent(8), fixed(4));
     FakeLink flaky = join("flaky", new Bitfield(8));
 
-    for (int failure = 0; failure < 3 * Scheduler.FORGET_AFTER_FAILURES; failure++) {
+    for (int failure = 0; failure < 3 * PeerLifecycle.FORGET_AFTER_FAILURES; failure++) {
       flaky.events.failed(flaky.generation, "reset");
       settle();
       timer.advance(Duration.ofMinutes(5));
@@ -490,15 +490,15 @@ class SchedulerTest {
         .mapToObj(port -> new Scheduler.PeerAddress("10.0.0.1:" + (7000 + port), "p" + port))
         .toList();
     onLoop(() -> scheduler.addPeers(oneHost));
-    assertEquals(Scheduler.MAX_PEERS_PER_HOST, scheduler.peers().size());
+    assertEquals(PeerRoster.MAX_PEERS_PER_HOST, scheduler.peers().size());
 
     List<Scheduler.PeerAddress> many = IntStream.range(0, 200)
         .mapToObj(i -> new Scheduler.PeerAddress("10.1." + (i / 100) + "." + (i % 100) + ":6881",
             "q" + i))
         .toList();
     onLoop(() -> scheduler.addPeers(many));
-    assertEquals(Scheduler.MAX_PEERS, scheduler.peers().size());
-    assertEquals(Scheduler.MAX_PEERS, links.size(), "no link opened beyond the cap");
+    assertEquals(PeerRoster.MAX_PEERS, scheduler.peers().size());
+    assertEquals(PeerRoster.MAX_PEERS, links.size(), "no link opened beyond the cap");
   }
 
   /** A remote peer that does what the test says; records what it was asked. */
