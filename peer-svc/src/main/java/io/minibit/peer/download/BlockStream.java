@@ -27,7 +27,7 @@ final class BlockStream implements ClientResponseObserver<GetBlocksRequest, Rece
   private final DownloadTrace.Source span;
   private final PeerLink.Events events;
   private final Map<RemotePeer.Call, ClientCallStreamObserver<?>> open;
-  private boolean refused;
+  private boolean refused; // gRPC calls an observer's methods one at a time
 
   BlockStream(int generation, RemotePeer.Call call, GrpcPeerLink.BlockSink sink,
       DownloadTrace.Source span, PeerLink.Events events,
