@@ -29,7 +29,7 @@ final class Arrivals {
   private final InFlightBook book;
   private final PeerLifecycle lifecycle;
   private final Refills refills;
-  private final Scheduler.Outcome outcome;
+  private final DownloadOutcome outcome;
   private final FetchStats stats;
   private final Clock clock;
   private boolean completing;
@@ -37,7 +37,7 @@ final class Arrivals {
   private int blocksReceived;
 
   Arrivals(Torrent torrent, RarestFirstPicker picker, PeerRoster roster, InFlightBook book,
-      PeerLifecycle lifecycle, Refills refills, Scheduler.Outcome outcome, FetchStats stats,
+      PeerLifecycle lifecycle, Refills refills, DownloadOutcome outcome, FetchStats stats,
       Clock clock) {
     this.torrent = torrent;
     this.picker = picker;

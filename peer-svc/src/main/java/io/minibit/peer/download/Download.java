@@ -90,7 +90,7 @@ public final class Download implements AutoCloseable {
     PeerLink.Factory links = (address, events) -> new GrpcPeerLink(address,
         channels.acquire(address), () -> channels.release(address), torrent, localPeerId,
         store::bitfield, sink, trace, events, this::named);
-    Scheduler.Outcome outcome = new Scheduler.Outcome() {
+    DownloadOutcome outcome = new DownloadOutcome() {
       @Override
       public void stored(int index) {
         session.onBlockStored(index);
@@ -138,9 +138,9 @@ public final class Download implements AutoCloseable {
    */
   public void addPeers(Collection<PeerEndpoint> endpoints) {
     session.heardFromTracker(endpoints);
-    List<Scheduler.PeerAddress> found = new ArrayList<>(endpoints.size());
+    List<PeerAddress> found = new ArrayList<>(endpoints.size());
     for (PeerEndpoint endpoint : endpoints) {
-      found.add(new Scheduler.PeerAddress(Endpoints.address(endpoint.getHost(),
+      found.add(new PeerAddress(Endpoints.address(endpoint.getHost(),
           endpoint.getPort()), endpoint.getPeerId()));
     }
     loop.execute(() -> scheduler.addPeers(found));
@@ -152,9 +152,9 @@ public final class Download implements AutoCloseable {
     if (fresh.isEmpty()) {
       return;
     }
-    List<Scheduler.PeerAddress> found = new ArrayList<>(fresh.size());
+    List<PeerAddress> found = new ArrayList<>(fresh.size());
     for (PeerExchange.Endpoint peer : fresh) {
-      found.add(new Scheduler.PeerAddress(Endpoints.address(peer.host(), peer.port()),
+      found.add(new PeerAddress(Endpoints.address(peer.host(), peer.port()),
           peer.peerId()));
     }
     log.fine(() -> torrent + ": " + source + " named " + found.size() + " new peers");

@@ -22,11 +22,11 @@ final class LoopedEvents implements PeerLink.Events {
   private final PeerAnnouncements announcements;
   private final Arrivals arrivals;
   private final Refills refills;
-  private final Scheduler.Outcome outcome;
+  private final DownloadOutcome outcome;
 
   LoopedEvents(SerialExecutor loop, RemotePeer peer, PeerLifecycle lifecycle,
       PeerAnnouncements announcements, Arrivals arrivals, Refills refills,
-      Scheduler.Outcome outcome) {
+      DownloadOutcome outcome) {
     this.loop = loop;
     this.peer = peer;
     this.lifecycle = lifecycle;

@@ -27,13 +27,13 @@ final class PeerLifecycle {
   private final InFlightBook book;
   private final RarestFirstPicker picker;
   private final Refills refills;
-  private final Scheduler.Timer timer;
+  private final LoopTimer timer;
   private final SerialExecutor loop;
-  private final Scheduler.Outcome outcome;
+  private final DownloadOutcome outcome;
   private boolean closed;
 
   PeerLifecycle(Torrent torrent, PeerRoster roster, InFlightBook book, RarestFirstPicker picker,
-      Refills refills, Scheduler.Timer timer, SerialExecutor loop, Scheduler.Outcome outcome) {
+      Refills refills, LoopTimer timer, SerialExecutor loop, DownloadOutcome outcome) {
     this.torrent = torrent;
     this.roster = roster;
     this.book = book;

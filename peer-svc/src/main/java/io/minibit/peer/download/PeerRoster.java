@@ -43,7 +43,7 @@ final class PeerRoster {
    * Whether {@code found} may join: not this peer, not known, room left in all ({@link
    * Admission#FULL} otherwise: no later one may join either) and on its host.
    */
-  Admission admission(Scheduler.PeerAddress found) {
+  Admission admission(PeerAddress found) {
     if (found.peerId().equals(localPeerId) || peers.containsKey(found.address())) {
       return Admission.SKIP;
     }

@@ -7,7 +7,6 @@ import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.policy.RarestFirstPicker;
 import io.minibit.peer.policy.RequestTiming;
 import io.minibit.peer.session.RateMeter;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,40 +34,14 @@ import java.util.Random;
 final class Scheduler {
   static final Duration PING_EVERY = Duration.ofSeconds(10);
 
-  /** What the scheduler tells the download it works for; called on the loop. */
-  interface Outcome {
-    /** Block {@code index} was verified and written. */
-    void stored(int index);
-
-    /** Every block is here: the download is to be finished. Called once. */
-    void complete();
-
-    /** A block could not be written: the download cannot go on. */
-    void writeFailed(IOException failure);
-
-    /**
-     * The peer {@code peerId} is no source: it kept failing and was forgotten, it was banned, or
-     * its address turned out to be this peer's own. It is not one to name to others.
-     */
-    void dropped(String peerId);
-  }
-
-  /** Sets timers: the daemon's scheduled executor, or a test's hand. */
-  interface Timer {
-    void after(Duration delay, Runnable task);
-  }
-
-  /** A peer found by the tracker or by another peer. */
-  record PeerAddress(String address, String peerId) {}
-
   private final Torrent torrent;
   private final PeerLink.Factory links;
   private final SerialExecutor loop;
-  private final Timer timer;
+  private final LoopTimer timer;
   private final Clock clock;
   private final Random random;
   private final RarestFirstPicker picker;
-  private final Outcome outcome;
+  private final DownloadOutcome outcome;
   private final DownloadLimiter limiter;
   private final PeerRoster roster;
   private final Refills refills = new Refills();
@@ -81,8 +54,8 @@ final class Scheduler {
   private boolean wakeSet;
 
   Scheduler(Torrent torrent, Bitfield have, String localPeerId, PeerLink.Factory links,
-      SerialExecutor loop, Timer timer, Clock clock, Random random, Allocation allocation,
-      Outcome outcome, FetchStats stats, DownloadLimiter limiter) {
+      SerialExecutor loop, LoopTimer timer, Clock clock, Random random, Allocation allocation,
+      DownloadOutcome outcome, FetchStats stats, DownloadLimiter limiter) {
     this.torrent = torrent;
     this.links = links;
     this.loop = loop;

@@ -55,7 +55,7 @@ abstract class SchedulerFixture {
 
   void start(Torrent torrent, Allocation allocation) {
     loop = new SerialExecutor(pool::add, () -> scheduler.flush());
-    Scheduler.Outcome outcome = new Scheduler.Outcome() {
+    DownloadOutcome outcome = new DownloadOutcome() {
       @Override
       public void stored(int index) {
         stored.add(index);
@@ -104,7 +104,7 @@ abstract class SchedulerFixture {
 
   /** A peer {@code rtt} away joins, answers its pings, shows {@code has} and unchokes us. */
   FakeLink join(String name, Bitfield has, Duration rtt) {
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress(name + ":1", name))));
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress(name + ":1", name))));
     FakeLink link = links.get(name + ":1");
     link.events.answered(link.generation, rtt, name, false);
     link.events.answered(link.generation, rtt, name, true);
@@ -280,7 +280,7 @@ abstract class SchedulerFixture {
   }
 
   /** Timers that fire when the test moves the clock. */
-  final class ManualTimer implements Scheduler.Timer {
+  final class ManualTimer implements LoopTimer {
     private record Due(Instant at, Runnable task) {}
 
     private final PriorityQueue<Due> due =

@@ -217,7 +217,7 @@ class SchedulerTest extends SchedulerFixture {
    * that block, the endgame does not come, and only lateness moves a slow peer's blocks.
    */
   private FakeLink chokerHolding(int blockCount, int index) {
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("choker:1", "choker"))));
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("choker:1", "choker"))));
     FakeLink choker = links.get("choker:1");
     choker.events.answered(choker.generation, Duration.ofMillis(5), "choker", false);
     choker.events.bitfield(choker.generation, blocks(blockCount, i -> i == index));
@@ -421,7 +421,7 @@ class SchedulerTest extends SchedulerFixture {
   @Test
   void aPeerThatKeepsFailingIsForgottenAndItsLinkClosedButMayBeHandedAgain() throws IOException {
     start(torrent(8), fixed(4));
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("dead:1", "dead"))));
     FakeLink dead = links.get("dead:1");
 
     for (int failure = 1; failure < PeerLifecycle.FORGET_AFTER_FAILURES; failure++) {
@@ -442,14 +442,14 @@ class SchedulerTest extends SchedulerFixture {
     timer.advance(Duration.ofMinutes(5));
     settle();
     assertEquals(PeerLifecycle.FORGET_AFTER_FAILURES, dead.connects, "not tried again");
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("dead:1", "dead"))));
     assertEquals(1, scheduler.peers().size(), "a new chance when handed again");
   }
 
   @Test
   void anAddressThatTurnsOutToBeThisPeerIsDropped() throws IOException {
     start(torrent(8), fixed(4));
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("mirror:1", "other-id"))));
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("mirror:1", "other-id"))));
     FakeLink mirror = links.get("mirror:1");
 
     mirror.events.answered(mirror.generation, Duration.ofMillis(1), "me", false);
@@ -481,14 +481,14 @@ class SchedulerTest extends SchedulerFixture {
   @Test
   void aDownloadKeepsABoundedNumberOfPeersInAllAndPerHost() throws IOException {
     start(torrent(8), fixed(4));
-    List<Scheduler.PeerAddress> oneHost = IntStream.range(0, 20)
-        .mapToObj(port -> new Scheduler.PeerAddress("10.0.0.1:" + (7000 + port), "p" + port))
+    List<PeerAddress> oneHost = IntStream.range(0, 20)
+        .mapToObj(port -> new PeerAddress("10.0.0.1:" + (7000 + port), "p" + port))
         .toList();
     onLoop(() -> scheduler.addPeers(oneHost));
     assertEquals(PeerRoster.MAX_PEERS_PER_HOST, scheduler.peers().size());
 
-    List<Scheduler.PeerAddress> many = IntStream.range(0, 200)
-        .mapToObj(i -> new Scheduler.PeerAddress("10.1." + (i / 100) + "." + (i % 100) + ":6881",
+    List<PeerAddress> many = IntStream.range(0, 200)
+        .mapToObj(i -> new PeerAddress("10.1." + (i / 100) + "." + (i % 100) + ":6881",
             "q" + i))
         .toList();
     onLoop(() -> scheduler.addPeers(many));
