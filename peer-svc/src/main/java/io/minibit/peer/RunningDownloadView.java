@@ -2,7 +2,7 @@ package io.minibit.peer;
 
 import io.minibit.core.Bitfield;
 import io.minibit.peer.download.Download;
-import io.minibit.peer.server.TransferMapper;
+import io.minibit.peer.download.PeerStats;
 import io.minibit.peer.session.DownloadView;
 import io.minibit.peer.session.PeerSnapshot;
 import java.util.List;
@@ -38,7 +38,14 @@ final class RunningDownloadView implements DownloadView {
   public List<PeerSnapshot> peers() {
     Download download = current();
     return download == null ? List.of()
-        : download.peerStats().stream().map(TransferMapper::fromProto).toList();
+        : download.sources().stream().map(RunningDownloadView::snapshot).toList();
+  }
+
+  /** A source as the session shows it; what we sent it is added by the session. */
+  private static PeerSnapshot snapshot(PeerStats s) {
+    return new PeerSnapshot(s.peerId(), s.address(), s.blocksReceived(), s.bytesReceived(),
+        s.blocksAvailable(), s.connected(), s.hashFailures(), s.status(), s.rttMs(),
+        s.downloadRate(), s.share(), s.inFlight(), s.chokedByPeer(), false, 0);
   }
 
   @Override

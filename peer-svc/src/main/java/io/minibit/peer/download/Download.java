@@ -1,7 +1,6 @@
 package io.minibit.peer.download;
 
 import io.minibit.api.v2.PeerEndpoint;
-import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.ErrorReason;
@@ -42,9 +41,9 @@ import java.util.logging.Logger;
  * once.
  *
  * <p>This class wires the parts and answers questions about them (status, metrics, the swarm
- * view), which it asks on the loop so the answers are consistent. The peers the tracker hands out
- * and those other peers name (peer exchange) are kept by the session's {@link PeerExchange},
- * and the new ones become sources alike. Thread-safe.
+ * view) from its {@link DownloadView}, asked on the loop so the answers are consistent. The
+ * peers the tracker hands out and those other peers name (peer exchange) are kept by the
+ * session's {@link PeerExchange}, and the new ones become sources alike. Thread-safe.
  */
 public final class Download implements AutoCloseable {
   private static final Logger log = Logger.getLogger(Download.class.getName());
@@ -57,6 +56,7 @@ public final class Download implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final SerialExecutor loop;
   private final Scheduler scheduler;
+  private final DownloadView view;
   private final Consumer<Path> verified;
   private ScheduledFuture<?> ticker; // set on the loop
 
@@ -89,7 +89,7 @@ public final class Download implements AutoCloseable {
     PeerLink.Factory links = (address, events) -> new GrpcPeerLink(address,
         channels.acquire(address), () -> channels.release(address), torrent, localPeerId,
         store::bitfield, sink, trace, events, this::named);
-    Scheduler.Outcome outcome = new Scheduler.Outcome() {
+    DownloadOutcome outcome = new DownloadOutcome() {
       @Override
       public void stored(int index) {
         session.onBlockStored(index);
@@ -115,6 +115,7 @@ public final class Download implements AutoCloseable {
         (delay, task) -> timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS), clock,
         random, allocation, outcome, stats, limiter);
     self[0] = scheduler;
+    this.view = new DownloadView(scheduler, torrent.blockCount());
   }
 
   /** Finishes at once if every block was already on disk; otherwise waits for peers. */
@@ -134,9 +135,9 @@ public final class Download implements AutoCloseable {
    */
   public void addPeers(Collection<PeerEndpoint> endpoints) {
     session.heardFromTracker(endpoints);
-    List<Scheduler.PeerAddress> found = new ArrayList<>(endpoints.size());
+    List<PeerAddress> found = new ArrayList<>(endpoints.size());
     for (PeerEndpoint endpoint : endpoints) {
-      found.add(new Scheduler.PeerAddress(Endpoints.address(endpoint.getHost(),
+      found.add(new PeerAddress(Endpoints.address(endpoint.getHost(),
           endpoint.getPort()), endpoint.getPeerId()));
     }
     loop.execute(() -> scheduler.addPeers(found));
@@ -148,9 +149,9 @@ public final class Download implements AutoCloseable {
     if (fresh.isEmpty()) {
       return;
     }
-    List<Scheduler.PeerAddress> found = new ArrayList<>(fresh.size());
+    List<PeerAddress> found = new ArrayList<>(fresh.size());
     for (PeerExchange.Endpoint peer : fresh) {
-      found.add(new Scheduler.PeerAddress(Endpoints.address(peer.host(), peer.port()),
+      found.add(new PeerAddress(Endpoints.address(peer.host(), peer.port()),
           peer.peerId()));
     }
     log.fine(() -> torrent + ": " + source + " named " + found.size() + " new peers");
@@ -180,46 +181,12 @@ public final class Download implements AutoCloseable {
 
   /** Why the download is not going at full speed, for people; empty if nothing is wrong. */
   public String stallReason() {
-    return ask(this::stallReasonNow, "");
-  }
-
-  private String stallReasonNow() {
-    if (scheduler.isClosed() || scheduler.isComplete()) {
-      return "";
-    }
-    Collection<RemotePeer> peers = scheduler.peers();
-    if (peers.isEmpty()) {
-      return "no peers in the swarm yet";
-    }
-    List<RemotePeer> active = peers.stream().filter(RemotePeer::isActive).toList();
-    if (active.isEmpty()) {
-      return "no peer reachable (" + peers.size() + " known)";
-    }
-    if (active.stream().allMatch(p -> p.chokesUs)) {
-      return "every connected peer chokes us (" + active.size() + "); waiting for an unchoke";
-    }
-    if (active.stream().noneMatch(p -> p.has != null && scheduler.isInteresting(p.has))) {
-      return "no connected peer has the " + scheduler.missing() + " missing blocks";
-    }
-    for (RemotePeer peer : active) {
-      long late = peer.calls.stream().filter(c -> c.late).mapToLong(c -> c.outstanding.size())
-          .sum();
-      if (late > 0) {
-        return "waiting on slow peer " + peer + " (" + late + " blocks late)";
-      }
-    }
-    if (scheduler.isThrottled()) {
-      return "held to the download limit (--download-limit)";
-    }
-    return "";
+    return ask(view::stallReason, "");
   }
 
   /** Each source's figures, for status and metrics. */
-  public List<TransferPeer> peerStats() {
-    return ask(() -> scheduler.peers().stream()
-        .filter(p -> p.state != RemotePeer.State.SELF)
-        .map(p -> p.stats(scheduler.blocksReceived()).build())
-        .toList(), List.of());
+  public List<PeerStats> sources() {
+    return ask(view::sources, List.of());
   }
 
   /**
@@ -227,30 +194,12 @@ public final class Download implements AutoCloseable {
    * members of the swarm; their download rates are unknown here (0).
    */
   public List<SwarmHealthCalculator.Member> members() {
-    return ask(() -> {
-      List<SwarmHealthCalculator.Member> members = new ArrayList<>();
-      for (RemotePeer peer : scheduler.peers()) {
-        if (peer.has != null && peer.state != RemotePeer.State.SELF
-            && peer.state != RemotePeer.State.BANNED) {
-          members.add(new SwarmHealthCalculator.Member(peer.peerId, peer.has.copy(),
-              peer.has.cardinality(), peer.has.isComplete(), 0));
-        }
-      }
-      return members;
-    }, List.of());
+    return ask(view::members, List.of());
   }
 
   /** The blocks asked of some peer and not received yet. */
   public Bitfield inFlight() {
-    return ask(() -> {
-      Bitfield inFlight = new Bitfield(torrent.blockCount());
-      for (RemotePeer peer : scheduler.peers()) {
-        for (RemotePeer.Call call : peer.calls) {
-          call.outstanding.forEach(inFlight::set);
-        }
-      }
-      return inFlight;
-    }, new Bitfield(torrent.blockCount()));
+    return ask(view::inFlight, new Bitfield(torrent.blockCount()));
   }
 
   /**

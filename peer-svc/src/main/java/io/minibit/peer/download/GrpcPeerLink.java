@@ -17,7 +17,6 @@ import io.minibit.api.v2.PingResponse;
 import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.core.Bitfield;
-import io.minibit.core.ErrorReason;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
@@ -28,15 +27,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The client side of one remote peer over gRPC: pings, the Subscribe stream and GetBlocks calls.
- * A block is verified and written on the call's own thread as it arrives, so peers' blocks are
- * hashed in parallel, and only the outcome goes to the scheduler.
+ * A call's blocks are received by a {@link BlockStream}, which verifies and writes each on the
+ * call's own thread, so peers' blocks are hashed in parallel; only the outcome goes to the
+ * scheduler.
  *
  * <p>Calls run outside the gRPC context of whoever started the download (a CLI's control call
  * that ends must not cancel them). Pings and the subscription are not traced; the GetBlocks
@@ -213,50 +212,7 @@ final class GrpcPeerLink implements PeerLink {
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     in(span.context(), () -> ClientCalls.asyncServerStreamingCall(
         channel.newCall(ReceivedBlock.method(), options), request,
-        new ClientResponseObserver<GetBlocksRequest, ReceivedBlock>() {
-          private boolean refused; // gRPC calls an observer's methods one at a time
-
-          @Override
-          public void beforeStart(ClientCallStreamObserver<GetBlocksRequest> stream) {
-            calls.put(call, stream);
-          }
-
-          @Override
-          public void onNext(ReceivedBlock block) {
-            try (block) {
-              if (refused) {
-                return;
-              }
-              if (!call.asked.contains(block.index())) {
-                refused = true;
-                events.violated(generation, "sent block " + block.index()
-                    + ", which was not asked for");
-                return;
-              }
-              int bytes = block.length();
-              BlockStore.WriteResult result = sink.write(block);
-              if (result == BlockStore.WriteResult.STORED) {
-                span.delivered(bytes);
-              }
-              events.written(generation, call, block.index(), result, bytes);
-            } catch (IOException e) {
-              refused = true;
-              events.writeFailed(e);
-            }
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            calls.remove(call);
-            events.ended(generation, call, Status.fromThrowable(t), ErrorReason.of(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            calls.remove(call);
-            events.ended(generation, call, Status.OK, Optional.empty());
-          }
-        }));
+        new BlockStream(generation, call, sink, span, events, calls)));
   }
 
   @Override

@@ -65,7 +65,10 @@ interface PeerLink {
     /** The peer chokes or unchokes us. */
     void choked(int generation, boolean choked);
 
-    /** Block {@code index} of {@code call} arrived, {@code bytes} long, and was handed to the store. */
+    /**
+     * Block {@code index} of {@code call} arrived, {@code bytes} long, and was handed to the
+     * store.
+     */
     void written(int generation, RemotePeer.Call call, int index, BlockStore.WriteResult result,
         int bytes);
 

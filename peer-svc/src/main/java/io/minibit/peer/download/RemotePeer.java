@@ -1,6 +1,5 @@
 package io.minibit.peer.download;
 
-import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
 import io.minibit.peer.policy.RttEstimator;
@@ -105,22 +104,13 @@ final class RemotePeer {
     return state == State.ACTIVE && !chokesUs && has != null;
   }
 
-  TransferPeer.Builder stats(int blocksReceivedByDownload) {
-    return TransferPeer.newBuilder()
-        .setPeerId(peerId)
-        .setAddress(address)
-        .setBlocksReceived(blocksReceived)
-        .setBytesReceived(bytesReceived)
-        .setBlocksAvailable(has == null ? 0 : has.cardinality())
-        .setConnected(state == State.ACTIVE)
-        .setHashFailures(hashFailures)
-        .setStatus(status())
-        .setRttMs(rtt.millis())
-        .setDownloadRate(rate.bytesPerSecond())
-        .setShare(blocksReceivedByDownload == 0 ? 0
-            : (double) blocksReceived / blocksReceivedByDownload)
-        .setInFlight(inFlight)
-        .setChokedByPeer(chokesUs);
+  /** Its figures now; {@code blocksReceivedByDownload} gives its share. */
+  PeerStats stats(int blocksReceivedByDownload) {
+    return new PeerStats(peerId, address, blocksReceived, bytesReceived,
+        has == null ? 0 : has.cardinality(), state == State.ACTIVE, hashFailures, status(),
+        rtt.millis(), rate.bytesPerSecond(),
+        blocksReceivedByDownload == 0 ? 0 : (double) blocksReceived / blocksReceivedByDownload,
+        inFlight, chokesUs);
   }
 
   private String status() {

@@ -13,7 +13,8 @@ import java.util.function.IntPredicate;
 public final class EvenSplitAllocation implements Allocation {
   @Override
   public Map<String, Integer> budgets(List<PeerSample> peers, int blockSize) {
-    int each = (int) Math.max(1, LatencyWeightedAllocation.INITIAL_PEER_IN_FLIGHT_BYTES / blockSize);
+    int each =
+        (int) Math.max(1, LatencyWeightedAllocation.INITIAL_PEER_IN_FLIGHT_BYTES / blockSize);
     Map<String, Integer> budgets = new HashMap<>();
     peers.forEach(p -> budgets.put(p.peer(), each));
     return budgets;

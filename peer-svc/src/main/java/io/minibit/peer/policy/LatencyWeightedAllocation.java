@@ -24,8 +24,9 @@ import java.util.function.IntPredicate;
  * throughput queued at its end. H is short, half a second: a block asked of a busy peer waits
  * behind the queue, while a block not asked yet can still go to whichever peer frees up first
  * (in a swarm of 8 capped leechers, half a second instead of one shortened the tail after the
- * seeder's last new block from 3.6 s to 3.1 s on average). A peer held back by its budget delivers at budget / RTT,
- * so its budget grows until the budget no longer limits it, as a TCP window does. A peer whose
+ * seeder's last new block from 3.6 s to 3.1 s on average). A peer held back by its budget
+ * delivers at budget / RTT, so its budget grows until the budget no longer limits it, as a TCP
+ * window does. A peer whose
  * RTT is not known yet counts as having the median RTT of the others.
  */
 public final class LatencyWeightedAllocation implements Allocation {

@@ -9,142 +9,28 @@ import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorReason;
 import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
-import io.minibit.core.testing.MutableClock;
-import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.policy.EvenSplitAllocation;
 import io.minibit.peer.policy.LatencyWeightedAllocation;
 import io.minibit.peer.policy.RequestTiming;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
-import java.util.Queue;
-import java.util.Random;
 import java.util.Set;
-import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scheduler alone: scripted links instead of the network, a clock and a timer the test moves,
- * and a pool the test runs by hand, so that what counts as one burst of events is the test's call.
+ * The scheduler alone, on the {@link SchedulerFixture}'s scripted links and clock: what it asks of
+ * whom (the refill, the download cap, the endgame, late, silent and failed peers, each peer's
+ * budget), and how its peers come and go (backoff, bans, forgetting, the caps on peers).
  */
-class SchedulerTest {
-  private static final int BLOCK = 16 * 1024;
-
-  @TempDir Path root;
-
-  private final MutableClock clock = new MutableClock();
-  private final ManualTimer timer = new ManualTimer();
-  private final Queue<Runnable> pool = new ArrayDeque<>();
-  private final Map<String, FakeLink> links = new LinkedHashMap<>();
-  private final List<Integer> stored = new ArrayList<>();
-  private final List<String> dropped = new ArrayList<>();
-  private final FetchStats stats = new FetchStats();
-  private boolean complete;
-  private Scheduler scheduler;
-  private SerialExecutor loop;
-  private DownloadLimiter limiter = DownloadLimiter.NONE;
-
-  private Torrent torrent(int blocks) throws IOException {
-    return TestFiles.share(root, "t-" + blocks + ".bin", blocks * BLOCK, BLOCK, 5).torrent();
-  }
-
-  private void start(Torrent torrent, Allocation allocation) {
-    loop = new SerialExecutor(pool::add, () -> scheduler.flush());
-    Scheduler.Outcome outcome = new Scheduler.Outcome() {
-      @Override
-      public void stored(int index) {
-        stored.add(index);
-      }
-
-      @Override
-      public void complete() {
-        complete = true;
-      }
-
-      @Override
-      public void writeFailed(IOException failure) {
-        throw new AssertionError(failure);
-      }
-
-      @Override
-      public void dropped(String peerId) {
-        dropped.add(peerId);
-      }
-    };
-    scheduler = new Scheduler(torrent, new Bitfield(torrent.blockCount()), "me",
-        (address, events) -> {
-          FakeLink link = new FakeLink(events);
-          links.put(address, link);
-          return link;
-        }, loop, timer, clock, new Random(7), allocation, outcome, stats, limiter);
-    onLoop(scheduler::start);
-  }
-
-  /** Runs what the loop has queued: one burst, then the refill. */
-  private void settle() {
-    while (!pool.isEmpty()) {
-      pool.poll().run();
-    }
-  }
-
-  private void onLoop(Runnable action) {
-    loop.execute(action);
-    settle();
-  }
-
-  /** A peer joins, answers its pings, shows {@code has} and unchokes us. */
-  private FakeLink join(String name, Bitfield has) {
-    return join(name, has, Duration.ofMillis(5));
-  }
-
-  /** A peer {@code rtt} away joins, answers its pings, shows {@code has} and unchokes us. */
-  private FakeLink join(String name, Bitfield has, Duration rtt) {
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress(name + ":1", name))));
-    FakeLink link = links.get(name + ":1");
-    link.events.answered(link.generation, rtt, name, false);
-    link.events.answered(link.generation, rtt, name, true);
-    link.events.bitfield(link.generation, has);
-    link.events.choked(link.generation, false);
-    settle();
-    return link;
-  }
-
-  private static Bitfield blocks(int size, IntPredicate held) {
-    Bitfield bits = new Bitfield(size);
-    IntStream.range(0, size).filter(held).forEach(bits::set);
-    return bits;
-  }
-
-  /** Every budget the same: {@code each} blocks in flight per peer. */
-  private static Allocation fixed(int each) {
-    return new Allocation() {
-      @Override
-      public Map<String, Integer> budgets(List<PeerSample> peers, int blockSize) {
-        Map<String, Integer> budgets = new HashMap<>();
-        peers.forEach(peer -> budgets.put(peer.peer(), each));
-        return budgets;
-      }
-
-      @Override
-      public IntPredicate allowedBlocks(String peer, List<PeerSample> peers) {
-        return index -> true;
-      }
-    };
-  }
-
+class SchedulerTest extends SchedulerFixture {
   @Test
   void aDownloadLimitHoldsRequestsToTheCapAndRefillsWhenItAllowsMore() throws IOException {
     limiter = new DownloadLimiter(8L * BLOCK, clock); // 8 blocks a second, 2 in the bucket
@@ -277,26 +163,6 @@ class SchedulerTest {
   }
 
   @Test
-  void aPeerOverOneOfItsLimitsIsBackedOffNotTakenForChokingUs() throws IOException {
-    Torrent torrent = torrent(9);
-    start(torrent, fixed(2));
-    FakeLink busy = join("busy", blocks(9, i -> true));
-    RemotePeer.Call refused = busy.fetched.get(0);
-
-    // No UNCHOKE would ever come for this refusal: waiting for one would idle the peer for good.
-    busy.events.ended(busy.generation, refused, Status.RESOURCE_EXHAUSTED,
-        Optional.of(ErrorReason.OVER_LIMIT));
-    settle();
-
-    assertEquals(0, stats.choked());
-    assertEquals(1, stats.failed());
-    assertEquals(1, busy.disconnects);
-    timer.advance(Duration.ofMinutes(1));
-    settle();
-    assertEquals(2, busy.connects, "asked again after its backoff");
-  }
-
-  @Test
   void theLastBlockOfAPeerThatChokedUsIsAskedAgainWhenItUnchokes() throws IOException {
     Torrent torrent = torrent(3);
     start(torrent, fixed(4));
@@ -346,7 +212,116 @@ class SchedulerTest {
         "in flight: fast " + fastInFlight + ", slow " + slowInFlight);
   }
 
+  /**
+   * A peer that holds block {@code index} alone and chokes us: as long as nobody is asked for
+   * that block, the endgame does not come, and only lateness moves a slow peer's blocks.
+   */
+  private FakeLink chokerHolding(int blockCount, int index) {
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("choker:1", "choker"))));
+    FakeLink choker = links.get("choker:1");
+    choker.events.answered(choker.generation, Duration.ofMillis(5), "choker", false);
+    choker.events.bitfield(choker.generation, blocks(blockCount, i -> i == index));
+    settle();
+    return choker;
+  }
+
+  @Test
+  void aLateBlockIsAskedOfASecondPeerBeforeTheEndgame() throws IOException {
+    Torrent torrent = torrent(6);
+    start(torrent, fixed(4));
+    chokerHolding(6, 4);
+    Bitfield held = blocks(6, i -> i < 4);
+    FakeLink slow = join("slow", held);
+    RemotePeer.Call stuck = slow.fetched.get(0);
+    FakeLink second = join("second", held);
+    assertEquals(List.of(), second.asked(), "nothing fresh, nothing late, not the end yet");
+
+    clock.advance(RequestTiming.UNMEASURED_LATE_AFTER.plusMillis(1));
+    onLoop(scheduler::tick);
+
+    assertEquals(new HashSet<>(stuck.asked), new HashSet<>(second.asked()),
+        "the late blocks are asked of the second peer");
+    second.fetched.forEach(call -> call.asked.forEach(index -> second.deliver(call, index)));
+    assertEquals(4, stored.size());
+    assertTrue(slow.cancelled.contains(stuck), "the slow copy is withdrawn");
+  }
+
+  @Test
+  void aSilentPeersBlocksComeFromAnotherWithinOneDeadline() throws IOException {
+    Torrent torrent = torrent(42);
+    start(torrent, fixed(4));
+    chokerHolding(42, 41); // no endgame: failing over is lateness's work alone
+    Bitfield held = blocks(42, i -> i < 40);
+    FakeLink silent = join("silent", held);
+    RemotePeer.Call stuck = silent.fetched.get(0);
+    Instant due = stuck.started.plus(silent.deadlines.get(stuck));
+    FakeLink other = join("other", held);
+
+    // The silent peer never sends nor fails: only its calls' deadlines would end them.
+    while (stored.size() < 40 && clock.instant().isBefore(due)) {
+      other.serve(4);
+      timer.advance(Duration.ofMillis(250));
+      onLoop(scheduler::tick);
+    }
+
+    assertEquals(40, stored.size(), "every block held came before the silent peer's deadline, "
+        + silent.deadlines.get(stuck));
+    assertTrue(silent.cancelled.contains(stuck), "the silent peer's call is withdrawn");
+    assertEquals(0, stats.failed(), "no call had to fail first");
+  }
+
+  @Test
+  void theLastBlocksAskedOfAPeerThatVanishedStillComeNeverStuckAt99Percent() throws IOException {
+    Torrent torrent = torrent(17);
+    start(torrent, fixed(4));
+    FakeLink gone = join("gone", blocks(17, i -> i < 16));
+    List<Integer> lost = List.copyOf(gone.asked());
+    // The other peer holds every block but those: until it gets them, only the vanished one
+    // could send them.
+    FakeLink other = join("other", blocks(17, i -> i < 16 && !lost.contains(i)));
+    boolean announced = false;
+    for (int step = 0; stored.size() < 16; step++) {
+      assertTrue(step < 4 * 120, "the download ends: " + stored.size() + "/16 after "
+          + step / 4 + " s, waiting on " + lost);
+      other.serve(Integer.MAX_VALUE);
+      if (!announced && stored.size() == 16 - lost.size()) {
+        announced = true; // the other peer got the last blocks elsewhere
+        lost.forEach(index -> other.events.have(other.generation, index));
+        settle();
+      }
+      gone.expire(); // as gRPC would: its calls end at their deadline
+      timer.advance(Duration.ofMillis(250));
+      onLoop(scheduler::tick);
+    }
+
+    assertEquals(IntStream.range(0, 16).boxed().toList(), stored.stream().sorted().toList());
+  }
+
+  @Test
+  void aPeersBudgetFollowsItsRateDownAsWellAsUp() throws IOException {
+    Torrent torrent = torrent(4096);
+    start(torrent, new LatencyWeightedAllocation());
+    FakeLink peer = join("peer", blocks(4096, i -> i < 4095));
+
+    for (int step = 0; step < 60; step++) { // 6 s at 400 blocks a second
+      peer.serve(40);
+      clock.advance(Duration.ofMillis(100));
+      onLoop(scheduler::tick);
+    }
+    int whileFast = peer.inFlight();
+    for (int step = 0; step < 200; step++) { // then 20 s at 20 a second
+      peer.serve(2);
+      clock.advance(Duration.ofMillis(100));
+      onLoop(scheduler::tick);
+    }
+    int whileSlow = peer.inFlight();
+
+    assertTrue(whileFast >= 5 * whileSlow && whileSlow >= 1,
+        "in flight: " + whileFast + " while fast, " + whileSlow + " once slow");
+  }
+
   /** Blocks each seeder sent, and the simulated time the download took. */
+
   private record NearAndFar(int near, int far, Duration took) {}
 
   /**
@@ -409,6 +384,26 @@ class SchedulerTest {
   }
 
   @Test
+  void aPeerOverOneOfItsLimitsIsBackedOffNotTakenForChokingUs() throws IOException {
+    Torrent torrent = torrent(9);
+    start(torrent, fixed(2));
+    FakeLink busy = join("busy", blocks(9, i -> true));
+    RemotePeer.Call refused = busy.fetched.get(0);
+
+    // No UNCHOKE would ever come for this refusal: waiting for one would idle the peer for good.
+    busy.events.ended(busy.generation, refused, Status.RESOURCE_EXHAUSTED,
+        Optional.of(ErrorReason.OVER_LIMIT));
+    settle();
+
+    assertEquals(0, stats.choked());
+    assertEquals(1, stats.failed());
+    assertEquals(1, busy.disconnects);
+    timer.advance(Duration.ofMinutes(1));
+    settle();
+    assertEquals(2, busy.connects, "asked again after its backoff");
+  }
+
+  @Test
   void aBlockThatFailsItsHashThreeTimesBansItsSender() throws IOException {
     Torrent torrent = torrent(9);
     start(torrent, fixed(4));
@@ -430,16 +425,16 @@ class SchedulerTest {
   @Test
   void aPeerThatKeepsFailingIsForgottenAndItsLinkClosedButMayBeHandedAgain() throws IOException {
     start(torrent(8), fixed(4));
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("dead:1", "dead"))));
     FakeLink dead = links.get("dead:1");
 
-    for (int failure = 1; failure < Scheduler.FORGET_AFTER_FAILURES; failure++) {
+    for (int failure = 1; failure < PeerLifecycle.FORGET_AFTER_FAILURES; failure++) {
       dead.events.failed(dead.generation, "connection refused");
       settle();
       timer.advance(Duration.ofMinutes(5)); // past any backoff: it is tried again
       settle();
     }
-    assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects);
+    assertEquals(PeerLifecycle.FORGET_AFTER_FAILURES, dead.connects);
     assertEquals(1, scheduler.peers().size(), "still tried after " + dead.connects + " failures");
     assertEquals(List.of(), dropped);
     dead.events.failed(dead.generation, "connection refused");
@@ -450,15 +445,15 @@ class SchedulerTest {
     assertEquals(1, dead.closes);
     timer.advance(Duration.ofMinutes(5));
     settle();
-    assertEquals(Scheduler.FORGET_AFTER_FAILURES, dead.connects, "not tried again");
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("dead:1", "dead"))));
+    assertEquals(PeerLifecycle.FORGET_AFTER_FAILURES, dead.connects, "not tried again");
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("dead:1", "dead"))));
     assertEquals(1, scheduler.peers().size(), "a new chance when handed again");
   }
 
   @Test
   void anAddressThatTurnsOutToBeThisPeerIsDropped() throws IOException {
     start(torrent(8), fixed(4));
-    onLoop(() -> scheduler.addPeers(List.of(new Scheduler.PeerAddress("mirror:1", "other-id"))));
+    onLoop(() -> scheduler.addPeers(List.of(new PeerAddress("mirror:1", "other-id"))));
     FakeLink mirror = links.get("mirror:1");
 
     mirror.events.answered(mirror.generation, Duration.ofMillis(1), "me", false);
@@ -473,7 +468,7 @@ class SchedulerTest {
     start(torrent(8), fixed(4));
     FakeLink flaky = join("flaky", new Bitfield(8));
 
-    for (int failure = 0; failure < 3 * Scheduler.FORGET_AFTER_FAILURES; failure++) {
+    for (int failure = 0; failure < 3 * PeerLifecycle.FORGET_AFTER_FAILURES; failure++) {
       flaky.events.failed(flaky.generation, "reset");
       settle();
       timer.advance(Duration.ofMinutes(5));
@@ -490,165 +485,18 @@ class SchedulerTest {
   @Test
   void aDownloadKeepsABoundedNumberOfPeersInAllAndPerHost() throws IOException {
     start(torrent(8), fixed(4));
-    List<Scheduler.PeerAddress> oneHost = IntStream.range(0, 20)
-        .mapToObj(port -> new Scheduler.PeerAddress("10.0.0.1:" + (7000 + port), "p" + port))
+    List<PeerAddress> oneHost = IntStream.range(0, 20)
+        .mapToObj(port -> new PeerAddress("10.0.0.1:" + (7000 + port), "p" + port))
         .toList();
     onLoop(() -> scheduler.addPeers(oneHost));
-    assertEquals(Scheduler.MAX_PEERS_PER_HOST, scheduler.peers().size());
+    assertEquals(PeerRoster.MAX_PEERS_PER_HOST, scheduler.peers().size());
 
-    List<Scheduler.PeerAddress> many = IntStream.range(0, 200)
-        .mapToObj(i -> new Scheduler.PeerAddress("10.1." + (i / 100) + "." + (i % 100) + ":6881",
+    List<PeerAddress> many = IntStream.range(0, 200)
+        .mapToObj(i -> new PeerAddress("10.1." + (i / 100) + "." + (i % 100) + ":6881",
             "q" + i))
         .toList();
     onLoop(() -> scheduler.addPeers(many));
-    assertEquals(Scheduler.MAX_PEERS, scheduler.peers().size());
-    assertEquals(Scheduler.MAX_PEERS, links.size(), "no link opened beyond the cap");
-  }
-
-  /** A remote peer that does what the test says; records what it was asked. */
-  private final class FakeLink implements PeerLink {
-    final Events events;
-    final List<RemotePeer.Call> fetched = new ArrayList<>();
-    final Set<RemotePeer.Call> cancelled = new HashSet<>();
-    final Set<RemotePeer.Call> done = new HashSet<>();
-    int generation;
-    int connects;
-    int disconnects;
-    int closes;
-
-    FakeLink(Events events) {
-      this.events = events;
-    }
-
-    @Override
-    public void connect(int generation, int pings) {
-      this.generation = generation;
-      connects++;
-    }
-
-    @Override
-    public void subscribe(int generation) {}
-
-    @Override
-    public void ping(int generation) {}
-
-    @Override
-    public void fetch(int generation, RemotePeer.Call call, Duration deadline) {
-      fetched.add(call);
-    }
-
-    @Override
-    public void cancel(RemotePeer.Call call, String reason) {
-      cancelled.add(call);
-    }
-
-    @Override
-    public void disconnect(String reason) {
-      disconnects++;
-    }
-
-    @Override
-    public void close() {
-      closes++;
-    }
-
-    List<Integer> asked() {
-      return fetched.stream().flatMap(call -> call.asked.stream()).toList();
-    }
-
-    RemotePeer.Call callFor(int index) {
-      return fetched.stream().filter(call -> call.asked.contains(index)).findFirst()
-          .orElseThrow();
-    }
-
-    void deliver(RemotePeer.Call call, int index) {
-      events.written(generation, call, index, BlockStore.WriteResult.STORED, BLOCK);
-      settle();
-    }
-
-    void finish(RemotePeer.Call call) {
-      done.add(call);
-      events.ended(generation, call, Status.OK, Optional.empty());
-      settle();
-    }
-
-    /** Sends up to {@code count} blocks still outstanding, ending the calls it empties. */
-    void serve(int count) {
-      int sent = 0;
-      for (RemotePeer.Call call : List.copyOf(fetched)) {
-        if (done.contains(call)) {
-          continue;
-        }
-        for (int index : List.copyOf(call.outstanding)) {
-          if (sent++ == count) {
-            return;
-          }
-          deliver(call, index);
-        }
-        finish(call);
-      }
-    }
-
-    /**
-     * Sends up to {@code count} blocks of the calls made at least {@code rtt} ago, oldest call
-     * first, as many of each as its limit lets the peer choose, and ends the calls it empties;
-     * a call the download withdrew ends as cancelled. A block stored already is a duplicate.
-     */
-    void serveAsked(int count, Duration rtt) {
-      Instant askedBy = clock.instant().minus(rtt);
-      int sent = 0;
-      for (RemotePeer.Call call : List.copyOf(fetched)) {
-        if (done.contains(call)) {
-          continue;
-        }
-        if (cancelled.contains(call)) {
-          done.add(call);
-          events.ended(generation, call, Status.CANCELLED, Optional.empty());
-          settle();
-          continue;
-        }
-        if (call.started.isAfter(askedBy)) {
-          return;
-        }
-        for (int index : List.copyOf(call.outstanding)) {
-          if (sent == count || cancelled.contains(call)) {
-            return;
-          }
-          if (call.expected() == 0) {
-            break;
-          }
-          events.written(generation, call, index, stored.contains(index)
-              ? BlockStore.WriteResult.DUPLICATE : BlockStore.WriteResult.STORED, BLOCK);
-          settle();
-          sent++;
-        }
-        finish(call);
-      }
-    }
-
-    int inFlight() {
-      return fetched.stream().filter(call -> !done.contains(call))
-          .mapToInt(call -> call.outstanding.size()).sum();
-    }
-  }
-
-  /** Timers that fire when the test moves the clock. */
-  private final class ManualTimer implements Scheduler.Timer {
-    private record Due(Instant at, Runnable task) {}
-
-    private final PriorityQueue<Due> due =
-        new PriorityQueue<>((x, y) -> x.at().compareTo(y.at()));
-
-    @Override
-    public void after(Duration delay, Runnable task) {
-      due.add(new Due(clock.instant().plus(delay), task));
-    }
-
-    void advance(Duration duration) {
-      clock.advance(duration);
-      while (!due.isEmpty() && !due.peek().at().isAfter(clock.instant())) {
-        due.poll().task().run();
-      }
-    }
+    assertEquals(PeerRoster.MAX_PEERS, scheduler.peers().size());
+    assertEquals(PeerRoster.MAX_PEERS, links.size(), "no link opened beyond the cap");
   }
 }
