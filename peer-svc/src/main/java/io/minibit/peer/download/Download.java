@@ -1,6 +1,5 @@
 package io.minibit.peer.download;
 
-import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.ErrorReason;
@@ -133,14 +132,9 @@ public final class Download implements AutoCloseable {
    * Starts fetching from the peers the tracker handed out (new ones join; known ones are left as
    * they are), and keeps them for peer exchange.
    */
-  public void addPeers(Collection<PeerEndpoint> endpoints) {
+  public void addPeers(Collection<PeerExchange.Endpoint> endpoints) {
     session.heardFromTracker(endpoints);
-    List<PeerAddress> found = new ArrayList<>(endpoints.size());
-    for (PeerEndpoint endpoint : endpoints) {
-      found.add(new PeerAddress(Endpoints.address(endpoint.getHost(),
-          endpoint.getPort()), endpoint.getPeerId()));
-    }
-    loop.execute(() -> scheduler.addPeers(found));
+    dial(endpoints);
   }
 
   /** Peer {@code source} named {@code peers}: the ones new to the exchange become sources. */
@@ -149,12 +143,16 @@ public final class Download implements AutoCloseable {
     if (fresh.isEmpty()) {
       return;
     }
-    List<PeerAddress> found = new ArrayList<>(fresh.size());
-    for (PeerExchange.Endpoint peer : fresh) {
-      found.add(new PeerAddress(Endpoints.address(peer.host(), peer.port()),
-          peer.peerId()));
+    log.fine(() -> torrent + ": " + source + " named " + fresh.size() + " new peers");
+    dial(fresh);
+  }
+
+  /** Hands {@code peers} to the scheduler, which connects to the ones new to it. */
+  private void dial(Collection<PeerExchange.Endpoint> peers) {
+    List<PeerAddress> found = new ArrayList<>(peers.size());
+    for (PeerExchange.Endpoint peer : peers) {
+      found.add(new PeerAddress(Endpoints.address(peer.host(), peer.port()), peer.peerId()));
     }
-    log.fine(() -> torrent + ": " + source + " named " + found.size() + " new peers");
     loop.execute(() -> scheduler.addPeers(found));
   }
 

@@ -1,7 +1,6 @@
 package io.minibit.peer.session;
 
 import io.grpc.stub.ServerCallStreamObserver;
-import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.api.v2.SubscribeResponse;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -128,13 +126,8 @@ public final class TorrentSession {
    * The tracker handed out {@code peers}: they are kept for peer exchange. Returns the ones new
    * here (well formed, not this peer).
    */
-  public List<PeerExchange.Endpoint> heardFromTracker(Collection<PeerEndpoint> peers) {
-    List<PeerExchange.Endpoint> endpoints = new ArrayList<>(peers.size());
-    for (PeerEndpoint peer : peers) {
-      endpoints.add(new PeerExchange.Endpoint(peer.getPeerId(), peer.getHost(), peer.getPort(),
-          peer.getComplete()));
-    }
-    return peerExchange.fromTracker(endpoints);
+  public List<PeerExchange.Endpoint> heardFromTracker(Collection<PeerExchange.Endpoint> peers) {
+    return peerExchange.fromTracker(peers);
   }
 
   /** Sends each subscriber the peers due to it (peer exchange). Called every second or so. */

@@ -9,6 +9,7 @@ import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
+import io.minibit.peer.session.PeerExchange;
 import io.minibit.peer.session.TorrentSession;
 import io.opentelemetry.context.Context;
 import java.time.Duration;
@@ -85,7 +86,7 @@ public final class Announcer implements AutoCloseable {
   }
 
   /** Joins the swarm of {@code session}; the peers the tracker hands out go to {@code onPeers}. */
-  public void add(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers) {
+  public void add(TorrentSession session, Consumer<List<PeerExchange.Endpoint>> onPeers) {
     add(session, onPeers, Context.root());
   }
 
@@ -93,7 +94,8 @@ public final class Announcer implements AutoCloseable {
    * As {@link #add(TorrentSession, Consumer)}; the announces made while it downloads (and the
    * one that says it completed) are spans of {@code trace}.
    */
-  public void add(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Context trace) {
+  public void add(TorrentSession session, Consumer<List<PeerExchange.Endpoint>> onPeers,
+      Context trace) {
     TrackedTorrent t = new TrackedTorrent(session, onPeers, Backoff.standard(random), trace);
     t.pending = AnnounceEvent.ANNOUNCE_EVENT_STARTED;
     tracked.put(session.torrent().infoHash(), t);
@@ -173,7 +175,7 @@ public final class Announcer implements AutoCloseable {
       t.announcedTo = from;
       t.lastAnnouncedNanos = System.nanoTime();
       t.backoff.reset();
-      t.onPeers.accept(response.getPeersList());
+      t.onPeers.accept(endpoints(response.getPeersList()));
       // A download asks again sooner: the peers that joined after it are its best sources.
       long interval = t.session.isSeeding() ? Math.max(1000, response.getIntervalMs())
           : Math.max(1000, Math.min(DOWNLOADING_INTERVAL.toMillis(), response.getIntervalMs()));
@@ -269,5 +271,11 @@ public final class Announcer implements AutoCloseable {
       log.fine(() -> "announcer shutdown: " + e);
     }
     thread.shutdownNow();
+  }
+
+  /** The peers a tracker handed out, as the session and the download dial them. */
+  static List<PeerExchange.Endpoint> endpoints(List<PeerEndpoint> peers) {
+    return peers.stream().map(peer -> new PeerExchange.Endpoint(peer.getPeerId(),
+        peer.getHost(), peer.getPort(), peer.getComplete())).toList();
   }
 }

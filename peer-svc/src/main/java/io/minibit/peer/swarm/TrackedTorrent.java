@@ -1,8 +1,8 @@
 package io.minibit.peer.swarm;
 
 import io.minibit.api.v2.AnnounceEvent;
-import io.minibit.api.v2.PeerEndpoint;
 import io.minibit.core.Backoff;
+import io.minibit.peer.session.PeerExchange;
 import io.minibit.peer.session.TorrentSession;
 import io.opentelemetry.context.Context;
 import java.util.List;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  */
 final class TrackedTorrent {
   final TorrentSession session;
-  final Consumer<List<PeerEndpoint>> onPeers;
+  final Consumer<List<PeerExchange.Endpoint>> onPeers;
   final Backoff backoff;
   /** The trace the announces of a download belong to (the root context for a seed). */
   final Context trace;
@@ -27,7 +27,7 @@ final class TrackedTorrent {
   String announcedTo = "";
   long lastAnnouncedNanos;
 
-  TrackedTorrent(TorrentSession session, Consumer<List<PeerEndpoint>> onPeers, Backoff backoff,
+  TrackedTorrent(TorrentSession session, Consumer<List<PeerExchange.Endpoint>> onPeers, Backoff backoff,
       Context trace) {
     this.session = session;
     this.onPeers = onPeers;
