@@ -10,7 +10,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.minibit.core.DaemonThreads;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +28,7 @@ final class TrackerEventLoop implements AutoCloseable {
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(1,
-        new DefaultThreadFactory("tracker-network", true), io);
+        DaemonThreads.network("tracker-network"), io);
     this.channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 

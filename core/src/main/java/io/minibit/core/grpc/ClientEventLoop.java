@@ -4,7 +4,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.minibit.core.DaemonThreads;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientEventLoop implements AutoCloseable {
   private final EventLoopGroup group =
-      new NioEventLoopGroup(1, new DefaultThreadFactory("minibit-client", true));
+      new NioEventLoopGroup(1, DaemonThreads.network("minibit-client"));
 
   /** Runs the channel {@code builder} builds on this loop's thread. */
   NettyChannelBuilder applyTo(NettyChannelBuilder builder) {
