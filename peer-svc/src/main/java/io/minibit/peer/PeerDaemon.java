@@ -3,12 +3,10 @@ package io.minibit.peer;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ServerBuilder;
-import io.minibit.api.v2.SwarmHealth;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.InfoHash;
 import io.minibit.core.ManifestBuilder;
 import io.minibit.core.SwarmHealthCalculator;
-import io.minibit.core.SwarmHealthProtos;
 import io.minibit.core.grpc.CallerAddress;
 import io.minibit.core.grpc.GrpcServer;
 import io.minibit.core.identity.PeerKey;
@@ -242,12 +240,12 @@ public final class PeerDaemon implements TransferControl, PeerMetrics.Source, Au
    * (a seed whose download is over sees only itself).
    */
   @Override
-  public SwarmHealth health(TorrentSession session) {
+  public SwarmHealthCalculator.Health health(TorrentSession session) {
     List<SwarmHealthCalculator.Member> members = new ArrayList<>();
     members.add(new SwarmHealthCalculator.Member(peerId, session.store().bitfield(),
         session.store().haveCount(), session.isSeeding(), session.downloadRate()));
     download(session).ifPresent(download -> members.addAll(download.members()));
-    return SwarmHealthProtos.toProto(SwarmHealthCalculator.compute(session.torrent(), members));
+    return SwarmHealthCalculator.compute(session.torrent(), members);
   }
 
   @Override

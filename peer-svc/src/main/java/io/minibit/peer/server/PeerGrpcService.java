@@ -11,11 +11,12 @@ import io.minibit.api.v2.PingRequest;
 import io.minibit.api.v2.PingResponse;
 import io.minibit.api.v2.SubscribeRequest;
 import io.minibit.api.v2.SubscribeResponse;
-import io.minibit.api.v2.SwarmHealth;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorReason;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
+import io.minibit.core.SwarmHealthCalculator;
+import io.minibit.core.SwarmHealthProtos;
 import io.minibit.core.Torrent;
 import io.minibit.core.Validation;
 import io.minibit.core.grpc.CallerAddress;
@@ -47,7 +48,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
   private final String peerId;
   private final Function<InfoHash, TorrentSession> sessions;
   private final UploadLimiter limiter;
-  private final Function<TorrentSession, SwarmHealth> health;
+  private final Function<TorrentSession, SwarmHealthCalculator.Health> health;
   /** GetBlocks calls open, by the peer id they claim. */
   private final Map<String, AtomicInteger> openCalls = new ConcurrentHashMap<>();
 
@@ -56,7 +57,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
    * @param health the swarm health of a session, as this peer sees it
    */
   public PeerGrpcService(String peerId, Function<InfoHash, TorrentSession> sessions,
-      UploadLimiter limiter, Function<TorrentSession, SwarmHealth> health) {
+      UploadLimiter limiter, Function<TorrentSession, SwarmHealthCalculator.Health> health) {
     this.peerId = peerId;
     this.sessions = sessions;
     this.limiter = limiter;
@@ -68,7 +69,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
       StreamObserver<GetLocalSwarmHealthResponse> responseObserver) {
     TorrentSession session = sessions.apply(InfoHash.parse(request.getInfohash()));
     responseObserver.onNext(
-        GetLocalSwarmHealthResponse.newBuilder().setHealth(health.apply(session)).build());
+        GetLocalSwarmHealthResponse.newBuilder().setHealth(SwarmHealthProtos.toProto(health.apply(session))).build());
     responseObserver.onCompleted();
   }
 

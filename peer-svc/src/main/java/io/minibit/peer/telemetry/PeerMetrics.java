@@ -1,8 +1,8 @@
 package io.minibit.peer.telemetry;
 
-import io.minibit.api.v2.SwarmHealth;
 import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
+import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.peer.control.Usage;
 import io.minibit.peer.download.FetchStats;
 import io.minibit.peer.server.TransferMapper;
@@ -75,7 +75,7 @@ public final class PeerMetrics {
     FetchStats fetchStats();
 
     /** The swarm of {@code session} as this peer sees it. */
-    SwarmHealth health(TorrentSession session);
+    SwarmHealthCalculator.Health health(TorrentSession session);
   }
 
   private final DoubleHistogram downloadDuration;
@@ -243,8 +243,7 @@ public final class PeerMetrics {
           choke.record(chokes[i], torrent.toBuilder()
               .put(SIDE, CHOKE_LABELS[i][0]).put(STATE, CHOKE_LABELS[i][1]).build());
         }
-        SwarmHealth health = daemon.health(session);
-        copies.record(health.getDistributedCopies(), torrent);
+        copies.record(daemon.health(session).distributedCopies(), torrent);
       }
     }, transfers, downloaded, uploaded, verified, hashFailures, have, progress, rate, connected,
         choke, rtt, peerRate, share, inFlight, copies);
@@ -252,6 +251,6 @@ public final class PeerMetrics {
 
   /** "downloading", "seeding", ...: the state's name without its enum prefix, in lower case. */
   private static String stateName(TorrentSession session) {
-    return session.state().name().replace("TRANSFER_STATE_", "").toLowerCase(Locale.ROOT);
+    return session.state().name().toLowerCase(Locale.ROOT);
   }
 }

@@ -5,11 +5,11 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.minibit.api.v2.DownloadRequest;
-import io.minibit.api.v2.SwarmHealth;
 import io.minibit.api.v2.TorrentSummary;
 import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
+import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.core.http.HttpEndpoint;
 import io.minibit.peer.PeerDaemon;
 import io.minibit.peer.download.Download;
@@ -191,7 +191,7 @@ public final class SwarmPage {
 
   private Map<String, Object> transfer(TorrentSession session) {
     TransferSnapshot t = session.snapshot();
-    SwarmHealth health = daemon.health(session);
+    SwarmHealthCalculator.Health health = daemon.health(session);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("infohash", t.infoHash().hex());
     json.put("name", t.name());
@@ -227,12 +227,12 @@ public final class SwarmPage {
     }
     json.put("peers", peers);
     Map<String, Object> swarm = new LinkedHashMap<>();
-    swarm.put("seeders", health.getSeeders());
-    swarm.put("leechers", health.getLeechers());
-    swarm.put("distributedCopies", health.getDistributedCopies());
+    swarm.put("seeders", health.seeders());
+    swarm.put("leechers", health.leechers());
+    swarm.put("distributedCopies", health.distributedCopies());
     json.put("swarm", swarm);
     json.put("blocks", blockStates(session));
-    json.put("availability", health.getAvailabilityList());
+    json.put("availability", health.availability());
     return json;
   }
 
