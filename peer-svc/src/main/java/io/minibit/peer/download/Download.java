@@ -40,7 +40,7 @@ import java.util.logging.Logger;
  * once.
  *
  * <p>This class wires the parts and answers questions about them (status, metrics, the swarm
- * view) from its {@link DownloadView}, asked on the loop so the answers are consistent. The
+ * view) from its {@link DownloadReadModel}, asked on the loop so the answers are consistent. The
  * peers the tracker hands out and those other peers name (peer exchange) are kept by the
  * session's {@link PeerExchange}, and the new ones become sources alike. Thread-safe.
  */
@@ -55,7 +55,7 @@ public final class Download implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final SerialExecutor loop;
   private final Scheduler scheduler;
-  private final DownloadView view;
+  private final DownloadReadModel view;
   private final Consumer<Path> verified;
   private ScheduledFuture<?> ticker; // set on the loop
 
@@ -114,7 +114,7 @@ public final class Download implements AutoCloseable {
         (delay, task) -> timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS), clock,
         random, allocation, outcome, stats, limiter);
     self[0] = scheduler;
-    this.view = new DownloadView(scheduler, torrent.blockCount());
+    this.view = new DownloadReadModel(scheduler, torrent.blockCount());
   }
 
   /** Finishes at once if every block was already on disk; otherwise waits for peers. */

@@ -13,11 +13,11 @@ import java.util.List;
  * <p>Not thread-safe: its answers are computed on the scheduler's loop, where the state they read
  * lives ({@link Download} asks the loop).
  */
-final class DownloadView {
+final class DownloadReadModel {
   private final Scheduler scheduler;
   private final int blockCount;
 
-  DownloadView(Scheduler scheduler, int blockCount) {
+  DownloadReadModel(Scheduler scheduler, int blockCount) {
     this.scheduler = scheduler;
     this.blockCount = blockCount;
   }
