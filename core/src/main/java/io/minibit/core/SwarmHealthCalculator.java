@@ -1,6 +1,7 @@
 package io.minibit.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -69,11 +70,8 @@ public final class SwarmHealthCalculator {
       downloads.add(new Eta(member.peerId(), member.haveCount(), rate,
           rate > 0 ? (long) Math.ceil(remaining * 1000.0 / rate) : -1));
     }
-    List<Integer> counts = new ArrayList<>(blocks);
-    for (int count : availability) {
-      counts.add(count);
-    }
-    return new Health(torrent.infoHash(), blocks, seeders, leechers, List.copyOf(counts),
+    return new Health(torrent.infoHash(), blocks, seeders, leechers,
+        Arrays.stream(availability).boxed().toList(),
         distributedCopies(availability), List.copyOf(downloads));
   }
 

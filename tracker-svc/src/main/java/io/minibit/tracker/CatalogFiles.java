@@ -78,7 +78,7 @@ final class CatalogFiles {
   static Torrent read(Stored stored) {
     Path file = stored.file();
     try {
-      if (Files.size(file) > MAX_FILE_BYTES) {
+      if (stored.size() > MAX_FILE_BYTES) {
         log.warning(() -> "skipping " + file + ": too large to be a manifest");
         return null;
       }

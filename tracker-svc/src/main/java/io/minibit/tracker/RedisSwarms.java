@@ -12,7 +12,6 @@ import io.minibit.tracker.SwarmStore.Event;
 import io.minibit.tracker.SwarmStore.Peer;
 import io.minibit.tracker.SwarmStore.SwarmCounts;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,14 +59,12 @@ public final class RedisSwarms implements SwarmStore {
   private static final String SWARM = RedisStore.PREFIX + "swarm:";
   private static final String ADDRESS = RedisStore.PREFIX + "address-sessions:";
   private static final byte[] SWARMS = bytes(RedisStore.PREFIX + "swarms");
-  private static final int TOKEN_BYTES = 16;
   private static final HexFormat HEX = HexFormat.of();
 
   private final RedisStore redis;
   private final long timeoutMs;
   private final int defaultSampleSize;
   private final TrackerLimits limits;
-  private final SecureRandom tokenSource = new SecureRandom();
   private final AtomicLong announces = new AtomicLong();
   private final AtomicLong expirations = new AtomicLong();
 
@@ -104,7 +101,7 @@ public final class RedisSwarms implements SwarmStore {
   public CompletableFuture<AnnounceResult> announceAsync(Announce announce) {
     String peerId = announce.peerId();
     String swarm = SWARM + announce.infoHash().hex();
-    String newToken = newToken();
+    String newToken = Sessions.newToken();
     String source = announce.source() == null ? "" : announce.source();
     boolean complete = announce.event() == Event.COMPLETED || announce.complete();
     int wanted = announce.numWant() > 0
@@ -267,12 +264,6 @@ public final class RedisSwarms implements SwarmStore {
 
   private static SwarmCounts counts(long members, long seeders) {
     return new SwarmCounts((int) seeders, (int) (members - seeders));
-  }
-
-  private String newToken() {
-    byte[] token = new byte[TOKEN_BYTES];
-    tokenSource.nextBytes(token);
-    return HEX.formatHex(token);
   }
 
   private static String tokenHash(String token) {

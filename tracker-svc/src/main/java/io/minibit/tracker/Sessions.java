@@ -31,6 +31,7 @@ import java.util.function.BiConsumer;
 final class Sessions {
   private static final int TOKEN_BYTES = 16;
   private static final HexFormat HEX = HexFormat.of();
+  private static final SecureRandom TOKEN_SOURCE = new SecureRandom();
 
   /** One peer's session. */
   static final class Session {
@@ -47,7 +48,6 @@ final class Sessions {
   }
 
   private final Duration timeout;
-  private final SecureRandom tokenSource = new SecureRandom();
   /** By last contact, the longest silent first: a refresh moves a session to the end. */
   private final LinkedHashMap<String, Session> sessions = new LinkedHashMap<>();
   /** Live sessions by the address they were opened from. */
@@ -174,9 +174,10 @@ final class Sessions {
     }
   }
 
-  private String newToken() {
+  /** A new session token: 128 random bits, in hex; the Redis store's too. */
+  static String newToken() {
     byte[] bytes = new byte[TOKEN_BYTES];
-    tokenSource.nextBytes(bytes);
+    TOKEN_SOURCE.nextBytes(bytes);
     return HEX.formatHex(bytes);
   }
 }

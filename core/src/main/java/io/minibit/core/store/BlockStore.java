@@ -61,7 +61,7 @@ public final class BlockStore implements Closeable {
     this.held = held;
     this.finished = finished;
     this.resumedBlocks = held.count();
-    this.digest = new WholeFileDigest(torrent, finalPath, held::has, () -> data);
+    this.digest = new WholeFileDigest(torrent, finalPath, held::has);
   }
 
   /**
@@ -245,7 +245,7 @@ public final class BlockStore implements Closeable {
    * hashed so far. Cheap to call often; call it from one background thread while downloading.
    */
   public void hashVerifiedPrefix() throws IOException {
-    digest.hashVerifiedPrefix();
+    digest.hashVerifiedPrefix(data);
   }
 
   /** Blocks hashed into the whole-file digests so far. */
@@ -269,7 +269,7 @@ public final class BlockStore implements Closeable {
             "%s has %d of %d blocks", torrent, held.count(), torrent.blockCount()));
       }
     }
-    digest.requireMatch();
+    digest.requireMatch(data);
     synchronized (lock) {
       if (finished) {
         return finalPath;

@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.function.IntPredicate;
-import java.util.function.Supplier;
 
 /**
  * The whole-file SHA-256 and MD5 of a download, computed while it runs: each call feeds them the
@@ -21,7 +20,6 @@ final class WholeFileDigest {
   private final Torrent torrent;
   private final Path file;
   private final IntPredicate held;
-  private final Supplier<FileChannel> data;
   private final Object lock = new Object();
   // guarded by lock
   private final MessageDigest sha256 = Hashing.newSha256();
@@ -31,24 +29,22 @@ final class WholeFileDigest {
   /**
    * @param file the file's name, for messages
    * @param held whether a block is verified and written
-   * @param data the channel the blocks are read from now
    */
-  WholeFileDigest(Torrent torrent, Path file, IntPredicate held, Supplier<FileChannel> data) {
+  WholeFileDigest(Torrent torrent, Path file, IntPredicate held) {
     this.torrent = torrent;
     this.file = file;
     this.held = held;
-    this.data = data;
   }
 
-  /** Feeds the digests every held block that extends the prefix hashed so far. */
-  void hashVerifiedPrefix() throws IOException {
+  /** Feeds the digests the held blocks that extend the prefix hashed so far, from {@code data}. */
+  void hashVerifiedPrefix(FileChannel data) throws IOException {
     synchronized (lock) {
       ByteBuffer buffer = null;
       while (hashedPrefix < torrent.blockCount() && held.test(hashedPrefix)) {
         if (buffer == null) {
           buffer = ByteBuffer.allocate(torrent.blockSize());
         }
-        if (!PartFiles.readInto(data.get(), torrent, hashedPrefix, buffer)) {
+        if (!PartFiles.readInto(data, torrent, hashedPrefix, buffer)) {
           throw new IOException("cannot read block " + hashedPrefix + " back from " + file);
         }
         sha256.update(buffer.array(), 0, buffer.limit());
@@ -69,8 +65,8 @@ final class WholeFileDigest {
    * Hashes what is left of the prefix and checks the whole file against the manifest's SHA-256
    * and MD5; call once every block is held. DATA_LOSS if they do not match.
    */
-  void requireMatch() throws IOException {
-    hashVerifiedPrefix();
+  void requireMatch(FileChannel data) throws IOException {
+    hashVerifiedPrefix(data);
     byte[] sha;
     byte[] md;
     synchronized (lock) {
