@@ -2,7 +2,6 @@ package io.minibit.peer;
 
 import io.minibit.core.Bitfield;
 import io.minibit.peer.download.Download;
-import io.minibit.peer.download.PeerStats;
 import io.minibit.peer.session.DownloadView;
 import io.minibit.peer.session.PeerSnapshot;
 import java.util.List;
@@ -28,7 +27,9 @@ final class RunningDownloadView implements DownloadView {
   private Download current() {
     Download now = running.get();
     if (now != null) {
-      last = now;
+      if (now != last) {
+        last = now; // a volatile write only when the download changes
+      }
       return now;
     }
     return last;
@@ -37,15 +38,7 @@ final class RunningDownloadView implements DownloadView {
   @Override
   public List<PeerSnapshot> peers() {
     Download download = current();
-    return download == null ? List.of()
-        : download.sources().stream().map(RunningDownloadView::snapshot).toList();
-  }
-
-  /** A source as the session shows it; what we sent it is added by the session. */
-  private static PeerSnapshot snapshot(PeerStats s) {
-    return new PeerSnapshot(s.peerId(), s.address(), s.blocksReceived(), s.bytesReceived(),
-        s.blocksAvailable(), s.connected(), s.hashFailures(), s.status(), s.rttMs(),
-        s.downloadRate(), s.share(), s.inFlight(), s.chokedByPeer(), false, 0);
+    return download == null ? List.of() : download.sources();
   }
 
   @Override

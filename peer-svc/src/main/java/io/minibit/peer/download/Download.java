@@ -9,6 +9,7 @@ import io.minibit.core.Torrent;
 import io.minibit.core.store.BlockStore;
 import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.session.PeerExchange;
+import io.minibit.peer.session.PeerSnapshot;
 import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.telemetry.DownloadTrace;
 import java.io.IOException;
@@ -183,7 +184,7 @@ public final class Download implements AutoCloseable {
   }
 
   /** Each source's figures, for status and metrics. */
-  public List<PeerStats> sources() {
+  public List<PeerSnapshot> sources() {
     return ask(view::sources, List.of());
   }
 

@@ -2,6 +2,7 @@ package io.minibit.peer.download;
 
 import io.minibit.core.Bitfield;
 import io.minibit.core.SwarmHealthCalculator;
+import io.minibit.peer.session.PeerSnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -54,7 +55,7 @@ final class DownloadReadModel {
   }
 
   /** Each source's figures (this peer, if an address turned out to be it, aside). */
-  List<PeerStats> sources() {
+  List<PeerSnapshot> sources() {
     return scheduler.peers().stream()
         .filter(p -> p.state != RemotePeer.State.SELF)
         .map(p -> p.stats(scheduler.blocksReceived()))

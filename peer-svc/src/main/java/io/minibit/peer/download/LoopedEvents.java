@@ -21,18 +21,15 @@ final class LoopedEvents implements PeerLink.Events {
   private final PeerLifecycle lifecycle;
   private final PeerAnnouncements announcements;
   private final Arrivals arrivals;
-  private final Refills refills;
   private final DownloadOutcome outcome;
 
   LoopedEvents(SerialExecutor loop, RemotePeer peer, PeerLifecycle lifecycle,
-      PeerAnnouncements announcements, Arrivals arrivals, Refills refills,
-      DownloadOutcome outcome) {
+      PeerAnnouncements announcements, Arrivals arrivals, DownloadOutcome outcome) {
     this.loop = loop;
     this.peer = peer;
     this.lifecycle = lifecycle;
     this.announcements = announcements;
     this.arrivals = arrivals;
-    this.refills = refills;
     this.outcome = outcome;
   }
 
@@ -92,10 +89,8 @@ final class LoopedEvents implements PeerLink.Events {
 
   @Override
   public void violated(int generation, String reason) {
-    post(generation, () -> {
-      lifecycle.ban(peer, reason);
-      refills.everyone();
-    });
+    // An event of the current connection: the ban resets the peer, which refills every other.
+    post(generation, () -> lifecycle.ban(peer, reason));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.minibit.peer.download;
 import io.minibit.core.Backoff;
 import io.minibit.core.Bitfield;
 import io.minibit.peer.policy.RttEstimator;
+import io.minibit.peer.session.PeerSnapshot;
 import io.minibit.peer.session.RateMeter;
 import java.time.Instant;
 import java.util.HashSet;
@@ -104,13 +105,16 @@ final class RemotePeer {
     return state == State.ACTIVE && !chokesUs && has != null;
   }
 
-  /** Its figures now; {@code blocksReceivedByDownload} gives its share. */
-  PeerStats stats(int blocksReceivedByDownload) {
-    return new PeerStats(peerId, address, blocksReceived, bytesReceived,
+  /**
+   * Its figures now, as a source; {@code blocksReceivedByDownload} gives its share. What we
+   * sent it is the session's to add.
+   */
+  PeerSnapshot stats(int blocksReceivedByDownload) {
+    return new PeerSnapshot(peerId, address, blocksReceived, bytesReceived,
         has == null ? 0 : has.cardinality(), state == State.ACTIVE, hashFailures, status(),
         rtt.millis(), rate.bytesPerSecond(),
         blocksReceivedByDownload == 0 ? 0 : (double) blocksReceived / blocksReceivedByDownload,
-        inFlight, chokesUs);
+        inFlight, chokesUs, false, 0);
   }
 
   private String status() {

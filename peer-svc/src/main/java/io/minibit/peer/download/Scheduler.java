@@ -161,7 +161,7 @@ final class Scheduler {
       RemotePeer peer = new RemotePeer(endpoint.address(), endpoint.peerId(),
           torrent.blockCount(), Backoff.standard(random), new RateMeter(clock));
       peer.link = links.open(endpoint.address(), new LoopedEvents(loop, peer, lifecycle,
-          announcements, arrivals, refills, outcome));
+          announcements, arrivals, outcome));
       roster.add(peer);
       refills.reallocate();
       lifecycle.connect(peer);
