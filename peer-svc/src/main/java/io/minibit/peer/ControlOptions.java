@@ -104,7 +104,7 @@ final class ControlOptions {
     try {
       Files.deleteIfExists(socket);
     } catch (IOException e) {
-      System.err.println("minibit-peer: cannot remove " + socket + ": " + e.getMessage());
+      System.err.println(PeerMain.NAME + ": cannot remove " + socket + ": " + e.getMessage());
     }
   }
 }

@@ -172,10 +172,6 @@ public final class PeerDaemon implements TransferControl, PeerMetrics.Source, Au
     return dataDir;
   }
 
-  public PeerConfig config() {
-    return config;
-  }
-
   /** Port of the Peer service (the actual one if 0 was asked), -1 in-process. */
   public int peerPort() {
     return peerServer.port();

@@ -58,7 +58,7 @@ import picocli.CommandLine.Spec;
             + "--advertise 10.0.0.7",
         "  minibit-peer --tracker t1.example:6969,t2.example:6969"})
 public final class PeerMain implements Callable<Integer> {
-  private static final String NAME = "minibit-peer";
+  static final String NAME = "minibit-peer";
 
   @Option(names = "--tracker", paramLabel = "HOST:PORT[,HOST:PORT...]",
       defaultValue = "${env:MINIBIT_TRACKER:-127.0.0.1:6969}",

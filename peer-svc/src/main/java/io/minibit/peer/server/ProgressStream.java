@@ -81,13 +81,13 @@ final class ProgressStream {
       }
       return;
     }
-    String reason = stallReason.get();
     Duration stalled = stalledFor.get();
     if (stalled.compareTo(noPeersTimeout) >= 0) {
       stop();
       call.onError(Status.UNAVAILABLE.withDescription(String.format(
           "no peers for %s for %d s (%s); the daemon keeps trying in the background",
-          session.torrent().name(), stalled.toSeconds(), reason)).asRuntimeException());
+          session.torrent().name(), stalled.toSeconds(), stallReason.get()))
+          .asRuntimeException());
       return;
     }
     long now = System.nanoTime();

@@ -62,12 +62,4 @@ public final class TransferMapper {
         .setBytesSent(p.bytesSent())
         .build();
   }
-
-  /** The download reports its sources as {@code TransferPeer}s: read back into the domain. */
-  public static PeerSnapshot fromProto(TransferPeer p) {
-    return new PeerSnapshot(p.getPeerId(), p.getAddress(), p.getBlocksReceived(),
-        p.getBytesReceived(), p.getBlocksAvailable(), p.getConnected(), p.getHashFailures(),
-        p.getStatus(), p.getRttMs(), p.getDownloadRate(), p.getShare(), p.getInFlight(),
-        p.getChokedByPeer(), p.getChokedByUs(), p.getBytesSent());
-  }
 }

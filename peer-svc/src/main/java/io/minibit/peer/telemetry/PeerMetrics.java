@@ -1,12 +1,11 @@
 package io.minibit.peer.telemetry;
 
-import io.minibit.api.v2.Transfer;
-import io.minibit.api.v2.TransferPeer;
 import io.minibit.core.SwarmHealthCalculator;
 import io.minibit.peer.control.Usage;
 import io.minibit.peer.download.FetchStats;
-import io.minibit.peer.server.TransferMapper;
+import io.minibit.peer.session.PeerSnapshot;
 import io.minibit.peer.session.TorrentSession;
+import io.minibit.peer.session.TransferSnapshot;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -114,9 +113,9 @@ public final class PeerMetrics {
 
   /** A download ended: completed if {@code failure} is null. */
   public void downloadEnded(TorrentSession session, Throwable failure) {
-    Transfer transfer = TransferMapper.toProto(session.snapshot());
-    downloadDuration.record(transfer.getElapsedMs() / 1000.0, Attributes.of(
-        INFOHASH, transfer.getInfohash(), NAME, transfer.getName(),
+    TransferSnapshot transfer = session.snapshot();
+    downloadDuration.record(transfer.elapsedMs() / 1000.0, Attributes.of(
+        INFOHASH, transfer.infoHash().hex(), NAME, transfer.name(),
         OUTCOME, failure == null ? "completed" : "failed"));
   }
 
@@ -208,33 +207,33 @@ public final class PeerMetrics {
       sessions.sort(Comparator.comparing(TorrentSession::isSeeding));
       for (TorrentSession session : sessions.subList(0,
           Math.min(sessions.size(), MAX_TRANSFER_SERIES))) {
-        Transfer t = TransferMapper.toProto(session.snapshot());
-        Attributes torrent = Attributes.of(INFOHASH, t.getInfohash(), NAME, t.getName());
-        downloaded.record(t.getDownloadedBytes(), torrent);
-        uploaded.record(t.getUploadedBytes(), torrent);
-        verified.record(Math.max(0, t.getBlocksHave() - t.getBlocksResumed()), torrent);
-        have.record(t.getBlocksHave(), torrent);
-        progress.record(t.getBlockCount() == 0 ? 1 : (double) t.getBlocksHave()
-            / t.getBlockCount(), torrent);
-        rate.record(t.getDownloadRate(), torrent);
+        TransferSnapshot t = session.snapshot();
+        Attributes torrent = Attributes.of(INFOHASH, t.infoHash().hex(), NAME, t.name());
+        downloaded.record(t.downloadedBytes(), torrent);
+        uploaded.record(t.uploadedBytes(), torrent);
+        verified.record(Math.max(0, t.blocksHave() - t.blocksResumed()), torrent);
+        have.record(t.blocksHave(), torrent);
+        progress.record(t.blockCount() == 0 ? 1 : (double) t.blocksHave()
+            / t.blockCount(), torrent);
+        rate.record(t.downloadRate(), torrent);
         long failures = 0;
         long connectedPeers = 0;
         long[] chokes = new long[CHOKE_LABELS.length];
-        for (TransferPeer p : t.getPeersList()) {
-          failures += p.getHashFailures();
-          if (p.getConnected()) {
+        for (PeerSnapshot p : t.peers()) {
+          failures += p.hashFailures();
+          if (p.connected()) {
             connectedPeers++;
-            chokes[p.getChokedByPeer() ? 2 : 3]++;
+            chokes[p.chokedByPeer() ? 2 : 3]++;
           }
-          if (p.getConnected() && perPeer) {
-            Attributes peer = torrent.toBuilder().put(PEER, p.getAddress()).build();
-            rtt.record(p.getRttMs() / 1000.0, peer);
-            peerRate.record(p.getDownloadRate(), peer);
-            share.record(p.getShare(), peer);
-            inFlight.record(p.getInFlight(), peer);
+          if (p.connected() && perPeer) {
+            Attributes peer = torrent.toBuilder().put(PEER, p.address()).build();
+            rtt.record(p.rttMs() / 1000.0, peer);
+            peerRate.record(p.downloadRate(), peer);
+            share.record(p.share(), peer);
+            inFlight.record(p.inFlight(), peer);
           }
-          if (p.getBytesSent() > 0 || p.getChokedByUs()) {
-            chokes[p.getChokedByUs() ? 0 : 1]++;
+          if (p.bytesSent() > 0 || p.chokedByUs()) {
+            chokes[p.chokedByUs() ? 0 : 1]++;
           }
         }
         hashFailures.record(failures, torrent);

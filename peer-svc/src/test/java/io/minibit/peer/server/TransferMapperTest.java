@@ -3,6 +3,7 @@ package io.minibit.peer.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.minibit.api.v2.Transfer;
+import io.minibit.api.v2.TransferPeer;
 import io.minibit.api.v2.TransferState;
 import io.minibit.core.InfoHash;
 import io.minibit.peer.session.PeerSnapshot;
@@ -29,8 +30,13 @@ class TransferMapperTest {
   }
 
   @Test
-  void aPeerSurvivesTheTripThroughProto() {
-    assertEquals(PEER, TransferMapper.fromProto(TransferMapper.toProto(PEER)));
+  void everyFieldOfAPeerIsMapped() {
+    TransferPeer p = TransferMapper.toProto(PEER);
+
+    assertEquals(PEER, new PeerSnapshot(p.getPeerId(), p.getAddress(), p.getBlocksReceived(),
+        p.getBytesReceived(), p.getBlocksAvailable(), p.getConnected(), p.getHashFailures(),
+        p.getStatus(), p.getRttMs(), p.getDownloadRate(), p.getShare(), p.getInFlight(),
+        p.getChokedByPeer(), p.getChokedByUs(), p.getBytesSent()));
   }
 
   @Test
