@@ -2,6 +2,7 @@ package io.minibit.peer.policy;
 
 import io.minibit.core.Bitfield;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.IntPredicate;
@@ -33,6 +34,8 @@ public final class RarestFirstPicker {
   private final Bitfield late;
   private final int[] availability;
   private final int[] requests;
+  /** Scratch for {@link #pickRarest}: the candidates of one pick. */
+  private final int[] candidates;
   private final Random random;
   private final int randomFirst;
   private int missing;
@@ -50,6 +53,7 @@ public final class RarestFirstPicker {
     this.late = new Bitfield(blockCount);
     this.availability = new int[blockCount];
     this.requests = new int[blockCount];
+    this.candidates = new int[blockCount];
     this.random = random;
     this.missing = blockCount - have.cardinality();
     this.everRequested = have.cardinality();
@@ -129,57 +133,82 @@ public final class RarestFirstPicker {
    * The rarest candidates with exactly {@code requestCount} requests out: all candidates rarer
    * than a threshold, then a uniform sample of those at the threshold. With {@code randomly},
    * rarity is ignored: a uniform sample of all candidates.
+   *
+   * <p>One pass over the missing blocks gathers the candidates; the choice then works on them
+   * alone. Simple loops matter here: this runs on every refill, and the compiler's work on a
+   * method with several long loops shows in a daemon's CPU.
    */
   private List<Integer> pickRarest(Bitfield peerHas, int max, Bitfield skip, IntPredicate allowed,
       int requestCount, boolean randomly) {
     if (max <= 0) {
       return new ArrayList<>();
     }
-    int maxRarity = 0;
-    if (!randomly) {
-      for (int a : availability) {
-        maxRarity = Math.max(maxRarity, a);
-      }
+    int count = gather(peerHas, skip, allowed, requestCount);
+    if (randomly) {
+      return sample(count, Math.min(max, count));
     }
-    int[] candidatesByRarity = new int[maxRarity + 1];
-    for (int i = 0; i < blockCount; i++) {
-      if (isCandidate(i, peerHas, skip, allowed, requestCount)) {
-        candidatesByRarity[rarity(i, randomly)]++;
-      }
+    int maxRarity = 0;
+    for (int c = 0; c < count; c++) {
+      maxRarity = Math.max(maxRarity, availability[candidates[c]]);
+    }
+    int[] byRarity = new int[maxRarity + 1];
+    for (int c = 0; c < count; c++) {
+      byRarity[availability[candidates[c]]]++;
     }
     int threshold = 0;
     int rarer = 0;
-    while (threshold <= maxRarity && rarer + candidatesByRarity[threshold] < max) {
-      rarer += candidatesByRarity[threshold++];
+    while (threshold <= maxRarity && rarer + byRarity[threshold] < max) {
+      rarer += byRarity[threshold++];
     }
+    // Rarer blocks first, in index order; then those at the threshold, moved to the front of
+    // the tail, to be sampled from.
     List<Integer> picked = new ArrayList<>(max);
-    List<Integer> sample = new ArrayList<>(max - rarer);
-    int seenAtThreshold = 0;
-    for (int i = 0; i < blockCount; i++) {
-      if (!isCandidate(i, peerHas, skip, allowed, requestCount)) {
-        continue;
-      }
-      int rarity = rarity(i, randomly);
+    int atThreshold = 0;
+    for (int c = 0; c < count; c++) {
+      int index = candidates[c];
+      int rarity = availability[index];
       if (rarity < threshold) {
-        picked.add(i);
+        picked.add(index);
       } else if (rarity == threshold) {
-        seenAtThreshold++;
-        if (sample.size() < max - rarer) {
-          sample.add(i);
-        } else {
-          int slot = random.nextInt(seenAtThreshold);
-          if (slot < sample.size()) {
-            sample.set(slot, i);
-          }
-        }
+        candidates[atThreshold++] = index;
       }
     }
-    picked.addAll(sample);
+    picked.addAll(sample(atThreshold, Math.min(max - rarer, atThreshold)));
     return picked;
   }
 
-  private int rarity(int index, boolean randomly) {
-    return randomly ? 0 : availability[index];
+  /**
+   * Puts the missing blocks {@code peerHas} holds, not in {@code skip}, {@code allowed}, with
+   * exactly {@code requestCount} requests out, at the front of {@link #candidates}, in index
+   * order. Returns how many there are.
+   */
+  private int gather(Bitfield peerHas, Bitfield skip, IntPredicate allowed, int requestCount) {
+    int count = 0;
+    for (int i = have.nextClearBit(0); i < blockCount; i = have.nextClearBit(i + 1)) {
+      if (requests[i] == requestCount && peerHas.get(i) && !skip.get(i) && allowed.test(i)) {
+        candidates[count++] = i;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * A uniform sample of {@code size} of the first {@code count} {@link #candidates}, in index
+   * order (a partial shuffle, then a sort of the few chosen).
+   */
+  private List<Integer> sample(int count, int size) {
+    for (int c = 0; c < size; c++) {
+      int other = c + random.nextInt(count - c);
+      int chosen = candidates[other];
+      candidates[other] = candidates[c];
+      candidates[c] = chosen;
+    }
+    Arrays.sort(candidates, 0, size);
+    List<Integer> sample = new ArrayList<>(size);
+    for (int c = 0; c < size; c++) {
+      sample.add(candidates[c]);
+    }
+    return sample;
   }
 
   private List<Integer> pickEndgame(Bitfield peerHas, int max, Bitfield skip,
@@ -199,12 +228,6 @@ public final class RarestFirstPicker {
       return List.of();
     }
     return pickRarest(peerHas, max, skip, allowed, fewest, false);
-  }
-
-  private boolean isCandidate(int i, Bitfield peerHas, Bitfield skip, IntPredicate allowed,
-      int requestCount) {
-    return requests[i] == requestCount && !have.get(i) && peerHas.get(i) && !skip.get(i)
-        && allowed.test(i);
   }
 
   /** The block's holder is slow: let another peer be asked for it as well. */
