@@ -111,7 +111,9 @@ Options:
 Environment: BENCH_JAVA_OPTS (peers, default "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"),
 BENCH_TRACKER_JAVA_OPTS, BENCH_MEMORY_SEED_JAVA_OPTS (default "-Xmx512m"), TBF_BURST (16kb),
 TBF_LATENCY (50ms), BENCH_TMPFS (the tmpfs for a run's files when it has room, default
-/dev/shm; empty: never), TMPDIR (where the work directory goes, and a run's files otherwise).
+/dev/shm; empty: never), TMPDIR (where the work directory goes, and a run's files otherwise),
+BENCH_PROFILER_OPTS (appended to --profile's options: ",ann" marks each Java frame C1, C2 or
+interpreted).
 
 Examples:
   sudo bench/run.sh swarm --n 8,16 --baseline
@@ -664,7 +666,7 @@ profile_start() {
   [ -n "$PROFILE_DIR" ] || return 0
   local pidfile
   for pidfile in "$1"/hosts/*/pid; do
-    jattach "$(cat "$pidfile")" load "$ASYNC_PROFILER_LIB" true "start,event=cpu,interval=1ms" \
+    jattach "$(cat "$pidfile")" load "$ASYNC_PROFILER_LIB" true "start,event=cpu,interval=1ms${BENCH_PROFILER_OPTS:-}" \
       >/dev/null 2>&1 || log "cannot profile $(dirname "$pidfile")"
   done
 }
@@ -675,7 +677,7 @@ profile_stop() {
   for pidfile in "$1"/hosts/*/pid; do
     host="$(basename "$(dirname "$pidfile")")"
     jattach "$(cat "$pidfile")" load "$ASYNC_PROFILER_LIB" true \
-      "stop,file=$PROFILE_DIR/$(basename "$1")-$host.collapsed" >/dev/null 2>&1 || true
+      "stop${BENCH_PROFILER_OPTS:-},file=$PROFILE_DIR/$(basename "$1")-$host.collapsed" >/dev/null 2>&1 || true
   done
 }
 

@@ -19,8 +19,10 @@ minibit_launch() {
       if [ -r "${jar%.jar}.jsa" ] && [ "${jar%.jar}.jsa" -nt "$jar" ]; then
         cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=error:stderr)
       fi
+      # jvm_flags: a launcher's own flags, before JAVA_OPTS too.
       # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
-      exec "${JAVA:-java}" "${cds[@]}" ${JAVA_OPTS:-} -jar "$jar" "$@"
+      exec "${JAVA:-java}" "${cds[@]}" ${jvm_flags[@]+"${jvm_flags[@]}"} ${JAVA_OPTS:-} \
+        -jar "$jar" "$@"
     fi
   done
   echo "${jar_name%.jar}: $jar_name not found; run 'make build' first" >&2

@@ -40,7 +40,7 @@ RUN groupadd --system --gid 10001 minibit \
 
 COPY LICENSE /opt/minibit/
 COPY docker/healthcheck.sh /opt/minibit/bin/healthcheck
-COPY bin/launch.sh bin/minibit-peer bin/minibit /opt/minibit/bin/
+COPY bin/launch.sh bin/minibit-peer bin/minibit bin/compiler-directives.json /opt/minibit/bin/
 COPY peer-svc/target/minibit-peer.jar cli/target/minibit.jar /opt/minibit/lib/
 # `minibit` on the PATH for docker exec. It keeps its launcher's quick-start JVM options:
 # JAVA_OPTS in this image is the daemon's.

@@ -75,6 +75,9 @@ class DaemonArchiveIT {
         "io.minibit.tracker.TrackerMain source: shared objects file (top)"));
     assertTrue(Files.readString(root.resolve("peer.classes")).contains(
         "io.minibit.peer.PeerMain source: shared objects file (top)"));
+    // The launcher gave the peer's JVM the compiler directives beside it, and the JVM took them.
+    assertTrue(Files.readString(elsewhere.resolve("minibit-peer.log"))
+        .contains("1 compiler directives added"));
   }
 
   /**
@@ -123,8 +126,9 @@ class DaemonArchiveIT {
   private static void install(Path dir) throws IOException {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path lib = Files.createDirectories(dir.resolve("lib"));
-    for (String launcher : List.of("launch.sh", "minibit", "minibit-tracker", "minibit-peer")) {
-      Files.copy(Cluster.HOME.resolve("bin").resolve(launcher), bin.resolve(launcher),
+    for (String file : List.of("launch.sh", "minibit", "minibit-tracker", "minibit-peer",
+        "compiler-directives.json")) {
+      Files.copy(Cluster.HOME.resolve("bin").resolve(file), bin.resolve(file),
           StandardCopyOption.COPY_ATTRIBUTES);
     }
     for (String jar : JARS) {
