@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +46,8 @@ public final class TrackerLoad {
     TrackerServiceGrpc.TrackerServiceStub[] stubs =
         new TrackerServiceGrpc.TrackerServiceStub[targets.length];
     for (int i = 0; i < targets.length; i++) {
-      channels[i] = NettyChannelBuilder.forTarget(targets[i]).usePlaintext().build();
+      channels[i] = NettyChannelBuilder.forTarget(targets[i]).usePlaintext().directExecutor()
+          .build();
       stubs[i] = TrackerServiceGrpc.newStub(channels[i]);
     }
     var blocking = TrackerServiceGrpc.newBlockingStub(channels[0]);
@@ -78,7 +78,6 @@ public final class TrackerLoad {
     }
     String[] tokens = new String[peers];
     Semaphore slots = new Semaphore(inFlight);
-    Random random = new Random(1);
     // every peer joins once (STARTED), then re-announces at random
     CountDownLatch joined = new CountDownLatch(peers);
     for (int p = 0; p < peers; p++) {
@@ -100,48 +99,21 @@ public final class TrackerLoad {
       }
     }
 
-    long[] latencies = new long[4_000_000];
-    AtomicInteger recorded = new AtomicInteger();
-    AtomicLong failures = new AtomicLong();
-    AtomicLong heartbeats = new AtomicLong();
-    long calls = 0;
-    long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    long end = warmUpEnd + TimeUnit.SECONDS.toNanos(seconds);
-    long measuredStart = 0;
-    while (true) {
-      slots.acquire();
-      long now = System.nanoTime();
-      if (now >= end) {
-        slots.release();
-        break;
-      }
-      if (measuredStart == 0 && now >= warmUpEnd) {
-        measuredStart = now;
-      }
-      boolean measured = now >= warmUpEnd;
-      int peer = random.nextInt(peers);
-      long start = now;
-      if (++calls % 5 == 0) {
-        next.get().heartbeat(HeartbeatRequest.newBuilder().setPeerId(keys[peer].peerId())
-            .setSessionToken(tokens[peer]).build(), observer(slots, response -> {
-              if (measured) {
-                heartbeats.incrementAndGet();
-              }
-            }, failures::incrementAndGet));
-        continue;
-      }
-      next.get().announce(request(keys[peer].peerId(), peer, infohashes[peer % torrents],
-          AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED, tokens[peer]), observer(slots, response -> {
-            if (measured) {
-              int i = recorded.getAndIncrement();
-              if (i < latencies.length) {
-                latencies[i] = System.nanoTime() - start;
-              }
-            }
-          }, failures::incrementAndGet));
+    // A closed loop run from the responses: each answered call starts the next one on the
+    // network thread that read the answer, so IN_FLIGHT calls stay out with no thread woken per
+    // call (a generator that hands every answer to another thread spends several times the
+    // tracker's CPU on the shared cores, and measures its own context switches).
+    Load load = new Load(next, keys, tokens, infohashes, System.nanoTime()
+        + TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(seconds));
+    for (int i = 0; i < inFlight; i++) {
+      load.issue();
     }
-    slots.acquire(inFlight); // every call answered
-    long measuredNanos = end - measuredStart;
+    load.finished.await();
+    long measuredNanos = load.end - load.warmUpEnd;
+    long[] latencies = load.latencies;
+    AtomicInteger recorded = load.recorded;
+    AtomicLong failures = load.failures;
+    AtomicLong heartbeats = load.heartbeats;
     int n = Math.min(recorded.get(), latencies.length);
     long[] sorted = Arrays.copyOf(latencies, n);
     Arrays.sort(sorted);
@@ -190,5 +162,95 @@ public final class TrackerLoad {
         slots.release();
       }
     };
+  }
+
+  /**
+   * The measured calls: re-announces asking for 50 peers, and a heartbeat for every four of
+   * them, from random peers, each answer starting the next call until {@link #end}. Calls
+   * started after {@link #warmUpEnd} are measured. Thread-safe (answers arrive on several network
+   * threads).
+   */
+  private static final class Load {
+    final long[] latencies = new long[4_000_000];
+    final AtomicInteger recorded = new AtomicInteger();
+    final AtomicLong failures = new AtomicLong();
+    final AtomicLong heartbeats = new AtomicLong();
+    final CountDownLatch finished = new CountDownLatch(1);
+    final long warmUpEnd;
+    final long end;
+    private final java.util.function.Supplier<TrackerServiceGrpc.TrackerServiceStub> next;
+    private final PeerKey[] keys;
+    private final String[] tokens;
+    private final String[] infohashes;
+    private final AtomicLong calls = new AtomicLong();
+    private final AtomicInteger outstanding = new AtomicInteger();
+
+    Load(java.util.function.Supplier<TrackerServiceGrpc.TrackerServiceStub> next, PeerKey[] keys,
+        String[] tokens, String[] infohashes, long warmUpEnd, long measuredNanos) {
+      this.next = next;
+      this.keys = keys;
+      this.tokens = tokens;
+      this.infohashes = infohashes;
+      this.warmUpEnd = warmUpEnd;
+      this.end = warmUpEnd + measuredNanos;
+    }
+
+    void issue() {
+      outstanding.incrementAndGet();
+      long start = System.nanoTime();
+      boolean measured = start >= warmUpEnd;
+      int peer = java.util.concurrent.ThreadLocalRandom.current().nextInt(keys.length);
+      if (calls.incrementAndGet() % 5 == 0) {
+        next.get().heartbeat(HeartbeatRequest.newBuilder().setPeerId(keys[peer].peerId())
+            .setSessionToken(tokens[peer]).build(), answered(() -> {
+              if (measured) {
+                heartbeats.incrementAndGet();
+              }
+            }));
+        return;
+      }
+      next.get().announce(request(keys[peer].peerId(), peer,
+          infohashes[peer % infohashes.length], AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED,
+          tokens[peer]), answered(() -> {
+            if (measured) {
+              int i = recorded.getAndIncrement();
+              if (i < latencies.length) {
+                latencies[i] = System.nanoTime() - start;
+              }
+            }
+          }));
+    }
+
+    private <T> StreamObserver<T> answered(Runnable record) {
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(T response) {
+          record.run();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          if (FIRST_FAILURE.compareAndSet(null, t)) {
+            System.err.println("first failed call: " + t);
+          }
+          failures.incrementAndGet();
+          done();
+        }
+
+        @Override
+        public void onCompleted() {
+          done();
+        }
+      };
+    }
+
+    private void done() {
+      int left = outstanding.decrementAndGet();
+      if (System.nanoTime() < end) {
+        issue();
+      } else if (left == 0) {
+        finished.countDown();
+      }
+    }
   }
 }
