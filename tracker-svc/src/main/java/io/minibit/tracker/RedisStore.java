@@ -1,26 +1,19 @@
 package io.minibit.tracker;
 
-import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.Hashing;
 import io.minibit.core.MinibitException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -47,26 +40,14 @@ public final class RedisStore implements AutoCloseable {
   static final int MAX_CONNECTIONS = 32;
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-  /** Scripts one pipeline carries at most. */
-  private static final int MAX_PIPELINE = 256;
-  /** Threads sending pipelines, each on a connection of its own. */
-  private static final int SENDERS = 2;
-
   private final JedisPooled redis;
   private final RedisAddress address;
-  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final List<Thread> senders = new ArrayList<>();
-  private volatile boolean closed;
+  private final RedisPipelines pipelines;
 
   private RedisStore(JedisPooled redis, RedisAddress address) {
     this.redis = redis;
     this.address = address;
-    ThreadFactory threads = DaemonThreads.named("tracker-redis");
-    for (int i = 0; i < SENDERS; i++) {
-      Thread sender = threads.newThread(this::send);
-      senders.add(sender);
-      sender.start();
-    }
+    this.pipelines = new RedisPipelines(this);
   }
 
   /**
@@ -124,7 +105,7 @@ public final class RedisStore implements AutoCloseable {
   }
 
   /** What a Redis failure means to the tracker's callers. */
-  private MinibitException translate(String what, JedisException e) {
+  MinibitException translate(String what, JedisException e) {
     if (e instanceof JedisConnectionException) {
       return new MinibitException(ErrorCode.UNAVAILABLE, String.format(
           "the tracker cannot %s: its store %s is unreachable (%s)", what, address,
@@ -145,79 +126,23 @@ public final class RedisStore implements AutoCloseable {
   }
 
   /**
-   * Runs {@code script} in a pipeline with every other script queued meanwhile: one write and
-   * one read carry them all, and no thread waits on Redis. Completes on a sender thread, with a
-   * {@link MinibitException} as {@link #call} throws them.
+   * Runs {@code script} in a pipeline with every other script queued meanwhile (see
+   * {@link RedisPipelines}). Completes on a sender thread, with a {@link MinibitException} as
+   * {@link #call} throws them.
    */
   CompletableFuture<Object> runAsync(String what, Script script, List<byte[]> keys,
       List<byte[]> args) {
-    Pending pending = new Pending(what, script, keys, args, new CompletableFuture<>());
-    if (closed) {
-      pending.result().completeExceptionally(new MinibitException(ErrorCode.UNAVAILABLE,
-          "the tracker is shutting down"));
-    } else {
-      queue.add(pending);
-    }
-    return pending.result();
+    return pipelines.run(what, script, keys, args);
   }
 
-  private record Pending(String what, Script script, List<byte[]> keys, List<byte[]> args,
-      CompletableFuture<Object> result) {}
-
-  /** A sender: takes what is queued, up to {@value #MAX_PIPELINE} at a time, and sends it. */
-  private void send() {
-    List<Pending> batch = new ArrayList<>(MAX_PIPELINE);
-    while (!closed) {
-      try {
-        batch.add(queue.take());
-      } catch (InterruptedException e) {
-        break;
-      }
-      queue.drainTo(batch, MAX_PIPELINE - 1);
-      try {
-        sendPipelined(batch);
-      } catch (RuntimeException e) {
-        batch.forEach(p -> p.result().completeExceptionally(e));
-      }
-      batch.clear();
-    }
-    Pending left;
-    while ((left = queue.poll()) != null) {
-      left.result().completeExceptionally(new MinibitException(ErrorCode.UNAVAILABLE,
-          "the tracker is shutting down"));
-    }
-  }
-
-  private void sendPipelined(List<Pending> batch) {
-    List<Response<Object>> responses = call(batch.get(0).what(), jedis -> {
-      try (AbstractPipeline pipeline = jedis.pipelined()) {
-        List<Response<Object>> sent = new ArrayList<>(batch.size());
-        for (Pending p : batch) {
-          sent.add(pipeline.evalsha(p.script().sha1(), p.keys(), p.args()));
-        }
-        pipeline.sync();
-        return sent;
-      }
-    });
-    for (int i = 0; i < batch.size(); i++) {
-      Pending p = batch.get(i);
-      try {
-        p.result().complete(responses.get(i).get());
-      } catch (JedisDataException e) {
-        if (String.valueOf(e.getMessage()).startsWith("NOSCRIPT")) {
-          // a Redis restarted since the script was first sent: sent whole, once, and cached
-          try {
-            p.result().complete(run(p.what(), p.script(), p.keys(), p.args()));
-          } catch (MinibitException failed) {
-            p.result().completeExceptionally(failed);
-          }
-        } else {
-          p.result().completeExceptionally(translate(p.what(), e));
-        }
-      } catch (JedisException e) {
-        p.result().completeExceptionally(translate(p.what(), e));
-      }
-    }
+  /**
+   * Like {@link #runAsync}, then draws {@code count} distinct entries of the hash {@code hash}
+   * at random, in the same pipeline: after the script, not atomically with it. A sample drawn
+   * inside the script would have every entry converted to Lua and back, most of its cost.
+   */
+  CompletableFuture<RedisPipelines.Sampled> runThenSampleAsync(String what, Script script,
+      List<byte[]> keys, List<byte[]> args, byte[] hash, long count) {
+    return pipelines.runThenSample(what, script, keys, args, hash, count);
   }
 
   /** The result of {@code future}, with the {@link MinibitException} it failed with thrown. */
@@ -246,8 +171,7 @@ public final class RedisStore implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    senders.forEach(Thread::interrupt);
+    pipelines.close();
     redis.close();
   }
 

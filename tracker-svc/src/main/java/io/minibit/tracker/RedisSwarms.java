@@ -107,22 +107,29 @@ public final class RedisSwarms implements SwarmStore {
     int wanted = announce.numWant() > 0
         ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
         : defaultSampleSize;
-    return redis.runAsync("record an announce", SwarmScripts.ANNOUNCE,
-        List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId), bytes(swarm + ":seen"),
-            bytes(swarm + ":seeders"), SWARMS, bytes(ADDRESS + source),
-            bytes(RedisCatalog.MANIFEST + announce.infoHash().hex())),
-        List.of(bytes(peerId), bytes(tokenHash(announce.sessionToken())),
-            bytes(tokenHash(newToken)),
-            RedisStore.bytes(timeoutMs), flag(announce.event() == Event.STOPPED), flag(complete),
-            PeerEntries.encode(announce), RedisStore.bytes(wanted), bytes(swarm + ":peers"),
-            bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
-            RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source),
-            flag(announce.proven()), bytes(SWARM)))
-        .thenApply(reply -> announced(announce, (List<?>) reply, newToken, source));
+    List<byte[]> keys = List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId),
+        bytes(swarm + ":seen"), bytes(swarm + ":seeders"), SWARMS, bytes(ADDRESS + source),
+        bytes(RedisCatalog.MANIFEST + announce.infoHash().hex()));
+    byte[] entries = bytes(swarm + ":peers");
+    List<byte[]> args = List.of(bytes(peerId), bytes(tokenHash(announce.sessionToken())),
+        bytes(tokenHash(newToken)), RedisStore.bytes(timeoutMs),
+        flag(announce.event() == Event.STOPPED), flag(complete), PeerEntries.encode(announce),
+        entries, bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
+        RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source),
+        flag(announce.proven()), bytes(SWARM));
+    if (announce.event() == Event.STOPPED) {
+      return redis.runAsync("record an announce", SwarmScripts.ANNOUNCE, keys, args)
+          .thenApply(reply -> announced(announce, (List<?>) reply, List.of(), newToken, source));
+    }
+    // One more than wanted: the announcing peer may be drawn, and is left out.
+    return redis.runThenSampleAsync("record an announce", SwarmScripts.ANNOUNCE, keys, args,
+            entries, wanted + 1)
+        .thenApply(sampled -> announced(announce, (List<?>) sampled.reply(), sampled.drawn(),
+            newToken, source));
   }
 
-  private AnnounceResult announced(Announce announce, List<?> reply, String newToken,
-      String source) {
+  private AnnounceResult announced(Announce announce, List<?> reply,
+      List<Map.Entry<byte[], byte[]>> drawn, String newToken, String source) {
     String peerId = announce.peerId();
     switch ((int) (long) (Long) reply.get(0)) {
       case 0 -> throw tokenMismatch(peerId);
@@ -142,16 +149,15 @@ public final class RedisSwarms implements SwarmStore {
     boolean opened = (Long) reply.get(1) == 1;
     expirations.addAndGet((Long) reply.get(2));
     SwarmCounts counts = counts((Long) reply.get(3), (Long) reply.get(4));
-    List<?> drawn = (List<?>) reply.get(5);
     int wanted = announce.numWant() > 0
         ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
         : defaultSampleSize;
     Instant now = Instant.now();
-    List<Peer> sample = new ArrayList<>(Math.min(wanted, drawn.size() / 2));
-    for (int i = 0; i + 1 < drawn.size() && sample.size() < wanted; i += 2) {
-      String id = string(drawn.get(i));
-      if (!id.equals(announce.peerId())) {
-        sample.add(PeerEntries.decode(id, (byte[]) drawn.get(i + 1), now, announce.infoHash()));
+    List<Peer> sample = new ArrayList<>(Math.min(wanted, drawn.size()));
+    for (Map.Entry<byte[], byte[]> entry : drawn) {
+      String id = string(entry.getKey());
+      if (sample.size() < wanted && !id.equals(announce.peerId())) {
+        sample.add(PeerEntries.decode(id, entry.getValue(), now, announce.infoHash()));
       }
     }
     return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample, counts);

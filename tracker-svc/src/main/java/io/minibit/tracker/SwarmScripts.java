@@ -34,32 +34,31 @@ final class SwarmScripts {
    * KEYS: session, peer-swarms, seen, seeders, swarms, the source address's sessions, the
    * torrent's manifest (the catalog may have lost it since this tracker read it). ARGV: peer
    * id, SHA-256 of the presented token, SHA-256 of a new token, timeout ms, stopped (0/1),
-   * complete (0/1), entry, wanted, entries hash, infohash, most members of a swarm, most
+   * complete (0/1), entry, entries hash, infohash, most members of a swarm, most
    * sessions of an address, the source address (empty if unknown), proven (0/1), swarm key
    * prefix. Returns {0} for a token that does not match, {2, members} for a full swarm, {3} for
    * an address with too many sessions, {4} for a torrent the catalog does not hold, {5} for an
-   * unproven announce without a session, else {1, opened, pruned, members, seeders, drawn}:
-   * drawn alternates member and entry, one more than wanted, the announcing peer among them
-   * perhaps.
+   * unproven announce without a session, else {1, opened, pruned, members, seeders}. The
+   * sample of the swarm is drawn after the script (see {@link RedisSwarms#announceAsync}).
    */
   static final Script ANNOUNCE = Script.of(COMMON + """
       local peer = ARGV[1]
       local timeout = tonumber(ARGV[4])
       local now = now_ms()
       if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[7]) == 0 then return {4} end
-      local pruned = prune(KEYS[3], KEYS[4], ARGV[9], now - timeout)
+      local pruned = prune(KEYS[3], KEYS[4], ARGV[8], now - timeout)
       if ARGV[5] ~= '1' and not redis.call('ZSCORE', KEYS[3], peer) then
         local members = redis.call('ZCARD', KEYS[3])
-        if members >= tonumber(ARGV[11]) then return {2, members} end
+        if members >= tonumber(ARGV[10]) then return {2, members} end
       end
-      local by_source = ARGV[13] ~= ''
-      local proven = ARGV[14] == '1'
+      local by_source = ARGV[12] ~= ''
+      local proven = ARGV[13] == '1'
       local held = redis.call('GET', KEYS[1])
       local opened = 0
       if held and held ~= ARGV[2] and held ~= ARGV[3] and proven then
         -- the peer proved its id but lost its token: its old session ends, swarms and all
         for _, infohash in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-          local swarm = ARGV[15] .. infohash
+          local swarm = ARGV[14] .. infohash
           redis.call('ZREM', swarm .. ':seen', peer)
           redis.call('SREM', swarm .. ':seeders', peer)
           redis.call('HDEL', swarm .. ':peers', peer)
@@ -71,7 +70,7 @@ final class SwarmScripts {
         if not proven then return {5} end
         if by_source then
           redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. (now - timeout))
-          if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[12]) then return {3} end
+          if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[11]) then return {3} end
         end
         redis.call('SET', KEYS[1], ARGV[3], 'PX', timeout)
         opened = 1
@@ -91,11 +90,11 @@ final class SwarmScripts {
       if ARGV[5] == '1' then
         redis.call('ZREM', KEYS[3], peer)
         redis.call('SREM', KEYS[4], peer)
-        redis.call('HDEL', ARGV[9], peer)
-        redis.call('SREM', KEYS[2], ARGV[10])
+        redis.call('HDEL', ARGV[8], peer)
+        redis.call('SREM', KEYS[2], ARGV[9])
         local members = redis.call('ZCARD', KEYS[3])
-        if members == 0 then redis.call('SREM', KEYS[5], ARGV[10]) end
-        return {1, opened, pruned, members, redis.call('SCARD', KEYS[4]), {}, {}}
+        if members == 0 then redis.call('SREM', KEYS[5], ARGV[9]) end
+        return {1, opened, pruned, members, redis.call('SCARD', KEYS[4])}
       end
       redis.call('ZADD', KEYS[3], now, peer)
       if ARGV[6] == '1' then
@@ -103,17 +102,14 @@ final class SwarmScripts {
       else
         redis.call('SREM', KEYS[4], peer)
       end
-      redis.call('HSET', ARGV[9], peer, ARGV[7])
-      redis.call('PEXPIRE', ARGV[9], timeout)
+      redis.call('HSET', ARGV[8], peer, ARGV[7])
+      redis.call('PEXPIRE', ARGV[8], timeout)
       redis.call('PEXPIRE', KEYS[3], timeout)
       redis.call('PEXPIRE', KEYS[4], timeout)
-      redis.call('SADD', KEYS[2], ARGV[10])
+      redis.call('SADD', KEYS[2], ARGV[9])
       redis.call('PEXPIRE', KEYS[2], timeout)
-      redis.call('SADD', KEYS[5], ARGV[10])
-      -- drawn as it comes: field, value, field, value... (the caller leaves itself out)
-      local drawn = redis.call('HRANDFIELD', ARGV[9], tonumber(ARGV[8]) + 1, 'WITHVALUES')
-      return {1, opened, pruned, redis.call('ZCARD', KEYS[3]), redis.call('SCARD', KEYS[4]),
-          drawn}
+      redis.call('SADD', KEYS[5], ARGV[9])
+      return {1, opened, pruned, redis.call('ZCARD', KEYS[3]), redis.call('SCARD', KEYS[4])}
       """);
 
   /**
