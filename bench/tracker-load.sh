@@ -45,7 +45,9 @@ await_port() {
 start_tracker() { # PORT [STORE]
   local port="$1" store="${2:-}"
   rm -rf "$work/data-$port"
-  java -Xms1g -Xmx1g -XX:+UseParallelGC -jar "$JAR" --port "$port" --data-dir "$work/data-$port" \
+  # through its launcher, as users run it (its JVM options, its class-data archive)
+  JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC" bin/minibit-tracker --port "$port" \
+    --data-dir "$work/data-$port" \
     --http-port -1 --max-sessions-per-address 100000 ${store:+--store "$store"} \
     >"$work/tracker-$port.log" 2>&1 &
   pids+=($!)

@@ -13,7 +13,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * The bytes {@link RedisSwarms} keeps for each member of a swarm: what it last announced there,
@@ -48,22 +51,31 @@ final class PeerEntries {
     return buffer.toByteArray();
   }
 
-  /** The peer an entry describes; INTERNAL for bytes no tracker wrote. */
+  /**
+   * The peer an entry describes; INTERNAL for bytes no tracker wrote. Read in place (every
+   * announce on Redis reads one entry per peer it hands out): a host of ASCII, as hosts are, is
+   * taken as it is; only another goes through {@link DataInputStream#readUTF}'s decoding.
+   */
   static Peer decode(String peerId, byte[] entry, Instant seen, InfoHash infoHash) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entry))) {
-      if (in.readByte() != ENTRY_VERSION) {
+    try {
+      ByteBuffer in = ByteBuffer.wrap(entry);
+      if (in.get() != ENTRY_VERSION) {
         throw new IOException("unknown entry version");
       }
-      String host = in.readUTF();
-      int port = in.readUnsignedShort();
-      boolean complete = in.readBoolean();
-      int haveCount = in.readInt();
-      long uploaded = in.readLong();
-      long downloaded = in.readLong();
-      double rate = in.readDouble();
-      int blocks = in.readInt();
-      Bitfield have = blocks < 0 ? null
-          : Bitfield.fromBytes(blocks, in.readNBytes(Bitfield.byteLength(blocks)));
+      String host = readUtf(in);
+      int port = Short.toUnsignedInt(in.getShort());
+      boolean complete = in.get() != 0;
+      int haveCount = in.getInt();
+      long uploaded = in.getLong();
+      long downloaded = in.getLong();
+      double rate = in.getDouble();
+      int blocks = in.getInt();
+      Bitfield have = null;
+      if (blocks >= 0) {
+        byte[] bits = new byte[Bitfield.byteLength(blocks)];
+        in.get(bits);
+        have = Bitfield.fromBytes(blocks, bits);
+      }
       return new Peer(peerId, host, port, complete, haveCount, uploaded, downloaded, seen, have,
           rate);
     } catch (IOException | RuntimeException e) {
@@ -71,5 +83,19 @@ final class PeerEntries {
           "the store's entry for peer %s in swarm %s is not one a tracker wrote (%s)", peerId,
           infoHash, e.getMessage()), e);
     }
+  }
+
+  /** A string as {@link DataOutputStream#writeUTF} wrote it. */
+  private static String readUtf(ByteBuffer in) throws IOException {
+    int length = Short.toUnsignedInt(in.getShort());
+    int start = in.position();
+    in.position(start + length); // past the end of a short entry: IllegalArgumentException
+    for (int i = start; i < start + length; i++) {
+      if (in.get(i) < 0) { // not ASCII
+        byte[] utf = Arrays.copyOfRange(in.array(), start - 2, start + length);
+        return new DataInputStream(new ByteArrayInputStream(utf)).readUTF();
+      }
+    }
+    return new String(in.array(), start, length, StandardCharsets.US_ASCII);
   }
 }
