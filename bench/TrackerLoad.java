@@ -103,12 +103,16 @@ public final class TrackerLoad {
     // network thread that read the answer, so IN_FLIGHT calls stay out with no thread woken per
     // call (a generator that hands every answer to another thread spends several times the
     // tracker's CPU on the shared cores, and measures its own context switches).
-    Load load = new Load(next, keys, tokens, infohashes, System.nanoTime()
+    Load load = new Load(next, keys, tokens, infohashes, inFlight, System.nanoTime()
         + TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(seconds));
     for (int i = 0; i < inFlight; i++) {
-      load.issue();
+      load.start();
     }
-    load.finished.await();
+    if (!load.finished.await(seconds + 60, TimeUnit.SECONDS)) {
+      System.err.println("the calls out were not all answered a minute after the end: "
+          + FIRST_FAILURE.get());
+      System.exit(1);
+    }
     long measuredNanos = load.end - load.warmUpEnd;
     long[] latencies = load.latencies;
     AtomicInteger recorded = load.recorded;
@@ -186,8 +190,9 @@ public final class TrackerLoad {
     private final AtomicInteger outstanding = new AtomicInteger();
 
     Load(java.util.function.Supplier<TrackerServiceGrpc.TrackerServiceStub> next, PeerKey[] keys,
-        String[] tokens, String[] infohashes, long warmUpEnd, long measuredNanos) {
+        String[] tokens, String[] infohashes, int slots, long warmUpEnd, long measuredNanos) {
       this.next = next;
+      this.outstanding.set(slots);
       this.keys = keys;
       this.tokens = tokens;
       this.infohashes = infohashes;
@@ -195,30 +200,47 @@ public final class TrackerLoad {
       this.end = warmUpEnd + measuredNanos;
     }
 
-    void issue() {
-      outstanding.incrementAndGet();
+    /** Starts the first call of one of the slots of calls in flight. */
+    void start() {
+      issue();
+    }
+
+    /**
+     * Starts a slot's next call. An answered call starts the next one, from its callback; a
+     * failed one ends its slot rather than calling again at once (with the direct executor, a
+     * call that fails at once reports it on this very stack), and so does the end of the clock.
+     */
+    private void issue() {
       long start = System.nanoTime();
-      boolean measured = start >= warmUpEnd;
-      int peer = java.util.concurrent.ThreadLocalRandom.current().nextInt(keys.length);
-      if (calls.incrementAndGet() % 5 == 0) {
-        next.get().heartbeat(HeartbeatRequest.newBuilder().setPeerId(keys[peer].peerId())
-            .setSessionToken(tokens[peer]).build(), answered(() -> {
-              if (measured) {
-                heartbeats.incrementAndGet();
-              }
-            }));
+      if (start >= end) {
+        finish();
         return;
       }
-      next.get().announce(request(keys[peer].peerId(), peer,
-          infohashes[peer % infohashes.length], AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED,
-          tokens[peer]), answered(() -> {
-            if (measured) {
-              int i = recorded.getAndIncrement();
-              if (i < latencies.length) {
-                latencies[i] = System.nanoTime() - start;
+      boolean measured = start >= warmUpEnd;
+      int peer = java.util.concurrent.ThreadLocalRandom.current().nextInt(keys.length);
+      try {
+        if (calls.incrementAndGet() % 5 == 0) {
+          next.get().heartbeat(HeartbeatRequest.newBuilder().setPeerId(keys[peer].peerId())
+              .setSessionToken(tokens[peer]).build(), answered(() -> {
+                if (measured) {
+                  heartbeats.incrementAndGet();
+                }
+              }));
+          return;
+        }
+        next.get().announce(request(keys[peer].peerId(), peer,
+            infohashes[peer % infohashes.length], AnnounceEvent.ANNOUNCE_EVENT_UNSPECIFIED,
+            tokens[peer]), answered(() -> {
+              if (measured) {
+                int i = recorded.getAndIncrement();
+                if (i < latencies.length) {
+                  latencies[i] = System.nanoTime() - start;
+                }
               }
-            }
-          }));
+            }));
+      } catch (RuntimeException e) {
+        failed(e);
+      }
     }
 
     private <T> StreamObserver<T> answered(Runnable record) {
@@ -230,25 +252,27 @@ public final class TrackerLoad {
 
         @Override
         public void onError(Throwable t) {
-          if (FIRST_FAILURE.compareAndSet(null, t)) {
-            System.err.println("first failed call: " + t);
-          }
-          failures.incrementAndGet();
-          done();
+          failed(t);
         }
 
         @Override
         public void onCompleted() {
-          done();
+          issue();
         }
       };
     }
 
-    private void done() {
-      int left = outstanding.decrementAndGet();
-      if (System.nanoTime() < end) {
-        issue();
-      } else if (left == 0) {
+    private void failed(Throwable t) {
+      if (FIRST_FAILURE.compareAndSet(null, t)) {
+        System.err.println("first failed call: " + t);
+      }
+      failures.incrementAndGet();
+      finish();
+    }
+
+    /** A slot is done; the last one done ends the run (its records written before). */
+    private void finish() {
+      if (outstanding.decrementAndGet() == 0) {
         finished.countDown();
       }
     }

@@ -1,6 +1,10 @@
 # shellcheck shell=bash
 # Sourced by the bin/ launchers: finds a runnable jar and runs it with $JAVA_OPTS.
 # The jar is looked up beside an installed layout (../lib) first, then in the build tree.
+# A launcher's own JVM flags (an array), set after this file is sourced; none by default, and
+# never from the environment.
+jvm_flags=()
+
 minibit_launch() {
   local jar_name="$1" module="$2"
   shift 2

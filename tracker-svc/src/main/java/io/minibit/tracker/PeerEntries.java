@@ -72,6 +72,10 @@ final class PeerEntries {
       int blocks = in.getInt();
       Bitfield have = null;
       if (blocks >= 0) {
+        if (Bitfield.byteLength(blocks) > in.remaining()) {
+          throw new IOException("a bitfield of " + blocks + " blocks in "
+              + in.remaining() + " bytes");
+        }
         byte[] bits = new byte[Bitfield.byteLength(blocks)];
         in.get(bits);
         have = Bitfield.fromBytes(blocks, bits);

@@ -25,12 +25,11 @@ final class RedisPipelines implements AutoCloseable {
   /** Scripts one pipeline carries at most. */
   private static final int MAX_PIPELINE = 256;
   /**
-   * Threads sending pipelines, each on a connection of its own. One: Redis runs one script at a
-   * time whatever the connections, and while a pipeline is out the next one grows, so each
-   * thread wake-up carries more calls (a second sender made smaller pipelines for the same
-   * throughput, and a worse p99).
+   * Threads sending pipelines, each on a connection of its own: while one waits for Redis or
+   * completes its callers' futures (their continuations run on it, building the answers), the
+   * other sends what queued meanwhile.
    */
-  private static final int SENDERS = 1;
+  private static final int SENDERS = 2;
 
   /** A script's reply, and the hash entries drawn after it (field, value). */
   record Sampled(Object reply, List<Map.Entry<byte[], byte[]>> drawn) {}
@@ -69,6 +68,9 @@ final class RedisPipelines implements AutoCloseable {
           "the tracker is shutting down"));
     } else {
       queue.add(pending);
+      if (closed) {
+        failLeftovers(); // closed meanwhile: the senders may have drained the queue already
+      }
     }
     return pending.result();
   }
@@ -94,6 +96,10 @@ final class RedisPipelines implements AutoCloseable {
       }
       batch.clear();
     }
+    failLeftovers();
+  }
+
+  private void failLeftovers() {
     Pending left;
     while ((left = queue.poll()) != null) {
       left.result().completeExceptionally(new MinibitException(ErrorCode.UNAVAILABLE,
@@ -130,7 +136,10 @@ final class RedisPipelines implements AutoCloseable {
     }
   }
 
-  /** The script's reply; run again alone (sent whole) if the Redis lost it since it was cached. */
+  /**
+   * The script's reply; run again alone (sent whole) if the Redis lost it since it was cached.
+   * A sample sent after it was then drawn before the script ran: a moment's older swarm.
+   */
   private Object replyOf(Pending p, Response<Object> response) {
     try {
       return response.get();

@@ -54,8 +54,11 @@ class PeerEntriesTest {
   @Test
   void bytesNoTrackerWroteAreAnInternalError() {
     byte[] entry = PeerEntries.encode(announce("10.0.0.7", null));
-    for (byte[] bad : new byte[][] {
-        Arrays.copyOf(entry, 5), Arrays.copyOf(entry, entry.length - 1), {9}, {}}) {
+    // the bitfield's block count last: one that the bytes after it cannot hold
+    byte[] hugeBitfield = entry.clone();
+    java.nio.ByteBuffer.wrap(hugeBitfield).putInt(entry.length - 4, Integer.MAX_VALUE);
+    for (byte[] bad : new byte[][] {Arrays.copyOf(entry, 5), Arrays.copyOf(entry,
+        entry.length - 1), hugeBitfield, {9}, {}}) {
       MinibitException e = assertThrows(MinibitException.class,
           () -> PeerEntries.decode("peer-1", bad, SEEN, TORRENT));
       assertEquals(ErrorCode.INTERNAL, e.code());

@@ -182,21 +182,30 @@ class RarestFirstPickerTest {
 
   @Test
   void theFirstBlocksArePickedAtRandomThenTheRarest() {
-    // Block 0 is rare, but the first few picks ignore rarity: there must be something to trade.
-    Bitfield common = Bitfield.full(64);
-    common.clear(0);
+    // Blocks 0..31 are rare (one holder), 32..63 common (three): rarest-first would start on
+    // rare blocks only, but the first few picks ignore rarity, so there is soon something to
+    // trade whatever the others hold.
+    Bitfield rare = new Bitfield(64);
+    Bitfield common = new Bitfield(64);
+    for (int i = 0; i < 64; i++) {
+      (i < 32 ? rare : common).set(i);
+    }
     Set<Integer> firstPicks = new HashSet<>();
     for (int seed = 0; seed < 30; seed++) {
-      RarestFirstPicker picker = new RarestFirstPicker(none(64), new Random(seed));
+      RarestFirstPicker picker = new RarestFirstPicker(none(64),
+          new Random(seed * 0x9E3779B97F4A7C15L));
+      picker.addAvailability(rare);
       picker.addAvailability(common);
       picker.addAvailability(common);
-      picker.addAvailability(Bitfield.full(64));
-      // The random start is asked of a peer without block 0, which therefore stays unasked.
-      List<Integer> first = picker.pick(common, RarestFirstPicker.RANDOM_FIRST, none(64));
-      firstPicks.addAll(first);
-      assertEquals(List.of(0), picker.pick(Bitfield.full(64), 1, none(64)),
-          "rarest-first once the random start is over");
+      picker.addAvailability(common);
+      firstPicks.addAll(picker.pick(Bitfield.full(64), RarestFirstPicker.RANDOM_FIRST,
+          none(64)));
+      List<Integer> next = picker.pick(Bitfield.full(64), 1, none(64));
+      assertEquals(1, next.size());
+      assertTrue(next.get(0) < 32, "rarest-first once the random start is over: " + next);
     }
+    assertTrue(firstPicks.stream().anyMatch(index -> index >= 32),
+        "the random start ignores rarity: " + firstPicks);
     assertTrue(firstPicks.size() > 30, "random starts: " + firstPicks);
   }
 
