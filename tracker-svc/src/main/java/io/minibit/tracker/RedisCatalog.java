@@ -9,7 +9,6 @@ import io.minibit.core.ErrorCode;
 import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
-import io.minibit.tracker.RedisStore.Script;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,7 +53,7 @@ public final class RedisCatalog implements CatalogStore {
    * if it does not fit, {-2, owner} if the name belongs to another publisher, {-3, manifests,
    * bytes} if the publisher holds too much already.
    */
-  private static final Script PUBLISH = Script.of("""
+  private static final LuaScript PUBLISH = LuaScript.of("""
       local held = tonumber(redis.call('GET', KEYS[4]) or '0')
       local exists = redis.call('EXISTS', KEYS[1]) == 1
       local owner = redis.call('GET', KEYS[5])
@@ -154,7 +153,7 @@ public final class RedisCatalog implements CatalogStore {
   }
 
   /** A manifest read in a pipeline with the scripts around it. KEYS: manifest. */
-  private static final Script READ = Script.of("return redis.call('GET', KEYS[1])");
+  private static final LuaScript READ = LuaScript.of("return redis.call('GET', KEYS[1])");
 
   @Override
   public CompletableFuture<Optional<Torrent>> getAsync(InfoHash infoHash) {

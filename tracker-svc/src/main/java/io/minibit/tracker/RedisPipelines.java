@@ -3,7 +3,6 @@ package io.minibit.tracker;
 import io.minibit.core.DaemonThreads;
 import io.minibit.core.ErrorCode;
 import io.minibit.core.MinibitException;
-import io.minibit.tracker.RedisStore.Script;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +10,15 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * A {@link RedisStore}'s scripts, sent in pipelines: whatever is queued while a pipeline is on
+ * A Redis store's scripts, sent in pipelines: whatever is queued while a pipeline is on
  * its way goes in the next one, so one write and one read carry many calls, and no caller's
  * thread waits on Redis. Thread-safe.
  */
@@ -34,12 +35,24 @@ final class RedisPipelines implements AutoCloseable {
   /** A script's reply, and the hash entries drawn after it (field, value). */
   record Sampled(Object reply, List<Map.Entry<byte[], byte[]>> drawn) {}
 
-  private final RedisStore store;
+  /** What the pipelines need of the store they send for. */
+  interface Store {
+    /** Runs {@code operation} on a pooled connection; a Redis error becomes a MinibitException. */
+    <T> T call(String what, Function<UnifiedJedis, T> operation);
+
+    /** Runs {@code script} alone, sent whole if Redis does not hold it. */
+    Object run(String what, LuaScript script, List<byte[]> keys, List<byte[]> args);
+
+    /** What a Redis failure means to the tracker's callers. */
+    MinibitException translate(String what, JedisException e);
+  }
+
+  private final Store store;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Thread> senders = new ArrayList<>();
   private volatile boolean closed;
 
-  RedisPipelines(RedisStore store) {
+  RedisPipelines(Store store) {
     this.store = store;
     ThreadFactory threads = DaemonThreads.named("tracker-redis");
     for (int i = 0; i < SENDERS; i++) {
@@ -50,13 +63,13 @@ final class RedisPipelines implements AutoCloseable {
   }
 
   /** Runs {@code script}; completes with its reply. */
-  CompletableFuture<Object> run(String what, Script script, List<byte[]> keys,
+  CompletableFuture<Object> run(String what, LuaScript script, List<byte[]> keys,
       List<byte[]> args) {
     return queue(new Pending(what, script, keys, args, null, 0, new CompletableFuture<>()));
   }
 
   /** Runs {@code script}, then draws {@code count} entries of {@code hash}. */
-  CompletableFuture<Sampled> runThenSample(String what, Script script, List<byte[]> keys,
+  CompletableFuture<Sampled> runThenSample(String what, LuaScript script, List<byte[]> keys,
       List<byte[]> args, byte[] hash, long count) {
     return queue(new Pending(what, script, keys, args, hash, count, new CompletableFuture<>()))
         .thenApply(Sampled.class::cast);
@@ -76,7 +89,7 @@ final class RedisPipelines implements AutoCloseable {
   }
 
   /** A script to send; with a {@code sampleHash}, a draw of its entries to send after it. */
-  private record Pending(String what, Script script, List<byte[]> keys, List<byte[]> args,
+  private record Pending(String what, LuaScript script, List<byte[]> keys, List<byte[]> args,
       byte[] sampleHash, long sampleCount, CompletableFuture<Object> result) {}
 
   /** A sender: takes what is queued, up to {@value #MAX_PIPELINE} at a time, and sends it. */

@@ -1,11 +1,9 @@
 package io.minibit.tracker;
 
 import io.minibit.core.ErrorCode;
-import io.minibit.core.Hashing;
 import io.minibit.core.MinibitException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -47,7 +45,22 @@ public final class RedisStore implements AutoCloseable {
   private RedisStore(JedisPooled redis, RedisAddress address) {
     this.redis = redis;
     this.address = address;
-    this.pipelines = new RedisPipelines(this);
+    this.pipelines = new RedisPipelines(new RedisPipelines.Store() {
+      @Override
+      public <T> T call(String what, Function<UnifiedJedis, T> operation) {
+        return RedisStore.this.call(what, operation);
+      }
+
+      @Override
+      public Object run(String what, LuaScript script, List<byte[]> keys, List<byte[]> args) {
+        return RedisStore.this.run(what, script, keys, args);
+      }
+
+      @Override
+      public MinibitException translate(String what, JedisException e) {
+        return RedisStore.this.translate(what, e);
+      }
+    });
   }
 
   /**
@@ -130,7 +143,7 @@ public final class RedisStore implements AutoCloseable {
    * {@link RedisPipelines}). Completes on a sender thread, with a {@link MinibitException} as
    * {@link #call} throws them.
    */
-  CompletableFuture<Object> runAsync(String what, Script script, List<byte[]> keys,
+  CompletableFuture<Object> runAsync(String what, LuaScript script, List<byte[]> keys,
       List<byte[]> args) {
     return pipelines.run(what, script, keys, args);
   }
@@ -140,7 +153,7 @@ public final class RedisStore implements AutoCloseable {
    * at random, in the same pipeline: after the script, not atomically with it. A sample drawn
    * inside the script would have every entry converted to Lua and back, most of its cost.
    */
-  CompletableFuture<RedisPipelines.Sampled> runThenSampleAsync(String what, Script script,
+  CompletableFuture<RedisPipelines.Sampled> runThenSampleAsync(String what, LuaScript script,
       List<byte[]> keys, List<byte[]> args, byte[] hash, long count) {
     return pipelines.runThenSample(what, script, keys, args, hash, count);
   }
@@ -158,7 +171,7 @@ public final class RedisStore implements AutoCloseable {
   }
 
   /** Runs {@code script}; see {@link #call} for its errors. */
-  Object run(String what, Script script, List<byte[]> keys, List<byte[]> args) {
+  Object run(String what, LuaScript script, List<byte[]> keys, List<byte[]> args) {
     return call(what, jedis -> {
       try {
         return jedis.evalsha(script.sha1(), keys, args);
@@ -173,15 +186,6 @@ public final class RedisStore implements AutoCloseable {
   public void close() {
     pipelines.close();
     redis.close();
-  }
-
-  /** A Lua script, sent whole the first time and by its SHA-1 after that. */
-  record Script(byte[] source, byte[] sha1) {
-    static Script of(String source) {
-      byte[] bytes = source.getBytes(StandardCharsets.UTF_8);
-      return new Script(bytes,
-          HexFormat.of().formatHex(Hashing.sha1(bytes)).getBytes(StandardCharsets.US_ASCII));
-    }
   }
 
   static byte[] bytes(String s) {

@@ -1,6 +1,5 @@
 package io.minibit.tracker;
 
-import io.minibit.tracker.RedisStore.Script;
 
 /**
  * The Lua scripts {@link RedisSwarms} runs, one per operation, each atomic however many trackers
@@ -41,7 +40,7 @@ final class SwarmScripts {
    * unproven announce without a session, else {1, opened, pruned, members, seeders}. The
    * sample of the swarm is drawn after the script (see {@link RedisSwarms#announceAsync}).
    */
-  static final Script ANNOUNCE = Script.of(COMMON + """
+  static final LuaScript ANNOUNCE = LuaScript.of(COMMON + """
       local peer = ARGV[1]
       local timeout = tonumber(ARGV[4])
       local now = now_ms()
@@ -116,7 +115,7 @@ final class SwarmScripts {
    * KEYS: session, peer-swarms. ARGV: peer id, SHA-256 of the presented token, timeout ms,
    * swarm key prefix. Returns 0 for no session, -1 for a token that does not match, else 1.
    */
-  static final Script HEARTBEAT = Script.of(COMMON + """
+  static final LuaScript HEARTBEAT = LuaScript.of(COMMON + """
       local peer = ARGV[1]
       local timeout = tonumber(ARGV[3])
       local held = redis.call('GET', KEYS[1])
@@ -139,7 +138,7 @@ final class SwarmScripts {
    * KEYS: seen, seeders, swarms. ARGV: timeout ms, entries hash, infohash. Returns {pruned,
    * members, seeders}.
    */
-  static final Script COUNTS = Script.of(COMMON + """
+  static final LuaScript COUNTS = LuaScript.of(COMMON + """
       local pruned = prune(KEYS[1], KEYS[2], ARGV[2], now_ms() - tonumber(ARGV[1]))
       local members = redis.call('ZCARD', KEYS[1])
       if members == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
@@ -150,7 +149,7 @@ final class SwarmScripts {
    * KEYS: seen, seeders. ARGV: timeout ms, entries hash. Returns {pruned, ids, scores,
    * entries}, the members in no meaningful order.
    */
-  static final Script MEMBERS = Script.of(COMMON + """
+  static final LuaScript MEMBERS = LuaScript.of(COMMON + """
       local pruned = prune(KEYS[1], KEYS[2], ARGV[2], now_ms() - tonumber(ARGV[1]))
       local all = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
       local ids, scores, entries = {}, {}, {}
