@@ -243,7 +243,10 @@ final class Cluster implements AutoCloseable {
 
   /** Starts {@code bin/minibit args...} in the background. */
   RunningCli startCli(String... args) throws IOException {
-    List<String> command = new ArrayList<>();
+    // With SIGINT at its default, as in a terminal: a build started as a background job of a
+    // non-interactive shell passes SIGINT on ignored, and a JVM leaves an ignored SIGINT alone,
+    // so a test's Ctrl-C would not reach the command. env execs it: the pid stays the command's.
+    List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT"));
     command.add(HOME.resolve("bin/minibit").toString());
     command.addAll(List.of(args));
     Path out = Files.createTempFile(root, "cli", ".out");
