@@ -104,9 +104,7 @@ public final class RedisSwarms implements SwarmStore {
     String newToken = Sessions.newToken();
     String source = announce.source() == null ? "" : announce.source();
     boolean complete = announce.event() == Event.COMPLETED || announce.complete();
-    int wanted = announce.numWant() > 0
-        ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
-        : defaultSampleSize;
+    int wanted = announce.wanted(defaultSampleSize);
     List<byte[]> keys = List.of(bytes(SESSION + peerId), bytes(PEER_SWARMS + peerId),
         bytes(swarm + ":seen"), bytes(swarm + ":seeders"), SWARMS, bytes(ADDRESS + source),
         bytes(RedisCatalog.MANIFEST + announce.infoHash().hex()));
@@ -149,9 +147,7 @@ public final class RedisSwarms implements SwarmStore {
     boolean opened = (Long) reply.get(1) == 1;
     expirations.addAndGet((Long) reply.get(2));
     SwarmCounts counts = counts((Long) reply.get(3), (Long) reply.get(4));
-    int wanted = announce.numWant() > 0
-        ? Math.min(announce.numWant(), SwarmRegistry.MAX_SAMPLE_SIZE)
-        : defaultSampleSize;
+    int wanted = announce.wanted(defaultSampleSize);
     Instant now = Instant.now();
     List<Peer> sample = new ArrayList<>(Math.min(wanted, drawn.size()));
     for (Map.Entry<byte[], byte[]> entry : drawn) {

@@ -144,9 +144,7 @@ public final class SwarmRegistry implements SwarmStore {
           announce.have(), announce.downloadRate()));
       session.swarms.add(announce.infoHash());
 
-      int wanted = announce.numWant() > 0
-          ? Math.min(announce.numWant(), MAX_SAMPLE_SIZE)
-          : defaultSampleSize;
+      int wanted = announce.wanted(defaultSampleSize);
       List<Peer> sample = swarm.sample(announce.peerId(), wanted, random);
       return new AnnounceResult(session.token, sample, countsOf(announce.infoHash()));
     }

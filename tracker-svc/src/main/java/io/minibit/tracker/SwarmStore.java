@@ -50,6 +50,15 @@ public interface SwarmStore {
       Objects.requireNonNull(sessionToken, "sessionToken");
     }
 
+    /**
+     * How many peers this announce gets at most: what it asks for, at most
+     * {@value SwarmRegistry#MAX_SAMPLE_SIZE}, or the store's {@code defaultSampleSize} if it
+     * asks for none.
+     */
+    int wanted(int defaultSampleSize) {
+      return numWant > 0 ? Math.min(numWant, SwarmRegistry.MAX_SAMPLE_SIZE) : defaultSampleSize;
+    }
+
     /** A proven announce (see {@code proven}) from an address the tracker cannot see. */
     public Announce(InfoHash infoHash, String peerId, String host, int port, Event event,
         int haveCount, boolean complete, long uploaded, long downloaded, String sessionToken,
