@@ -39,9 +39,6 @@ final class TransferStarter {
       DownloadLimiter downloadLimiter, PeerMetrics metrics) {}
 
   private final Wiring wiring;
-  private final String peerId;
-  private final Clock clock;
-  private final Random random;
   private final DaemonExecutors executors;
   private final TransferTable table;
   private final TransferRecords records;
@@ -51,9 +48,6 @@ final class TransferStarter {
   TransferStarter(Wiring wiring, DaemonExecutors executors, TransferTable table,
       TransferRecords records, DownloadCache cache, Announcer announcer) {
     this.wiring = wiring;
-    this.peerId = wiring.peerId();
-    this.clock = wiring.clock();
-    this.random = wiring.random();
     this.executors = executors;
     this.table = table;
     this.records = records;
@@ -65,10 +59,10 @@ final class TransferStarter {
   TorrentSession newSession(Torrent torrent, BlockStore store) {
     PeerConfig.Swarm swarm = wiring.swarm();
     Choker choker = new Choker(swarm.choking(), swarm.uploadSlots(), swarm.optimisticInterval(),
-        random);
-    TorrentSession session = new TorrentSession(torrent, store, clock, executors.hashExecutor(),
-        choker, swarm.superSeeding(),
-        new PeerExchange(peerId, clock, wiring.metrics()::peersExchanged),
+        wiring.random());
+    TorrentSession session = new TorrentSession(torrent, store, wiring.clock(),
+        executors.hashExecutor(), choker, swarm.superSeeding(),
+        new PeerExchange(wiring.peerId(), wiring.clock(), wiring.metrics()::peersExchanged),
         new RunningDownloadView(() -> table.download(torrent.infoHash())),
         () -> announcer.peerJoined(torrent.infoHash()));
     table.put(session);
@@ -146,8 +140,9 @@ final class TransferStarter {
   private void fetch(TorrentSession session, DownloadTrace trace) {
     Torrent torrent = session.torrent();
     BlockStore store = session.store();
-    Download download = new Download(session, peerId, wiring.peerChannels(),
-        executors.downloadPool(), executors.scheduler(), executors.hashExecutor(), clock, random,
+    Download download = new Download(session, wiring.peerId(), wiring.peerChannels(),
+        executors.downloadPool(), executors.scheduler(), executors.hashExecutor(), wiring.clock(),
+        wiring.random(),
         wiring.allocation(), trace, wiring.fetchStats(), wiring.downloadLimiter(), path -> {
           cache.used(torrent.infoHash());
           noteVerified(torrent, path);
