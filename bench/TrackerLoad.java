@@ -99,6 +99,8 @@ public final class TrackerLoad {
       }
     }
 
+    // on stderr, for whoever profiles the trackers: the warm-up starts now, the clock 2 s later
+    System.err.println("every peer joined; warming up");
     // A closed loop run from the responses: each answered call starts the next one on the
     // network thread that read the answer, so IN_FLIGHT calls stay out with no thread woken per
     // call (a generator that hands every answer to another thread spends several times the

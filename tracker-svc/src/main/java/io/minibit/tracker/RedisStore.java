@@ -26,8 +26,10 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * touch keys of several swarms.
  *
  * <p>A Redis that cannot be reached, or that is loading or read-only, makes the call fail with
- * UNAVAILABLE, so that a peer moves on to another tracker. A broken connection is tried once
- * more on a fresh one, so a Redis that restarted costs no call an error. Thread-safe.
+ * UNAVAILABLE, so that a peer moves on to another tracker. On the pool, a broken connection is
+ * tried once more on a fresh one, so a Redis that restarted costs no call an error. The scripts
+ * of announces and heartbeats go through one {@link RedisPipeline} instead, on a network thread:
+ * those out when the connection breaks fail, and the next ones open a new one. Thread-safe.
  */
 public final class RedisStore implements AutoCloseable {
   static final String PREFIX = "minibit:";
@@ -40,34 +42,42 @@ public final class RedisStore implements AutoCloseable {
 
   private final JedisPooled redis;
   private final RedisAddress address;
-  private final RedisPipelines pipelines;
+  private final RedisPipeline pipeline;
+  /** The loop the pipeline runs on, when this store made it (none was given). */
+  private final TrackerEventLoop ownLoop;
 
-  private RedisStore(JedisPooled redis, RedisAddress address) {
+  private RedisStore(JedisPooled redis, RedisAddress address, TrackerEventLoop loop,
+      TrackerEventLoop ownLoop) {
     this.redis = redis;
     this.address = address;
-    this.pipelines = new RedisPipelines(new RedisPipelines.Store() {
-      @Override
-      public <T> T call(String what, Function<UnifiedJedis, T> operation) {
-        return RedisStore.this.call(what, operation);
-      }
+    this.ownLoop = ownLoop;
+    this.pipeline = new RedisPipeline(address, loop.clientBootstrap(), TIMEOUT,
+        new RedisPipeline.Failures() {
+          @Override
+          public MinibitException refused(String what, String message) {
+            return RedisStore.this.refused(what, message, null);
+          }
 
-      @Override
-      public Object run(String what, LuaScript script, List<byte[]> keys, List<byte[]> args) {
-        return RedisStore.this.run(what, script, keys, args);
-      }
-
-      @Override
-      public MinibitException translate(String what, JedisException e) {
-        return RedisStore.this.translate(what, e);
-      }
-    });
+          @Override
+          public MinibitException unreachable(String what, String why) {
+            return RedisStore.this.unreachable(what, why, null);
+          }
+        });
   }
 
   /**
    * Connects to {@code address} and checks that it answers; IllegalStateException saying why if
-   * it does not.
+   * it does not. The calls of announces and heartbeats run on a network thread of its own.
    */
   public static RedisStore connect(RedisAddress address) {
+    return connect(address, null);
+  }
+
+  /**
+   * As above, the calls of announces and heartbeats on {@code loop} (the tracker's network
+   * thread; null for one of the store's own), which must outlive the store.
+   */
+  static RedisStore connect(RedisAddress address, TrackerEventLoop loop) {
     DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
         .database(address.database())
         .clientName("minibit-tracker")
@@ -81,7 +91,8 @@ public final class RedisStore implements AutoCloseable {
     pool.setJmxEnabled(false);
     JedisPooled redis = new JedisPooled(new HostAndPort(address.host(), address.port()),
         client.build(), pool);
-    RedisStore store = new RedisStore(redis, address);
+    TrackerEventLoop ownLoop = loop == null ? new TrackerEventLoop("tracker-redis") : null;
+    RedisStore store = new RedisStore(redis, address, loop != null ? loop : ownLoop, ownLoop);
     try {
       store.call("reach", UnifiedJedis::ping);
     } catch (MinibitException e) {
@@ -120,32 +131,38 @@ public final class RedisStore implements AutoCloseable {
   /** What a Redis failure means to the tracker's callers. */
   MinibitException translate(String what, JedisException e) {
     if (e instanceof JedisConnectionException) {
-      return new MinibitException(ErrorCode.UNAVAILABLE, String.format(
-          "the tracker cannot %s: its store %s is unreachable (%s)", what, address,
-          e.getMessage()), e);
+      return unreachable(what, e.getMessage(), e);
     }
     if (e instanceof JedisDataException) {
-      String message = String.valueOf(e.getMessage());
-      // Redis loading its data at start, a replica, or a primary that lost its replicas: a
-      // moment later or another tracker may do
-      boolean passing = message.startsWith("LOADING") || message.startsWith("READONLY")
-          || message.startsWith("MASTERDOWN") || message.startsWith("BUSY");
-      return new MinibitException(passing ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL,
-          String.format("the tracker cannot %s: its store %s says %s", what, address, message),
-          e);
+      return refused(what, String.valueOf(e.getMessage()), e);
     }
     return new MinibitException(ErrorCode.UNAVAILABLE, String.format(
         "the tracker cannot %s: its store %s failed (%s)", what, address, e.getMessage()), e);
   }
 
+  private MinibitException unreachable(String what, String why, Exception cause) {
+    return new MinibitException(ErrorCode.UNAVAILABLE, String.format(
+        "the tracker cannot %s: its store %s is unreachable (%s)", what, address, why), cause);
+  }
+
+  /** Redis answered {@code message}, an error reply. */
+  private MinibitException refused(String what, String message, Exception cause) {
+    // Redis loading its data at start, a replica, or a primary that lost its replicas: a
+    // moment later or another tracker may do
+    boolean passing = message.startsWith("LOADING") || message.startsWith("READONLY")
+        || message.startsWith("MASTERDOWN") || message.startsWith("BUSY");
+    return new MinibitException(passing ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL,
+        String.format("the tracker cannot %s: its store %s says %s", what, address, message),
+        cause);
+  }
+
   /**
-   * Runs {@code script} in a pipeline with every other script queued meanwhile (see
-   * {@link RedisPipelines}). Completes on a sender thread, with a {@link MinibitException} as
-   * {@link #call} throws them.
+   * Runs {@code script} in the store's pipeline (see {@link RedisPipeline}). Completes on its
+   * network thread, with a {@link MinibitException} as {@link #call} throws them.
    */
   CompletableFuture<Object> runAsync(String what, LuaScript script, List<byte[]> keys,
       List<byte[]> args) {
-    return pipelines.run(what, script, keys, args);
+    return pipeline.run(what, script, keys, args);
   }
 
   /**
@@ -153,9 +170,9 @@ public final class RedisStore implements AutoCloseable {
    * at random, in the same pipeline: after the script, not atomically with it. A sample drawn
    * inside the script would have every entry converted to Lua and back, most of its cost.
    */
-  CompletableFuture<RedisPipelines.Sampled> runThenSampleAsync(String what, LuaScript script,
+  CompletableFuture<RedisPipeline.Sampled> runThenSampleAsync(String what, LuaScript script,
       List<byte[]> keys, List<byte[]> args, byte[] hash, long count) {
-    return pipelines.runThenSample(what, script, keys, args, hash, count);
+    return pipeline.runThenSample(what, script, keys, args, hash, count);
   }
 
   /** The result of {@code future}, with the {@link MinibitException} it failed with thrown. */
@@ -184,8 +201,11 @@ public final class RedisStore implements AutoCloseable {
 
   @Override
   public void close() {
-    pipelines.close();
+    pipeline.close();
     redis.close();
+    if (ownLoop != null) {
+      ownLoop.close();
+    }
   }
 
   static byte[] bytes(String s) {

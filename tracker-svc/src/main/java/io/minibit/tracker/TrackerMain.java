@@ -255,7 +255,8 @@ public final class TrackerMain implements Callable<Integer> {
       if (tls.isPresent()) {
         tls.get().applyTo(builder);
       }
-      server = TrackerServer.start(config, builder, Clock.systemUTC(), new Random(), telemetry);
+      server = TrackerServer.start(config, builder, Clock.systemUTC(), new Random(), telemetry,
+          network);
     } catch (IOException | IllegalArgumentException | IllegalStateException e) {
       network.close();
       telemetry.close();

@@ -1,7 +1,6 @@
 package io.minibit.tracker;
 
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
@@ -23,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,6 +39,12 @@ public final class TrackerServer implements AutoCloseable {
   private static final Logger log = Logger.getLogger(TrackerServer.class.getName());
   /** Shortest sleep of the expiry sweep. */
   static final Duration MIN_SWEEP_DELAY = Duration.ofMillis(100);
+
+  private static final String ANNOUNCE =
+      TrackerServiceGrpc.getAnnounceMethod().getFullMethodName();
+  private static final String HEARTBEAT =
+      TrackerServiceGrpc.getHeartbeatMethod().getFullMethodName();
+  private static final String PUBLISH = TrackerServiceGrpc.getPublishMethod().getFullMethodName();
 
   private final GrpcServer server;
   private final ScheduledExecutorService expiry;
@@ -74,12 +80,22 @@ public final class TrackerServer implements AutoCloseable {
    */
   public static TrackerServer start(TrackerConfig config, ServerBuilder<?> builder, Clock clock,
       Random random, Telemetry telemetry) throws IOException {
+    return start(config, builder, clock, random, telemetry, null);
+  }
+
+  /**
+   * As above; on a Redis store, the calls of announces and heartbeats run on {@code network}
+   * (the server's own loop, so nothing hands them between threads; null for a loop of the
+   * store's own), which the caller closes after the server.
+   */
+  static TrackerServer start(TrackerConfig config, ServerBuilder<?> builder, Clock clock,
+      Random random, Telemetry telemetry, TrackerEventLoop network) throws IOException {
     CatalogStore catalog;
     SwarmStore swarms;
     RedisStore redis = null;
     SwarmRegistry registry = null;
     if (config.store().isPresent()) {
-      redis = RedisStore.connect(config.store().get());
+      redis = RedisStore.connect(config.store().get(), network);
       catalog = new RedisCatalog(redis, config.limits());
       swarms = new RedisSwarms(redis, config.heartbeatInterval(), config.peerSampleSize(),
           config.limits());
@@ -101,12 +117,13 @@ public final class TrackerServer implements AutoCloseable {
       @Override
       public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call,
           Metadata headers) {
-        MethodDescriptor<ReqT, RespT> method = call.getMethodDescriptor();
-        if (method == TrackerServiceGrpc.getAnnounceMethod()
-            || method == TrackerServiceGrpc.getHeartbeatMethod()) {
+        // by name: the descriptor a call carries is not the generated one (the server reads
+        // requests as raw bytes first, see RequestParsing)
+        String method = call.getMethodDescriptor().getFullMethodName();
+        if (method.equals(ANNOUNCE) || method.equals(HEARTBEAT)) {
           return null; // on Redis too: their scripts are pipelined, and nothing waits for them
         }
-        boolean blocks = everyCallBlocks || method == TrackerServiceGrpc.getPublishMethod();
+        boolean blocks = everyCallBlocks || method.equals(PUBLISH);
         return blocks ? blocking : null;
       }
     });
@@ -183,6 +200,14 @@ public final class TrackerServer implements AutoCloseable {
       return sessionTimeout;
     }
     return wait.compareTo(MIN_SWEEP_DELAY) < 0 ? MIN_SWEEP_DELAY : wait;
+  }
+
+  /**
+   * Tasks handed so far to the pool for calls that may block, rather than run where the call
+   * arrived (a call makes several).
+   */
+  long blockingCalls() {
+    return ((ThreadPoolExecutor) blocking).getTaskCount();
   }
 
   /** The port the tracker listens on, or -1 for an in-process server. */
