@@ -116,7 +116,7 @@ final class RedisPipeline implements AutoCloseable {
       List<byte[]> args, byte[] hash, long count) {
     CompletableFuture<Object> reply = run(what, script, keys, args);
     CompletableFuture<Object> draw = answered(what,
-        send(new byte[][] {HRANDFIELD, hash, RedisStore.bytes(count), WITHVALUES}));
+        send(new byte[][] {HRANDFIELD, hash, number(count), WITHVALUES}));
     return reply.thenCombine(draw, (r, drawn) -> new Sampled(r, entries((List<?>) drawn)));
   }
 
@@ -134,7 +134,7 @@ final class RedisPipeline implements AutoCloseable {
     byte[][] words = new byte[3 + keys.size() + args.size()][];
     words[0] = verb;
     words[1] = script;
-    words[2] = RedisStore.bytes(keys.size());
+    words[2] = number(keys.size());
     int i = 3;
     for (byte[] key : keys) {
       words[i++] = key;
@@ -265,7 +265,7 @@ final class RedisPipeline implements AutoCloseable {
           .orElseGet(() -> new byte[][] {bytes("AUTH"), bytes(address.password().get())}));
     }
     if (address.database() != 0) {
-      commands.add(new byte[][] {bytes("SELECT"), RedisStore.bytes(address.database())});
+      commands.add(new byte[][] {bytes("SELECT"), number(address.database())});
     }
     commands.add(new byte[][] {bytes("CLIENT"), bytes("SETNAME"), bytes("minibit-tracker")});
     Channel opened = channel;
@@ -350,6 +350,10 @@ final class RedisPipeline implements AutoCloseable {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] number(long n) {
+    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Redis answered a command with an error reply. */

@@ -82,9 +82,9 @@ public final class RedisSwarms implements SwarmStore {
     if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
       throw new IllegalArgumentException("heartbeat interval must be positive");
     }
-    if (defaultSampleSize < 1 || defaultSampleSize > SwarmRegistry.MAX_SAMPLE_SIZE) {
+    if (defaultSampleSize < 1 || defaultSampleSize > SwarmStore.MAX_SAMPLE_SIZE) {
       throw new IllegalArgumentException(
-          "default sample size must be 1.." + SwarmRegistry.MAX_SAMPLE_SIZE);
+          "default sample size must be 1.." + SwarmStore.MAX_SAMPLE_SIZE);
     }
     this.redis = redis;
     this.timeoutMs = heartbeatInterval.multipliedBy(SwarmRegistry.MISSED_HEARTBEATS).toMillis();

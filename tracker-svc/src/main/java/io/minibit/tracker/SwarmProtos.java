@@ -31,11 +31,11 @@ final class SwarmProtos {
     };
   }
 
-  /** Peers the announce wants, at most {@value SwarmRegistry#MAX_SAMPLE_SIZE}. */
+  /** Peers the announce wants, at most {@value SwarmStore#MAX_SAMPLE_SIZE}. */
   static int numWant(AnnounceRequest request) {
     // num_want is unsigned on the wire: a huge value must mean "many", not a negative int.
     return (int) Math.min(Integer.toUnsignedLong(request.getNumWant()),
-        SwarmRegistry.MAX_SAMPLE_SIZE);
+        SwarmStore.MAX_SAMPLE_SIZE);
   }
 
   /**

@@ -31,8 +31,6 @@ import java.util.function.BiConsumer;
  * no I/O; time comes from the injected {@link Clock} and sampling from the injected {@link Random}.
  */
 public final class SwarmRegistry implements SwarmStore {
-  /** Most peers an announce returns, whatever it asks for. */
-  public static final int MAX_SAMPLE_SIZE = 200;
   /** Heartbeat intervals a session may go without a refresh before it expires. */
   public static final int MISSED_HEARTBEATS = 3;
 

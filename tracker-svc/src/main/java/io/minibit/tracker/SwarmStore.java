@@ -23,6 +23,9 @@ import java.util.concurrent.CompletableFuture;
  * Implementations are thread-safe.
  */
 public interface SwarmStore {
+  /** Most peers an announce returns, whatever it asks for. */
+  int MAX_SAMPLE_SIZE = 200;
+
   /** What an announce reports (see AnnounceEvent in tracker.proto). */
   enum Event { NONE, STARTED, COMPLETED, STOPPED }
 
@@ -52,11 +55,11 @@ public interface SwarmStore {
 
     /**
      * How many peers this announce gets at most: what it asks for, at most
-     * {@value SwarmRegistry#MAX_SAMPLE_SIZE}, or the store's {@code defaultSampleSize} if it
+     * {@value SwarmStore#MAX_SAMPLE_SIZE}, or the store's {@code defaultSampleSize} if it
      * asks for none.
      */
     int wanted(int defaultSampleSize) {
-      return numWant > 0 ? Math.min(numWant, SwarmRegistry.MAX_SAMPLE_SIZE) : defaultSampleSize;
+      return numWant > 0 ? Math.min(numWant, SwarmStore.MAX_SAMPLE_SIZE) : defaultSampleSize;
     }
 
     /** A proven announce (see {@code proven}) from an address the tracker cannot see. */

@@ -15,7 +15,7 @@ import java.util.Optional;
  *     SwarmRegistry#MISSED_HEARTBEATS} intervals is expired. 1 s..1 day
  * @param announceInterval how often peers re-announce, 1 s..1 day
  * @param peerSampleSize peers returned by an announce that does not say how many it wants,
- *     1..{@value SwarmRegistry#MAX_SAMPLE_SIZE}
+ *     1..{@value SwarmStore#MAX_SAMPLE_SIZE}
  * @param trustAdvertisedAddresses whether an announce's non-empty host is used as given; if false,
  *     the address the announce came from wins whenever the tracker can see it
  * @param store the Redis that holds swarms, sessions and the catalog, shared with other
@@ -65,9 +65,9 @@ public record TrackerConfig(
     Validation.requireListenPort("--port", port, null);
     requireInterval("heartbeat interval", heartbeatInterval);
     requireInterval("announce interval", announceInterval);
-    if (peerSampleSize < 1 || peerSampleSize > SwarmRegistry.MAX_SAMPLE_SIZE) {
+    if (peerSampleSize < 1 || peerSampleSize > SwarmStore.MAX_SAMPLE_SIZE) {
       throw new IllegalArgumentException("peer sample size " + peerSampleSize + " is not 1.."
-          + SwarmRegistry.MAX_SAMPLE_SIZE);
+          + SwarmStore.MAX_SAMPLE_SIZE);
     }
   }
 

@@ -101,7 +101,7 @@ public final class TrackerMain implements Callable<Integer> {
       defaultValue = "${env:MINIBIT_PEER_SAMPLE_SIZE:-"
           + TrackerConfig.DEFAULT_PEER_SAMPLE_SIZE + "}",
       description = "Peers an announce gets back when it does not ask for a number, 1.."
-          + SwarmRegistry.MAX_SAMPLE_SIZE + ". Env MINIBIT_PEER_SAMPLE_SIZE."
+          + SwarmStore.MAX_SAMPLE_SIZE + ". Env MINIBIT_PEER_SAMPLE_SIZE."
           + " Default: ${DEFAULT-VALUE}.")
   private int peerSampleSize;
 

@@ -114,11 +114,11 @@ class SwarmRegistryTest {
 
   @Test
   void sampleSizeIsCappedWhateverNumWantSays() {
-    joinAll(SwarmRegistry.MAX_SAMPLE_SIZE + 50);
+    joinAll(SwarmStore.MAX_SAMPLE_SIZE + 50);
 
     AnnounceResult result = announceWanting("peer-0", 10_000);
 
-    assertEquals(SwarmRegistry.MAX_SAMPLE_SIZE, result.peers().size());
+    assertEquals(SwarmStore.MAX_SAMPLE_SIZE, result.peers().size());
   }
 
   @Test
