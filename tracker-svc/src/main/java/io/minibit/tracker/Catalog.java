@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -43,7 +44,11 @@ public final class Catalog implements CatalogStore {
   private final Object lock = new Object();
   private final CatalogFiles files;
   private final NameOwners owners;
-  private final Map<InfoHash, Torrent> byInfoHash = new HashMap<>();
+  /**
+   * Written under {@link #lock}, read without it: an announce looks its torrent up here, and
+   * never waits for a publish writing a manifest to disk.
+   */
+  private final Map<InfoHash, Torrent> byInfoHash = new ConcurrentHashMap<>();
   private final Map<String, Torrent> latestByName = new HashMap<>();
   /** Every torrent again, in the catalog's order, for pages of it. */
   private final NavigableMap<CatalogPosition, Torrent> ordered = new TreeMap<>();
@@ -151,9 +156,7 @@ public final class Catalog implements CatalogStore {
 
   @Override
   public Optional<Torrent> get(InfoHash infoHash) {
-    synchronized (lock) {
-      return Optional.ofNullable(byInfoHash.get(infoHash));
-    }
+    return Optional.ofNullable(byInfoHash.get(infoHash));
   }
 
   /** Who owns {@code name}: its first publisher; empty if nobody published it yet. */

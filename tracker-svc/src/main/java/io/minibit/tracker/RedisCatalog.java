@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.logging.Logger;
 
 /**
@@ -91,7 +93,12 @@ public final class RedisCatalog implements CatalogStore {
       .weigher((InfoHash infoHash, Torrent torrent) ->
           torrent.manifest().getSerializedSize())
       .build();
-
+  /**
+   * Manifest reads under way, so that the announces of a torrent not cached yet (many at once
+   * after a restart) read and parse its manifest once.
+   */
+  private final ConcurrentMap<InfoHash, CompletableFuture<Optional<Torrent>>> reading =
+      new ConcurrentHashMap<>();
   private final long maxBytes;
   private final TrackerLimits limits;
 
@@ -161,10 +168,24 @@ public final class RedisCatalog implements CatalogStore {
     if (cached != null) {
       return CompletableFuture.completedFuture(Optional.of(cached));
     }
-    return redis.runAsync("read manifest " + infoHash, READ,
+    CompletableFuture<Optional<Torrent>> read = new CompletableFuture<>();
+    CompletableFuture<Optional<Torrent>> underWay = reading.putIfAbsent(infoHash, read);
+    if (underWay != null) {
+      return underWay;
+    }
+    redis.runAsync("read manifest " + infoHash, READ,
             List.of(bytes(MANIFEST + infoHash.hex())), List.of())
         .thenApply(stored -> Optional.ofNullable((byte[]) stored)
-            .map(manifest -> remember(infoHash, manifest)));
+            .map(manifest -> remember(infoHash, manifest)))
+        .whenComplete((found, e) -> {
+          reading.remove(infoHash, read);
+          if (e != null) {
+            read.completeExceptionally(e);
+          } else {
+            read.complete(found);
+          }
+        });
+    return read;
   }
 
   @Override

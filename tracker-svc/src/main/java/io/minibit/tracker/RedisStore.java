@@ -148,9 +148,12 @@ public final class RedisStore implements AutoCloseable {
   /** Redis answered {@code message}, an error reply. */
   private MinibitException refused(String what, String message, Exception cause) {
     // Redis loading its data at start, a replica, or a primary that lost its replicas: a
-    // moment later or another tracker may do
+    // moment later or another tracker may do. So may another tracker when Redis no longer
+    // takes this one's login (a password changed under it).
     boolean passing = message.startsWith("LOADING") || message.startsWith("READONLY")
-        || message.startsWith("MASTERDOWN") || message.startsWith("BUSY");
+        || message.startsWith("MASTERDOWN") || message.startsWith("BUSY")
+        || message.startsWith("NOAUTH") || message.startsWith("WRONGPASS")
+        || message.startsWith("NOPERM");
     return new MinibitException(passing ? ErrorCode.UNAVAILABLE : ErrorCode.INTERNAL,
         String.format("the tracker cannot %s: its store %s says %s", what, address, message),
         cause);

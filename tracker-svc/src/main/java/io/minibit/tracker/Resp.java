@@ -16,8 +16,8 @@ import java.util.List;
  * {@code null}) or an {@link Error}.
  */
 final class Resp {
-  /** Digits of a long at most, with its sign. */
-  private static final int MAX_LONG_DIGITS = 20;
+  /** Digits of a number at most: 18 never overflow a long, and no reply here needs more. */
+  private static final int MAX_LONG_DIGITS = 18;
   /** Nesting a reply may have at most: the tracker's scripts answer flat arrays. */
   private static final int MAX_DEPTH = 8;
 
@@ -72,9 +72,25 @@ final class Resp {
   static final class Decoder extends ByteToMessageDecoder {
     /** Returned while a reply's bytes are not all in yet. */
     private static final Object INCOMPLETE = new Object();
+    /** Set once the bytes broke the protocol: nothing after them means anything. */
+    private boolean broken;
 
     @Override
     protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
+      if (broken) {
+        in.skipBytes(in.readableBytes());
+        return;
+      }
+      try {
+        decodeAll(in, out);
+      } catch (DecoderException e) {
+        broken = true;
+        in.skipBytes(in.readableBytes());
+        throw e;
+      }
+    }
+
+    private static void decodeAll(ByteBuf in, List<Object> out) {
       while (in.isReadable()) {
         int start = in.readerIndex();
         Object reply = read(in, 0);
@@ -109,6 +125,9 @@ final class Resp {
           long length = number(in, lineEnd);
           if (length < 0) {
             return null;
+          }
+          if (length > Integer.MAX_VALUE - 2) {
+            throw new DecoderException("a Redis reply's bulk string has " + length + " bytes");
           }
           if (in.readableBytes() < length + 2) {
             return INCOMPLETE;
@@ -164,13 +183,13 @@ final class Resp {
     }
 
     private static long number(ByteBuf in, int lineEnd) {
-      int length = lineEnd - in.readerIndex();
-      if (length < 1 || length > MAX_LONG_DIGITS) {
-        throw new DecoderException("a Redis reply has a number of " + length + " characters");
-      }
       boolean negative = in.getByte(in.readerIndex()) == '-';
       if (negative) {
         in.skipBytes(1);
+      }
+      int length = lineEnd - in.readerIndex();
+      if (length < 1 || length > MAX_LONG_DIGITS) {
+        throw new DecoderException("a Redis reply has a number of " + length + " digits");
       }
       long n = 0;
       while (in.readerIndex() < lineEnd) {

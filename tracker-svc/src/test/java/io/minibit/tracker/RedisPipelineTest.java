@@ -126,6 +126,53 @@ class RedisPipelineTest {
   }
 
   @Test
+  void aRedisDownAtTheFirstCallIsUnavailableAtOnce() throws Exception {
+    RedisSwarms swarms = swarmsAt(redis.uri());
+    redis.stop();
+
+    MinibitException down = assertThrows(MinibitException.class,
+        () -> swarms.heartbeat("peer", "token"));
+    assertEquals(ErrorCode.UNAVAILABLE, down.code());
+    assertTrue(down.getMessage().contains("unreachable"), down.getMessage());
+  }
+
+  @Test
+  void aPasswordChangedUnderTheTrackerMakesItsCallsUnavailable() throws Exception {
+    assertEquals("+OK", redis.command("CONFIG SET requirepass first"));
+    RedisSwarms swarms = swarmsAt("redis://:first@127.0.0.1:" + redis.port());
+    AnnounceResult joined = swarms.announce(joining("peer"));
+
+    // the operator rotates the password and drops every connection
+    assertEquals(List.of("+OK", "+OK", ":"), replies(
+        "AUTH first", "CONFIG SET requirepass second", "CLIENT KILL TYPE normal SKIPME yes"));
+    Await.until(TIMEOUT, "the reconnection is refused at its login", () -> {
+      MinibitException refused = assertThrows(MinibitException.class,
+          () -> swarms.heartbeat("peer", joined.sessionToken()));
+      assertEquals(ErrorCode.UNAVAILABLE, refused.code(), refused.getMessage());
+      return refused.getMessage().contains("refused the login");
+    });
+  }
+
+  /** Sends {@code commands} on one connection; the first characters of each reply line. */
+  private List<String> replies(String... commands) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redis.port())) {
+      socket.setSoTimeout(5000);
+      for (String command : commands) {
+        socket.getOutputStream().write((command + "\r\n").getBytes(
+            java.nio.charset.StandardCharsets.UTF_8));
+      }
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8));
+      List<String> replies = new ArrayList<>();
+      for (int i = 0; i < commands.length; i++) {
+        String line = in.readLine();
+        replies.add(line.startsWith(":") ? ":" : line);
+      }
+      return replies;
+    }
+  }
+
+  @Test
   void aRedisThatAsksForAPasswordGetsTheOneInTheAddress() {
     assertEquals("+OK", redis.command("CONFIG SET requirepass pipe-secret"));
     RedisSwarms swarms = swarmsAt("redis://:pipe-secret@127.0.0.1:" + redis.port());

@@ -72,9 +72,39 @@ class RespTest {
   }
 
   @Test
+  void aLargeBulkStringArrivingInPiecesIsReadOnceWhole() {
+    byte[] big = new byte[3 << 20];
+    new java.util.Random(7).nextBytes(big);
+    EmbeddedChannel channel = new EmbeddedChannel(new Resp.Decoder());
+    byte[] header = bytes("$" + big.length + "\r\n");
+    channel.writeInbound(Unpooled.wrappedBuffer(header));
+    int piece = 64 << 10;
+    for (int from = 0; from < big.length; from += piece) {
+      channel.writeInbound(Unpooled.wrappedBuffer(big, from, Math.min(piece, big.length - from)));
+      if (from + piece < big.length) {
+        assertNull(channel.readInbound(), "nothing before the whole string is in");
+      }
+    }
+    channel.writeInbound(Unpooled.wrappedBuffer(bytes("\r\n")));
+    assertArrayEquals(big, (byte[]) channel.readInbound());
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void nothingIsReadAfterBytesThatBrokeTheProtocol() {
+    EmbeddedChannel channel = new EmbeddedChannel(new Resp.Decoder());
+    assertThrows(DecoderException.class,
+        () -> channel.writeInbound(Unpooled.wrappedBuffer(bytes(":1\r\n?\r\n:2\r\n"))));
+    assertEquals((Object) 1L, channel.readInbound());
+    channel.writeInbound(Unpooled.wrappedBuffer(bytes(":3\r\n")));
+    assertNull(channel.readInbound(), "what follows garbage is garbage too");
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
   void bytesThatAreNotRespBreakTheConnection() {
     for (String wire : new String[] {"?what\r\n", ":12x\r\n", ":1\n", "$3\r\nabcde\r\n",
-        ":" + "9".repeat(21) + "\r\n"}) {
+        ":" + "9".repeat(19) + "\r\n", ":-\r\n", "$9999999999\r\n"}) {
       DecoderException e = assertThrows(DecoderException.class, () -> decode(wire, wire.length()),
           wire);
       assertTrue(e.getMessage().contains("Redis reply"), e.getMessage());
