@@ -148,12 +148,15 @@ class SwarmDownloadTest {
         ShareRequest.newBuilder().setPath("big.bin").setBlockSize(BLOCK).build()).getInfohash());
 
     CompletableFuture<Transfer> result = leecher.downloadAsync(infohash);
-    Await.until(TIMEOUT, "a quarter of the blocks from the first seeder",
+    // An eighth of the blocks: the two seeders need not share the work evenly, and a first
+    // seeder that gave less than a quarter by the end would keep a wait for a quarter waiting.
+    Await.until(TIMEOUT, "an eighth of the blocks from the first seeder",
         () -> leecher.transfer(infohash).map(t -> t.getPeersList().stream()
             .filter(p -> p.getAddress().equals(swarm.address("first")))
             .mapToInt(TransferPeer::getBlocksReceived).sum()).orElse(0),
-        received -> received >= 16);
+        received -> received >= 8);
     first.close();
+    assertTrue(leecher.blocksHave(infohash) < 64, "the first seeder left before the end");
 
     Transfer done = result.get();
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
