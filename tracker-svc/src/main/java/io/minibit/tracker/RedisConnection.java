@@ -55,8 +55,6 @@ final class RedisConnection implements AutoCloseable {
   private boolean connecting;
   private boolean closed;
   private boolean flushQueued;
-  /** Why the connection is being dropped, for the commands it fails. */
-  private String dropReason;
   private ScheduledFuture<?> watchdog;
   /** Written, waiting for their replies, in order. */
   private final ArrayDeque<Sent> sent = new ArrayDeque<>();
@@ -160,17 +158,32 @@ final class RedisConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes {@code broken}; if it is the connection in use, lets go of it at once, failing what
+   * was sent on it (and a login under way) with {@code reason}: Netty reports the close only
+   * later, and a call meanwhile must open a new connection, not write to this one.
+   */
   private void drop(Channel broken, String reason) {
     if (broken == channel) {
-      dropReason = reason;
+      detach(reason);
     }
     broken.close();
+  }
+
+  private void detach(String reason) {
+    channel = null;
+    ready = false;
+    failAll(sent, Sent::reply, reason);
+    if (connecting) {
+      gaveUp(reason); // it broke while logging in
+    }
   }
 
   private void connect() {
     connecting = true;
     CompletableFuture.supplyAsync(this::resolve, RESOLVER).whenComplete((resolved, e) ->
-        onLoop(() -> resolved(resolved, e), () -> { }));
+        // a loop that stopped runs nothing more: what waited fails here
+        onLoop(() -> resolved(resolved, e), () -> gaveUp(shuttingDown().getMessage())));
   }
 
   private InetSocketAddress resolve() {
@@ -201,6 +214,10 @@ final class RedisConnection implements AutoCloseable {
       gaveUp(shuttingDown().getMessage());
       return;
     }
+    if (channel != null) {
+      opening.channel().close(); // one connection at a time: this one is not needed
+      return;
+    }
     channel = opening.channel();
     List<CompletableFuture<Object>> login = new ArrayList<>();
     if (address.password().isPresent()) {
@@ -217,9 +234,8 @@ final class RedisConnection implements AutoCloseable {
         return; // it broke meanwhile, and what waited failed with it
       }
       if (e != null) {
-        String why = "it refused the login or the database (" + describe(unwrap(e)) + ")";
-        gaveUp(why);
-        drop(opened, why);
+        // what waits for the connection fails with it
+        drop(opened, "it refused the login or the database (" + describe(unwrap(e)) + ")");
         return;
       }
       // a name for CLIENT LIST; a user whose ACL forbids it still gets to work
@@ -277,16 +293,8 @@ final class RedisConnection implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) {
-      if (context.channel() != channel) {
-        return;
-      }
-      channel = null;
-      ready = false;
-      String reason = dropReason != null ? dropReason : "the connection closed";
-      dropReason = null;
-      failAll(sent, Sent::reply, reason);
-      if (connecting) {
-        gaveUp(reason); // it broke while logging in
+      if (context.channel() == channel) {
+        detach("the connection closed");
       }
     }
   }

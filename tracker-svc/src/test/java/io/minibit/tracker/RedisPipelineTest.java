@@ -151,6 +151,35 @@ class RedisPipelineTest {
       assertEquals(ErrorCode.UNAVAILABLE, refused.code(), refused.getMessage());
       return refused.getMessage().contains("refused the login");
     });
+
+    // many calls at once, while logins are refused one after another: each fails for that
+    // reason, none waits for the watchdog or gets another call's answer
+    for (int round = 0; round < 5; round++) {
+      List<CompletableFuture<Void>> calls = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        calls.add(swarms.heartbeatAsync("peer", joined.sessionToken()));
+      }
+      for (CompletableFuture<Void> call : calls) {
+        Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class,
+            () -> call.get(5, java.util.concurrent.TimeUnit.SECONDS)).getCause();
+        assertTrue(failure.getMessage().contains("refused the login"), failure.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void aPasswordSetUnderATrackerWithoutOneMakesItsCallsUnavailable() throws Exception {
+    RedisSwarms swarms = swarmsAt(redis.uri());
+    AnnounceResult joined = swarms.announce(joining("peer"));
+
+    assertEquals(List.of("+OK", "+OK", ":"), replies("CONFIG SET requirepass set-later",
+        "AUTH set-later", "CLIENT KILL TYPE normal SKIPME yes"));
+    Await.until(TIMEOUT, "Redis asks the tracker for a password it has not got", () -> {
+      MinibitException refused = assertThrows(MinibitException.class,
+          () -> swarms.heartbeat("peer", joined.sessionToken()));
+      assertEquals(ErrorCode.UNAVAILABLE, refused.code(), refused.getMessage());
+      return refused.getMessage().contains("NOAUTH");
+    });
   }
 
   /** Sends {@code commands} on one connection; the first characters of each reply line. */
