@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -196,8 +197,7 @@ final class RedisConnection implements AutoCloseable {
 
   private void resolved(InetSocketAddress resolved, Throwable e) {
     if (closed || e != null) {
-      gaveUp(closed ? shuttingDown().getMessage() : e.getCause() != null
-          ? e.getCause().getMessage() : e.getMessage());
+      gaveUp(closed ? shuttingDown().getMessage() : unwrap(e).getMessage());
       return;
     }
     ChannelFuture opening = bootstrap.connect(resolved);
@@ -325,9 +325,9 @@ final class RedisConnection implements AutoCloseable {
     return new Lost("the tracker is shutting down");
   }
 
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-        ? e.getCause() : e;
+  /** What {@code e} is about: its cause if a CompletionException wraps it. */
+  static Throwable unwrap(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   private static String describe(Throwable e) {

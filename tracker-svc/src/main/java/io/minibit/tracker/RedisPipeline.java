@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * The calls a tracker makes to Redis on every announce and heartbeat: Lua scripts by their
@@ -97,7 +96,7 @@ final class RedisPipeline implements AutoCloseable {
   }
 
   private static boolean isNoScript(Throwable e) {
-    return unwrap(e) instanceof RedisConnection.Refused refused
+    return RedisConnection.unwrap(e) instanceof RedisConnection.Refused refused
         && refused.getMessage().startsWith("NOSCRIPT");
   }
 
@@ -107,15 +106,11 @@ final class RedisPipeline implements AutoCloseable {
       if (e == null) {
         return value;
       }
-      Throwable cause = unwrap(e);
+      Throwable cause = RedisConnection.unwrap(e);
       throw cause instanceof RedisConnection.Refused refused
           ? failures.refused(what, refused.getMessage())
           : failures.unreachable(what, cause.getMessage());
     });
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   /** Fails what has not been answered, and closes the connection; the loop is the caller's. */
