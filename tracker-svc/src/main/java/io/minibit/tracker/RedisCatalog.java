@@ -168,23 +168,12 @@ public final class RedisCatalog implements CatalogStore {
     if (cached != null) {
       return CompletableFuture.completedFuture(Optional.of(cached));
     }
-    CompletableFuture<Optional<Torrent>> read = new CompletableFuture<>();
-    CompletableFuture<Optional<Torrent>> underWay = reading.putIfAbsent(infoHash, read);
-    if (underWay != null) {
-      return underWay;
-    }
-    redis.runAsync("read manifest " + infoHash, READ,
-            List.of(bytes(MANIFEST + infoHash.hex())), List.of())
-        .thenApply(stored -> Optional.ofNullable((byte[]) stored)
-            .map(manifest -> remember(infoHash, manifest)))
-        .whenComplete((found, e) -> {
-          reading.remove(infoHash, read);
-          if (e != null) {
-            read.completeExceptionally(e);
-          } else {
-            read.complete(found);
-          }
-        });
+    CompletableFuture<Optional<Torrent>> read = reading.computeIfAbsent(infoHash, key ->
+        redis.runAsync("read manifest " + key, READ, List.of(bytes(MANIFEST + key.hex())),
+                List.of())
+            .thenApply(stored -> Optional.ofNullable((byte[]) stored)
+                .map(manifest -> remember(key, manifest))));
+    read.whenComplete((found, e) -> reading.remove(infoHash, read));
     return read;
   }
 
