@@ -16,7 +16,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The bytes {@link RedisSwarms} keeps for each member of a swarm: what it last announced there,
@@ -49,6 +52,17 @@ final class PeerEntries {
       throw new UncheckedIOException(e);
     }
     return buffer.toByteArray();
+  }
+
+  /** The peers of a draw of a swarm's entries hash (id, entry), as seen now. */
+  static List<Peer> decode(List<Map.Entry<byte[], byte[]>> drawn, InfoHash infoHash) {
+    Instant now = Instant.now();
+    List<Peer> peers = new ArrayList<>(drawn.size());
+    for (Map.Entry<byte[], byte[]> entry : drawn) {
+      peers.add(decode(new String(entry.getKey(), StandardCharsets.UTF_8), entry.getValue(), now,
+          infoHash));
+    }
+    return peers;
   }
 
   /**

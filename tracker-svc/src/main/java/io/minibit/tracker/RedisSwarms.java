@@ -50,8 +50,8 @@ import redis.clients.jedis.Response;
  * clock ({@code TIME}), the one clock every tracker on it shares.
  *
  * <p>What an announce costs does not grow with its swarm: joining and leaving are O(log n) and
- * the sample, with what each member announced, is drawn with one HRANDFIELD, O(wanted).
- * Thread-safe.
+ * the sample, with what each member announced, is drawn with one HRANDFIELD, O(wanted). A busy
+ * swarm's announces share one read of it instead, as {@link SwarmSamples} decides. Thread-safe.
  */
 public final class RedisSwarms implements SwarmStore {
   private static final String SESSION = RedisStore.PREFIX + "session:";
@@ -67,6 +67,7 @@ public final class RedisSwarms implements SwarmStore {
   private final TrackerLimits limits;
   private final AtomicLong announces = new AtomicLong();
   private final AtomicLong expirations = new AtomicLong();
+  private final SwarmSamples samples = new SwarmSamples();
 
   /**
    * @param heartbeatInterval the interval peers are told to heartbeat at
@@ -115,19 +116,28 @@ public final class RedisSwarms implements SwarmStore {
         entries, bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
         RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source),
         flag(announce.proven()), bytes(SWARM));
-    if (announce.event() == Event.STOPPED) {
+    // a peer that leaves is handed no one
+    SwarmSamples.Plan plan = announce.event() == Event.STOPPED
+        ? SwarmSamples.NOBODY : samples.plan(swarm, wanted);
+    if (plan.held() != null) {
       return redis.runAsync("record an announce", SwarmScripts.ANNOUNCE, keys, args)
-          .thenApply(reply -> announced(announce, (List<?>) reply, List.of(), newToken, source));
+          .thenApply(reply -> announced(announce, (List<?>) reply, source, newToken,
+              plan.held()));
     }
-    // One more than wanted: the announcing peer may be drawn, and is left out.
     return redis.runThenSampleAsync("record an announce", SwarmScripts.ANNOUNCE, keys, args,
-            entries, wanted + 1)
-        .thenApply(sampled -> announced(announce, (List<?>) sampled.reply(), sampled.drawn(),
-            newToken, source));
+            entries, plan.count())
+        .thenApply(sampled -> {
+          List<Peer> drawn = PeerEntries.decode(sampled.drawn(), announce.infoHash());
+          AnnounceResult result = announced(announce, (List<?>) sampled.reply(), source,
+              newToken, drawn);
+          samples.drawn(swarm, plan, drawn);
+          return result;
+        });
   }
 
-  private AnnounceResult announced(Announce announce, List<?> reply,
-      List<Map.Entry<byte[], byte[]>> drawn, String newToken, String source) {
+  /** The announce's answer from its script's {@code reply}, its sample taken from {@code from}. */
+  private AnnounceResult announced(Announce announce, List<?> reply, String source,
+      String newToken, List<Peer> from) {
     String peerId = announce.peerId();
     switch ((int) (long) (Long) reply.get(0)) {
       case 0 -> throw tokenMismatch(peerId);
@@ -145,18 +155,14 @@ public final class RedisSwarms implements SwarmStore {
     }
     announces.incrementAndGet();
     boolean opened = (Long) reply.get(1) == 1;
-    expirations.addAndGet((Long) reply.get(2));
-    SwarmCounts counts = counts((Long) reply.get(3), (Long) reply.get(4));
-    int wanted = announce.wanted(defaultSampleSize);
-    Instant now = Instant.now();
-    List<Peer> sample = new ArrayList<>(Math.min(wanted, drawn.size()));
-    for (Map.Entry<byte[], byte[]> entry : drawn) {
-      String id = string(entry.getKey());
-      if (sample.size() < wanted && !id.equals(announce.peerId())) {
-        sample.add(PeerEntries.decode(id, entry.getValue(), now, announce.infoHash()));
-      }
-    }
-    return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample, counts);
+    long pruned = (Long) reply.get(2);
+    expirations.addAndGet(pruned);
+    long members = (Long) reply.get(3);
+    samples.recorded(SWARM + announce.infoHash().hex(), (int) members,
+        announce.event() == Event.STOPPED || pruned > 0 || (Long) reply.get(5) == 1);
+    List<Peer> sample = SwarmSamples.pick(from, peerId, announce.wanted(defaultSampleSize));
+    return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample,
+        counts(members, (Long) reply.get(4)));
   }
 
   @Override
@@ -187,7 +193,7 @@ public final class RedisSwarms implements SwarmStore {
   public SwarmCounts counts(InfoHash infoHash) {
     List<?> reply = (List<?>) redis.run("count a swarm", SwarmScripts.COUNTS, countKeys(infoHash),
         countArgs(infoHash));
-    return countsOf(reply);
+    return countsOf(infoHash, reply);
   }
 
   @Override
@@ -203,7 +209,8 @@ public final class RedisSwarms implements SwarmStore {
         pipeline.sync();
       }
       Map<InfoHash, SwarmCounts> counts = new HashMap<>();
-      replies.forEach((infoHash, reply) -> counts.put(infoHash, countsOf((List<?>) reply.get())));
+      replies.forEach((infoHash, reply) ->
+          counts.put(infoHash, countsOf(infoHash, (List<?>) reply.get())));
       return counts;
     });
   }
@@ -214,7 +221,7 @@ public final class RedisSwarms implements SwarmStore {
     List<?> reply = (List<?>) redis.run("list a swarm", SwarmScripts.MEMBERS,
         List.of(bytes(swarm + ":seen"), bytes(swarm + ":seeders")),
         List.of(RedisStore.bytes(timeoutMs), bytes(swarm + ":peers")));
-    expirations.addAndGet((Long) reply.get(0));
+    pruned(infoHash, (Long) reply.get(0));
     List<?> ids = (List<?>) reply.get(1);
     List<?> scores = (List<?>) reply.get(2);
     List<?> entries = (List<?>) reply.get(3);
@@ -259,9 +266,16 @@ public final class RedisSwarms implements SwarmStore {
         bytes(infoHash.hex()));
   }
 
-  private SwarmCounts countsOf(List<?> reply) {
-    expirations.addAndGet((Long) reply.get(0));
+  private SwarmCounts countsOf(InfoHash infoHash, List<?> reply) {
+    pruned(infoHash, (Long) reply.get(0));
     return counts((Long) reply.get(1), (Long) reply.get(2));
+  }
+
+  private void pruned(InfoHash infoHash, long members) {
+    expirations.addAndGet(members);
+    if (members > 0) {
+      samples.changed(SWARM + infoHash.hex());
+    }
   }
 
   private static SwarmCounts counts(long members, long seeders) {

@@ -37,8 +37,9 @@ final class SwarmScripts {
    * sessions of an address, the source address (empty if unknown), proven (0/1), swarm key
    * prefix. Returns {0} for a token that does not match, {2, members} for a full swarm, {3} for
    * an address with too many sessions, {4} for a torrent the catalog does not hold, {5} for an
-   * unproven announce without a session, else {1, opened, pruned, members, seeders}. The
-   * sample of the swarm is drawn after the script (see {@link RedisSwarms#announceAsync}).
+   * unproven announce without a session, else {1, opened, pruned, members, seeders, changed},
+   * changed being 1 if the swarm's membership or seeders changed (joined, completed, expired).
+   * The sample of the swarm is drawn after the script (see {@link RedisSwarms#announceAsync}).
    */
   static final LuaScript ANNOUNCE = LuaScript.of(COMMON + """
       local peer = ARGV[1]
@@ -95,20 +96,26 @@ final class SwarmScripts {
         if members == 0 then redis.call('SREM', KEYS[5], ARGV[9]) end
         return {1, opened, pruned, members, redis.call('SCARD', KEYS[4])}
       end
-      redis.call('ZADD', KEYS[3], now, peer)
+      local joined = redis.call('ZADD', KEYS[3], now, peer)
+      local flipped
       if ARGV[6] == '1' then
-        redis.call('SADD', KEYS[4], peer)
+        flipped = redis.call('SADD', KEYS[4], peer)
       else
-        redis.call('SREM', KEYS[4], peer)
+        flipped = redis.call('SREM', KEYS[4], peer)
       end
       redis.call('HSET', ARGV[8], peer, ARGV[7])
       redis.call('PEXPIRE', ARGV[8], timeout)
       redis.call('PEXPIRE', KEYS[3], timeout)
       redis.call('PEXPIRE', KEYS[4], timeout)
-      redis.call('SADD', KEYS[2], ARGV[9])
+      if joined == 1 or opened == 1 then
+        -- a member already in the swarm has it in both sets since it joined
+        redis.call('SADD', KEYS[2], ARGV[9])
+        redis.call('SADD', KEYS[5], ARGV[9])
+      end
       redis.call('PEXPIRE', KEYS[2], timeout)
-      redis.call('SADD', KEYS[5], ARGV[9])
-      return {1, opened, pruned, redis.call('ZCARD', KEYS[3]), redis.call('SCARD', KEYS[4])}
+      local changed = (joined == 1 or flipped == 1 or pruned > 0) and 1 or 0
+      return {1, opened, pruned, redis.call('ZCARD', KEYS[3]), redis.call('SCARD', KEYS[4]),
+        changed}
       """);
 
   /**

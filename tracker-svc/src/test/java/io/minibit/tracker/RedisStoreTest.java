@@ -20,6 +20,7 @@ import io.minibit.tracker.SwarmStore.AnnounceResult;
 import io.minibit.tracker.SwarmStore.Event;
 import io.minibit.tracker.SwarmStore.Peer;
 import io.minibit.tracker.SwarmStore.SwarmCounts;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Protocol;
 
 /**
  * The Redis store against a real redis-server: two stores on one Redis stand for two trackers,
@@ -210,6 +212,51 @@ class RedisStoreTest {
           Event.NONE, 0, false, 0, 0, tokens.get("peer-0"), 10)).peers()));
     }
     assertEquals(29, seen.size());
+  }
+
+  @Test
+  void aBusySwarmsAnnouncesShareOneReadYetAJoinOrALeaveShowsAtOnce() {
+    for (int i = 0; i < 30; i++) {
+      announce(trackerA, "peer-" + i, Event.STARTED, false);
+    }
+    long drawsBefore = draws();
+    long started = System.nanoTime();
+    Set<String> seen = new HashSet<>();
+    int announces = 200;
+    for (int i = 0; i < announces; i++) {
+      List<Peer> sample = reannounce(trackerA, "peer-0", 10).peers();
+      assertEquals(10, ids(sample).size());
+      assertFalse(ids(sample).contains("peer-0"));
+      seen.addAll(ids(sample));
+    }
+    long windows = (System.nanoTime() - started) / SwarmSamples.FRESH.toNanos() + 1;
+    long draws = draws() - drawsBefore;
+    assertEquals(29, seen.size(), "every sample is drawn from the whole swarm");
+    assertTrue(draws <= windows + 3, draws + " draws for " + announces + " announces");
+
+    announce(trackerA, "newcomer", Event.STARTED, false);
+    assertTrue(ids(reannounce(trackerA, "peer-0", 50).peers()).contains("newcomer"));
+    announce(trackerA, "peer-7", Event.STOPPED, false);
+    assertFalse(ids(reannounce(trackerA, "peer-0", 50).peers()).contains("peer-7"));
+    announce(trackerA, "peer-8", Event.COMPLETED, true);
+    assertTrue(reannounce(trackerA, "peer-0", 50).peers().stream()
+        .anyMatch(p -> p.peerId().equals("peer-8") && p.complete()));
+  }
+
+  private AnnounceResult reannounce(SwarmStore tracker, String peerId, int wanted) {
+    return announce(tracker, new Announce(TORRENT, peerId, "10.0.0.1", 7000, Event.NONE, 0,
+        false, 0, 0, tokens.get(peerId), wanted));
+  }
+
+  /** The swarm draws Redis has served (HRANDFIELD calls). */
+  private long draws() {
+    String stats = storeA.call("read Redis's command counts", jedis -> new String(
+        (byte[]) jedis.sendCommand(Protocol.Command.INFO, "commandstats"),
+        StandardCharsets.UTF_8));
+    String field = "cmdstat_hrandfield:calls=";
+    int start = stats.indexOf(field) + field.length();
+    assertTrue(start >= field.length(), stats);
+    return Long.parseLong(stats.substring(start, stats.indexOf(',', start)));
   }
 
   @Test
