@@ -1,3 +1,4 @@
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -259,7 +260,9 @@ public final class TrackerLoad {
 
         @Override
         public void onCompleted() {
-          issue();
+          // from the root context: a call started in its predecessor's context would chain
+          // every context of the slot's calls together
+          Context.ROOT.run(Load.this::issue);
         }
       };
     }
