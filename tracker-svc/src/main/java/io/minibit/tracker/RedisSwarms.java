@@ -102,7 +102,8 @@ public final class RedisSwarms implements SwarmStore {
   public CompletableFuture<AnnounceResult> announceAsync(Announce announce) {
     String peerId = announce.peerId();
     String swarm = SWARM + announce.infoHash().hex();
-    String newToken = Sessions.newToken();
+    // only an announce that proves its id may open a session
+    String newToken = announce.proven() ? Sessions.newToken() : null;
     String source = announce.source() == null ? "" : announce.source();
     boolean complete = announce.event() == Event.COMPLETED || announce.complete();
     int wanted = announce.wanted(defaultSampleSize);
@@ -111,7 +112,7 @@ public final class RedisSwarms implements SwarmStore {
         bytes(RedisCatalog.MANIFEST + announce.infoHash().hex()));
     byte[] entries = bytes(swarm + ":peers");
     List<byte[]> args = List.of(bytes(peerId), bytes(tokenHash(announce.sessionToken())),
-        bytes(tokenHash(newToken)), RedisStore.bytes(timeoutMs),
+        bytes(newToken == null ? "" : tokenHash(newToken)), RedisStore.bytes(timeoutMs),
         flag(announce.event() == Event.STOPPED), flag(complete), PeerEntries.encode(announce),
         entries, bytes(announce.infoHash().hex()), RedisStore.bytes(limits.maxSwarmMembers()),
         RedisStore.bytes(limits.maxSessionsPerAddress()), bytes(source),
@@ -127,7 +128,8 @@ public final class RedisSwarms implements SwarmStore {
     return redis.runThenSampleAsync("record an announce", SwarmScripts.ANNOUNCE, keys, args,
             entries, plan.count())
         .thenApply(sampled -> {
-          List<Peer> drawn = PeerEntries.decode(sampled.drawn(), announce.infoHash());
+          SwarmSamples.Members drawn = SwarmSamples.Members.of(
+              PeerEntries.decode(sampled.drawn(), announce.infoHash()));
           AnnounceResult result = announced(announce, (List<?>) sampled.reply(), source,
               newToken, drawn);
           samples.drawn(swarm, plan, drawn);
@@ -137,7 +139,7 @@ public final class RedisSwarms implements SwarmStore {
 
   /** The announce's answer from its script's {@code reply}, its sample taken from {@code from}. */
   private AnnounceResult announced(Announce announce, List<?> reply, String source,
-      String newToken, List<Peer> from) {
+      String newToken, SwarmSamples.Members from) {
     String peerId = announce.peerId();
     switch ((int) (long) (Long) reply.get(0)) {
       case 0 -> throw tokenMismatch(peerId);
@@ -160,7 +162,7 @@ public final class RedisSwarms implements SwarmStore {
     long members = (Long) reply.get(3);
     samples.recorded(SWARM + announce.infoHash().hex(), (int) members,
         announce.event() == Event.STOPPED || pruned > 0 || (Long) reply.get(5) == 1);
-    List<Peer> sample = SwarmSamples.pick(from, peerId, announce.wanted(defaultSampleSize));
+    List<Peer> sample = from.pick(peerId, announce.wanted(defaultSampleSize));
     return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample,
         counts(members, (Long) reply.get(4)));
   }

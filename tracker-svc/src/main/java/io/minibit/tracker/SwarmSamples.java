@@ -44,12 +44,12 @@ final class SwarmSamples {
    * @param keep whether a draw from Redis that took the whole swarm is kept for the next
    *     announces
    */
-  record Plan(List<Peer> held, int count, boolean keep, long generation) {}
+  record Plan(Members held, int count, boolean keep, long generation) {}
 
   /** The plan of an announce handed no sample. */
-  static final Plan NOBODY = new Plan(List.of(), 0, false, 0);
+  static final Plan NOBODY = new Plan(Members.of(List.of()), 0, false, 0);
 
-  private record Held(List<Peer> members, long generation) {}
+  private record Held(Members members, long generation) {}
 
   private final Ticker ticker;
   private final Cache<String, Swarm> swarms;
@@ -69,7 +69,7 @@ final class SwarmSamples {
     this.held = CacheBuilder.newBuilder().ticker(ticker)
         .expireAfterWrite(FRESH.toNanos(), TimeUnit.NANOSECONDS)
         .maximumWeight(MAX_HELD_TOTAL)
-        .<String, Held>weigher((swarm, copy) -> copy.members().size() + 1)
+        .<String, Held>weigher((swarm, copy) -> copy.members().peers().length + 1)
         .build();
   }
 
@@ -100,14 +100,14 @@ final class SwarmSamples {
    * Keeps what {@code plan}'s draw from Redis took, if it was the whole swarm and the
    * membership has not changed since the plan.
    */
-  void drawn(String swarm, Plan plan, List<Peer> members) {
+  void drawn(String swarm, Plan plan, Members members) {
     Swarm state = swarms.getIfPresent(swarm);
-    if (!plan.keep() || members.size() >= plan.count() || state == null) {
+    if (!plan.keep() || members.peers().length >= plan.count() || state == null) {
       return;
     }
     synchronized (state) {
       if (state.generation == plan.generation()) {
-        held.put(swarm, new Held(List.copyOf(members), plan.generation()));
+        held.put(swarm, new Held(members, plan.generation()));
       }
     }
   }
@@ -139,27 +139,41 @@ final class SwarmSamples {
   }
 
   /**
-   * Up to {@code wanted} of {@code members} other than {@code peerId}, uniformly at random and
-   * each once.
+   * Members of a swarm as drawn, with their ids' hashes beside them: a pick compares those
+   * rather than reach every member's id. Immutable.
    */
-  static List<Peer> pick(List<Peer> members, String peerId, int wanted) {
-    int[] order = new int[members.size()];
-    int candidates = 0;
-    for (int i = 0; i < order.length; i++) {
-      if (!members.get(i).peerId().equals(peerId)) {
-        order[candidates++] = i;
+  record Members(Peer[] peers, int[] idHashes) {
+    static Members of(List<Peer> drawn) {
+      Peer[] peers = drawn.toArray(Peer[]::new);
+      int[] hashes = new int[peers.length];
+      for (int i = 0; i < peers.length; i++) {
+        hashes[i] = peers[i].peerId().hashCode();
       }
+      return new Members(peers, hashes);
     }
-    int count = Math.min(wanted, candidates);
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    List<Peer> sample = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      int j = i + random.nextInt(candidates - i);
-      int chosen = order[j];
-      order[j] = order[i];
-      sample.add(members.get(chosen));
+
+    /** Up to {@code wanted} members other than {@code peerId}, uniformly at random, each once. */
+    List<Peer> pick(String peerId, int wanted) {
+      // a partial shuffle of one more than wanted, the caller left out if it is among them
+      int size = peers.length;
+      int draws = Math.min(size, wanted + 1);
+      int[] order = new int[size];
+      for (int i = 0; i < size; i++) {
+        order[i] = i;
+      }
+      int callerHash = peerId.hashCode();
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      List<Peer> sample = new ArrayList<>(Math.min(wanted, draws));
+      for (int i = 0; i < draws && sample.size() < wanted; i++) {
+        int j = i + random.nextInt(size - i);
+        int chosen = order[j];
+        order[j] = order[i];
+        if (idHashes[chosen] != callerHash || !peers[chosen].peerId().equals(peerId)) {
+          sample.add(peers[chosen]);
+        }
+      }
+      return sample;
     }
-    return sample;
   }
 
   /** One swarm's announce rate and last known size. Guarded by itself. */

@@ -32,7 +32,8 @@ final class SwarmScripts {
   /**
    * KEYS: session, peer-swarms, seen, seeders, swarms, the source address's sessions, the
    * torrent's manifest (the catalog may have lost it since this tracker read it). ARGV: peer
-   * id, SHA-256 of the presented token, SHA-256 of a new token, timeout ms, stopped (0/1),
+   * id, SHA-256 of the presented token, SHA-256 of a new token (empty if the announce is not
+   * proven: it cannot open a session), timeout ms, stopped (0/1),
    * complete (0/1), entry, entries hash, infohash, most members of a swarm, most
    * sessions of an address, the source address (empty if unknown), proven (0/1), swarm key
    * prefix. Returns {0} for a token that does not match, {2, members} for a full swarm, {3} for
@@ -45,9 +46,10 @@ final class SwarmScripts {
       local peer = ARGV[1]
       local timeout = tonumber(ARGV[4])
       local now = now_ms()
-      if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[7]) == 0 then return {4} end
       local pruned = prune(KEYS[3], KEYS[4], ARGV[8], now - timeout)
       if ARGV[5] ~= '1' and not redis.call('ZSCORE', KEYS[3], peer) then
+        -- a member joined when its torrent was in the catalog, and a catalog lost loses it too
+        if redis.call('EXISTS', KEYS[7]) == 0 then return {4} end
         local members = redis.call('ZCARD', KEYS[3])
         if members >= tonumber(ARGV[10]) then return {2, members} end
       end

@@ -29,11 +29,12 @@ class SwarmSamplesTest {
     }
   });
 
+  private static Peer peer(String id) {
+    return new Peer(id, "10.0.0.1", 7000, false, 0, 0, 0, Instant.EPOCH, null, 0);
+  }
+
   private static List<Peer> swarm(int members) {
-    return IntStream.range(0, members)
-        .mapToObj(i -> new Peer("peer-" + i, "10.0.0.1", 7000 + i, false, 0, 0, 0,
-            Instant.EPOCH, null, 0))
-        .toList();
+    return IntStream.range(0, members).mapToObj(i -> peer("peer-" + i)).toList();
   }
 
   /** Announces to a swarm of {@code members} until one plans to keep its draw, and keeps it. */
@@ -43,7 +44,7 @@ class SwarmSamplesTest {
       samples.recorded(SWARM, members.size(), false);
       if (plan.keep()) {
         assertTrue(plan.count() > members.size(), "a draw that can tell it took everyone");
-        samples.drawn(SWARM, plan, members);
+        samples.drawn(SWARM, plan, SwarmSamples.Members.of(members));
         return plan;
       }
       assertEquals(WANTED + 1, plan.count());
@@ -69,7 +70,8 @@ class SwarmSamplesTest {
     holdWhole(members);
 
     for (int i = 0; i < 50; i++) {
-      assertEquals(members, samples.plan(SWARM, WANTED).held());
+      assertEquals(List.of(members.toArray()),
+          List.of(samples.plan(SWARM, WANTED).held().peers()));
     }
     nanos.addAndGet(SwarmSamples.FRESH.toNanos());
     SwarmSamples.Plan stale = samples.plan(SWARM, WANTED);
@@ -86,12 +88,12 @@ class SwarmSamplesTest {
     assertNull(after.held());
 
     samples.recorded(SWARM, 32, true); // another member joins while that draw is in flight
-    samples.drawn(SWARM, after, swarm(31));
+    samples.drawn(SWARM, after, SwarmSamples.Members.of(swarm(31)));
     assertNull(samples.plan(SWARM, WANTED).held());
 
     samples.changed(SWARM);
     SwarmSamples.Plan fresh = samples.plan(SWARM, WANTED);
-    samples.drawn(SWARM, fresh, swarm(32));
+    samples.drawn(SWARM, fresh, SwarmSamples.Members.of(swarm(32)));
     assertNotNull(samples.plan(SWARM, WANTED).held());
     samples.changed(SWARM); // members expired
     assertNull(samples.plan(SWARM, WANTED).held());
@@ -103,7 +105,7 @@ class SwarmSamplesTest {
     SwarmSamples.Plan plan = holdWhole(members);
     samples.changed(SWARM);
     SwarmSamples.Plan next = samples.plan(SWARM, WANTED);
-    samples.drawn(SWARM, next, swarm(next.count())); // the swarm grew past the count
+    samples.drawn(SWARM, next, SwarmSamples.Members.of(swarm(next.count()))); // the swarm grew past the count
     assertNull(samples.plan(SWARM, WANTED).held());
     assertTrue(plan.keep());
   }
@@ -121,10 +123,10 @@ class SwarmSamplesTest {
 
   @Test
   void aPickLeavesOutTheCallerTakesEachOnceAndReachesEveryone() {
-    List<Peer> members = swarm(30);
+    SwarmSamples.Members members = SwarmSamples.Members.of(swarm(30));
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < 200; i++) {
-      List<Peer> sample = SwarmSamples.pick(members, "peer-0", WANTED);
+      List<Peer> sample = members.pick("peer-0", WANTED);
       assertEquals(WANTED, sample.size());
       Set<String> ids = new HashSet<>();
       sample.forEach(p -> ids.add(p.peerId()));
@@ -133,8 +135,11 @@ class SwarmSamplesTest {
       seen.addAll(ids);
     }
     assertEquals(29, seen.size());
-    assertEquals(29, SwarmSamples.pick(members, "peer-0", 50).size());
-    assertEquals(30, SwarmSamples.pick(members, "stranger", 50).size());
-    assertEquals(List.of(), SwarmSamples.pick(List.of(), "peer-0", 50));
+    assertEquals(29, members.pick("peer-0", 50).size());
+    assertEquals(30, members.pick("stranger", 50).size());
+    assertEquals(List.of(), SwarmSamples.Members.of(List.of()).pick("peer-0", 50));
+    // "Aa" and "BB" share a hash code: only the caller's id is left out
+    List<Peer> alike = SwarmSamples.Members.of(List.of(peer("Aa"), peer("BB"))).pick("Aa", 50);
+    assertEquals(List.of("BB"), alike.stream().map(Peer::peerId).toList());
   }
 }
