@@ -10,7 +10,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
@@ -70,7 +69,7 @@ final class RequestParsing {
         @Override
         public void onMessage(Q message) {
           try {
-            original.parseRequest(new ByteArrayInputStream((byte[]) message));
+            original.parseRequest(RawBytes.INSTANCE.stream((byte[]) message));
           } catch (RuntimeException e) {
             refused = true;
             Throwable cause = e.getCause() != null ? e.getCause() : e;
