@@ -52,7 +52,6 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
   private final SwarmStore registry;
   private final TrackerConfig config;
   private final CallerProofs proofs;
-  private final PeerEndpoints endpoints = new PeerEndpoints();
 
   public TrackerGrpcService(CatalogStore catalog, SwarmStore registry, TrackerConfig config) {
     this(catalog, registry, config, Clock.systemUTC());
@@ -162,7 +161,7 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
       Torrent torrent = found.orElseThrow(() -> unknownTorrent(infoHash));
       return registry.announceAsync(SwarmProtos.announce(request, torrent, peerId, host, port,
           event, numWant, proven, source));
-    }), responses, result -> SwarmProtos.response(result, config, endpoints));
+    }), responses, result -> SwarmProtos.response(result, config));
   }
 
   @Override
