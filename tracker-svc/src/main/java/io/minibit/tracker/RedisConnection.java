@@ -19,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -197,7 +196,7 @@ final class RedisConnection implements AutoCloseable {
 
   private void resolved(InetSocketAddress resolved, Throwable e) {
     if (closed || e != null) {
-      gaveUp(closed ? shuttingDown().getMessage() : unwrap(e).getMessage());
+      gaveUp(closed ? shuttingDown().getMessage() : Futures.unwrap(e).getMessage());
       return;
     }
     ChannelFuture opening = bootstrap.connect(resolved);
@@ -235,7 +234,7 @@ final class RedisConnection implements AutoCloseable {
       }
       if (e != null) {
         // what waits for the connection fails with it
-        drop(opened, "it refused the login or the database (" + describe(unwrap(e)) + ")");
+        drop(opened, "it refused the login or the database (" + describe(Futures.unwrap(e)) + ")");
         return;
       }
       // a name for CLIENT LIST; a user whose ACL forbids it still gets to work
@@ -323,11 +322,6 @@ final class RedisConnection implements AutoCloseable {
 
   private static Lost shuttingDown() {
     return new Lost("the tracker is shutting down");
-  }
-
-  /** What {@code e} is about: its cause if a CompletionException wraps it. */
-  static Throwable unwrap(Throwable e) {
-    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   private static String describe(Throwable e) {

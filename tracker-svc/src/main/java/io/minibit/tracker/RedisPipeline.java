@@ -96,7 +96,7 @@ final class RedisPipeline implements AutoCloseable {
   }
 
   private static boolean isNoScript(Throwable e) {
-    return RedisConnection.unwrap(e) instanceof RedisConnection.Refused refused
+    return Futures.unwrap(e) instanceof RedisConnection.Refused refused
         && refused.getMessage().startsWith("NOSCRIPT");
   }
 
@@ -106,7 +106,7 @@ final class RedisPipeline implements AutoCloseable {
       if (e == null) {
         return value;
       }
-      Throwable cause = RedisConnection.unwrap(e);
+      Throwable cause = Futures.unwrap(e);
       throw cause instanceof RedisConnection.Refused refused
           ? failures.refused(what, refused.getMessage())
           : failures.unreachable(what, cause.getMessage());

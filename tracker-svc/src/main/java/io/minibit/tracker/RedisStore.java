@@ -178,18 +178,6 @@ public final class RedisStore implements AutoCloseable {
     return pipeline.runThenSample(what, script, keys, args, hash, count);
   }
 
-  /** The result of {@code future}, with the {@link MinibitException} it failed with thrown. */
-  static <T> T join(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      throw e;
-    }
-  }
-
   /** Runs {@code script}; see {@link #call} for its errors. */
   Object run(String what, LuaScript script, List<byte[]> keys, List<byte[]> args) {
     return call(what, jedis -> {

@@ -95,7 +95,7 @@ public final class RedisSwarms implements SwarmStore {
 
   @Override
   public AnnounceResult announce(Announce announce) {
-    return RedisStore.join(announceAsync(announce));
+    return Futures.join(announceAsync(announce));
   }
 
   @Override
@@ -169,7 +169,7 @@ public final class RedisSwarms implements SwarmStore {
 
   @Override
   public void heartbeat(String peerId, String token) {
-    RedisStore.join(heartbeatAsync(peerId, token));
+    Futures.join(heartbeatAsync(peerId, token));
   }
 
   @Override

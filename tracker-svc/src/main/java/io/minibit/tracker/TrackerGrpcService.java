@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -180,14 +179,12 @@ public final class TrackerGrpcService extends TrackerServiceGrpc.TrackerServiceI
   private static <T, R> void replyWhenDone(CompletableFuture<T> result,
       StreamObserver<R> responses, Function<T, R> response) {
     if (result.isDone()) {
-      reply(responses, response.apply(RedisStore.join(result)));
+      reply(responses, response.apply(Futures.join(result)));
       return;
     }
     result.whenComplete((value, failure) -> {
       if (failure != null) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause() : failure;
-        responses.onError(ErrorMappingInterceptor.toStatusException(cause));
+        responses.onError(ErrorMappingInterceptor.toStatusException(Futures.unwrap(failure)));
         return;
       }
       try {

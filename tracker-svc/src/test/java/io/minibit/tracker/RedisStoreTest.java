@@ -250,13 +250,40 @@ class RedisStoreTest {
 
   /** The swarm draws Redis has served (HRANDFIELD calls). */
   private long draws() {
+    return calls("hrandfield");
+  }
+
+  /** The calls of {@code command} Redis has served, 0 if none. */
+  private long calls(String command) {
     String stats = storeA.call("read Redis's command counts", jedis -> new String(
         (byte[]) jedis.sendCommand(Protocol.Command.INFO, "commandstats"),
         StandardCharsets.UTF_8));
-    String field = "cmdstat_hrandfield:calls=";
-    int start = stats.indexOf(field) + field.length();
-    assertTrue(start >= field.length(), stats);
+    String field = "cmdstat_" + command + ":calls=";
+    int at = stats.indexOf(field);
+    if (at < 0) {
+      return 0;
+    }
+    int start = at + field.length();
     return Long.parseLong(stats.substring(start, stats.indexOf(',', start)));
+  }
+
+  @Test
+  void concurrentReadsOfOneManifestShareOneCallToRedis() {
+    RedisCatalog fresh = new RedisCatalog(storeB); // nothing cached yet
+    long before = calls("evalsha") + calls("eval");
+    assertEquals("+OK", redis.command("CLIENT PAUSE 300 ALL"));
+    List<java.util.concurrent.CompletableFuture<Optional<Torrent>>> reads =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      reads.add(fresh.getAsync(TORRENT));
+    }
+    for (java.util.concurrent.CompletableFuture<Optional<Torrent>> read : reads) {
+      assertEquals(TORRENT, read.join().orElseThrow().infoHash());
+    }
+    long scripts = calls("evalsha") + calls("eval") - before;
+    // one read (and its script sent whole once, if Redis did not hold it yet)
+    assertTrue(scripts >= 1 && scripts <= 2, scripts + " script calls for 50 reads");
+    assertEquals(TORRENT, fresh.getAsync(TORRENT).join().orElseThrow().infoHash());
   }
 
   @Test
