@@ -54,13 +54,17 @@ final class PeerEntries {
     return buffer.toByteArray();
   }
 
-  /** The peers of a draw of a swarm's entries hash (id, entry), as seen now. */
+  /**
+   * The peers of a draw of a swarm's entries hash (id, entry), as seen now, for an announce's
+   * answer: without their bitfields, which an answer does not carry (a held copy of a swarm
+   * would otherwise keep one per member).
+   */
   static List<Peer> decode(List<Map.Entry<byte[], byte[]>> drawn, InfoHash infoHash) {
     Instant now = Instant.now();
     List<Peer> peers = new ArrayList<>(drawn.size());
     for (Map.Entry<byte[], byte[]> entry : drawn) {
       peers.add(decode(new String(entry.getKey(), StandardCharsets.UTF_8), entry.getValue(), now,
-          infoHash));
+          infoHash, false));
     }
     return peers;
   }
@@ -71,6 +75,11 @@ final class PeerEntries {
    * taken as it is; only another goes through {@link DataInputStream#readUTF}'s decoding.
    */
   static Peer decode(String peerId, byte[] entry, Instant seen, InfoHash infoHash) {
+    return decode(peerId, entry, seen, infoHash, true);
+  }
+
+  private static Peer decode(String peerId, byte[] entry, Instant seen, InfoHash infoHash,
+      boolean withHave) {
     try {
       ByteBuffer in = ByteBuffer.wrap(entry);
       if (in.get() != ENTRY_VERSION) {
@@ -90,9 +99,11 @@ final class PeerEntries {
           throw new IOException("a bitfield of " + blocks + " blocks in "
               + in.remaining() + " bytes");
         }
-        byte[] bits = new byte[Bitfield.byteLength(blocks)];
-        in.get(bits);
-        have = Bitfield.fromBytes(blocks, bits);
+        if (withHave) {
+          byte[] bits = new byte[Bitfield.byteLength(blocks)];
+          in.get(bits);
+          have = Bitfield.fromBytes(blocks, bits);
+        }
       }
       return new Peer(peerId, host, port, complete, haveCount, uploaded, downloaded, seen, have,
           rate);

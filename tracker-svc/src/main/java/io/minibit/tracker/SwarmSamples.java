@@ -33,8 +33,11 @@ final class SwarmSamples {
   /** The largest swarm held whole. */
   static final int MAX_HELD_MEMBERS = 2_000;
 
-  /** Members held across every swarm's copy, bounding the memory they take. */
-  static final long MAX_HELD_TOTAL = 200_000;
+  /**
+   * Members held across every swarm's copy, bounding the memory they take: a member, without
+   * its bitfield, is a few hundred bytes.
+   */
+  static final long MAX_HELD_TOTAL = 50_000;
 
   /**
    * What an announce does for its sample.

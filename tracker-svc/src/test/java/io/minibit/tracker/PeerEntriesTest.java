@@ -13,8 +13,11 @@ import io.minibit.core.MinibitException;
 import io.minibit.tracker.SwarmStore.Announce;
 import io.minibit.tracker.SwarmStore.Event;
 import io.minibit.tracker.SwarmStore.Peer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PeerEntriesTest {
@@ -49,6 +52,26 @@ class PeerEntriesTest {
         PeerEntries.encode(announce("h\u00f6st.example", null)), SEEN, TORRENT);
     assertEquals("h\u00f6st.example", other.host());
     assertEquals(6881, other.port());
+  }
+
+  @Test
+  void aDrawForAnAnswerKeepsAllButTheBitfieldAndStillChecksIt() {
+    Bitfield have = new Bitfield(4096);
+    have.set(17);
+    byte[] entry = PeerEntries.encode(announce("10.0.0.7", have));
+    List<Peer> drawn = PeerEntries.decode(
+        List.of(Map.entry("peer-1".getBytes(StandardCharsets.UTF_8), entry)), TORRENT);
+    assertEquals(1, drawn.size());
+    Peer peer = drawn.get(0);
+    assertEquals(List.of("peer-1", "10.0.0.7", 6881, false, 3, 1_000_000L, 2_000_000L, 1234.5),
+        List.of(peer.peerId(), peer.host(), peer.port(), peer.complete(), peer.haveCount(),
+            peer.uploaded(), peer.downloaded(), peer.downloadRate()));
+    assertNull(peer.have(), "an answer carries no bitfield");
+
+    byte[] cut = Arrays.copyOf(entry, entry.length - 1);
+    MinibitException e = assertThrows(MinibitException.class, () -> PeerEntries.decode(
+        List.of(Map.entry("peer-1".getBytes(StandardCharsets.UTF_8), cut)), TORRENT));
+    assertEquals(ErrorCode.INTERNAL, e.code());
   }
 
   @Test
