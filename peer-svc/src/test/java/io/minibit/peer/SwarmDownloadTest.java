@@ -138,11 +138,12 @@ class SwarmDownloadTest {
 
   @Test
   void aSeederThatLeavesMidwayLosesItsBlocksToTheOthers() throws Exception {
-    // Capped uploads make the download last long enough to stop a seeder half-way.
+    // Capped uploads make the download last long enough to stop a seeder part-way: 8 MiB at
+    // 1 MiB/s from each, about four seconds, where stopping one takes a fraction of that.
     Peer first = swarm.peer("first", c -> c.withUploadLimit(1024 * 1024));
     Peer second = swarm.peer("second", c -> c.withUploadLimit(1024 * 1024));
     Peer leecher = swarm.peer("leecher");
-    String infohash = share(first, "big.bin", 4 * 1024 * 1024, 2);
+    String infohash = share(first, "big.bin", 8 * 1024 * 1024, 2);
     Files.copy(first.dataDir().resolve("big.bin"), second.dataDir().resolve("big.bin"));
     assertEquals(infohash, second.control().share(
         ShareRequest.newBuilder().setPath("big.bin").setBlockSize(BLOCK).build()).getInfohash());
@@ -156,7 +157,7 @@ class SwarmDownloadTest {
             .mapToInt(TransferPeer::getBlocksReceived).sum()).orElse(0),
         received -> received >= 8);
     first.close();
-    assertTrue(leecher.blocksHave(infohash) < 64, "the first seeder left before the end");
+    assertTrue(leecher.blocksHave(infohash) < 128, "the first seeder left before the end");
 
     Transfer done = result.get();
     assertEquals(TransferState.TRANSFER_STATE_SEEDING, done.getState());
