@@ -122,7 +122,7 @@ public final class RedisSwarms implements SwarmStore {
         ? SwarmSamples.NOBODY : samples.plan(swarm, wanted);
     if (plan.held() != null) {
       return redis.runAsync("record an announce", SwarmScripts.ANNOUNCE, keys, args)
-          .thenApply(reply -> announced(announce, (List<?>) reply, source, newToken,
+          .thenApply(reply -> announced(announce, swarm, (List<?>) reply, source, newToken,
               plan.held()));
     }
     return redis.runThenSampleAsync("record an announce", SwarmScripts.ANNOUNCE, keys, args,
@@ -130,7 +130,7 @@ public final class RedisSwarms implements SwarmStore {
         .thenApply(sampled -> {
           SwarmSamples.Members drawn = SwarmSamples.Members.of(
               PeerEntries.decode(sampled.drawn(), announce.infoHash()));
-          AnnounceResult result = announced(announce, (List<?>) sampled.reply(), source,
+          AnnounceResult result = announced(announce, swarm, (List<?>) sampled.reply(), source,
               newToken, drawn);
           samples.drawn(swarm, plan, drawn);
           return result;
@@ -138,7 +138,7 @@ public final class RedisSwarms implements SwarmStore {
   }
 
   /** The announce's answer from its script's {@code reply}, its sample taken from {@code from}. */
-  private AnnounceResult announced(Announce announce, List<?> reply, String source,
+  private AnnounceResult announced(Announce announce, String swarm, List<?> reply, String source,
       String newToken, SwarmSamples.Members from) {
     String peerId = announce.peerId();
     switch ((int) (long) (Long) reply.get(0)) {
@@ -160,7 +160,7 @@ public final class RedisSwarms implements SwarmStore {
     long pruned = (Long) reply.get(2);
     expirations.addAndGet(pruned);
     long members = (Long) reply.get(3);
-    samples.recorded(SWARM + announce.infoHash().hex(), (int) members,
+    samples.recorded(swarm, (int) members,
         announce.event() == Event.STOPPED || pruned > 0 || (Long) reply.get(5) == 1);
     List<Peer> sample = from.pick(peerId, announce.wanted(defaultSampleSize));
     return new AnnounceResult(opened ? newToken : announce.sessionToken(), sample,
@@ -273,9 +273,9 @@ public final class RedisSwarms implements SwarmStore {
     return counts((Long) reply.get(1), (Long) reply.get(2));
   }
 
-  private void pruned(InfoHash infoHash, long members) {
-    expirations.addAndGet(members);
-    if (members > 0) {
+  private void pruned(InfoHash infoHash, long expired) {
+    expirations.addAndGet(expired);
+    if (expired > 0) {
       samples.changed(SWARM + infoHash.hex());
     }
   }

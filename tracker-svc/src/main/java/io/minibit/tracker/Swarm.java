@@ -79,58 +79,16 @@ final class Swarm {
 
   /**
    * A uniformly random sample of up to {@code wanted} members other than {@code caller}, in
-   * O(wanted) whatever the swarm's size, touching nothing: Floyd's algorithm picks {@code
-   * wanted} distinct places out of those of the other members (the caller's place is skipped
-   * by shifting every place after it by one).
+   * O(wanted) whatever the swarm's size ({@link SampleDraw}).
    */
   List<SwarmStore.Peer> sample(String caller, int wanted, Random random) {
     Integer callerPosition = positions.get(caller);
-    int others = members.size() - (callerPosition == null ? 0 : 1);
-    int n = Math.min(wanted, others);
-    if (n == others) { // everyone: no drawing needed
-      List<SwarmStore.Peer> all = new ArrayList<>(n);
-      for (SwarmStore.Peer member : members) {
-        if (!member.peerId().equals(caller)) {
-          all.add(member);
-        }
-      }
-      return all;
-    }
-    IntSet chosen = new IntSet(n);
-    List<SwarmStore.Peer> sample = new ArrayList<>(n);
-    for (int j = others - n; j < others; j++) {
-      int place = random.nextInt(j + 1);
-      if (!chosen.add(place)) {
-        place = j;
-        chosen.add(place);
-      }
-      int position = callerPosition != null && place >= callerPosition ? place + 1 : place;
-      sample.add(members.get(position));
+    int[] places = SampleDraw.places(members.size(), callerPosition == null ? -1 : callerPosition,
+        wanted, random);
+    List<SwarmStore.Peer> sample = new ArrayList<>(places.length);
+    for (int place : places) {
+      sample.add(members.get(place));
     }
     return sample;
-  }
-
-  /** A set of small ints by open addressing, for one sample: no boxing. */
-  private static final class IntSet {
-    private final int[] slots;
-
-    IntSet(int expected) {
-      slots = new int[Integer.highestOneBit(Math.max(4, expected * 2)) << 1];
-      java.util.Arrays.fill(slots, -1);
-    }
-
-    /** Adds {@code value} (not negative); false if it was there. */
-    boolean add(int value) {
-      int mask = slots.length - 1;
-      for (int i = (value * 0x9E3779B1) >>> 7 & mask; ; i = (i + 1) & mask) {
-        if (slots[i] == value) {
-          return false;
-        }
-        if (slots[i] < 0) {
-          slots[i] = value;
-          return true;
-        }
-      }
-    }
   }
 }

@@ -46,17 +46,18 @@ final class SwarmSamples {
    * @param count how many members to draw from Redis when {@code held} is null
    * @param keep whether a draw from Redis that took the whole swarm is kept for the next
    *     announces
+   * @param generation the changes recorded to the swarm when planned: a draw planned before a
+   *     later change is not kept
    */
   record Plan(Members held, int count, boolean keep, long generation) {}
 
   /** The plan of an announce handed no sample. */
   static final Plan NOBODY = new Plan(Members.of(List.of()), 0, false, 0);
 
-  private record Held(Members members, long generation) {}
-
   private final Ticker ticker;
   private final Cache<String, Swarm> swarms;
-  private final Cache<String, Held> held;
+  /** Whole swarms read in the last {@link #FRESH}; any change this tracker records drops one. */
+  private final Cache<String, Members> held;
 
   SwarmSamples() {
     this(Ticker.systemTicker());
@@ -72,7 +73,7 @@ final class SwarmSamples {
     this.held = CacheBuilder.newBuilder().ticker(ticker)
         .expireAfterWrite(FRESH.toNanos(), TimeUnit.NANOSECONDS)
         .maximumWeight(MAX_HELD_TOTAL)
-        .<String, Held>weigher((swarm, copy) -> copy.members().peers().length + 1)
+        .<String, Members>weigher((swarm, copy) -> copy.peers().length + 1)
         .build();
   }
 
@@ -82,12 +83,13 @@ final class SwarmSamples {
     long now = ticker.read();
     synchronized (state) {
       long generation = state.generation;
-      Held copy = held.getIfPresent(swarm);
-      if (copy != null && copy.generation() == generation) {
-        return new Plan(copy.members(), 0, false, generation);
+      // every announce counts towards the rate, those answered from a copy too
+      int previous = state.announced(now);
+      Members copy = held.getIfPresent(swarm);
+      if (copy != null) {
+        return new Plan(copy, 0, false, generation);
       }
       int perAnnounce = wanted + 1; // the announcing peer may be drawn, and is left out
-      int previous = state.announced(now);
       int members = state.members;
       if (members > 0 && members <= MAX_HELD_MEMBERS
           && (long) previous * perAnnounce >= members) {
@@ -110,7 +112,7 @@ final class SwarmSamples {
     }
     synchronized (state) {
       if (state.generation == plan.generation()) {
-        held.put(swarm, new Held(members, plan.generation()));
+        held.put(swarm, members);
       }
     }
   }
@@ -122,6 +124,9 @@ final class SwarmSamples {
   void recorded(String swarm, int members, boolean changed) {
     Swarm state = swarms.getIfPresent(swarm);
     if (state == null) {
+      if (changed) {
+        held.invalidate(swarm); // its rate forgotten, a copy of it may still be held
+      }
       return;
     }
     synchronized (state) {
@@ -136,9 +141,7 @@ final class SwarmSamples {
   /** Ends the held copy of {@code swarm}, whose members changed (expired, say). */
   void changed(String swarm) {
     Swarm state = swarms.getIfPresent(swarm);
-    if (state != null) {
-      recorded(swarm, state.members, true);
-    }
+    recorded(swarm, state == null ? 0 : state.members, true);
   }
 
   /**
@@ -157,23 +160,17 @@ final class SwarmSamples {
 
     /** Up to {@code wanted} members other than {@code peerId}, uniformly at random, each once. */
     List<Peer> pick(String peerId, int wanted) {
-      // a partial shuffle of one more than wanted, the caller left out if it is among them
-      int size = peers.length;
-      int draws = Math.min(size, wanted + 1);
-      int[] order = new int[size];
-      for (int i = 0; i < size; i++) {
-        order[i] = i;
-      }
       int callerHash = peerId.hashCode();
-      ThreadLocalRandom random = ThreadLocalRandom.current();
-      List<Peer> sample = new ArrayList<>(Math.min(wanted, draws));
-      for (int i = 0; i < draws && sample.size() < wanted; i++) {
-        int j = i + random.nextInt(size - i);
-        int chosen = order[j];
-        order[j] = order[i];
-        if (idHashes[chosen] != callerHash || !peers[chosen].peerId().equals(peerId)) {
-          sample.add(peers[chosen]);
+      int caller = -1;
+      for (int i = 0; i < peers.length && caller < 0; i++) {
+        if (idHashes[i] == callerHash && peers[i].peerId().equals(peerId)) {
+          caller = i;
         }
+      }
+      int[] places = SampleDraw.places(peers.length, caller, wanted, ThreadLocalRandom.current());
+      List<Peer> sample = new ArrayList<>(places.length);
+      for (int place : places) {
+        sample.add(peers[place]);
       }
       return sample;
     }
