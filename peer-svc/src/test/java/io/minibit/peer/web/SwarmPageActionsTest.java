@@ -73,12 +73,14 @@ class SwarmPageActionsTest {
 
   @Test
   void theCatalogListsTheTrackersFilesAndTheDownloadButtonFetchesOne() throws Exception {
-    JsonArray torrents = JsonParser.parseString(Http.body(base + "/api/catalog"))
-        .getAsJsonObject().getAsJsonArray("torrents");
-    assertEquals(1, torrents.size());
+    // sharing returns once the file is published; the seeder's first announce follows it
+    JsonArray torrents = Await.until(TIMEOUT, "the catalog counts the seeder once it announced",
+        () -> JsonParser.parseString(Http.body(base + "/api/catalog")).getAsJsonObject()
+            .getAsJsonArray("torrents"),
+        listed -> listed.size() == 1
+            && listed.get(0).getAsJsonObject().get("seeders").getAsInt() == 1);
     JsonObject offered = torrents.get(0).getAsJsonObject();
     assertEquals("offered.bin", offered.get("name").getAsString());
-    assertEquals(1, offered.get("seeders").getAsInt());
     assertFalse(offered.get("held").getAsBoolean());
 
     HttpResponse<String> started = post("{\"infohash\": \"" + infohash + "\"}",
