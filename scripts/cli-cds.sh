@@ -77,8 +77,10 @@ fi
 # Each class once, in the order it was first loaded.
 awk '!seen[$0]++' "$work/all.classes" >"$work/classes" 2>/dev/null
 # The JVM says which classes it cannot archive (JFR's, a logger whose library is absent);
-# those start as they would without an archive. Its log is shown only when it fails.
-if ! "$java" -Xshare:dump -XX:SharedClassListFile="$work/classes" \
+# those start as they would without an archive. Its log is shown only when it fails. G1, as
+# bin/minibit runs: only then does the archive hold the heap objects (the module graph), on any
+# machine the JVM would otherwise give the serial collector.
+if ! "$java" -XX:+UseG1GC -Xshare:dump -XX:SharedClassListFile="$work/classes" \
     -XX:SharedArchiveFile="$archive" -cp "$jar" >"$work/dump.log" 2>&1; then
   tail -n 5 "$work/dump.log" >&2
   rm -f "$archive"

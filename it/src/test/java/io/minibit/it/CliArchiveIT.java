@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,19 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
  * archive that is silently ignored visible.
  */
 class CliArchiveIT {
-  private static final String CLI_JVM = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+  private static final String CLI_JVM = "-XX:+UseG1GC -XX:TieredStopAtLevel=1";
 
   @TempDir Path root;
 
   @Test
   void anArchiveMadeFromARelativePathServesTheCliFromAnotherDirectoryUntilItsJarIsRebuilt() throws Exception {
-    Path bin = Files.createDirectories(root.resolve("bin"));
-    Path lib = Files.createDirectories(root.resolve("lib"));
-    for (String launcher : List.of("launch.sh", "minibit")) {
-      Files.copy(Cluster.HOME.resolve("bin").resolve(launcher), bin.resolve(launcher),
-          StandardCopyOption.COPY_ATTRIBUTES);
-    }
-    Files.copy(Cluster.HOME.resolve("cli/target/minibit.jar"), lib.resolve("minibit.jar"));
+    Path bin = install();
+    Path lib = root.resolve("lib");
     Files.copy(Cluster.HOME.resolve("peer-svc/target/minibit-peer.jar"),
         lib.resolve("minibit-peer.jar"));
 
@@ -60,6 +56,50 @@ class CliArchiveIT {
         bin.resolve("minibit").toString(), "--version");
     assertEquals(0, rebuilt.exitCode(), rebuilt.toString());
     assertEquals("", rebuilt.stderr(), rebuilt.toString());
+  }
+
+  @Test
+  void theLaunchersOwnFlagsMapTheArchiveWhole() throws Exception {
+    Path bin = install();
+    Cluster.Result made = run(root, Map.of(),
+        Cluster.HOME.resolve("scripts/cli-cds.sh").toString(), "lib/minibit.jar");
+    assertEquals(0, made.exitCode(), made.toString());
+
+    // What the launcher hands the JVM when JAVA_OPTS is unset: a stand-in java writes it down.
+    Path args = root.resolve("args");
+    Path recorder = root.resolve("java");
+    Files.writeString(recorder, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
+    assertTrue(recorder.toFile().setExecutable(true));
+    Cluster.Result recorded = run(root, Map.of("JAVA", recorder.toString()),
+        bin.resolve("minibit").toString(), "--version");
+    assertEquals(0, recorded.exitCode(), recorded.toString());
+    List<String> flags = new ArrayList<>(Files.readAllLines(args));
+    int jar = flags.indexOf("-jar");
+    assertTrue(jar > 0 && flags.stream().anyMatch(
+        flag -> flag.startsWith("-XX:SharedArchiveFile=") && flag.endsWith("/lib/minibit.jsa")),
+        "the launcher passes the archive: " + flags);
+
+    // The same flags, with the JVM saying how much of the archive it mapped. The serial
+    // collector, for one, would leave the archived heap (the module graph among it) unmapped.
+    flags.add(jar, "-Xlog:cds=info");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(flags);
+    Cluster.Result version = run(root, Map.of(), command.toArray(String[]::new));
+    assertEquals(0, version.exitCode(), version.toString());
+    assertTrue(version.stdout().contains("full module graph: enabled"), version.stdout());
+  }
+
+  /** The CLI's launchers in root/bin and its jar in root/lib, as an install lays them out. */
+  private Path install() throws IOException {
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Path lib = Files.createDirectories(root.resolve("lib"));
+    for (String launcher : List.of("launch.sh", "minibit")) {
+      Files.copy(Cluster.HOME.resolve("bin").resolve(launcher), bin.resolve(launcher),
+          StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    Files.copy(Cluster.HOME.resolve("cli/target/minibit.jar"), lib.resolve("minibit.jar"));
+    return bin;
   }
 
   /** Runs {@code command} in {@code dir} to its end, as {@link Cluster#cli} runs bin/minibit. */
