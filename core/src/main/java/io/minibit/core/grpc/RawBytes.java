@@ -27,6 +27,8 @@ public enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
       // gRPC's own streams know their length: read it in one array, not in 8 KiB steps
       byte[] message = new byte[stream instanceof KnownLength ? stream.available() : 0];
       int read = 0;
+      // reads until full: readNBytes would not do for every stream (ByteArrayInputStream's, and
+      // its subclasses', returns after a single read)
       while (read < message.length) {
         int n = stream.read(message, read, message.length - read);
         if (n < 0) {
