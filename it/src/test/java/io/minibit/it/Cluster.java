@@ -12,9 +12,9 @@ import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.TokenAuth;
 import io.minibit.core.grpc.UnixSockets;
 import io.minibit.core.testing.Await;
+import io.minibit.core.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,8 +69,8 @@ final class Cluster implements AutoCloseable {
   /** Starts the tracker and waits until its health service says SERVING. */
   void startTracker(String... extraArgs) throws IOException {
     if (trackerPort == 0) {
-      trackerPort = freePort(); // kept across restarts, so peers find it again
-      trackerHttpPort = freePort();
+      trackerPort = FreePorts.next(); // kept across restarts, so peers find it again
+      trackerHttpPort = FreePorts.next();
     }
     List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-tracker").toString(),
         "--port", String.valueOf(trackerPort), "--data-dir", root.resolve("tracker").toString(),
@@ -87,7 +87,7 @@ final class Cluster implements AutoCloseable {
    * @return its address, HOST:PORT
    */
   String startOtherTracker(String name, String... extraArgs) throws IOException {
-    int port = freePort();
+    int port = FreePorts.next();
     List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/minibit-tracker").toString(),
         "--port", String.valueOf(port), "--data-dir", root.resolve(name).toString(),
         "--http-port", "-1"));
@@ -129,9 +129,9 @@ final class Cluster implements AutoCloseable {
   /** A peer daemon: its ports are picked once and kept across restarts. */
   final class PeerProcess {
     final String name;
-    final int port = freePort();
-    final int controlPort = freePort();
-    final int httpPort = freePort();
+    final int port = FreePorts.next();
+    final int controlPort = FreePorts.next();
+    final int httpPort = FreePorts.next();
     final Path dataDir;
     /** Where its control API listens for the CLI (it has a TCP port too, for remote tests). */
     final Path controlSocket;
@@ -314,14 +314,6 @@ final class Cluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return all.toString();
-  }
-
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.Await;
+import io.minibit.core.testing.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,13 +57,13 @@ class DaemonArchiveIT {
   @Test
   void theArchivesServeTheDaemonsStartedFromAnotherDirectory() throws Exception {
     Path elsewhere = Files.createDirectories(root.resolve("elsewhere"));
-    int trackerPort = Cluster.freePort();
+    int trackerPort = FreePorts.next();
     Process tracker = start(trained, elsewhere, archiveOnly("tracker"), "minibit-tracker",
         "--port", String.valueOf(trackerPort), "--http-port", "0",
         "--data-dir", root.resolve("tracker").toString());
     awaitServing(trackerPort, tracker, elsewhere.resolve("minibit-tracker.log"));
 
-    int peerPort = Cluster.freePort();
+    int peerPort = FreePorts.next();
     Process peer = start(trained, elsewhere, archiveOnly("peer"), "minibit-peer",
         "--tracker", "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1",
         "--port", String.valueOf(peerPort), "--control-socket",
@@ -103,7 +104,7 @@ class DaemonArchiveIT {
         Files.readString(root.resolve("minibit-tracker.log")));
 
     Files.delete(root.resolve("minibit-tracker.log"));
-    int port = Cluster.freePort();
+    int port = FreePorts.next();
     Process tracker = start(root, root, "", "minibit-tracker", "--port", String.valueOf(port),
         "--http-port", "0", "--data-dir", root.resolve("tracker").toString());
     awaitServing(port, tracker, root.resolve("minibit-tracker.log"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferState;
 import io.minibit.core.testing.Await;
+import io.minibit.core.testing.FreePorts;
 import io.minibit.core.testing.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +95,7 @@ class SwarmIT {
     assertEquals(1, unknown.stderr().strip().lines().count(), unknown.toString());
 
     Cluster.Result noDaemon = cluster.cli(CLI_TIMEOUT, "--peer",
-        "127.0.0.1:" + Cluster.freePort(), "status");
+        "127.0.0.1:" + FreePorts.next(), "status");
     assertEquals(4, noDaemon.exitCode(), noDaemon.toString());
     assertTrue(noDaemon.stderr().contains("cannot reach"), noDaemon.toString());
 

@@ -9,11 +9,11 @@ import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
 import io.minibit.api.v2.TransferState;
 import io.minibit.core.testing.DelayProxy;
+import io.minibit.core.testing.FreePorts;
 import io.minibit.core.testing.TestFiles;
 import io.minibit.peer.testing.LocalSwarm;
 import io.minibit.peer.testing.LocalSwarm.Peer;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,12 +46,6 @@ class LatencyAllocationTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   /** Downloads with the named allocation; returns the transfer and how long it took. */
   private Result fetch(String name, String allocation, String infohash) throws Exception {
     Peer peer = swarm.networkPeer(name, 0,
@@ -81,7 +75,7 @@ class LatencyAllocationTest {
   void theFarPeerServesFewerBlocksWhereAnEvenSplitTakesHalf() throws Exception {
     TestFiles.createFile(root, "shared.bin", SIZE, 31);
     Peer near = swarm.networkPeer("near", 0, c -> c.withUploadLimit(8L * 1024 * 1024));
-    int farPort = freePort();
+    int farPort = FreePorts.next();
     proxy = DelayProxy.start(new InetSocketAddress("127.0.0.1", farPort), ONE_WAY_DELAY);
     Peer far = swarm.networkPeer("far", farPort,
         c -> c.withUploadLimit(1024L * 1024).withAdvertised("127.0.0.1", proxy.port()));

@@ -16,6 +16,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.RawBytes;
+import io.minibit.core.testing.FreePorts;
 import io.minibit.core.testing.GrpcCleanup;
 import io.minibit.core.testing.TestCertificates;
 import io.opentelemetry.api.trace.SpanContext;
@@ -30,7 +31,6 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,12 +107,6 @@ class OtlpSendersTest {
     return received;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private static String header(Metadata headers, String name) {
     return headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
   }
@@ -135,7 +129,7 @@ class OtlpSendersTest {
   @Test
   void grpcTheDefaultProtocolGoesOverGrpcJavasChannelWithHeadersAndCompression()
       throws IOException {
-    int port = freePort();
+    int port = FreePorts.next();
     List<Request> received = collector(port, Optional.empty());
     traceOneSpan(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + port,
         "OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=swarm-7",
@@ -156,7 +150,7 @@ class OtlpSendersTest {
     TestCertificates ca = TestCertificates.newCa(certs, "observability");
     MutualTls server = ca.issue("collector");
     MutualTls client = ca.issue("peer");
-    int port = freePort();
+    int port = FreePorts.next();
     List<Request> received = collector(port, Optional.of(server)); // asks for a certificate
     traceOneSpan(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "https://127.0.0.1:" + port,
         "OTEL_EXPORTER_OTLP_CERTIFICATE", ca.caCertificate().toString(),
@@ -216,7 +210,7 @@ class OtlpSendersTest {
 
   @Test
   void whatOtlpCallsRetryableIsRetried() throws IOException {
-    int port = freePort();
+    int port = FreePorts.next();
     List<Request> received = collector(port, Optional.empty(),
         Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED);
     CompletableResultCode result = export(OtlpGrpcSpanExporter.builder()
@@ -231,7 +225,7 @@ class OtlpSendersTest {
 
   @Test
   void whatIsNotRetryableFailsTheExportAtOnce() throws IOException {
-    int port = freePort();
+    int port = FreePorts.next();
     List<Request> received = collector(port, Optional.empty(), Status.INVALID_ARGUMENT);
     CompletableResultCode result = export(OtlpGrpcSpanExporter.builder()
         .setEndpoint("http://127.0.0.1:" + port).setRetryPolicy(QUICK_RETRIES).build());
@@ -243,7 +237,7 @@ class OtlpSendersTest {
 
   @Test
   void aCollectorThatIsNotThereFailsTheExportWithinItsTimeout() throws IOException {
-    int port = freePort(); // nobody listens
+    int port = FreePorts.next(); // nobody listens
     long start = System.nanoTime();
     CompletableResultCode result = export(OtlpGrpcSpanExporter.builder()
         .setEndpoint("http://127.0.0.1:" + port).setTimeout(Duration.ofSeconds(2))

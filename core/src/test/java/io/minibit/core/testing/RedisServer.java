@@ -2,7 +2,6 @@ package io.minibit.core.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,11 +37,7 @@ public final class RedisServer implements AutoCloseable {
    */
   public static RedisServer start(Path directory, boolean appendOnly) throws IOException {
     Files.createDirectories(directory);
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    RedisServer server = new RedisServer(directory, appendOnly, port);
+    RedisServer server = new RedisServer(directory, appendOnly, FreePorts.next());
     server.start();
     return server;
   }
