@@ -826,6 +826,7 @@ aria2_swarm() {
   prime_page_cache "$run" "$(primer_mib "$(run_file_mib "$run")" $#)"
   process_cpu "$run" aria2_pid aria2_cpu_before
   machine0="$(machine_mark)"
+  uplink_counters "$run" aria2_before seed "$@"
   fact "$run" aria2_t0 "$EPOCHREALTIME"
   for host in "$@"; do
     a2_start_swarm_leecher "$host" "$run/hosts/$host/aria2.log" "$run/files/$host/aria2" \
@@ -834,6 +835,7 @@ aria2_swarm() {
   aria2_await_leechers "$run" "$limit" "$@"
   process_cpu "$run" aria2_pid aria2_cpu_after
   machine_use "$run" aria2_ "$machine0"
+  uplink_counters "$run" aria2_after seed "$@"
   aria2_finish "$run" "$@"
 }
 

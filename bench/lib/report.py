@@ -357,11 +357,12 @@ def tx_delta(run, host):
     return int(after) - int(before) if before and after else None
 
 
-def cap_drop_pct(run, hosts):
-    """Share of the packets the upload caps of `hosts` were given that they dropped, or None."""
+def cap_drop_pct(run, hosts, before_file="cap_before", after_file="cap_after"):
+    """Share of the packets the upload caps of `hosts` were given that they dropped, between
+    the counts in `before_file` and `after_file`, or None."""
     sent = dropped = 0
     for host in hosts:
-        before, after = run.host_file(host, "cap_before"), run.host_file(host, "cap_after")
+        before, after = run.host_file(host, before_file), run.host_file(host, after_file)
         if not before or not after:
             return None
         (sent0, dropped0), (sent1, dropped1) = (map(int, before.split()), map(int, after.split()))
@@ -740,6 +741,11 @@ def aria2_swarm(run, leechers, size, t_min):
     if out["aria2_seeder_uploaded_bytes"] is not None:
         out["aria2_seeder_copies"] = round(out["aria2_seeder_uploaded_bytes"] / size, 2)
     out["aria2_leechers_uploaded_bytes"] = total([aria2_uploaded(run, h) for h in leechers])
+    # The same caps' drops as MiniBit's run: how hard each client's TCP flows push the queues.
+    out["aria2_seeder_cap_drop_pct"] = cap_drop_pct(run, ["seed"], "cap_aria2_before",
+                                                    "cap_aria2_after")
+    out["aria2_leechers_cap_drop_pct"] = cap_drop_pct(run, leechers, "cap_aria2_before",
+                                                      "cap_aria2_after")
     return out, aria2_copies_failures(run, leechers, "aria2_end")
 
 
