@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,10 +27,8 @@ class CliArchiveIT {
 
   @Test
   void anArchiveMadeFromARelativePathServesTheCliFromAnotherDirectoryUntilItsJarIsRebuilt() throws Exception {
-    Path bin = install();
+    Path bin = install("minibit.jar", "minibit-peer.jar");
     Path lib = root.resolve("lib");
-    Files.copy(Cluster.HOME.resolve("peer-svc/target/minibit-peer.jar"),
-        lib.resolve("minibit-peer.jar"));
 
     // Trained against a daemon of its own, which the script stops: it says nothing.
     Cluster.Result made = run(root, Map.of(),
@@ -60,7 +57,7 @@ class CliArchiveIT {
 
   @Test
   void theLaunchersOwnFlagsMapTheArchiveWhole() throws Exception {
-    Path bin = install();
+    Path bin = install("minibit.jar");
     Cluster.Result made = run(root, Map.of(),
         Cluster.HOME.resolve("scripts/cli-cds.sh").toString(), "lib/minibit.jar");
     assertEquals(0, made.exitCode(), made.toString());
@@ -90,16 +87,10 @@ class CliArchiveIT {
     assertTrue(version.stdout().contains("full module graph: enabled"), version.stdout());
   }
 
-  /** The CLI's launchers in root/bin and its jar in root/lib, as an install lays them out. */
-  private Path install() throws IOException {
-    Path bin = Files.createDirectories(root.resolve("bin"));
-    Path lib = Files.createDirectories(root.resolve("lib"));
-    for (String launcher : List.of("launch.sh", "minibit")) {
-      Files.copy(Cluster.HOME.resolve("bin").resolve(launcher), bin.resolve(launcher),
-          StandardCopyOption.COPY_ATTRIBUTES);
-    }
-    Files.copy(Cluster.HOME.resolve("cli/target/minibit.jar"), lib.resolve("minibit.jar"));
-    return bin;
+  /** The CLI's launchers in root/bin and {@code jars} in root/lib, as an install lays them out. */
+  private Path install(String... jars) throws IOException {
+    Cluster.install(root, List.of("launch.sh", "minibit"), List.of(jars));
+    return root.resolve("bin");
   }
 
   /** Runs {@code command} in {@code dir} to its end, as {@link Cluster#cli} runs bin/minibit. */

@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -314,6 +315,27 @@ final class Cluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return all.toString();
+  }
+
+  /**
+   * Copies {@code launchers} (files of bin/) and the runnable {@code jars} (each from its
+   * module's target/) into {@code dir}/bin and {@code dir}/lib, as an install lays them out.
+   */
+  static void install(Path dir, List<String> launchers, List<String> jars) throws IOException {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path lib = Files.createDirectories(dir.resolve("lib"));
+    for (String file : launchers) {
+      Files.copy(HOME.resolve("bin").resolve(file), bin.resolve(file),
+          StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    for (String jar : jars) {
+      String module = switch (jar) {
+        case "minibit-tracker.jar" -> "tracker-svc";
+        case "minibit-peer.jar" -> "peer-svc";
+        default -> "cli";
+      };
+      Files.copy(HOME.resolve(module).resolve("target").resolve(jar), lib.resolve(jar));
+    }
   }
 
   @Override

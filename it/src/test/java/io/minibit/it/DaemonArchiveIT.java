@@ -15,7 +15,6 @@ import io.minibit.core.testing.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,21 +124,8 @@ class DaemonArchiveIT {
 
   /** Copies the launchers and the three runnable jars into {@code dir}/bin and {@code dir}/lib. */
   private static void install(Path dir) throws IOException {
-    Path bin = Files.createDirectories(dir.resolve("bin"));
-    Path lib = Files.createDirectories(dir.resolve("lib"));
-    for (String file : List.of("launch.sh", "minibit", "minibit-tracker", "minibit-peer",
-        "compiler-directives.json")) {
-      Files.copy(Cluster.HOME.resolve("bin").resolve(file), bin.resolve(file),
-          StandardCopyOption.COPY_ATTRIBUTES);
-    }
-    for (String jar : JARS) {
-      String module = switch (jar) {
-        case "minibit-tracker.jar" -> "tracker-svc";
-        case "minibit-peer.jar" -> "peer-svc";
-        default -> "cli";
-      };
-      Files.copy(Cluster.HOME.resolve(module).resolve("target").resolve(jar), lib.resolve(jar));
-    }
+    Cluster.install(dir, List.of("launch.sh", "minibit", "minibit-tracker", "minibit-peer",
+        "compiler-directives.json"), JARS);
   }
 
   /**
