@@ -63,7 +63,8 @@ class DaemonArchiveIT {
     awaitServing(trackerPort, tracker, elsewhere.resolve("minibit-tracker.log"));
 
     int peerPort = FreePorts.next();
-    Process peer = start(trained, elsewhere, archiveOnly("peer"), "minibit-peer",
+    Process peer = start(trained, elsewhere, archiveOnly("peer") + " -XX:+PrintCommandLineFlags",
+        "minibit-peer",
         "--tracker", "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1",
         "--port", String.valueOf(peerPort), "--control-socket",
         elsewhere.resolve("control.sock").toString(), "--http-port", "0",
@@ -75,9 +76,11 @@ class DaemonArchiveIT {
         "io.minibit.tracker.TrackerMain source: shared objects file (top)"));
     assertTrue(Files.readString(root.resolve("peer.classes")).contains(
         "io.minibit.peer.PeerMain source: shared objects file (top)"));
-    // The launcher gave the peer's JVM the compiler directives beside it, and the JVM took them.
-    assertTrue(Files.readString(elsewhere.resolve("minibit-peer.log"))
-        .contains("1 compiler directives added"));
+    // The launcher gave the peer's JVM the compiler directives beside it, and the JVM took them,
+    // with the flags that go with them.
+    String peerLog = Files.readString(elsewhere.resolve("minibit-peer.log"));
+    assertTrue(peerLog.contains("1 compiler directives added"), peerLog);
+    assertTrue(peerLog.contains("-XX:-C1UpdateMethodData"), peerLog);
   }
 
   /**
