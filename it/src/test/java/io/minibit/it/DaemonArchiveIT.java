@@ -79,7 +79,7 @@ class DaemonArchiveIT {
     // The launcher gave the peer's JVM the compiler directives beside it, and the JVM took them,
     // with the flags that go with them.
     String peerLog = Files.readString(elsewhere.resolve("minibit-peer.log"));
-    assertTrue(peerLog.contains("1 compiler directives added"), peerLog);
+    assertTrue(peerLog.contains("2 compiler directives added"), peerLog);
     assertTrue(peerLog.contains("-XX:-C1UpdateMethodData"), peerLog);
   }
 
