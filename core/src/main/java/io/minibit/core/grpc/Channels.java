@@ -5,6 +5,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.minibit.core.grpc.FrameFollower.Framing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -55,10 +56,15 @@ public final class Channels {
    * <p>Its calls' callbacks run on the network thread that read the message: the download
    * engine's callbacks only hand events on (and hash and write a block, which is quicker than a
    * thread hand-off per message once a swarm sends HAVEs by the thousand). A caller must never
-   * block in one.
+   * block in one. On Linux, its connections wake their network thread once per HTTP/2 frame (or
+   * TLS record) rather than per TCP segment: see {@link ReadBatching}.
    */
   public static ManagedChannel toPeer(String target, Optional<MutualTls> tls) {
-    return secured(netty(target), tls).disableRetry().directExecutor().build();
+    NettyChannelBuilder builder = netty(target);
+    if (!UnixSockets.isSocketTarget(target)) { // blocks trickle in: wake once per frame
+      ReadBatching.applyTo(builder, tls.isPresent() ? Framing.TLS : Framing.HTTP2);
+    }
+    return secured(builder, tls).disableRetry().directExecutor().build();
   }
 
   /**

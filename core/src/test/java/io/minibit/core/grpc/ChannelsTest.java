@@ -2,9 +2,11 @@ package io.minibit.core.grpc;
 
 import static io.minibit.core.testing.MinibitAssertions.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ConnectivityState;
 import io.grpc.ForwardingChannelBuilder2;
 import io.grpc.ManagedChannel;
@@ -16,6 +18,8 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.minibit.api.v2.DownloadRequest;
 import io.minibit.api.v2.DownloadResponse;
+import io.minibit.api.v2.GetBlocksRequest;
+import io.minibit.api.v2.GetBlocksResponse;
 import io.minibit.api.v2.ListTorrentsRequest;
 import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.ListTransfersRequest;
@@ -236,6 +240,41 @@ class ChannelsTest {
     assertStatus(Status.Code.UNAVAILABLE,
         () -> tracker.listTorrents(ListTorrentsRequest.getDefaultInstance()));
     assertEquals(1, attempts.get());
+  }
+
+  @Test
+  void aPeerChannelReceivesBlockStreamsWholeOverTcp() throws Exception {
+    byte[] block = new byte[256 * 1024];
+    for (int i = 0; i < block.length; i++) {
+      block[i] = (byte) (i * 31 + 7);
+    }
+    PeerServiceGrpc.PeerServiceImplBase peer = new PeerServiceGrpc.PeerServiceImplBase() {
+      @Override
+      public void getBlocks(GetBlocksRequest request,
+          StreamObserver<GetBlocksResponse> responses) {
+        for (int index : request.getIndicesList()) {
+          responses.onNext(GetBlocksResponse.newBuilder().setIndex(index)
+              .setData(ByteString.copyFrom(block)).build());
+        }
+        responses.onCompleted();
+      }
+    };
+    io.grpc.Server server = grpc.register(io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
+        .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).addService(peer).build()
+        .start());
+    ManagedChannel channel = grpc.register(
+        Channels.toPeer("127.0.0.1:" + server.getPort(), java.util.Optional.empty()));
+    List<Integer> asked = List.of(3, 1, 4, 15, 9, 2, 6, 5);
+
+    java.util.Iterator<GetBlocksResponse> blocks = PeerServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(20, TimeUnit.SECONDS)
+        .getBlocks(GetBlocksRequest.newBuilder().addAllIndices(asked).build());
+    for (int index : asked) {
+      GetBlocksResponse received = blocks.next();
+      assertEquals(index, received.getIndex());
+      assertTrue(received.getData().equals(ByteString.copyFrom(block)), "block " + index);
+    }
+    assertFalse(blocks.hasNext());
   }
 
   @Test

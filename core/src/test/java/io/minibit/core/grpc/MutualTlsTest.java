@@ -62,6 +62,12 @@ class MutualTlsTest {
   }
 
   @Test
+  void aPeerChannelWithACertificateFromTheSwarmsCaGetsIn() throws Exception {
+    String target = start();
+    assertEquals(ServingStatus.SERVING, health(Channels.toPeer(target, Optional.of(member))));
+  }
+
+  @Test
   void aClientWithAStrangersCertificateIsRefused() throws Exception {
     String target = start();
     assertStatus(Status.Code.UNAVAILABLE,

@@ -1,0 +1,99 @@
+package io.minibit.core.grpc;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelException;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.IntegerUnixChannelOption;
+import io.minibit.core.DaemonThreads;
+import io.minibit.core.grpc.FrameFollower.Framing;
+
+/**
+ * Wakes a client connection's event loop once per HTTP/2 frame (or TLS record) instead of once
+ * per TCP segment. A block behind a capped link trickles in a few kilobytes at a time, and every
+ * wakeup costs an epoll return, a read, a buffer and a pass through the decoders, which can do
+ * nothing with a frame until it is whole.
+ *
+ * <p>First in the pipeline, it lets a {@link FrameFollower} watch the bytes go by and, after each
+ * read, sets the socket's {@code SO_RCVLOWAT} (the kernel wakes the reader only once that many
+ * bytes wait) to the rest of the frame under way. That delays nothing: the bytes behind the frame
+ * on the wire come after it anyway, and a sender that dies mid-frame closes the connection, which
+ * wakes the reader whatever the mark. Event-loop confined, one per connection.
+ */
+final class ReadBatching extends ChannelInboundHandlerAdapter {
+  /** SO_RCVLOWAT (SOL_SOCKET, option 18 on Linux). */
+  static final IntegerUnixChannelOption SO_RCVLOWAT =
+      new IntegerUnixChannelOption("SO_RCVLOWAT", 1, 18);
+
+  /** The event loops of the channels this applies to, made when the first one is. */
+  private static final class Loops {
+    static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(
+        Runtime.getRuntime().availableProcessors(), DaemonThreads.network("minibit-peer-link"),
+        EpollIoHandler.newFactory());
+  }
+
+  private final FrameFollower frames;
+  private int mark = 1;
+
+  ReadBatching(Framing framing) {
+    this.frames = new FrameFollower(framing);
+  }
+
+  /**
+   * Has the TCP channels {@code builder} makes wake once per frame of {@code framing}, where the
+   * native epoll transport runs (Linux); elsewhere {@code builder} is left as it is.
+   */
+  static NettyChannelBuilder applyTo(NettyChannelBuilder builder, Framing framing) {
+    if (!Epoll.isAvailable()) {
+      return builder;
+    }
+    return builder.eventLoopGroup(Loops.GROUP).channelFactory(() -> {
+      EpollSocketChannel channel = new EpollSocketChannel();
+      channel.pipeline().addFirst(new ReadBatching(framing));
+      return channel;
+    });
+  }
+
+  /** The mark now set on the socket (1 when reads are not batched). */
+  int mark() {
+    return mark;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf bytes) {
+      frames.inbound(bytes);
+    } else {
+      frames.lose();
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    int wanted = frames.wantedMark();
+    if (wanted != mark) {
+      setMark(ctx.channel(), wanted);
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  private void setMark(Channel channel, int wanted) {
+    try {
+      if (channel.isOpen() && channel.config().setOption(SO_RCVLOWAT, wanted)) {
+        mark = wanted;
+        return;
+      }
+    } catch (ChannelException e) {
+      // the socket refused the option: below, every segment wakes the reader as usual
+    }
+    frames.lose();
+  }
+}
