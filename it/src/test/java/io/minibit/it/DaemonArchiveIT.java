@@ -81,6 +81,9 @@ class DaemonArchiveIT {
     String peerLog = Files.readString(elsewhere.resolve("minibit-peer.log"));
     assertTrue(peerLog.contains("2 compiler directives added"), peerLog);
     assertTrue(peerLog.contains("-XX:-C1UpdateMethodData"), peerLog);
+    assertTrue(peerLog.contains("-XX:Tier3InvocationThreshold=100"), peerLog);
+    assertTrue(peerLog.contains("-XX:Tier3MinInvocationThreshold=50"), peerLog);
+    assertTrue(peerLog.contains("-XX:Tier3CompileThreshold=1000"), peerLog);
   }
 
   /**
