@@ -14,6 +14,8 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.IntegerUnixChannelOption;
 import io.minibit.core.DaemonThreads;
 import io.minibit.core.grpc.FrameFollower.Framing;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Wakes a client connection's event loop once per HTTP/2 frame (or TLS record) instead of once
@@ -32,6 +34,8 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
   static final IntegerUnixChannelOption SO_RCVLOWAT =
       new IntegerUnixChannelOption("SO_RCVLOWAT", 1, 18);
 
+  private static final Pattern RELEASE = Pattern.compile("^(\\d{1,4})\\.(\\d{1,4})");
+
   /** The event loops of the channels this applies to, made when the first one is. */
   private static final class Loops {
     static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(
@@ -48,10 +52,11 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
 
   /**
    * Has the TCP channels {@code builder} makes wake once per frame of {@code framing}, where the
-   * native epoll transport runs (Linux); elsewhere {@code builder} is left as it is.
+   * native epoll transport runs on Linux 4.18 or later (which wakes a reader at once when its
+   * mark is lowered below what waits); elsewhere {@code builder} is left as it is.
    */
   static NettyChannelBuilder applyTo(NettyChannelBuilder builder, Framing framing) {
-    if (!Epoll.isAvailable()) {
+    if (!Epoll.isAvailable() || !atLeast418(System.getProperty("os.version", ""))) {
       return builder;
     }
     return builder.eventLoopGroup(Loops.GROUP).channelFactory(() -> {
@@ -59,6 +64,16 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
       channel.pipeline().addFirst(new ReadBatching(framing));
       return channel;
     });
+  }
+
+  /** Whether a Linux release string ("6.1.0-18-amd64") is 4.18 or later. */
+  static boolean atLeast418(String release) {
+    Matcher version = RELEASE.matcher(release);
+    if (!version.find()) {
+      return false;
+    }
+    int major = Integer.parseInt(version.group(1));
+    return major > 4 || (major == 4 && Integer.parseInt(version.group(2)) >= 18);
   }
 
   /** The mark now set on the socket (1 when reads are not batched). */

@@ -5,6 +5,8 @@ import static io.minibit.core.grpc.FrameFollowerTest.concat;
 import static io.minibit.core.grpc.FrameFollowerTest.frame;
 import static io.minibit.core.grpc.FrameFollowerTest.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
@@ -146,6 +148,17 @@ class ReadBatchingTest {
     received.await(sent);
     assertEquals(wakeups + 1, received.wakeups());
     assertEquals(5900, markOnTheLoop(), "the next record's rest");
+  }
+
+  @Test
+  void onlyKernelsThatWakeAReaderWhenItsMarkIsLoweredGetTheMark() {
+    assertTrue(ReadBatching.atLeast418("6.1.0-18-amd64"));
+    assertTrue(ReadBatching.atLeast418("4.18.0-553.el8_10.x86_64"));
+    assertTrue(ReadBatching.atLeast418("5.4"));
+    assertFalse(ReadBatching.atLeast418("4.9.0-19-amd64"));
+    assertFalse(ReadBatching.atLeast418("3.10.0-1160.el7.x86_64"));
+    assertFalse(ReadBatching.atLeast418(""));
+    assertFalse(ReadBatching.atLeast418("99999999999.1"));
   }
 
   private void send(byte[]... parts) throws Exception {
