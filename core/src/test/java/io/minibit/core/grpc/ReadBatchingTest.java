@@ -22,11 +22,13 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
 import io.minibit.core.grpc.FrameFollower.Framing;
+import io.minibit.core.testing.Await;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +47,7 @@ class ReadBatchingTest {
   /** Bytes the client has read and the reads it made, for the test's thread to wait on. */
   private static final class Received {
     private long bytes;
+    private long bytesByLastRead;
     private int wakeups;
 
     synchronized void add(long more) {
@@ -54,21 +57,22 @@ class ReadBatchingTest {
     /** A read is over: what it read may be waited for. */
     synchronized void wakeup() {
       wakeups++;
-      notifyAll();
+      bytesByLastRead = bytes;
     }
 
     synchronized int wakeups() {
       return wakeups;
     }
 
-    /** Waits up to 5 s until {@code total} bytes were read in all. */
-    synchronized void await(long total) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      for (long left = deadline - System.nanoTime(); bytes < total && left > 0;
-          left = deadline - System.nanoTime()) {
-        TimeUnit.NANOSECONDS.timedWait(this, left);
-      }
-      assertEquals(total, bytes, "bytes read within 5 s");
+    synchronized long bytesByLastRead() {
+      return bytesByLastRead;
+    }
+
+    /** Waits up to 5 s until reads that are over have brought {@code total} bytes in all. */
+    void await(long total) {
+      long read = Await.until(Duration.ofSeconds(5), total + " bytes read",
+          this::bytesByLastRead, bytes -> bytes >= total);
+      assertEquals(total, read, "bytes read within 5 s");
     }
   }
 
