@@ -94,11 +94,20 @@ public final class UploadSlots {
     }
   }
 
-  /** {@code peerId} closed its subscription: its slot goes to the next newcomer. */
-  public synchronized void left(String peerId) {
-    if (!subscribers.contains(peerId)) {
+  /**
+   * {@code peerId} closed its subscription: its slot goes at once to a subscriber that wants
+   * something from us, else to the next newcomer. A seed stores no block that would hand it
+   * out (see {@link #admitInterested}), and a slot left empty until the next round is upload
+   * nobody gets.
+   */
+  public void left(String peerId) {
+    synchronized (this) {
+      if (subscribers.contains(peerId)) {
+        return; // another stream of the same peer is still open
+      }
       choker.release(peerId);
     }
+    admitInterested();
   }
 
   public synchronized void recordSent(String peerId, long bytes) {

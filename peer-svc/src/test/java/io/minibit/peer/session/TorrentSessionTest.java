@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -134,6 +135,27 @@ class TorrentSessionTest {
     session.subscribe("stranger", "10.0.0.2", "c2", new Bitfield(torrent.blockCount()),
         new FakeSubscribeStream());
     assertEquals(1, newcomers.get());
+  }
+
+  @Test
+  void aSlotFreedByASubscriberThatLeavesGoesAtOnceToOneWaiting() throws Exception {
+    byte[] file = Files.readAllBytes(dir.resolve("seed/file.bin"));
+    store.write(0, ByteBuffer.wrap(file, 0, BLOCK)); // every subscriber below lacks it
+    Bitfield nothing = new Bitfield(torrent.blockCount());
+    List<FakeSubscribeStream> streams = new ArrayList<>();
+    for (int i = 0; i < 6; i++) { // 4 regular slots and the optimistic one: the sixth waits
+      FakeSubscribeStream stream = new FakeSubscribeStream();
+      streams.add(stream);
+      session.subscribe("p" + i, "10.0.0." + (i + 1), "c" + i, nothing, stream);
+    }
+    FakeSubscribeStream waiting = streams.get(5);
+    assertEquals(List.of("BITFIELD", "CHOKE"), waiting.kinds());
+
+    streams.get(0).onCancel.run(); // p0 goes away
+
+    assertEquals(List.of("BITFIELD", "CHOKE", "UNCHOKE"), waiting.kinds(),
+        "its slot is not kept empty until the next round");
+    assertFalse(session.uploadSlots().isChoking("p5"));
   }
 
   @Test
