@@ -68,7 +68,8 @@ archives: $(CLI_CDS) $(DAEMON_CDS)
 	@:
 
 # The CLI starts for every command: a class-data archive makes its start cheaper.
-$(CLI_CDS): cli/target/minibit.jar peer-svc/target/minibit-peer.jar
+$(CLI_CDS): cli/target/minibit.jar peer-svc/target/minibit-peer.jar \
+    tracker-svc/target/minibit-tracker.jar
 	scripts/cli-cds.sh $^
 
 # The daemons too, trained by a small swarm on loopback so that the archives hold the classes of

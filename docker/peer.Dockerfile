@@ -7,14 +7,16 @@
 ARG JRE_IMAGE=eclipse-temurin:17-jre
 
 # The class-data archives of the daemon and of the CLI, made on the image's own JRE: the CLI's
-# by a status call to a daemon (scripts/cli-cds.sh), the daemon's by a small swarm on loopback
-# in which it downloads and uploads (scripts/daemon-cds.sh), whose tracker stays in this stage.
+# by commands to a daemon and a tracker (scripts/cli-cds.sh), the daemon's by a small swarm on
+# loopback in which it downloads and uploads (scripts/daemon-cds.sh), whose trackers stay in this
+# stage.
 # The jars lie where the image has them: an archive records its jar's path, size and time.
 FROM ${JRE_IMAGE} AS training
 COPY tracker-svc/target/minibit-tracker.jar peer-svc/target/minibit-peer.jar \
      cli/target/minibit.jar /opt/minibit/lib/
 COPY scripts/cli-cds.sh scripts/daemon-cds.sh /opt/minibit/bin/
 RUN /opt/minibit/bin/cli-cds.sh /opt/minibit/lib/minibit.jar /opt/minibit/lib/minibit-peer.jar \
+      /opt/minibit/lib/minibit-tracker.jar \
  && /opt/minibit/bin/daemon-cds.sh /opt/minibit/lib/minibit-tracker.jar \
       /opt/minibit/lib/minibit-peer.jar /opt/minibit/lib/minibit.jar \
  && test -s /opt/minibit/lib/minibit.jsa \

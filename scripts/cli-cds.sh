@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Usage: scripts/cli-cds.sh CLI_JAR [PEER_JAR]
-# Writes a class-data archive beside the CLI jar (minibit.jar -> minibit.jsa): the classes one
-# command loads. Given the peer daemon's jar, the commands are a `minibit status` and a
-# `minibit get` against a daemon started here for the purpose, so the archive holds what calls
-# that reach their daemon load (an eighth less CPU for a `minibit get` than the archive of a
-# call that fails to connect, which is the fallback without PEER_JAR or when that daemon does
-# not start).
+# Usage: scripts/cli-cds.sh CLI_JAR [PEER_JAR [TRACKER_JAR]]
+# Writes a class-data archive beside the CLI jar (minibit.jar -> minibit.jsa): the classes the
+# commands load. Given the peer daemon's jar, the commands talk to a daemon started here for the
+# purpose, so the archive holds what calls that reach their daemon load (an eighth less CPU for
+# a `minibit get` than the archive of a call that fails to connect, which is the fallback without
+# PEER_JAR or when that daemon does not start). Given the tracker's jar too, that daemon has a
+# tracker of its own, and the training goes the whole way: `minibit share` of a small file and a
+# `minibit get` of it that completes, with its progress line and its summary, then `minibit
+# torrents`. Without it, the `get` ends at once on a tracker nobody answers.
 # The archive is a static one (-Xshare:dump over the classes the commands loaded), not one
 # written at a command's exit: only a static archive holds classes compiled for Java 5 and 6,
 # which picocli's are, so a command costs about a tenth less CPU than with a dynamic one.
@@ -14,35 +16,34 @@
 set -u
 # Absolute: the archive records the class path as given, and a relative one would resolve
 # only from the directory the archive was made in.
-jar="$(readlink -f "${1:?usage: $0 CLI_JAR [PEER_JAR]}")"
+jar="$(readlink -f "${1:?usage: $0 CLI_JAR [PEER_JAR [TRACKER_JAR]]}")"
 peer_jar="${2:-}"
+tracker_jar="${3:-}"
 archive="${jar%.jar}.jsa"
 java="${JAVA:-java}"
 rm -f "$archive"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/minibit-cds.XXXXXX")"
-daemon=""
+daemons=()
 cleanup() {
-  if [ -n "$daemon" ]; then
-    kill "$daemon" 2>/dev/null
-    wait "$daemon" 2>/dev/null
-  fi
+  local pid
+  for pid in "${daemons[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${daemons[@]}"; do wait "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# control_target: where the daemon started for the training takes control calls (its Unix
-# socket, as the CLI reaches a daemon by default), once it listens (bounded wait); fails if it
-# does not start.
-control_target() {
-  local target
+# logged PID LOG SED_SCRIPT: what SED_SCRIPT prints of LOG once it prints something (bounded
+# wait); fails if the daemon PID exits first or it takes too long.
+logged() {
+  local pid="$1" log="$2" script="$3" value
   for _ in $(seq 1 150); do
-    target="$(sed -n 's/.*(control \(unix:[^ )]*\)).*/\1/p' "$work/peer.log")"
-    if [ -n "$target" ]; then
-      echo "$target"
+    value="$(sed -n "$script" "$log")"
+    if [ -n "$value" ]; then
+      echo "$value"
       return 0
     fi
-    kill -0 "$daemon" 2>/dev/null || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1
@@ -57,16 +58,33 @@ record() {
 }
 
 trained=""
+tracker="127.0.0.1:9" # nobody answers there
+if [ -n "$peer_jar" ] && [ -n "$tracker_jar" ]; then
+  "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$tracker_jar" --port 0 \
+    --http-port 0 --data-dir "$work/tracker" >"$work/tracker.log" 2>&1 &
+  daemons+=($!)
+  if port="$(logged "$!" "$work/tracker.log" 's/^minibit-tracker listening on port \([0-9]*\).*/\1/p')"; then
+    tracker="127.0.0.1:$port"
+  else
+    echo "note: the tracker for the CLI's class-data archive did not start; training without" \
+      "one" >&2
+  fi
+fi
 if [ -n "$peer_jar" ]; then
-  # Ports the system picks, and a tracker address nobody answers: the daemon only has to take
-  # control calls (the `get` ends at once, on the tracker nobody answers).
   "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$peer_jar" --port 0 \
     --control-socket "$work/control.sock" --http-port 0 --data-dir "$work/data" \
-    --tracker 127.0.0.1:9 >"$work/peer.log" 2>&1 &
-  daemon=$!
-  if target="$(control_target)"; then
+    --advertise 127.0.0.1 --tracker "$tracker" >"$work/peer.log" 2>&1 &
+  daemons+=($!)
+  # where the daemon takes control calls: its Unix socket, as the CLI reaches a daemon by default
+  if target="$(logged "$!" "$work/peer.log" 's/.*(control \(unix:[^ )]*\)).*/\1/p')"; then
     record --peer "$target" status
-    record --peer "$target" get minibit-cds -o "$work/data"
+    if [ "$tracker" != "127.0.0.1:9" ]; then
+      head -c 300000 /dev/urandom >"$work/data/minibit-cds.bin"
+      record --peer "$target" share "$work/data/minibit-cds.bin"
+      record --peer "$target" get minibit-cds.bin
+      record --peer "$target" torrents
+    fi
+    record --peer "$target" get minibit-cds-missing -o "$work/data"
     trained=yes
   else
     echo "note: the peer daemon for the CLI's class-data archive did not start; training" \

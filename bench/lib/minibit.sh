@@ -25,7 +25,8 @@ mb_snapshot() {
   cp -p "$root"/bin/* "$dest/bin/"
   cp -p "$root/tracker-svc/target/minibit-tracker.jar" "$root/peer-svc/target/minibit-peer.jar" \
     "$root/cli/target/minibit.jar" "$dest/lib/"
-  "$root/scripts/cli-cds.sh" "$dest/lib/minibit.jar" "$dest/lib/minibit-peer.jar"
+  "$root/scripts/cli-cds.sh" "$dest/lib/minibit.jar" "$dest/lib/minibit-peer.jar" \
+    "$dest/lib/minibit-tracker.jar"
   # The daemons' archives too, as `make build` makes them: recorded for the copies' own paths.
   "$root/scripts/daemon-cds.sh" "$dest/lib/minibit-tracker.jar" "$dest/lib/minibit-peer.jar" \
     "$dest/lib/minibit.jar"

@@ -1,6 +1,7 @@
 package io.minibit.cli;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 
 /**
  * Numbers as a person reads them: sizes in binary units ("64.0 MiB"), rates in decimal
@@ -24,7 +25,7 @@ final class HumanFormat {
       value /= 1024;
       unit++;
     }
-    return String.format(Locale.ROOT, "%.1f %s", value, BINARY_UNITS[unit]);
+    return oneDecimal(value) + " " + BINARY_UNITS[unit];
   }
 
   /** "12.3 MB/s"; slow rates in kB/s and B/s so they do not all read "0.0 MB/s". */
@@ -33,12 +34,13 @@ final class HumanFormat {
       return "0 B/s";
     }
     if (bytesPerSecond >= 999_950) {
-      return String.format(Locale.ROOT, "%.1f MB/s", bytesPerSecond / 1e6);
+      return oneDecimal(bytesPerSecond / 1e6) + " MB/s";
     }
     if (bytesPerSecond >= 999.5) {
-      return String.format(Locale.ROOT, "%.1f kB/s", bytesPerSecond / 1e3);
+      return oneDecimal(bytesPerSecond / 1e3) + " kB/s";
     }
-    return String.format(Locale.ROOT, "%.0f B/s", bytesPerSecond);
+    return new BigDecimal(Double.toString(bytesPerSecond)).setScale(0, RoundingMode.HALF_UP)
+        .toPlainString() + " B/s";
   }
 
   /** Average rate of {@code bytes} over {@code millis}; "0 B/s" when no time has passed. */
@@ -55,7 +57,7 @@ final class HumanFormat {
       return millis + " ms";
     }
     if (millis < 59_950) {
-      return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+      return oneDecimal(millis / 1000.0) + " s";
     }
     return wholeSeconds((millis + 500) / 1000);
   }
@@ -88,7 +90,7 @@ final class HumanFormat {
       return "100.0%";
     }
     double value = Math.max(0, part) * 100.0 / whole;
-    return String.format(Locale.ROOT, "%.1f%%", Math.min(value, 99.9));
+    return oneDecimal(Math.min(value, 99.9)) + "%";
   }
 
   /** The first 8 characters of an infohash, for tables; the full hash is in {@code torrents}. */
@@ -102,13 +104,27 @@ final class HumanFormat {
       return seconds + "s";
     }
     if (seconds < 3600) {
-      return String.format(Locale.ROOT, "%dm %02ds", seconds / 60, seconds % 60);
+      return seconds / 60 + "m " + twoDigits(seconds % 60) + "s";
     }
     long minutes = (seconds + 30) / 60;
     if (minutes < 48 * 60) {
-      return String.format(Locale.ROOT, "%dh %02dm", minutes / 60, minutes % 60);
+      return minutes / 60 + "h " + twoDigits(minutes % 60) + "m";
     }
     long hours = (minutes + 30) / 60;
-    return String.format(Locale.ROOT, "%dd %02dh", hours / 24, hours % 24);
+    return hours / 24 + "d " + twoDigits(hours % 24) + "h";
+  }
+
+  /**
+   * {@code value} (finite, not negative) with one decimal, rounded half up as "%.1f" rounds:
+   * from the shortest decimal that reads back as the same double. Spelled out rather than
+   * formatted, which costs a short-lived command a formatter and its parsing.
+   */
+  static String oneDecimal(double value) {
+    return new BigDecimal(Double.toString(value)).setScale(1, RoundingMode.HALF_UP)
+        .toPlainString();
+  }
+
+  private static String twoDigits(long value) {
+    return value < 10 ? "0" + value : Long.toString(value);
   }
 }

@@ -80,7 +80,11 @@ final class ProgressDisplay {
       json.flush();
       return;
     }
-    show(interactive ? terminalLine(transfer) : TransferText.progressLine(transfer));
+    if (interactive) {
+      redraw(terminalLine(transfer));
+    } else if (plainLineDue()) {
+      err.println(TransferText.progressLine(transfer));
+    }
   }
 
   /** How far the hashing of the file {@code name} got (never as JSON: share prints its hash). */
@@ -88,23 +92,33 @@ final class ProgressDisplay {
     if (quiet) {
       return;
     }
-    show(hashingLine(name, progress, interactive));
+    if (interactive) {
+      redraw(hashingLine(name, progress, true));
+    } else if (plainLineDue()) {
+      err.println(hashingLine(name, progress, false));
+    }
   }
 
-  private void show(String line) {
-    if (interactive) {
-      // Blank out what is left of a longer previous line; no terminal control codes needed.
-      String pad = " ".repeat(Math.max(0, drawnWidth - line.length()));
-      err.print('\r' + line + pad);
-      err.flush();
-      drawnWidth = line.length();
-      return;
-    }
+  private void redraw(String line) {
+    // Blank out what is left of a longer previous line; no terminal control codes needed.
+    String pad = " ".repeat(Math.max(0, drawnWidth - line.length()));
+    err.print('\r' + line + pad);
+    err.flush();
+    drawnWidth = line.length();
+  }
+
+  /**
+   * Whether a plain line goes out now (and from now on counts as the last one): the first, then
+   * one per {@link #PLAIN_INTERVAL}. Asked before a line is made, since most snapshots of a
+   * plain display are never shown.
+   */
+  private boolean plainLineDue() {
     Instant now = clock.instant();
-    if (lastPlain == null || !now.isBefore(lastPlain.plus(PLAIN_INTERVAL))) {
-      err.println(line);
-      lastPlain = now;
+    if (lastPlain != null && now.isBefore(lastPlain.plus(PLAIN_INTERVAL))) {
+      return false;
     }
+    lastPlain = now;
+    return true;
   }
 
   /** Ends the redrawn line, so what follows (a summary, an error) starts on a line of its own. */

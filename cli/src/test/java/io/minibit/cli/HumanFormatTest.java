@@ -2,6 +2,8 @@ package io.minibit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Locale;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class HumanFormatTest {
@@ -72,5 +74,23 @@ class HumanFormatTest {
   void shortHashIsTheFirstEightCharacters() {
     assertEquals("3f2a9c0d", HumanFormat.shortHash(Snapshots.INFOHASH));
     assertEquals("abc", HumanFormat.shortHash("abc"));
+  }
+
+  @Test
+  void oneDecimalRoundsAsTheFormatterDoes() {
+    // halves at every place, values that are not exact in binary, and random ones
+    double[] fixed = {0, 0.05, 0.15, 0.25, 0.35, 0.45, 1.05, 1.15, 2.675, 12.25, 99.95, 1023.95,
+        1023.949, 999.5, 0.049999, 1e-9, 123456789.05, 9.223372036854776E18};
+    for (double value : fixed) {
+      assertEquals(String.format(Locale.ROOT, "%.1f", value), HumanFormat.oneDecimal(value),
+          "for " + value);
+    }
+    SplittableRandom random = new SplittableRandom(12);
+    for (int i = 0; i < 20_000; i++) {
+      double value = random.nextInt(4) == 0 ? random.nextInt(100_000) / 100.0
+          : random.nextDouble() * Math.pow(10, random.nextInt(12));
+      assertEquals(String.format(Locale.ROOT, "%.1f", value), HumanFormat.oneDecimal(value),
+          "for " + value);
+    }
   }
 }

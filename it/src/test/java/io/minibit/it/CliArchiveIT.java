@@ -56,6 +56,29 @@ class CliArchiveIT {
   }
 
   @Test
+  void givenATrackerTheTrainingFollowsADownloadToItsEndAndTheArchiveHoldsWhatItsEndLoads()
+      throws Exception {
+    install("minibit.jar", "minibit-peer.jar", "minibit-tracker.jar");
+    Cluster.Result made = run(root, Map.of(),
+        Cluster.HOME.resolve("scripts/cli-cds.sh").toString(), "lib/minibit.jar",
+        "lib/minibit-peer.jar", "lib/minibit-tracker.jar");
+    assertEquals(0, made.exitCode(), made.toString());
+    assertEquals("", made.stdout() + made.stderr(), made.toString());
+
+    // The archive's dictionary, as the JVM lists it: the classes of a `get` that completed
+    // (its summary) and of a `share`, which a training against no tracker never reaches.
+    Cluster.Result listed = run(root, Map.of(),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:SharedArchiveFile=" + root.resolve("lib/minibit.jsa"),
+        "-XX:+PrintSharedArchiveAndExit", "-XX:+PrintSharedDictionary",
+        "-cp", root.resolve("lib/minibit.jar").toString());
+    for (String trained : List.of("io.minibit.cli.TransferText ",
+        "io.minibit.cli.ShareCommand ", "io.minibit.cli.TorrentsCommand ")) {
+      assertTrue(listed.stdout().contains(trained), trained + "is not in the archive");
+    }
+  }
+
+  @Test
   void theLaunchersOwnFlagsMapTheArchiveWhole() throws Exception {
     Path bin = install("minibit.jar");
     Cluster.Result made = run(root, Map.of(),

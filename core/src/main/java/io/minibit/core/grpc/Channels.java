@@ -1,24 +1,19 @@
 package io.minibit.core.grpc;
 
-import com.google.gson.Gson;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.minibit.core.grpc.FrameFollower.Framing;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Client channels as MiniBit opens them: plaintext (or mutual TLS in a private swarm), large enough messages for a block, and the
- * retry policy of {@code retry-service-config.json} (UNAVAILABLE only, exponential backoff) for
- * the tracker and the unary control calls. Peer-to-peer calls are not retried by the channel
+ * retry policy of {@link #SERVICE_CONFIG} (UNAVAILABLE only, exponential backoff) for the
+ * tracker and the unary control calls. Peer-to-peer calls are not retried by the channel
  * (the download engine fails over to other peers instead), nor is the Download progress stream
  * (its UNAVAILABLE means "no peers", which a retry would only repeat).
  */
@@ -28,7 +23,24 @@ public final class Channels {
   /** HTTP/2 flow-control window: 16 blocks of 256 KiB on their way before a sender waits. */
   private static final int FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
 
-  private static final Map<String, ?> SERVICE_CONFIG = loadServiceConfig();
+  /**
+   * The service config every channel starts with, as gRPC reads it from JSON (numbers are
+   * doubles): up to 4 attempts, 0.2 s doubling to 2 s apart, of a call that failed UNAVAILABLE.
+   * Written out here rather than parsed from a JSON resource: a command-line call would load a
+   * JSON library's hundred-odd classes for it.
+   */
+  static final Map<String, ?> SERVICE_CONFIG = Map.of("methodConfig", List.of(Map.of(
+      "name", List.of(
+          Map.of("service", "minibit.v2.TrackerService"),
+          Map.of("service", "minibit.v2.PeerControlService", "method", "Share"),
+          Map.of("service", "minibit.v2.PeerControlService", "method", "ListTransfers"),
+          Map.of("service", "minibit.v2.PeerControlService", "method", "Remove")),
+      "retryPolicy", Map.of(
+          "maxAttempts", 4.0,
+          "initialBackoff", "0.2s",
+          "maxBackoff", "2s",
+          "backoffMultiplier", 2.0,
+          "retryableStatusCodes", List.of("UNAVAILABLE")))));
 
   private Channels() {}
 
@@ -113,18 +125,6 @@ public final class Channels {
     } catch (InterruptedException e) {
       channel.shutdownNow();
       Thread.currentThread().interrupt();
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, ?> loadServiceConfig() {
-    try (InputStream in = Channels.class.getResourceAsStream("retry-service-config.json")) {
-      if (in == null) {
-        throw new IllegalStateException("retry-service-config.json is missing from the jar");
-      }
-      return new Gson().fromJson(new InputStreamReader(in, StandardCharsets.UTF_8), Map.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ChannelsTest {
-  /** maxAttempts in retry-service-config.json. */
+  /** maxAttempts in Channels.SERVICE_CONFIG. */
   private static final int MAX_ATTEMPTS = 4;
 
   @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
