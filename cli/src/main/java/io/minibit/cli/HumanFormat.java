@@ -39,8 +39,7 @@ final class HumanFormat {
     if (bytesPerSecond >= 999.5) {
       return oneDecimal(bytesPerSecond / 1e3) + " kB/s";
     }
-    return new BigDecimal(Double.toString(bytesPerSecond)).setScale(0, RoundingMode.HALF_UP)
-        .toPlainString() + " B/s";
+    return rounded(bytesPerSecond, 0) + " B/s";
   }
 
   /** Average rate of {@code bytes} over {@code millis}; "0 B/s" when no time has passed. */
@@ -114,13 +113,19 @@ final class HumanFormat {
     return hours / 24 + "d " + twoDigits(hours % 24) + "h";
   }
 
-  /**
-   * {@code value} (finite, not negative) with one decimal, rounded half up as "%.1f" rounds:
-   * from the shortest decimal that reads back as the same double. Spelled out rather than
-   * formatted, which costs a short-lived command a formatter and its parsing.
-   */
+  /** {@code value} with one decimal, as {@link #rounded} spells it. */
   static String oneDecimal(double value) {
-    return new BigDecimal(Double.toString(value)).setScale(1, RoundingMode.HALF_UP)
+    return rounded(value, 1);
+  }
+
+  /**
+   * {@code value} (finite, not negative) with {@code places} decimals, rounded half up as
+   * "%.1f" (for one) rounds: from the shortest decimal that reads back as the same double.
+   * Spelled out rather than formatted, which costs a short-lived command a formatter and its
+   * parsing.
+   */
+  private static String rounded(double value, int places) {
+    return new BigDecimal(Double.toString(value)).setScale(places, RoundingMode.HALF_UP)
         .toPlainString();
   }
 
