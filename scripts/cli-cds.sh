@@ -58,7 +58,7 @@ record() {
 }
 
 trained=""
-tracker="127.0.0.1:9" # nobody answers there
+tracker="" # HOST:PORT of the tracker started here, if one is
 if [ -n "$peer_jar" ] && [ -n "$tracker_jar" ]; then
   "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$tracker_jar" --port 0 \
     --http-port 0 --data-dir "$work/tracker" >"$work/tracker.log" 2>&1 &
@@ -71,14 +71,16 @@ if [ -n "$peer_jar" ] && [ -n "$tracker_jar" ]; then
   fi
 fi
 if [ -n "$peer_jar" ]; then
+  # Ports the system picks; without a tracker of its own, one at an address nobody answers (a
+  # `get` then ends at once).
   "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$peer_jar" --port 0 \
     --control-socket "$work/control.sock" --http-port 0 --data-dir "$work/data" \
-    --advertise 127.0.0.1 --tracker "$tracker" >"$work/peer.log" 2>&1 &
+    --advertise 127.0.0.1 --tracker "${tracker:-127.0.0.1:9}" >"$work/peer.log" 2>&1 &
   daemons+=($!)
   # where the daemon takes control calls: its Unix socket, as the CLI reaches a daemon by default
   if target="$(logged "$!" "$work/peer.log" 's/.*(control \(unix:[^ )]*\)).*/\1/p')"; then
     record --peer "$target" status
-    if [ "$tracker" != "127.0.0.1:9" ]; then
+    if [ -n "$tracker" ]; then
       head -c 300000 /dev/urandom >"$work/data/minibit-cds.bin"
       record --peer "$target" share "$work/data/minibit-cds.bin"
       record --peer "$target" get minibit-cds.bin
