@@ -47,8 +47,9 @@ public final class BlockStore implements Closeable {
   // spinning on its lock burned CPU.
   private final Object writeLock = new Object();
   private volatile int resumedBlocks;
-  /** Reassigned (once, by finish) under lock; positional I/O on it is thread-safe. */
-  private volatile FileChannel data;
+  /** The part file, then (the same file under its final name) the finished one; positional I/O
+   * on it is thread-safe. */
+  private final FileChannel data;
   private final HeldBlocks held;
   private boolean finished; // guarded by lock
   private final WholeFileDigest digest;
@@ -226,15 +227,13 @@ public final class BlockStore implements Closeable {
     if (!torrent.isValidBlock(index, parts)) {
       return WriteResult.CORRUPT;
     }
-    FileChannel channel;
     synchronized (lock) {
       if (finished) {
         return WriteResult.DUPLICATE;
       }
-      channel = this.data;
     }
     synchronized (writeLock) {
-      PartFiles.writeAt(channel, torrent.blockOffset(index), parts);
+      PartFiles.writeAt(data, torrent.blockOffset(index), parts);
     }
     // false: a concurrent write of the same block won; same bytes
     return held.add(index) ? WriteResult.STORED : WriteResult.DUPLICATE;
@@ -274,7 +273,7 @@ public final class BlockStore implements Closeable {
       if (finished) {
         return finalPath;
       }
-      data = PartFiles.promote(torrent, finalPath, data);
+      PartFiles.promote(torrent, finalPath, data);
       held.close();
       PartFiles.deleteBitfield(torrent, finalPath.getParent());
       finished = true;

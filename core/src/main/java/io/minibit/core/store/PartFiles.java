@@ -146,11 +146,12 @@ final class PartFiles {
   }
 
   /**
-   * Flushes the part file, gives it the name {@code finalPath} (durably, never over another
-   * file: FAILED_PRECONDITION), closes it, and returns the finished file opened to read.
+   * Flushes the part file and gives it the name {@code finalPath} (durably, never over another
+   * file: FAILED_PRECONDITION). {@code data} stays open and reads the finished file: a new name
+   * is a new link to the same file, so a block being read for another peer at this moment is
+   * still read.
    */
-  static FileChannel promote(Torrent torrent, Path finalPath, FileChannel data)
-      throws IOException {
+  static void promote(Torrent torrent, Path finalPath, FileChannel data) throws IOException {
     Path part = partPath(finalPath.getParent(), torrent);
     data.force(true);
     try {
@@ -160,8 +161,6 @@ final class PartFiles {
           "%s is whole and verified, but %s appeared while it downloaded and is not replaced: "
               + "move that file away and run get again", part.getFileName(), finalPath), e);
     }
-    data.close();
-    return FileChannel.open(finalPath, StandardOpenOption.READ);
   }
 
   /** Deletes the bitfield of a finished download, durably. */

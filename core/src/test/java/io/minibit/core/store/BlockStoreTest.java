@@ -22,10 +22,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -194,6 +196,38 @@ class BlockStoreTest {
     assertArrayEquals(source.block(3), store.read(3), "a finished store keeps serving");
     assertEquals(WriteResult.DUPLICATE, store.write(3, source.block(3), BLOCK));
     assertEquals(done, store.finish(), "finishing again is harmless");
+  }
+
+  @Test
+  void readsThatRaceTheFinishAllSucceed() throws Exception {
+    // A peer serves the blocks of a download while it finishes: a block read at the moment the
+    // part file takes its final name must still be read, not fail the call that asked for it.
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      for (int round = 0; round < 30; round++) {
+        BlockStore store = open();
+        writeBlocks(store, IntStream.range(0, torrent.blockCount()).toArray());
+        CountDownLatch reading = new CountDownLatch(1);
+        AtomicBoolean finished = new AtomicBoolean();
+        Future<Integer> reads = reader.submit(() -> {
+          int count = 0;
+          reading.countDown();
+          while (!finished.get() || count < 100) {
+            int index = count % torrent.blockCount();
+            assertArrayEquals(source.block(index), store.read(index), "block " + index);
+            count++;
+          }
+          return count;
+        });
+        assertTrue(reading.await(10, TimeUnit.SECONDS));
+        store.finish();
+        finished.set(true);
+        assertTrue(reads.get(10, TimeUnit.SECONDS) >= 100, "round " + round);
+        store.delete();
+      }
+    } finally {
+      reader.shutdownNow();
+    }
   }
 
   @Test
