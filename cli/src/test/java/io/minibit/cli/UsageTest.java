@@ -54,6 +54,22 @@ class UsageTest {
     assertTrue(help.out().startsWith("Usage: minibit get"), help.out());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"share", "get", "torrents", "status", "remove"})
+  void aCommandRunAloneReadsAsItDoesUnderTheTopCommand(String command) {
+    // First on the line, a command runs without the top command's model; after a global
+    // option, under it. A user must not see the difference.
+    CliHarness.Result alone = cli.run(command, "--help");
+    CliHarness.Result under = cli.run("--tracker", "h:1", command, "--help");
+    assertEquals(under.out(), alone.out());
+
+    CliHarness.Result aloneWrong = cli.run(command, "--bogus");
+    CliHarness.Result underWrong = cli.run("--tracker", "h:1", command, "--bogus");
+    assertEquals(ExitCodes.USAGE, aloneWrong.exitCode(), aloneWrong.toString());
+    assertEquals(underWrong.exitCode(), aloneWrong.exitCode());
+    assertEquals(underWrong.err(), aloneWrong.err());
+  }
+
   @Test
   void topLevelHelpListsCommandsExitCodesAndEnvironment() {
     CliHarness.Result result = cli.run("--help");
