@@ -53,6 +53,13 @@ class CliArchiveIT {
         bin.resolve("minibit").toString(), "--version");
     assertEquals(0, rebuilt.exitCode(), rebuilt.toString());
     assertEquals("", rebuilt.stderr(), rebuilt.toString());
+
+    // At a terminal (script gives the command one), the launcher says why the start is slower.
+    Cluster.Result atTerminal = run(elsewhere, Map.of(), "script", "-qec",
+        bin.resolve("minibit") + " --version", "/dev/null");
+    assertEquals(0, atTerminal.exitCode(), atTerminal.toString());
+    assertTrue(atTerminal.stdout().contains("minibit.jsa is older than its jar and is left out"),
+        atTerminal.toString());
   }
 
   @Test
