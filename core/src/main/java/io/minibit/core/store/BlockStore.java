@@ -47,8 +47,10 @@ public final class BlockStore implements Closeable {
   // spinning on its lock burned CPU.
   private final Object writeLock = new Object();
   private volatile int resumedBlocks;
-  /** The part file, then (the same file under its final name) the finished one; positional I/O
-   * on it is thread-safe. */
+  /**
+   * The part file, and after finish the same file under its final name (never reopened, so a
+   * read in progress is not cut off). Positional I/O on it is thread-safe.
+   */
   private final FileChannel data;
   private final HeldBlocks held;
   private boolean finished; // guarded by lock
