@@ -19,14 +19,14 @@ minibit_launch() {
       # without any archive, the JDK's own included. One that does not fit otherwise (a copied
       # jar) is dropped silently: only JVM errors are logged (to stderr). These come before
       # JAVA_OPTS, so that its own -Xlog or -XX:SharedArchiveFile still has its way.
-      local cds=()
-      if [ -r "${jar%.jar}.jsa" ] && [ "${jar%.jar}.jsa" -nt "$jar" ]; then
-        cds=(-XX:SharedArchiveFile="${jar%.jar}.jsa" -Xlog:disable -Xlog:all=error:stderr)
-      elif [ -r "${jar%.jar}.jsa" ] && [ -t 2 ]; then
+      local cds=() archive="${jar%.jar}.jsa"
+      if [ -r "$archive" ] && [ "$archive" -nt "$jar" ]; then
+        cds=(-XX:SharedArchiveFile="$archive" -Xlog:disable -Xlog:all=error:stderr)
+      elif [ -r "$archive" ] && [ -t 2 ]; then
         # Said to a person at a terminal only (a script's output stays the command's own): a
         # jar rebuilt by Maven alone starts at about twice the CPU, with no other sign of why.
-        echo "${jar_name%.jar}: ${jar%.jar}.jsa is older than its jar and is left out (a" \
-          "slower start); 'make archives' in the source tree makes it again" >&2
+        echo "${jar_name%.jar}: $archive is older than its jar and is left out (a slower" \
+          "start); 'make archives' in the source tree makes it again" >&2
       fi
       # jvm_flags: a launcher's own flags, before JAVA_OPTS too.
       # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
