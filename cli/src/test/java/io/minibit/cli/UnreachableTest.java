@@ -14,11 +14,21 @@ import io.minibit.api.v2.ListTransfersResponse;
 import io.minibit.api.v2.PeerControlServiceGrpc;
 
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.ClientEventLoop;
+import io.minibit.core.grpc.UnixSockets;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -168,5 +178,110 @@ class UnreachableTest {
     assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
     assertEquals(List.of("minibit: cannot reach the tracker at tracker.lan:6969"
         + " (is minibit-tracker running?)"), result.errLines());
+  }
+
+  // The same failures on the daemon's socket, through the channel a command really opens there
+  // (an Http2Channel): each must be told apart as it is over Netty.
+
+  @Test
+  void aSocketNoDaemonListensOnCannotBeReachedThroughTheCommandsChannel(@TempDir Path dir) {
+    String address = "unix:" + dir.resolve("control.sock");
+
+    try (ClientEventLoop loop = new ClientEventLoop()) {
+      CliHarness.Result result = cli.run(CliContext.channels(loop), "status", "--peer", address);
+
+      assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+      assertEquals(List.of("minibit: cannot reach the peer daemon at " + address
+          + " (is minibit-peer running?)"), result.errLines());
+    }
+  }
+
+  @Test
+  void anUnavailableAnswerOnTheSocketIsQuotedNotMistakenForNoDaemon(@TempDir Path dir)
+      throws IOException {
+    FakePeerControl daemon = new FakePeerControl();
+    daemon.failure = Status.UNAVAILABLE.withDescription("the tracker at t:6969 is unreachable");
+    Path socket = dir.resolve("control.sock");
+    Server server = UnixSockets.serverBuilder(socket).addService(daemon).build().start();
+    try (ClientEventLoop loop = new ClientEventLoop()) {
+      CliHarness.Result result = cli.run(CliContext.channels(loop), "status",
+          "--peer", "unix:" + socket);
+
+      assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+      assertEquals(List.of("minibit: the tracker at t:6969 is unreachable"), result.errLines());
+      assertEquals(4, daemon.requests.size(), "the retry policy's four attempts");
+    } finally {
+      server.shutdownNow();
+    }
+  }
+
+  @Test
+  void aDaemonOnTheSocketThatDoesNotAnswerInTimeIsNotCalledUnreachable(@TempDir Path dir)
+      throws Exception {
+    Path socket = dir.resolve("control.sock");
+    Server server = UnixSockets.serverBuilder(socket)
+        .addService(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
+          @Override
+          public void listTransfers(ListTransfersRequest request,
+              StreamObserver<ListTransfersResponse> response) {
+            // never answers
+          }
+        })
+        .build()
+        .start();
+    String address = "unix:" + socket;
+    try (ClientEventLoop loop = new ClientEventLoop();
+        ServiceConnection connection = ServiceConnection.open(CliContext.channels(loop),
+            Endpoint.peerDaemon(address))) {
+      CliFailure failure = assertThrows(CliFailure.class, () -> connection.call(channel ->
+          PeerControlServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+              .listTransfers(ListTransfersRequest.getDefaultInstance())));
+
+      assertEquals(ExitCodes.UNAVAILABLE, failure.exitCode());
+      assertEquals("the peer daemon at " + address + " did not answer in time",
+          failure.getMessage());
+    } finally {
+      server.shutdownNow();
+    }
+  }
+
+  @Test
+  void aDaemonOnTheSocketThatDiesWithTheCallIsALostConnection(@TempDir Path dir)
+      throws Exception {
+    // A daemon that takes the connection and the request, then is gone (killed, crashed): the
+    // socket ends under the call.
+    Path socket = dir.resolve("control.sock");
+    try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ClientEventLoop loop = new ClientEventLoop()) {
+      listener.bind(UnixDomainSocketAddress.of(socket));
+      CompletableFuture<Boolean> read = CompletableFuture.supplyAsync(() -> {
+        try (SocketChannel connection = listener.accept()) {
+          return readUntil(connection, "PeerControlService/Download"); // the request's HEADERS
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+
+      CliHarness.Result result = cli.run(CliContext.channels(loop), "get", "big.iso",
+          "--peer", "unix:" + socket);
+
+      assertTrue(read.get(10, TimeUnit.SECONDS), "the request reached the socket");
+      assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+      assertEquals(List.of("minibit: lost the connection to the peer daemon at unix:" + socket
+          + ": the server closed the connection"), result.errLines());
+    }
+  }
+
+  /** Reads {@code connection} until {@code text} has come (true) or the stream ends (false). */
+  private static boolean readUntil(SocketChannel connection, String text) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+    while (connection.read(buffer) >= 0) {
+      String seen = new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
+      if (seen.contains(text)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -14,17 +14,22 @@ import java.util.concurrent.TimeUnit;
  * CLI command paid that at exit. Thread-safe.
  */
 public final class ClientEventLoop implements AutoCloseable {
-  private final EventLoopGroup group =
-      new NioEventLoopGroup(1, DaemonThreads.network("minibit-client"));
+  // Started by the first channel that asks: a command that opens none loads no Netty.
+  private EventLoopGroup group; // guarded by this
 
   /** Runs the channel {@code builder} builds on this loop's thread. */
-  NettyChannelBuilder applyTo(NettyChannelBuilder builder) {
+  synchronized NettyChannelBuilder applyTo(NettyChannelBuilder builder) {
+    if (group == null) {
+      group = new NioEventLoopGroup(1, DaemonThreads.network("minibit-client"));
+    }
     return builder.eventLoopGroup(group).channelType(NioSocketChannel.class);
   }
 
   /** Stops the thread, waiting up to a second; close the channels that use it first. */
   @Override
-  public void close() {
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
+  public synchronized void close() {
+    if (group != null) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
   }
 }
