@@ -58,12 +58,13 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
   // Only the connection's reading thread touches these.
   private ByteBuffer partial = ByteBuffer.allocate(0);
+  private int partialReturned; // bytes of the partial message whose window went back already
   private boolean headersSeen;
   private int received;
 
   // Only tasks on callbacks touch these.
   private Listener<RespT> listener;
-  private final Queue<byte[]> pending = new ArrayDeque<>();
+  private final Queue<Inbound> pending = new ArrayDeque<>();
   private int demand;
   private Status closeStatus;
   private Metadata closeTrailers;
@@ -107,7 +108,7 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
     tracers.forEach(tracer -> tracer.streamCreated(Attributes.EMPTY, headers));
     try {
-      stream = connection.newStream(requestHeaders(headers), this);
+      connection.newStream(requestHeaders(headers), this);
     } catch (IOException e) {
       finish(Status.UNAVAILABLE.withDescription("the connection failed: " + e.getMessage())
           .withCause(e), new Metadata());
@@ -180,6 +181,11 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
   }
 
   @Override
+  public void opened(Http2Connection.Stream stream) {
+    this.stream = stream;
+  }
+
+  @Override
   public void headers(List<byte[]> fields, boolean end) {
     Metadata metadata = metadata(fields);
     if (!headersSeen && !end) {
@@ -189,7 +195,7 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
         finish(wrong, metadata);
         return;
       }
-      tracers.forEach(ClientStreamTracer::inboundHeaders);
+      tracers.forEach(tracer -> tracer.inboundHeaders(metadata));
       callbacks.execute(() -> {
         if (!closed) {
           listener.onHeaders(metadata);
@@ -250,10 +256,19 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
       in.position(in.position() + 5).get(message);
       int seqNo = received++;
       tracers.forEach(tracer -> tracer.inboundMessage(seqNo));
+      int owed = 5 + length - partialReturned; // given back once the listener has read it
+      partialReturned = 0;
       callbacks.execute(() -> {
-        pending.add(message);
+        pending.add(new Inbound(message, owed));
         deliver();
       });
+    }
+    // The window of a message still arriving goes back at once: the server must be able to
+    // finish a message larger than the window. Only messages read whole and not yet delivered
+    // hold it.
+    if (in.remaining() > partialReturned) {
+      stream.consumed(in.remaining() - partialReturned);
+      partialReturned = in.remaining();
     }
     partial = in;
     if (end) {
@@ -270,21 +285,18 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
   /** Delivers what the listener asked for, then the close once nothing is left before it. */
   private void deliver() {
     while (!closed && demand > 0 && !pending.isEmpty()) {
-      byte[] message = pending.poll();
+      Inbound message = pending.poll();
       demand--;
       RespT response;
       try {
-        response = method.parseResponse(new ByteArrayInputStream(message));
+        response = method.parseResponse(new ByteArrayInputStream(message.bytes()));
       } catch (RuntimeException e) {
         finish(Status.INTERNAL.withDescription("cannot parse the server's response").withCause(e),
             new Metadata());
         pending.clear();
         break;
       }
-      Http2Connection.Stream open = stream;
-      if (open != null) {
-        open.consumed(5 + message.length);
-      }
+      stream.consumed(message.window());
       listener.onMessage(response);
     }
     if (!closed && closeStatus != null && (pending.isEmpty() || !closeStatus.isOk())) {
@@ -431,6 +443,9 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
     return Math.min(value / (1_000_000_000L * 3600), 99_999_999) + "H";
   }
+
+  /** A message read whole, and the window its bytes hold until the listener has it. */
+  private record Inbound(byte[] bytes, int window) {}
 
   private static Deadline min(Deadline a, Deadline b) {
     return a == null ? b : b == null ? a : a.minimum(b);

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -34,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 public final class Http2Channel extends ManagedChannel {
   private final Path socket;
   private final Channel calls;
+  private final Set<RetryingCall<?, ?>> waiting = ConcurrentHashMap.newKeySet();
   private final ScheduledThreadPoolExecutor scheduler =
       new ScheduledThreadPoolExecutor(1, DaemonThreads.named("minibit-control-timer"));
   // Guarded by this.
@@ -94,6 +97,7 @@ public final class Http2Channel extends ManagedChannel {
       scheduler.shutdownNow();
     }
     open.forEach(Http2Connection::close); // their calls fail UNAVAILABLE
+    waiting.forEach(RetryingCall::abandon); // and so do those between attempts
     return this;
   }
 
@@ -129,6 +133,15 @@ public final class Http2Channel extends ManagedChannel {
       connections.add(current);
     }
     return current;
+  }
+
+  /** {@code call} waits for its next attempt: {@link #shutdownNow} ends it. */
+  void waiting(RetryingCall<?, ?> call) {
+    waiting.add(call);
+  }
+
+  void stoppedWaiting(RetryingCall<?, ?> call) {
+    waiting.remove(call);
   }
 
   /** Runs deadlines and retries' backoffs. */

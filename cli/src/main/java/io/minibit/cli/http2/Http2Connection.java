@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
 final class Http2Connection {
   /** What a stream's owner hears from the reading thread, in the order it arrived. */
   interface StreamListener {
+    /** The stream exists: called before its HEADERS go out, so before any frame of it comes. */
+    void opened(Stream stream);
+
     /** A decoded header block: the response's headers, or its trailers when {@code end}. */
     void headers(List<byte[]> fields, boolean end);
 
@@ -132,6 +135,7 @@ final class Http2Connection {
     Stream stream = new Stream(nextStreamId, listener, initialStreamWindow);
     nextStreamId += 2;
     streams.put(stream.id, stream);
+    listener.opened(stream);
     byte[] block = Hpack.encode(fields);
     int offset = 0;
     do { // HEADERS, then CONTINUATIONs while the block is larger than a frame

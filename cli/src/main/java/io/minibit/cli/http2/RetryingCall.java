@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -94,13 +95,33 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       if (retry == null) {
         return; // never started, or already closed
       }
-      retry.cancel(false);
-      retry = null;
       waiting = listener;
+      stopWaiting();
     }
     Status status = Status.CANCELLED.withDescription(
         message != null ? message : "the call was cancelled").withCause(cause);
     executor().execute(() -> waiting.onClose(status, new Metadata()));
+  }
+
+  /** Ends a call waiting for its next attempt, as the channel shuts down now. */
+  void abandon() {
+    Listener<RespT> waiting;
+    synchronized (this) {
+      if (retry == null) {
+        return; // an attempt runs: the channel's shutdown ends it
+      }
+      waiting = listener;
+      stopWaiting();
+    }
+    Status status = Status.UNAVAILABLE.withDescription("the channel was shut down");
+    executor().execute(() -> waiting.onClose(status, new Metadata()));
+  }
+
+  // Called with the monitor held.
+  private void stopWaiting() {
+    retry.cancel(false);
+    retry = null;
+    channel.stoppedWaiting(this);
   }
 
   @Override
@@ -131,13 +152,14 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         return;
       }
       retry = null;
+      channel.stoppedWaiting(this);
       context.run(this::startAttempt); // the caller's context: its deadline and cancellation
     }
   }
 
   /** Whether a failed, uncommitted attempt is tried again, and when. */
   private boolean scheduleRetry(Status status) {
-    if (cancelled || attempts >= policy.maxAttempts()
+    if (cancelled || channel.isShutdown() || attempts >= policy.maxAttempts()
         || !policy.retryableCodes().contains(status.getCode())) {
       return false;
     }
@@ -149,8 +171,13 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (deadline != null && deadline.timeRemaining(TimeUnit.NANOSECONDS) <= wait.toNanos()) {
       return false;
     }
+    try {
+      retry = channel.scheduler().schedule(this::retry, wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return false; // the channel shut down meanwhile
+    }
     current = null;
-    retry = channel.scheduler().schedule(this::retry, wait.toNanos(), TimeUnit.NANOSECONDS);
+    channel.waiting(this);
     return true;
   }
 
