@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,6 +69,8 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
   private int demand;
   private Status closeStatus;
   private Metadata closeTrailers;
+  private boolean drainFirst;
+  private Status failure; // the listener threw
   private boolean closed;
   private int sent;
 
@@ -83,7 +86,14 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
   @Override
   public void start(Listener<RespT> listener, Metadata headers) {
-    callbacks.execute(() -> this.listener = listener);
+    channel.callStarted();
+    callbacks.execute(() -> {
+      this.listener = listener;
+      deliver(); // the close of a call cancelled before it started
+    });
+    if (finished.get()) {
+      return;
+    }
     ClientStreamTracer.StreamInfo info = ClientStreamTracer.StreamInfo.newBuilder()
         .setCallOptions(options).setPreviousAttempts(attempt).build();
     options.getStreamTracerFactories()
@@ -102,23 +112,27 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     try {
       connection = channel.connection();
     } catch (IOException e) {
-      finish(Status.UNAVAILABLE.withDescription("cannot connect to " + channel.authority()
-          + ": " + e.getMessage()).withCause(e), new Metadata());
+      finish(Status.UNAVAILABLE.withDescription("cannot connect to " + channel.target() + ": "
+          + reason(e)).withCause(e), new Metadata());
       return;
     }
     tracers.forEach(tracer -> tracer.streamCreated(Attributes.EMPTY, headers));
     try {
       connection.newStream(requestHeaders(headers), this);
     } catch (IOException e) {
-      finish(Status.UNAVAILABLE.withDescription("the connection failed: " + e.getMessage())
+      finish(Status.UNAVAILABLE.withDescription("the connection failed: " + reason(e))
           .withCause(e), new Metadata());
       return;
     }
     tracers.forEach(ClientStreamTracer::outboundHeaders);
     if (deadline != null) {
-      deadlineTimer = deadline.runOnExpiration(() -> finish(Status.DEADLINE_EXCEEDED
-          .withDescription("the server did not answer in time"), new Metadata()),
-          channel.scheduler());
+      try {
+        deadlineTimer = deadline.runOnExpiration(() -> finish(Status.DEADLINE_EXCEEDED
+            .withDescription("the server did not answer in time"), new Metadata()),
+            channel.scheduler());
+      } catch (RejectedExecutionException e) {
+        finish(Status.UNAVAILABLE.withDescription("the channel was shut down"), new Metadata());
+      }
     }
     context.addListener(onContextCancelled, Runnable::run);
     if (finished.get()) { // ended while starting: undo what that finish could not see yet
@@ -149,7 +163,7 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
       int seqNo = sent++;
       tracers.forEach(tracer -> tracer.outboundMessage(seqNo));
     } catch (IOException e) {
-      finish(Status.UNAVAILABLE.withDescription("cannot send the request: " + e.getMessage())
+      finish(Status.UNAVAILABLE.withDescription("cannot send the request: " + reason(e))
           .withCause(e), new Metadata());
     }
   }
@@ -163,7 +177,7 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     try {
       open.send(new byte[0], true);
     } catch (IOException e) {
-      finish(Status.UNAVAILABLE.withDescription("cannot send the request: " + e.getMessage())
+      finish(Status.UNAVAILABLE.withDescription("cannot send the request: " + reason(e))
           .withCause(e), new Metadata());
     }
   }
@@ -197,8 +211,12 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
       }
       tracers.forEach(tracer -> tracer.inboundHeaders(metadata));
       callbacks.execute(() -> {
-        if (!closed) {
-          listener.onHeaders(metadata);
+        if (!closed && failure == null) {
+          try {
+            listener.onHeaders(metadata);
+          } catch (RuntimeException | Error e) {
+            listenerFailed(e);
+          }
         }
       });
       return;
@@ -223,7 +241,7 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     metadata.discardAll(InternalStatus.CODE_KEY);
     metadata.discardAll(InternalStatus.MESSAGE_KEY);
     tracers.forEach(tracer -> tracer.inboundTrailers(metadata));
-    finish(status, metadata, true);
+    finish(status, metadata, Ending.TRAILERS);
   }
 
   @Override
@@ -279,12 +297,18 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
   @Override
   public void failed(Status status) {
-    finish(status, new Metadata(), true);
+    finish(status, new Metadata(), Ending.LOST);
   }
 
-  /** Delivers what the listener asked for, then the close once nothing is left before it. */
+  /**
+   * Delivers what the listener asked for, then the close: after the messages still queued if the
+   * server's trailers ended the call, at once otherwise.
+   */
   private void deliver() {
-    while (!closed && demand > 0 && !pending.isEmpty()) {
+    if (listener == null) {
+      return; // not started yet: start delivers
+    }
+    while (!closed && failure == null && demand > 0 && !pending.isEmpty()) {
       Inbound message = pending.poll();
       demand--;
       RespT response;
@@ -297,30 +321,52 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
         break;
       }
       stream.consumed(message.window());
-      listener.onMessage(response);
+      try {
+        listener.onMessage(response);
+      } catch (RuntimeException | Error e) {
+        listenerFailed(e);
+      }
     }
-    if (!closed && closeStatus != null && (pending.isEmpty() || !closeStatus.isOk())) {
-      closed = true;
-      pending.clear();
-      listener.onClose(closeStatus, closeTrailers);
+    if (closed) {
+      return;
+    }
+    if (failure != null) {
+      close(failure, new Metadata());
+    } else if (closeStatus != null && (pending.isEmpty() || !drainFirst)) {
+      close(closeStatus, closeTrailers);
     }
   }
 
+  private void close(Status status, Metadata trailers) {
+    closed = true;
+    pending.clear();
+    try {
+      listener.onClose(status, trailers);
+    } finally {
+      channel.callEnded();
+    }
+  }
+
+  /** The listener threw: the call is cancelled, and the listener hears that once, last. */
+  private void listenerFailed(Throwable e) {
+    failure = Status.CANCELLED.withDescription("the call's listener failed").withCause(e);
+    finish(failure, new Metadata());
+  }
+
   private void finish(Status status, Metadata trailers) {
-    finish(status, trailers, false);
+    finish(status, trailers, Ending.HERE);
   }
 
   /**
    * Ends the call once, whoever ends it first: the server, the connection, the caller, the
-   * deadline or the context. The listener hears the status after every message already read,
-   * unless it is an error, which comes at once.
+   * deadline or the context.
    */
-  private void finish(Status status, Metadata trailers, boolean endedByServer) {
+  private void finish(Status status, Metadata trailers, Ending ending) {
     if (!finished.compareAndSet(false, true)) {
       return;
     }
     Http2Connection.Stream open = stream;
-    if (!endedByServer && open != null) {
+    if (ending == Ending.HERE && open != null) {
       open.cancel();
     }
     cleanUp();
@@ -328,8 +374,19 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     callbacks.execute(() -> {
       closeStatus = status;
       closeTrailers = trailers;
+      drainFirst = ending == Ending.TRAILERS;
       deliver();
     });
+  }
+
+  /** Who ended a call, which says what becomes of its stream and of messages not delivered. */
+  private enum Ending {
+    /** This side (caller, deadline, context, a bad response): reset, undelivered dropped. */
+    HERE,
+    /** The server's trailers: the messages already read come first, as the server sent them. */
+    TRAILERS,
+    /** The stream was reset or the connection lost: undelivered messages dropped. */
+    LOST
   }
 
   private void cleanUp() {
@@ -446,6 +503,11 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
   /** A message read whole, and the window its bytes hold until the listener has it. */
   private record Inbound(byte[] bytes, int window) {}
+
+  /** What went wrong, for a status's description: the message, or the kind of failure. */
+  static String reason(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
 
   private static Deadline min(Deadline a, Deadline b) {
     return a == null ? b : b == null ? a : a.minimum(b);

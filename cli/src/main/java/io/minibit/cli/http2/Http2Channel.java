@@ -44,6 +44,7 @@ public final class Http2Channel extends ManagedChannel {
   private Http2Connection current;
   private Executor callbackPool;
   private boolean shutdown;
+  private int openCalls; // started, and their listener not yet closed
 
   private Http2Channel(Path socket, ClientInterceptor... interceptors) {
     this.socket = socket;
@@ -84,7 +85,7 @@ public final class Http2Channel extends ManagedChannel {
 
   @Override
   public synchronized boolean isTerminated() {
-    return shutdown && scheduler.isTerminated()
+    return shutdown && openCalls == 0 && waiting.isEmpty() && scheduler.isTerminated()
         && connections.stream().allMatch(Http2Connection::isClosed);
   }
 
@@ -113,13 +114,35 @@ public final class Http2Channel extends ManagedChannel {
         return false;
       }
     }
+    synchronized (this) {
+      // The last calls' listeners hear their close on other threads: a command that exits once
+      // its channel has terminated must not cut that short (a span ends there, for one).
+      while (openCalls > 0 && System.nanoTime() < end) {
+        TimeUnit.NANOSECONDS.timedWait(this, end - System.nanoTime());
+      }
+    }
     return scheduler.awaitTermination(end - System.nanoTime(), TimeUnit.NANOSECONDS)
         && isTerminated();
   }
 
+  synchronized void callStarted() {
+    openCalls++;
+  }
+
+  /** A call's listener has heard its close. */
+  synchronized void callEnded() {
+    openCalls--;
+    notifyAll();
+  }
+
   @Override
   public String toString() {
-    return "Http2Channel{unix:" + socket + "}";
+    return "Http2Channel{" + target() + "}";
+  }
+
+  /** Where the channel connects, as a gRPC target. */
+  String target() {
+    return "unix:" + socket;
   }
 
   /** The connection new calls go on: the open one, or a new one if it is closing or gone. */

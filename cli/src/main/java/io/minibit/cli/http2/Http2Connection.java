@@ -169,6 +169,7 @@ final class Http2Connection {
         }
       }
       dead = true;
+      notifyAll();
     }
     closeSocket();
   }
@@ -268,7 +269,12 @@ final class Http2Connection {
       FrameReader frames = new FrameReader(socket);
       while (true) {
         frames.next();
-        handle(frames);
+        try {
+          handle(frames);
+        } catch (RuntimeException e) {
+          // A call's listener failed (its executor refused a task, say): that call is lost, but
+          // the connection and its other calls go on.
+        }
       }
     } catch (EOFException e) {
       // the server closed the connection: end as above
@@ -282,7 +288,7 @@ final class Http2Connection {
         }
       }
     } catch (IOException e) {
-      end = Status.UNAVAILABLE.withDescription("the connection failed: " + e.getMessage())
+      end = Status.UNAVAILABLE.withDescription("the connection failed: " + Http2Call.reason(e))
           .withCause(e);
     } finally {
       List<Stream> open;
@@ -293,10 +299,17 @@ final class Http2Connection {
         notifyAll();
       }
       closeSocket();
-      for (Stream stream : open) {
-        stream.listener.failed(end);
+      try {
+        for (Stream stream : open) {
+          try {
+            stream.listener.failed(end);
+          } catch (RuntimeException e) {
+            // as above: the other calls still hear of the end
+          }
+        }
+      } finally {
+        closed.countDown();
       }
-      closed.countDown();
     }
   }
 
@@ -327,10 +340,11 @@ final class Http2Connection {
         frame.requireLength(4);
         int increment = frame.payload.getInt() & 0x7fff_ffff;
         synchronized (this) {
+          Stream stream = streams.get(frame.streamId);
           if (frame.streamId == 0) {
-            sendWindow += increment;
-          } else if (streams.get(frame.streamId) != null) {
-            streams.get(frame.streamId).sendWindow += increment;
+            sendWindow = grown(sendWindow, increment);
+          } else if (stream != null) {
+            stream.sendWindow = grown(stream.sendWindow, increment);
           }
           notifyAll();
         }
@@ -402,11 +416,18 @@ final class Http2Connection {
         int id = frame.payload.getShort() & 0xffff;
         int value = frame.payload.getInt();
         if (id == SETTINGS_INITIAL_WINDOW_SIZE) {
+          if (value < 0) {
+            throw new ProtocolException("an initial window of " + Integer.toUnsignedString(value)
+                + " bytes, over 2^31 - 1");
+          }
           int delta = value - initialStreamWindow;
           initialStreamWindow = value;
           streams.values().forEach(stream -> stream.sendWindow += delta);
         } else if (id == SETTINGS_MAX_FRAME_SIZE) {
-          maxSendFrame = Math.min(value, MAX_FRAME);
+          if (value < MAX_FRAME || value > 0xff_ffff) {
+            throw new ProtocolException("a maximum frame size of " + value + " bytes");
+          }
+          maxSendFrame = MAX_FRAME; // what every server takes, and a request never needs more
         }
       }
       writeFrame(SETTINGS, ACK, 0, new byte[0]);
@@ -423,6 +444,7 @@ final class Http2Connection {
     synchronized (this) {
       goingAway = true;
       streams.values().removeIf(stream -> stream.id > lastStreamId && refused.add(stream));
+      notifyAll();
     }
     // Never started on the server: safe to try again on a new connection.
     Status status = Status.UNAVAILABLE.withDescription("the server is going away");
@@ -437,6 +459,7 @@ final class Http2Connection {
   /** Forgets a stream; the last one to end closes a connection that is going away. */
   private Stream remove(int streamId) {
     Stream stream = streams.remove(streamId);
+    notifyAll(); // a sender waiting for this stream's window gives up
     if (stream != null && streams.isEmpty() && (closeWhenIdle || goingAway) && !dead) {
       close();
     }
@@ -451,10 +474,23 @@ final class Http2Connection {
     return streams.get(streamId);
   }
 
-  /** gRPC's meaning of a stream reset by the server (its HTTP/2 error code). */
+  /** A flow-control window after an increment, which may not take it past 2^31 - 1. */
+  private static int grown(int window, int increment) throws ProtocolException {
+    if (increment == 0) {
+      throw new ProtocolException("a WINDOW_UPDATE of 0 bytes");
+    }
+    long grown = (long) window + increment;
+    if (grown > Integer.MAX_VALUE) {
+      throw new ProtocolException("a window grown past 2^31 - 1 bytes");
+    }
+    return (int) grown;
+  }
+
+  /** gRPC's meaning of a stream reset by the server (its HTTP/2 error code), as grpc-java's. */
   static Status resetStatus(int errorCode) {
     Status status = switch (errorCode) {
-      case 0x7 -> Status.UNAVAILABLE; // REFUSED_STREAM: the server never started it
+      case NO_ERROR, 0x7 -> Status.UNAVAILABLE; // REFUSED_STREAM: the server never started it
+      case 0xd -> Status.UNKNOWN; // HTTP_1_1_REQUIRED
       case CANCEL -> Status.CANCELLED;
       case 0xb -> Status.RESOURCE_EXHAUSTED; // ENHANCE_YOUR_CALM
       case 0xc -> Status.PERMISSION_DENIED; // INADEQUATE_SECURITY

@@ -50,10 +50,17 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   @Override
-  public synchronized void start(Listener<RespT> listener, Metadata headers) {
-    this.listener = listener;
-    this.headers = headers;
-    startAttempt();
+  public void start(Listener<RespT> listener, Metadata headers) {
+    synchronized (this) {
+      this.listener = listener;
+      this.headers = headers;
+      if (!cancelled) {
+        startAttempt();
+        return;
+      }
+    }
+    Status status = Status.CANCELLED.withDescription("the call was cancelled before it started");
+    executor().execute(() -> listener.onClose(status, new Metadata()));
   }
 
   @Override
@@ -172,7 +179,10 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return false;
     }
     try {
-      retry = channel.scheduler().schedule(this::retry, wait.toNanos(), TimeUnit.NANOSECONDS);
+      // The attempt starts on the callback executor: connecting and sending may block, and the
+      // scheduler's one thread must stay free for deadlines.
+      retry = channel.scheduler().schedule(() -> executor().execute(this::retry),
+          wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       return false; // the channel shut down meanwhile
     }

@@ -689,6 +689,152 @@ class Http2ChannelTest {
     close(channel);
   }
 
+  // 14. The listener's side of a call, through the raw ClientCall API.
+
+  @Test
+  void messagesReadBeforeAnErrorStatusAreDeliveredBeforeIt() throws Exception {
+    // The listener asks for nothing until the server has sent its messages and its status: the
+    // messages must still come, then the status, as grpc-java's own channel delivers them.
+    CountDownLatch sent = new CountDownLatch(1);
+    serve(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
+      @Override
+      public void download(DownloadRequest request, StreamObserver<DownloadResponse> responses) {
+        for (int i = 0; i < 3; i++) {
+          responses.onNext(progress(i, 10));
+        }
+        responses.onError(Status.UNAVAILABLE.withDescription("no peers").asRuntimeException());
+        sent.countDown();
+      }
+    });
+    Http2Channel channel = open();
+    Events events = new Events();
+    ClientCall<DownloadRequest, DownloadResponse> call =
+        channel.newCall(PeerControlServiceGrpc.getDownloadMethod(), CallOptions.DEFAULT);
+    call.start(events, new Metadata());
+    call.sendMessage(downloadRequest("x"));
+    call.halfClose();
+    assertTrue(sent.await(BOUND_SECONDS, SECONDS), "the server did not answer");
+    events.awaitHeaders();
+
+    call.request(3);
+
+    assertEquals(List.of("message 0", "message 1", "message 2", "close UNAVAILABLE no peers"),
+        events.awaitClose());
+    close(channel);
+  }
+
+  @Test
+  void aListenerThatThrowsEndsItsCallCancelledOnce() throws Exception {
+    serve(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
+      @Override
+      public void download(DownloadRequest request, StreamObserver<DownloadResponse> responses) {
+        for (int i = 0; i < 3; i++) {
+          responses.onNext(progress(i, 10));
+        }
+        responses.onCompleted();
+      }
+    });
+    Http2Channel channel = open();
+    Events events = new Events() {
+      @Override
+      public void onMessage(DownloadResponse message) {
+        super.onMessage(message);
+        throw new IllegalStateException("the listener broke");
+      }
+    };
+    ClientCall<DownloadRequest, DownloadResponse> call =
+        channel.newCall(PeerControlServiceGrpc.getDownloadMethod(), CallOptions.DEFAULT);
+    call.start(events, new Metadata());
+    call.sendMessage(downloadRequest("x"));
+    call.halfClose();
+
+    call.request(3);
+
+    assertEquals(List.of("message 0", "close CANCELLED the call's listener failed"),
+        events.awaitClose());
+    close(channel);
+  }
+
+  @Test
+  void aCallCancelledBeforeItStartsClosesWhenStartedAndSendsNothing() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    serve(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
+      @Override
+      public void download(DownloadRequest request, StreamObserver<DownloadResponse> responses) {
+        calls.incrementAndGet();
+        responses.onCompleted();
+      }
+
+      @Override
+      public void share(ShareRequest request, StreamObserver<ShareResponse> responses) {
+        calls.incrementAndGet();
+        responses.onNext(ShareResponse.getDefaultInstance());
+        responses.onCompleted();
+      }
+    });
+    Http2Channel channel = open();
+    // Download goes straight to the stream; Share through the retrying call.
+    for (MethodDescriptor<?, ?> method : List.of(PeerControlServiceGrpc.getDownloadMethod(),
+        PeerControlServiceGrpc.getShareMethod())) {
+      Events events = new Events();
+      ClientCall<?, ?> call = channel.newCall(method, CallOptions.DEFAULT);
+      call.cancel("not wanted", null);
+      @SuppressWarnings("unchecked")
+      ClientCall<?, DownloadResponse> started = (ClientCall<?, DownloadResponse>) call;
+      started.start(events, new Metadata());
+
+      List<String> seen = events.awaitClose();
+      assertEquals(1, seen.size(), seen.toString());
+      assertTrue(seen.get(0).startsWith("close CANCELLED"), seen.toString());
+    }
+    // A call the server does get, after those: had they gone out, it would have counted them.
+    assertEquals(ShareResponse.getDefaultInstance(), share(channel, "/x"));
+    assertEquals(1, calls.get());
+    close(channel);
+  }
+
+  @Test
+  void theChannelTerminatesOnlyOnceItsLastListenerHasHeardItsClose() throws Exception {
+    // A command exits once its channel has terminated: a close still on its way to a listener
+    // (which ends a span, say) would be lost.
+    serve(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
+      @Override
+      public void download(DownloadRequest request, StreamObserver<DownloadResponse> responses) {
+        responses.onNext(progress(0, 10)); // and never ends
+      }
+    });
+    Http2Channel channel = open();
+    CountDownLatch release = new CountDownLatch(1);
+    Events events = new Events() {
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        super.onClose(status, trailers);
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    ClientCall<DownloadRequest, DownloadResponse> call =
+        channel.newCall(PeerControlServiceGrpc.getDownloadMethod(), CallOptions.DEFAULT);
+    call.start(events, new Metadata());
+    call.sendMessage(downloadRequest("x"));
+    call.halfClose();
+    call.request(1);
+    events.awaitHeaders();
+
+    call.cancel("done with it", null);
+    List<String> seen = events.awaitClose();
+    assertEquals("close CANCELLED done with it", seen.get(seen.size() - 1), seen.toString());
+    channel.shutdown();
+
+    assertFalse(channel.awaitTermination(300, MILLISECONDS), "terminated during onClose");
+    assertFalse(channel.isTerminated());
+    release.countDown();
+    assertTrue(channel.awaitTermination(BOUND_SECONDS, SECONDS), "did not terminate after it");
+  }
+
   // Helpers.
 
   private Server serve(BindableService service, ServerInterceptor... interceptors)
@@ -874,6 +1020,40 @@ class Http2ChannelTest {
           return next.newCall(method, options.withStreamTracerFactory(RecordingTracers.this));
         }
       };
+    }
+  }
+
+  /** What a raw call's listener heard, in order, with bounded waits for its headers and end. */
+  private static class Events extends ClientCall.Listener<DownloadResponse> {
+    private final List<String> seen = new CopyOnWriteArrayList<>();
+    private final CountDownLatch headers = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    @Override
+    public void onHeaders(Metadata metadata) {
+      headers.countDown();
+    }
+
+    @Override
+    public void onMessage(DownloadResponse message) {
+      seen.add("message " + Integer.parseInt(message.getTransfer().getName().substring(0, 8)));
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      seen.add("close " + status.getCode()
+          + (status.getDescription() == null ? "" : " " + status.getDescription()));
+      closed.countDown();
+    }
+
+    void awaitHeaders() throws InterruptedException {
+      assertTrue(headers.await(BOUND_SECONDS, SECONDS), "no headers came");
+    }
+
+    /** Everything heard once the call has closed; fails if it does not close in time. */
+    List<String> awaitClose() throws InterruptedException {
+      assertTrue(closed.await(BOUND_SECONDS, SECONDS), "the call did not close: " + seen);
+      return List.copyOf(seen);
     }
   }
 }
