@@ -95,26 +95,11 @@ class UnreachableTest {
     // A daemon busy with something long (hashing a big file, say) holds a call past its
     // deadline: it is there, and "cannot reach" would send the user looking for a dead process.
     Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
-          @Override
-          public void listTransfers(ListTransfersRequest request,
-              StreamObserver<ListTransfersResponse> response) {
-            // never answers
-          }
-        })
+        .addService(silentDaemon())
         .build()
         .start();
-    String address = "127.0.0.1:" + server.getPort();
-    try (ServiceConnection connection = ServiceConnection.open(Channels::forTarget,
-        Endpoint.peerDaemon(address))) {
-      CliFailure failure = assertThrows(CliFailure.class, () -> connection.call(channel ->
-          PeerControlServiceGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .listTransfers(ListTransfersRequest.getDefaultInstance())));
-
-      assertEquals(ExitCodes.UNAVAILABLE, failure.exitCode());
-      assertEquals("the peer daemon at " + address + " did not answer in time",
-          failure.getMessage());
+    try {
+      assertDidNotAnswerInTime(Channels::forTarget, "127.0.0.1:" + server.getPort());
     } finally {
       server.shutdownNow();
     }
@@ -219,28 +204,9 @@ class UnreachableTest {
   void aDaemonOnTheSocketThatDoesNotAnswerInTimeIsNotCalledUnreachable(@TempDir Path dir)
       throws Exception {
     Path socket = dir.resolve("control.sock");
-    Server server = UnixSockets.serverBuilder(socket)
-        .addService(new PeerControlServiceGrpc.PeerControlServiceImplBase() {
-          @Override
-          public void listTransfers(ListTransfersRequest request,
-              StreamObserver<ListTransfersResponse> response) {
-            // never answers
-          }
-        })
-        .build()
-        .start();
-    String address = "unix:" + socket;
-    try (ClientEventLoop loop = new ClientEventLoop();
-        ServiceConnection connection = ServiceConnection.open(CliContext.channels(loop),
-            Endpoint.peerDaemon(address))) {
-      CliFailure failure = assertThrows(CliFailure.class, () -> connection.call(channel ->
-          PeerControlServiceGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .listTransfers(ListTransfersRequest.getDefaultInstance())));
-
-      assertEquals(ExitCodes.UNAVAILABLE, failure.exitCode());
-      assertEquals("the peer daemon at " + address + " did not answer in time",
-          failure.getMessage());
+    Server server = UnixSockets.serverBuilder(socket).addService(silentDaemon()).build().start();
+    try (ClientEventLoop loop = new ClientEventLoop()) {
+      assertDidNotAnswerInTime(CliContext.channels(loop), "unix:" + socket);
     } finally {
       server.shutdownNow();
     }
@@ -274,6 +240,32 @@ class UnreachableTest {
       assertTrue(result.errLines().get(0).startsWith(
           "minibit: lost the connection to the peer daemon at unix:" + socket + ": "),
           result.toString());
+    }
+  }
+
+  /** A daemon that takes ListTransfers and never answers it (busy hashing a big file, say). */
+  private static PeerControlServiceGrpc.PeerControlServiceImplBase silentDaemon() {
+    return new PeerControlServiceGrpc.PeerControlServiceImplBase() {
+      @Override
+      public void listTransfers(ListTransfersRequest request,
+          StreamObserver<ListTransfersResponse> response) {
+        // never answers
+      }
+    };
+  }
+
+  /** A call to the daemon at {@code address} that outlives its deadline is not "unreachable". */
+  private static void assertDidNotAnswerInTime(ChannelFactory channels, String address) {
+    try (ServiceConnection connection = ServiceConnection.open(channels,
+        Endpoint.peerDaemon(address))) {
+      CliFailure failure = assertThrows(CliFailure.class, () -> connection.call(channel ->
+          PeerControlServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+              .listTransfers(ListTransfersRequest.getDefaultInstance())));
+
+      assertEquals(ExitCodes.UNAVAILABLE, failure.exitCode());
+      assertEquals("the peer daemon at " + address + " did not answer in time",
+          failure.getMessage());
     }
   }
 
