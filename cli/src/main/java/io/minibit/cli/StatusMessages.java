@@ -23,6 +23,10 @@ final class StatusMessages {
           reach == ServerContact.Reach.NONE
               ? "cannot reach " + where + " (" + endpoint.hint() + ")"
               : where + " did not answer in time");
+      // A command cancels a call only once it is done with it, so a CANCELLED that ends one
+      // came from the other side: a daemon stopping resets the calls it still serves.
+      case CANCELLED -> new CliFailure(ExitCodes.UNAVAILABLE,
+          where + " stopped the call (is it shutting down?)");
       case NOT_FOUND -> new CliFailure(ExitCodes.NOT_FOUND, or(description, "not found"));
       case DATA_LOSS -> new CliFailure(ExitCodes.INTEGRITY,
           or(description, "the data does not match its hashes"));

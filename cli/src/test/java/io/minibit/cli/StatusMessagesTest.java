@@ -43,6 +43,14 @@ class StatusMessagesTest {
   }
 
   @Test
+  void aCallTheServerCancelledIsADaemonGoingAway() {
+    assertFailure(ExitCodes.UNAVAILABLE,
+        "the peer daemon at 127.0.0.1:6880 stopped the call (is it shutting down?)",
+        StatusMessages.failure(Status.CANCELLED.withDescription(
+            "RST_STREAM closed stream. HTTP/2 error code: CANCEL"), DAEMON, Reach.CONNECTED));
+  }
+
+  @Test
   void deadlineExceededIsUnavailable() {
     assertFailure(ExitCodes.UNAVAILABLE, "the peer daemon at 127.0.0.1:6880 did not answer in time",
         StatusMessages.failure(Status.DEADLINE_EXCEEDED, DAEMON, Reach.CONNECTED));

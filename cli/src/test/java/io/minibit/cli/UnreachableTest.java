@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -29,6 +30,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -213,6 +215,39 @@ class UnreachableTest {
   }
 
   @Test
+  void aDaemonThatStopsMidDownloadSaysSoOverEitherChannel(@TempDir Path dir) throws IOException {
+    // A daemon stopping resets the calls it still serves (RST_STREAM CANCEL): grpc-java's
+    // channel and the socket's own read that as CANCELLED alike.
+    Path socket = dir.resolve("control.sock");
+    FakePeerControl onSocket = new FakePeerControl();
+    Server socketServer = UnixSockets.serverBuilder(socket).addService(onSocket).build();
+    FakePeerControl onPort = new FakePeerControl();
+    Server portServer = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(onPort).build();
+    for (FakePeerControl daemon : List.of(onSocket, onPort)) {
+      daemon.snapshots = List.of(Snapshots.downloading(10));
+    }
+    onSocket.afterSnapshots = () -> stopUnderTheCall(socketServer);
+    onPort.afterSnapshots = () -> stopUnderTheCall(portServer);
+    socketServer.start();
+    portServer.start();
+    try (ClientEventLoop loop = new ClientEventLoop()) {
+      for (String address : List.of("unix:" + socket, "127.0.0.1:" + portServer.getPort())) {
+        CliHarness.Result result = cli.run(CliContext.channels(loop), "get", "big.iso",
+            "--peer", address);
+
+        assertEquals(ExitCodes.UNAVAILABLE, result.exitCode(), result.toString());
+        assertEquals("minibit: the peer daemon at " + address
+            + " stopped the call (is it shutting down?)",
+            result.errLines().get(result.errLines().size() - 1), result.toString());
+      }
+    } finally {
+      socketServer.shutdownNow();
+      portServer.shutdownNow();
+    }
+  }
+
+  @Test
   void aDaemonOnTheSocketThatDiesWithTheCallIsALostConnection(@TempDir Path dir)
       throws Exception {
     // A daemon that takes the connection and the request, then is gone (killed, crashed): the
@@ -240,6 +275,21 @@ class UnreachableTest {
       assertTrue(result.errLines().get(0).startsWith(
           "minibit: lost the connection to the peer daemon at unix:" + socket + ": "),
           result.toString());
+    }
+  }
+
+  /**
+   * Stops {@code server} from inside one of its calls, and returns once that call has been reset:
+   * a handler that went on at once could end its call normally first.
+   */
+  private static void stopUnderTheCall(Server server) {
+    CountDownLatch reset = new CountDownLatch(1);
+    Context.current().addListener(context -> reset.countDown(), Runnable::run);
+    server.shutdownNow();
+    try {
+      assertTrue(reset.await(10, TimeUnit.SECONDS), "the call was not reset");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -331,7 +331,7 @@ final class Http2Connection {
           byte[] opaque = new byte[8];
           frame.payload.get(opaque);
           synchronized (this) {
-            writeFrame(PING, ACK, 0, opaque);
+            answer(PING, ACK, 0, opaque);
           }
         }
       }
@@ -365,7 +365,7 @@ final class Http2Connection {
       // The connection's window comes back as DATA arrives: each stream's bounds what is held.
       receivedSinceUpdate += frame.length;
       if (receivedSinceUpdate >= RECEIVE_WINDOW / 2) {
-        writeFrame(WINDOW_UPDATE, 0, 0, int32(receivedSinceUpdate));
+        answer(WINDOW_UPDATE, 0, 0, int32(receivedSinceUpdate));
         receivedSinceUpdate = 0;
       }
       stream = end ? remove(frame.streamId) : streams.get(frame.streamId);
@@ -430,7 +430,7 @@ final class Http2Connection {
           maxSendFrame = MAX_FRAME; // what every server takes, and a request never needs more
         }
       }
-      writeFrame(SETTINGS, ACK, 0, new byte[0]);
+      answer(SETTINGS, ACK, 0, new byte[0]);
       notifyAll();
     }
   }
@@ -497,6 +497,20 @@ final class Http2Connection {
       default -> Status.INTERNAL;
     };
     return status.withDescription("the server reset the stream (HTTP/2 error " + errorCode + ")");
+  }
+
+  /**
+   * A frame the reading thread owes the server (an ACK, a window). If the socket cannot take it,
+   * the server has gone: reading on gives its last frames (a reset, trailers) and then the end,
+   * which says more about each call than this write's failure would. Called with the monitor
+   * held.
+   */
+  private void answer(int type, int flags, int streamId, byte[] payload) {
+    try {
+      writeFrame(type, flags, streamId, payload);
+    } catch (IOException e) {
+      // as above
+    }
   }
 
   private void writeFrame(int type, int flags, int streamId, byte[] payload) throws IOException {
