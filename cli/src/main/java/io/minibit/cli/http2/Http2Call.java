@@ -72,7 +72,8 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
   private boolean drainFirst;
   private Status failure; // the listener threw
   private boolean closed;
-  private int sent;
+
+  private int sent; // only the caller's thread, which sends, touches it
 
   Http2Call(Http2Channel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options,
       int attempt) {
