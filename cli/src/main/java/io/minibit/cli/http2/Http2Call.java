@@ -13,6 +13,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.internal.SerializingExecutor;
+import io.minibit.core.grpc.Channels;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,8 +82,7 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     this.method = method;
     this.options = options;
     this.attempt = attempt;
-    this.callbacks = new SerializingExecutor(
-        options.getExecutor() != null ? options.getExecutor() : channel.callbackExecutor());
+    this.callbacks = new SerializingExecutor(channel.executorFor(options));
   }
 
   @Override
@@ -99,7 +99,7 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
         .setCallOptions(options).setPreviousAttempts(attempt).build();
     options.getStreamTracerFactories()
         .forEach(factory -> tracers.add(factory.newClientStreamTracer(info, headers)));
-    deadline = min(options.getDeadline(), context.getDeadline());
+    deadline = deadline(options, context);
     if (context.isCancelled()) {
       finish(Contexts.statusFromCancelled(context), new Metadata());
       return;
@@ -262,9 +262,9 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
             new Metadata());
         return;
       }
-      if (length < 0 || length > channel.maxInboundMessageBytes()) {
+      if (length < 0 || length > Channels.MAX_INBOUND_MESSAGE_BYTES) {
         finish(Status.RESOURCE_EXHAUSTED.withDescription("a response of " + Integer
-            .toUnsignedString(length) + " bytes, over the " + channel.maxInboundMessageBytes()
+            .toUnsignedString(length) + " bytes, over the " + Channels.MAX_INBOUND_MESSAGE_BYTES
             + " this client takes"), new Metadata());
         return;
       }
@@ -510,8 +510,11 @@ final class Http2Call<ReqT, RespT> extends ClientCall<ReqT, RespT>
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
-  private static Deadline min(Deadline a, Deadline b) {
-    return a == null ? b : b == null ? a : a.minimum(b);
+  /** The earlier of the call's deadline and its context's, or null if neither has one. */
+  static Deadline deadline(CallOptions options, Context context) {
+    Deadline call = options.getDeadline();
+    Deadline inherited = context.getDeadline();
+    return call == null ? inherited : inherited == null ? call : call.minimum(inherited);
   }
 
   private static boolean binary(byte[] name) {

@@ -173,20 +173,19 @@ public final class Http2Channel extends ManagedChannel {
   }
 
   /**
-   * Where callbacks run for a call whose options name no executor (a blocking stub's streaming
-   * call, for one). Never shut down: a call's last callbacks may come after its channel's
-   * shutdown. Its threads end after a second idle.
+   * Where a call's callbacks run: the executor its options name, else the channel's pool (a
+   * blocking stub's streaming call names none). The pool is never shut down: a call's last
+   * callbacks may come after its channel's shutdown. Its threads end after a second idle.
    */
-  synchronized Executor callbackExecutor() {
+  synchronized Executor executorFor(CallOptions options) {
+    if (options.getExecutor() != null) {
+      return options.getExecutor();
+    }
     if (callbackPool == null) {
       callbackPool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS,
           new SynchronousQueue<>(), DaemonThreads.named("minibit-control-call"));
     }
     return callbackPool;
-  }
-
-  int maxInboundMessageBytes() {
-    return Channels.MAX_INBOUND_MESSAGE_BYTES;
   }
 
   /** The channel under the interceptors: a retrying call where the policy names the method. */

@@ -44,7 +44,9 @@ final class Http2Connection {
   /** What this side advertises for each stream it reads, and adds to the connection's window. */
   static final int RECEIVE_WINDOW = 1 << 20;
   private static final int DEFAULT_WINDOW = 65_535;
-  private static final int MAX_FRAME = 16_384; // this side never advertises a larger one
+  // The largest frame either way: this side never advertises a larger one, and every server
+  // takes one this size (a request never needs more).
+  private static final int MAX_FRAME = 16_384;
   private static final byte[] PREFACE =
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -80,12 +82,11 @@ final class Http2Connection {
   private int nextStreamId = 1;
   private int sendWindow = DEFAULT_WINDOW;
   private int initialStreamWindow = DEFAULT_WINDOW;
-  private int maxSendFrame = MAX_FRAME;
   private boolean goingAway;
   private boolean closeWhenIdle;
   private boolean dead;
   // Only the reading thread touches these.
-  private final Hpack.Decoder decoder = new Hpack.Decoder(4096);
+  private final Hpack.Decoder decoder = new Hpack.Decoder(Hpack.DEFAULT_TABLE_SIZE);
   private int receivedSinceUpdate;
 
   private Http2Connection(SocketChannel socket, ThreadFactory threads) {
@@ -128,7 +129,7 @@ final class Http2Connection {
    * Sends a request's header block on a new stream whose frames go to {@code listener}; the
    * stream stays open for the request's DATA.
    */
-  synchronized Stream newStream(List<byte[]> fields, StreamListener listener) throws IOException {
+  synchronized void newStream(List<byte[]> fields, StreamListener listener) throws IOException {
     if (!acceptsStreams()) {
       throw new IOException("the connection is closing");
     }
@@ -139,13 +140,12 @@ final class Http2Connection {
     byte[] block = Hpack.encode(fields);
     int offset = 0;
     do { // HEADERS, then CONTINUATIONs while the block is larger than a frame
-      int length = Math.min(block.length - offset, maxSendFrame);
+      int length = Math.min(block.length - offset, MAX_FRAME);
       boolean last = offset + length == block.length;
       writeFrame(offset == 0 ? HEADERS : CONTINUATION, last ? END_HEADERS : 0, stream.id,
           block, offset, length);
       offset += length;
     } while (offset < block.length);
-    return stream;
   }
 
   /**
@@ -205,7 +205,7 @@ final class Http2Connection {
       synchronized (Http2Connection.this) {
         int offset = 0;
         do {
-          int length = Math.min(data.length - offset, maxSendFrame);
+          int length = Math.min(data.length - offset, MAX_FRAME);
           while (true) {
             if (dead || !streams.containsKey(id)) {
               throw new IOException("the stream is closed");
@@ -427,7 +427,6 @@ final class Http2Connection {
           if (value < MAX_FRAME || value > 0xff_ffff) {
             throw new ProtocolException("a maximum frame size of " + value + " bytes");
           }
-          maxSendFrame = MAX_FRAME; // what every server takes, and a request never needs more
         }
       }
       answer(SETTINGS, ACK, 0, new byte[0]);

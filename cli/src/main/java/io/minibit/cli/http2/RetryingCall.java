@@ -60,7 +60,7 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
     }
     Status status = Status.CANCELLED.withDescription("the call was cancelled before it started");
-    executor().execute(() -> listener.onClose(status, new Metadata()));
+    channel.executorFor(options).execute(() -> listener.onClose(status, new Metadata()));
   }
 
   @Override
@@ -107,7 +107,7 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     Status status = Status.CANCELLED.withDescription(
         message != null ? message : "the call was cancelled").withCause(cause);
-    executor().execute(() -> waiting.onClose(status, new Metadata()));
+    channel.executorFor(options).execute(() -> waiting.onClose(status, new Metadata()));
   }
 
   /** Ends a call waiting for its next attempt, as the channel shuts down now. */
@@ -121,7 +121,7 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       stopWaiting();
     }
     Status status = Status.UNAVAILABLE.withDescription("the channel was shut down");
-    executor().execute(() -> waiting.onClose(status, new Metadata()));
+    channel.executorFor(options).execute(() -> waiting.onClose(status, new Metadata()));
   }
 
   // Called with the monitor held.
@@ -171,28 +171,22 @@ final class RetryingCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return false;
     }
     Duration wait = policy.backoff(attempts, ThreadLocalRandom.current());
-    Deadline deadline = options.getDeadline();
-    if (context.getDeadline() != null) {
-      deadline = deadline == null ? context.getDeadline() : deadline.minimum(context.getDeadline());
-    }
+    Deadline deadline = Http2Call.deadline(options, context);
     if (deadline != null && deadline.timeRemaining(TimeUnit.NANOSECONDS) <= wait.toNanos()) {
       return false;
     }
     try {
       // The attempt starts on the callback executor: connecting and sending may block, and the
       // scheduler's one thread must stay free for deadlines.
-      retry = channel.scheduler().schedule(() -> executor().execute(this::retry),
-          wait.toNanos(), TimeUnit.NANOSECONDS);
+      Executor callbacks = channel.executorFor(options);
+      retry = channel.scheduler().schedule(() -> callbacks.execute(this::retry), wait.toNanos(),
+          TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       return false; // the channel shut down meanwhile
     }
     current = null;
     channel.waiting(this);
     return true;
-  }
-
-  private Executor executor() {
-    return options.getExecutor() != null ? options.getExecutor() : channel.callbackExecutor();
   }
 
   /** Hears one attempt; commits the call to it once the server answers. */
