@@ -16,7 +16,11 @@ final class StatusMessages {
     return switch (status.getCode()) {
       case UNAVAILABLE -> new CliFailure(ExitCodes.UNAVAILABLE, switch (reach) {
         case NONE -> "cannot reach " + where + " (" + endpoint.hint() + ")";
-        case SENT, CONNECTED -> "lost the connection to " + where + suffix(description);
+        // A server's GOAWAY without an error is a daemon stopping on purpose, as a CANCELLED
+        // below; the transport may say either, whichever it reads first.
+        case SENT, CONNECTED -> description.contains("GOAWAY") && description.contains("NO_ERROR")
+            ? where + " stopped the call (is it shutting down?)"
+            : "lost the connection to " + where + suffix(description);
         case ANSWERED -> description.isEmpty() ? where + " is unavailable" : description;
       });
       case DEADLINE_EXCEEDED -> new CliFailure(ExitCodes.UNAVAILABLE,

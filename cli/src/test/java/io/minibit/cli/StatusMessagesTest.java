@@ -51,6 +51,19 @@ class StatusMessagesTest {
   }
 
   @Test
+  void aConnectionClosedAfterAGracefulGoawayIsADaemonGoingAwayToo() {
+    assertFailure(ExitCodes.UNAVAILABLE,
+        "the peer daemon at 127.0.0.1:6880 stopped the call (is it shutting down?)",
+        StatusMessages.failure(Status.UNAVAILABLE.withDescription("Connection closed after "
+            + "GOAWAY. HTTP/2 error code: NO_ERROR, debug data: app_requested"), DAEMON,
+            Reach.CONNECTED));
+    assertFailure(ExitCodes.UNAVAILABLE, "lost the connection to the peer daemon at "
+        + "127.0.0.1:6880: Connection closed after GOAWAY. HTTP/2 error code: PROTOCOL_ERROR",
+        StatusMessages.failure(Status.UNAVAILABLE.withDescription("Connection closed after "
+            + "GOAWAY. HTTP/2 error code: PROTOCOL_ERROR"), DAEMON, Reach.CONNECTED));
+  }
+
+  @Test
   void deadlineExceededIsUnavailable() {
     assertFailure(ExitCodes.UNAVAILABLE, "the peer daemon at 127.0.0.1:6880 did not answer in time",
         StatusMessages.failure(Status.DEADLINE_EXCEEDED, DAEMON, Reach.CONNECTED));
