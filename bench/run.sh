@@ -23,7 +23,7 @@ DAEMON_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}"
 TRACKER_JAVA_OPTS="${BENCH_TRACKER_JAVA_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch}"
 # Memory mode measures the seeder's footprint, so its heap is not pre-touched: its resident size
 # then shows what it really uses, up to the 512 MiB cap.
-MEMORY_SEED_JAVA_OPTS="${BENCH_MEMORY_SEED_JAVA_OPTS:--Xmx512m}"
+MEMORY_SEED_JAVA_OPTS="${BENCH_MEMORY_SEED_JAVA_OPTS:--Xmx512m -XX:+UsePerfData}"
 
 TRACKER_ADDR="$NET_SUBNET.1:$TRACKER_PORT"
 SEED_ADDR="$NET_SUBNET.10"
@@ -109,7 +109,8 @@ Options:
   -h, --help        this help
 
 Environment: BENCH_JAVA_OPTS (peers, default "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"),
-BENCH_TRACKER_JAVA_OPTS, BENCH_MEMORY_SEED_JAVA_OPTS (default "-Xmx512m"), TBF_BURST (16kb),
+BENCH_TRACKER_JAVA_OPTS, BENCH_MEMORY_SEED_JAVA_OPTS (default "-Xmx512m
+-XX:+UsePerfData": jstat reads the heap through the JVM's counters), TBF_BURST (16kb),
 TBF_LATENCY (50ms), BENCH_TMPFS (the tmpfs for a run's files when it has room, default
 /dev/shm; empty: never), TMPDIR (where the work directory goes, and a run's files otherwise),
 BENCH_PROFILER_OPTS (appended to --profile's options: ",ann" marks each Java frame C1, C2 or

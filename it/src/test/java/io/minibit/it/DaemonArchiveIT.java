@@ -84,6 +84,10 @@ class DaemonArchiveIT {
     assertTrue(peerLog.contains("-XX:Tier3InvocationThreshold=100"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier3MinInvocationThreshold=50"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier3CompileThreshold=1000"), peerLog);
+    // And the flags that spare an idle daemon the JVM's frequent wake-ups.
+    assertTrue(peerLog.contains("-XX:-UsePerfData"), peerLog);
+    assertTrue(peerLog.contains("-XX:GuaranteedSafepointInterval=10000"), peerLog);
+    assertTrue(peerLog.contains("-XX:AsyncDeflationInterval=10000"), peerLog);
   }
 
   /**
