@@ -107,9 +107,12 @@ public final class HttpEndpoint implements AutoCloseable {
     Answer handle(Incoming request) throws IOException;
   }
 
-  /** A request as read: its method, its decoded path, its headers, body and caller. */
-  private record Incoming(String method, String path, Headers headers, byte[] body,
-      InetAddress caller) {}
+  /** A request as read: its method and the rest, as an action is given it. */
+  private record Incoming(String method, Request request) {
+    String path() {
+      return request.path();
+    }
+  }
 
   /** A status, the headers to send beside the endpoint's own, and a body. */
   private record Answer(int status, Map<String, String> headers, byte[] body) {}
@@ -291,8 +294,7 @@ public final class HttpEndpoint implements AutoCloseable {
     }
     Reply reply;
     try {
-      reply = action.handle(new Request(request.path(), request.headers(), request.body(),
-          request.caller()));
+      reply = action.handle(request.request());
     } catch (IOException | RuntimeException e) {
       log.log(Level.WARNING, "HTTP POST " + request.path() + " failed", e);
       return text(500, "cannot do " + request.path() + ": " + e.getMessage());
@@ -325,7 +327,8 @@ public final class HttpEndpoint implements AutoCloseable {
       }
       headers.add(header.substring(0, colon), header.substring(colon + 1).strip());
     }
-    return new Incoming(parts[0], path(parts[1]), headers, body(in, headers), caller);
+    return new Incoming(parts[0],
+        new Request(path(parts[1]), headers, body(in, headers), caller));
   }
 
   /** The decoded path of a request target (origin or absolute form). */
