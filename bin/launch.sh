@@ -4,6 +4,13 @@
 # A launcher's own JVM flags (an array), set after this file is sourced; none by default, and
 # never from the environment.
 jvm_flags=()
+# For the daemons (bin/minibit-tracker, bin/minibit-peer put them in JAVA_OPTS): fewer of the
+# JVM's own wake-ups, which are most of an idle daemon's CPU. No performance counters (sampled
+# every 50 ms; jstat cannot read the JVM then, jcmd still can, and -XX:+UsePerfData in
+# JAVA_OPTS turns them back on), and the VM thread's cleanup check and the deflation of idle
+# monitors every 10 s instead of every second and every quarter second.
+daemon_quiet_flags="-XX:-UsePerfData -XX:+UnlockDiagnosticVMOptions \
+-XX:GuaranteedSafepointInterval=10000 -XX:AsyncDeflationInterval=10000"
 
 minibit_launch() {
   local jar_name="$1" module="$2"
