@@ -15,9 +15,11 @@ import io.minibit.core.testing.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,10 +86,58 @@ class DaemonArchiveIT {
     assertTrue(peerLog.contains("-XX:Tier3InvocationThreshold=100"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier3MinInvocationThreshold=50"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier3CompileThreshold=1000"), peerLog);
+    assertTrue(peerLog.contains("-XX:Tier4InvocationThreshold=5000000"), peerLog);
+    assertTrue(peerLog.contains("-XX:Tier4CompileThreshold=15000000"), peerLog);
     // And the flags that spare an idle daemon the JVM's frequent wake-ups.
     assertTrue(peerLog.contains("-XX:-UsePerfData"), peerLog);
     assertTrue(peerLog.contains("-XX:GuaranteedSafepointInterval=10000"), peerLog);
     assertTrue(peerLog.contains("-XX:AsyncDeflationInterval=10000"), peerLog);
+  }
+
+  @Test
+  void thePeersJitCompilesTheDigestsWithC2AndNothingElse() throws Exception {
+    int trackerPort = FreePorts.next();
+    Process tracker = start(trained, root, "", "minibit-tracker", "--port",
+        String.valueOf(trackerPort), "--http-port", "0", "--data-dir",
+        root.resolve("tracker").toString());
+    awaitServing(trackerPort, tracker, root.resolve("minibit-tracker.log"));
+    int peerPort = FreePorts.next();
+    Path socket = root.resolve("control.sock");
+    Path data = Files.createDirectories(root.resolve("peer"));
+    Process peer = start(trained, root, "", "minibit-peer", "--tracker",
+        "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1", "--port",
+        String.valueOf(peerPort), "--control-socket", socket.toString(), "--http-port", "0",
+        "--data-dir", data.toString());
+    awaitServing(peerPort, peer, root.resolve("minibit-peer.log"));
+
+    // Sharing hashes the file: SHA-256 and MD5 over 16 MiB, enough for C2's usual thresholds.
+    Path file = data.resolve("payload.bin");
+    byte[] chunk = new byte[1 << 20];
+    new Random(7).nextBytes(chunk);
+    for (int i = 0; i < 16; i++) {
+      Files.write(file, chunk, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    }
+    Cluster.Result shared = run(root, "MINIBIT_PEER", "unix:" + socket,
+        trained.resolve("bin/minibit").toString(), "share", file.toString());
+    assertEquals(0, shared.exitCode(), shared.toString());
+
+    // Each compiled method as "id level state name [addresses]": the digests' block loop at
+    // C2's level (4), although the launcher puts C2's thresholds a thousand times higher for
+    // all other code, and no method of gRPC, Netty or MiniBit there.
+    Cluster.Result listed = run(root, "JAVA_TOOL_OPTIONS", "",
+        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        String.valueOf(peer.pid()), "Compiler.codelist");
+    assertEquals(0, listed.exitCode(), listed.toString());
+    List<String[]> methods = listed.stdout().lines().map(line -> line.split(" "))
+        .filter(fields -> fields.length > 3 && fields[1].matches("[0-4]")).toList();
+    assertTrue(methods.stream().anyMatch(fields -> fields[1].equals("4")
+        && fields[3].startsWith("sun.security.provider.DigestBase.implCompressMultiBlock0")),
+        listed.stdout());
+    List<String> ownAtC2 = methods.stream()
+        .filter(fields -> fields[1].equals("4") && !fields[3].startsWith("sun.security."))
+        .map(fields -> fields[3]).toList();
+    assertEquals(List.of(), ownAtC2);
   }
 
   /**
