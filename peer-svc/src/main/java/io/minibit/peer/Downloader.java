@@ -11,6 +11,7 @@ import io.minibit.core.store.BlockStore;
 import io.minibit.peer.control.DownloadOrder;
 import io.minibit.peer.session.TorrentSession;
 import io.minibit.peer.session.TransferRecords;
+import io.minibit.peer.session.TransferRecords.FileStamp;
 import io.minibit.peer.swarm.Announcer;
 import io.minibit.peer.swarm.TrackerClient;
 import io.minibit.peer.telemetry.DownloadTrace;
@@ -71,7 +72,7 @@ final class Downloader {
     };
     if (order.by() == DownloadOrder.By.INFOHASH) {
       TorrentSession existing = table.get(InfoHash.parse(what));
-      if (existing != null && !failedMidway(existing)) {
+      if (existing != null && !failedMidway(existing) && !fileLost(existing)) {
         cache.used(existing.torrent().infoHash());
         return heldWhereAsked(existing, order.destination());
       }
@@ -86,6 +87,10 @@ final class Downloader {
           TorrentSession existing = table.get(torrent.infoHash());
           if (existing != null && failedMidway(existing)) {
             return retry(existing, trace);
+          }
+          if (existing != null && fileLost(existing)) {
+            heldWhereAsked(existing, order.destination());
+            return fetchAgain(existing, trace);
           }
           if (existing != null) {
             trace.endAttached();
@@ -162,6 +167,49 @@ final class Downloader {
     failed.store().close();
     log.info(() -> "retrying the failed download of " + torrent);
     return starter.startDownload(torrent, BlockStore.openUnchecked(torrent, directory), trace);
+  }
+
+  /**
+   * Whether the file {@code session} seeds is no longer the one it verified: gone, or of another
+   * size or modification time (someone deleted, truncated or rewrote it while the daemon ran).
+   * A download asking for it would otherwise be told the file is there.
+   */
+  private boolean fileLost(TorrentSession session) {
+    if (!session.store().isFinished()) {
+      return false;
+    }
+    Path file = session.store().finalPath();
+    try {
+      FileStamp now = FileStamp.of(file);
+      return !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          || now.size() != session.torrent().size()
+          || records.verified(session.torrent().infoHash()).map(then -> !then.equals(now))
+              .orElse(false);
+    } catch (IOException gone) {
+      return true;
+    }
+  }
+
+  /**
+   * Fetches again the file of a seeding session that {@link #fileLost} lost; the caller holds
+   * the table's lock. The session leaves the swarm; a file still there has every block checked
+   * again and keeps those that match, as after a restart; a file gone is fetched whole.
+   */
+  private TorrentSession fetchAgain(TorrentSession lost, DownloadTrace trace) throws IOException {
+    Torrent torrent = lost.torrent();
+    Path file = lost.store().finalPath();
+    table.remove(torrent.infoHash());
+    announcer.remove(torrent.infoHash());
+    lost.subscribers().closeAll(Status.UNAVAILABLE.withDescription("its file is fetched again"));
+    lost.store().close();
+    boolean changed = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
+    log.warning(() -> String.format("%s %s since it was verified: %s", file,
+        changed ? "changed" : "is gone", changed
+            ? "checking every block again, and fetching the ones that fail" : "fetching it again"));
+    cache.used(torrent.infoHash());
+    Path directory = file.getParent();
+    return starter.startDownload(torrent, changed ? BlockStore.reverify(torrent, directory)
+        : BlockStore.openUnchecked(torrent, directory), trace);
   }
 
   /**

@@ -27,6 +27,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -58,6 +59,16 @@ class DownloadIntegrityTest {
     TestFiles.createFile(peer.dataDir(), name, size, seed);
     return peer.control().share(
         ShareRequest.newBuilder().setPath(name).setBlockSize(BLOCK).build()).getInfohash();
+  }
+
+  /** Inverts the byte at {@code offset} of {@code file}, its size kept. */
+  private static void flipByte(Path file, long offset) throws Exception {
+    try (RandomAccessFile data = new RandomAccessFile(file.toFile(), "rw")) {
+      data.seek(offset);
+      int was = data.read();
+      data.seek(offset);
+      data.write(~was);
+    }
   }
 
   private static void drain(java.util.Iterator<?> stream) {
@@ -171,12 +182,7 @@ class DownloadIntegrityTest {
     leecher.download(infohash);
     leecher.close();
     Path copy = leecher.dataDir().resolve("kept.bin");
-    try (RandomAccessFile file = new RandomAccessFile(copy.toFile(), "rw")) {
-      file.seek(5 * BLOCK + 11);
-      int was = file.read();
-      file.seek(5 * BLOCK + 11);
-      file.write(~was);
-    }
+    flipByte(copy, 5 * BLOCK + 11);
 
     Peer restarted = swarm.peer("leecher");
     Transfer done = restarted.download(infohash);
@@ -185,6 +191,44 @@ class DownloadIntegrityTest {
     assertEquals(15, done.getBlocksResumed(), "every block but the changed one kept");
     assertEquals(BLOCK, done.getDownloadedBytes(), "only the changed block fetched again");
     assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("kept.bin")),
+        Files.readAllBytes(copy));
+  }
+
+  @Test
+  void aFileDeletedWhileItIsSeededIsFetchedAgainInsteadOfSaidToBeThere() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "gone.bin", 16 * BLOCK, 6);
+    leecher.download(infohash);
+    Path copy = leecher.dataDir().resolve("gone.bin");
+    Files.delete(copy);
+
+    Transfer again = leecher.download(DownloadRequest.newBuilder().setName("gone.bin").build());
+
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, again.getState());
+    assertEquals(16 * BLOCK, again.getDownloadedBytes(), "fetched whole again");
+    assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("gone.bin")),
+        Files.readAllBytes(copy));
+  }
+
+  @Test
+  void aFileChangedWhileItIsSeededIsCheckedAgainAndRepairedWhenAskedFor() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "edited.bin", 16 * BLOCK, 7);
+    leecher.download(infohash);
+    Path copy = leecher.dataDir().resolve("edited.bin");
+    flipByte(copy, 9 * BLOCK + 3);
+    // an edit that lands within the clock's tick of the download's end still shows in the time
+    Files.setLastModifiedTime(copy, FileTime.fromMillis(
+        Files.getLastModifiedTime(copy).toMillis() + 2_000));
+
+    Transfer again = leecher.download(infohash);
+
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, again.getState());
+    assertEquals(15, again.getBlocksResumed(), "every block but the changed one kept");
+    assertEquals(BLOCK, again.getDownloadedBytes(), "only the changed block fetched again");
+    assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("edited.bin")),
         Files.readAllBytes(copy));
   }
 

@@ -145,6 +145,11 @@ public final class TransferRecords {
     }
   }
 
+  /** What the file of {@code infoHash} looked like when last verified whole, if it ever was. */
+  public Optional<FileStamp> verified(InfoHash infoHash) {
+    return verified(infoHash.hex());
+  }
+
   private Optional<FileStamp> verified(String hex) {
     Path file = stateDir.resolve(hex + VERIFIED);
     try {
