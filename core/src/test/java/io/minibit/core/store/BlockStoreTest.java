@@ -16,6 +16,7 @@ import io.minibit.core.testing.TestFiles;
 import io.minibit.core.testing.TestFiles.SharedFile;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -607,5 +608,49 @@ class BlockStoreTest {
     assertTrue(store.isComplete());
     store.close();
     assertEquals(IntStream.range(0, 6).boxed().toList(), held(open()));
+  }
+
+  @Test
+  void blocksArrivingInPartsLandWholeWhileOthersAreWrittenAtOnce() throws Exception {
+    BlockStore store = open();
+    // Each block in uneven parts, direct and heap buffers by turns, each part a slice with a
+    // position of its own, as the network leaves them; one writer per block, all at once.
+    List<Callable<WriteResult>> writes = new ArrayList<>();
+    List<ByteBuffer[]> given = new ArrayList<>();
+    for (int index = 0; index < torrent.blockCount(); index++) {
+      byte[] block = source.block(index);
+      int length = torrent.blockLength(index);
+      List<ByteBuffer> parts = new ArrayList<>();
+      for (int at = 0, size = 1000 + index; at < length; at += size, size = size * 3 / 2) {
+        int n = Math.min(size, length - at);
+        ByteBuffer part = parts.size() % 2 == 0 ? ByteBuffer.allocateDirect(n + 7)
+            : ByteBuffer.allocate(n + 7);
+        part.position(7);
+        part.put(block, at, n).position(7);
+        parts.add(part);
+      }
+      ByteBuffer[] array = parts.toArray(ByteBuffer[]::new);
+      given.add(array);
+      int which = index;
+      writes.add(() -> store.write(which, array));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(writes.size());
+    try {
+      for (Future<WriteResult> result : pool.invokeAll(writes, 30, TimeUnit.SECONDS)) {
+        assertEquals(WriteResult.STORED, result.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    for (int index = 0; index < torrent.blockCount(); index++) {
+      assertArrayEquals(source.block(index), store.read(index), "block " + index);
+      for (ByteBuffer part : given.get(index)) {
+        assertEquals(7, part.position(), "a part's position is left as it was");
+      }
+    }
+    store.finish();
+    assertArrayEquals(Files.readAllBytes(base.resolve("seed").resolve(NAME)),
+        Files.readAllBytes(downloads.resolve(NAME)));
   }
 }
