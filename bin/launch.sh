@@ -15,8 +15,9 @@ daemon_quiet_flags="-XX:-UsePerfData -XX:+UnlockDiagnosticVMOptions \
 minibit_launch() {
   local jar_name="$1" module="$2"
   shift 2
-  local here
-  here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[1]}")")" && pwd)"
+  # This file's directory, the launcher's (it sources this file from beside it), absolute.
+  local here="${BASH_SOURCE[0]%/*}"
+  [[ "$here" == /* ]] || here="$PWD/$here"
   local jar
   for jar in "$here/../lib/$jar_name" "$here/../$module/target/$jar_name"; do
     if [ -f "$jar" ]; then

@@ -44,6 +44,15 @@ class CliArchiveIT {
     assertEquals(0, version.exitCode(), version.toString());
     assertTrue(version.stdout().startsWith("minibit "), version.toString());
     assertEquals("", version.stderr(), version.toString());
+    // Through a symbolic link (an install on the PATH has one), and by a relative path, the
+    // launcher finds its layout and the archive alike.
+    Path link = Files.createSymbolicLink(elsewhere.resolve("minibit"), bin.resolve("minibit"));
+    for (String launcher : List.of(link.toString(), "../bin/minibit")) {
+      Cluster.Result found = run(elsewhere, Map.of("JAVA_OPTS", "-Xshare:on " + CLI_JVM),
+          launcher, "--version");
+      assertEquals(0, found.exitCode(), found.toString());
+      assertEquals("", found.stderr(), found.toString());
+    }
 
     // A jar rebuilt after its archive: the launcher leaves the archive out (the JVM would
     // refuse it, and -Xshare:on then fails), so the JVM starts on the JDK's own archive.
