@@ -4,6 +4,9 @@
 # A launcher's own JVM flags (an array), set after this file is sourced; none by default, and
 # never from the environment.
 jvm_flags=()
+# The launcher's directory (it sources this file from beside it), absolute.
+launcher_dir="${BASH_SOURCE[0]%/*}"
+[[ "$launcher_dir" == /* ]] || launcher_dir="$PWD/$launcher_dir"
 # For the daemons (bin/minibit-tracker, bin/minibit-peer put them in JAVA_OPTS): fewer of the
 # JVM's own wake-ups, which are most of an idle daemon's CPU. No performance counters (sampled
 # every 50 ms; jstat cannot read the JVM then, jcmd still can, and -XX:+UsePerfData in
@@ -15,11 +18,8 @@ daemon_quiet_flags="-XX:-UsePerfData -XX:+UnlockDiagnosticVMOptions \
 minibit_launch() {
   local jar_name="$1" module="$2"
   shift 2
-  # This file's directory, the launcher's (it sources this file from beside it), absolute.
-  local here="${BASH_SOURCE[0]%/*}"
-  [[ "$here" == /* ]] || here="$PWD/$here"
   local jar
-  for jar in "$here/../lib/$jar_name" "$here/../$module/target/$jar_name"; do
+  for jar in "$launcher_dir/../lib/$jar_name" "$launcher_dir/../$module/target/$jar_name"; do
     if [ -f "$jar" ]; then
       # A class-data archive made at build time (see the Makefile) beside the jar spares the
       # JVM loading and verifying the same classes on every start. One older than its jar was

@@ -12,14 +12,13 @@ import io.grpc.health.v1.HealthGrpc;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.FreePorts;
+import io.minibit.core.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,13 +110,7 @@ class DaemonArchiveIT {
     awaitServing(peerPort, peer, root.resolve("minibit-peer.log"));
 
     // Sharing hashes the file: SHA-256 and MD5 over 16 MiB, enough for C2's usual thresholds.
-    Path file = data.resolve("payload.bin");
-    byte[] chunk = new byte[1 << 20];
-    new Random(7).nextBytes(chunk);
-    for (int i = 0; i < 16; i++) {
-      Files.write(file, chunk, StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND);
-    }
+    Path file = TestFiles.createFile(data, "payload.bin", 16 << 20, 7);
     Cluster.Result shared = run(root, "MINIBIT_PEER", "unix:" + socket,
         trained.resolve("bin/minibit").toString(), "share", file.toString());
     assertEquals(0, shared.exitCode(), shared.toString());
