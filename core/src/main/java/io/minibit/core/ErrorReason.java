@@ -1,8 +1,6 @@
 package io.minibit.core;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.rpc.ErrorInfo;
 import io.grpc.protobuf.StatusProto;
 import java.util.Optional;
 
@@ -65,18 +63,11 @@ public enum ErrorReason {
       return Optional.empty();
     }
     for (Any detail : status.getDetailsList()) {
-      if (!detail.is(ErrorInfo.class)) {
-        continue;
-      }
-      ErrorInfo info;
-      try {
-        info = detail.unpack(ErrorInfo.class);
-      } catch (InvalidProtocolBufferException e) {
-        continue; // a garbled detail is no reason
-      }
-      if (DOMAIN.equals(info.getDomain())) {
+      // Another type, or a garbled ErrorInfo, is no reason.
+      Optional<ErrorInfoWire.Info> info = ErrorInfoWire.unpack(detail);
+      if (info.isPresent() && DOMAIN.equals(info.get().domain())) {
         for (ErrorReason reason : values()) {
-          if (reason.name().equals(info.getReason())) {
+          if (reason.name().equals(info.get().reason())) {
             return Optional.of(reason);
           }
         }

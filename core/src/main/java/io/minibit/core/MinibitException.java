@@ -1,7 +1,5 @@
 package io.minibit.core;
 
-import com.google.protobuf.Any;
-import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -79,15 +77,10 @@ public final class MinibitException extends RuntimeException {
     if (reason == null) {
       return toStatus().asRuntimeException();
     }
-    ErrorInfo info = ErrorInfo.newBuilder()
-        .setReason(reason.name())
-        .setDomain(ErrorReason.DOMAIN)
-        .putAllMetadata(metadata)
-        .build();
     return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
         .setCode(code.statusCode().value())
         .setMessage(getMessage())
-        .addDetails(Any.pack(info))
+        .addDetails(ErrorInfoWire.pack(reason.name(), ErrorReason.DOMAIN, metadata))
         .build());
   }
 }
