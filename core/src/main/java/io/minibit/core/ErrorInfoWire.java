@@ -67,11 +67,13 @@ final class ErrorInfoWire {
 
   /**
    * The reason and domain of {@code detail} if it is an ErrorInfo (its type URL may name any
-   * host); empty for another type or bytes that are not a well-formed ErrorInfo.
+   * host, as {@code Any.is} reads it); empty for another type or bytes that are not a
+   * well-formed ErrorInfo.
    */
   static Optional<Info> unpack(Any detail) {
     String url = detail.getTypeUrl();
-    if (!url.substring(url.lastIndexOf('/') + 1).equals("google.rpc.ErrorInfo")) {
+    int slash = url.lastIndexOf('/');
+    if (slash < 0 || !url.substring(slash + 1).equals("google.rpc.ErrorInfo")) {
       return Optional.empty();
     }
     CodedInputStream in = detail.getValue().newCodedInput();

@@ -67,6 +67,10 @@ class ErrorInfoWireTest {
         ErrorInfoWire.unpack(Any.pack(Duration.newBuilder().setSeconds(1).build())));
     assertEquals(Optional.empty(), ErrorInfoWire.unpack(Any.newBuilder()
         .setTypeUrl("type.googleapis.com/google.rpc.ErrorInfoX").build()));
+    // A type URL without a slash names no type, as Any.is reads it.
+    Any noSlash = Any.newBuilder().setTypeUrl("google.rpc.ErrorInfo")
+        .setValue(ErrorInfo.newBuilder().setReason("CHOKED").build().toByteString()).build();
+    assertEquals(noSlash.is(ErrorInfo.class), ErrorInfoWire.unpack(noSlash).isPresent());
     for (byte[] garbled : new byte[][] {
         {0x0a, 0x05, 'a'}, // a length past the end
         {0x0c}, // an end-group tag with no group open
