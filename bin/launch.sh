@@ -21,6 +21,22 @@ minibit_launch() {
   local jar
   for jar in "$launcher_dir/../lib/$jar_name" "$launcher_dir/../$module/target/$jar_name"; do
     if [ -f "$jar" ]; then
+      # A launcher that sets aot_cache=yes runs its jar on the JVM that made the AOT cache beside
+      # it (Java 25 or later; scripts/daemon-cds.sh makes one where such a JVM is found), with
+      # that cache: classes loaded and linked, and the methods compiled in training compiled as
+      # soon as their class is initialized instead of after hundreds of interpreted calls. Only
+      # when JAVA does not name another JVM, and only with a cache newer than its jar; that JVM
+      # would refuse a class-data archive beside it, which is for the default one. Netty loads
+      # its native transport: allowed, as the default JVM allows it without being asked.
+      local aot="${jar%.jar}.aot" aot_java=""
+      if [ "${aot_cache:-}" = yes ] && [ -z "${JAVA:-}" ] && [ -r "$aot" ] && [ "$aot" -nt "$jar" ] \
+          && read -r aot_java <"$aot.java" && [ -x "$aot_java" ]; then
+        # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
+        exec "$aot_java" -XX:AOTCache="$aot" -XX:+UnlockExperimentalVMOptions \
+          -XX:+AOTCompileEagerly -Xlog:disable -Xlog:all=error:stderr \
+          --enable-native-access=ALL-UNNAMED \
+          ${jvm_flags[@]+"${jvm_flags[@]}"} ${JAVA_OPTS:-} -jar "$jar" "$@"
+      fi
       # A class-data archive made at build time (see the Makefile) beside the jar spares the
       # JVM loading and verifying the same classes on every start. One older than its jar was
       # made from an earlier build and is left out: the JVM would refuse it and then start

@@ -150,3 +150,100 @@ stop "$tracker_pid" || fail "the tracker did not stop"
 [ -s "$peer_archive" ] || fail "the peer daemon wrote no archive"
 [ -s "$tracker_archive" ] || fail "the tracker wrote no archive"
 trained=yes
+
+# The peer's AOT cache (minibit-peer.aot, and minibit-peer.aot.java naming the JVM that made it),
+# where a Java 25 or later is found: MINIBIT_AOT_JAVA (none: no cache), else the newest under
+# /usr/lib/jvm. The same swarm again, the trainee on that JVM with the launcher's own flags,
+# recording (-XX:AOTMode=record); the cache is then made from the recording. bin/minibit-peer
+# runs the daemon on that JVM with the cache (see launch.sh). Without such a JVM, or if this
+# training fails, there is no cache and the daemon runs as before.
+peer_aot="${peer_jar%.jar}.aot"
+rm -f "$peer_aot" "$peer_aot.java"
+
+# aot_java: the JVM for the cache, or nothing.
+aot_java() {
+  if [ -n "${MINIBIT_AOT_JAVA:-}" ]; then
+    [ "$MINIBIT_AOT_JAVA" != none ] && [ -x "$MINIBIT_AOT_JAVA" ] && echo "$MINIBIT_AOT_JAVA"
+    return 0
+  fi
+  local release major best="" best_major=24
+  for release in /usr/lib/jvm/*/release; do
+    [ -r "$release" ] || continue
+    major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")"
+    if [ -n "$major" ] && [ "$major" -gt "$best_major" ] && [ -x "${release%/release}/bin/java" ]
+    then
+      best="${release%/release}/bin/java"
+      best_major="$major"
+    fi
+  done
+  [ -n "$best" ] && echo "$best"
+  return 0
+}
+
+# launcher_flags: the JVM flags bin/minibit-peer gives the daemon (one per line), asked of the
+# launcher itself through a JAVA that prints them; its class-data archive flags left out.
+launcher_flags() {
+  local dir="${peer_jar%/*}" launcher
+  case "$dir" in
+    */lib) launcher="${dir%/lib}/bin/minibit-peer" ;;
+    */peer-svc/target) launcher="${dir%/peer-svc/target}/bin/minibit-peer" ;;
+    *) return 1 ;;
+  esac
+  [ -x "$launcher" ] || return 1
+  printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$work/print-args"
+  chmod +x "$work/print-args"
+  JAVA="$work/print-args" JAVA_OPTS="" "$launcher" --port 0 | sed -n '/^-jar$/q;p' \
+    | grep -v -e '^-XX:SharedArchiveFile=' -e '^-Xlog:'
+}
+
+aot_note() {
+  echo "note: no AOT cache for the peer daemon ($*); it runs on the default JVM" >&2
+  rm -f "$peer_aot" "$peer_aot.java"
+  exit 0
+}
+
+aot_jvm="$(aot_java)"
+[ -n "$aot_jvm" ] || exit 0
+mapfile -t aot_flags < <(launcher_flags) || true
+[ "${#aot_flags[@]}" -gt 0 ] || aot_note "the launcher's flags could not be read"
+rm -rf "$work/tracker" "$work/other" "$work/trainee" "$work"/*.sock
+pids=()
+start tracker - "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
+tracker_pid=$pid
+tracker_port="$(port tracker "$tracker_pid" '.*minibit-tracker listening on port \([0-9]*\).*')" \
+  || aot_note "the tracker did not start"
+tracker=127.0.0.1:$tracker_port
+mkdir -p "$work/other" "$work/trainee"
+start other - "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
+  --control-socket "$work/other.sock" --http-port 0 --data-dir "$work/other"
+peer_pid[other]=$pid
+"$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED -XX:AOTMode=record -XX:AOTConfiguration="$work/peer.aotconf" \
+  -jar "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
+  --control-socket "$work/trainee.sock" --http-port 0 --data-dir "$work/trainee" \
+  >"$work/trainee.log" 2>&1 &
+peer_pid[trainee]=$!
+pids+=("$!")
+for name in other trainee; do
+  control[$name]="$(port "$name" "${peer_pid[$name]}" '.*(control \(unix:[^ )]*\)).*')" \
+    || aot_note "peer $name did not start"
+done
+other=(--peer "${control[other]}")
+trainee=(--peer "${control[trainee]}")
+head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
+head -c "$((size_mib * 1024 * 1024 / 4))" /dev/urandom >"$work/trainee/own.bin"
+cli share-theirs "${other[@]}" share "$work/other/theirs.bin" \
+  && cli get-theirs "${trainee[@]}" get --no-peers-timeout 30 "$(cat "$work/share-theirs.out")" \
+  && cli share-own "${trainee[@]}" share "$work/trainee/own.bin" \
+  && cli get-own "${other[@]}" get --no-peers-timeout 30 "$(cat "$work/share-own.out")" \
+  && cli status "${trainee[@]}" status \
+  || aot_note "the training download failed"
+stop "${peer_pid[trainee]}" || aot_note "the trainee did not stop"
+stop "${peer_pid[other]}"
+stop "$tracker_pid"
+[ -s "$work/peer.aotconf" ] || aot_note "the trainee recorded nothing"
+if ! "$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED -XX:AOTMode=create -XX:AOTConfiguration="$work/peer.aotconf" \
+    -XX:AOTCache="$peer_aot" -jar "$peer_jar" >"$work/aot-create.log" 2>&1; then
+  tail -n 3 "$work/aot-create.log" >&2
+  aot_note "the cache could not be made"
+fi
+echo "$aot_jvm" >"$peer_aot.java"
