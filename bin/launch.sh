@@ -27,14 +27,18 @@ minibit_launch() {
       # soon as their class is initialized instead of after hundreds of interpreted calls. Only
       # when JAVA does not name another JVM, and only with a cache newer than its jar; that JVM
       # would refuse a class-data archive beside it, which is for the default one. Netty loads
-      # its native transport: allowed, as the default JVM allows it without being asked.
+      # its native transport, and Netty, gRPC and protobuf use sun.misc.Unsafe: both allowed
+      # without a warning, as the default JVM allows them.
       local aot="${jar%.jar}.aot" aot_java=""
+      # JAVA_OPTS that ask for a class-data archive (-Xshare, SharedArchiveFile) keep the default
+      # JVM: the cache's JVM refuses both together.
       if [ "${aot_cache:-}" = yes ] && [ -z "${JAVA:-}" ] && [ -r "$aot" ] && [ "$aot" -nt "$jar" ] \
+          && [[ "${JAVA_OPTS:-}" != *-Xshare* && "${JAVA_OPTS:-}" != *SharedArchiveFile* ]] \
           && read -r aot_java <"$aot.java" && [ -x "$aot_java" ]; then
         # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
         exec "$aot_java" -XX:AOTCache="$aot" -XX:+UnlockExperimentalVMOptions \
           -XX:+AOTCompileEagerly -Xlog:disable -Xlog:all=error:stderr \
-          --enable-native-access=ALL-UNNAMED \
+          --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
           ${jvm_flags[@]+"${jvm_flags[@]}"} ${JAVA_OPTS:-} -jar "$jar" "$@"
       fi
       # A class-data archive made at build time (see the Makefile) beside the jar spares the

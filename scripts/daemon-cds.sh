@@ -217,7 +217,8 @@ mkdir -p "$work/other" "$work/trainee"
 start other - "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
   --control-socket "$work/other.sock" --http-port 0 --data-dir "$work/other"
 peer_pid[other]=$pid
-"$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED -XX:AOTMode=record -XX:AOTConfiguration="$work/peer.aotconf" \
+"$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED \
+  --sun-misc-unsafe-memory-access=allow -XX:AOTMode=record -XX:AOTConfiguration="$work/peer.aotconf" \
   -jar "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
   --control-socket "$work/trainee.sock" --http-port 0 --data-dir "$work/trainee" \
   >"$work/trainee.log" 2>&1 &
@@ -241,7 +242,8 @@ stop "${peer_pid[trainee]}" || aot_note "the trainee did not stop"
 stop "${peer_pid[other]}"
 stop "$tracker_pid"
 [ -s "$work/peer.aotconf" ] || aot_note "the trainee recorded nothing"
-if ! "$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED -XX:AOTMode=create -XX:AOTConfiguration="$work/peer.aotconf" \
+if ! "$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED \
+  --sun-misc-unsafe-memory-access=allow -XX:AOTMode=create -XX:AOTConfiguration="$work/peer.aotconf" \
     -XX:AOTCache="$peer_aot" -jar "$peer_jar" >"$work/aot-create.log" 2>&1; then
   tail -n 3 "$work/aot-create.log" >&2
   aot_note "the cache could not be made"

@@ -142,6 +142,29 @@ class DaemonArchiveIT {
   }
 
   @Test
+  void thePeerRunsOnTheJvmOfTheAotCacheBesideItsJar() throws Exception {
+    // scripts/daemon-cds.sh makes the cache where it finds a Java 25 or later; the machines that
+    // run these tests have one.
+    Path javaFile = trained.resolve("lib/minibit-peer.aot.java");
+    assertTrue(Files.exists(trained.resolve("lib/minibit-peer.aot")), "no AOT cache was made");
+    String aotJava = Files.readString(javaFile).strip();
+    int peerPort = FreePorts.next();
+    Process peer = start(trained, root, "-Xlog:aot=info:file=" + root.resolve("aot.log"),
+        "minibit-peer", "--tracker", "127.0.0.1:9", "--advertise", "127.0.0.1", "--port",
+        String.valueOf(peerPort), "--control-socket", root.resolve("control.sock").toString(),
+        "--http-port", "0", "--data-dir", root.resolve("peer").toString());
+    awaitServing(peerPort, peer, root.resolve("minibit-peer.log"));
+
+    assertEquals(Path.of(aotJava).toRealPath(),
+        Path.of("/proc", String.valueOf(peer.pid()), "exe").toRealPath());
+    String aotLog = Files.readString(root.resolve("aot.log"));
+    assertTrue(aotLog.contains("Opened AOT cache"), aotLog);
+    // Nothing on the daemon's output about the cache or native access.
+    String log = Files.readString(root.resolve("minibit-peer.log"));
+    assertFalse(log.contains("WARNING") || log.contains("[warning]"), log);
+  }
+
+  @Test
   void anArchiveThatDoesNotFitItsJarIsIgnoredSilently() throws Exception {
     // The layout copied elsewhere, archives and all: a copied jar is not the one an archive
     // was made from (another path), as a rebuilt one is not (another size and time).
