@@ -106,6 +106,31 @@ stop() {
   return 0
 }
 
+# workload ON_FAILURE: the trainee's work in the swarm, once both peers listen: it downloads the
+# other peer's file, shares one of its own and uploads it; ON_FAILURE (fail or aot_note) is
+# called with the reason, and exits.
+workload() {
+  local on_failure="$1" name
+  for name in other trainee; do
+    last_log="$work/$name.log"
+    control[$name]="$(port "$name" "${peer_pid[$name]}" \
+      '.*(control \(unix:[^ )]*\)).*')" || "$on_failure" "peer $name did not start"
+  done
+  other=(--peer "${control[other]}")
+  trainee=(--peer "${control[trainee]}")
+  head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
+  head -c "$((size_mib * 1024 * 1024 / 4))" /dev/urandom >"$work/trainee/own.bin"
+  cli share-theirs "${other[@]}" share "$work/other/theirs.bin" \
+    || "$on_failure" "a peer could not share its file"
+  cli get-theirs "${trainee[@]}" get --no-peers-timeout 30 "$(cat "$work/share-theirs.out")" \
+    || "$on_failure" "the peer daemon could not download a file"
+  cli share-own "${trainee[@]}" share "$work/trainee/own.bin" \
+    || "$on_failure" "the peer daemon could not share its file"
+  cli get-own "${other[@]}" get --no-peers-timeout 30 "$(cat "$work/share-own.out")" \
+    || "$on_failure" "a peer could not download the peer daemon's file"
+  cli status "${trainee[@]}" status || "$on_failure" "the peer daemon's status failed"
+}
+
 start tracker "$tracker_archive" "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
 tracker_pid=$pid
 last_log="$work/tracker.log"
@@ -122,25 +147,7 @@ for name in other trainee; do
     --control-socket "$work/$name.sock" --http-port 0 --data-dir "$work/$name"
   peer_pid[$name]=$pid
 done
-for name in other trainee; do
-  last_log="$work/$name.log"
-  control[$name]="$(port "$name" "${peer_pid[$name]}" \
-    '.*(control \(unix:[^ )]*\)).*')" || fail "peer $name did not start"
-done
-other=(--peer "${control[other]}")
-trainee=(--peer "${control[trainee]}")
-
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
-head -c "$((size_mib * 1024 * 1024 / 4))" /dev/urandom >"$work/trainee/own.bin"
-cli share-theirs "${other[@]}" share "$work/other/theirs.bin" \
-  || fail "a peer could not share its file"
-cli get-theirs "${trainee[@]}" get --no-peers-timeout 30 "$(cat "$work/share-theirs.out")" \
-  || fail "the peer daemon could not download a file"
-cli share-own "${trainee[@]}" share "$work/trainee/own.bin" \
-  || fail "the peer daemon could not share its file"
-cli get-own "${other[@]}" get --no-peers-timeout 30 "$(cat "$work/share-own.out")" \
-  || fail "a peer could not download the peer daemon's file"
-cli status "${trainee[@]}" status || fail "the peer daemon's status failed"
+workload fail
 cli torrents --tracker "$tracker" torrents || fail "the tracker's catalog could not be listed"
 
 last_log=""
@@ -224,20 +231,7 @@ peer_pid[other]=$pid
   >"$work/trainee.log" 2>&1 &
 peer_pid[trainee]=$!
 pids+=("$!")
-for name in other trainee; do
-  control[$name]="$(port "$name" "${peer_pid[$name]}" '.*(control \(unix:[^ )]*\)).*')" \
-    || aot_note "peer $name did not start"
-done
-other=(--peer "${control[other]}")
-trainee=(--peer "${control[trainee]}")
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
-head -c "$((size_mib * 1024 * 1024 / 4))" /dev/urandom >"$work/trainee/own.bin"
-cli share-theirs "${other[@]}" share "$work/other/theirs.bin" \
-  && cli get-theirs "${trainee[@]}" get --no-peers-timeout 30 "$(cat "$work/share-theirs.out")" \
-  && cli share-own "${trainee[@]}" share "$work/trainee/own.bin" \
-  && cli get-own "${other[@]}" get --no-peers-timeout 30 "$(cat "$work/share-own.out")" \
-  && cli status "${trainee[@]}" status \
-  || aot_note "the training download failed"
+workload aot_note
 stop "${peer_pid[trainee]}" || aot_note "the trainee did not stop"
 stop "${peer_pid[other]}"
 stop "$tracker_pid"
