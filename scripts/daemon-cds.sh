@@ -4,10 +4,11 @@
 # minibit-tracker.jsa, minibit-peer.jar -> minibit-peer.jsa): the classes the daemon loads while
 # it works, not only while it starts. The training is a small swarm on loopback, on ports the
 # system picks: a tracker, a peer that shares a file of MINIBIT_CDS_TRAIN_MIB (32) MiB, and the
-# trainee peer, which downloads that file, shares one of its own and uploads it to the other
-# peer. The tracker and the trainee are then stopped with SIGTERM, and their JVMs write the
-# archives as they exit. bin/launch.sh uses an archive beside a jar, and the JVM ignores it once
-# the jar changes. The archive records the jar's path: a copied jar needs its own.
+# trainee peer, which downloads that file from it and from a third peer downloading it at the
+# same time, then shares one of its own, which the two others download. The tracker and the
+# trainee are then stopped with SIGTERM, and their JVMs write the archives as they exit.
+# bin/launch.sh uses an archive beside a jar, and the JVM ignores it once the jar changes. The
+# archive records the jar's path: a copied jar needs its own.
 #
 # If the training fails, the daemons get no archive (they start without one) and the script
 # says why; it exits 0 either way.
@@ -21,6 +22,7 @@ cli_jar="$(readlink -f "${3:?$usage}")"
 tracker_archive="${tracker_jar%.jar}.jsa"
 peer_archive="${peer_jar%.jar}.jsa"
 size_mib="${MINIBIT_CDS_TRAIN_MIB:-32}"
+aot_mib="${MINIBIT_AOT_TRAIN_MIB:-64}"
 java="${JAVA:-java}"
 # C1 alone: the JIT does not change which classes load, and C2 would only add to the CPU.
 quick=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto)
@@ -106,29 +108,41 @@ stop() {
   return 0
 }
 
-# workload ON_FAILURE: the trainee's work in the swarm, once both peers listen: it downloads the
-# other peer's file, shares one of its own and uploads it; ON_FAILURE (fail or aot_note) is
-# called with the reason, and exits.
+# workload ON_FAILURE MIB BLOCK_SIZE: the trainee's work in a swarm of three peers, once they
+# listen. The other peer shares a file of MIB MiB in blocks of BLOCK_SIZE bytes (0: the daemon's
+# choice); the trainee and the third peer download it at once, the trainee from both and serving
+# the third. Then the trainee shares a file of its own, which the two others download at once.
+# ON_FAILURE (fail or aot_note) is called with the reason, and exits.
 workload() {
-  local on_failure="$1" name
-  for name in other trainee; do
+  local on_failure="$1" mib="$2" block="$3" name
+  for name in other third trainee; do
     last_log="$work/$name.log"
     control[$name]="$(port "$name" "${peer_pid[$name]}" \
       '.*(control \(unix:[^ )]*\)).*')" || "$on_failure" "peer $name did not start"
   done
   other=(--peer "${control[other]}")
+  third=(--peer "${control[third]}")
   trainee=(--peer "${control[trainee]}")
-  head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
-  head -c "$((size_mib * 1024 * 1024 / 4))" /dev/urandom >"$work/trainee/own.bin"
-  cli share-theirs "${other[@]}" share "$work/other/theirs.bin" \
+  head -c "$((mib * 1024 * 1024))" /dev/urandom >"$work/other/theirs.bin"
+  head -c "$((mib * 1024 * 1024))" /dev/urandom >"$work/trainee/own.bin"
+  cli share-theirs "${other[@]}" share --block-size "$block" "$work/other/theirs.bin" \
     || "$on_failure" "a peer could not share its file"
-  cli get-theirs "${trainee[@]}" get --no-peers-timeout 30 "$(cat "$work/share-theirs.out")" \
-    || "$on_failure" "the peer daemon could not download a file"
-  cli share-own "${trainee[@]}" share "$work/trainee/own.bin" \
+  both "$on_failure" "the peer daemon could not download a file" \
+    get-theirs "${trainee[@]}" get-theirs-3 "${third[@]}" "$(cat "$work/share-theirs.out")"
+  cli share-own "${trainee[@]}" share --block-size "$block" "$work/trainee/own.bin" \
     || "$on_failure" "the peer daemon could not share its file"
-  cli get-own "${other[@]}" get --no-peers-timeout 30 "$(cat "$work/share-own.out")" \
-    || "$on_failure" "a peer could not download the peer daemon's file"
+  both "$on_failure" "the peers could not download the peer daemon's file" \
+    get-own "${other[@]}" get-own-3 "${third[@]}" "$(cat "$work/share-own.out")"
   cli status "${trainee[@]}" status || "$on_failure" "the peer daemon's status failed"
+}
+
+# both ON_FAILURE WHY NAME1 --peer P1 NAME2 --peer P2 TORRENT: two gets of TORRENT at once.
+both() {
+  local on_failure="$1" why="$2" first
+  cli "$3" "$4" "$5" get --no-peers-timeout 30 "$9" &
+  first=$!
+  cli "$6" "$7" "$8" get --no-peers-timeout 30 "$9" || "$on_failure" "$why"
+  wait "$first" || "$on_failure" "$why"
 }
 
 start tracker "$tracker_archive" "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
@@ -139,7 +153,7 @@ tracker_port="$(port tracker "$tracker_pid" '.*minibit-tracker listening on port
 tracker=127.0.0.1:$tracker_port
 
 declare -A peer_pid control
-for name in other trainee; do
+for name in other third trainee; do
   archive=-
   [ "$name" = trainee ] && archive="$peer_archive"
   mkdir -p "$work/$name"
@@ -147,12 +161,13 @@ for name in other trainee; do
     --control-socket "$work/$name.sock" --http-port 0 --data-dir "$work/$name"
   peer_pid[$name]=$pid
 done
-workload fail
+workload fail "$size_mib" 0
 cli torrents --tracker "$tracker" torrents || fail "the tracker's catalog could not be listed"
 
 last_log=""
 stop "${peer_pid[trainee]}" || fail "the peer daemon did not stop"
 stop "${peer_pid[other]}" || fail "a peer did not stop"
+stop "${peer_pid[third]}" || fail "a peer did not stop"
 stop "$tracker_pid" || fail "the tracker did not stop"
 [ -s "$peer_archive" ] || fail "the peer daemon wrote no archive"
 [ -s "$tracker_archive" ] || fail "the tracker wrote no archive"
@@ -162,8 +177,16 @@ trained=yes
 # where a Java 25 or later is found: MINIBIT_AOT_JAVA (none: no cache), else the newest under
 # /usr/lib/jvm. The same swarm again, the trainee on that JVM with the launcher's own flags,
 # recording (-XX:AOTMode=record); the cache is then made from the recording. bin/minibit-peer
-# runs the daemon on that JVM with the cache (see launch.sh). Without such a JVM, or if this
-# training fails, there is no cache and the daemon runs as before.
+# runs the daemon on that JVM with the cache (see launch.sh), and the methods compiled in
+# training are compiled there as soon as their class is initialized. So the training is made to
+# compile what a download in a swarm runs: files of MINIBIT_AOT_TRAIN_MIB (64) MiB in 16 KiB
+# blocks, so that the code of each GetBlocks call, made and served, runs a few hundred times
+# (a call carries up to 16 blocks on loopback, one or two in a capped swarm), and three peers for
+# the code that weighs and ranks several sources. Not with C1's thresholds lowered in training:
+# every method compiled in training is queued for C1 as its class is initialized, and a few
+# thousand more of them, each run a few dozen times, kept the daemons' C1 busy for minutes, the
+# hot code waiting behind them. Without such a JVM, or if this training fails, there is no cache
+# and the daemon runs as before.
 peer_aot="${peer_jar%.jar}.aot"
 rm -f "$peer_aot" "$peer_aot.java"
 
@@ -213,17 +236,20 @@ aot_jvm="$(aot_java)"
 [ -n "$aot_jvm" ] || exit 0
 mapfile -t aot_flags < <(launcher_flags) || true
 [ "${#aot_flags[@]}" -gt 0 ] || aot_note "the launcher's flags could not be read"
-rm -rf "$work/tracker" "$work/other" "$work/trainee" "$work"/*.sock
+rm -rf "$work/tracker" "$work/other" "$work/third" "$work/trainee" "$work"/*.sock
 pids=()
 start tracker - "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
 tracker_pid=$pid
 tracker_port="$(port tracker "$tracker_pid" '.*minibit-tracker listening on port \([0-9]*\).*')" \
   || aot_note "the tracker did not start"
 tracker=127.0.0.1:$tracker_port
-mkdir -p "$work/other" "$work/trainee"
-start other - "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
-  --control-socket "$work/other.sock" --http-port 0 --data-dir "$work/other"
-peer_pid[other]=$pid
+for name in other third; do
+  mkdir -p "$work/$name"
+  start "$name" - "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
+    --control-socket "$work/$name.sock" --http-port 0 --data-dir "$work/$name"
+  peer_pid[$name]=$pid
+done
+mkdir -p "$work/trainee"
 "$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED \
   --sun-misc-unsafe-memory-access=allow -XX:AOTMode=record -XX:AOTConfiguration="$work/peer.aotconf" \
   -jar "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
@@ -231,9 +257,10 @@ peer_pid[other]=$pid
   >"$work/trainee.log" 2>&1 &
 peer_pid[trainee]=$!
 pids+=("$!")
-workload aot_note
+workload aot_note "$aot_mib" 16384
 stop "${peer_pid[trainee]}" || aot_note "the trainee did not stop"
 stop "${peer_pid[other]}"
+stop "${peer_pid[third]}"
 stop "$tracker_pid"
 [ -s "$work/peer.aotconf" ] || aot_note "the trainee recorded nothing"
 if ! "$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED \

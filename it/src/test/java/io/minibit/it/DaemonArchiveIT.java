@@ -46,7 +46,9 @@ class DaemonArchiveIT {
   static void trainTheDaemonsArchives() throws Exception {
     install(trained);
     // Relative paths, from the layout's directory: the script records absolute ones. A small
-    // file: these tests are about where the archives serve, not about how much they hold.
+    // file for the class-data archives: these tests are about where they serve, not about how
+    // much they hold. The AOT cache's training keeps its own size: a test checks what it
+    // compiled.
     Cluster.Result made = run(trained, "MINIBIT_CDS_TRAIN_MIB", "4",
         Cluster.HOME.resolve("scripts/daemon-cds.sh").toString(), "lib/minibit-tracker.jar",
         "lib/minibit-peer.jar", "lib/minibit.jar");
@@ -149,7 +151,9 @@ class DaemonArchiveIT {
     assertTrue(Files.exists(trained.resolve("lib/minibit-peer.aot")), "no AOT cache was made");
     String aotJava = Files.readString(javaFile).strip();
     int peerPort = FreePorts.next();
-    Process peer = start(trained, root, "-Xlog:aot=info:file=" + root.resolve("aot.log"),
+    Path jit = root.resolve("jit.log");
+    Process peer = start(trained, root, "-Xlog:aot=info:file=" + root.resolve("aot.log")
+        + " -Xlog:jit+compilation=debug:file=" + jit,
         "minibit-peer", "--tracker", "127.0.0.1:9", "--advertise", "127.0.0.1", "--port",
         String.valueOf(peerPort), "--control-socket", root.resolve("control.sock").toString(),
         "--http-port", "0", "--data-dir", root.resolve("peer").toString());
@@ -159,6 +163,10 @@ class DaemonArchiveIT {
         Path.of("/proc", String.valueOf(peer.pid()), "exe").toRealPath());
     String aotLog = Files.readString(root.resolve("aot.log"));
     assertTrue(aotLog.contains("Opened AOT cache"), aotLog);
+    // The training served blocks, enough for the code of a served block to be compiled there:
+    // the daemon compiles it as it starts, before anyone has asked it for a block.
+    Await.until(Duration.ofSeconds(30), "the served blocks' code compiled from the training",
+        () -> readQuietly(jit).contains("io.minibit.peer.server.UploadLimiter::acquire "));
     // Nothing on the daemon's output about the cache or native access.
     String log = Files.readString(root.resolve("minibit-peer.log"));
     assertFalse(log.contains("WARNING") || log.contains("[warning]"), log);
