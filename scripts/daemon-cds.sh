@@ -58,16 +58,39 @@ fail() {
   exit 0
 }
 
-# start NAME ARCHIVE JAR ARGS...: a daemon in the background, its output in $work/NAME.log; an
-# ARCHIVE other than "-" makes it a trainee. Sets $pid.
+# The JVM and its flags for the daemons start runs (the AOT cache's trainee runs on another).
+jvm=("$java" "${quick[@]}")
+
+# start NAME ARCHIVE JAR ARGS...: a daemon in the background on $jvm, its output in
+# $work/NAME.log; an ARCHIVE other than "-" makes it a trainee. Sets $pid.
 start() {
   local name="$1" archive="$2" jar="$3"
   shift 3
   local dump=()
   [ "$archive" = - ] || dump=(-XX:ArchiveClassesAtExit="$archive")
-  "$java" "${quick[@]}" "${dump[@]}" -jar "$jar" "$@" >"$work/$name.log" 2>&1 &
+  "${jvm[@]}" "${dump[@]}" -jar "$jar" "$@" >"$work/$name.log" 2>&1 &
   pid=$!
   pids+=("$pid")
+}
+
+# start_tracker ARCHIVE ON_FAILURE: the swarm's tracker (see start), awaited until it listens;
+# sets $tracker_pid and $tracker, its address.
+start_tracker() {
+  start tracker "$1" "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
+  tracker_pid=$pid
+  last_log="$work/tracker.log"
+  tracker_port="$(port tracker "$tracker_pid" \
+    '.*minibit-tracker listening on port \([0-9]*\).*')" || "$2" "the tracker did not start"
+  tracker=127.0.0.1:$tracker_port
+}
+
+# start_peer NAME ARCHIVE: a peer of the swarm (see start), its data in $work/NAME and its
+# control socket $work/NAME.sock; sets peer_pid[NAME].
+start_peer() {
+  mkdir -p "$work/$1"
+  start "$1" "$2" "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
+    --control-socket "$work/$1.sock" --http-port 0 --data-dir "$work/$1"
+  peer_pid[$1]=$pid
 }
 
 # port NAME PID PATTERN: the first value PATTERN (a sed expression with one group) finds in
@@ -145,22 +168,11 @@ both() {
   wait "$first" || "$on_failure" "$why"
 }
 
-start tracker "$tracker_archive" "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
-tracker_pid=$pid
-last_log="$work/tracker.log"
-tracker_port="$(port tracker "$tracker_pid" '.*minibit-tracker listening on port \([0-9]*\).*')" \
-  || fail "the tracker did not start"
-tracker=127.0.0.1:$tracker_port
-
 declare -A peer_pid control
-for name in other third trainee; do
-  archive=-
-  [ "$name" = trainee ] && archive="$peer_archive"
-  mkdir -p "$work/$name"
-  start "$name" "$archive" "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
-    --control-socket "$work/$name.sock" --http-port 0 --data-dir "$work/$name"
-  peer_pid[$name]=$pid
-done
+start_tracker "$tracker_archive" fail
+start_peer other -
+start_peer third -
+start_peer trainee "$peer_archive"
 workload fail "$size_mib" 0
 cli torrents --tracker "$tracker" torrents || fail "the tracker's catalog could not be listed"
 
@@ -238,33 +250,21 @@ mapfile -t aot_flags < <(launcher_flags) || true
 [ "${#aot_flags[@]}" -gt 0 ] || aot_note "the launcher's flags could not be read"
 rm -rf "$work/tracker" "$work/other" "$work/third" "$work/trainee" "$work"/*.sock
 pids=()
-start tracker - "$tracker_jar" --port 0 --http-port 0 --data-dir "$work/tracker"
-tracker_pid=$pid
-tracker_port="$(port tracker "$tracker_pid" '.*minibit-tracker listening on port \([0-9]*\).*')" \
-  || aot_note "the tracker did not start"
-tracker=127.0.0.1:$tracker_port
-for name in other third; do
-  mkdir -p "$work/$name"
-  start "$name" - "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
-    --control-socket "$work/$name.sock" --http-port 0 --data-dir "$work/$name"
-  peer_pid[$name]=$pid
-done
-mkdir -p "$work/trainee"
-"$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED \
-  --sun-misc-unsafe-memory-access=allow -XX:AOTMode=record -XX:AOTConfiguration="$work/peer.aotconf" \
-  -jar "$peer_jar" --tracker "$tracker" --advertise 127.0.0.1 --port 0 \
-  --control-socket "$work/trainee.sock" --http-port 0 --data-dir "$work/trainee" \
-  >"$work/trainee.log" 2>&1 &
-peer_pid[trainee]=$!
-pids+=("$!")
+start_tracker - aot_note
+start_peer other -
+start_peer third -
+# As launch.sh runs the daemon on that JVM: Netty's native library and sun.misc.Unsafe allowed.
+aot_jvm_flags=("${aot_flags[@]}" --enable-native-access=ALL-UNNAMED
+  --sun-misc-unsafe-memory-access=allow)
+jvm=("$aot_jvm" "${aot_jvm_flags[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$work/peer.aotconf")
+start_peer trainee -
 workload aot_note "$aot_mib" 16384
 stop "${peer_pid[trainee]}" || aot_note "the trainee did not stop"
 stop "${peer_pid[other]}"
 stop "${peer_pid[third]}"
 stop "$tracker_pid"
 [ -s "$work/peer.aotconf" ] || aot_note "the trainee recorded nothing"
-if ! "$aot_jvm" "${aot_flags[@]}" --enable-native-access=ALL-UNNAMED \
-  --sun-misc-unsafe-memory-access=allow -XX:AOTMode=create -XX:AOTConfiguration="$work/peer.aotconf" \
+if ! "$aot_jvm" "${aot_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$work/peer.aotconf" \
     -XX:AOTCache="$peer_aot" -jar "$peer_jar" >"$work/aot-create.log" 2>&1; then
   tail -n 3 "$work/aot-create.log" >&2
   aot_note "the cache could not be made"
