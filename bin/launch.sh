@@ -28,7 +28,9 @@ minibit_launch() {
       # when JAVA does not name another JVM, and only with a cache newer than its jar; that JVM
       # would refuse a class-data archive beside it, which is for the default one. Netty loads
       # its native transport, and Netty, gRPC and protobuf use sun.misc.Unsafe: both allowed
-      # without a warning, as the default JVM allows them.
+      # without a warning, as the default JVM allows them. A method C2 compiled in training (the
+      # digests' block loop) goes to C2 at once (SkipTier2IfPossible): compiled early at C1's
+      # counting tier instead, it could stay there, hashing at a tenth of the speed.
       local aot="${jar%.jar}.aot" aot_java=""
       # JAVA_OPTS that ask for a class-data archive (-Xshare, SharedArchiveFile) keep the default
       # JVM: the cache's JVM refuses both together.
@@ -37,7 +39,8 @@ minibit_launch() {
           && read -r aot_java <"$aot.java" && [ -x "$aot_java" ]; then
         # shellcheck disable=SC2086 # JAVA_OPTS holds several words on purpose
         exec "$aot_java" -XX:AOTCache="$aot" -XX:+UnlockExperimentalVMOptions \
-          -XX:+AOTCompileEagerly -Xlog:disable -Xlog:all=error:stderr \
+          -XX:+AOTCompileEagerly -XX:+UnlockDiagnosticVMOptions -XX:+SkipTier2IfPossible \
+          -Xlog:disable -Xlog:all=error:stderr \
           --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
           ${jvm_flags[@]+"${jvm_flags[@]}"} ${JAVA_OPTS:-} -jar "$jar" "$@"
       fi
