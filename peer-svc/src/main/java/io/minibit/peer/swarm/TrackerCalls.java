@@ -1,5 +1,7 @@
 package io.minibit.peer.swarm;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthGrpc;
@@ -23,7 +25,11 @@ import java.util.logging.Logger;
  * The call plumbing of {@link TrackerClient}: runs each call on the current tracker (see {@link
  * TrackerRotation}), under a deadline, handing it to the next one when a tracker cannot be
  * reached (UNAVAILABLE, DEADLINE_EXCEEDED), and maps what fails to a {@link MinibitException}
- * that names the tracker. A move is logged and told to the listeners.
+ * that names the tracker. A move is logged and told to the listeners. A call someone waits for
+ * (publish, manifest, catalog: each as good to repeat as to make once) makes up to {@link
+ * #WAITED_ROUNDS} rounds, with a backoff between them: a tracker too busy to answer within the
+ * deadline (a host starting many daemons at once) is asked again instead of failing the user's
+ * download.
  *
  * <p>Thread-safe: the rotation is guarded by its own lock; no call is made under it.
  */
@@ -38,6 +44,12 @@ final class TrackerCalls {
    */
   private static final Duration ROUND_BACKOFF_INITIAL = Duration.ofMillis(250);
   private static final Duration ROUND_BACKOFF_MAX = Duration.ofSeconds(1);
+  /**
+   * The rounds of a call someone waits for, and the wait between two of them: 250 ms, then
+   * 500 ms (jittered). Never past the deadline of the call it serves, if it has one.
+   */
+  static final int WAITED_ROUNDS = 3;
+  private static final Duration WAITED_BACKOFF_INITIAL = Duration.ofMillis(250);
 
   /** One tracker, with the stubs calls to it go through. */
   record Tracker(String target, TrackerServiceGrpc.TrackerServiceBlockingStub stub,
@@ -47,6 +59,8 @@ final class TrackerCalls {
   /** Guarded by itself. */
   private final TrackerRotation rotation;
   private final List<Consumer<TrackerClient.Switch>> listeners = new CopyOnWriteArrayList<>();
+  /** Jitters the waits between a waited call's rounds (thread-safe). */
+  private final Random random;
 
   /** The trackers at {@code endpoints}, in order of preference. */
   TrackerCalls(List<TrackerClient.Endpoint> endpoints, Clock clock, Random random) {
@@ -56,6 +70,7 @@ final class TrackerCalls {
     this.trackers = endpoints.stream().map(e -> new Tracker(e.target(),
         TrackerServiceGrpc.newBlockingStub(e.channel()), HealthGrpc.newStub(e.channel()),
         e.reconnectNow())).toList();
+    this.random = random;
     this.rotation = new TrackerRotation(trackers.size(),
         new Backoff(ROUND_BACKOFF_INITIAL, ROUND_BACKOFF_MAX, 2.0, random), clock);
   }
@@ -117,9 +132,84 @@ final class TrackerCalls {
    * Runs {@code rpc} on one tracker after another, from the current one, until one answers;
    * {@code rpc} is told which tracker (its index) it calls.
    *
-   * @param paced whether to fail at once while the backoff after a failed round lasts
+   * @param paced whether to fail at once while the backoff after a failed round lasts; a call
+   *     that is not (someone waits for it) makes up to {@link #WAITED_ROUNDS} rounds instead
    */
   <T> T call(String action, boolean paced,
+      BiFunction<Integer, TrackerServiceGrpc.TrackerServiceBlockingStub, T> rpc) {
+    if (paced) {
+      try {
+        return round(action, true, rpc);
+      } catch (Unreached e) {
+        throw e.failure(1);
+      }
+    }
+    Backoff backoff = new Backoff(WAITED_BACKOFF_INITIAL, ROUND_BACKOFF_MAX, 2.0, random);
+    for (int round = 1; ; round++) {
+      try {
+        return round(action, false, rpc);
+      } catch (Unreached e) {
+        Duration wait = backoff.nextDelay();
+        if (round == WAITED_ROUNDS || !timeLeftFor(wait)) {
+          throw e.failure(round);
+        }
+        try {
+          Thread.sleep(wait.toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e.failure(round);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the call this one serves (the gRPC context's deadline, if any) leaves time to wait
+   * {@code wait} and make one more round of at least a second.
+   */
+  private static boolean timeLeftFor(Duration wait) {
+    Context context = Context.current();
+    if (context.isCancelled()) {
+      return false;
+    }
+    Deadline deadline = context.getDeadline();
+    return deadline == null
+        || deadline.timeRemaining(TimeUnit.MILLISECONDS) > wait.toMillis() + 1_000;
+  }
+
+  /**
+   * A round in which no tracker answered (UNAVAILABLE or DEADLINE_EXCEEDED from each): what each
+   * said, made into the caller's failure once no more rounds are made.
+   */
+  private final class Unreached extends RuntimeException {
+    private final String action;
+    private final List<String> failures;
+    private final StatusRuntimeException last;
+
+    Unreached(String action, List<String> failures, StatusRuntimeException last) {
+      super(null, null, false, false);
+      this.action = action;
+      this.failures = failures;
+      this.last = last;
+    }
+
+    /** The failure after {@code rounds} such rounds; more than one is said. */
+    MinibitException failure(int rounds) {
+      String times = rounds == 1 ? "" : "; asked " + rounds + " times";
+      if (trackers.size() == 1) {
+        return error(last.getStatus(), detail(last.getStatus()) + times,
+            trackers.get(0).target(), action, last);
+      }
+      return new MinibitException(ErrorCode.UNAVAILABLE, "cannot reach any tracker to " + action
+          + " (" + String.join("; ", failures) + times + ")", last);
+    }
+  }
+
+  /**
+   * One round: the trackers of {@link TrackerRotation#order} (all of them, from the current one,
+   * for a call that is not paced), until one answers. Unreached if none does.
+   */
+  private <T> T round(String action, boolean paced,
       BiFunction<Integer, TrackerServiceGrpc.TrackerServiceBlockingStub, T> rpc) {
     List<Integer> order;
     synchronized (rotation) {
@@ -152,7 +242,7 @@ final class TrackerCalls {
         if (status.getCode() != Status.Code.UNAVAILABLE
             && status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
           answered(index);
-          throw error(status, tracker.target(), action, e);
+          throw error(status, detail(status), tracker.target(), action, e);
         }
         // dialled again on the next call, without waiting out the channel's backoff
         tracker.reconnectNow().run();
@@ -163,11 +253,7 @@ final class TrackerCalls {
         last = e;
       }
     }
-    if (trackers.size() == 1) {
-      throw error(last.getStatus(), trackers.get(0).target(), action, last);
-    }
-    throw new MinibitException(ErrorCode.UNAVAILABLE, "cannot reach any tracker to " + action
-        + " (" + String.join("; ", failures) + ")", last);
+    throw new Unreached(action, failures, last);
   }
 
   /** Tracker {@code index} answered: if calls moved to it, says so. */
@@ -190,9 +276,8 @@ final class TrackerCalls {
         : status.getDescription();
   }
 
-  private static MinibitException error(Status status, String target, String action,
-      StatusRuntimeException e) {
-    String detail = detail(status);
+  private static MinibitException error(Status status, String detail, String target,
+      String action, StatusRuntimeException e) {
     return switch (status.getCode()) {
       case UNAVAILABLE, DEADLINE_EXCEEDED -> new MinibitException(ErrorCode.UNAVAILABLE,
           "cannot reach the tracker at " + target + " to " + action + " (" + detail + ")", e);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Context;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -28,6 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,6 +54,8 @@ class TrackerFailoverClientTest {
   private final List<TrackerClient.Switch> moves = new CopyOnWriteArrayList<>();
   /** What a fake tracker answers instead, by name; absent: a normal answer. */
   private final Map<String, Status> failures = new ConcurrentHashMap<>();
+  /** How many catalog calls a fake tracker answers DEADLINE_EXCEEDED first, by name. */
+  private final Map<String, AtomicInteger> busyAnswers = new ConcurrentHashMap<>();
 
   /** A fake tracker named {@code name}: its session token is "token-" + name. */
   private void start(String name) throws IOException {
@@ -71,6 +78,11 @@ class TrackerFailoverClientTest {
           public void listTorrents(ListTorrentsRequest request,
               StreamObserver<ListTorrentsResponse> response) {
             calls.add(name + " listTorrents");
+            if (busyAnswers.getOrDefault(name, new AtomicInteger()).getAndDecrement() > 0) {
+              response.onError(Status.DEADLINE_EXCEEDED.withDescription("too busy")
+                  .asRuntimeException());
+              return;
+            }
             response.onNext(ListTorrentsResponse.getDefaultInstance());
             response.onCompleted();
           }
@@ -194,6 +206,57 @@ class TrackerFailoverClientTest {
     assertEquals(List.of(), client.catalog(10));
     assertEquals(List.of("B listTorrents"), calls);
     assertEquals("B", client.inUse());
+  }
+
+  @Test
+  void aCallSomeoneWaitsForIsAskedAgainAfterARoundInWhichNoTrackerAnswered() throws Exception {
+    start("A");
+    busyAnswers.put("A", new AtomicInteger(2));
+    TrackerClient client = client("A");
+    assertEquals(List.of(), client.catalog(10));
+    assertEquals(List.of("A listTorrents", "A listTorrents", "A listTorrents"), calls,
+        "two rounds that timed out, then the answer");
+  }
+
+  @Test
+  void aCallSomeoneWaitsForGivesUpAfterItsRoundsSayingHowManyTimesItAsked() throws Exception {
+    start("A");
+    busyAnswers.put("A", new AtomicInteger(Integer.MAX_VALUE));
+    TrackerClient client = client("A");
+    MinibitException e = assertThrows(MinibitException.class, () -> client.catalog(10));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertEquals("cannot reach the tracker at A to list the catalog (too busy; asked 3 times)",
+        e.getMessage());
+    assertEquals(TrackerCalls.WAITED_ROUNDS, calls.size());
+
+    // an announce has its own pace: one round, failed at once
+    calls.clear();
+    failures.put("A", Status.DEADLINE_EXCEEDED.withDescription("too busy"));
+    clock.advance(Duration.ofSeconds(10));
+    MinibitException paced = assertThrows(MinibitException.class,
+        () -> client.announce(announce()));
+    assertEquals("cannot reach the tracker at A to announce (too busy)", paced.getMessage());
+    assertEquals(1, calls.size());
+  }
+
+  @Test
+  void aCallSomeoneWaitsForMakesNoRoundItsOwnCallerHasNoTimeFor() throws Exception {
+    start("A");
+    busyAnswers.put("A", new AtomicInteger(Integer.MAX_VALUE));
+    TrackerClient client = client("A");
+    // the user's call to the daemon has a second left: no second round fits in it
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    Context.CancellableContext userCall =
+        Context.current().withDeadlineAfter(1, TimeUnit.SECONDS, timer);
+    try {
+      MinibitException e = assertThrows(MinibitException.class,
+          () -> userCall.call(() -> client.catalog(10)));
+      assertEquals("cannot reach the tracker at A to list the catalog (too busy)", e.getMessage());
+      assertEquals(List.of("A listTorrents"), calls);
+    } finally {
+      userCall.cancel(null);
+      timer.shutdownNow();
+    }
   }
 
   @Test
