@@ -25,11 +25,11 @@ import java.util.logging.Logger;
  * The call plumbing of {@link TrackerClient}: runs each call on the current tracker (see {@link
  * TrackerRotation}), under a deadline, handing it to the next one when a tracker cannot be
  * reached (UNAVAILABLE, DEADLINE_EXCEEDED), and maps what fails to a {@link MinibitException}
- * that names the tracker. A move is logged and told to the listeners. A call someone waits for
- * (publish, manifest, catalog: each as good to repeat as to make once) makes up to {@link
- * #WAITED_ROUNDS} rounds, with a backoff between them: a tracker too busy to answer within the
- * deadline (a host starting many daemons at once) is asked again instead of failing the user's
- * download.
+ * that names the tracker. A move is logged and told to the listeners. How often a call is made
+ * is its {@link Pace}: a publish or a manifest fetch, which a share or a download waits on, makes
+ * up to {@link #WAITED_ROUNDS} rounds with a backoff between them, so that a tracker too busy to
+ * answer within the deadline (a host starting many daemons at once) is asked again instead of
+ * failing the user's download.
  *
  * <p>Thread-safe: the rotation is guarded by its own lock; no call is made under it.
  */
@@ -50,6 +50,22 @@ final class TrackerCalls {
    */
   static final int WAITED_ROUNDS = 3;
   private static final Duration WAITED_BACKOFF_INITIAL = Duration.ofMillis(250);
+
+  /** How a call goes on when no tracker answers it. */
+  enum Pace {
+    /**
+     * Announces and heartbeats, which their owner retries at its own pace: one round, and none
+     * while the backoff after a failed round lasts (the call fails at once).
+     */
+    PACED,
+    /** A look the user can take again (the catalog on the swarm page): one round, at once. */
+    ONE_ROUND,
+    /**
+     * A publish or a manifest fetch, which a share or a download waits on (each as good to make
+     * twice as once): up to {@link #WAITED_ROUNDS} rounds, at once and then after a backoff.
+     */
+    ROUNDS
+  }
 
   /** One tracker, with the stubs calls to it go through. */
   record Tracker(String target, TrackerServiceGrpc.TrackerServiceBlockingStub stub,
@@ -132,14 +148,13 @@ final class TrackerCalls {
    * Runs {@code rpc} on one tracker after another, from the current one, until one answers;
    * {@code rpc} is told which tracker (its index) it calls.
    *
-   * @param paced whether to fail at once while the backoff after a failed round lasts; a call
-   *     that is not (someone waits for it) makes up to {@link #WAITED_ROUNDS} rounds instead
+   * @param pace how the call goes on when no tracker answers
    */
-  <T> T call(String action, boolean paced,
+  <T> T call(String action, Pace pace,
       BiFunction<Integer, TrackerServiceGrpc.TrackerServiceBlockingStub, T> rpc) {
-    if (paced) {
+    if (pace != Pace.ROUNDS) {
       try {
-        return round(action, true, rpc);
+        return round(action, pace == Pace.PACED, rpc);
       } catch (Unreached e) {
         throw e.failure(1);
       }
@@ -165,7 +180,9 @@ final class TrackerCalls {
 
   /**
    * Whether the call this one serves (the gRPC context's deadline, if any) leaves time to wait
-   * {@code wait} and make one more round of at least a second.
+   * {@code wait} and make one more round under the full deadline. A caller with less time left
+   * (a `minibit torrents`, say, with its own 10 s) is told what the tracker did now, before its
+   * own deadline says less.
    */
   private static boolean timeLeftFor(Duration wait) {
     Context context = Context.current();
@@ -173,8 +190,8 @@ final class TrackerCalls {
       return false;
     }
     Deadline deadline = context.getDeadline();
-    return deadline == null
-        || deadline.timeRemaining(TimeUnit.MILLISECONDS) > wait.toMillis() + 1_000;
+    return deadline == null || deadline.timeRemaining(TimeUnit.MILLISECONDS)
+        > wait.toMillis() + TimeUnit.SECONDS.toMillis(DEADLINE_SECONDS);
   }
 
   /**
@@ -207,7 +224,8 @@ final class TrackerCalls {
 
   /**
    * One round: the trackers of {@link TrackerRotation#order} (all of them, from the current one,
-   * for a call that is not paced), until one answers. Unreached if none does.
+   * for a call that is not paced: it makes a round whatever the backoff), until one answers.
+   * Unreached if none does.
    */
   private <T> T round(String action, boolean paced,
       BiFunction<Integer, TrackerServiceGrpc.TrackerServiceBlockingStub, T> rpc) {

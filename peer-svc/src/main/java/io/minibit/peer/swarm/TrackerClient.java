@@ -22,6 +22,7 @@ import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.Torrent;
 import io.minibit.core.identity.PeerKey;
+import io.minibit.peer.swarm.TrackerCalls.Pace;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,8 @@ import java.util.function.Function;
  * answers is used from then on; a move is logged and told to the {@link #onSwitch} listeners.
  * After a round in which none answered, announces and heartbeats fail at once until the round's
  * backoff is over (their owner retries them later); a call someone waits for (publish, manifest,
- * catalog) always makes a round. That rotation is {@link TrackerCalls}'s job.
+ * catalog) always makes a round, and a publish or a manifest fetch makes up to three. That
+ * rotation is {@link TrackerCalls}'s job.
  *
  * <p>Session tokens belong to one tracker each: the client keeps the last one each tracker gave
  * and sends a tracker its own. Publishes are signed with the peer's key. An announce that opens
@@ -143,7 +145,7 @@ public final class TrackerClient {
    * PERMISSION_DENIED if its name belongs to another publisher.
    */
   public boolean publish(Torrent torrent) {
-    return call("publish " + torrent.name(), false, stub -> stub.publish(
+    return call("publish " + torrent.name(), Pace.ROUNDS, stub -> stub.publish(
         PublishRequest.newBuilder().setManifest(torrent.manifest())
             .setProof(key.publishProof(torrent.infoHash(), clock.instant())).build())
         .getCreated());
@@ -151,14 +153,15 @@ public final class TrackerClient {
 
   /** Fetches a manifest by infohash and checks that it hashes to it. */
   public Torrent manifest(InfoHash infoHash) {
-    Manifest manifest = call("fetch the manifest of " + infoHash, false, stub -> stub.getManifest(
-        GetManifestRequest.newBuilder().setInfohash(infoHash.hex()).build()).getManifest());
+    Manifest manifest = call("fetch the manifest of " + infoHash, Pace.ROUNDS,
+        stub -> stub.getManifest(GetManifestRequest.newBuilder().setInfohash(infoHash.hex())
+            .build()).getManifest());
     return checked(manifest, infoHash);
   }
 
   /** Fetches the most recent manifest published under {@code name}. */
   public Torrent manifest(String name) {
-    var response = call("fetch the manifest named " + name, false, stub -> stub.getManifest(
+    var response = call("fetch the manifest named " + name, Pace.ROUNDS, stub -> stub.getManifest(
         GetManifestRequest.newBuilder().setName(name).build()));
     return checked(response.getManifest(), InfoHash.parse(response.getInfohash()));
   }
@@ -168,7 +171,7 @@ public final class TrackerClient {
    * page by page, each page under its own deadline, every page from the same tracker.
    */
   public List<TorrentSummary> catalog(int max) {
-    List<TorrentSummary> torrents = call("list the catalog", false, stub -> {
+    List<TorrentSummary> torrents = call("list the catalog", Pace.ONE_ROUND, stub -> {
       List<TorrentSummary> pages = new ArrayList<>();
       String token = "";
       do {
@@ -194,7 +197,7 @@ public final class TrackerClient {
    * longer holds (UNAUTHENTICATED) it is sent once more with a proof.
    */
   public AnnounceResponse announce(AnnounceRequest request) {
-    return calls.call("announce", true,
+    return calls.call("announce", Pace.PACED,
         (index, stub) -> tokens.announce(index, stub, request));
   }
 
@@ -203,7 +206,8 @@ public final class TrackerClient {
    * or PERMISSION_DENIED: that tracker has no session of ours (announce again).
    */
   public HeartbeatResponse heartbeat(String peerId) {
-    return calls.call("heartbeat", true, (index, stub) -> tokens.heartbeat(index, stub, peerId));
+    return calls.call("heartbeat", Pace.PACED,
+        (index, stub) -> tokens.heartbeat(index, stub, peerId));
   }
 
   /**
@@ -220,9 +224,9 @@ public final class TrackerClient {
   }
 
   /** Runs {@code rpc} on one tracker after another, from the current one, until one answers. */
-  private <T> T call(String action, boolean paced,
+  private <T> T call(String action, Pace pace,
       Function<TrackerServiceGrpc.TrackerServiceBlockingStub, T> rpc) {
-    return calls.call(action, paced, (index, stub) -> rpc.apply(stub));
+    return calls.call(action, pace, (index, stub) -> rpc.apply(stub));
   }
 
   /**

@@ -12,6 +12,8 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.minibit.api.v2.AnnounceRequest;
 import io.minibit.api.v2.AnnounceResponse;
+import io.minibit.api.v2.GetManifestRequest;
+import io.minibit.api.v2.GetManifestResponse;
 import io.minibit.api.v2.HeartbeatRequest;
 import io.minibit.api.v2.HeartbeatResponse;
 import io.minibit.api.v2.ListTorrentsRequest;
@@ -19,6 +21,7 @@ import io.minibit.api.v2.ListTorrentsResponse;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.identity.PeerKey;
 import io.minibit.core.ErrorCode;
+import io.minibit.core.InfoHash;
 import io.minibit.core.MinibitException;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.testing.GrpcCleanup;
@@ -43,6 +46,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class TrackerFailoverClientTest {
   private static final PeerKey KEY = PeerKey.generate();
+  private static final InfoHash HASH = InfoHash.parse("ab".repeat(32));
 
   @RegisterExtension final GrpcCleanup grpc = new GrpcCleanup();
 
@@ -54,7 +58,7 @@ class TrackerFailoverClientTest {
   private final List<TrackerClient.Switch> moves = new CopyOnWriteArrayList<>();
   /** What a fake tracker answers instead, by name; absent: a normal answer. */
   private final Map<String, Status> failures = new ConcurrentHashMap<>();
-  /** How many catalog calls a fake tracker answers DEADLINE_EXCEEDED first, by name. */
+  /** How many calls a fake tracker answers DEADLINE_EXCEEDED first, by name. */
   private final Map<String, AtomicInteger> busyAnswers = new ConcurrentHashMap<>();
 
   /** A fake tracker named {@code name}: its session token is "token-" + name. */
@@ -78,13 +82,22 @@ class TrackerFailoverClientTest {
           public void listTorrents(ListTorrentsRequest request,
               StreamObserver<ListTorrentsResponse> response) {
             calls.add(name + " listTorrents");
-            if (busyAnswers.getOrDefault(name, new AtomicInteger()).getAndDecrement() > 0) {
+            if (busy(name)) {
               response.onError(Status.DEADLINE_EXCEEDED.withDescription("too busy")
                   .asRuntimeException());
               return;
             }
             response.onNext(ListTorrentsResponse.getDefaultInstance());
             response.onCompleted();
+          }
+
+          @Override
+          public void getManifest(GetManifestRequest request,
+              StreamObserver<GetManifestResponse> response) {
+            calls.add(name + " getManifest");
+            response.onError(busy(name) ? Status.DEADLINE_EXCEEDED.withDescription("too busy")
+                .asRuntimeException() : Status.NOT_FOUND.withDescription("no such torrent")
+                .asRuntimeException());
           }
 
           @Override
@@ -96,6 +109,11 @@ class TrackerFailoverClientTest {
           }
         }).build().start();
     servers.put(name, grpc.register(server));
+  }
+
+  /** Whether the fake tracker {@code name} answers this call DEADLINE_EXCEEDED. */
+  private boolean busy(String name) {
+    return busyAnswers.getOrDefault(name, new AtomicInteger()).getAndDecrement() > 0;
   }
 
   private void stop(String name) {
@@ -209,25 +227,34 @@ class TrackerFailoverClientTest {
   }
 
   @Test
-  void aCallSomeoneWaitsForIsAskedAgainAfterARoundInWhichNoTrackerAnswered() throws Exception {
+  void aManifestFetchIsMadeAgainAfterARoundInWhichNoTrackerAnswered() throws Exception {
     start("A");
     busyAnswers.put("A", new AtomicInteger(2));
     TrackerClient client = client("A");
-    assertEquals(List.of(), client.catalog(10));
-    assertEquals(List.of("A listTorrents", "A listTorrents", "A listTorrents"), calls,
+    MinibitException answered = assertThrows(MinibitException.class,
+        () -> client.manifest(HASH));
+    assertEquals(ErrorCode.NOT_FOUND, answered.code(), answered::getMessage);
+    assertEquals(List.of("A getManifest", "A getManifest", "A getManifest"), calls,
         "two rounds that timed out, then the answer");
   }
 
   @Test
-  void aCallSomeoneWaitsForGivesUpAfterItsRoundsSayingHowManyTimesItAsked() throws Exception {
+  void aManifestFetchGivesUpAfterItsRoundsSayingHowManyTimesItAsked() throws Exception {
     start("A");
     busyAnswers.put("A", new AtomicInteger(Integer.MAX_VALUE));
     TrackerClient client = client("A");
-    MinibitException e = assertThrows(MinibitException.class, () -> client.catalog(10));
+    MinibitException e = assertThrows(MinibitException.class, () -> client.manifest(HASH));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
-    assertEquals("cannot reach the tracker at A to list the catalog (too busy; asked 3 times)",
-        e.getMessage());
+    assertEquals("cannot reach the tracker at A to fetch the manifest of " + HASH
+        + " (too busy; asked 3 times)", e.getMessage());
     assertEquals(TrackerCalls.WAITED_ROUNDS, calls.size());
+
+    // the catalog (the swarm page's) is asked for once: the page can be loaded again
+    calls.clear();
+    MinibitException once = assertThrows(MinibitException.class, () -> client.catalog(10));
+    assertEquals("cannot reach the tracker at A to list the catalog (too busy)",
+        once.getMessage());
+    assertEquals(List.of("A listTorrents"), calls);
 
     // an announce has its own pace: one round, failed at once
     calls.clear();
@@ -236,23 +263,25 @@ class TrackerFailoverClientTest {
     MinibitException paced = assertThrows(MinibitException.class,
         () -> client.announce(announce()));
     assertEquals("cannot reach the tracker at A to announce (too busy)", paced.getMessage());
-    assertEquals(1, calls.size());
+    assertEquals(List.of("A announce token="), calls);
   }
 
   @Test
-  void aCallSomeoneWaitsForMakesNoRoundItsOwnCallerHasNoTimeFor() throws Exception {
+  void aManifestFetchMakesNoRoundItsCallerHasNoTimeFor() throws Exception {
     start("A");
     busyAnswers.put("A", new AtomicInteger(Integer.MAX_VALUE));
     TrackerClient client = client("A");
-    // the user's call to the daemon has a second left: no second round fits in it
+    // the call the fetch serves has 5 s left: a second round, under its full deadline, does
+    // not fit in them, so what the first one found is told before that call's deadline passes
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     Context.CancellableContext userCall =
-        Context.current().withDeadlineAfter(1, TimeUnit.SECONDS, timer);
+        Context.current().withDeadlineAfter(5, TimeUnit.SECONDS, timer);
     try {
       MinibitException e = assertThrows(MinibitException.class,
-          () -> userCall.call(() -> client.catalog(10)));
-      assertEquals("cannot reach the tracker at A to list the catalog (too busy)", e.getMessage());
-      assertEquals(List.of("A listTorrents"), calls);
+          () -> userCall.call(() -> client.manifest(HASH)));
+      assertEquals("cannot reach the tracker at A to fetch the manifest of " + HASH
+          + " (too busy)", e.getMessage());
+      assertEquals(List.of("A getManifest"), calls);
     } finally {
       userCall.cancel(null);
       timer.shutdownNow();
