@@ -89,8 +89,13 @@ final class Downloader {
             return retry(existing, trace);
           }
           if (existing != null && fileLost(existing)) {
-            heldWhereAsked(existing, order.destination());
-            return fetchAgain(existing, trace);
+            if (!fileGone(existing) || heldIn(existing, order.destination())) {
+              heldWhereAsked(existing, order.destination());
+              return fetchAgain(existing, trace);
+            }
+            // gone, and asked for elsewhere: fetched there, as if this peer had never held it
+            forget(existing, order.destination());
+            existing = null;
           }
           if (existing != null) {
             trace.endAttached();
@@ -126,8 +131,23 @@ final class Downloader {
    * caller looking for the file where it is not.
    */
   private TorrentSession heldWhereAsked(TorrentSession session, String destination) {
-    if (destination.isEmpty()) {
+    if (heldIn(session, destination)) {
       return session;
+    }
+    throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
+        "this peer already holds %s in %s (%s); a torrent is kept in one place: use that copy, "
+            + "or remove the transfer first to fetch it into %s", session.torrent().name(),
+        session.store().finalPath().getParent(),
+        session.isSeeding() ? "seeding" : "downloading", Validation.printable(destination)));
+  }
+
+  /**
+   * Whether {@code session} holds its torrent where {@code destination} says (or none is
+   * given). INVALID_ARGUMENT for a destination that is no path.
+   */
+  private boolean heldIn(TorrentSession session, String destination) {
+    if (destination.isEmpty()) {
+      return true;
     }
     Path held = session.store().finalPath().getParent();
     Path asked;
@@ -136,13 +156,7 @@ final class Downloader {
     } catch (InvalidPathException e) {
       throw MinibitException.invalid("%s is not a valid path", Validation.printable(destination));
     }
-    if (realOrSelf(asked).equals(realOrSelf(held))) {
-      return session;
-    }
-    throw new MinibitException(ErrorCode.FAILED_PRECONDITION, String.format(
-        "this peer already holds %s in %s (%s); a torrent is kept in one place: use that copy, "
-            + "or remove the transfer first to fetch it into %s", session.torrent().name(), held,
-        session.isSeeding() ? "seeding" : "downloading", Validation.printable(destination)));
+    return realOrSelf(asked).equals(realOrSelf(held));
   }
 
   /** {@code path} with its symbolic links resolved if it exists; as it is otherwise. */
@@ -188,6 +202,28 @@ final class Downloader {
     } catch (IOException gone) {
       return true;
     }
+  }
+
+  /** Whether the file of a session {@link #fileLost} lost is gone altogether. */
+  private static boolean fileGone(TorrentSession session) {
+    return !Files.exists(session.store().finalPath(), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Drops a seeding session whose file is gone, for a download of the same torrent into {@code
+   * destination}; the caller holds the table's lock. The session leaves the swarm and its
+   * records go: the download that follows writes its own.
+   */
+  private void forget(TorrentSession lost, String destination) throws IOException {
+    Torrent torrent = lost.torrent();
+    table.remove(torrent.infoHash());
+    announcer.remove(torrent.infoHash());
+    lost.subscribers().closeAll(Status.UNAVAILABLE.withDescription("its file is gone"));
+    lost.store().close();
+    records.delete(torrent.infoHash());
+    cache.forget(torrent.infoHash());
+    log.warning(() -> String.format("%s is gone since it was verified: fetching it into %s",
+        lost.store().finalPath(), Validation.printable(destination)));
   }
 
   /**

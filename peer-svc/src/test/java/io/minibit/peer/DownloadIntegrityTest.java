@@ -212,6 +212,31 @@ class DownloadIntegrityTest {
   }
 
   @Test
+  void aFileDeletedWhileItIsSeededIsFetchedIntoTheDirectoryAGetNames() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "moved.bin", 16 * BLOCK, 8);
+    leecher.download(infohash);
+    Files.delete(leecher.dataDir().resolve("moved.bin"));
+
+    // held nowhere now: no "already holds it elsewhere", the copy goes where it is asked for
+    Transfer again = leecher.download(DownloadRequest.newBuilder().setInfohash(infohash)
+        .setDestination("isos").build());
+
+    Path copy = leecher.dataDir().resolve("isos").resolve("moved.bin");
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, again.getState());
+    assertEquals(copy.toString(), again.getPath());
+    assertArrayEquals(Files.readAllBytes(seeder.dataDir().resolve("moved.bin")),
+        Files.readAllBytes(copy));
+    assertFalse(Files.exists(leecher.dataDir().resolve("moved.bin")));
+
+    // and it is kept there: a restart finds it in its new place, seeding
+    leecher.close();
+    Peer restarted = swarm.peer("leecher");
+    assertEquals(copy.toString(), restarted.transfer(infohash).orElseThrow().getPath());
+  }
+
+  @Test
   void aFileChangedWhileItIsSeededIsCheckedAgainAndRepairedWhenAskedFor() throws Exception {
     Peer seeder = swarm.peer("seeder");
     Peer leecher = swarm.peer("leecher");
