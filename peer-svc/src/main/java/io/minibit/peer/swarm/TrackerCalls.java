@@ -45,8 +45,9 @@ final class TrackerCalls {
   private static final Duration ROUND_BACKOFF_INITIAL = Duration.ofMillis(250);
   private static final Duration ROUND_BACKOFF_MAX = Duration.ofSeconds(1);
   /**
-   * The rounds of a call someone waits for, and the wait between two of them: 250 ms, then
-   * 500 ms (jittered). Never past the deadline of the call it serves, if it has one.
+   * The rounds of a call someone waits for ({@link Pace#ROUNDS}), and the wait between two of
+   * them: 250 ms, then 500 ms (jittered); another round only while the call it serves, if it
+   * has a deadline, has time left for it.
    */
   static final int WAITED_ROUNDS = 3;
   private static final Duration WAITED_BACKOFF_INITIAL = Duration.ofMillis(250);
@@ -181,8 +182,7 @@ final class TrackerCalls {
   /**
    * Whether the call this one serves (the gRPC context's deadline, if any) leaves time to wait
    * {@code wait} and make one more round under the full deadline. A caller with less time left
-   * (a `minibit torrents`, say, with its own 10 s) is told what the tracker did now, before its
-   * own deadline says less.
+   * is told what the tracker did now, before its own deadline passes and says less.
    */
   private static boolean timeLeftFor(Duration wait) {
     Context context = Context.current();
