@@ -174,13 +174,23 @@ final class Downloader {
    */
   private TorrentSession retry(TorrentSession failed, DownloadTrace trace) throws IOException {
     Torrent torrent = failed.torrent();
-    table.remove(torrent.infoHash());
-    announcer.remove(torrent.infoHash());
-    failed.subscribers().closeAll(Status.UNAVAILABLE.withDescription("download restarted"));
     Path directory = failed.store().finalPath().getParent();
-    failed.store().close();
+    leave(failed, "download restarted");
     log.info(() -> "retrying the failed download of " + torrent);
     return starter.startDownload(torrent, BlockStore.openUnchecked(torrent, directory), trace);
+  }
+
+  /**
+   * Takes {@code session} out of the table and the swarm, ends its Subscribe streams
+   * (UNAVAILABLE, saying {@code why}) and closes its store, for a session that another takes
+   * over; the caller holds the table's lock.
+   */
+  private void leave(TorrentSession session, String why) throws IOException {
+    InfoHash infoHash = session.torrent().infoHash();
+    table.remove(infoHash);
+    announcer.remove(infoHash);
+    session.subscribers().closeAll(Status.UNAVAILABLE.withDescription(why));
+    session.store().close();
   }
 
   /**
@@ -216,10 +226,7 @@ final class Downloader {
    */
   private void forget(TorrentSession lost, String destination) throws IOException {
     Torrent torrent = lost.torrent();
-    table.remove(torrent.infoHash());
-    announcer.remove(torrent.infoHash());
-    lost.subscribers().closeAll(Status.UNAVAILABLE.withDescription("its file is gone"));
-    lost.store().close();
+    leave(lost, "its file is gone");
     records.delete(torrent.infoHash());
     cache.forget(torrent.infoHash());
     log.warning(() -> String.format("%s is gone since it was verified: fetching it into %s",
@@ -234,10 +241,7 @@ final class Downloader {
   private TorrentSession fetchAgain(TorrentSession lost, DownloadTrace trace) throws IOException {
     Torrent torrent = lost.torrent();
     Path file = lost.store().finalPath();
-    table.remove(torrent.infoHash());
-    announcer.remove(torrent.infoHash());
-    lost.subscribers().closeAll(Status.UNAVAILABLE.withDescription("its file is fetched again"));
-    lost.store().close();
+    leave(lost, "its file is fetched again");
     boolean changed = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
     log.warning(() -> String.format("%s %s since it was verified: %s", file,
         changed ? "changed" : "is gone", changed
