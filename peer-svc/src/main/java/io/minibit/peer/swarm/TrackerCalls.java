@@ -1,5 +1,6 @@
 package io.minibit.peer.swarm;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -50,7 +52,6 @@ final class TrackerCalls {
    * has a deadline, has time left for it.
    */
   static final int WAITED_ROUNDS = 3;
-  private static final Duration WAITED_BACKOFF_INITIAL = Duration.ofMillis(250);
 
   /** How a call goes on when no tracker answers it. */
   enum Pace {
@@ -160,22 +161,36 @@ final class TrackerCalls {
         throw e.failure(1);
       }
     }
-    Backoff backoff = new Backoff(WAITED_BACKOFF_INITIAL, ROUND_BACKOFF_MAX, 2.0, random);
+    // the same steps as between the rounds of paced calls, counted for this call alone
+    Backoff backoff = new Backoff(ROUND_BACKOFF_INITIAL, ROUND_BACKOFF_MAX, 2.0, random);
     for (int round = 1; ; round++) {
       try {
         return round(action, false, rpc);
       } catch (Unreached e) {
         Duration wait = backoff.nextDelay();
-        if (round == WAITED_ROUNDS || !timeLeftFor(wait)) {
-          throw e.failure(round);
-        }
-        try {
-          Thread.sleep(wait.toMillis());
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
+        if (round == WAITED_ROUNDS || !timeLeftFor(wait) || !waitedOut(wait)) {
           throw e.failure(round);
         }
       }
+    }
+  }
+
+  /**
+   * Waits {@code wait} before another round; false if the call this one serves is cancelled
+   * (its caller gave up) or the thread is interrupted first, at that moment.
+   */
+  private static boolean waitedOut(Duration wait) {
+    Context context = Context.current();
+    CountDownLatch cancelled = new CountDownLatch(1);
+    Context.CancellationListener listener = gone -> cancelled.countDown();
+    context.addListener(listener, MoreExecutors.directExecutor());
+    try {
+      return !cancelled.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      context.removeListener(listener);
     }
   }
 

@@ -289,6 +289,27 @@ class TrackerFailoverClientTest {
   }
 
   @Test
+  void aManifestFetchWhoseCallerGaveUpIsNotMadeAgain() throws Exception {
+    start("A");
+    busyAnswers.put("A", new AtomicInteger(Integer.MAX_VALUE));
+    TrackerClient client = client("A");
+    // the caller goes away while the fetch waits its 250 ms before the second round
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    Context.CancellableContext userCall = Context.current().withCancellation();
+    try {
+      timer.schedule(() -> userCall.cancel(null), 100, TimeUnit.MILLISECONDS);
+      MinibitException e = assertThrows(MinibitException.class,
+          () -> userCall.call(() -> client.manifest(HASH)));
+      assertEquals("cannot reach the tracker at A to fetch the manifest of " + HASH
+          + " (too busy)", e.getMessage());
+      assertEquals(List.of("A getManifest"), calls);
+    } finally {
+      userCall.cancel(null);
+      timer.shutdownNow();
+    }
+  }
+
+  @Test
   void aTrackerWhoseHealthStreamSaysItStoppedHandsOverAtOnce() throws Exception {
     start("A");
     start("B");
