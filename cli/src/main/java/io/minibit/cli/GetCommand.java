@@ -9,33 +9,58 @@ import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferState;
 import io.minibit.core.InfoHash;
 import io.minibit.core.Validation;
+import io.minibit.core.cli.Durations;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code minibit get INFOHASH|NAME}: has the daemon download a torrent, shows progress on stderr
  * and, once the file is complete and verified, prints its path on stdout and a summary of who
  * sent what on stderr. Exits 0 only for a complete, verified file.
  */
-@Command(
-    name = "get",
-    mixinStandardHelpOptions = true,
-    abbreviateSynopsis = true,
-    versionProvider = VersionProvider.class,
-    description = "Download a torrent through the local peer daemon and wait until it is verified.",
-    footerHeading = "%nExamples:%n",
-    footer = {
+final class GetCommand implements Subcommand {
+  /** The largest timeout whose milliseconds fit the request's uint32. */
+  static final long MAX_NO_PEERS_TIMEOUT_SECONDS = 0xFFFF_FFFFL / 1000;
+
+  private final CliContext context;
+  private final CommandSpec spec;
+  private final PeerOptions peer;
+
+  GetCommand(CliContext context) {
+    this.context = context;
+    spec = CommandSpecs.command(this, "get",
+        "Download a torrent through the local peer daemon and wait until it is verified.");
+    peer = new PeerOptions(spec);
+    spec.addPositional(CommandSpecs.parameter("INFOHASH|NAME", String.class,
+        "The torrent: its infohash or its name."));
+    spec.addOption(OptionSpec.builder("-o", "--output")
+        .paramLabel("DIR")
+        .type(String.class)
+        .description("Directory for the file, inside the daemon's data directory; a relative "
+            + "DIR is taken from the data directory, wherever this command runs "
+            + "(env MINIBIT_OUTPUT; default: the data directory itself).")
+        .build());
+    spec.addOption(OptionSpec.builder("--no-peers-timeout")
+        .paramLabel("SECONDS")
+        .type(long.class)
+        .converters(new Durations.WholeSeconds())
+        .defaultValue("0")
+        .description("Give up when no peer has been reachable for this long; the daemon keeps "
+            + "trying in the background; 90 or 90s or 2m (env MINIBIT_NO_PEERS_TIMEOUT; "
+            + "default: the daemon's, 30).")
+        .build());
+    spec.addOption(CommandSpecs.flag("Print every progress update as one line of JSON on "
+        + "stdout (the last one is the finished transfer, with its path) instead of the "
+        + "progress and the path.", "--json"));
+    spec.addOption(CommandSpecs.flag("Print only the downloaded file's path (and errors): no "
+        + "progress, no summary.", "-q", "--quiet"));
+    CommandSpecs.examples(spec,
         "  minibit get ubuntu.iso",
         "  minibit get \"$HASH\" -o downloads",
         "  FILE=$(minibit get --no-peers-timeout 120 big.bin) && sha256sum \"$FILE\"",
@@ -43,58 +68,19 @@ import picocli.CommandLine.Spec;
         "An argument of 64 hex characters is an infohash, anything else a name (the most",
         "recently published torrent of that name). Progress goes to stderr; stdout gets",
         "only the finished file's path. Interrupting the command leaves the download",
-        "running in the daemon: run the same command again to follow it."})
-final class GetCommand implements Callable<Integer> {
-  /** The largest timeout whose milliseconds fit the request's uint32. */
-  static final long MAX_NO_PEERS_TIMEOUT_SECONDS = 0xFFFF_FFFFL / 1000;
+        "running in the daemon: run the same command again to follow it.");
+  }
 
-  private final CliContext context;
-
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  PeerOptions peer;
-
-  @Parameters(paramLabel = "INFOHASH|NAME", description = "The torrent: its infohash or its name.")
-  String torrent;
-
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "DIR",
-      description = "Directory for the file, inside the daemon's data directory; a relative "
-          + "DIR is taken from the data directory, wherever this command runs "
-          + "(env MINIBIT_OUTPUT; default: the data directory itself).")
-  String output;
-
-  @Option(
-      names = "--no-peers-timeout",
-      paramLabel = "SECONDS",
-      converter = io.minibit.core.cli.Durations.WholeSeconds.class,
-      defaultValue = "0",
-      description = "Give up when no peer has been reachable for this long; the daemon keeps "
-          + "trying in the background; 90 or 90s or 2m (env MINIBIT_NO_PEERS_TIMEOUT; default: "
-          + "the daemon's, 30).")
-  long noPeersTimeoutSeconds;
-
-  @Option(
-      names = "--json",
-      description = "Print every progress update as one line of JSON on stdout (the last one is "
-          + "the finished transfer, with its path) instead of the progress and the path.")
-  boolean json;
-
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Print only the downloaded file's path (and errors): no progress, no summary.")
-  boolean quiet;
-
-  GetCommand(CliContext context) {
-    this.context = context;
+  @Override
+  public CommandSpec spec() {
+    return spec;
   }
 
   @Override
   public Integer call() {
-    DownloadRequest request = request();
+    boolean json = CommandSpecs.isSet(spec, "--json");
+    boolean quiet = CommandSpecs.isSet(spec, "--quiet");
+    DownloadRequest request = request(json, quiet);
     ProgressDisplay progress = json ? ProgressDisplay.json(context.out())
         : quiet ? ProgressDisplay.quiet(context.err())
         : new ProgressDisplay(context.err(), context.interactive(), context.clock());
@@ -122,7 +108,10 @@ final class GetCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private DownloadRequest request() {
+  private DownloadRequest request(boolean json, boolean quiet) {
+    long noPeersTimeoutSeconds = CommandSpecs.value(spec, "--no-peers-timeout");
+    String torrent = CommandSpecs.parameter(spec);
+    String output = CommandSpecs.value(spec, "--output");
     if (noPeersTimeoutSeconds < 0 || noPeersTimeoutSeconds > MAX_NO_PEERS_TIMEOUT_SECONDS) {
       throw new ParameterException(spec.commandLine(),
           "--no-peers-timeout must be 0.." + MAX_NO_PEERS_TIMEOUT_SECONDS + " seconds");

@@ -1,6 +1,7 @@
 package io.minibit.cli;
 
 import io.minibit.core.grpc.ClientEventLoop;
+import io.minibit.core.grpc.TrackerTargets;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -12,10 +13,9 @@ import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The {@code minibit} command: parses the command line, runs one subcommand against the local
@@ -23,62 +23,61 @@ import picocli.CommandLine.Spec;
  * all of it without touching the process, so tests call it with a {@link CliContext} of their
  * own; {@link #main} only adds {@code System.exit}.
  */
-@Command(
-    name = "minibit",
-    mixinStandardHelpOptions = true,
-    versionProvider = VersionProvider.class,
-    synopsisSubcommandLabel = "COMMAND",
-    description = {
-        "Share and fetch files peer to peer.",
-        "A thin client of the local peer daemon (minibit-peer) and the tracker."},
-    commandListHeading = "%nCommands:%n",
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:success",
-        "1:other failure",
-        "2:usage error: a bad option or argument (found here or by the daemon)",
-        "3:not found: unknown torrent, missing file",
-        "4:unavailable: daemon or tracker unreachable, no peers",
-        "5:integrity failure: data does not match its hashes"},
-    footerHeading = "%nEnvironment:%n",
-    footer = {
-        "  MINIBIT_PEER     peer daemon control address, unix:PATH or HOST:PORT",
-        "                   (default: the daemon's default socket)",
-        "  MINIBIT_TRACKER  tracker address, or several comma-separated",
-        "                   (default " + TrackerOptions.DEFAULT + ")",
-        "  Every option has a twin: --no-peers-timeout is MINIBIT_NO_PEERS_TIMEOUT,",
-        "  --block-size is MINIBIT_BLOCK_SIZE, and so on. A flag wins over its variable.",
-        "",
-        "Examples:",
-        "  minibit share ubuntu.iso          # prints the infohash",
-        "  minibit torrents                  # what the tracker knows",
-        "  minibit get ubuntu.iso -o isos    # prints the downloaded file's path",
-        "  minibit status                    # transfers and their peers",
-        "  source <(minibit completion bash) # complete commands and options",
-        "",
-        "Run 'minibit COMMAND --help' for a command's options."})
 public final class MinibitMain implements Callable<Integer> {
   // Held so the level set in main is not lost when java.util.logging drops an unused logger.
   private static final Logger GRPC_LOGGER = Logger.getLogger("io.grpc");
 
-  @Spec
-  CommandSpec spec;
+  private final CommandSpec spec;
 
-  // Also accepted before the command (minibit --peer unix:PATH get ...); see GlobalOption.
-  @picocli.CommandLine.Option(
-      names = "--peer",
-      paramLabel = "unix:PATH|HOST:PORT",
-      converter = ControlAddress.Converter.class,
-      description = "Control address of the peer daemon, for every command (env MINIBIT_PEER).")
-  ControlAddress peer;
-
-  @picocli.CommandLine.Option(
-      names = "--tracker",
-      paramLabel = TrackerOptions.LABEL,
-      converter = TrackerOptions.Converter.class,
-      description = "Address of the tracker (several, comma-separated, asked in that order), "
-          + "for every command (env MINIBIT_TRACKER).")
-  io.minibit.core.grpc.TrackerTargets tracker;
+  private MinibitMain() {
+    spec = CommandSpec.wrapWithoutInspection(this).name("minibit");
+    CommandSpecs.addStandardHelpOptions(spec);
+    Map<String, String> exitCodes = new LinkedHashMap<>();
+    exitCodes.put("0", "success");
+    exitCodes.put("1", "other failure");
+    exitCodes.put("2", "usage error: a bad option or argument (found here or by the daemon)");
+    exitCodes.put("3", "not found: unknown torrent, missing file");
+    exitCodes.put("4", "unavailable: daemon or tracker unreachable, no peers");
+    exitCodes.put("5", "integrity failure: data does not match its hashes");
+    spec.usageMessage()
+        .synopsisSubcommandLabel("COMMAND")
+        .description("Share and fetch files peer to peer.",
+            "A thin client of the local peer daemon (minibit-peer) and the tracker.")
+        .commandListHeading("%nCommands:%n")
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(exitCodes)
+        .footerHeading("%nEnvironment:%n")
+        .footer(
+            "  MINIBIT_PEER     peer daemon control address, unix:PATH or HOST:PORT",
+            "                   (default: the daemon's default socket)",
+            "  MINIBIT_TRACKER  tracker address, or several comma-separated",
+            "                   (default " + TrackerOptions.DEFAULT + ")",
+            "  Every option has a twin: --no-peers-timeout is MINIBIT_NO_PEERS_TIMEOUT,",
+            "  --block-size is MINIBIT_BLOCK_SIZE, and so on. A flag wins over its variable.",
+            "",
+            "Examples:",
+            "  minibit share ubuntu.iso          # prints the infohash",
+            "  minibit torrents                  # what the tracker knows",
+            "  minibit get ubuntu.iso -o isos    # prints the downloaded file's path",
+            "  minibit status                    # transfers and their peers",
+            "  source <(minibit completion bash) # complete commands and options",
+            "",
+            "Run 'minibit COMMAND --help' for a command's options.");
+    // Also accepted before the command (minibit --peer unix:PATH get ...); see GlobalOption.
+    spec.addOption(OptionSpec.builder("--peer")
+        .paramLabel("unix:PATH|HOST:PORT")
+        .type(ControlAddress.class)
+        .converters(new ControlAddress.Converter())
+        .description("Control address of the peer daemon, for every command (env MINIBIT_PEER).")
+        .build());
+    spec.addOption(OptionSpec.builder("--tracker")
+        .paramLabel(TrackerOptions.LABEL)
+        .type(TrackerTargets.class)
+        .converters(new TrackerOptions.Converter())
+        .description("Address of the tracker (several, comma-separated, asked in that order), "
+            + "for every command (env MINIBIT_TRACKER).")
+        .build());
+  }
 
   @Override
   public Integer call() {
@@ -87,10 +86,10 @@ public final class MinibitMain implements Callable<Integer> {
   }
 
   /** The commands, by name, in the order help lists them. */
-  private static final Map<String, Function<CliContext, Object>> COMMANDS = commands();
+  private static final Map<String, Function<CliContext, Subcommand>> COMMANDS = commands();
 
-  private static Map<String, Function<CliContext, Object>> commands() {
-    Map<String, Function<CliContext, Object>> commands = new LinkedHashMap<>();
+  private static Map<String, Function<CliContext, Subcommand>> commands() {
+    Map<String, Function<CliContext, Subcommand>> commands = new LinkedHashMap<>();
     commands.put("share", ShareCommand::new);
     commands.put("get", GetCommand::new);
     commands.put("torrents", TorrentsCommand::new);
@@ -107,7 +106,7 @@ public final class MinibitMain implements Callable<Integer> {
       // Nothing comes before the command for the top command to read (no --peer before it):
       // the command runs alone, under its full name, and picocli does not build the top
       // command's model (2% of a get's CPU, 5% of a status's).
-      return configured(new CommandLine(COMMANDS.get(only.get()).apply(context))
+      return configured(new CommandLine(COMMANDS.get(only.get()).apply(context).spec())
           .setCommandName("minibit " + only.get()), context)
           .execute(Arrays.copyOfRange(args, 1, args.length));
     }
@@ -138,10 +137,10 @@ public final class MinibitMain implements Callable<Integer> {
 
   /** The command line with {@code only} that command, or with every command. */
   static CommandLine commandLine(CliContext context, Optional<String> only) {
-    CommandLine cli = new CommandLine(new MinibitMain());
+    CommandLine cli = new CommandLine(new MinibitMain().spec);
     COMMANDS.forEach((name, command) -> {
       if (only.isEmpty() || only.get().equals(name)) {
-        cli.addSubcommand(command.apply(context));
+        cli.addSubcommand(command.apply(context).spec());
       }
     });
     // These setters reach every subcommand added so far, so they come after addSubcommand.

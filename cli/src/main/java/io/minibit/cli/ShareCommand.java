@@ -12,14 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code minibit share PATH}: asks the daemon to hash a file, publish it and seed it, showing the
@@ -27,56 +22,49 @@ import picocli.CommandLine.Spec;
  * interrupting the command stops the hashing). Prints only the infohash on stdout, so {@code
  * HASH=$(minibit share f)} works; the summary goes to stderr.
  */
-@Command(
-    name = "share",
-    mixinStandardHelpOptions = true,
-    abbreviateSynopsis = true,
-    versionProvider = VersionProvider.class,
-    description = "Publish a file on the tracker and seed it from the local peer daemon.",
-    footerHeading = "%nExamples:%n",
-    footer = {
+final class ShareCommand implements Subcommand {
+  private final CliContext context;
+  private final CommandSpec spec;
+  private final PeerOptions peer;
+
+  ShareCommand(CliContext context) {
+    this.context = context;
+    spec = CommandSpecs.command(this, "share",
+        "Publish a file on the tracker and seed it from the local peer daemon.");
+    peer = new PeerOptions(spec);
+    spec.addPositional(CommandSpecs.parameter("PATH", String.class, "The file to share."));
+    spec.addOption(OptionSpec.builder("--block-size")
+        .paramLabel("BYTES")
+        .type(int.class)
+        .defaultValue("0")
+        .description("Block size, 16384..4194304 bytes (env MINIBIT_BLOCK_SIZE; default: the "
+            + "daemon picks, 256 KiB or more for a big file).")
+        .build());
+    spec.addOption(CommandSpecs.flag(
+        "Print only the infohash (and errors): no hashing progress, no summary.",
+        "-q", "--quiet"));
+    spec.addOption(CommandSpecs.flag("Print what was shared as one JSON document "
+        + "(ShareResponse: infohash, name, size, block count) instead of the infohash; no "
+        + "progress.", "--json"));
+    CommandSpecs.examples(spec,
         "  minibit share ubuntu.iso",
         "  HASH=$(minibit share --block-size 1048576 /srv/minibit/data/big.bin)",
         "",
         "PATH is read by the daemon: a file that exists here is sent as an absolute",
         "path, anything else is resolved against the daemon's data directory. Either",
-        "way the file must lie inside that directory."})
-final class ShareCommand implements Callable<Integer> {
-  private final CliContext context;
+        "way the file must lie inside that directory.");
+  }
 
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  PeerOptions peer;
-
-  @Parameters(paramLabel = "PATH", description = "The file to share.")
-  String path;
-
-  @Option(
-      names = "--block-size",
-      paramLabel = "BYTES",
-      defaultValue = "0",
-      description = "Block size, 16384..4194304 bytes (env MINIBIT_BLOCK_SIZE; default: the "
-          + "daemon picks, 256 KiB or more for a big file).")
-  int blockSize;
-
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Print only the infohash (and errors): no hashing progress, no summary.")
-  boolean quiet;
-
-  @Option(names = "--json",
-      description = "Print what was shared as one JSON document (ShareResponse: infohash, name, "
-          + "size, block count) instead of the infohash; no progress.")
-  boolean json;
-
-  ShareCommand(CliContext context) {
-    this.context = context;
+  @Override
+  public CommandSpec spec() {
+    return spec;
   }
 
   @Override
   public Integer call() {
+    int blockSize = CommandSpecs.value(spec, "--block-size");
+    boolean quiet = CommandSpecs.isSet(spec, "--quiet");
+    boolean json = CommandSpecs.isSet(spec, "--json");
     if (blockSize != 0
         && (blockSize < Torrent.MIN_BLOCK_SIZE || blockSize > Torrent.MAX_BLOCK_SIZE)) {
       // said here in the flag's own words; the daemon would name its request's field
@@ -145,6 +133,7 @@ final class ShareCommand implements Callable<Integer> {
   }
 
   private String fileName() {
+    String path = CommandSpecs.parameter(spec);
     try {
       Path name = Path.of(path).getFileName();
       return name == null ? path : name.toString();
@@ -159,6 +148,7 @@ final class ShareCommand implements Callable<Integer> {
    * resolve against its data directory.
    */
   private String pathForDaemon() {
+    String path = CommandSpecs.parameter(spec);
     try {
       Path local = context.workingDirectory().resolve(path);
       if (Files.exists(local)) {

@@ -11,24 +11,28 @@ import io.minibit.core.Validation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code minibit status}: every transfer the daemon runs, one row each, with an indented line
  * per peer so a stalled download shows which peers are backing off or sending bad blocks.
  */
-@Command(
-    name = "status",
-    mixinStandardHelpOptions = true,
-    abbreviateSynopsis = true,
-    versionProvider = VersionProvider.class,
-    description = "Show the local peer daemon's downloads and seeds, and the peers of each.",
-    footerHeading = "%nExamples:%n",
-    footer = {
+final class StatusCommand implements Subcommand {
+  private static final String INDENT = "    ";
+
+  private final CliContext context;
+  private final CommandSpec spec;
+  private final PeerOptions peer;
+
+  StatusCommand(CliContext context) {
+    this.context = context;
+    spec = CommandSpecs.command(this, "status",
+        "Show the local peer daemon's downloads and seeds, and the peers of each.");
+    peer = new PeerOptions(spec);
+    spec.addOption(CommandSpecs.flag(
+        "Print every transfer and its peers as one JSON document instead.", "--json"));
+    CommandSpecs.examples(spec,
         "  minibit status",
         "  watch -n 1 minibit status",
         "  minibit status --json | jq '.transfers[] | {name, blocksHave, etaMs}'",
@@ -36,21 +40,12 @@ import picocli.CommandLine.Option;
         "PEERS counts connected peers out of those known. Under each transfer, one",
         "line per peer: blocks it sent us, blocks it has, its round-trip time and",
         "rate, bytes we sent it, blocks from it that failed verification, and what",
-        "the daemon does with it (active, choked, backing off, banned)."})
-final class StatusCommand implements Callable<Integer> {
-  private static final String INDENT = "    ";
+        "the daemon does with it (active, choked, backing off, banned).");
+  }
 
-  private final CliContext context;
-
-  @Mixin
-  PeerOptions peer;
-
-  @Option(names = "--json",
-      description = "Print every transfer and its peers as one JSON document instead.")
-  boolean json;
-
-  StatusCommand(CliContext context) {
-    this.context = context;
+  @Override
+  public CommandSpec spec() {
+    return spec;
   }
 
   @Override
@@ -62,7 +57,7 @@ final class StatusCommand implements Callable<Integer> {
           .withDeadlineAfter(ServiceConnection.UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS)
           .listTransfers(ListTransfersRequest.getDefaultInstance()));
     }
-    if (json) {
+    if (CommandSpecs.isSet(spec, "--json")) {
       context.out().println(TransferJson.document(response));
       return ExitCodes.OK;
     }

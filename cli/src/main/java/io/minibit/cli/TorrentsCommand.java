@@ -9,44 +9,40 @@ import io.minibit.core.Validation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code minibit torrents}: the tracker's catalog as a table, one row per torrent. */
-@Command(
-    name = "torrents",
-    mixinStandardHelpOptions = true,
-    abbreviateSynopsis = true,
-    versionProvider = VersionProvider.class,
-    description = {"List the torrents published on the tracker, with the size of each swarm.",
-        "Given several trackers, asks each in turn until one answers, and lists its catalog."},
-    footerHeading = "%nExamples:%n",
-    footer = {
+final class TorrentsCommand implements Subcommand {
+  /** Torrents asked for per ListTorrents call: the tracker's largest page. */
+  static final int PAGE_SIZE = 1000;
+
+  private final CliContext context;
+  private final CommandSpec spec;
+  private final TrackerOptions tracker;
+
+  TorrentsCommand(CliContext context) {
+    this.context = context;
+    spec = CommandSpecs.command(this, "torrents",
+        "List the torrents published on the tracker, with the size of each swarm.",
+        "Given several trackers, asks each in turn until one answers, and lists its catalog.");
+    tracker = new TrackerOptions(spec);
+    spec.addOption(CommandSpecs.flag(
+        "Print the tracker's catalog as one JSON document (ListTorrentsResponse).", "--json"));
+    CommandSpecs.examples(spec,
         "  minibit torrents",
         "  minibit torrents --tracker tracker.lan:6969",
         "  minibit torrents --tracker t1.lan:6969,t2.lan:6969",
         "",
         "Seeders hold every block; leechers are still downloading.",
         "Each version of a name has a row of its own: VERSION says which one",
-        "'minibit get NAME' fetches (latest)."})
-final class TorrentsCommand implements Callable<Integer> {
-  /** Torrents asked for per ListTorrents call: the tracker's largest page. */
-  static final int PAGE_SIZE = 1000;
+        "'minibit get NAME' fetches (latest).");
+  }
 
-  private final CliContext context;
-
-  @Mixin
-  TrackerOptions tracker;
-
-  @picocli.CommandLine.Option(names = "--json",
-      description = "Print the tracker's catalog as one JSON document (ListTorrentsResponse).")
-  boolean json;
-
-  TorrentsCommand(CliContext context) {
-    this.context = context;
+  @Override
+  public CommandSpec spec() {
+    return spec;
   }
 
   @Override
@@ -78,7 +74,7 @@ final class TorrentsCommand implements Callable<Integer> {
           + String.join(", ", trackers.subList(0, skipped).stream().map(Endpoint::address)
               .toList()) + " unreachable, now using " + answered.address());
     }
-    if (json) {
+    if (CommandSpecs.isSet(spec, "--json")) {
       context.out().println(TransferJson.document(response));
       return ExitCodes.OK;
     }

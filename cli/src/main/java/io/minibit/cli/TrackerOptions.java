@@ -6,11 +6,9 @@ import io.minibit.core.grpc.TrackerTargets;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -22,33 +20,35 @@ final class TrackerOptions {
   static final String DEFAULT = "127.0.0.1:6969";
   static final String LABEL = "HOST:PORT[,HOST:PORT...]";
 
-  @Option(
-      names = "--tracker",
-      paramLabel = LABEL,
-      converter = Converter.class,
-      defaultValue = DEFAULT,
-      description = "Address of the tracker; several, comma-separated, are asked in that order "
-          + "until one answers; dns:///NAME:PORT for every address of NAME "
-          + "(env MINIBIT_TRACKER; default ${DEFAULT-VALUE}).")
-  TrackerTargets trackers;
+  private final CommandSpec command;
 
-  /** For a tracker that runs mutual TLS: this client's certificate, key and the swarm's CA. */
-  @Mixin
-  TlsOptions tlsOptions;
-
-  @Spec(Spec.Target.MIXEE)
-  CommandSpec command;
+  /** Adds the options to {@code command}, whose values this then reads. */
+  TrackerOptions(CommandSpec command) {
+    this.command = command;
+    command.addOption(OptionSpec.builder("--tracker")
+        .paramLabel(LABEL)
+        .type(TrackerTargets.class)
+        .converters(new Converter())
+        .defaultValue(DEFAULT)
+        .description("Address of the tracker; several, comma-separated, are asked in that order "
+            + "until one answers; dns:///NAME:PORT for every address of NAME "
+            + "(env MINIBIT_TRACKER; default ${DEFAULT-VALUE}).")
+        .build());
+    // For a tracker that runs mutual TLS: this client's certificate, key and the swarm's CA.
+    TlsOptions.addTo(command);
+  }
 
   /** The trackers to ask, in order. */
   List<Endpoint> endpoints() {
-    return GlobalOption.resolve(command, "--tracker", trackers).targets().stream()
-        .map(Endpoint::tracker).toList();
+    TrackerTargets trackers = GlobalOption.resolve(command, "--tracker",
+        CommandSpecs.value(command, "--tracker"));
+    return trackers.targets().stream().map(Endpoint::tracker).toList();
   }
 
   /** Mutual TLS to the tracker, if the three --tls-* options are given. */
   Optional<MutualTls> tls() {
     try {
-      return tlsOptions.tls();
+      return TlsOptions.tls(command);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(command.commandLine(), e.getMessage(), e);
     }
