@@ -26,6 +26,7 @@ import io.minibit.api.v2.ShareRequest;
 import io.minibit.api.v2.TrackerServiceGrpc;
 import io.minibit.core.Torrent;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.LargeFrames;
 import io.minibit.core.grpc.RawBytes;
 import io.minibit.core.grpc.ServerLimits;
 import io.minibit.core.testing.TestFiles;
@@ -154,7 +155,8 @@ class FuzzIT {
     trackerForPeer = Channels.forTarget("127.0.0.1:" + tracker.port());
     peer = PeerDaemon.start(PeerConfig.defaults("127.0.0.1:" + tracker.port(), peerDir)
             .withPorts(0, 0).withAdvertiseHost("127.0.0.1"),
-        ServerLimits.PEER.applyTo(loopback()), ServerLimits.CONTROL.applyTo(loopback()),
+        LargeFrames.applyTo(ServerLimits.PEER.applyTo(loopback())),
+        ServerLimits.CONTROL.applyTo(loopback()),
         trackerForPeer, PeerChannels.network(), Clock.systemUTC());
     channels.put(Server.TRACKER, Channels.forTarget("127.0.0.1:" + tracker.port()));
     channels.put(Server.PEER, Channels.forTarget("127.0.0.1:" + peer.peerPort()));

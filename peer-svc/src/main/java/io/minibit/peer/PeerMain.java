@@ -13,6 +13,7 @@ import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.LargeFrames;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.ServerLimits;
 import io.minibit.core.grpc.TrackerTargets;
@@ -198,8 +199,8 @@ public final class PeerMain implements Callable<Integer> {
     Telemetry telemetry = Telemetry.fromEnvironment(NAME, config.peerId());
     PeerDaemon daemon;
     try {
-      NettyServerBuilder peerServer = ServerLimits.PEER.applyTo(
-          NettyServerBuilder.forAddress(new InetSocketAddress(config.port())));
+      NettyServerBuilder peerServer = LargeFrames.applyTo(ServerLimits.PEER.applyTo(
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))));
       List<ServerBuilder<?>> controlServers =
           ControlOptions.servers(socket, config, controlToken);
       if (config.limits().uploadBytesPerSecond() == 0) {

@@ -18,7 +18,7 @@ final class FrameFollower {
   /** How a protocol frames its bytes. */
   enum Framing {
     /** HTTP/2 frames: a 9-byte header whose first 3 bytes are the payload's length. */
-    HTTP2(9, 0, 3, 16_384),
+    HTTP2(9, 0, 3, LargeFrames.MAX_FRAME_BYTES),
     /** TLS records: a 5-byte header whose last 2 bytes are the fragment's length. */
     TLS(5, 3, 2, 16_384 + 2048);
 

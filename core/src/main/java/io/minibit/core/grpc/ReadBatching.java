@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * read, sets the socket's {@code SO_RCVLOWAT} (the kernel wakes the reader only once that many
  * bytes wait) to the rest of the frame under way. That delays nothing: the bytes behind the frame
  * on the wire come after it anyway, and a sender that dies mid-frame closes the connection, which
- * wakes the reader whatever the mark. Event-loop confined, one per connection.
+ * wakes the reader whatever the mark. A plaintext connection also asks its server for
+ * {@link LargeFrames}, and reads a whole one at once. Event-loop confined, one per connection.
  */
 final class ReadBatching extends ChannelInboundHandlerAdapter {
   /** SO_RCVLOWAT (SOL_SOCKET, option 18 on Linux). */
@@ -45,9 +46,12 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
 
   private final FrameFollower frames;
   private int mark = 1;
+  /** Whether large frames are yet to be asked for: plaintext HTTP/2 only (see LargeFrames). */
+  private boolean framesToAskFor;
 
   ReadBatching(Framing framing) {
     this.frames = new FrameFollower(framing);
+    this.framesToAskFor = framing == Framing.HTTP2;
   }
 
   /**
@@ -61,6 +65,9 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
     }
     return builder.eventLoopGroup(Loops.GROUP).channelFactory(() -> {
       EpollSocketChannel channel = new EpollSocketChannel();
+      if (framing == Framing.HTTP2) {
+        channel.config().setRecvByteBufAllocator(LargeFrames.reads());
+      }
       channel.pipeline().addFirst(new ReadBatching(framing));
       return channel;
     });
@@ -83,6 +90,9 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (framesToAskFor) { // the server has spoken: the connection's HTTP/2 handler is set up
+      framesToAskFor = !LargeFrames.ask(ctx.pipeline());
+    }
     if (msg instanceof ByteBuf bytes) {
       frames.inbound(bytes);
     } else {

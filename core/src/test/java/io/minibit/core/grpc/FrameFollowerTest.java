@@ -67,6 +67,12 @@ class FrameFollowerTest {
   }
 
   @Test
+  void theLargeFramesAPeerConnectionAsksForAreFollowed() {
+    read(http2, frame(LargeFrames.MAX_FRAME_BYTES, DATA, 0, 1), new byte[1448]);
+    assertEquals(LargeFrames.MAX_FRAME_BYTES - 1448, http2.wantedMark());
+  }
+
+  @Test
   void smallRemaindersAndSplitHeadersWakeForEverySegment() {
     read(http2, frame(6000, DATA, 0, 1), new byte[1000]);
     assertEquals(5000, http2.wantedMark());
@@ -89,7 +95,7 @@ class FrameFollowerTest {
 
   @Test
   void aLengthOverTheProtocolsLimitStopsTheFollowing() {
-    read(http2, frame(1 << 20, DATA, 0, 1), new byte[100]);
+    read(http2, frame(LargeFrames.MAX_FRAME_BYTES + 1, DATA, 0, 1), new byte[100]);
     assertFalse(http2.following());
     assertEquals(1, http2.wantedMark(), "lost for good");
 
