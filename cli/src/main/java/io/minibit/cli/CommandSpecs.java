@@ -52,8 +52,7 @@ final class CommandSpecs {
   /** The one positional parameter of a command, named {@code label} in its help. */
   static PositionalParamSpec parameter(String label, Class<?> type, String description) {
     return PositionalParamSpec.builder().paramLabel(label).type(type).arity("1").required(true)
-        .description(description)
-        .build();
+        .description(description).build();
   }
 
   /** The value {@code option} of {@code spec} was given on the command line or defaulted to. */

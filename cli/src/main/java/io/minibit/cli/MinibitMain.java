@@ -1,7 +1,6 @@
 package io.minibit.cli;
 
 import io.minibit.core.grpc.ClientEventLoop;
-import io.minibit.core.grpc.TrackerTargets;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -14,7 +13,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -64,16 +62,10 @@ public final class MinibitMain implements Callable<Integer> {
             "",
             "Run 'minibit COMMAND --help' for a command's options.");
     // Also accepted before the command (minibit --peer unix:PATH get ...); see GlobalOption.
-    spec.addOption(OptionSpec.builder("--peer")
-        .paramLabel("unix:PATH|HOST:PORT")
-        .type(ControlAddress.class)
-        .converters(new ControlAddress.Converter())
+    spec.addOption(PeerOptions.address()
         .description("Control address of the peer daemon, for every command (env MINIBIT_PEER).")
         .build());
-    spec.addOption(OptionSpec.builder("--tracker")
-        .paramLabel(TrackerOptions.LABEL)
-        .type(TrackerTargets.class)
-        .converters(new TrackerOptions.Converter())
+    spec.addOption(TrackerOptions.list()
         .description("Address of the tracker (several, comma-separated, asked in that order), "
             + "for every command (env MINIBIT_TRACKER).")
         .build());

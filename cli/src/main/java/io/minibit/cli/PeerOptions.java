@@ -16,10 +16,7 @@ final class PeerOptions {
   /** Adds the options to {@code command}, whose values this then reads. */
   PeerOptions(CommandSpec command) {
     this.command = command;
-    command.addOption(OptionSpec.builder("--peer")
-        .paramLabel("unix:PATH|HOST:PORT")
-        .type(ControlAddress.class)
-        .converters(new ControlAddress.Converter())
+    command.addOption(address()
         .description("Control API of the peer daemon: its Unix socket, or a TCP address it was "
             + "given with --control-port (env MINIBIT_PEER; default: the daemon's default socket, "
             + DEFAULT + ").")
@@ -38,6 +35,14 @@ final class PeerOptions {
         .description("File whose first line is that secret, kept out of the process list "
             + "(env MINIBIT_CONTROL_TOKEN_FILE; default: none).")
         .build());
+  }
+
+  /** The {@code --peer} option as every command takes it; its description is the caller's. */
+  static OptionSpec.Builder address() {
+    return OptionSpec.builder("--peer")
+        .paramLabel("unix:PATH|HOST:PORT")
+        .type(ControlAddress.class)
+        .converters(new ControlAddress.Converter());
   }
 
   Endpoint endpoint() {

@@ -18,17 +18,14 @@ import picocli.CommandLine.TypeConversionException;
  */
 final class TrackerOptions {
   static final String DEFAULT = "127.0.0.1:6969";
-  static final String LABEL = "HOST:PORT[,HOST:PORT...]";
+  private static final String LABEL = "HOST:PORT[,HOST:PORT...]";
 
   private final CommandSpec command;
 
   /** Adds the options to {@code command}, whose values this then reads. */
   TrackerOptions(CommandSpec command) {
     this.command = command;
-    command.addOption(OptionSpec.builder("--tracker")
-        .paramLabel(LABEL)
-        .type(TrackerTargets.class)
-        .converters(new Converter())
+    command.addOption(list()
         .defaultValue(DEFAULT)
         .description("Address of the tracker; several, comma-separated, are asked in that order "
             + "until one answers; dns:///NAME:PORT for every address of NAME "
@@ -36,6 +33,14 @@ final class TrackerOptions {
         .build());
     // For a tracker that runs mutual TLS: this client's certificate, key and the swarm's CA.
     TlsOptions.addTo(command);
+  }
+
+  /** The {@code --tracker} option as every command takes it; the rest is the caller's. */
+  static OptionSpec.Builder list() {
+    return OptionSpec.builder("--tracker")
+        .paramLabel(LABEL)
+        .type(TrackerTargets.class)
+        .converters(new Converter());
   }
 
   /** The trackers to ask, in order. */
@@ -55,7 +60,7 @@ final class TrackerOptions {
   }
 
   /** Lets picocli read a tracker list, reporting a bad one as a usage error. */
-  static final class Converter implements ITypeConverter<TrackerTargets> {
+  private static final class Converter implements ITypeConverter<TrackerTargets> {
     @Override
     public TrackerTargets convert(String value) {
       try {
