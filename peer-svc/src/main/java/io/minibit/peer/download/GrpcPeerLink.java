@@ -136,6 +136,7 @@ final class GrpcPeerLink implements PeerLink {
         .setInfohash(torrent.infoHash().hex())
         .setPeerId(localPeerId)
         .setHave(held.get().toProto())
+        .setHaveLists(true)
         .build();
     untraced(() -> PeerServiceGrpc.newStub(channel).subscribe(request,
         new ClientResponseObserver<SubscribeRequest, SubscribeResponse>() {
@@ -149,6 +150,7 @@ final class GrpcPeerLink implements PeerLink {
             switch (event.getEventCase()) {
               case BITFIELD -> bitfield(generation, event.getBitfield());
               case HAVE -> events.have(generation, event.getHave().getIndex());
+              case HAVE_LIST -> events.haves(generation, event.getHaveList().getIndicesList());
               case CHOKE -> events.choked(generation, true);
               case UNCHOKE -> events.choked(generation, false);
               case PEERS -> peers(event.getPeers());

@@ -6,6 +6,7 @@ import io.minibit.core.ErrorReason;
 import io.minibit.core.store.BlockStore;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -54,6 +55,11 @@ final class LoopedEvents implements PeerLink.Events {
   @Override
   public void have(int generation, int index) {
     post(generation, () -> announcements.have(peer, index));
+  }
+
+  @Override
+  public void haves(int generation, List<Integer> indices) {
+    post(generation, () -> announcements.haves(peer, indices));
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.minibit.core.Bitfield;
 import io.minibit.peer.policy.RarestFirstPicker;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What a remote peer tells of itself: its answers to pings (which set the connection up, then
@@ -76,6 +77,17 @@ final class PeerAnnouncements {
       peer.hasChanged = true;
       picker.addAvailability(index);
       refills.peer(peer);
+    }
+  }
+
+  /** The peer verified the blocks {@code indices}; one out of range breaks the protocol. */
+  void haves(RemotePeer peer, List<Integer> indices) {
+    int generation = peer.generation;
+    for (int index : indices) {
+      have(peer, index);
+      if (peer.generation != generation) { // banned: the rest of the list is not read
+        return;
+      }
     }
   }
 

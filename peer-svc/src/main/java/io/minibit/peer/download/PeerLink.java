@@ -5,6 +5,7 @@ import io.minibit.core.Bitfield;
 import io.minibit.core.ErrorReason;
 import io.minibit.core.store.BlockStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -61,6 +62,9 @@ interface PeerLink {
 
     /** The peer verified block {@code index}. */
     void have(int generation, int index);
+
+    /** The peer verified the blocks {@code indices} (a HaveList). */
+    void haves(int generation, List<Integer> indices);
 
     /** The peer chokes or unchokes us. */
     void choked(int generation, boolean choked);

@@ -89,7 +89,7 @@ public final class PeerGrpcService extends PeerServiceGrpc.PeerServiceImplBase {
           request.getHave().getBits().toByteArray());
     }
     session.subscribe(request.getPeerId(), CallerAddress.current().orElse(""),
-        CallerAddress.connection().orElse(""), theirs,
+        CallerAddress.connection().orElse(""), theirs, request.getHaveLists(),
         (ServerCallStreamObserver<SubscribeResponse>) responseObserver);
   }
 

@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.minibit.api.v2.Choke;
 import io.minibit.api.v2.Have;
+import io.minibit.api.v2.HaveList;
 import io.minibit.api.v2.KnownPeer;
 import io.minibit.api.v2.PeerList;
 import io.minibit.api.v2.SubscribeResponse;
@@ -29,6 +30,11 @@ import java.util.logging.Logger;
 final class SubscriberStream {
   // filed under Subscribers, as these messages always were
   private static final Logger log = Logger.getLogger(Subscribers.class.getName());
+  /**
+   * Most blocks one HaveList names (a few hundred KiB): the rest go in the next, after a stream
+   * that did not read for a while.
+   */
+  static final int MAX_LIST = 65_536;
   private static final SubscribeResponse CHOKE =
       SubscribeResponse.newBuilder().setChoke(Choke.getDefaultInstance())
       .build();
@@ -42,6 +48,7 @@ final class SubscriberStream {
   private final Runnable onEnd;
   private final Clock clock;
   private final int blockCount;
+  private final boolean haveLists;
   private final BitSet pendingHaves = new BitSet();
   private Boolean pendingChoke; // the choke state to send, null when it was sent
   private PeerList pendingPeers; // the peer list to send, null when it was sent
@@ -52,10 +59,12 @@ final class SubscriberStream {
   /**
    * @param onEnd run once when the stream ends, by {@link #ended}
    * @param blockCount the torrent's blocks: a HAVE of another index is not sent
+   * @param haveLists whether the subscriber takes HaveList events: its HAVEs are then gathered
+   *     ({@link #gather}) and written as one list at each {@link #flush}
    */
   SubscriberStream(String peerId, String host, String connection,
       ServerCallStreamObserver<SubscribeResponse> stream, Runnable onEnd, Clock clock,
-      int blockCount) {
+      int blockCount, boolean haveLists) {
     this.peerId = peerId;
     this.host = host;
     this.connection = connection;
@@ -63,6 +72,7 @@ final class SubscriberStream {
     this.onEnd = onEnd;
     this.clock = clock;
     this.blockCount = blockCount;
+    this.haveLists = haveLists;
   }
 
   String peerId() {
@@ -91,10 +101,31 @@ final class SubscriberStream {
 
   /** Queues a HAVE and writes what the stream has room for; false once the stream is over. */
   synchronized boolean have(int index) {
+    queueHave(index);
+    return flush();
+  }
+
+  /**
+   * Queues a HAVE of a block just verified: a stream that takes lists writes it at its next
+   * {@link #flush} (its torrent's {@link HaveWindow} calls one soon), another at once. False
+   * once the stream is over.
+   */
+  synchronized boolean gather(int index) {
+    queueHave(index);
+    if (!haveLists) {
+      return flush();
+    }
+    if (closed || stream.isCancelled()) {
+      closed = true;
+      return false;
+    }
+    return true;
+  }
+
+  private void queueHave(int index) {
     if (index >= 0 && index < blockCount) {
       pendingHaves.set(index);
     }
-    return flush();
   }
 
   synchronized boolean choke(boolean choked) {
@@ -139,6 +170,8 @@ final class SubscriberStream {
         SubscribeResponse event = SubscribeResponse.newBuilder().setPeers(pendingPeers).build();
         pendingPeers = null;
         write(event);
+      } else if (haveLists) {
+        write(SubscribeResponse.newBuilder().setHaveList(takeHaveList()).build());
       } else {
         int index = pendingHaves.nextSetBit(0);
         pendingHaves.clear(index);
@@ -164,6 +197,17 @@ final class SubscriberStream {
       return false;
     }
     return true;
+  }
+
+  /** Up to {@link #MAX_LIST} of the queued HAVEs, lowest first, taken off the queue. */
+  private HaveList takeHaveList() {
+    HaveList.Builder list = HaveList.newBuilder();
+    for (int index = pendingHaves.nextSetBit(0);
+        index >= 0 && list.getIndicesCount() < MAX_LIST; index = pendingHaves.nextSetBit(index)) {
+      list.addIndices(index);
+      pendingHaves.clear(index);
+    }
+    return list.build();
   }
 
   private boolean hasPending() {

@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
 /**
  * The Subscribe streams open on one torrent: each gets the full bitfield and its choke state
  * first, then a HAVE for every block verified after it, and CHOKE or UNCHOKE when that changes.
+ * A subscriber that takes lists of HAVEs gets them as the torrent's {@link HaveWindow} sends
+ * them: the blocks verified within 100 ms of each other in one event.
  *
  * <p>Events are only written to a stream that is ready for them (its flow-control window has
  * room). Until then they wait, coalesced: the HAVEs as a set of block indices, the choke state as
@@ -38,10 +40,13 @@ public final class Subscribers {
   private final Clock clock;
   private final int blockCount;
   private final Set<SubscriberStream> subscribers = new CopyOnWriteArraySet<>();
+  private final HaveWindow haves;
 
-  public Subscribers(Clock clock, int blockCount) {
+  /** @param timer where the gathered HAVEs are sent at the end of their window */
+  public Subscribers(Clock clock, int blockCount, HaveWindow.Timer timer) {
     this.clock = clock;
     this.blockCount = blockCount;
+    this.haves = new HaveWindow(clock, timer, this::flushAll);
   }
 
   /**
@@ -68,14 +73,14 @@ public final class Subscribers {
    * Adds the stream of peer {@code peerId}, calling from {@code host}. The bitfield is taken
    * after the stream is registered, so a block verified meanwhile shows up in the bitfield, in a
    * HAVE, or both, but never in neither. {@code onEnd} runs once when the stream ends, whichever
-   * side ends it.
+   * side ends it. {@code haveLists}: the subscriber takes HaveList events.
    */
   public void add(String peerId, String host, String connection,
       ServerCallStreamObserver<SubscribeResponse> stream,
           Supplier<io.minibit.core.Bitfield> bitfield,
-      boolean unchoked, Runnable onEnd) {
+      boolean unchoked, boolean haveLists, Runnable onEnd) {
     SubscriberStream subscriber = new SubscriberStream(peerId, host, connection, stream, onEnd,
-        clock, blockCount);
+        clock, blockCount, haveLists);
     stream.setOnCancelHandler(() -> drop(subscriber));
     stream.setOnReadyHandler(() -> {
       if (!subscriber.flush()) {
@@ -88,9 +93,20 @@ public final class Subscribers {
     }
   }
 
+  /** Block {@code index} was verified: every stream is told, the ones that take lists soon. */
   public void broadcastHave(int index) {
     for (SubscriberStream subscriber : subscribers) {
-      if (!subscriber.have(index)) {
+      if (!subscriber.gather(index)) {
+        drop(subscriber);
+      }
+    }
+    haves.gathered();
+  }
+
+  /** Writes what every stream has waiting, as far as each is ready. */
+  private void flushAll() {
+    for (SubscriberStream subscriber : subscribers) {
+      if (!subscriber.flush()) {
         drop(subscriber);
       }
     }

@@ -54,8 +54,8 @@ public final class TorrentSession {
    *     (see {@link io.minibit.peer.policy.SuperSeeding}) rather than the whole bitfield
    */
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
-      Choker choker, boolean superSeeding) {
-    this(torrent, store, clock, hashExecutor, choker, superSeeding,
+      HaveWindow.Timer timer, Choker choker, boolean superSeeding) {
+    this(torrent, store, clock, hashExecutor, timer, choker, superSeeding,
         new PeerExchange("", clock, learned -> { }), DownloadView.NONE, () -> { });
   }
 
@@ -69,8 +69,8 @@ public final class TorrentSession {
    *     joined the swarm after our last announce
    */
   public TorrentSession(Torrent torrent, BlockStore store, Clock clock, Executor hashExecutor,
-      Choker choker, boolean superSeeding, PeerExchange peerExchange, DownloadView download,
-      Runnable newcomer) {
+      HaveWindow.Timer timer, Choker choker, boolean superSeeding, PeerExchange peerExchange,
+      DownloadView download, Runnable newcomer) {
     this.peerExchange = peerExchange;
     this.download = download;
     this.newcomer = newcomer;
@@ -79,7 +79,7 @@ public final class TorrentSession {
     this.uploads = new UploadTally(torrent.blockCount(), clock);
     this.store = store;
     this.clock = clock;
-    this.subscribers = new Subscribers(clock, torrent.blockCount());
+    this.subscribers = new Subscribers(clock, torrent.blockCount(), timer);
     this.offers = new SuperSeedOffers(superSeeding, torrent.blockCount(), clock, subscribers,
         this::isSeeding);
     this.hasher = new PrefixHasher(torrent, store, hashExecutor);
@@ -153,16 +153,18 @@ public final class TorrentSession {
 
   /**
    * Adds peer {@code peerId}'s Subscribe stream: it gets the bitfield and, if a slot is free,
-   * an unchoke at once. {@code theirs} is what it says it holds already.
+   * an unchoke at once. {@code theirs} is what it says it holds already; {@code haveLists},
+   * whether it takes HaveList events.
    */
   public void subscribe(String peerId, String host, String connection,
-      io.minibit.core.Bitfield theirs, ServerCallStreamObserver<SubscribeResponse> stream) {
+      io.minibit.core.Bitfield theirs, boolean haveLists,
+      ServerCallStreamObserver<SubscribeResponse> stream) {
     subscribers.requireRoom(host);
     subscribedWith.put(peerId, theirs);
     // A peer that lacks nothing we hold is not given a slot it would not use.
     boolean unchoked = isInterested(peerId) && uploadSlots.admit(peerId, host);
     Supplier<io.minibit.core.Bitfield> shown = offers.shown(peerId, theirs, store::bitfield);
-    subscribers.add(peerId, host, connection, stream, shown, unchoked, () -> {
+    subscribers.add(peerId, host, connection, stream, shown, unchoked, haveLists, () -> {
       if (!subscribers.contains(peerId)) {
         subscribedWith.remove(peerId);
       }

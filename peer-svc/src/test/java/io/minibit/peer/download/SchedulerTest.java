@@ -86,6 +86,23 @@ class SchedulerTest extends SchedulerFixture {
   }
 
   @Test
+  void aHaveListCountsEachBlockItNamesAndOneOutOfRangeBansItsSender() throws IOException {
+    Torrent torrent = torrent(40);
+    start(torrent, fixed(64));
+    FakeLink seed = join("a", new Bitfield(40));
+
+    seed.events.haves(seed.generation, List.of(3, 17, 39));
+    settle();
+    assertEquals(Set.of(3, 17, 39), new HashSet<>(seed.asked()));
+
+    FakeLink liar = join("liar", new Bitfield(40));
+    liar.events.haves(liar.generation, List.of(5, 40, 6));
+    settle();
+    assertEquals(1, liar.disconnects, "block 40 is past the end of a 40-block file");
+    assertEquals(List.of("liar"), dropped);
+  }
+
+  @Test
   void aBlockOnItsWayIsAskedOfASecondPeerOnlyAtTheEndAndTheSlowerCopyIsCancelled()
       throws IOException {
     Torrent torrent = torrent(6);

@@ -12,6 +12,8 @@ import io.minibit.core.ErrorCode;
 import io.minibit.core.ErrorReason;
 import io.minibit.core.testing.MutableClock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,15 +25,83 @@ class SubscribersTest {
   private static final int BLOCKS = 100;
 
   private final MutableClock clock = new MutableClock();
-  private final Subscribers subscribers = new Subscribers(clock, BLOCKS);
+  private final ManualTimer timer = new ManualTimer();
+  private final Subscribers subscribers = new Subscribers(clock, BLOCKS, timer);
   private final AtomicInteger ended = new AtomicInteger();
 
+  /** A subscriber that takes a Have event per block. */
   private FakeSubscribeStream subscribe(String peerId, String host) {
+    return subscribe(peerId, host, false);
+  }
+
+  private FakeSubscribeStream subscribe(String peerId, String host, boolean haveLists) {
     FakeSubscribeStream stream = new FakeSubscribeStream();
     subscribers.requireRoom(host);
     subscribers.add(peerId, host, host + ":1", stream, () -> new Bitfield(BLOCKS), false,
-        ended::incrementAndGet);
+        haveLists, ended::incrementAndGet);
     return stream;
+  }
+
+  /** The blocks named by the HaveList events {@code stream} was sent, one list per element. */
+  private static List<List<Integer>> lists(FakeSubscribeStream stream) {
+    return stream.written.stream().filter(SubscribeResponse::hasHaveList)
+        .map(e -> e.getHaveList().getIndicesList()).toList();
+  }
+
+  @Test
+  void aListTakerGetsABlockAfterAQuietSpellAtOnceAndTheNextOnesTogetherAtTheWindowsEnd() {
+    FakeSubscribeStream lists = subscribe("p", "10.0.0.1", true);
+    FakeSubscribeStream single = subscribe("q", "10.0.0.2", false);
+
+    subscribers.broadcastHave(7);
+    assertEquals(List.of(List.of(7)), lists(lists), "nothing went out lately: at once");
+
+    clock.advance(Duration.ofMillis(30));
+    subscribers.broadcastHave(9);
+    clock.advance(Duration.ofMillis(30));
+    subscribers.broadcastHave(3);
+    assertEquals(List.of(List.of(7)), lists(lists), "held until the window ends");
+    assertEquals(List.of(7, 9, 3), single.written.stream().filter(SubscribeResponse::hasHave)
+        .map(e -> e.getHave().getIndex()).toList(), "one Have each, at once");
+
+    timer.advance(HaveWindow.WINDOW.minusMillis(61));
+    assertEquals(1, lists(lists).size(), "the window is not over yet");
+    timer.advance(Duration.ofMillis(1));
+    assertEquals(List.of(List.of(7), List.of(3, 9)), lists(lists), "both in one list");
+
+    clock.advance(HaveWindow.WINDOW);
+    subscribers.broadcastHave(50);
+    assertEquals(List.of(List.of(7), List.of(3, 9), List.of(50)), lists(lists),
+        "a quiet window later, at once again");
+    assertEquals(0, timer.pending(), "no send waits when nothing does");
+  }
+
+  @Test
+  void aListTakerThatDoesNotReadGetsEveryBlockGatheredMeanwhileInOneList() {
+    FakeSubscribeStream stream = subscribe("p", "10.0.0.1", true);
+    stream.written.clear();
+    stream.ready = false;
+
+    for (int index = 0; index < BLOCKS; index++) {
+      subscribers.broadcastHave(index);
+      timer.advance(Duration.ofMillis(40));
+    }
+    assertEquals(List.of(), stream.written);
+
+    stream.becomeReady();
+    assertEquals(List.of(IntStream.range(0, BLOCKS).boxed().toList()), lists(stream));
+  }
+
+  @Test
+  void aBlockOfferedToOneListTakerGoesToItAtOnce() {
+    FakeSubscribeStream stream = subscribe("p", "10.0.0.1", true);
+    subscribers.broadcastHave(1);
+    subscribers.broadcastHave(2); // held for the window
+
+    subscribers.sendHave("p", 5);
+
+    assertEquals(List.of(List.of(1), List.of(2, 5)), lists(stream),
+        "the offer and what was held, without waiting");
   }
 
   @Test
@@ -65,7 +135,7 @@ class SubscribersTest {
         ready = written.size() < 5; // the window fills after five events
       }
     };
-    subscribers.add("p", "h", "h:1", stream, () -> new Bitfield(BLOCKS), true,
+    subscribers.add("p", "h", "h:1", stream, () -> new Bitfield(BLOCKS), true, false,
         ended::incrementAndGet);
 
     IntStream.range(0, 20).forEach(subscribers::broadcastHave);
@@ -177,5 +247,28 @@ class SubscribersTest {
     assertEquals(2, ended.get());
     assertEquals(Status.Code.NOT_FOUND, second.error.getCode());
     assertEquals(0, subscribers.size());
+  }
+
+  /** Sends that come when the test moves the clock. */
+  private final class ManualTimer implements HaveWindow.Timer {
+    private record Due(Instant at, Runnable task) {}
+
+    private final List<Due> due = new ArrayList<>();
+
+    @Override
+    public void after(Duration delay, Runnable task) {
+      due.add(new Due(clock.instant().plus(delay), task));
+    }
+
+    int pending() {
+      return due.size();
+    }
+
+    void advance(Duration duration) {
+      clock.advance(duration);
+      List<Due> now = due.stream().filter(d -> !d.at().isAfter(clock.instant())).toList();
+      due.removeAll(now);
+      now.forEach(d -> d.task().run());
+    }
   }
 }

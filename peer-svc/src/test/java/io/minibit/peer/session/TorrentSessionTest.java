@@ -79,7 +79,7 @@ class TorrentSessionTest {
     torrent = TestFiles.torrentFor(
         TestFiles.createFile(seedDir, "file.bin", 4 * BLOCK, 7), BLOCK);
     store = BlockStore.openPartial(torrent, Files.createDirectories(dir.resolve("partial")));
-    session = new TorrentSession(torrent, store, clock, Runnable::run,
+    session = new TorrentSession(torrent, store, clock, Runnable::run, (delay, task) -> { },
         new Choker(Choker.Mode.TIT_FOR_TAT, 4, Duration.ofSeconds(10), new Random(6)), false,
         new PeerExchange("self", clock, learned -> { }), download, newcomers::incrementAndGet);
   }
@@ -129,11 +129,11 @@ class TorrentSessionTest {
     download.sources = Set.of("known");
 
     session.subscribe("known", "10.0.0.1", "c1", new Bitfield(torrent.blockCount()),
-        new FakeSubscribeStream());
+        false, new FakeSubscribeStream());
     assertEquals(0, newcomers.get(), "a source of the download is no news");
 
     session.subscribe("stranger", "10.0.0.2", "c2", new Bitfield(torrent.blockCount()),
-        new FakeSubscribeStream());
+        false, new FakeSubscribeStream());
     assertEquals(1, newcomers.get());
   }
 
@@ -146,7 +146,7 @@ class TorrentSessionTest {
     for (int i = 0; i < 6; i++) { // 4 regular slots and the optimistic one: the sixth waits
       FakeSubscribeStream stream = new FakeSubscribeStream();
       streams.add(stream);
-      session.subscribe("p" + i, "10.0.0." + (i + 1), "c" + i, nothing, stream);
+      session.subscribe("p" + i, "10.0.0." + (i + 1), "c" + i, nothing, false, stream);
     }
     FakeSubscribeStream waiting = streams.get(5);
     assertEquals(List.of("BITFIELD", "CHOKE"), waiting.kinds());
@@ -166,7 +166,7 @@ class TorrentSessionTest {
     Bitfield hasBlockZero = new Bitfield(torrent.blockCount());
     hasBlockZero.set(0);
 
-    session.subscribe("p", "10.0.0.1", "c1", hasBlockZero, new FakeSubscribeStream());
+    session.subscribe("p", "10.0.0.1", "c1", hasBlockZero, false, new FakeSubscribeStream());
     assertFalse(session.isInterested("p"), "it said it holds all we hold");
 
     download.bitfields = Map.of("p", new Bitfield(torrent.blockCount()));

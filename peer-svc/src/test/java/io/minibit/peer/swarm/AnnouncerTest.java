@@ -126,6 +126,7 @@ class AnnouncerTest {
         : BlockStore.openPartial(torrent, Files.createDirectories(dir.resolve("partial")));
     stores.add(store);
     return new TorrentSession(torrent, store, Clock.systemUTC(), Runnable::run,
+        (delay, task) -> { },
         new Choker(Choker.Mode.TIT_FOR_TAT, 4, Duration.ofSeconds(10), new Random(6)), false);
   }
 
