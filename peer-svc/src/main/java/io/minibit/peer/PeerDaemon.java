@@ -85,10 +85,11 @@ public final class PeerDaemon implements TransferControl, PeerMetrics.Source, Au
             ClientInterceptors.intercept(t.channel(), telemetry.clientInterceptor()),
             t.reconnectNow()))
         .toList(), key, clock, random);
-    this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor());
+    this.executors = DaemonExecutors.create();
+    this.peerChannels = peerChannels.intercepted(telemetry.clientInterceptor())
+        .lingering(PeerChannels.LINGER, executors.scheduler());
     TransferRecords records =
         new TransferRecords(dataDir.resolve(PeerConfig.STATE_DIR).resolve("transfers"));
-    this.executors = DaemonExecutors.create();
     UploadLimiter limiter = UploadLimiter.of(config.limits().uploadBytesPerSecond());
     this.peerServer = GrpcServer.start(peerServerBuilder,
         "the peer service (port " + config.port() + ", --port)",

@@ -59,6 +59,20 @@ class SwarmDownloadTest {
   }
 
   @Test
+  void aSecondDownloadFromTheSamePeerReusesTheFirstOnesConnection() throws Exception {
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String first = share(seeder, "first.bin", 300_000, 3);
+    String second = share(seeder, "second.bin", 300_000, 4);
+
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, leecher.download(first).getState());
+    assertEquals(TransferState.TRANSFER_STATE_SEEDING, leecher.download(second).getState());
+
+    assertEquals(1, swarm.peerChannelsOpened("leecher"),
+        "the channel to the seeder lingers after the first download, and the second takes it");
+  }
+
+  @Test
   void aDownloadTakesAPeerThatSubscribedToItAsASourceWithoutWaitingForItsNextAnnounce()
       throws Exception {
     // A tracker that asks for announces every minute: a download would ask every 5 s.

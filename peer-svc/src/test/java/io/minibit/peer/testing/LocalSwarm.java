@@ -34,6 +34,8 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -75,6 +77,7 @@ public final class LocalSwarm implements AutoCloseable, BeforeEachCallback, Afte
   private final List<Peer> closeables = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final Map<String, TrackerServer> namedTrackers = new LinkedHashMap<>();
+  private final Map<String, AtomicInteger> channelsOpened = new ConcurrentHashMap<>();
 
   private LocalSwarm(Builder options) {
     this.announceInterval = options.announceInterval;
@@ -200,11 +203,26 @@ public final class LocalSwarm implements AutoCloseable, BeforeEachCallback, Afte
         InProcessServerBuilder.forName(address(name)),
         List.<ServerBuilder<?>>of(InProcessServerBuilder.forName(prefix + name + "-control")),
         endpoints,
-        new PeerChannels(target -> InProcessChannelBuilder.forName(target).build()),
+        peerChannels(name),
         Clock.systemUTC(), telemetry.apply(name));
     Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
     closeables.add(peer);
     return peer;
+  }
+
+  /** Channels to other peers for the peer named {@code name}, counted as they are opened. */
+  private PeerChannels peerChannels(String name) {
+    AtomicInteger opened = channelsOpened.computeIfAbsent(name, n -> new AtomicInteger());
+    return new PeerChannels(target -> {
+      opened.incrementAndGet();
+      return InProcessChannelBuilder.forName(target).build();
+    });
+  }
+
+  /** How many channels to other peers the in-process peer named {@code name} has opened. */
+  public int peerChannelsOpened(String name) {
+    AtomicInteger opened = channelsOpened.get(name);
+    return opened == null ? 0 : opened.get();
   }
 
   /** A new channel to the tracker, closed with the swarm. */
@@ -232,7 +250,7 @@ public final class LocalSwarm implements AutoCloseable, BeforeEachCallback, Afte
         InProcessServerBuilder.forName(address(name)),
         InProcessServerBuilder.forName(prefix + name + "-control"),
         trackerChannel(),
-        new PeerChannels(target -> InProcessChannelBuilder.forName(target).build()),
+        peerChannels(name),
         Clock.systemUTC(), telemetry.apply(name));
     Peer peer = new Peer(name, daemon, channel(prefix + name + "-control"));
     closeables.add(peer);
