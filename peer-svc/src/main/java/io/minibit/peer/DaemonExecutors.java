@@ -1,8 +1,10 @@
 package io.minibit.peer;
 
 import io.minibit.core.DaemonThreads;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +28,19 @@ record DaemonExecutors(ScheduledExecutorService scheduler, ExecutorService hashE
         Executors.newFixedThreadPool(cores, DaemonThreads.named("peer-share-hasher")),
         Executors.newFixedThreadPool(Math.max(2, cores), DaemonThreads.named("peer-download")),
         cores);
+  }
+
+  /**
+   * Runs a torrent's gathered HAVEs after {@code delay} on the scheduler (a {@link
+   * io.minibit.peer.session.HaveWindow.Timer}); nothing once the daemon is stopping, when nobody
+   * is left to tell.
+   */
+  void haveTimer(Duration delay, Runnable send) {
+    try {
+      scheduler.schedule(send, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // stopping
+    }
   }
 
   /** Stops every pool; waits a little for the block hashing to end. */

@@ -22,8 +22,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Random;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -62,11 +60,8 @@ final class TransferStarter {
     PeerConfig.Swarm swarm = wiring.swarm();
     Choker choker = new Choker(swarm.choking(), swarm.uploadSlots(), swarm.optimisticInterval(),
         wiring.random());
-    ScheduledExecutorService timer = executors.scheduler();
     TorrentSession session = new TorrentSession(torrent, store, wiring.clock(),
-        executors.hashExecutor(),
-        (delay, task) -> timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS), choker,
-        swarm.superSeeding(),
+        executors.hashExecutor(), executors::haveTimer, choker, swarm.superSeeding(),
         new PeerExchange(wiring.peerId(), wiring.clock(), wiring.metrics()::peersExchanged),
         new RunningDownloadView(() -> table.download(torrent.infoHash())),
         () -> announcer.peerJoined(torrent.infoHash()));

@@ -83,6 +83,11 @@ final class SubscriberStream {
     return host;
   }
 
+  /** Whether the subscriber takes HaveList events. */
+  boolean takesLists() {
+    return haveLists;
+  }
+
   /** The connection the stream came over. */
   String connection() {
     return connection;

@@ -95,12 +95,17 @@ public final class Subscribers {
 
   /** Block {@code index} was verified: every stream is told, the ones that take lists soon. */
   public void broadcastHave(int index) {
+    boolean gathered = false;
     for (SubscriberStream subscriber : subscribers) {
       if (!subscriber.gather(index)) {
         drop(subscriber);
+      } else {
+        gathered |= subscriber.takesLists();
       }
     }
-    haves.gathered();
+    if (gathered) {
+      haves.gathered();
+    }
   }
 
   /** Writes what every stream has waiting, as far as each is ready. */

@@ -77,6 +77,18 @@ class SubscribersTest {
   }
 
   @Test
+  void withoutAListTakerNoSendIsScheduled() {
+    FakeSubscribeStream single = subscribe("q", "10.0.0.2", false);
+
+    subscribers.broadcastHave(1);
+    subscribers.broadcastHave(2);
+
+    assertEquals(0, timer.pending());
+    assertEquals(2, single.written.stream().filter(SubscribeResponse::hasHave).count(),
+        "each at once");
+  }
+
+  @Test
   void aListTakerThatDoesNotReadGetsEveryBlockGatheredMeanwhileInOneList() {
     FakeSubscribeStream stream = subscribe("p", "10.0.0.1", true);
     stream.written.clear();
