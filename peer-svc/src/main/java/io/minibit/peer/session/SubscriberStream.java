@@ -117,14 +117,7 @@ final class SubscriberStream {
    */
   synchronized boolean gather(int index) {
     queueHave(index);
-    if (!haveLists) {
-      return flush();
-    }
-    if (closed || stream.isCancelled()) {
-      closed = true;
-      return false;
-    }
-    return true;
+    return haveLists ? !isOver() : flush();
   }
 
   private void queueHave(int index) {
@@ -162,8 +155,7 @@ final class SubscriberStream {
    * unread for too long. False once the stream is over.
    */
   synchronized boolean flush() {
-    if (closed || stream.isCancelled()) {
-      closed = true;
+    if (isOver()) {
       return false;
     }
     while (stream.isReady() && hasPending()) {
@@ -213,6 +205,14 @@ final class SubscriberStream {
       pendingHaves.clear(index);
     }
     return list.build();
+  }
+
+  /** Whether the stream was closed here or cancelled by the subscriber (then closed here). */
+  private boolean isOver() {
+    if (!closed && stream.isCancelled()) {
+      closed = true;
+    }
+    return closed;
   }
 
   private boolean hasPending() {
