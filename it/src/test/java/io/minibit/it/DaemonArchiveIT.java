@@ -89,6 +89,8 @@ class DaemonArchiveIT {
     assertTrue(peerLog.contains("-XX:Tier3CompileThreshold=1000"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier4InvocationThreshold=5000000"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier4CompileThreshold=15000000"), peerLog);
+    assertTrue(peerLog.contains("-XX:Tier2InvokeNotifyFreqLog=16"), peerLog);
+    assertTrue(peerLog.contains("-XX:Tier2BackedgeNotifyFreqLog=20"), peerLog);
     // And the flags that spare an idle daemon the JVM's frequent wake-ups.
     assertTrue(peerLog.contains("-XX:-UsePerfData"), peerLog);
     assertTrue(peerLog.contains("-XX:GuaranteedSafepointInterval=10000"), peerLog);
