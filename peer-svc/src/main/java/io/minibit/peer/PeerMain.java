@@ -15,6 +15,7 @@ import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.Channels;
 import io.minibit.core.grpc.LargeFrames;
 import io.minibit.core.grpc.MutualTls;
+import io.minibit.core.grpc.PeerNetworkThreads;
 import io.minibit.core.grpc.ServerLimits;
 import io.minibit.core.grpc.TrackerTargets;
 import io.minibit.core.grpc.UnixSockets;
@@ -199,8 +200,9 @@ public final class PeerMain implements Callable<Integer> {
     Telemetry telemetry = Telemetry.fromEnvironment(NAME, config.peerId());
     PeerDaemon daemon;
     try {
-      NettyServerBuilder peerServer = LargeFrames.applyTo(ServerLimits.PEER.applyTo(
-          NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))));
+      NettyServerBuilder peerServer = PeerNetworkThreads.applyTo(LargeFrames.applyTo(
+          ServerLimits.PEER.applyTo(
+              NettyServerBuilder.forAddress(new InetSocketAddress(config.port())))));
       List<ServerBuilder<?>> controlServers =
           ControlOptions.servers(socket, config, controlToken);
       if (config.limits().uploadBytesPerSecond() == 0) {

@@ -6,13 +6,9 @@ import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelException;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.IntegerUnixChannelOption;
-import io.minibit.core.DaemonThreads;
 import io.minibit.core.grpc.FrameFollower.Framing;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,13 +33,6 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
 
   private static final Pattern RELEASE = Pattern.compile("^(\\d{1,4})\\.(\\d{1,4})");
 
-  /** The event loops of the channels this applies to, made when the first one is. */
-  private static final class Loops {
-    static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(
-        Runtime.getRuntime().availableProcessors(), DaemonThreads.network("minibit-peer-link"),
-        EpollIoHandler.newFactory());
-  }
-
   private final FrameFollower frames;
   private int mark = 1;
   /** Whether large frames are yet to be asked for: plaintext HTTP/2 only (see LargeFrames). */
@@ -63,7 +52,7 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
     if (!Epoll.isAvailable() || !atLeast418(System.getProperty("os.version", ""))) {
       return builder;
     }
-    return builder.eventLoopGroup(Loops.GROUP).channelFactory(() -> {
+    return builder.eventLoopGroup(PeerNetworkThreads.downloads()).channelFactory(() -> {
       EpollSocketChannel channel = new EpollSocketChannel();
       if (framing == Framing.HTTP2) {
         channel.config().setRecvByteBufAllocator(LargeFrames.reads());
