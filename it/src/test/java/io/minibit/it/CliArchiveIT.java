@@ -114,6 +114,10 @@ class CliArchiveIT {
     assertTrue(jar > 0 && flags.stream().anyMatch(
         flag -> flag.startsWith("-XX:SharedArchiveFile=") && flag.endsWith("/lib/minibit.jsa")),
         "the launcher passes the archive: " + flags);
+    // And the flags that spare a command following a long download the JVM's own wake-ups.
+    assertTrue(flags.containsAll(List.of("-XX:-UsePerfData",
+        "-XX:GuaranteedSafepointInterval=10000", "-XX:AsyncDeflationInterval=10000")),
+        "the launcher passes the quiet flags: " + flags);
 
     // The same flags, with the JVM saying how much of the archive it mapped. The serial
     // collector, for one, would leave the archived heap (the module graph among it) unmapped.
