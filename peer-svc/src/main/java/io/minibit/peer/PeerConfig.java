@@ -62,6 +62,16 @@ public record PeerConfig(
   public record Swarm(Choker.Mode choking, int uploadSlots, Duration chokeInterval,
       Duration optimisticInterval, String allocation, boolean superSeeding) {
     public static final int DEFAULT_UPLOAD_SLOTS = 4;
+    /**
+     * Seconds between two choke rounds, and that the optimistic slot stays with one peer.
+     * BitTorrent's 10 s suits the long downloads of an internet swarm; in a download of tens of
+     * seconds, the downloaders that join last find every slot taken by the first (a free slot
+     * goes to a newcomer at once) and wait for a round to win one by chance, their uploads idle
+     * meanwhile. With 16 downloaders of 64 MiB behind 40 Mbit/s caps, eight alternating pairs
+     * of runs: the slowest done 1.05 s sooner on average with 2 s than with 10 (20.0 against
+     * 21.1 s), the tail after the seeder's last new block 3.8 s against 5.3.
+     */
+    public static final int DEFAULT_CHOKE_SECONDS = 2;
 
     public Swarm {
       if (uploadSlots < 0) {
@@ -74,8 +84,9 @@ public record PeerConfig(
     }
 
     public static Swarm defaults() {
-      return new Swarm(Choker.Mode.TIT_FOR_TAT, DEFAULT_UPLOAD_SLOTS, Duration.ofSeconds(10),
-          Duration.ofSeconds(10), "latency", false);
+      return new Swarm(Choker.Mode.TIT_FOR_TAT, DEFAULT_UPLOAD_SLOTS,
+          Duration.ofSeconds(DEFAULT_CHOKE_SECONDS), Duration.ofSeconds(DEFAULT_CHOKE_SECONDS),
+          "latency", false);
     }
 
     public Swarm withChoking(Choker.Mode mode, int slots) {

@@ -53,6 +53,16 @@ class PeerMainTest {
   }
 
   @Test
+  void theSwarmFlagsDefaultToTheSwarmDefaults() {
+    CommandLine command = PeerMain.commandLine();
+    command.parseArgs();
+    PeerConfig.Swarm swarm = ((PeerMain) command.getCommand()).swarmOptions.swarm();
+    assertEquals(PeerConfig.Swarm.defaults(), swarm);
+    assertEquals(java.time.Duration.ofSeconds(2), swarm.chokeInterval());
+    assertEquals(java.time.Duration.ofSeconds(2), swarm.optimisticInterval());
+  }
+
+  @Test
   void versionIsTheBuildsAsEveryProgramReportsIt() {
     assertEquals(0, run("--version"));
 
