@@ -25,14 +25,16 @@ final class SwarmOptions {
 
   @Option(names = "--choke-interval", paramLabel = "SECONDS",
       converter = Durations.Seconds.class,
-      defaultValue = "${env:MINIBIT_CHOKE_INTERVAL:-" + PeerConfig.Swarm.DEFAULT_CHOKE_SECONDS + "}",
+      defaultValue = "${env:MINIBIT_CHOKE_INTERVAL:-"
+          + PeerConfig.Swarm.DEFAULT_CHOKE_SECONDS + "}",
       description = "How often the upload slots are given out again "
           + "(env MINIBIT_CHOKE_INTERVAL; default: ${DEFAULT-VALUE}).")
   double chokeIntervalSeconds;
 
   @Option(names = "--optimistic-interval", paramLabel = "SECONDS",
       converter = Durations.Seconds.class,
-      defaultValue = "${env:MINIBIT_OPTIMISTIC_INTERVAL:-" + PeerConfig.Swarm.DEFAULT_CHOKE_SECONDS + "}",
+      defaultValue = "${env:MINIBIT_OPTIMISTIC_INTERVAL:-"
+          + PeerConfig.Swarm.DEFAULT_CHOKE_SECONDS + "}",
       description = "How long the optimistic slot stays with one peer "
           + "(env MINIBIT_OPTIMISTIC_INTERVAL; default: ${DEFAULT-VALUE}).")
   double optimisticIntervalSeconds;
