@@ -3,6 +3,7 @@ package io.minibit.core.grpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
@@ -37,8 +38,7 @@ public final class PeerNetworkThreads {
    */
   public static NettyServerBuilder applyTo(NettyServerBuilder builder) {
     return builder.bossEventLoopGroup(Server.GROUP).workerEventLoopGroup(Server.GROUP)
-        .channelType(Epoll.isAvailable()
-            ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
+        .channelType(Server.CHANNEL);
   }
 
   private static final class Downloads {
@@ -46,9 +46,13 @@ public final class PeerNetworkThreads {
         DaemonThreads.network("minibit-peer-link"), EpollIoHandler.newFactory());
   }
 
+  /** The server's threads and its channel type, both on epoll where Netty has it. */
   private static final class Server {
+    static final boolean EPOLL = Epoll.isAvailable();
     static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(PER_SIDE,
         DaemonThreads.network("minibit-peer-server"),
-        Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    static final Class<? extends ServerChannel> CHANNEL =
+        EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 }
