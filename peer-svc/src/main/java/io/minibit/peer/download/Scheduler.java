@@ -64,7 +64,7 @@ final class Scheduler {
     this.random = random;
     this.outcome = outcome;
     this.limiter = limiter;
-    this.picker = new RarestFirstPicker(have, random);
+    this.picker = RarestFirstPicker.forDownload(have, random, torrent.blockSize());
     this.roster = new PeerRoster(localPeerId);
     this.book = new InFlightBook(picker, limiter, clock, torrent.blockSize());
     this.filler = new RequestFiller(picker, allocation, limiter, book, torrent.blockSize());

@@ -20,9 +20,14 @@ class RarestFirstPickerTest {
     return bitfield;
   }
 
-  /** A picker without the random start, so rarity decides from the first pick. */
+  private static final int BLOCK = 256 * 1024;
+
+  /**
+   * A picker without the random start, so rarity decides from the first pick, and with a front
+   * window as large as the file.
+   */
   private static RarestFirstPicker rarest(Bitfield have, Random random) {
-    return new RarestFirstPicker(have, random, 0);
+    return new RarestFirstPicker(have, random, 0, have.size());
   }
 
   private static List<Integer> sorted(List<Integer> blocks) {
@@ -192,8 +197,8 @@ class RarestFirstPickerTest {
     }
     Set<Integer> firstPicks = new HashSet<>();
     for (int seed = 0; seed < 30; seed++) {
-      RarestFirstPicker picker = new RarestFirstPicker(none(64),
-          new Random(seed * 0x9E3779B97F4A7C15L));
+      RarestFirstPicker picker = RarestFirstPicker.forDownload(none(64),
+          new Random(seed * 0x9E3779B97F4A7C15L), BLOCK);
       picker.addAvailability(rare);
       picker.addAvailability(common);
       picker.addAvailability(common);
@@ -215,7 +220,7 @@ class RarestFirstPickerTest {
     Bitfield common = Bitfield.full(256);
     common.clear(137);
     for (int seed = 0; seed < 30; seed++) {
-      RarestFirstPicker picker = new RarestFirstPicker(none(256), new Random(seed));
+      RarestFirstPicker picker = RarestFirstPicker.forDownload(none(256), new Random(seed), BLOCK);
       picker.addAvailability(common);
       picker.addAvailability(common);
       picker.addAvailability(Bitfield.full(256));
@@ -260,5 +265,67 @@ class RarestFirstPickerTest {
     picker.addAvailability(all);
     List<Integer> even = picker.pick(all, 6, none(6), index -> index % 2 == 0);
     assertEquals(Set.of(0, 2, 4), new HashSet<>(even));
+  }
+
+  @Test
+  void equallyRareBlocksNearTheFrontOfTheFileComeFirst() {
+    // One seed holds a 1,024-block file: every block is as rare as the next. The picks stay
+    // within the front window, which moves on as the first blocks arrive.
+    RarestFirstPicker picker = new RarestFirstPicker(none(1024), new Random(29), 0, 64);
+    Bitfield all = Bitfield.full(1024);
+    picker.addAvailability(all);
+    Set<Integer> firstWindow = new HashSet<>();
+    for (int call = 0; call < 4; call++) {
+      List<Integer> picked = picker.pick(all, 16, none(1024));
+      assertEquals(16, picked.size());
+      assertTrue(picked.stream().allMatch(index -> index < 64), "call " + call + ": " + picked);
+      firstWindow.addAll(picked);
+    }
+    assertEquals(64, firstWindow.size(), "the window, each block once");
+    for (int index = 0; index < 32; index++) {
+      picker.received(index);
+    }
+    List<Integer> next = picker.pick(all, 16, none(1024));
+    assertTrue(next.stream().allMatch(index -> index >= 64 && index < 96),
+        "the window starts at the first missing block, 32: " + next);
+  }
+
+  @Test
+  void theFrontWindowOnlyBreaksTiesBetweenEquallyRareBlocks() {
+    Bitfield common = Bitfield.full(1024);
+    common.clear(900);
+    RarestFirstPicker picker = new RarestFirstPicker(none(1024), new Random(31), 0, 64);
+    picker.addAvailability(common);
+    picker.addAvailability(Bitfield.full(1024));
+    List<Integer> picked = picker.pick(Bitfield.full(1024), 8, none(1024));
+    assertTrue(picked.contains(900), "the rarest block, far from the front: " + picked);
+    assertEquals(7, picked.stream().filter(index -> index < 64).count(), picked.toString());
+  }
+
+  @Test
+  void onceTheFrontWindowIsAskedForThePicksSpreadOverTheRest() {
+    // The front blocks are all on their way (from slower peers, say): a peer with room is not
+    // left idle, and what it gets is drawn from the whole of the rest, as without a window.
+    Set<Integer> beyond = new HashSet<>();
+    for (int seed = 0; seed < 10; seed++) {
+      RarestFirstPicker picker = new RarestFirstPicker(none(1024),
+          new Random(seed * 0x9E3779B97F4A7C15L), 0, 64);
+      Bitfield all = Bitfield.full(1024);
+      picker.addAvailability(all);
+      assertEquals(64, picker.pick(all, 64, none(1024)).size());
+      List<Integer> more = picker.pick(all, 16, none(1024));
+      assertEquals(16, more.size());
+      assertTrue(more.stream().allMatch(index -> index >= 64), more.toString());
+      beyond.addAll(more);
+    }
+    assertTrue(beyond.stream().anyMatch(index -> index >= 512), "spread out: " + beyond);
+    assertTrue(beyond.stream().anyMatch(index -> index < 512), "spread out: " + beyond);
+  }
+
+  @Test
+  void theFrontWindowSpansThirtyTwoMebibytesAndAtLeastSixtyFourBlocks() {
+    assertEquals(128, RarestFirstPicker.frontWindowBlocks(256 * 1024));
+    assertEquals(64, RarestFirstPicker.frontWindowBlocks(1024 * 1024));
+    assertEquals(64, RarestFirstPicker.frontWindowBlocks(4 * 1024 * 1024));
   }
 }
