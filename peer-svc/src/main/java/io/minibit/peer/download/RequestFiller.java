@@ -45,10 +45,14 @@ final class RequestFiller {
     this.blockSize = blockSize;
   }
 
-  /** Computes every peer's budget again, from what is known of {@code peers} now. */
+  /**
+   * Computes every peer's budget again, from what is known of {@code peers} now, and tells the
+   * picker whether they are all seeds (then blocks near the front of the file go first).
+   */
   void allocate(Collection<RemotePeer> peers) {
     samples = samples(peers);
     budgets = allocation.budgets(samples, blockSize);
+    picker.preferFront(onlySeeds(peers));
   }
 
   /** A round of refills begins: whether the cap holds requests back is asked afresh. */
@@ -140,6 +144,23 @@ final class RequestFiller {
       }
     }
     return offered;
+  }
+
+  /**
+   * Whether every peer we are connected or connecting to is known to hold the whole file (and
+   * there is one): a peer still connecting counts as a downloader until its bitfield comes.
+   */
+  private static boolean onlySeeds(Collection<RemotePeer> peers) {
+    boolean any = false;
+    for (RemotePeer peer : peers) {
+      if (peer.state == RemotePeer.State.CONNECTING
+          || (peer.state == RemotePeer.State.ACTIVE && (peer.has == null
+              || !peer.has.isComplete()))) {
+        return false;
+      }
+      any |= peer.state == RemotePeer.State.ACTIVE;
+    }
+    return any;
   }
 
   /** What the allocation needs to know of the peers we are connected or connecting to. */

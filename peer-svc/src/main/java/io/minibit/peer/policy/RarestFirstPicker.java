@@ -13,13 +13,14 @@ import java.util.function.IntPredicate;
  * <ol>
  *   <li>The first {@link #RANDOM_FIRST} blocks are picked at random, so that there is soon
  *       something to trade; after that, the rarest missing blocks the peer has that nobody is
- *       fetching yet, random among equally rare ones, those within {@link #FRONT_WINDOW_BYTES}
- *       of the first missing block before the others. The whole-file SHA-256 and MD5 can only
- *       be computed in file order: blocks that arrive near that order are hashed as they come,
- *       while blocks drawn from the whole file would leave nearly all of it to hash after the
- *       last one (two seconds of a 1 GiB download that took two). Rarity still comes first, so
- *       peers spread out over what they hold as before, and a file no larger than the window
- *       is drawn from whole.
+ *       fetching yet, random among equally rare ones. While every peer we download from is a
+ *       seed ({@link #preferFront}), those within {@link #FRONT_WINDOW_BYTES} of the first
+ *       missing block go before the others: the whole-file SHA-256 and MD5 can only be computed
+ *       in file order, and blocks that arrive near that order are hashed as they come, where
+ *       blocks drawn from the whole file leave nearly all of it to hash after the last one (two
+ *       seconds of a 1 GiB download from one seed that itself took two). Among seeds alone there
+ *       is nobody to trade with, so the order costs nothing; with other downloaders among the
+ *       peers, blocks are drawn from the whole file, so that each holds blocks the others lack.
  *   <li>Late blocks, once the peer has nothing fresh to give: a block another peer was asked
  *       for and is slow to deliver may be asked of this one too (never more than
  *       {@link #MAX_COPIES} requests at once).
@@ -34,7 +35,10 @@ public final class RarestFirstPicker {
   public static final int RANDOM_FIRST = 4;
   /** Most requests out at once for one block (late and endgame duplicates included). */
   public static final int MAX_COPIES = 2;
-  /** Equally rare blocks this close to the first missing one are picked before the others. */
+  /**
+   * While {@link #preferFront}, equally rare blocks this close to the first missing one are
+   * picked before the others.
+   */
   public static final long FRONT_WINDOW_BYTES = 32L * 1024 * 1024;
   /** The front window spans at least this many blocks, whatever their size. */
   public static final int MIN_FRONT_WINDOW_BLOCKS = 64;
@@ -50,6 +54,7 @@ public final class RarestFirstPicker {
   private final int randomFirst;
   /** How many blocks from the first missing one the front window spans. */
   private final int frontWindow;
+  private boolean preferFront;
   private int missing;
   private int everRequested;
 
@@ -59,8 +64,9 @@ public final class RarestFirstPicker {
   }
 
   /**
-   * A picker that picks its first {@code randomFirst} blocks at random, and equally rare blocks
-   * within {@code frontWindow} blocks of the first missing one before the others.
+   * A picker that picks its first {@code randomFirst} blocks at random, and, while it is told to
+   * {@link #preferFront}, equally rare blocks within {@code frontWindow} blocks of the first
+   * missing one before the others.
    */
   public RarestFirstPicker(Bitfield have, Random random, int randomFirst, int frontWindow) {
     this.randomFirst = randomFirst;
@@ -79,6 +85,14 @@ public final class RarestFirstPicker {
   /** The front window of a download of blocks of {@code blockSize} bytes, in blocks. */
   public static int frontWindowBlocks(int blockSize) {
     return (int) Math.max(MIN_FRONT_WINDOW_BLOCKS, FRONT_WINDOW_BYTES / blockSize);
+  }
+
+  /**
+   * Whether equally rare blocks near the front of the file go first: true while every peer the
+   * download asks is a seed (see the class comment). False until told otherwise.
+   */
+  public void preferFront(boolean prefer) {
+    preferFront = prefer;
   }
 
   /** A peer with these blocks joined. */
@@ -185,7 +199,7 @@ public final class RarestFirstPicker {
     // Rarer blocks first, in index order; then those at the threshold, moved to the front of
     // the tail (still in index order), to be sampled from: those in the front window first.
     List<Integer> picked = new ArrayList<>(max);
-    int frontEnd = have.nextClearBit(0) + frontWindow;
+    int frontEnd = preferFront ? have.nextClearBit(0) + frontWindow : 0;
     int atThreshold = 0;
     int inFront = 0;
     for (int c = 0; c < count; c++) {

@@ -12,10 +12,12 @@ import io.minibit.core.store.BlockStore;
 import io.minibit.peer.policy.Allocation;
 import io.minibit.peer.policy.EvenSplitAllocation;
 import io.minibit.peer.policy.LatencyWeightedAllocation;
+import io.minibit.peer.policy.RarestFirstPicker;
 import io.minibit.peer.policy.RequestTiming;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +33,39 @@ import org.junit.jupiter.api.Test;
  * budget), and how its peers come and go (backoff, bans, forgetting, the caps on peers).
  */
 class SchedulerTest extends SchedulerFixture {
+  @Test
+  void fromSeedsAloneTheBlocksNearTheFrontOfTheFileComeFirst() throws IOException {
+    // 4,096 blocks of 16 KiB: the front window is 2,048 of them (32 MiB).
+    int count = 4096;
+    int window = RarestFirstPicker.frontWindowBlocks(BLOCK);
+    start(torrent(count), fixed(64));
+    FakeLink first = join("first", Bitfield.full(count));
+    FakeLink second = join("second", Bitfield.full(count));
+
+    List<Integer> asked = new ArrayList<>(first.asked());
+    asked.addAll(second.asked());
+    assertTrue(asked.size() > 64, "asked " + asked.size());
+    // Only the random start may lie beyond the window.
+    assertTrue(asked.stream().filter(index -> index >= window).count()
+        <= RarestFirstPicker.RANDOM_FIRST, "asked " + asked);
+  }
+
+  @Test
+  void withAnotherDownloaderAmongThePeersTheBlocksSpreadOverTheFile() throws IOException {
+    int count = 4096;
+    int window = RarestFirstPicker.frontWindowBlocks(BLOCK);
+    start(torrent(count), fixed(64));
+    FakeLink downloader = join("downloader", blocks(count, i -> i % 2 == 0));
+    FakeLink seed = join("seed", Bitfield.full(count));
+    seed.serve(Integer.MAX_VALUE);
+    downloader.serve(Integer.MAX_VALUE);
+
+    List<Integer> asked = new ArrayList<>(downloader.asked());
+    asked.addAll(seed.asked());
+    assertTrue(asked.stream().filter(index -> index >= window).count()
+        > RarestFirstPicker.RANDOM_FIRST, "asked " + asked);
+  }
+
   @Test
   void aDownloadLimitHoldsRequestsToTheCapAndRefillsWhenItAllowsMore() throws IOException {
     limiter = new DownloadLimiter(8L * BLOCK, clock); // 8 blocks a second, 2 in the bucket

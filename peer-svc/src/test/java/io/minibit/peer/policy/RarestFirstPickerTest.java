@@ -272,6 +272,7 @@ class RarestFirstPickerTest {
     // One seed holds a 1,024-block file: every block is as rare as the next. The picks stay
     // within the front window, which moves on as the first blocks arrive.
     RarestFirstPicker picker = new RarestFirstPicker(none(1024), new Random(29), 0, 64);
+    picker.preferFront(true);
     Bitfield all = Bitfield.full(1024);
     picker.addAvailability(all);
     Set<Integer> firstWindow = new HashSet<>();
@@ -295,6 +296,7 @@ class RarestFirstPickerTest {
     Bitfield common = Bitfield.full(1024);
     common.clear(900);
     RarestFirstPicker picker = new RarestFirstPicker(none(1024), new Random(31), 0, 64);
+    picker.preferFront(true);
     picker.addAvailability(common);
     picker.addAvailability(Bitfield.full(1024));
     List<Integer> picked = picker.pick(Bitfield.full(1024), 8, none(1024));
@@ -310,6 +312,7 @@ class RarestFirstPickerTest {
     for (int seed = 0; seed < 10; seed++) {
       RarestFirstPicker picker = new RarestFirstPicker(none(1024),
           new Random(seed * 0x9E3779B97F4A7C15L), 0, 64);
+      picker.preferFront(true);
       Bitfield all = Bitfield.full(1024);
       picker.addAvailability(all);
       assertEquals(64, picker.pick(all, 64, none(1024)).size());
@@ -320,6 +323,21 @@ class RarestFirstPickerTest {
     }
     assertTrue(beyond.stream().anyMatch(index -> index >= 512), "spread out: " + beyond);
     assertTrue(beyond.stream().anyMatch(index -> index < 512), "spread out: " + beyond);
+  }
+
+  @Test
+  void unlessToldToPreferTheFrontEquallyRareBlocksAreDrawnFromTheWholeFile() {
+    // Other downloaders among the peers: each should hold blocks the others lack.
+    RarestFirstPicker picker = new RarestFirstPicker(none(1024), new Random(37), 0, 64);
+    Bitfield all = Bitfield.full(1024);
+    picker.addAvailability(all);
+    List<Integer> picked = picker.pick(all, 16, none(1024));
+    assertTrue(picked.stream().anyMatch(index -> index >= 64), picked.toString());
+
+    picker.preferFront(true);
+    assertTrue(picker.pick(all, 16, none(1024)).stream().allMatch(index -> index < 64));
+    picker.preferFront(false);
+    assertTrue(picker.pick(all, 16, none(1024)).stream().anyMatch(index -> index >= 64));
   }
 
   @Test
