@@ -153,12 +153,12 @@ final class RequestFiller {
   private static boolean onlySeeds(Collection<RemotePeer> peers) {
     boolean any = false;
     for (RemotePeer peer : peers) {
-      if (peer.state == RemotePeer.State.CONNECTING
-          || (peer.state == RemotePeer.State.ACTIVE && (peer.has == null
-              || !peer.has.isComplete()))) {
+      boolean active = peer.state == RemotePeer.State.ACTIVE;
+      boolean seed = active && peer.has != null && peer.has.isComplete();
+      if (peer.state == RemotePeer.State.CONNECTING || (active && !seed)) {
         return false;
       }
-      any |= peer.state == RemotePeer.State.ACTIVE;
+      any |= seed;
     }
     return any;
   }
