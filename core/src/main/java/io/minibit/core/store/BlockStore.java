@@ -243,10 +243,24 @@ public final class BlockStore implements Closeable {
 
   /**
    * Feeds the whole-file digests with every verified block that extends the contiguous prefix
-   * hashed so far. Cheap to call often; call it from one background thread while downloading.
+   * hashed so far. Cheap to call often.
    */
   public void hashVerifiedPrefix() throws IOException {
     digest.hashVerifiedPrefix(data);
+  }
+
+  /** How many whole-file digests there are: {@link #hashVerifiedPrefix(int)} feeds one. */
+  public static int wholeFileDigests() {
+    return WholeFileDigest.LANES;
+  }
+
+  /**
+   * Like {@link #hashVerifiedPrefix()}, for whole-file digest {@code digest} alone (0 to {@link
+   * #wholeFileDigests()} - 1): a background thread for each keeps both up with a download that
+   * comes faster than one core hashes. Each reads the blocks it hashes.
+   */
+  public void hashVerifiedPrefix(int digest) throws IOException {
+    this.digest.hashVerifiedPrefix(data, digest);
   }
 
   /** Blocks hashed into the whole-file digests so far. */

@@ -14,17 +14,20 @@ import java.util.function.IntPredicate;
 /**
  * The whole-file SHA-256 and MD5 of a download, computed while it runs: each call feeds them the
  * verified blocks that extend the contiguous prefix hashed so far, so that finishing does not
- * read the file again. Thread-safe: its own lock guards the digests.
+ * read the file again. Each digest is a lane of its own, with its own lock and its own place in
+ * the file, so that two threads can feed one each: the MD5 takes more than twice the SHA-256's
+ * time, and one thread feeding both was the last half-second of a fast download (its blocks
+ * come faster than one core hashes them, and what it has not hashed is left for the end).
+ * Thread-safe.
  */
 final class WholeFileDigest {
+  /** How many digests there are: {@link #hashVerifiedPrefix(FileChannel, int)} feeds one. */
+  static final int LANES = 2;
+
   private final Torrent torrent;
   private final Path file;
   private final IntPredicate held;
-  private final Object lock = new Object();
-  // guarded by lock
-  private final MessageDigest sha256 = Hashing.newSha256();
-  private final MessageDigest md5 = Hashing.newMd5();
-  private int hashedPrefix;
+  private final Lane[] lanes = {new Lane(Hashing.newSha256()), new Lane(Hashing.newMd5())};
 
   /**
    * @param file the file's name, for messages
@@ -36,29 +39,28 @@ final class WholeFileDigest {
     this.held = held;
   }
 
-  /** Feeds the digests the held blocks that extend the prefix hashed so far, from {@code data}. */
+  /** Feeds both digests the held blocks that extend their prefix, from {@code data}. */
   void hashVerifiedPrefix(FileChannel data) throws IOException {
-    synchronized (lock) {
-      ByteBuffer buffer = null;
-      while (hashedPrefix < torrent.blockCount() && held.test(hashedPrefix)) {
-        if (buffer == null) {
-          buffer = ByteBuffer.allocate(torrent.blockSize());
-        }
-        if (!PartFiles.readInto(data, torrent, hashedPrefix, buffer)) {
-          throw new IOException("cannot read block " + hashedPrefix + " back from " + file);
-        }
-        sha256.update(buffer.array(), 0, buffer.limit());
-        md5.update(buffer.array(), 0, buffer.limit());
-        hashedPrefix++;
-      }
+    for (Lane lane : lanes) {
+      lane.extend(data);
     }
   }
 
-  /** Blocks hashed so far. */
+  /**
+   * Feeds digest {@code lane} (0 to {@link #LANES} - 1) the held blocks that extend its prefix,
+   * from {@code data}; the other digest is left to another call, on another thread if wanted.
+   */
+  void hashVerifiedPrefix(FileChannel data, int lane) throws IOException {
+    lanes[lane].extend(data);
+  }
+
+  /** Blocks hashed into both digests so far. */
   int hashedPrefix() {
-    synchronized (lock) {
-      return hashedPrefix;
+    int hashed = Integer.MAX_VALUE;
+    for (Lane lane : lanes) {
+      hashed = Math.min(hashed, lane.hashed());
     }
+    return hashed;
   }
 
   /**
@@ -67,12 +69,8 @@ final class WholeFileDigest {
    */
   void requireMatch(FileChannel data) throws IOException {
     hashVerifiedPrefix(data);
-    byte[] sha;
-    byte[] md;
-    synchronized (lock) {
-      sha = copy(sha256).digest();
-      md = copy(md5).digest();
-    }
+    byte[] sha = lanes[0].result();
+    byte[] md = lanes[1].result();
     if (!torrent.matchesFileHashes(sha, md)) {
       throw new MinibitException(ErrorCode.DATA_LOSS, String.format(
           "every block of %s verified, but the whole file does not match the manifest's "
@@ -80,11 +78,40 @@ final class WholeFileDigest {
     }
   }
 
-  private static MessageDigest copy(MessageDigest digest) {
-    try {
-      return (MessageDigest) digest.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("JDK digests are cloneable", e);
+  /** One digest and the blocks fed to it so far. Thread-safe: its own lock guards both. */
+  private final class Lane {
+    private final MessageDigest digest;
+    private int hashed;
+
+    Lane(MessageDigest digest) {
+      this.digest = digest;
+    }
+
+    synchronized void extend(FileChannel data) throws IOException {
+      ByteBuffer buffer = null;
+      while (hashed < torrent.blockCount() && held.test(hashed)) {
+        if (buffer == null) {
+          buffer = ByteBuffer.allocate(torrent.blockSize());
+        }
+        if (!PartFiles.readInto(data, torrent, hashed, buffer)) {
+          throw new IOException("cannot read block " + hashed + " back from " + file);
+        }
+        digest.update(buffer.array(), 0, buffer.limit());
+        hashed++;
+      }
+    }
+
+    synchronized int hashed() {
+      return hashed;
+    }
+
+    /** The digest of what was fed so far; the lane goes on from there. */
+    synchronized byte[] result() {
+      try {
+        return ((MessageDigest) digest.clone()).digest();
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("JDK digests are cloneable", e);
+      }
     }
   }
 }

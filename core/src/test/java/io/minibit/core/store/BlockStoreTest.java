@@ -501,6 +501,38 @@ class BlockStoreTest {
   }
 
   @Test
+  void eachWholeFileDigestIsFedOnItsOwnFromAThreadOfItsOwn() throws Exception {
+    BlockStore store = open();
+    assertEquals(2, BlockStore.wholeFileDigests());
+    writeBlocks(store, 0, 1, 2);
+    store.hashVerifiedPrefix(0);
+    assertEquals(0, store.hashedPrefix(), "the other digest has read nothing yet");
+    store.hashVerifiedPrefix(1);
+    assertEquals(3, store.hashedPrefix());
+
+    writeBlocks(store, 3, 4, 5);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Void>> runs = new ArrayList<>();
+      for (int digest = 0; digest < 2; digest++) {
+        int lane = digest;
+        runs.add(threads.submit((Callable<Void>) () -> {
+          store.hashVerifiedPrefix(lane);
+          return null;
+        }));
+      }
+      for (Future<Void> run : runs) {
+        run.get(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertEquals(6, store.hashedPrefix());
+    // finish checks both digests against the manifest: fed in two halves, they still match
+    assertArrayEquals(source.content(), Files.readAllBytes(store.finish()));
+  }
+
+  @Test
   void wholeFileMismatchIsDataLossAndKeepsThePartFile() throws IOException {
     byte[] wrongSha256 = torrent.manifest().getFileSha256().toByteArray();
     wrongSha256[0] ^= 1;
