@@ -27,7 +27,9 @@ final class WholeFileDigest {
   private final Torrent torrent;
   private final Path file;
   private final IntPredicate held;
-  private final Lane[] lanes = {new Lane(Hashing.newSha256()), new Lane(Hashing.newMd5())};
+  private final Lane sha256 = new Lane(Hashing.newSha256());
+  private final Lane md5 = new Lane(Hashing.newMd5());
+  private final Lane[] lanes = {sha256, md5};
 
   /**
    * @param file the file's name, for messages
@@ -69,9 +71,7 @@ final class WholeFileDigest {
    */
   void requireMatch(FileChannel data) throws IOException {
     hashVerifiedPrefix(data);
-    byte[] sha = lanes[0].result();
-    byte[] md = lanes[1].result();
-    if (!torrent.matchesFileHashes(sha, md)) {
+    if (!torrent.matchesFileHashes(sha256.result(), md5.result())) {
       throw new MinibitException(ErrorCode.DATA_LOSS, String.format(
           "every block of %s verified, but the whole file does not match the manifest's "
               + "SHA-256 and MD5: the manifest is inconsistent", torrent));
