@@ -13,6 +13,7 @@ import io.minibit.core.cli.LogLevelConverter;
 import io.minibit.core.cli.StartupFailures;
 import io.minibit.core.cli.TlsOptions;
 import io.minibit.core.grpc.Channels;
+import io.minibit.core.grpc.CongestionControl;
 import io.minibit.core.grpc.LargeFrames;
 import io.minibit.core.grpc.MutualTls;
 import io.minibit.core.grpc.PeerNetworkThreads;
@@ -75,6 +76,13 @@ public final class PeerMain implements Callable<Integer> {
           + "(env MINIBIT_PORT; default: ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(names = "--congestion-control", paramLabel = "NAME[,NAME...]",
+      defaultValue = "${env:MINIBIT_CONGESTION_CONTROL:-" + CongestionControl.DEFAULT + "}",
+      description = "TCP congestion control of the connections other peers fetch blocks on: "
+          + "the first of these the host lets the daemon set; 'system' keeps the host's default "
+          + "(env MINIBIT_CONGESTION_CONTROL; default: ${DEFAULT-VALUE}).")
+  String congestionControl;
+
   @Mixin
   ControlOptions controlOptions;
 
@@ -132,6 +140,22 @@ public final class PeerMain implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  /**
+   * The first of {@code names} the host lets this daemon set, said on {@code err} when it is not
+   * the first one asked for; empty (the host's default) for none.
+   */
+  private static Optional<String> congestionControl(PrintWriter err, List<String> names) {
+    Optional<String> chosen = CongestionControl.firstSettable(names);
+    if (!names.isEmpty() && !chosen.equals(Optional.of(names.get(0)))) {
+      Logging.say(err, Level.INFO, chosen.map(name -> String.format(
+          "TCP congestion control %s is not available to this daemon; peer connections use %s",
+          names.get(0), name)).orElse(String.format(
+          "none of the TCP congestion controls %s is available to this daemon; peer "
+              + "connections use the host's default", String.join(", ", names))));
+    }
+    return chosen;
+  }
+
   public static void main(String[] args) {
     DaemonLauncher.main(commandLine(), args);
   }
@@ -162,8 +186,10 @@ public final class PeerMain implements Callable<Integer> {
     Optional<MutualTls> tls;
     Optional<Path> socket;
     String controlToken;
+    List<String> congestion;
     try {
       tls = tlsOptions.tls();
+      congestion = CongestionControl.parse("--congestion-control", congestionControl);
       trackers = TrackerTargets.parse("--tracker", tracker);
       controlToken = controlOptions.token();
       socket = controlOptions.socket();
@@ -214,6 +240,8 @@ public final class PeerMain implements Callable<Integer> {
       if (tls.isPresent()) {
         tls.get().applyTo(peerServer);
       }
+      congestionControl(err, congestion).ifPresent(
+          name -> CongestionControl.applyTo(peerServer, name));
       daemon = PeerDaemon.start(config, peerServer, controlServers, trackerEndpoints,
           PeerChannels.network(tls), Clock.systemUTC(), telemetry);
       if (socket.isPresent()) {

@@ -82,6 +82,9 @@ class PeerMainTest {
       "--control-token-file=/no/such/file, '--control-token-file /no/such/file cannot be read: "
           + "no such file'",
       "--log-level=loud, 'loud' is not a log level",
+      "--congestion-control=cu/bic, '--congestion-control: ''cu/bic'' is not a TCP congestion "
+          + "control name'",
+      "'--congestion-control=cubic,', '--congestion-control has an empty entry'",
       "--advertise=a/b, --advertise",
       "--upload-limit=-5, --upload-limit -5 is negative",
       "--download-limit=-1, --download-limit -1 is negative",
