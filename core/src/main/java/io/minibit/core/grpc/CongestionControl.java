@@ -1,6 +1,7 @@
 package io.minibit.core.grpc;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelException;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
@@ -103,7 +104,7 @@ public final class CongestionControl {
   }
 
   /** The algorithm of {@code channel}'s socket (native transport only). */
-  public static String of(io.grpc.netty.shaded.io.netty.channel.Channel channel) {
+  static String of(Channel channel) {
     ByteBuffer value = channel.config().getOption(OPTION);
     byte[] bytes = new byte[value.remaining()];
     value.get(bytes);
