@@ -1,7 +1,6 @@
 package io.minibit.core.grpc;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelException;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
@@ -65,7 +64,7 @@ public final class CongestionControl {
       if (!NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(String.format(
             "%s: '%s' is not a TCP congestion control name (cubic, reno, ...; several "
-                + "comma-separated, or '%s' for the host's default)", flag, part.strip(), SYSTEM));
+                + "comma-separated, or '%s' for the host's default)", flag, name, SYSTEM));
       }
       if (!names.contains(name)) {
         names.add(name);
@@ -101,18 +100,6 @@ public final class CongestionControl {
    */
   public static NettyServerBuilder applyTo(NettyServerBuilder builder, String name) {
     return builder.withOption(OPTION, value(name));
-  }
-
-  /** The algorithm of {@code channel}'s socket (native transport only). */
-  static String of(Channel channel) {
-    ByteBuffer value = channel.config().getOption(OPTION);
-    byte[] bytes = new byte[value.remaining()];
-    value.get(bytes);
-    int end = 0;
-    while (end < bytes.length && bytes[end] != 0) {
-      end++;
-    }
-    return new String(bytes, 0, end, StandardCharsets.US_ASCII);
   }
 
   /** TCP_CONGESTION as a socket option of Netty's native transport. */
