@@ -82,7 +82,7 @@ class DaemonArchiveIT {
     // The launcher gave the peer's JVM the compiler directives beside it, and the JVM took them,
     // with the flags that go with them.
     String peerLog = Files.readString(elsewhere.resolve("minibit-peer.log"));
-    assertTrue(peerLog.contains("2 compiler directives added"), peerLog);
+    assertTrue(peerLog.contains("3 compiler directives added"), peerLog);
     assertTrue(peerLog.contains("-XX:-C1UpdateMethodData"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier3InvocationThreshold=100"), peerLog);
     assertTrue(peerLog.contains("-XX:Tier3MinInvocationThreshold=50"), peerLog);
@@ -98,25 +98,22 @@ class DaemonArchiveIT {
   }
 
   @Test
-  void thePeersJitCompilesTheDigestsWithC2AndNothingElse() throws Exception {
+  void thePeersJitCompilesTheDigestsAndGrpcsCounterWithC2AndNothingElse() throws Exception {
     int trackerPort = FreePorts.next();
     Process tracker = start(trained, root, "", "minibit-tracker", "--port",
         String.valueOf(trackerPort), "--http-port", "0", "--data-dir",
         root.resolve("tracker").toString());
     awaitServing(trackerPort, tracker, root.resolve("minibit-tracker.log"));
-    int peerPort = FreePorts.next();
     Path socket = root.resolve("control.sock");
     Path data = Files.createDirectories(root.resolve("peer"));
-    Process peer = start(trained, root, "", "minibit-peer", "--tracker",
-        "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1", "--port",
-        String.valueOf(peerPort), "--control-socket", socket.toString(), "--http-port", "0",
-        "--data-dir", data.toString());
-    awaitServing(peerPort, peer, root.resolve("minibit-peer.log"));
+    Process peer = startPeer(root, trackerPort, socket, data);
 
     // Sharing hashes the file: SHA-256 and MD5 over 16 MiB, enough for C2's usual thresholds.
+    // In 16 KiB blocks, so that a download of it below is a thousand messages.
     Path file = TestFiles.createFile(data, "payload.bin", 16 << 20, 7);
     Cluster.Result shared = run(root, "MINIBIT_PEER", "unix:" + socket,
-        trained.resolve("bin/minibit").toString(), "share", file.toString());
+        trained.resolve("bin/minibit").toString(), "share", "--block-size", "16384",
+        file.toString());
     assertEquals(0, shared.exitCode(), shared.toString());
 
     // Each compiled method as "id level state name [addresses]": the digests' block loop at
@@ -128,11 +125,39 @@ class DaemonArchiveIT {
         () -> codelist(peer), result -> atLevel4(methods(result), "sun.security.provider"
             + ".DigestBase.implCompressMultiBlock0"));
     assertEquals(0, listed.exitCode(), listed.toString());
-    List<String[]> methods = methods(listed);
-    assertTrue(atLevel4(methods, "sun.security.provider.DigestBase.implCompressMultiBlock0"),
-        listed.stdout());
-    List<String> ownAtC2 = methods.stream()
-        .filter(fields -> fields[1].equals("4") && !fields[3].startsWith("sun.security."))
+    assertOnlyDigestsAndCounterAtC2(listed);
+
+    // A second peer downloads the file: gRPC's counter of the messages it receives, which
+    // reaches LongAdder by reflection, goes to C2 after a few hundred counts (C1's code for it
+    // walked the stack for Method.invoke's caller on every count).
+    Path second = Files.createDirectories(root.resolve("second"));
+    Path secondSocket = second.resolve("control.sock");
+    Process downloader = startPeer(second, trackerPort, secondSocket,
+        Files.createDirectories(second.resolve("data")));
+    Cluster.Result got = run(second, "MINIBIT_PEER", "unix:" + secondSocket,
+        trained.resolve("bin/minibit").toString(), "get", shared.stdout().strip());
+    assertEquals(0, got.exitCode(), got.toString());
+    Cluster.Result counted = Await.until(Duration.ofSeconds(30), "gRPC's counter at C2",
+        () -> codelist(downloader), result -> atLevel4(methods(result),
+            "io.grpc.internal.ReflectionLongAdderCounter.add"));
+    assertEquals(0, counted.exitCode(), counted.toString());
+    assertOnlyDigestsAndCounterAtC2(counted);
+  }
+
+  private Process startPeer(Path dir, int trackerPort, Path socket, Path data) throws Exception {
+    int port = FreePorts.next();
+    Process peer = start(trained, dir, "", "minibit-peer", "--tracker",
+        "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1", "--port", String.valueOf(port),
+        "--control-socket", socket.toString(), "--http-port", "0", "--data-dir", data.toString());
+    awaitServing(port, peer, dir.resolve("minibit-peer.log"));
+    return peer;
+  }
+
+  /** Nothing at C2 in {@code codelist} but the JDK's cryptography and gRPC's counter. */
+  private static void assertOnlyDigestsAndCounterAtC2(Cluster.Result codelist) {
+    List<String> ownAtC2 = methods(codelist).stream()
+        .filter(fields -> fields[1].equals("4") && !fields[3].startsWith("sun.security.")
+            && !fields[3].startsWith("io.grpc.internal.ReflectionLongAdderCounter.add"))
         .map(fields -> fields[3]).toList();
     assertEquals(List.of(), ownAtC2);
   }
