@@ -91,6 +91,12 @@ public final class Bitfield {
     return Math.min(bits.nextClearBit(from), size);
   }
 
+  /** Index of the first set bit at or after {@code from}, or {@link #size()} if none. */
+  public int nextSetBit(int from) {
+    int next = bits.nextSetBit(from);
+    return next < 0 ? size : next;
+  }
+
   public IntStream setBits() {
     return bits.stream();
   }

@@ -11,16 +11,23 @@ public final class InfoHash implements Comparable<InfoHash> {
   private static final BaseEncoding HEX = BaseEncoding.base16().lowerCase();
 
   private final byte[] bytes;
+  /**
+   * The text form, made once: every block request names its torrent by it, so a download would
+   * otherwise encode the same 32 bytes for each call it makes.
+   */
+  private final String hex;
 
-  private InfoHash(byte[] bytes) {
+  private InfoHash(byte[] bytes, String hex) {
     this.bytes = bytes;
+    this.hex = hex;
   }
 
   public static InfoHash of(byte[] bytes) {
     if (bytes.length != LENGTH) {
       throw MinibitException.invalid("an infohash is %d bytes, not %d", LENGTH, bytes.length);
     }
-    return new InfoHash(bytes.clone());
+    byte[] copy = bytes.clone();
+    return new InfoHash(copy, HEX.encode(copy));
   }
 
   /** Parses 64 hex characters (either case); INVALID_ARGUMENT otherwise. */
@@ -30,7 +37,8 @@ public final class InfoHash implements Comparable<InfoHash> {
           "infohash '%s' is not %d hex characters", Validation.printable(hex), 2 * LENGTH);
     }
     try {
-      return new InfoHash(HEX.decode(hex.toLowerCase(Locale.ROOT)));
+      String lower = hex.toLowerCase(Locale.ROOT);
+      return new InfoHash(HEX.decode(lower), lower);
     } catch (IllegalArgumentException e) {
       throw MinibitException.invalid("infohash '%s' is not hexadecimal", Validation.printable(hex));
     }
@@ -46,7 +54,7 @@ public final class InfoHash implements Comparable<InfoHash> {
   }
 
   public String hex() {
-    return HEX.encode(bytes);
+    return hex;
   }
 
   /** The first 8 hex characters, for logs and tables. */

@@ -118,6 +118,17 @@ class BitfieldTest {
   }
 
   @Test
+  void nextSetBitFindsTheNextHeldBlockOrTheSize() {
+    Bitfield bitfield = withBits(10, 2, 3, 9);
+
+    assertEquals(2, bitfield.nextSetBit(0));
+    assertEquals(3, bitfield.nextSetBit(3));
+    assertEquals(9, bitfield.nextSetBit(4));
+    assertEquals(10, bitfield.nextSetBit(10));
+    assertEquals(10, new Bitfield(10).nextSetBit(0));
+  }
+
+  @Test
   void setAndClearAreBoundsChecked() {
     Bitfield bitfield = new Bitfield(10);
 

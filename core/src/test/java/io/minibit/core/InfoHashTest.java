@@ -25,8 +25,10 @@ class InfoHashTest {
   }
 
   @Test
-  void parseAcceptsUppercase() {
+  void parseAcceptsUppercaseAndPrintsLowercase() {
     assertEquals(InfoHash.parse(HEX), InfoHash.parse(HEX.toUpperCase()));
+    assertEquals(HEX, InfoHash.parse(HEX.toUpperCase()).hex());
+    assertEquals(HEX, InfoHash.of(InfoHash.parse(HEX).toBytes()).hex());
   }
 
   @Test

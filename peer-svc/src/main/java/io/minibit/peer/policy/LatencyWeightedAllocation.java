@@ -1,5 +1,6 @@
 package io.minibit.peer.policy;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +77,18 @@ public final class LatencyWeightedAllocation implements Allocation {
   }
 
   private static double medianKnownRtt(List<PeerSample> peers) {
-    double[] known = peers.stream().mapToDouble(PeerSample::rttMillis).filter(r -> r > 0)
-        .sorted().toArray();
-    return known.length == 0 ? DEFAULT_RTT_MILLIS : known[known.length / 2];
+    double[] known = new double[peers.size()];
+    int count = 0;
+    for (PeerSample peer : peers) {
+      if (peer.rttMillis() > 0) {
+        known[count++] = peer.rttMillis();
+      }
+    }
+    if (count == 0) {
+      return DEFAULT_RTT_MILLIS;
+    }
+    Arrays.sort(known, 0, count);
+    return known[count / 2];
   }
 
   @Override

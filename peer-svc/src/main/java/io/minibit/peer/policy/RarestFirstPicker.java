@@ -153,10 +153,8 @@ public final class RarestFirstPicker {
 
   private List<Integer> pickLate(Bitfield peerHas, int max, Bitfield skip, IntPredicate allowed) {
     List<Integer> picked = new ArrayList<>();
-    for (int i : late.setBits().toArray()) {
-      if (picked.size() == max) {
-        break;
-      }
+    for (int i = late.nextSetBit(0); i < blockCount && picked.size() < max;
+        i = late.nextSetBit(i + 1)) {
       if (requests[i] < MAX_COPIES && !have.get(i) && peerHas.get(i) && !skip.get(i)
           && allowed.test(i)) {
         picked.add(i);

@@ -153,7 +153,12 @@ public final class Subscribers {
   }
 
   public boolean contains(String peerId) {
-    return subscribers.stream().anyMatch(s -> s.peerId().equals(peerId));
+    for (SubscriberStream subscriber : subscribers) {
+      if (subscriber.peerId().equals(peerId)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -162,8 +167,13 @@ public final class Subscribers {
    * another peer's upload slot by claiming its id.
    */
   public boolean subscribedOver(String peerId, String connection) {
-    return subscribers.stream()
-        .anyMatch(s -> s.peerId().equals(peerId) && s.connection().equals(connection));
+    // Asked for every block call served: a loop, not a stream, on this path.
+    for (SubscriberStream subscriber : subscribers) {
+      if (subscriber.peerId().equals(peerId) && subscriber.connection().equals(connection)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public int size() {
