@@ -1,7 +1,9 @@
 package io.minibit.peer;
 
 import io.minibit.core.DaemonThreads;
+import io.minibit.core.grpc.PeerNetworkThreads;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * @param scheduler the periodic work and every download's timers
  * @param hashExecutor verifies the blocks that arrive
  * @param shareHashers the threads a shared file is hashed on: one per core
- * @param downloadPool the threads every download's loop runs on
+ * @param downloadPool the threads downloads' loops run on where the connections of downloads
+ *     have no event loops of their own (see {@link #downloadLoop})
  * @param cores the processors the hashing of a shared file is spread over
  */
 record DaemonExecutors(ScheduledExecutorService scheduler, ExecutorService hashExecutor,
@@ -28,6 +31,17 @@ record DaemonExecutors(ScheduledExecutorService scheduler, ExecutorService hashE
         Executors.newFixedThreadPool(cores, DaemonThreads.named("peer-share-hasher")),
         Executors.newFixedThreadPool(Math.max(2, cores), DaemonThreads.named("peer-download")),
         cores);
+  }
+
+  /**
+   * Where a new download's loop runs: one of the event loops of the downloads' connections,
+   * taken in turn, where they have their own ({@link PeerNetworkThreads#downloadLoop}); the
+   * download pool otherwise. On an event loop, each block that arrives reaches the loop without
+   * waking a pool thread (a futex wake and a sleep per block), and the calls the loop starts go
+   * out from the thread that writes them.
+   */
+  Executor downloadLoop() {
+    return PeerNetworkThreads.downloadLoop().<Executor>map(loop -> loop).orElse(downloadPool);
   }
 
   /**

@@ -141,7 +141,7 @@ final class TransferStarter {
     Torrent torrent = session.torrent();
     BlockStore store = session.store();
     Download download = new Download(session, wiring.peerId(), wiring.peerChannels(),
-        executors.downloadPool(), executors.scheduler(), executors.hashExecutor(), wiring.clock(),
+        executors.downloadLoop(), executors.scheduler(), executors.hashExecutor(), wiring.clock(),
         wiring.random(),
         wiring.allocation(), trace, wiring.fetchStats(), wiring.downloadLimiter(), path -> {
           cache.used(torrent.infoHash());

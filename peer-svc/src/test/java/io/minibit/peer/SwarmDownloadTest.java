@@ -3,6 +3,7 @@ package io.minibit.peer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.minibit.api.v2.DownloadRequest;
 import io.minibit.api.v2.ShareRequest;
@@ -10,6 +11,7 @@ import io.minibit.api.v2.Transfer;
 import io.minibit.api.v2.TransferPeer;
 import io.minibit.api.v2.TransferState;
 import io.minibit.core.Bitfield;
+import io.minibit.core.grpc.PeerNetworkThreads;
 import io.minibit.core.testing.Await;
 import io.minibit.core.testing.GrpcCleanup;
 import io.minibit.core.testing.TestFiles;
@@ -20,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,6 +60,32 @@ class SwarmDownloadTest {
     byte[] original = Files.readAllBytes(seeder.dataDir().resolve("data.bin"));
     assertCompleteCopy(a, fromA.get(), original);
     assertCompleteCopy(b, fromB.get(), original);
+  }
+
+  @Test
+  void aDownloadsLoopRunsOnTheThreadsOfItsConnectionsWhereTheyHaveTheirOwn() throws Exception {
+    assumeTrue(PeerNetworkThreads.downloadLoop().isPresent(),
+        "peer connections have event loops of their own on epoll only");
+    Set<Thread> before = poolThreads();
+    Peer seeder = swarm.peer("seeder");
+    Peer leecher = swarm.peer("leecher");
+    String infohash = share(seeder, "data.bin", 2 * 1024 * 1024, 13);
+
+    assertCompleteCopy(leecher, leecher.download(infohash),
+        Files.readAllBytes(seeder.dataDir().resolve("data.bin")));
+
+    // Every block's events went to the download's loop on a network thread: the daemons'
+    // download pools, whose threads start with their first task, never ran one.
+    Set<Thread> started = poolThreads();
+    started.removeAll(before);
+    assertEquals(Set.of(), started);
+  }
+
+  /** The live threads of the daemons' download pools (see DaemonExecutors). */
+  private static Set<Thread> poolThreads() {
+    Set<Thread> threads = new HashSet<>(Thread.getAllStackTraces().keySet());
+    threads.removeIf(thread -> !thread.getName().startsWith("peer-download-"));
+    return threads;
   }
 
   @Test

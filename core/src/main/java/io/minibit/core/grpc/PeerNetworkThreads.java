@@ -1,6 +1,7 @@
 package io.minibit.core.grpc;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
@@ -10,6 +11,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.minibit.core.DaemonThreads;
+import java.util.Optional;
 
 /**
  * The network threads of the connections between peers: one per two cores, at least one, for the
@@ -30,6 +32,36 @@ public final class PeerNetworkThreads {
   /** The event loops of the connections a peer opens to other peers (epoll only). */
   static EventLoopGroup downloads() {
     return Downloads.GROUP;
+  }
+
+  /**
+   * One of the event loops the connections of downloads run on (see {@link ReadBatching}), for
+   * a download's own loop: the events its connections deliver (a block stored, a peer's HAVEs)
+   * then reach it without waking another thread, and the calls it starts go out without one.
+   * Each call hands out the next loop of the group. Empty where those connections have no loops
+   * of their own (no native transport, or Linux before 4.18).
+   */
+  public static Optional<OneThreadExecutor> downloadLoop() {
+    if (!ReadBatching.applies()) {
+      return Optional.empty();
+    }
+    EventLoop loop = Downloads.GROUP.next();
+    return Optional.of(new OneThreadExecutor() {
+      @Override
+      public void execute(Runnable task) {
+        loop.execute(task);
+      }
+
+      @Override
+      public boolean isCurrentThread() {
+        return loop.inEventLoop();
+      }
+
+      @Override
+      public String toString() {
+        return "download loop on " + loop;
+      }
+    });
   }
 
   /**

@@ -49,7 +49,7 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
    * mark is lowered below what waits); elsewhere {@code builder} is left as it is.
    */
   static NettyChannelBuilder applyTo(NettyChannelBuilder builder, Framing framing) {
-    if (!Epoll.isAvailable() || !atLeast418(System.getProperty("os.version", ""))) {
+    if (!applies()) {
       return builder;
     }
     return builder.eventLoopGroup(PeerNetworkThreads.downloads()).channelFactory(() -> {
@@ -60,6 +60,14 @@ final class ReadBatching extends ChannelInboundHandlerAdapter {
       channel.pipeline().addFirst(new ReadBatching(framing));
       return channel;
     });
+  }
+
+  /**
+   * Whether channels get read batching here, and with it the downloads' own event loops
+   * ({@link PeerNetworkThreads#downloadLoop}): the native epoll transport on Linux 4.18 or later.
+   */
+  static boolean applies() {
+    return Epoll.isAvailable() && atLeast418(System.getProperty("os.version", ""));
   }
 
   /** Whether a Linux release string ("6.1.0-18-amd64") is 4.18 or later. */

@@ -1,6 +1,7 @@
 package io.minibit.core.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -83,6 +84,26 @@ class PeerNetworkThreadsTest {
     String reader = call(channel).client();
 
     assertTrue(reader.startsWith("minibit-peer-link-"), "answer read on " + reader);
+  }
+
+  @Test
+  void aDownloadLoopRunsOnAPeerLinkThreadWhereChannelsHaveTheirOwn() throws Exception {
+    assertEquals(ReadBatching.applies(), PeerNetworkThreads.downloadLoop().isPresent());
+    assumeTrue(ReadBatching.applies(), "peer channels have threads of their own on epoll only");
+    OneThreadExecutor loop = PeerNetworkThreads.downloadLoop().orElseThrow();
+    CompletableFuture<String> ranOn = new CompletableFuture<>();
+    loop.execute(() -> ranOn.complete(
+        Thread.currentThread().getName() + (loop.isCurrentThread() ? " (its own)" : "")));
+
+    String thread = ranOn.get(10, TimeUnit.SECONDS);
+    assertTrue(thread.startsWith("minibit-peer-link-") && thread.endsWith(" (its own)"), thread);
+    assertFalse(loop.isCurrentThread(), "the test's thread is not the loop's");
+    if (PeerNetworkThreads.PER_SIDE == 1) { // one thread: the one that reads peer channels
+      int port = start();
+      ManagedChannel channel = Channels.toPeer("127.0.0.1:" + port, Optional.empty());
+      channels.add(channel);
+      assertEquals(thread.replace(" (its own)", ""), call(channel).client());
+    }
   }
 
   private record Threads(String server, String client) {}

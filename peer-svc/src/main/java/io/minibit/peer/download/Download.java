@@ -61,7 +61,9 @@ public final class Download implements AutoCloseable {
   private ScheduledFuture<?> ticker; // set on the loop
 
   /**
-   * @param pool the threads download loops run on, shared by every download
+   * @param pool where the download's loop runs: one of the event loops of the downloads'
+   *     connections where there are (its blocks' events then wake no other thread), else a pool
+   *     shared by every download
    * @param timer the daemon's timer: ticks and reconnections run there
    * @param finisher where the finishing step (the whole-file check, a sync of the whole file,
    *     the rename) runs: off the timer, which every download shares

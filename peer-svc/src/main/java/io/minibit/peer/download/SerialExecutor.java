@@ -1,5 +1,6 @@
 package io.minibit.peer.download;
 
+import io.minibit.core.grpc.OneThreadExecutor;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -8,8 +9,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs tasks one at a time, in the order they were given, on threads of a shared pool: the loop
- * that owns one download's state, so that state needs no locks. After each burst of tasks (the
+ * Runs tasks one at a time, in the order they were given, on the executor it is given (one of
+ * the downloads' network event loops, or a pool's threads): the loop that owns one download's
+ * state, so that state needs no locks. After each burst of tasks (the
  * queue ran empty, or {@link #MAX_BURST} tasks ran) it runs {@code afterBurst} once: that is how
  * events coalesce, since twenty HAVEs that arrive together end in one refill, not twenty.
  *
@@ -39,9 +41,14 @@ final class SerialExecutor implements Executor {
     }
   }
 
-  /** True when called from a task of this loop. */
+  /**
+   * True when called from a task of this loop, or from the only thread its executor runs tasks
+   * on ({@link OneThreadExecutor}): no task of the loop can be under way meanwhile, so the
+   * caller may read its state at once instead of waiting for a task it would itself hold up.
+   */
   boolean inLoop() {
-    return runner == Thread.currentThread();
+    return runner == Thread.currentThread()
+        || (pool instanceof OneThreadExecutor one && one.isCurrentThread());
   }
 
   private void drain() {

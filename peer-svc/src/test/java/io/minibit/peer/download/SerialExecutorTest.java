@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.minibit.core.grpc.OneThreadExecutor;
 import io.minibit.core.testing.Await;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -52,6 +53,31 @@ class SerialExecutorTest {
 
     assertEquals(List.of("first", "second", "flush"), ran);
     assertFalse(loop[0].inLoop());
+  }
+
+  @Test
+  void onTheOnlyThreadOfItsExecutorTheLoopIsNeverBusyElsewhere() {
+    boolean[] onItsThread = {false};
+    OneThreadExecutor oneThread = new OneThreadExecutor() {
+      @Override
+      public void execute(Runnable task) {
+        pool.add(task);
+      }
+
+      @Override
+      public boolean isCurrentThread() {
+        return onItsThread[0];
+      }
+    };
+    SerialExecutor loop = new SerialExecutor(oneThread, () -> ran.add("flush"));
+
+    assertFalse(loop.inLoop(), "another thread waits for the loop");
+    onItsThread[0] = true;
+    assertTrue(loop.inLoop(), "on the executor's thread no task can be under way");
+    loop.execute(() -> ran.add("task"));
+    assertTrue(loop.inLoop(), "a task waiting on the same thread is not under way either");
+    runPool();
+    assertEquals(List.of("task", "flush"), ran);
   }
 
   @Test
