@@ -41,7 +41,7 @@ record DaemonExecutors(ScheduledExecutorService scheduler, ExecutorService hashE
    * out from the thread that writes them.
    */
   Executor downloadLoop() {
-    return PeerNetworkThreads.downloadLoop().<Executor>map(loop -> loop).orElse(downloadPool);
+    return PeerNetworkThreads.downloadLoop().map(Executor.class::cast).orElse(downloadPool);
   }
 
   /**

@@ -11,9 +11,9 @@ import java.util.logging.Logger;
 /**
  * Runs tasks one at a time, in the order they were given, on the executor it is given (one of
  * the downloads' network event loops, or a pool's threads): the loop that owns one download's
- * state, so that state needs no locks. After each burst of tasks (the
- * queue ran empty, or {@link #MAX_BURST} tasks ran) it runs {@code afterBurst} once: that is how
- * events coalesce, since twenty HAVEs that arrive together end in one refill, not twenty.
+ * state, so that state needs no locks. After each burst of tasks (the queue ran empty, or
+ * {@link #MAX_BURST} tasks ran) it runs {@code afterBurst} once: that is how events coalesce,
+ * since twenty HAVEs that arrive together end in one refill, not twenty.
  *
  * <p>Thread-safe. A task that throws is logged and the loop goes on.
  */
