@@ -65,14 +65,8 @@ class DaemonArchiveIT {
         "--data-dir", root.resolve("tracker").toString());
     awaitServing(trackerPort, tracker, elsewhere.resolve("minibit-tracker.log"));
 
-    int peerPort = FreePorts.next();
-    Process peer = start(trained, elsewhere, archiveOnly("peer") + " -XX:+PrintCommandLineFlags",
-        "minibit-peer",
-        "--tracker", "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1",
-        "--port", String.valueOf(peerPort), "--control-socket",
-        elsewhere.resolve("control.sock").toString(), "--http-port", "0",
-        "--data-dir", root.resolve("peer").toString());
-    awaitServing(peerPort, peer, elsewhere.resolve("minibit-peer.log"));
+    startPeer(elsewhere, archiveOnly("peer") + " -XX:+PrintCommandLineFlags",
+        "127.0.0.1:" + trackerPort, elsewhere.resolve("control.sock"), root.resolve("peer"));
 
     // Its own classes came from the archive made for its jar, the top layer over the JDK's.
     assertTrue(Files.readString(root.resolve("tracker.classes")).contains(
@@ -106,7 +100,7 @@ class DaemonArchiveIT {
     awaitServing(trackerPort, tracker, root.resolve("minibit-tracker.log"));
     Path socket = root.resolve("control.sock");
     Path data = Files.createDirectories(root.resolve("peer"));
-    Process peer = startPeer(root, trackerPort, socket, data);
+    Process peer = startPeer(root, "", "127.0.0.1:" + trackerPort, socket, data);
 
     // Sharing hashes the file: SHA-256 and MD5 over 16 MiB, enough for C2's usual thresholds.
     // In 16 KiB blocks, so that a download of it below is a thousand messages.
@@ -132,7 +126,7 @@ class DaemonArchiveIT {
     // walked the stack for Method.invoke's caller on every count).
     Path second = Files.createDirectories(root.resolve("second"));
     Path secondSocket = second.resolve("control.sock");
-    Process downloader = startPeer(second, trackerPort, secondSocket,
+    Process downloader = startPeer(second, "", "127.0.0.1:" + trackerPort, secondSocket,
         Files.createDirectories(second.resolve("data")));
     Cluster.Result got = run(second, "MINIBIT_PEER", "unix:" + secondSocket,
         trained.resolve("bin/minibit").toString(), "get", shared.stdout().strip());
@@ -144,11 +138,16 @@ class DaemonArchiveIT {
     assertOnlyDigestsAndCounterAtC2(counted);
   }
 
-  private Process startPeer(Path dir, int trackerPort, Path socket, Path data) throws Exception {
+  /**
+   * Starts the trained layout's peer in {@code dir} with {@code javaOpts}, announcing to
+   * {@code tracker}, and waits until it serves.
+   */
+  private Process startPeer(Path dir, String javaOpts, String tracker, Path socket, Path data)
+      throws IOException {
     int port = FreePorts.next();
-    Process peer = start(trained, dir, "", "minibit-peer", "--tracker",
-        "127.0.0.1:" + trackerPort, "--advertise", "127.0.0.1", "--port", String.valueOf(port),
-        "--control-socket", socket.toString(), "--http-port", "0", "--data-dir", data.toString());
+    Process peer = start(trained, dir, javaOpts, "minibit-peer", "--tracker", tracker,
+        "--advertise", "127.0.0.1", "--port", String.valueOf(port), "--control-socket",
+        socket.toString(), "--http-port", "0", "--data-dir", data.toString());
     awaitServing(port, peer, dir.resolve("minibit-peer.log"));
     return peer;
   }
@@ -202,14 +201,10 @@ class DaemonArchiveIT {
     Path javaFile = trained.resolve("lib/minibit-peer.aot.java");
     assertTrue(Files.exists(trained.resolve("lib/minibit-peer.aot")), "no AOT cache was made");
     String aotJava = Files.readString(javaFile).strip();
-    int peerPort = FreePorts.next();
     Path jit = root.resolve("jit.log");
-    Process peer = start(trained, root, "-Xlog:aot=info:file=" + root.resolve("aot.log")
-        + " -Xlog:jit+compilation=debug:file=" + jit,
-        "minibit-peer", "--tracker", "127.0.0.1:9", "--advertise", "127.0.0.1", "--port",
-        String.valueOf(peerPort), "--control-socket", root.resolve("control.sock").toString(),
-        "--http-port", "0", "--data-dir", root.resolve("peer").toString());
-    awaitServing(peerPort, peer, root.resolve("minibit-peer.log"));
+    Process peer = startPeer(root, "-Xlog:aot=info:file=" + root.resolve("aot.log")
+        + " -Xlog:jit+compilation=debug:file=" + jit, "127.0.0.1:9",
+        root.resolve("control.sock"), root.resolve("peer"));
 
     assertEquals(Path.of(aotJava).toRealPath(),
         Path.of("/proc", String.valueOf(peer.pid()), "exe").toRealPath());
