@@ -1,6 +1,7 @@
 package io.minibit.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -118,6 +119,8 @@ class CliArchiveIT {
     assertTrue(flags.containsAll(List.of("-XX:-UsePerfData",
         "-XX:GuaranteedSafepointInterval=10000", "-XX:AsyncDeflationInterval=10000")),
         "the launcher passes the quiet flags: " + flags);
+    assertTrue(flags.contains("-XX:ArchiveRelocationMode=0"),
+        "the launcher maps the archive where it was made for: " + flags);
 
     // The same flags, with the JVM saying how much of the archive it mapped. The serial
     // collector, for one, would leave the archived heap (the module graph among it) unmapped.
@@ -128,6 +131,10 @@ class CliArchiveIT {
     Cluster.Result version = run(root, Map.of(), command.toArray(String[]::new));
     assertEquals(0, version.exitCode(), version.toString());
     assertTrue(version.stdout().contains("full module graph: enabled"), version.stdout());
+    // Mapped where it was made for: not relocated, which would copy most of it into the
+    // command's own memory on every start.
+    assertTrue(version.stdout().contains("Mapped static  region #0 at base"), version.stdout());
+    assertFalse(version.stdout().contains("alternative address"), version.stdout());
   }
 
   /** The CLI's launchers in root/bin and {@code jars} in root/lib, as an install lays them out. */
