@@ -175,9 +175,12 @@ public final class Download implements AutoCloseable {
     return scheduler.receivedRate(peerId);
   }
 
-  /** How long no connected peer has been serving a block this download still needs. */
+  /**
+   * How long no connected peer has been serving a block this download still needs, as the loop
+   * found at its last tick (a quarter of a second ago at most).
+   */
   public Duration stalledFor() {
-    return ask(scheduler::stalledFor, Duration.ZERO);
+    return scheduler.stalledFor();
   }
 
   /** Why the download is not going at full speed, for people; empty if nothing is wrong. */

@@ -52,6 +52,8 @@ final class Scheduler {
   private final Arrivals arrivals;
   /** A refill is set for when the download cap allows more. */
   private boolean wakeSet;
+  /** {@link #findStall} at the last tick: written on the loop, read by any thread. */
+  private volatile Instant stalledSince;
 
   Scheduler(Torrent torrent, Bitfield have, String localPeerId, PeerLink.Factory links,
       SerialExecutor loop, LoopTimer timer, Clock clock, Random random, Allocation allocation,
@@ -122,18 +124,28 @@ final class Scheduler {
     return roster.knows(peerId);
   }
 
-  /** How long no connected peer has been serving a block this download still needs. */
+  /**
+   * How long no connected peer has been serving a block this download still needs, as of the
+   * last tick; any thread may ask (a download's progress stream asks twice a second, and asking
+   * the loop each time was a hop to it and back).
+   */
   Duration stalledFor() {
-    if (isClosed() || picker.isComplete()) {
-      return Duration.ZERO;
+    Instant since = stalledSince;
+    return since == null || isClosed() ? Duration.ZERO : Duration.between(since, clock.instant());
+  }
+
+  /** Since when no connected peer has served a needed block; null while one does. On the loop. */
+  private Instant findStall(Instant now) {
+    if (picker.isComplete()) {
+      return null;
     }
     for (RemotePeer peer : roster.all()) {
       if (peer.isServing() && (peer.inFlight > 0 || picker.isInteresting(peer.has))) {
-        arrivals.useful(clock.instant());
-        return Duration.ZERO;
+        arrivals.useful(now);
+        return null;
       }
     }
-    return Duration.between(arrivals.lastUseful(), clock.instant());
+    return arrivals.lastUseful();
   }
 
   // --- events -------------------------------------------------------------------------------
@@ -175,6 +187,7 @@ final class Scheduler {
     }
     refills.reallocate();
     Instant now = clock.instant();
+    stalledSince = findStall(now);
     for (RemotePeer peer : roster.all()) {
       if (!peer.isActive()) {
         continue;

@@ -215,6 +215,28 @@ class SchedulerTest extends SchedulerFixture {
   }
 
   @Test
+  void aStallCountsFromTheLastServingPeerAsTheTickFoundItAndAnyThreadReadsIt() throws IOException {
+    start(torrent(3), fixed(1));
+    FakeLink only = join("only", blocks(3, i -> true));
+    onLoop(scheduler::tick);
+    assertEquals(Duration.ZERO, scheduler.stalledFor());
+
+    only.events.choked(only.generation, true);
+    settle();
+    clock.advance(Duration.ofSeconds(3));
+    assertEquals(Duration.ZERO, scheduler.stalledFor(), "known at the next tick, not before");
+    onLoop(scheduler::tick);
+    assertEquals(Duration.ofSeconds(3), scheduler.stalledFor(), "since the peer last served");
+    clock.advance(Duration.ofSeconds(2));
+    assertEquals(Duration.ofSeconds(5), scheduler.stalledFor(), "read off the loop, no tick");
+
+    only.events.choked(only.generation, false);
+    settle();
+    onLoop(scheduler::tick);
+    assertEquals(Duration.ZERO, scheduler.stalledFor(), "served again");
+  }
+
+  @Test
   void theLastBlockOfAPeerThatChokedUsIsAskedAgainWhenItUnchokes() throws IOException {
     Torrent torrent = torrent(3);
     start(torrent, fixed(4));
