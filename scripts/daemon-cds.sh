@@ -234,7 +234,7 @@ launcher_flags() {
   [ -x "$launcher" ] || return 1
   printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$work/print-args"
   chmod +x "$work/print-args"
-  JAVA="$work/print-args" JAVA_OPTS="" "$launcher" --port 0 | sed -n '/^-jar$/q;p' \
+  JAVA="$work/print-args" JAVA_OPTS="" "$launcher" --port 0 | sed -n '/^-cp$/q;p' \
     | grep -v -e '^-XX:SharedArchiveFile=' -e '^-Xlog:'
 }
 

@@ -111,7 +111,7 @@ class CliArchiveIT {
         bin.resolve("minibit").toString(), "--version");
     assertEquals(0, recorded.exitCode(), recorded.toString());
     List<String> flags = new ArrayList<>(Files.readAllLines(args));
-    int jar = flags.indexOf("-jar");
+    int jar = flags.indexOf("-cp");
     assertTrue(jar > 0 && flags.stream().anyMatch(
         flag -> flag.startsWith("-XX:SharedArchiveFile=") && flag.endsWith("/lib/minibit.jsa")),
         "the launcher passes the archive: " + flags);
