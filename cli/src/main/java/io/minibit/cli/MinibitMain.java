@@ -3,8 +3,10 @@ package io.minibit.cli;
 import io.minibit.core.grpc.ClientEventLoop;
 import io.minibit.core.telemetry.Telemetry;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -13,6 +15,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -94,15 +97,75 @@ public final class MinibitMain implements Callable<Integer> {
   /** Runs the command line {@code args} in {@code context} and returns the exit code. */
   public static int run(String[] args, CliContext context) {
     Optional<String> only = invoked(args);
-    if (only.isPresent() && args[0].equals(only.get())) {
-      // Nothing comes before the command for the top command to read (no --peer before it):
-      // the command runs alone, under its full name, and picocli does not build the top
-      // command's model (2% of a get's CPU, 5% of a status's).
-      return configured(new CommandLine(COMMANDS.get(only.get()).apply(context).spec())
-          .setCommandName("minibit " + only.get()), context)
-          .execute(Arrays.copyOfRange(args, 1, args.length));
+    if (only.isPresent()) {
+      Subcommand command = COMMANDS.get(only.get()).apply(context);
+      Optional<String[]> own = ownArguments(args, only.get(), command.spec());
+      if (own.isPresent()) {
+        // The command runs alone, under its full name: picocli builds neither the top
+        // command's model nor a parser for it (about 5% of a get's CPU).
+        return configured(new CommandLine(command.spec())
+            .setCommandName("minibit " + only.get()), context)
+            .execute(own.get());
+      }
     }
     return commandLine(context, only).execute(args);
+  }
+
+  /**
+   * The arguments the command {@code name} reads when it runs alone, if the command line means
+   * the same that way: nothing but the global options comes before the command, and none of
+   * them comes again after it (the full command line says which one wins). A global option the
+   * command takes goes after its name; one it does not read (--tracker before a get) is checked
+   * as the top command would check it and dropped, or, if bad, left to the full command line to
+   * report. Empty when the full command line must run.
+   */
+  static Optional<String[]> ownArguments(String[] args, String name, CommandSpec command) {
+    List<String> own = new ArrayList<>();
+    int i = 0;
+    for (; i < args.length && args[i].startsWith("-"); i++) {
+      int equals = args[i].indexOf('=');
+      String option = equals < 0 ? args[i] : args[i].substring(0, equals);
+      OptionSpec global = globalOption(option);
+      if (global == null || (equals < 0 && i + 1 == args.length)) {
+        return Optional.empty();
+      }
+      String value = equals < 0 ? args[++i] : args[i].substring(equals + 1);
+      if (command.findOption(option) != null) {
+        own.add(option + "=" + value); // whatever the value looks like
+      } else if (!converts(global, value)) {
+        return Optional.empty();
+      }
+    }
+    if (i == args.length || !args[i].equals(name)) {
+      return Optional.empty();
+    }
+    List<String> after = Arrays.asList(args).subList(i + 1, args.length);
+    for (String moved : own) {
+      String option = moved.substring(0, moved.indexOf('='));
+      if (after.stream().anyMatch(arg -> arg.equals(option) || arg.startsWith(option + "="))) {
+        return Optional.empty();
+      }
+    }
+    own.addAll(after);
+    return Optional.of(own.toArray(String[]::new));
+  }
+
+  /** The global option {@code name} as the top command reads it; null if there is none. */
+  private static OptionSpec globalOption(String name) {
+    return switch (name) {
+      case "--peer" -> PeerOptions.address().build();
+      case "--tracker" -> TrackerOptions.list().build();
+      default -> null;
+    };
+  }
+
+  private static boolean converts(OptionSpec option, String value) {
+    try {
+      option.converters()[0].convert(value);
+      return true;
+    } catch (Exception e) {
+      return false; // the full command line reports it
+    }
   }
 
   /**

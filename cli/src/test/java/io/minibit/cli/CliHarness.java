@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -72,8 +73,23 @@ final class CliHarness implements AutoCloseable, AfterEachCallback {
     return run(this::inProcessChannel, args);
   }
 
+  /**
+   * Runs {@code args} under the top command's full command line, as {@link MinibitMain#run}
+   * does when a command cannot run alone.
+   */
+  Result runUnderTop(String... args) {
+    return run(this::inProcessChannel,
+        context -> MinibitMain.commandLine(context, MinibitMain.invoked(args)).execute(args),
+        args);
+  }
+
   /** Runs {@code args} with channels from {@code factory}, e.g. one with nothing behind it. */
   Result run(ChannelFactory factory, String... args) {
+    return run(factory, context -> MinibitMain.run(args, context), args);
+  }
+
+  private Result run(ChannelFactory factory, ToIntFunction<CliContext> main,
+      String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     ChannelFactory recording = target -> {
@@ -86,7 +102,7 @@ final class CliHarness implements AutoCloseable, AfterEachCallback {
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8),
         env, workingDirectory, interactive, clock, recording);
-    int code = MinibitMain.run(args, context);
+    int code = main.applyAsInt(context);
     return new Result(code, out.toString(StandardCharsets.UTF_8),
         err.toString(StandardCharsets.UTF_8));
   }

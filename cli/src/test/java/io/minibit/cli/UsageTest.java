@@ -58,14 +58,14 @@ class UsageTest {
   @ParameterizedTest
   @ValueSource(strings = {"share", "get", "torrents", "status", "remove"})
   void aCommandRunAloneReadsAsItDoesUnderTheTopCommand(String command) {
-    // First on the line, a command runs without the top command's model; after a global
-    // option, under it. A user must not see the difference.
+    // Mostly a command runs without the top command's model (see GlobalOptionTest), and
+    // under it when the command line needs it. A user must not see the difference.
     CliHarness.Result alone = cli.run(command, "--help");
-    CliHarness.Result under = cli.run("--tracker", "h:1", command, "--help");
+    CliHarness.Result under = cli.runUnderTop("--tracker", "h:1", command, "--help");
     assertEquals(under.out(), alone.out());
 
     CliHarness.Result aloneWrong = cli.run(command, "--bogus");
-    CliHarness.Result underWrong = cli.run("--tracker", "h:1", command, "--bogus");
+    CliHarness.Result underWrong = cli.runUnderTop("--tracker", "h:1", command, "--bogus");
     assertEquals(ExitCodes.USAGE, aloneWrong.exitCode(), aloneWrong.toString());
     assertEquals(underWrong.exitCode(), aloneWrong.exitCode());
     assertEquals(underWrong.err(), aloneWrong.err());
