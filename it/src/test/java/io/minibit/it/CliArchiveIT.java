@@ -121,6 +121,8 @@ class CliArchiveIT {
         "the launcher passes the quiet flags: " + flags);
     assertTrue(flags.contains("-XX:ArchiveRelocationMode=0"),
         "the launcher maps the archive where it was made for: " + flags);
+    assertTrue(flags.contains("-XX:-BytecodeVerificationRemote"),
+        "the launcher does not verify again the classes the archive holds unverified: " + flags);
 
     // The same flags, with the JVM saying how much of the archive it mapped. The serial
     // collector, for one, would leave the archived heap (the module graph among it) unmapped.
