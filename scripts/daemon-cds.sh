@@ -223,7 +223,8 @@ aot_java() {
 }
 
 # launcher_flags: the JVM flags bin/minibit-peer gives the daemon (one per line), asked of the
-# launcher itself through a JAVA that prints them; its class-data archive flags left out.
+# launcher itself through a JAVA that prints them (those before -cp, or -jar); its class-data
+# archive flags left out.
 launcher_flags() {
   local dir="${peer_jar%/*}" launcher
   case "$dir" in
@@ -234,7 +235,7 @@ launcher_flags() {
   [ -x "$launcher" ] || return 1
   printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$work/print-args"
   chmod +x "$work/print-args"
-  JAVA="$work/print-args" JAVA_OPTS="" "$launcher" --port 0 | sed -n '/^-cp$/q;p' \
+  JAVA="$work/print-args" JAVA_OPTS="" "$launcher" --port 0 | sed -n '/^-cp$/q;/^-jar$/q;p' \
     | grep -v -e '^-XX:SharedArchiveFile=' -e '^-Xlog:'
 }
 
