@@ -68,7 +68,7 @@ class HaveEventsTest {
     assertEquals(listed.size(), new HashSet<>(listed).size(), "no block named twice");
     long listEvents = lists.stream().filter(SubscribeResponse::hasHaveList).count();
     assertTrue(listEvents * 2 < listed.size(), listEvents + " lists for " + listed.size()
-        + " blocks: a list holds the blocks of 100 ms, a few at this rate");
+        + " blocks: a list holds the blocks of a window, a few at this rate");
     assertTrue(lists.stream().noneMatch(SubscribeResponse::hasHave), "lists only");
     assertTrue(single.stream().noneMatch(SubscribeResponse::hasHaveList), "Have events only");
   }

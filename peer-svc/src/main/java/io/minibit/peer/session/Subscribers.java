@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * The Subscribe streams open on one torrent: each gets the full bitfield and its choke state
  * first, then a HAVE for every block verified after it, and CHOKE or UNCHOKE when that changes.
  * A subscriber that takes lists of HAVEs gets them as the torrent's {@link HaveWindow} sends
- * them: the blocks verified within 100 ms of each other in one event.
+ * them: the blocks verified within {@link HaveWindow#WINDOW} of each other in one event.
  *
  * <p>Events are only written to a stream that is ready for them (its flow-control window has
  * room). Until then they wait, coalesced: the HAVEs as a set of block indices, the choke state as
