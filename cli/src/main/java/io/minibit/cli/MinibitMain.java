@@ -5,10 +5,12 @@ import io.minibit.core.telemetry.Telemetry;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -113,20 +115,21 @@ public final class MinibitMain implements Callable<Integer> {
 
   /**
    * The arguments the command {@code name} reads when it runs alone, if the command line means
-   * the same that way: nothing but the global options comes before the command, and none of
-   * them comes again after it (the full command line says which one wins). A global option the
-   * command takes goes after its name; one it does not read (--tracker before a get) is checked
-   * as the top command would check it and dropped, or, if bad, left to the full command line to
-   * report. Empty when the full command line must run.
+   * the same that way: nothing but the global options comes before the command, each once, and
+   * none of them comes again after it (the full command line says which one wins). A global
+   * option the command takes goes after its name; one it does not read (--tracker before a get)
+   * is checked as the top command would check it and dropped, or, if bad, left to the full
+   * command line to report. Empty when the full command line must run.
    */
   static Optional<String[]> ownArguments(String[] args, String name, CommandSpec command) {
     List<String> own = new ArrayList<>();
+    Set<String> given = new HashSet<>();
     int i = 0;
     for (; i < args.length && args[i].startsWith("-"); i++) {
       int equals = args[i].indexOf('=');
       String option = equals < 0 ? args[i] : args[i].substring(0, equals);
       OptionSpec global = globalOption(option);
-      if (global == null || (equals < 0 && i + 1 == args.length)) {
+      if (global == null || !given.add(option) || (equals < 0 && i + 1 == args.length)) {
         return Optional.empty();
       }
       String value = equals < 0 ? args[++i] : args[i].substring(equals + 1);
@@ -140,8 +143,7 @@ public final class MinibitMain implements Callable<Integer> {
       return Optional.empty();
     }
     List<String> after = Arrays.asList(args).subList(i + 1, args.length);
-    for (String moved : own) {
-      String option = moved.substring(0, moved.indexOf('='));
+    for (String option : given) {
       if (after.stream().anyMatch(arg -> arg.equals(option) || arg.startsWith(option + "="))) {
         return Optional.empty();
       }

@@ -90,6 +90,8 @@ class GlobalOptionTest {
         new String[] {"--peer", "unix:/x", "get", "--peer=unix:/y", "a.iso"},
         new String[] {"--tracker", "a,,b", "get", "a.iso"},
         new String[] {"--help", "get"},
+        new String[] {"--peer", "unix:/x", "--peer", "unix:/y", "get", "a.iso"},
+        new String[] {"--tracker", "h:1", "get", "--tracker", "h:2", "a.iso"},
         new String[] {"--peer"},
         new String[] {"--peer", "unix:/x", "status"})) {
       assertEquals(Optional.empty(), MinibitMain.ownArguments(args, "get", get),
