@@ -294,6 +294,20 @@ fact() { printf '%s=%s\n' "$2" "$3" >>"$1/facts"; }
 
 leecher() { printf 'l%02d' "$1"; }
 
+# peer_aot_cache: "true" if the snapshot's peer launcher runs the daemons with an AOT cache (one
+# trained for its jar, newer than it, and the JVM that made it), as launch.sh decides; "false"
+# when the training found no such JVM or failed, and the daemons run without one (a quarter
+# more CPU in a swarm).
+peer_aot_cache() {
+  local aot="$DIST/lib/minibit-peer.aot" java=""
+  if [ -r "$aot" ] && [ "$aot" -nt "$DIST/lib/minibit-peer.jar" ] \
+      && read -r java 2>/dev/null <"$aot.java" && [ -x "$java" ]; then
+    echo true
+  else
+    echo false
+  fi
+}
+
 # new_run NAME BYTES JVMS: a fresh run directory. Its files (RUN/files: the daemons' data
 # directories with the shared file and every copy, aria2's and the raw ones) go to the tmpfs if
 # it has room for the BYTES the run writes, and the machine's memory for them and JVMS daemons
@@ -305,6 +319,7 @@ new_run() {
   fact "$run" commit "$COMMIT"
   fact "$run" peer_args "$PEER_ARGS"
   fact "$run" jars_built "$(date -r "$DIST/lib/minibit-peer.jar" +%FT%T)"
+  fact "$run" aot_cache "$(peer_aot_cache)"
   if tmpfs_has_room "$2" "$3"; then
     mkdir "$TMPFS_WORK/$1"
     ln -s "$TMPFS_WORK/$1" "$run/files"

@@ -217,6 +217,8 @@ def provenance(run):
         out["daemons"] = "warm" if out["warmup_mb"] > 0 else "cold"
     if "payload_fs" in run.facts:
         out["payload_fs"] = run.fact("payload_fs")
+    if "aot_cache" in run.facts:
+        out["aot_cache"] = run.fact("aot_cache") == "true"
     if run.facts.get("peer_args"):
         out["peer_args"] = run.facts["peer_args"]
     return out
