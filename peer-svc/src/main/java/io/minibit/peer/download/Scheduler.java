@@ -52,7 +52,10 @@ final class Scheduler {
   private final Arrivals arrivals;
   /** A refill is set for when the download cap allows more. */
   private boolean wakeSet;
-  /** {@link #findStall} at the last tick: written on the loop, read by any thread. */
+  /**
+   * {@link #findStall} at the last tick, null once closed: written on the loop, read by any
+   * thread, which reads nothing else of the loop's.
+   */
   private volatile Instant stalledSince;
 
   Scheduler(Torrent torrent, Bitfield have, String localPeerId, PeerLink.Factory links,
@@ -131,7 +134,7 @@ final class Scheduler {
    */
   Duration stalledFor() {
     Instant since = stalledSince;
-    return since == null || isClosed() ? Duration.ZERO : Duration.between(since, clock.instant());
+    return since == null ? Duration.ZERO : Duration.between(since, clock.instant());
   }
 
   /** Since when no connected peer has served a needed block; null while one does. On the loop. */
@@ -235,5 +238,6 @@ final class Scheduler {
   /** Stops fetching and drops every peer connection; the peers' figures stay for display. */
   void close() {
     lifecycle.close();
+    stalledSince = null;
   }
 }

@@ -234,6 +234,14 @@ class SchedulerTest extends SchedulerFixture {
     settle();
     onLoop(scheduler::tick);
     assertEquals(Duration.ZERO, scheduler.stalledFor(), "served again");
+
+    only.events.choked(only.generation, true);
+    settle();
+    clock.advance(Duration.ofSeconds(1));
+    onLoop(scheduler::tick);
+    assertEquals(Duration.ofSeconds(1), scheduler.stalledFor(), "choked again");
+    onLoop(scheduler::close);
+    assertEquals(Duration.ZERO, scheduler.stalledFor(), "closed: nothing to wait for");
   }
 
   @Test
