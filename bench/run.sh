@@ -294,14 +294,14 @@ fact() { printf '%s=%s\n' "$2" "$3" >>"$1/facts"; }
 
 leecher() { printf 'l%02d' "$1"; }
 
-# peer_aot_cache: "true" if the snapshot's peer launcher runs the daemons with an AOT cache (one
-# trained for its jar, newer than it, and the JVM that made it), as launch.sh decides; "false"
-# when the training found no such JVM or failed, and the daemons run without one (a quarter
-# more CPU in a swarm).
+# peer_aot_cache PID_FILE: "true" if the peer daemon started as the process in PID_FILE runs
+# with an AOT cache, read off its JVM's command line (launch.sh decides); "false" when the
+# training found no JVM for one or failed, or JAVA_OPTS ruled it out, and the daemons run
+# without one (a quarter more CPU in a swarm).
 peer_aot_cache() {
-  local aot="$DIST/lib/minibit-peer.aot" java=""
-  if [ -r "$aot" ] && [ "$aot" -nt "$DIST/lib/minibit-peer.jar" ] \
-      && read -r java 2>/dev/null <"$aot.java" && [ -x "$java" ]; then
+  local pid
+  if pid="$(mb_java_pid "$(cat "$1")")" \
+      && grep -qa -e '-XX:AOTCache=' "/proc/$pid/cmdline" 2>/dev/null; then
     echo true
   else
     echo false
@@ -319,7 +319,6 @@ new_run() {
   fact "$run" commit "$COMMIT"
   fact "$run" peer_args "$PEER_ARGS"
   fact "$run" jars_built "$(date -r "$DIST/lib/minibit-peer.jar" +%FT%T)"
-  fact "$run" aot_cache "$(peer_aot_cache)"
   if tmpfs_has_room "$2" "$3"; then
     mkdir "$TMPFS_WORK/$1"
     ln -s "$TMPFS_WORK/$1" "$run/files"
@@ -448,6 +447,7 @@ start_minibit() {
   done
   log "waiting for $(($# + 1)) peer daemons"
   mb_await_peers seed "$@"
+  fact "$run" aot_cache "$(peer_aot_cache "$run/hosts/seed/pid")"
 }
 
 # share_file RUN MIB: a random file in the seeder's data directory, shared; records its size,
